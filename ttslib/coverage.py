@@ -71,7 +71,8 @@ def pass_at_k(num_samples, num_correct, k, *, beyond_n: str = "raise") -> np.nda
     beyond_n : {"raise", "plugin"}
         What to do where ``k > n`` for some problem, where no unbiased estimate exists.
         ``"raise"`` (default) raises ``ValueError``; ``"plugin"`` uses the plug-in estimate
-        ``1 - (1 - c/n)^k`` there (biased, but the natural extension; say so in any figure).
+        ``1 - (1 - c/n)^k`` at every k for the problems with ``n < max(k)`` (biased, but
+        monotone in k, unlike a switch from the unbiased form at k = n; say so in any figure).
 
     Returns
     -------
@@ -102,11 +103,11 @@ def pass_at_k(num_samples, num_correct, k, *, beyond_n: str = "raise") -> np.nda
     log_ratio = np.cumsum(term, axis=1)[:, ks - 1]  # (P, K)
     result = -np.expm1(log_ratio)
 
-    beyond = ks[None, :] > n[:, None]
+    beyond = n < k_max  # (P,) problems with too few samples for the largest k
     if np.any(beyond):
         with np.errstate(divide="ignore"):
             plugin = -np.expm1(ks[None, :] * np.log1p(-(c / n)[:, None]))
-        result = np.where(beyond, plugin, result)
+        result = np.where(beyond[:, None], plugin, result)
     return result[:, 0] if np.ndim(k) == 0 else result
 
 

@@ -1,48 +1,13 @@
-"""Figures: plot functions draw what the maths modules return; ``savefig`` writes reproducible files.
-
-Every ``plot_*`` takes data and keyword-only options, draws on ``ax`` (a new one if None) and
-returns the Axes. Nothing here computes a statistic.
-"""
+"""Coverage figures (notebook 01): coverage curves and per-problem pass@1 histograms."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["savefig", "plot_coverage", "plot_pass1_hist", "FIGURES_DIR"]
+from ttslib.plotting import new_axes
 
-FIGURES_DIR = Path(__file__).resolve().parent.parent / "figures"
-
-
-def savefig(fig, name: str, *, directory=None, formats=("png", "pdf"), dpi: int = 150) -> list[Path]:
-    """Write ``fig`` as ``<directory>/<name>.<fmt>`` with no timestamps or software versions in it.
-
-    ``name`` starts with the notebook's number, e.g. ``"01_coverage_math"``. The same figure
-    written twice gives byte-identical files, so ``git diff`` shows only real changes.
-    """
-    directory = Path(directory) if directory is not None else FIGURES_DIR
-    directory.mkdir(parents=True, exist_ok=True)
-    metadata = {
-        "png": {"Software": None},
-        "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
-        "svg": {"Creator": None, "Date": None},
-    }
-    paths = []
-    with matplotlib.rc_context({"svg.hashsalt": "ttslib", "pdf.compression": 9}):
-        for fmt in formats:
-            path = directory / f"{name}.{fmt}"
-            fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata=metadata.get(fmt))
-            paths.append(path)
-    return paths
-
-
-def _axes(ax):
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
-    return ax
+__all__ = ["plot_coverage", "plot_pass1_hist"]
 
 
 def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: bool = False, cmap: str = "viridis"):
@@ -55,7 +20,7 @@ def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: boo
     band : draw each curve's bootstrap band
     log_y : log scale on the y axis (as in arXiv:2407.21787 Fig. 2 for weak models)
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     curves = list(curves)
     labels = list(labels) if labels is not None else [None] * len(curves)
     if len(labels) != len(curves):
@@ -81,7 +46,7 @@ def plot_pass1_hist(pass1, *, ax=None, bins=None, label=None, color=None, log_x:
     With ``log_x`` the problems that were never solved (pass@1 = 0) cannot be placed on the axis;
     their count is written in the legend label instead.
     """
-    ax = _axes(ax)
+    ax = new_axes(ax)
     pass1 = np.asarray(pass1, dtype=float)
     if pass1.ndim != 1 or np.any((pass1 < 0) | (pass1 > 1)) or not np.all(np.isfinite(pass1)):
         raise ValueError("pass1 must be a 1-d array of success rates in [0, 1]")

@@ -1,0 +1,136 @@
+# %% [markdown]
+# # 01 · Repeated sampling: coverage grows with the number of samples
+#
+# **Question.** If a model may draw k samples per problem and an oracle tells which is right,
+# what fraction of problems does it solve (its *coverage*, pass@k), and how does that grow with k?
+#
+# **Reproduces** the shape of Large Language Monkeys (Brown et al. 2024, arXiv:2407.21787),
+# Fig. 2/3 for the Pythia suite on MATH and GSM8K: coverage rises log-linearly over four
+# orders of magnitude of k, and the per-problem success rates behind it have a heavy tail near 0.
+#
+# **Data.** `data/pythia_checkpoints_*_counts.csv`: per problem, samples drawn and samples correct,
+# for 9 Pythia sizes x several pretraining checkpoints (provenance in `data/README.md`).
+# Coverage is the unbiased estimator `1 - C(n-c, k)/C(n, k)` (Chen et al. 2021, arXiv:2107.03374),
+# averaged over problems, with a bootstrap band over problems.
+
+# %% tags=["parameters"]
+DATA_DIR = "../data"
+FIGURES_DIR = "../figures"
+CHECKPOINT = "300B"  # the fully trained Pythia checkpoint (tokens seen in pretraining)
+K_MAX = 10_000  # largest budget on the curves, as in arXiv:2407.21787
+N_BOOT = 1000  # bootstrap resamples of problems for the bands
+SEED = 0
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ttslib.coverage import coverage_curve, log_spaced_ks, pass_at_k
+from ttslib.data import read_pythia_counts
+from ttslib.plotting import savefig
+from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
+
+counts = {
+    task: read_pythia_counts(f"{DATA_DIR}/pythia_checkpoints_{task.lower()}_counts.csv")
+    for task in ("MATH", "GSM8K")
+}
+{task: df.shape for task, df in counts.items()}
+
+# %% [markdown]
+# Each row is one problem for one (model, checkpoint). The number of samples differs per row:
+# the source sampled more where the model rarely succeeds. Some problems have fewer than
+# `K_MAX` samples; beyond n the unbiased estimator does not exist, so for those problems the
+# curves use the plug-in `1 - (1 - c/n)^k` at every k (`beyond_n="plugin"`; biased, but monotone
+# in k). A problem never solved in its n samples stays at 0, so where many problems have small n
+# (the larger models), the curves flatten at the fraction of problems ever solved: a limit of the
+# data, not of the model. The table shows how many problems that touches.
+
+# %%
+final = {task: df[df["pretrain_tokens"] == CHECKPOINT].sort_values("params") for task, df in counts.items()}
+pd.DataFrame(
+    {
+        task: df.groupby("model", sort=False).agg(
+            problems=("problem_id", "size"),
+            min_samples=("num_samples", "min"),
+            below_k_max=("num_samples", lambda n: int((n < K_MAX).sum())),
+        ).stack()
+        for task, df in final.items()
+    }
+).unstack()
+
+# %%
+ks = log_spaced_ks(K_MAX, 40)
+curves = {
+    task: {
+        model: coverage_curve(g["num_samples"], g["num_correct"], ks, n_boot=N_BOOT, seed=SEED, beyond_n="plugin")
+        for model, g in df.groupby("model", sort=False)
+    }
+    for task, df in final.items()
+}
+
+# %% [markdown]
+# ## Coverage vs number of samples (arXiv:2407.21787, Fig. 2/3)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=False)
+for ax, (task, by_model) in zip(axes, curves.items()):
+    plot_coverage(by_model.values(), labels=by_model.keys(), ax=ax)
+    ax.set_title(f"{task}: Pythia, {CHECKPOINT}-token checkpoint")
+savefig(fig, "01_coverage_pythia", directory=FIGURES_DIR)
+
+# %% [markdown]
+# The same curves on a log y axis show the weak models, whose coverage starts near zero:
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+for ax, (task, by_model) in zip(axes, curves.items()):
+    plot_coverage(by_model.values(), labels=by_model.keys(), ax=ax, log_y=True)
+    ax.set_title(task)
+savefig(fig, "01_coverage_pythia_logy", directory=FIGURES_DIR)
+
+# %%
+table = pd.DataFrame(
+    {
+        (task, f"k={k}"): {model: curve.coverage[np.searchsorted(curve.k, k)] for model, curve in by_model.items()}
+        for task, by_model in curves.items()
+        for k in (1, 100, K_MAX)
+    }
+)
+table.round(4)
+
+# %% [markdown]
+# ## Coverage over pretraining: every checkpoint of one model
+#
+# More pretraining moves the whole curve up; the slope on the log-k axis changes less.
+
+# %%
+MODEL = "pythia-1.4b"
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+for ax, (task, df) in zip(axes, counts.items()):
+    sweep = df[df["model"] == MODEL].sort_values("pretrain_tokens_n")
+    groups = list(sweep.groupby("pretrain_tokens", sort=False))
+    plot_coverage(
+        [coverage_curve(g["num_samples"], g["num_correct"], ks, n_boot=200, seed=SEED, beyond_n="plugin") for _, g in groups],
+        labels=[f"{name} tokens" for name, _ in groups],
+        ax=ax,
+        cmap="magma",
+    )
+    ax.set_title(f"{task}: {MODEL}")
+savefig(fig, "01_coverage_checkpoints", directory=FIGURES_DIR)
+
+# %% [markdown]
+# ## The distribution behind the curve: per-problem pass@1
+#
+# pass@1 of a problem is c/n. Schaeffer et al. (arXiv:2502.17578) show that the power law in
+# coverage comes from the left tail of this distribution: many problems are solved rarely but
+# not never. Notebook 02 fits it.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+for ax, (task, df) in zip(axes, final.items()):
+    colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, df["model"].nunique()))
+    for color, (model, g) in zip(colors, df.groupby("model", sort=False)):
+        plot_pass1_hist(pass_at_k(g["num_samples"], g["num_correct"], 1), ax=ax, label=model, color=color)
+    ax.set_title(task)
+savefig(fig, "01_pass1_distribution", directory=FIGURES_DIR)

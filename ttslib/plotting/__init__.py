@@ -1,0 +1,46 @@
+"""Figures: plot functions draw what the maths modules return; ``savefig`` writes reproducible files.
+
+Every ``plot_*`` takes data and keyword-only options, draws on ``ax`` (a new one if None) and
+returns the Axes; nothing here computes a statistic. One submodule per notebook topic
+(``ttslib.plotting.coverage``, ``.fit``, ``.selection``, ``.flops``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+
+__all__ = ["savefig", "new_axes", "FIGURES_DIR"]
+
+FIGURES_DIR = Path(__file__).resolve().parents[2] / "figures"
+
+
+def new_axes(ax=None, *, figsize=(5, 3.5)):
+    """Return ``ax``, or the Axes of a new figure of ``figsize`` inches if it is None."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def savefig(fig, name: str, *, directory=None, formats=("png", "pdf"), dpi: int = 150) -> list[Path]:
+    """Write ``fig`` as ``<directory>/<name>.<fmt>`` with no timestamps or software versions in it.
+
+    ``name`` starts with the notebook's number, e.g. ``"01_coverage_math"``. The same figure
+    written twice gives byte-identical files, so ``git diff`` shows only real changes.
+    """
+    directory = Path(directory) if directory is not None else FIGURES_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    metadata = {
+        "png": {"Software": None},
+        "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
+        "svg": {"Creator": None, "Date": None},
+    }
+    paths = []
+    with matplotlib.rc_context({"svg.hashsalt": "ttslib", "pdf.compression": 9}):
+        for fmt in formats:
+            path = directory / f"{name}.{fmt}"
+            fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata=metadata.get(fmt))
+            paths.append(path)
+    return paths
