@@ -93,15 +93,18 @@ def pass_at_k(num_samples, num_correct, k, *, beyond_n: str = "raise") -> np.nda
                 f"(pass beyond_n='plugin' to extrapolate with 1 - (1 - c/n)^k)"
             )
     k_max = int(ks.max())
-    # Only the first min(k_max, n) factors of the product exist; later k use the plug-in.
-    j = np.arange(k_max, dtype=float)  # (K_max,)
+    # term[p, j] = log(1 - c / (n - j)), j < k_max; built in place, one (P, K_max) buffer.
+    # Where n - j <= c the fraction is >= 1: clipped to 1, the log is -inf and the ratio 0.
+    # Rows with n < k_max are replaced by the plug-in below, so their garbage never shows.
+    term = np.subtract.outer(n, np.arange(k_max, dtype=float))  # (P, K_max) samples left
     with np.errstate(divide="ignore", invalid="ignore"):
-        remaining = n[:, None] - j[None, :]  # (P, K_max) samples left after j draws
-        term = np.log1p(-c[:, None] / remaining)
-    term[remaining <= c[:, None]] = -np.inf  # fewer wrong samples than draws: ratio is 0
-    term[remaining <= 0] = 0.0  # past n: filled below by the plug-in where allowed
-    log_ratio = np.cumsum(term, axis=1)[:, ks - 1]  # (P, K)
-    result = -np.expm1(log_ratio)
+        np.divide(c[:, None], term, out=term)
+        np.minimum(term, 1.0, out=term)
+        np.negative(term, out=term)
+        np.log1p(term, out=term)
+    np.cumsum(term, axis=1, out=term)
+    log_ratio = term if ks.size == k_max and np.array_equal(ks, np.arange(1, k_max + 1)) else term[:, ks - 1]
+    result = -np.expm1(log_ratio)  # (P, K)
 
     beyond = n < k_max  # (P,) problems with too few samples for the largest k
     if np.any(beyond):

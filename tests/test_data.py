@@ -1,0 +1,146 @@
+"""Sample and counts tables: schema checks, round trips, and the converters into them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT, shared_file
+from ttslib.coverage import pass_at_k
+from ttslib.data import (
+    correct_matrix,
+    load_monkey_business,
+    read_counts,
+    read_pythia_counts,
+    read_samples,
+    samples_to_counts,
+    validate_counts,
+    validate_samples,
+    write_samples,
+)
+
+
+def make_samples(P=3, N=4, seed=0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "problem_id": np.repeat([f"p{i}" for i in range(P)], N),
+            "sample_idx": np.tile(np.arange(N), P),
+            "completion": "x",
+            "answer": rng.choice(["1", "2", None], size=P * N),
+            "is_correct": rng.random(P * N) < 0.5,
+            "num_prompt_tokens": 10,
+            "num_completion_tokens": rng.integers(1, 50, P * N),
+            "steps": [["a", "b"]] * (P * N),
+            "step_scores": [[0.1, 0.9]] * (P * N),
+        }
+    )
+
+
+def test_parquet_round_trip_keeps_lists_and_none(tmp_path):
+    df = make_samples()
+    path = write_samples(df, tmp_path / "run" / "samples.parquet")
+    back = read_samples(path)
+    assert back["answer"].isna().sum() == df["answer"].isna().sum()
+    assert list(back["step_scores"].iloc[0]) == [0.1, 0.9]
+    pd.testing.assert_series_equal(back["is_correct"], df["is_correct"])
+
+
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda d: d.drop(columns="is_correct"), r"missing column\(s\) \['is_correct'\]"),
+        (lambda d: d.assign(sample_idx=0), "duplicate"),
+        (lambda d: d.assign(num_completion_tokens=-1), "num_completion_tokens"),
+        (lambda d: d.assign(num_prompt_tokens=np.nan), "num_prompt_tokens"),
+        (lambda d: d.assign(is_correct=np.where(np.arange(len(d)) == 0, None, True)), "is_correct"),
+        (lambda d: d.assign(score=np.inf), "score"),
+        (lambda d: d.assign(step_scores=[[0.5]] * len(d)), "differ in length"),
+    ],
+)
+def test_malformed_sample_tables_name_the_column(mutate, match):
+    with pytest.raises(ValueError, match=match):
+        validate_samples(mutate(make_samples()))
+
+
+def test_not_a_dataframe():
+    with pytest.raises(TypeError, match="DataFrame"):
+        validate_samples({"problem_id": [1]})
+
+
+def test_samples_to_counts_and_matrix_agree():
+    df = make_samples(P=5, N=7, seed=2)
+    counts = samples_to_counts(df)
+    ids, correct = correct_matrix(df)
+    assert correct.shape == (5, 7)
+    by_id = counts.set_index("problem_id")
+    np.testing.assert_array_equal(by_id.loc[ids, "num_correct"], correct.sum(axis=1))
+    np.testing.assert_array_equal(by_id.loc[ids, "num_samples"], 7)
+
+
+def test_correct_matrix_rejects_ragged_tables():
+    df = make_samples(P=2, N=3).iloc[:-1]
+    with pytest.raises(ValueError, match="same number of samples"):
+        correct_matrix(df)
+
+
+@pytest.mark.parametrize(
+    "counts, match",
+    [
+        ({"problem_id": ["a"], "num_samples": [3], "num_correct": [4]}, "num_correct > num_samples"),
+        ({"problem_id": ["a"], "num_samples": [-3], "num_correct": [0]}, "num_samples"),
+        ({"problem_id": ["a", "a"], "num_samples": [3, 3], "num_correct": [0, 1]}, "duplicate"),
+        ({"problem_id": ["a"], "num_samples": [3]}, "num_correct"),
+    ],
+)
+def test_malformed_counts(counts, match):
+    with pytest.raises(ValueError, match=match):
+        validate_counts(pd.DataFrame(counts))
+
+
+def test_pythia_counts_in_data_are_the_reference_copy():
+    for task in ("math", "gsm8k"):
+        name = f"pythia_checkpoints_{task}_counts.csv"
+        ours = (ROOT / "data" / name).read_bytes()
+        assert ours == shared_file(name).read_bytes(), f"data/{name} differs from ../shared/data/{name}"
+
+
+def test_read_pythia_counts():
+    df = read_pythia_counts(ROOT / "data" / "pythia_checkpoints_math_counts.csv")
+    assert df["model"].nunique() == 9
+    assert set(df.loc[df["model"] == "pythia-1.4b", "params"]) == {1.4e9}
+    assert set(df.loc[df["pretrain_tokens"] == "300B", "pretrain_tokens_n"]) == {300e9}
+    final = df[df["pretrain_tokens"] == "300B"]
+    assert final.groupby("model").size().eq(128).all()
+    # the unbiased pass@1 is c/n (shared/data/README.md)
+    np.testing.assert_allclose(pass_at_k(final["num_samples"], final["num_correct"], 1), final["num_correct"] / final["num_samples"])
+
+
+def test_monkey_business_layout_offline(tmp_path):
+    rows = [
+        {"question": "1+1?", "prompt": "Q: 1+1?", "samples": ["2", "3", "2"], "is_corrects": [True, False, True], "orig_dset_idx": 7},
+        {"question": "2+2?", "prompt": "Q: 2+2?", "samples": ["5", "4", "4"], "is_corrects": [False, True, True], "orig_dset_idx": 9},
+    ]
+    path = tmp_path / "monkey.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    df = load_monkey_business("MATH_local", data_files=path)
+    assert len(df) == 6 and set(df["problem_id"]) == {"7", "9"}
+    counts = samples_to_counts(df).set_index("problem_id")
+    assert counts.loc["7", "num_correct"] == 2 and counts.loc["9", "num_samples"] == 3
+
+
+def test_monkey_business_rejects_mismatched_lists(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"question": "q", "samples": ["a", "b"], "is_corrects": [True]}))
+    with pytest.raises(ValueError, match="differ in length"):
+        load_monkey_business("x", data_files=path)
+
+
+def test_read_missing_files_name_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.parquet"):
+        read_samples(tmp_path / "nope.parquet")
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
+        read_counts(tmp_path / "nope.csv")
