@@ -195,7 +195,7 @@ def _fraction(normal: str) -> Fraction | None:
     return None
 
 
-def canonical_answer(answer: str | None, *, timeout_s: float = 5.0) -> str | None:
+def canonical_answer(answer: str | None, *, timeout_s: float | None = 5.0) -> str | None:
     """A key under which equivalent answers fall together for majority voting: key(a) == key(b) => a ~ b.
 
     Parameters
@@ -214,6 +214,7 @@ def canonical_answer(answer: str | None, *, timeout_s: float = 5.0) -> str | Non
         normal form; None for None. Coarser than ``answers_equivalent``: ``'\\sqrt{8}'`` and
         ``'2\\sqrt{2}'`` get different keys.
     """
+    _check_timeout(timeout_s)
     if answer is None:
         return None
     normal = _normalize(answer)
