@@ -283,3 +283,16 @@ def test_flops_to_reach_and_frontier_on_a_hand_case():
 def test_flops_to_reach_rejects_unordered_budgets():
     with pytest.raises(ValueError, match="flops must increase"):
         F.flops_to_reach([1, 1], [0.1, 0.2], [0.1])
+
+
+def test_attribute_flops_recovers_scrambled_sizes():
+    # values 2 N T with T about 1,200 tokens (+-3%) and the size of each value unknown, as in the Pythia column
+    rng = np.random.default_rng(1)
+    params = F.registry().query("family == 'Pythia'")["params"].to_numpy()
+    true = rng.integers(0, params.size, 200)
+    tokens = 1200 * rng.uniform(0.97, 1.03, 200)
+    idx, got = F.attribute_flops(2 * params[true] * tokens, params)
+    np.testing.assert_array_equal(idx, true)
+    np.testing.assert_allclose(got, tokens, rtol=1e-12)
+    with pytest.raises(ValueError, match="numbers > 0"):
+        F.attribute_flops([1e9, -1], params)

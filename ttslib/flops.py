@@ -32,7 +32,7 @@ __all__ = [
     "flops_per_token", "sequence_flops", "inference_flops", "verifier_flops",
     "RunFlops", "run_flops", "flops_at_k",
     "pretraining_flops", "matched_inference_multiplier", "matched_inference_tokens",
-    "flops_to_reach", "iso_flops_frontier",
+    "flops_to_reach", "iso_flops_frontier", "attribute_flops",
 ]
 
 ATTENTION = {"kaplan": 2.0, "monkeys": 4.0}  # a in C(t) = 2N + a * n_layer * t * d_attn
@@ -67,27 +67,18 @@ class ModelSpec:
         return self.n_heads * self.head_dim
 
 
+_PARSE = {  # field type (as annotated) -> how to read it from the CSV text
+    "str": str, "int": int, "float": float, "bool": lambda v: str(v).lower() == "true",
+    "float | None": lambda v: float(v) if v != "" else None,  # empty cell: not published
+}
+
+
 @functools.lru_cache(maxsize=1)
 def _specs() -> dict[str, ModelSpec]:
     with resources.files("ttslib").joinpath("models.csv").open("r", encoding="utf-8") as f:
-        table = pd.read_csv(f, keep_default_na=False)
-    specs = {}
-    for row in table.to_dict("records"):
-        values = {}
-        for field in fields(ModelSpec):
-            raw = row[field.name]
-            if field.name == "pretrain_tokens":
-                values[field.name] = float(raw) if raw != "" else None
-            elif field.name == "tied_embeddings":
-                values[field.name] = str(raw).lower() == "true"
-            elif field.type == "int":
-                values[field.name] = int(raw)
-            elif field.type == "float":
-                values[field.name] = float(raw)
-            else:
-                values[field.name] = str(raw)
-        specs[values["name"].lower()] = ModelSpec(**values)
-    return specs
+        rows = pd.read_csv(f, keep_default_na=False, dtype=str).to_dict("records")
+    specs = [ModelSpec(**{fd.name: _PARSE[fd.type](row[fd.name]) for fd in fields(ModelSpec)}) for row in rows]
+    return {spec.name.lower(): spec for spec in specs}
 
 
 def registry() -> pd.DataFrame:
@@ -334,3 +325,19 @@ def iso_flops_frontier(curves, targets) -> pd.DataFrame:
     least = table.groupby("target")["flops"].transform("min")
     table["cheapest"] = table["flops"].eq(least) & table["flops"].notna()
     return table
+
+
+def attribute_flops(flops, params, *, tokens_grid=None) -> tuple[np.ndarray, np.ndarray]:
+    """Split FLOPs values ``2 N T`` into a size N among ``params`` and tokens T when each value's size is
+    unknown: for a common guess T0 (log grid), each value takes the size whose ``T = flops / (2N)`` is
+    nearest T0; the T0 giving the least spread of log T wins. Returns (size index (n,), tokens (n,)).
+    """
+    f, n = np.asarray(flops, dtype=float), np.asarray(params, dtype=float)
+    if f.ndim != 1 or n.ndim != 1 or np.any(~np.isfinite(f) | (f <= 0)) or np.any(~np.isfinite(n) | (n <= 0)):
+        raise ValueError("flops and params must be 1-d arrays of numbers > 0")
+    log_t = np.log(f[:, None] / (2.0 * n[None, :]))  # (values, sizes)
+    grid = np.log(np.geomspace(1, 1e7, 701) if tokens_grid is None else np.asarray(tokens_grid, dtype=float))
+    idx = np.argmin(np.abs(log_t[None, :, :] - grid[:, None, None]), axis=2)  # (G, values) nearest size per guess
+    chosen = log_t[np.arange(f.size)[None, :], idx]  # (G, values)
+    best = int(np.argmin(chosen.std(axis=1)))
+    return idx[best], np.exp(chosen[best])
