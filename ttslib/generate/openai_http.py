@@ -1,0 +1,122 @@
+"""Any OpenAI-compatible completions server: vLLM, SGLang, llama.cpp's ``llama-server``, hosted APIs.
+
+Requests go to ``/v1/completions`` with ``n``, ``logprobs`` and ``stop``, through the ``openai``
+client (which retries with exponential backoff and honours timeouts). Several base URLs share
+the work: prompts are dealt round-robin, at most ``concurrency`` requests are in flight per
+URL, and a request that still fails after its retries is tried on the other URLs before the
+run stops with a :class:`BackendError` naming every URL and the last error.
+"""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+
+from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig, failed_result
+
+__all__ = ["OpenAIBackend"]
+
+
+class OpenAIBackend:
+    """Sample from one or more OpenAI-compatible servers.
+
+    Parameters
+    ----------
+    base_urls : a URL or a list of URLs, e.g. ``["http://127.0.0.1:8000/v1", "http://127.0.0.1:8001/v1"]``
+    model : the model name the servers expect
+    api_key : sent as a bearer token (local servers ignore it)
+    concurrency : requests in flight per URL
+    max_retries : retries per request on one URL (the client backs off exponentially between them)
+    timeout : seconds per request
+    n_per_request : samples asked for in one request; servers that ignore ``n`` (llama.cpp's)
+        need 1. Default: all ``config.n`` at once.
+    """
+
+    name = "openai"
+
+    def __init__(
+        self,
+        base_urls,
+        model: str,
+        *,
+        api_key: str = "EMPTY",
+        concurrency: int = 4,
+        max_retries: int = 3,
+        timeout: float = 120.0,
+        n_per_request: int | None = None,
+    ):
+        import openai
+
+        self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        if not self.base_urls:
+            raise ValueError("base_urls must name at least one server")
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1; got {concurrency}")
+        self.model_name = model
+        self.n_per_request = n_per_request
+        self._errors = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError, openai.RateLimitError)
+        self._bad_request = (openai.BadRequestError, openai.UnprocessableEntityError)
+        self._fatal = (openai.NotFoundError, openai.AuthenticationError, openai.PermissionDeniedError)
+        self._clients = [
+            openai.OpenAI(base_url=url, api_key=api_key, max_retries=max_retries, timeout=timeout) for url in self.base_urls
+        ]
+        self._pool = ThreadPoolExecutor(max_workers=concurrency * len(self.base_urls))
+
+    def _request(self, first: int, prompt: str, config: SamplingConfig, seed: int, n: int):
+        """One completions request, on URL ``first`` and then on each other URL if it keeps failing."""
+        last_error = None
+        for i in itertools.islice(itertools.cycle(range(len(self._clients))), first, first + len(self._clients)):
+            try:
+                return self._clients[i].completions.create(
+                    model=self.model_name,
+                    prompt=prompt,
+                    n=n,
+                    temperature=config.temperature,
+                    top_p=config.top_p,
+                    max_tokens=config.max_tokens,
+                    stop=list(config.stop) or None,
+                    logprobs=1,
+                    seed=seed,
+                )
+            except self._bad_request as err:
+                return err  # this prompt only (e.g. longer than the context): recorded, the run goes on
+            except self._fatal as err:
+                raise BackendError(f"{self.base_urls[i]} refused the request: {err}") from err
+            except self._errors as err:
+                last_error = err
+        raise BackendError(f"no server answered (tried {', '.join(self.base_urls)}): {last_error}") from last_error
+
+    def _one_prompt(self, index: int, prompt: str, config: SamplingConfig, seed: int) -> PromptResult:
+        per = self.n_per_request or config.n
+        sizes = [min(per, config.n - start) for start in range(0, config.n, per)]
+        responses = [self._request(index + j, prompt, config, seed + j, m) for j, m in enumerate(sizes)]
+        refused = [r for r in responses if isinstance(r, Exception)]
+        if refused:
+            return failed_result(config.n, f"server refused the prompt: {refused[0]}")
+        completions = []
+        for response in responses:
+            for choice in sorted(response.choices, key=lambda c: c.index):
+                logprobs = choice.logprobs.token_logprobs if choice.logprobs is not None else None
+                if logprobs is None:
+                    raise BackendError(f"{self.base_urls[0]} returned no logprobs; the kit needs them for token counts")
+                completions.append(
+                    Completion(
+                        text=choice.text,
+                        token_logprobs=tuple(float(x) for x in logprobs if x is not None),
+                        finish_reason=choice.finish_reason or "stop",
+                    )
+                )
+        if len(completions) != config.n:
+            raise BackendError(
+                f"asked for {config.n} samples, got {len(completions)}: the server may ignore `n`; set n_per_request=1"
+            )
+        return PromptResult(num_prompt_tokens=int(responses[0].usage.prompt_tokens), completions=tuple(completions))
+
+    def generate(self, prompts: list[str], config: SamplingConfig, seeds: list[int]) -> list[PromptResult]:
+        futures = [self._pool.submit(self._one_prompt, i, p, config, s) for i, (p, s) in enumerate(zip(prompts, seeds))]
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for client in self._clients:
+            client.close()

@@ -1,0 +1,57 @@
+"""Prompt templates: ``{question}`` marks where the problem goes; literal braces are doubled.
+
+Few-shot plain prompts suit small base-like models (SmolLM2-135M solves far more with them than
+with its chat template: ../shared/notes/cpu-backends.md); instruct models of real size do well
+with ``math_boxed``. Each entry names the stop strings and the grading style that go with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["PromptStyle", "PROMPTS"]
+
+
+@dataclass(frozen=True)
+class PromptStyle:
+    template: str
+    stop: tuple[str, ...]
+    grade_style: str  # passed to ttslib.grade
+
+
+PROMPTS = {
+    # bare arithmetic as equations, eight solved examples, one line per answer; the problem set's
+    # question is the expression ("23 + 4"). Far better for SmolLM2-135M than "Q: What is ...? A:"
+    # (a pilot at T = 0.8: one-digit sums 0.8-1.0 here against 0.2-0.6).
+    "arith_fewshot": PromptStyle(
+        template="2 + 3 = 5\n6 + 1 = 7\n7 - 4 = 3\n9 + 0 = 9\n12 + 5 = 17\n3 * 4 = 12\n4 + 4 = 8\n25 + 1 = 26\n{question} =",
+        stop=("\n",),
+        grade_style="last_number",
+    ),
+    # GSM8K, two worked examples in the style of Wei et al. 2022 (arXiv:2201.11903), ending "The answer is N."
+    "gsm8k_fewshot": PromptStyle(
+        template=(
+            "Question: There are 15 trees in the grove. Grove workers will plant trees in the grove today. "
+            "After they are done, there will be 21 trees. How many trees did the grove workers plant today?\n"
+            "Answer: There are 15 trees originally. Then there were 21 trees after some more were planted. "
+            "So there must have been 21 - 15 = 6. The answer is 6.\n\n"
+            "Question: Leah had 32 chocolates and her sister had 42. If they ate 35, how many pieces do they "
+            "have left in total?\n"
+            "Answer: Originally, Leah had 32 chocolates. Her sister had 42. So in total they had 32 + 42 = 74. "
+            "After eating 35, they had 74 - 35 = 39. The answer is 39.\n\n"
+            "Question: {question}\nAnswer:"
+        ),
+        stop=("\n\nQuestion:", "\nQuestion:"),
+        grade_style="answer_is",
+    ),
+    # MATH-style, the instruction search-and-learn gives its policy (final answer boxed)
+    "math_boxed": PromptStyle(
+        template=(
+            "Solve the following math problem efficiently and clearly. Think step by step, separating steps "
+            "with a blank line, and end with: Therefore, the final answer is: $\\boxed{{answer}}$.\n\n"
+            "Problem: {question}\n\nSolution:"
+        ),
+        stop=(),
+        grade_style="boxed",
+    ),
+}

@@ -1,0 +1,180 @@
+"""The run loop: problems in, a graded sample table out, written in shards so a killed run resumes.
+
+Layout of a run directory::
+
+    run.json              what was asked (backend, model, prompt template, sampling config)
+    shards/000017.parquet the samples of the problems of one batch, written atomically
+    samples.parquet       every shard merged, written when the run completes
+
+Running again with the same settings skips the problems whose shard exists, so after a kill at
+any point each (problem, sample) appears exactly once. Different settings on an existing
+directory are refused, naming what differs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ttslib.data import read_samples, validate_samples, write_samples
+from ttslib.generate.base import BackendError, SamplingConfig, problem_seed
+from ttslib.problems import validate_problems
+
+__all__ = ["generate_samples", "render_prompt", "RunMismatch"]
+
+
+class RunMismatch(ValueError):
+    """The run directory holds a run made with other settings."""
+
+
+def render_prompt(template: str, question: str) -> str:
+    """Fill ``{question}`` in ``template`` (other braces in few-shot examples must be doubled)."""
+    try:
+        return template.format(question=question)
+    except (KeyError, IndexError) as err:
+        raise ValueError(f"prompt template has a placeholder other than {{question}}: {err}") from err
+
+
+def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, problems: pd.DataFrame) -> dict:
+    return {
+        "backend": backend.name,
+        "model": getattr(backend, "model_name", None),
+        "template": template,
+        "grade_style": grade_style,
+        "sampling": {k: list(v) if isinstance(v, tuple) else v for k, v in config.__dict__.items()},
+        "num_problems": int(len(problems)),
+        "problem_ids_head": problems["problem_id"].head(5).tolist(),
+    }
+
+
+def _check_manifest(path: Path, manifest: dict) -> None:
+    if path.exists():
+        old = json.loads(path.read_text())
+        differ = sorted(k for k in manifest if old.get(k) != manifest[k])
+        if differ:
+            raise RunMismatch(
+                f"{path.parent} holds a run with other settings ({', '.join(differ)}); use another --out or the same settings"
+            )
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(manifest, indent=2))
+
+
+def _rows(batch: pd.DataFrame, results, config: SamplingConfig, backend, seeds, grade_style: str) -> pd.DataFrame:
+    from ttslib.grade import grade_many
+
+    records = []
+    for (_, problem), result, seed in zip(batch.iterrows(), results, seeds):
+        for idx, c in enumerate(result.completions):
+            lp = np.asarray(c.token_logprobs, dtype=float)
+            records.append(
+                {
+                    "problem_id": problem["problem_id"],
+                    "sample_idx": idx,
+                    "completion": c.text,
+                    "num_prompt_tokens": result.num_prompt_tokens,
+                    "num_completion_tokens": c.num_tokens,
+                    "logprob": float(lp.sum()),
+                    "token_logprobs": lp.tolist(),
+                    "finish_reason": c.finish_reason,
+                    "status": c.status,
+                    "reference": problem["reference"],
+                    "seed": seed,
+                }
+            )
+    df = pd.DataFrame.from_records(records)
+    has_ref = df["reference"].notna() & (df["reference"].astype(str).str.strip() != "")
+    grades = grade_many(df.loc[has_ref, "completion"].tolist(), df.loc[has_ref, "reference"].tolist(), style=grade_style)
+    graded = pd.DataFrame([(g.answer, g.is_correct, g.status) for g in grades], index=df.index[has_ref], columns=["answer", "is_correct", "graded"])
+    df = df.join(graded)
+    df["is_correct"] = df["is_correct"].fillna(False).astype(bool)
+    ok = df["status"] == "ok"  # a sampling error stays as it is
+    df["status"] = np.where(ok & has_ref, df["graded"], np.where(ok, "no_reference", df["status"]))
+    df = df.drop(columns="graded")
+    if "level" in batch.columns:
+        df["level"] = df["problem_id"].map(dict(zip(batch["problem_id"], batch["level"])))
+    df["model"] = getattr(backend, "model_name", None)
+    df["backend"] = backend.name
+    df["temperature"] = config.temperature
+    df["top_p"] = config.top_p
+    return validate_samples(df.drop(columns="reference"))
+
+
+def generate_samples(
+    problems: pd.DataFrame,
+    backend,
+    config: SamplingConfig,
+    *,
+    template: str = "{question}",
+    grade_style: str = "auto",
+    out_dir=None,
+    problems_per_shard: int = 1,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Sample ``config.n`` completions for every problem, grade them, return the sample table.
+
+    Parameters
+    ----------
+    problems : a problem set (``ttslib.problems``: problem_id, question, reference[, level])
+    backend : a :class:`ttslib.generate.base.Backend` (llama.cpp, vLLM or an OpenAI-compatible server)
+    template : the prompt, with ``{question}`` where the problem goes
+    grade_style : answer extraction style passed to ``ttslib.grade`` ("auto", "boxed", "gsm8k", ...)
+    out_dir : if given, shards are written there as they finish and a rerun resumes (module docstring)
+    problems_per_shard : problems sent to the backend together and written as one shard
+
+    A problem without a reference answer is sampled but recorded with ``status = "no_reference"``
+    and ``is_correct = False``. A backend failure (dead server) raises :class:`BackendError`
+    after the finished shards are on disk.
+    """
+    from tqdm.auto import tqdm
+
+    problems = validate_problems(problems)
+    out_dir = Path(out_dir) if out_dir is not None else None
+    done: list[pd.DataFrame] = []
+    todo = list(range(0, len(problems), problems_per_shard))
+    if out_dir is not None:
+        _check_manifest(out_dir / "run.json", _manifest(backend, config, template, grade_style, problems))
+        shard_dir = out_dir / "shards"
+        shard_dir.mkdir(exist_ok=True)
+        for stale in shard_dir.glob("*.tmp"):
+            stale.unlink()  # a shard being written when the run was killed
+        finished = {int(p.stem) for p in shard_dir.glob("*.parquet")}
+        done = [pd.read_parquet(shard_dir / f"{start:06d}.parquet") for start in todo if start in finished]
+        todo = [start for start in todo if start not in finished]
+
+    bar = tqdm(total=len(problems) * config.n, initial=sum(len(d) for d in done), unit="sample", disable=not progress)
+    tokens, t0 = 0, time.perf_counter()
+    try:
+        for start in todo:
+            batch = problems.iloc[start : start + problems_per_shard]
+            seeds = [problem_seed(config.seed, pid) for pid in batch["problem_id"]]
+            prompts = [render_prompt(template, q) for q in batch["question"]]
+            results = backend.generate(prompts, config, seeds)
+            rows = _rows(batch, results, config, backend, seeds, grade_style)
+            if out_dir is not None:
+                tmp = shard_dir / f"{start:06d}.parquet.tmp"
+                rows.to_parquet(tmp, index=False)
+                tmp.replace(shard_dir / f"{start:06d}.parquet")
+            done.append(rows)
+            tokens += int(rows["num_completion_tokens"].sum())
+            bar.update(len(rows))
+            bar.set_postfix(tok_per_s=f"{tokens / (time.perf_counter() - t0):.0f}")
+    except BackendError as err:
+        kept = f"; {len(done)} finished shard(s) are kept in {out_dir}" if out_dir is not None else ""
+        raise BackendError(f"{err}{kept}") from err
+    finally:
+        bar.close()
+
+    table = validate_samples(pd.concat(done, ignore_index=True)) if done else None
+    if table is None:
+        raise ValueError("problems is empty: nothing to generate")
+    order = {pid: i for i, pid in enumerate(problems["problem_id"])}
+    table = table.sort_values(["problem_id", "sample_idx"], key=lambda s: s.map(order) if s.name == "problem_id" else s)
+    table = table.reset_index(drop=True)
+    if out_dir is not None:  # return what is on disk, so a fresh run and a resumed one compare equal
+        table = read_samples(write_samples(table, out_dir / "samples.parquet"))
+    return table

