@@ -1,0 +1,434 @@
+"""Selection from N samples: best-of-N, majority vote and weighted best-of-N, exactly in expectation.
+
+A rule sees a random n-subset of a problem's N samples (drawn without replacement) and returns
+one answer. Published code estimates its accuracy by drawing a few hundred random subsets
+(openai/prm800k ``eval.py``, huggingface/search-and-learn); here the mean over all C(N, n)
+subsets is computed exactly where that is tractable, for every n at once:
+
+* best-of-N (Cobbe et al. 2021, arXiv:2110.14168; Lightman et al. 2023, arXiv:2305.20050 Fig. 3):
+  with samples sorted by score, the one of rank r (ascending) is the maximum of a random n-subset
+  with probability C(r-1, n-1) / C(N, n); samples of equal score share their ranks evenly.
+* majority vote (self-consistency, Wang et al. 2022, arXiv:2203.11171): the answer counts of a
+  random n-subset are multivariate hypergeometric; a generating function over answer classes gives
+  the probability that a correct answer wins, alone or tied with s others (``_majority_counts``).
+* weighted best-of-N (largest summed score per answer; Snell et al. 2024, arXiv:2408.03314 Sec. 5):
+  sums of real scores over subsets have no closed form, so it is exact by enumerating all 2^N
+  subsets for N <= 16, and otherwise a Monte Carlo estimate with its standard error.
+
+Conventions. Ties (between answers, or between scores in best-of-N) are split evenly: the value is
+the expectation over a uniformly random tie-break. A sample with no answer (None) never wins a
+vote but still takes a place in the subset; a subset with no answered sample scores 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.special import comb, gammaln
+from scipy.stats import norm
+
+from ttslib.coverage import pass_at_k
+
+__all__ = ["Selection", "SelectionCurve", "answer_classes", "aggregate_steps", "best_of_n", "oracle",
+           "majority_vote", "weighted_vote", "selection_curve", "log2_budgets"]
+
+EXACT_MAJORITY_MAX_WORK = 5e9  # method="auto": exact majority below this work estimate (~5 s), else Monte Carlo
+EXACT_WEIGHTED_MAX_N = 16  # exact weighted vote enumerates 2^N subsets
+_TIE_RTOL = 1e-9  # summed scores this close (relative) tie, whatever the order of summation
+_CHUNK = 20_000_000  # array elements per block of problems
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Expected accuracy of one rule: ``n`` (K,) budgets, ``per_problem`` (P, K), ``se`` (P, K) the
+    Monte Carlo standard error of each entry (0 where ``method == "exact"``)."""
+
+    rule: str
+    n: np.ndarray
+    per_problem: np.ndarray
+    se: np.ndarray
+    method: str
+
+    @property
+    def accuracy(self) -> np.ndarray:
+        """Mean over problems, (K,)."""
+        return self.per_problem.mean(axis=0)
+
+    @property
+    def accuracy_se(self) -> np.ndarray:
+        """Monte Carlo standard error of ``accuracy``, sqrt(sum_p se_p^2) / P, (K,)."""
+        return np.sqrt(np.square(self.se).sum(axis=0)) / self.se.shape[0]
+
+
+@dataclass(frozen=True)
+class SelectionCurve:
+    """Accuracy vs n, arrays (K,); [lower, upper] is a percentile bootstrap over problems widened by
+    z * ``mc_se`` (the Monte Carlo error, 0 if exact)."""
+
+    rule: str
+    n: np.ndarray
+    accuracy: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    mc_se: np.ndarray
+    num_problems: int
+    level: float
+    method: str
+
+
+def answer_classes(answers, equivalent=None) -> np.ndarray:
+    """Answer class ids (P, N) int64 from (P, N) hashable answers, numbered per problem by first
+    appearance; -1 for no answer (None or NaN).
+
+    Strings are stripped and equal answers share a class. ``equivalent(a, b) -> bool`` (e.g.
+    ``ttslib.grade.answers_equivalent``) merges more: a new answer joins the first class whose
+    first member it is equivalent to (greedy: a non-transitive callable depends on order).
+    """
+    a = np.asarray(answers, dtype=object)
+    if a.ndim != 2:
+        raise ValueError(f"answers must be a (P, N) array; got shape {a.shape}")
+    out = np.full(a.shape, -1, dtype=np.int64)
+    for p, row in enumerate(a):  # Python objects and a Python callable: no vectorised form
+        ids, firsts = {}, []  # answer -> class id; first member of each class
+        for i, x in enumerate(row):
+            if x is None or (isinstance(x, float) and np.isnan(x)):
+                continue
+            key = x.strip() if isinstance(x, str) else x
+            if key not in ids:
+                same = (j for j, f in enumerate(firsts) if equivalent is not None and equivalent(f, key))
+                ids[key] = next(same, len(firsts))
+                firsts += [key] if ids[key] == len(firsts) else []
+            out[p, i] = ids[key]
+    return out
+
+
+def aggregate_steps(step_scores, how: str = "last") -> np.ndarray:
+    """Whole-solution score from per-step PRM scores: ``last``, ``min``, ``prod`` or ``mean``
+    (arXiv:2408.03314 Sec. 5.2; "last" worked best in search-and-learn).
+
+    ``step_scores``: (P, N) object array of sequences (``ttslib.data.correct_matrix(df, "step_scores")``)
+    or (P, N, S) floats padded with NaN. Returns (P, N). Every sample needs at least one step.
+    """
+    if how not in ("last", "min", "prod", "mean"):
+        raise ValueError(f"how must be one of 'last', 'min', 'prod', 'mean'; got {how!r}")
+    arr = step_scores if isinstance(step_scores, np.ndarray) else np.asarray(step_scores, dtype=object)
+    if arr.dtype != object and arr.ndim == 3:
+        valid = ~np.isnan(arr)
+        flat, lengths = arr[valid], valid.sum(-1).ravel()
+    elif arr.ndim == 2:
+        lengths = np.array([0 if x is None else len(x) for x in arr.ravel()], dtype=np.int64)
+        flat = np.concatenate([np.asarray(x, dtype=float) for x in arr.ravel() if x is not None] + [np.empty(0)])
+    else:
+        raise ValueError(f"step_scores must be (P, N) sequences or (P, N, S) floats; got shape {arr.shape}")
+    if np.any(lengths == 0):
+        raise ValueError(f"step_scores: {int((lengths == 0).sum())} sample(s) have no step scores")
+    if not np.all(np.isfinite(flat)):
+        raise ValueError(f"step_scores must be finite; found {int((~np.isfinite(flat)).sum())} NaN/inf")
+    starts = np.cumsum(lengths) - lengths
+    if how == "last":
+        return flat[starts + lengths - 1].reshape(arr.shape[:2])
+    ufunc = {"min": np.minimum, "prod": np.multiply, "mean": np.add}[how]
+    return (ufunc.reduceat(flat, starts) / (lengths if how == "mean" else 1)).reshape(arr.shape[:2])
+
+
+def best_of_n(correct, scores, n=None, *, answers=None) -> Selection:
+    """Exact expected accuracy of picking the highest-scored of n random samples, every n at once.
+
+    ``E[acc_n] = sum_r cbar_r C(r-1, n-1) / C(N, n)`` over ranks r = 1..N by ascending score, cbar_r
+    the mean correctness of the samples tied with rank r (arXiv:2110.14168, arXiv:2305.20050).
+
+    Parameters
+    ----------
+    correct : (P, N) bool
+    scores : (P, N) float, finite; only the order within a problem matters
+    n : int or (K,) ints in 1..N, default 1..N
+    answers : (P, N) answers or class ids, optional. If given, a sample with no answer is never
+        picked over an answered one (as in openai/prm800k's evaluation), counts as wrong, and its
+        score may be NaN.
+    """
+    correct = _check_correct(correct)
+    P, N = correct.shape
+    ns = _budgets(n, N)
+    none = None if answers is None else _class_ids(answers, correct.shape) < 0
+    s = _check_scores(scores, correct.shape, ignore=none)
+    if none is not None:
+        s, correct = np.where(none, -np.inf, s), correct & ~none
+    order = np.argsort(s, axis=1, kind="stable")
+    s_sorted = np.take_along_axis(s, order, 1)
+    new_run = np.ones((P, N), dtype=bool)  # a run of equal scores starts here
+    new_run[:, 1:] = s_sorted[:, 1:] != s_sorted[:, :-1]
+    run = np.cumsum(new_run.ravel()) - 1  # (P*N,) run ids, never shared between problems
+    c_sorted = np.take_along_axis(correct, order, 1).ravel().astype(float)
+    cbar = (np.bincount(run, c_sorted) / np.bincount(run))[run].reshape(P, N)
+    r = np.arange(1, N + 1)[:, None]  # (N, 1) rank by ascending score
+    log_w = gammaln(r) - gammaln(ns) - gammaln(np.maximum(r - ns, 0) + 1) - (
+        gammaln(N + 1) - gammaln(ns + 1) - gammaln(N - ns + 1))  # log C(r-1, n-1) - log C(N, n)
+    acc = cbar @ np.where(r >= ns, np.exp(log_w), 0.0)  # (P, N) @ (N, K)
+    return Selection("best_of_n", ns, acc, np.zeros_like(acc), "exact")
+
+
+def oracle(correct, n=None) -> Selection:
+    """pass@n, the accuracy of a perfect selector, ``1 - C(N-c, n) / C(N, n)`` (arXiv:2107.03374);
+    ``correct`` (P, N), ``n`` in 1..N (default all)."""
+    correct = _check_correct(correct)
+    P, N = correct.shape
+    ns = _budgets(n, N)
+    acc = pass_at_k(np.full(P, N), correct.sum(1), ns)
+    return Selection("oracle", ns, acc, np.zeros_like(acc), "exact")
+
+
+def majority_vote(answers, correct, n=None, *, method="auto", num_draws=1000, seed=0) -> Selection:
+    """Expected accuracy of the most frequent answer among n random samples (arXiv:2203.11171).
+
+    ``E[acc_n] = E[#correct answers among the most frequent / #most frequent]``, the counts of a
+    random n-subset being multivariate hypergeometric.
+
+    Parameters
+    ----------
+    answers : (P, N) hashable answers (None: no answer), or int class ids from ``answer_classes``
+        (negative: no answer). Pass classes to merge equivalent answers ("1/2" and "0.5").
+    correct : (P, N) bool, equal within an answer class
+    n : int or (K,) ints in 1..N, default 1..N
+    method : "exact" (generating function, N <= 1000; cost grows with the square of the number of
+        answers that can tie: ~5 s for 500 x 256 typical samples, ~90 s if all 256 answers differ),
+        "monte_carlo" (``num_draws`` random orders per problem, ``seed``) or "auto" (exact while
+        its work estimate is below ``EXACT_MAJORITY_MAX_WORK``).
+    """
+    correct = _check_correct(correct)
+    N = correct.shape[1]
+    ns = _budgets(n, N)
+    cls, sizes, good = _classes(answers, correct)
+    if _method(method) == "auto":
+        method = "exact" if N <= 1000 and _majority_work(sizes, good, N) <= EXACT_MAJORITY_MAX_WORK else "monte_carlo"
+    if method == "exact":
+        acc = _majority_exact(sizes, good, N, ns)
+        return Selection("majority", ns, acc, np.zeros_like(acc), "exact")
+    return Selection("majority", ns, *_vote_monte_carlo(cls, good, np.ones(cls.shape), ns, num_draws, seed), method)
+
+
+def weighted_vote(answers, correct, scores, n=None, *, method="auto", num_draws=1000, seed=0) -> Selection:
+    """Expected accuracy of the answer with the largest summed score among n random samples.
+
+    ``argmax_a sum_{i in subset, answer_i = a} score_i`` (weighted best-of-N, arXiv:2408.03314);
+    majority vote is the case of equal scores.
+
+    Parameters
+    ----------
+    answers, correct, n : as in ``majority_vote``
+    scores : (P, N) float >= 0 (a sum of negative scores favours rare answers: pass e.g.
+        ``exp(mean token logprob)``); scores of samples with no answer are ignored.
+    method : "exact" (enumerates the 2^N subsets, N <= 16), "monte_carlo" or "auto".
+    """
+    correct = _check_correct(correct)
+    N = correct.shape[1]
+    ns = _budgets(n, N)
+    cls, _, good = _classes(answers, correct)
+    s = _check_scores(scores, correct.shape, ignore=cls < 0)
+    if np.any((s < 0) & (cls >= 0)):
+        raise ValueError(f"weighted_vote needs scores >= 0; found {s[(s < 0) & (cls >= 0)][:3].tolist()}")
+    s = np.where(cls < 0, 0.0, s)
+    if _method(method) == "auto":
+        method = "exact" if N <= EXACT_WEIGHTED_MAX_N else "monte_carlo"
+    if method == "exact":
+        if N > EXACT_WEIGHTED_MAX_N:
+            raise ValueError(f"exact weighted vote enumerates 2^N subsets: N = {N} > {EXACT_WEIGHTED_MAX_N}; "
+                             f"use method='monte_carlo'")
+        acc = _vote_enumerate(cls, good, s, ns)
+        return Selection("weighted", ns, acc, np.zeros_like(acc), "exact")
+    return Selection("weighted", ns, *_vote_monte_carlo(cls, good, s, ns, num_draws, seed), method)
+
+
+def selection_curve(selection: Selection, *, level=0.95, n_boot=1000, seed=0) -> SelectionCurve:
+    """Mean accuracy with a percentile bootstrap band over problems (multinomial reweighting, as
+    ``ttslib.coverage.coverage_curve``), widened by ``z_level * selection.accuracy_se``."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1); got {level}")
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be >= 1; got {n_boot}")
+    P = selection.per_problem.shape[0]
+    weights = np.random.default_rng(seed).multinomial(P, np.full(P, 1.0 / P), size=n_boot) / P  # (B, P)
+    lower, upper = np.quantile(weights @ selection.per_problem, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    widen = norm.ppf((1 + level) / 2) * selection.accuracy_se
+    return SelectionCurve(selection.rule, selection.n, selection.accuracy, lower - widen, upper + widen,
+                          selection.accuracy_se, P, level, selection.method)
+
+
+def log2_budgets(N: int) -> np.ndarray:
+    """1, 2, 4, ... up to N, with N appended if it is not a power of two."""
+    if N < 1:
+        raise ValueError(f"N must be >= 1; got {N}")
+    ns = 2 ** np.arange(int(np.log2(N)) + 1)
+    return ns if ns[-1] == N else np.append(ns, N)
+
+
+# ---- checks ------------------------------------------------------------------------------------
+
+
+def _check_correct(correct) -> np.ndarray:
+    c = np.asarray(correct)
+    if c.ndim != 2 or c.shape[0] == 0:
+        raise ValueError(f"correct must be a (P, N) array with P >= 1; got shape {c.shape}")
+    if c.dtype != bool and not np.isin(c, (0, 1)).all():
+        raise ValueError(f"correct must hold True/False (or 0/1); found {np.unique(c)[:5].tolist()}")
+    return c.astype(bool)
+
+
+def _budgets(n, N: int) -> np.ndarray:
+    if N < 1:
+        raise ValueError("every problem needs at least one sample; got N = 0")
+    ns = np.arange(1, N + 1) if n is None else np.atleast_1d(np.asarray(n))
+    if ns.ndim != 1 or ns.size == 0 or not np.all(ns == np.round(ns)):
+        raise ValueError(f"n must be an int or a 1-d array of ints; got {np.asarray(n).ravel()[:5].tolist()}")
+    if ns.min() < 1 or ns.max() > N:
+        raise ValueError(f"n must lie in 1..N = {N} (subsets are drawn without replacement); got {ns.min()}..{ns.max()}")
+    return ns.astype(np.int64)
+
+
+def _check_scores(scores, shape, ignore=None) -> np.ndarray:
+    try:
+        s = np.asarray(scores, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"scores must be numbers; got {np.asarray(scores).dtype} ({err})") from None
+    if s.shape != shape:
+        raise ValueError(f"scores must have the shape of correct {shape}; got {s.shape}")
+    bad = ~np.isfinite(s) & (True if ignore is None else ~ignore)
+    if bad.any():
+        p, i = np.argwhere(bad)[0]
+        raise ValueError(f"scores must be finite for every sample that can be picked; {int(bad.sum())} are "
+                         f"NaN/inf (missing?), first at problem {p}, sample {i}")
+    return s
+
+
+def _method(method):
+    if method not in ("auto", "exact", "monte_carlo"):
+        raise ValueError(f"method must be 'auto', 'exact' or 'monte_carlo'; got {method!r}")
+    return method
+
+
+def _class_ids(answers, shape) -> np.ndarray:
+    a = answers if isinstance(answers, np.ndarray) else np.asarray(answers, dtype=object)
+    if a.shape != shape:
+        raise ValueError(f"answers must have the shape of correct {shape}; got {a.shape}")
+    return np.where(a < 0, -1, a) if np.issubdtype(a.dtype, np.integer) else answer_classes(a)
+
+
+def _classes(answers, correct):
+    """Class ids (P, N), class sizes (P, K) and class correctness (P, K), checked to agree."""
+    cls = _class_ids(answers, correct.shape)
+    onehot = cls[..., None] == np.arange(cls.max() + 1)  # (P, N, K)
+    sizes, hits = onehot.sum(1), (onehot & correct[..., None]).sum(1)
+    mixed = (hits > 0) & (hits < sizes)
+    if mixed.any():
+        p, k = np.argwhere(mixed)[0]
+        raise ValueError(f"correct differs within an answer class in {int(mixed.sum())} class(es), first in "
+                         f"problem {p}: {int(hits[p, k])} of its {int(sizes[p, k])} samples are correct")
+    return cls, sizes, hits > 0
+
+
+# ---- votes: who wins a subset, by enumeration, by Monte Carlo, exactly ---------------------------
+
+
+def _winner_correct(sums, present, good):
+    """Fraction of correct answers among the top ones; ``sums``, ``present`` (..., K); 0 if none present."""
+    s = np.where(present, sums, -np.inf)
+    top = s.max(-1, keepdims=True, initial=-np.inf)
+    win = present & (s >= top - _TIE_RTOL * np.abs(top))
+    k = win.sum(-1)
+    return np.where(k > 0, (win & good).sum(-1) / np.maximum(k, 1), 0.0)
+
+
+def _vote_enumerate(cls, good, weights, ns):
+    """Mean over all 2^N subsets of each size n."""
+    P, N = cls.shape
+    onehot = (cls[..., None] == np.arange(good.shape[1])).astype(float)  # (P, N, K)
+    masks = ((np.arange(2**N)[:, None] >> np.arange(N)) & 1).astype(float)  # (S, N) every subset
+    of_size = (masks.sum(1)[:, None] == ns) / comb(N, ns)  # (S, K_n)
+    acc, step = np.empty((P, ns.size)), max(1, _CHUNK // (2**N * max(good.shape[1], 1)))
+    for lo in range(0, P, step):
+        b = slice(lo, lo + step)
+        hit = _winner_correct(masks @ (onehot[b] * weights[b, :, None]), masks @ onehot[b] > 0, good[b, None, :])
+        acc[b] = hit @ of_size  # hit: (p, S)
+    return acc
+
+
+def _vote_monte_carlo(cls, good, weights, ns, num_draws, seed):
+    """``num_draws`` random orders of each problem's samples; the first n of an order are a uniform
+    n-subset, so running sums per answer give every n. Returns mean and standard error, (P, K_n)."""
+    if num_draws < 2:
+        raise ValueError(f"num_draws must be >= 2 for a standard error; got {num_draws}")
+    rng = np.random.default_rng(seed)
+    (P, N), K = cls.shape, good.shape[1]
+    ns, back = np.unique(ns, return_inverse=True)  # increasing; ``back`` restores the order asked for
+    cls = np.where(cls < 0, K, cls)  # no answer: slot K, which never competes
+    mean, se = np.empty((P, ns.size)), np.empty((P, ns.size))
+    step = max(1, _CHUNK // (num_draws * (N + K)))
+    for lo in range(0, P, step):
+        b = slice(lo, lo + step)
+        p = len(cls[b])
+        order = rng.permuted(np.broadcast_to(np.arange(N), (p, num_draws, N)), axis=2)  # (p, R, N)
+        slot = np.take_along_axis(cls[b, None, :], order, 2) + (K + 1) * np.arange(p * num_draws).reshape(p, -1, 1)
+        w = np.take_along_axis(weights[b, None, :], order, 2)
+        sums, counts = np.zeros(p * num_draws * (K + 1)), np.zeros(p * num_draws * (K + 1))
+        for j, (start, stop) in enumerate(zip(np.r_[0, ns[:-1]], ns)):  # add the samples n_{j-1}..n_j
+            sums += np.bincount(slot[:, :, start:stop].ravel(), w[:, :, start:stop].ravel(), minlength=sums.size)
+            counts += np.bincount(slot[:, :, start:stop].ravel(), minlength=sums.size)
+            shape = (p, num_draws, K + 1)
+            hit = _winner_correct(sums.reshape(shape)[..., :K], counts.reshape(shape)[..., :K] > 0, good[b, None, :])
+            mean[b, j], se[b, j] = hit.mean(1), hit.std(1, ddof=1) / np.sqrt(num_draws)
+    return mean[:, back], se[:, back]
+
+
+def _majority_work(sizes, good, N) -> float:
+    """Work estimate of ``_majority_exact``, sum_p sum_{t <= m_c} (J_t + 1)^2 (N + 1)(t + 8), J_t the
+    answers with >= t samples (8: copies per factor); about 1 s per 1e9 on one core."""
+    at_least = (sizes[:, :, None] >= np.arange(1, N + 1)).sum(1)  # (P, N) answers with >= t samples
+    t = np.arange(1, N + 1)
+    return float(((at_least + 1) ** 2 * (N + 1) * (t + 8) * (t <= (sizes * good).max(1, initial=0)[:, None])).sum())
+
+
+def _majority_exact(sizes, good, N, ns):
+    """Exact majority vote at budgets ``ns`` from answer sizes (P, K) and correctness (P, K)."""
+    if N > 1000:
+        raise ValueError(f"exact majority vote counts subsets in float64, up to N = 1000; got N = {N}")
+    binom = comb(np.arange(N + 1)[:, None], np.arange(N + 1))  # (N+1, N+1) C(m, x)
+    step = max(1, _CHUNK // ((sizes.shape[1] + 1) * (N + 1)))  # bounds the (rows, ties, N+1) arrays
+    total = np.zeros((sizes.shape[0], N + 1))
+    for lo in range(0, sizes.shape[0], step):
+        total[lo : lo + step] = _majority_counts(sizes[lo : lo + step], good[lo : lo + step], N, binom)
+    return total[:, ns] / binom[N, ns]
+
+
+def _majority_counts(sizes, good, N, binom):
+    """Sum over the n-subsets of the fraction of correct winners, (P, N+1), n = 0..N.
+
+    A correct answer c of m_c samples wins a subset alone or tied with s others (weight 1/(1+s)) in
+    ``sum_t C(m_c, t) [z^(n-t)] (1+z)^L_t sum_s [w^s] prod_j (sum_{x<t} C(m_j, x) z^x + w C(m_j, t) z^t) / (1+s)``
+    subsets: it has t samples, each other answer j with m_j >= t has fewer than t or exactly t (a
+    tie, counted by w), and the L_t remaining samples (no answer, or answers of < t samples) are free.
+    """
+    no_answer = N - sizes.sum(1)
+    total = np.zeros((sizes.shape[0], N + 1))
+    rank = np.cumsum(good, axis=1)
+    for q in range(int(good.sum(1).max(initial=0))):  # the q-th correct answer of each problem (usually one)
+        this = good & (rank == q + 1)
+        m_c = (sizes * this).sum(1)
+        others = -np.sort(-np.where(this, 0, sizes), axis=1)  # (P, K) descending
+        for t in range(1, int(m_c.max()) + 1):
+            rows = np.flatnonzero(m_c >= t)
+            o = others[rows]
+            big = o >= t
+            J = int(big.sum(1).max())  # most answers that can tie at t
+            poly = np.zeros((rows.size, J + 1, N + 1))  # (rows, ties s, power of z)
+            poly[:, 0] = binom[no_answer[rows] + np.where(big, 0, o).sum(1)]
+            for j in range(J):
+                m = np.where(big[:, j], o[:, j], 0)  # m = 0 makes the factor 1
+                below = binom[m, :t][:, ::-1]  # (rows, t) reversed coefficients of sum_{x<t} C(m, x) z^x
+                padded = np.concatenate([np.zeros(poly.shape[:2] + (t - 1,)), poly], axis=2)
+                new = np.einsum("rsnx,rx->rsn", sliding_window_view(padded, t, axis=2), below)
+                new[:, 1:, t:] += binom[m, t][:, None, None] * poly[:, :-1, : N + 1 - t]
+                poly = new
+            tied = (poly / np.arange(1, J + 2)[:, None]).sum(1)  # (rows, N+1)
+            total[rows, t:] += binom[m_c[rows], t][:, None] * tied[:, : N + 1 - t]
+    return total
