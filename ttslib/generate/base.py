@@ -96,30 +96,35 @@ def sample_tokens(logits: np.ndarray, *, temperature: float, top_p: float, rng: 
 
     Sampling: softmax(logits / T), restricted to the smallest set of tokens whose mass reaches
     ``top_p`` (nucleus sampling, Holtzman et al. 2019, arXiv:1904.09751); T = 0 is greedy.
-    The Gumbel-max trick draws from the full distribution without a sort; top-p sorts only a
-    short list of the largest logits unless the nucleus is wider than that list.
+    Inverse-CDF sampling, one uniform per row: no sort over the vocabulary unless top_p < 1,
+    where only a short list of the largest logits is sorted (unless the nucleus is wider).
     """
     logits = np.asarray(logits, dtype=np.float64)
     B, V = logits.shape
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_probs_t1 = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (B, V)
+    shifted = logits - logits.max(axis=1, keepdims=True)  # (B, V), max 0 per row
+    exp_t1 = np.exp(shifted)
+    log_z_t1 = np.log(exp_t1.sum(axis=1))  # (B,) log partition function at T = 1
+    rows = np.arange(B)
     if temperature == 0:
         tokens = shifted.argmax(axis=1)
     elif top_p >= 1.0:
-        gumbel = -np.log(-np.log(rng.random((B, V))))
-        tokens = (shifted / temperature + gumbel).argmax(axis=1)
+        weights = exp_t1 if temperature == 1 else np.exp(shifted / temperature)
+        cdf = np.cumsum(weights, axis=1)  # (B, V)
+        u = rng.random(B) * cdf[:, -1]
+        tokens = np.minimum((cdf < u[:, None]).sum(axis=1), V - 1)
     else:
         tokens = np.empty(B, dtype=np.int64)
         scaled = shifted / temperature
+        log_z = np.log(np.exp(scaled).sum(axis=1))
         width = min(V, 512)
         for b in range(B):  # rows differ in nucleus size; B is the number of live samples
             top = np.argpartition(scaled[b], V - width)[V - width :] if width < V else np.arange(V)
             order = top[np.argsort(scaled[b, top])[::-1]]
-            p = np.exp(scaled[b, order] - np.log(np.exp(scaled[b]).sum()))
+            p = np.exp(scaled[b, order] - log_z[b])
             if p.sum() < top_p and width < V:  # the nucleus is wider than the short list
                 order = np.argsort(scaled[b])[::-1]
-                p = np.exp(scaled[b, order] - np.log(np.exp(scaled[b]).sum()))
+                p = np.exp(scaled[b, order] - log_z[b])
             keep = int(np.searchsorted(np.cumsum(p), top_p) + 1)
             p = p[:keep] / p[:keep].sum()
             tokens[b] = order[rng.choice(keep, p=p)]
-    return tokens, log_probs_t1[np.arange(B), tokens]
+    return tokens, shifted[rows, tokens] - log_z_t1
