@@ -203,10 +203,20 @@ class BetaFit:
     beta_interval: tuple[float, float]
     scale_interval: tuple[float, float]
     log_likelihood: float
+    log_likelihood_one_p: float  # the limit alpha, beta -> infinity: every problem has p = sum c / sum n
     num_problems: int
     num_never_solved: int  # problems with c = 0: kept, the likelihood uses them
     level: float
     boot: np.ndarray  # (B, 3) replicates of (alpha, beta, scale)
+
+    @property
+    def degenerate(self) -> bool:
+        """The counts are consistent with one common p: no spread, so no tail and no power law.
+
+        Likelihood-ratio test against the point-mass limit, on the boundary of the parameter space,
+        so the null distribution is a 50:50 mix of chi2_0 and chi2_1 (Self & Liang 1987): 5% at 2.71.
+        """
+        return bool(2 * (self.log_likelihood - self.log_likelihood_one_p) < 2.71)
 
     @property
     def exponent(self) -> float:
@@ -220,6 +230,11 @@ class BetaFit:
         """(a, b) of the power law fitted to this distribution's exact curve at ``k`` (arXiv:2502.17578)."""
         a, b = fit_power_law_curve(k, self.coverage(_check_ks(k)))
         return float(a), float(b)
+
+
+# Box for theta = (log alpha, log beta, logit scale). alpha > e^7 ~ 1100 is a point mass in all but
+# name (relative spread < 3%); counts that look like one common p push alpha there (see degenerate).
+_LOWER, _UPPER = np.array([-15.0, -15.0, -30.0]), np.array([7.0, 25.0, 30.0])
 
 
 def _to_params(theta: np.ndarray) -> tuple:
@@ -273,16 +288,17 @@ def fit_beta(num_samples, num_correct, *, scaled=False, n_boot=1000, level=0.95,
     """Maximum-likelihood ``p ~ scale * Beta(alpha, beta)`` from counts (beta-binomial; arXiv:2502.17578).
 
     Maximises ``sum_i log P(c_i | n_i)`` (``beta_binomial_logpmf``) over (log alpha, log beta[, logit
-    scale]) by Nelder-Mead from several initial values (moments of c/n, a small grid, and for the
-    scaled fit the two-parameter optimum at several scales), keeping the best.
+    scale]) by Nelder-Mead from several initial values (moments of c/n; alpha in {0.1, 0.5, 2} with
+    the mean of c/n matched; for the scaled fit the two-parameter optimum at two scales), keeping the best.
 
     Parameters
     ----------
     num_samples, num_correct : array_like, shape (P,); every n >= 1. Never-solved problems are data.
     scaled : also fit the upper end ``scale`` of the support (the scaled Beta of arXiv:2502.17578).
     n_boot, level, seed : bootstrap over problems (0: no intervals).
-    boot_steps : Newton steps per bootstrap replicate; default 3 (two-parameter) or 1 (scaled, whose
-        quadrature likelihood is too costly to re-differentiate at every replicate).
+    boot_steps : Newton steps per bootstrap replicate; default 3 (two-parameter: equals a refit) or 1
+        (scaled: its quadrature likelihood is too costly to re-differentiate per replicate, and its
+        (beta, scale) are weakly identified, so these intervals are approximate; alpha's is the usable one).
     """
     n, c = _check_counts(num_samples, num_correct)
     if n.size == 0 or np.any(n == 0):
@@ -296,31 +312,37 @@ def fit_beta(num_samples, num_correct, *, scaled=False, n_boot=1000, level=0.95,
         return beta_binomial_logpmf(n, c, *_to_params(theta))
 
     def objective(theta):
-        theta = np.clip(theta, -12, 12)
+        theta = np.clip(theta, _LOWER[:theta.size], _UPPER[:theta.size])
         return -float(loglik(theta[None])[0].sum())
 
-    def best_of(starts):  # Nelder-Mead from each initial value, keep the best optimum
-        runs = [scipy.optimize.minimize(objective, x0, method="Nelder-Mead",
-                                        options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 4000}) for x0 in starts]
+    def best_of(starts):  # Nelder-Mead from each initial value (simplex of side 0.5), keep the best
+        simplex = lambda x0: np.vstack([x0, x0 + 0.5 * np.eye(len(x0))])  # noqa: E731
+        runs = [scipy.optimize.minimize(objective, x0, method="Nelder-Mead", options={
+            "initial_simplex": simplex(np.asarray(x0, dtype=float)), "xatol": 1e-5, "fatol": 1e-7, "maxiter": 4000})
+            for x0 in starts]
         return min(runs, key=lambda r: r.fun)
 
     p_hat = c / n
     mu, var = p_hat.mean(), max(p_hat.var(), 1e-12)
     common = max(mu * (1 - mu) / var - 1, 1e-3)  # method of moments: alpha + beta
-    best = best_of([np.log([max(mu * common, 1e-3), max((1 - mu) * common, 1e-3)])]
-                   + [np.log([a0, b0]) for a0 in (0.1, 1.0) for b0 in (1.0, 30.0)])
+    best = best_of([np.log([max(mu * common, 1e-3), max((1 - mu) * common, 1e-3)])]  # and the mean of c/n
+                   + [np.log([a0, a0 * (1 - mu) / mu]) for a0 in (0.1, 0.5, 2.0)])  # at several alpha
     if scaled:
         top = float(np.clip(p_hat.max(), 0.02, 0.98))
-        best = best_of([[*best.x, sp.logit(s0)] for s0 in (top, (1 + top) / 2, 0.99)])
-    theta_hat = np.clip(best.x, -12, 12)
+        best = best_of([[*best.x, sp.logit(s0)] for s0 in (top, 0.99)])  # just above max c/n, and ~unscaled
+    theta_hat = np.clip(best.x, _LOWER[:best.x.size], _UPPER[:best.x.size])
     steps = (1 if scaled else 3) if boot_steps is None else boot_steps
     weights = _weights(n.size, n_boot, seed)
     theta_boot = _newton_bootstrap(loglik, theta_hat, weights, steps) if n_boot else np.zeros((0, theta_hat.size))
+    theta_boot = np.clip(theta_boot, _LOWER[:theta_hat.size], _UPPER[:theta_hat.size])
     a_b, b_b, s_b = _to_params(theta_boot)
     boot = np.column_stack([a_b[:, 0], b_b[:, 0], np.broadcast_to(s_b, a_b.shape)[:, 0]])
     alpha, beta, scale = (float(np.ravel(x)[0]) for x in _to_params(theta_hat))
-    intervals = _interval(boot, level)
-    return BetaFit(alpha, beta, scale, *intervals, -float(best.fun), n.size, int(np.sum(c == 0)), level, boot)
+    p_one = c.sum() / n.sum()
+    one_p = float(np.sum(sp.gammaln(n + 1) - sp.gammaln(c + 1) - sp.gammaln(n - c + 1)
+                         + sp.xlogy(c, p_one) + sp.xlog1py(n - c, -p_one)))
+    return BetaFit(alpha, beta, scale, *_interval(boot, level), -float(best.fun), one_p, n.size,
+                   int(np.sum(c == 0)), level, boot)
 
 
 # ----------------------------------------------------------------------------------------------
