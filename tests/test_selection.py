@@ -335,3 +335,10 @@ def test_problems_where_nobody_answered_score_zero_with_every_method():
         np.testing.assert_allclose(weighted_vote(answers, correct, np.ones((2, 5)), method=method, num_draws=50).per_problem[0], 0.0)
     all_none = np.full((2, 5), None, dtype=object)
     np.testing.assert_allclose(majority_vote(all_none, np.zeros((2, 5), bool)).per_problem, 0.0)
+
+
+def test_missing_answers_may_be_none_nan_or_pandas_na():
+    import pandas as pd
+
+    answers = np.array([[None, np.nan, pd.NA, "4", " 4"]], dtype=object)
+    np.testing.assert_array_equal(answer_classes(answers), [[-1, -1, -1, 0, 0]])

@@ -18,6 +18,8 @@ subsets is computed exactly where that is tractable, for every n at once:
 Conventions. Ties (between answers, or between scores in best-of-N) are split evenly: the value is
 the expectation over a uniformly random tie-break. A sample with no answer (None) never wins a
 vote but still takes a place in the subset; a subset with no answered sample scores 0.
+Bad input raises ValueError: N = 0, n outside 1..N, NaN/inf or missing scores (except for
+samples without an answer where they are ignored), ``correct`` that differs within one answer.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def answer_classes(answers, equivalent=None) -> np.ndarray:
     for p, row in enumerate(a):  # Python objects and a Python callable: no vectorised form
         ids, firsts = {}, []  # answer -> class id; first member of each class
         for i, x in enumerate(row):
-            if x is None or (isinstance(x, float) and np.isnan(x)):
+            if _missing(x):
                 continue
             key = x.strip() if isinstance(x, str) else x
             if key not in ids:
@@ -102,6 +104,13 @@ def answer_classes(answers, equivalent=None) -> np.ndarray:
                 firsts += [key] if ids[key] == len(firsts) else []
             out[p, i] = ids[key]
     return out
+
+
+def _missing(x) -> bool:
+    try:
+        return x is None or bool(x != x)  # None or NaN
+    except (TypeError, ValueError):  # pd.NA has no truth value
+        return True
 
 
 def aggregate_steps(step_scores, how: str = "last") -> np.ndarray:
@@ -117,7 +126,7 @@ def aggregate_steps(step_scores, how: str = "last") -> np.ndarray:
     if arr.dtype != object and arr.ndim == 3:
         valid = ~np.isnan(arr)
         flat, lengths = arr[valid], valid.sum(-1).ravel()
-    elif arr.ndim == 2:
+    elif arr.ndim == 2:  # ragged Python lists: one pass to flatten them, the reductions are vectorised
         lengths = np.array([0 if x is None else len(x) for x in arr.ravel()], dtype=np.int64)
         flat = np.concatenate([np.asarray(x, dtype=float) for x in arr.ravel() if x is not None] + [np.empty(0)])
     else:
@@ -155,7 +164,7 @@ def best_of_n(correct, scores, n=None, *, answers=None) -> Selection:
     s = _check_scores(scores, correct.shape, ignore=none)
     if none is not None:
         s, correct = np.where(none, -np.inf, s), correct & ~none
-    order = np.argsort(s, axis=1, kind="stable")
+    order = np.argsort(s, axis=1)  # any order within a tie: ties are averaged below
     s_sorted = np.take_along_axis(s, order, 1)
     new_run = np.ones((P, N), dtype=bool)  # a run of equal scores starts here
     new_run[:, 1:] = s_sorted[:, 1:] != s_sorted[:, :-1]
@@ -193,8 +202,9 @@ def majority_vote(answers, correct, n=None, *, method="auto", num_draws=1000, se
     n : int or (K,) ints in 1..N, default 1..N
     method : "exact" (generating function, N <= 1000; cost grows with the square of the number of
         answers that can tie: ~5 s for 500 x 256 typical samples, ~90 s if all 256 answers differ),
-        "monte_carlo" (``num_draws`` random orders per problem, ``seed``) or "auto" (exact while
-        its work estimate is below ``EXACT_MAJORITY_MAX_WORK``).
+        "monte_carlo" (``num_draws`` random orders per problem, ``seed``; its cost grows with the
+        number of budgets, so pass a few, e.g. ``log2_budgets(N)``) or "auto" (exact while its
+        work estimate is below ``EXACT_MAJORITY_MAX_WORK``).
     """
     correct = _check_correct(correct)
     N = correct.shape[1]

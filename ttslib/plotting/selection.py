@@ -50,8 +50,9 @@ def plot_selection(curves, *, ax=None, labels=None, colors=None, band: bool = Tr
         if band:
             ax.fill_between(curve.n, curve.lower, curve.upper, color=color, alpha=0.15, lw=0)
     ax.set_xscale("log", base=2)
-    ticks = np.unique(np.concatenate([np.asarray(c.n) for c in curves])) if curves else []
-    ticks = [t for t in ticks if np.log2(t) == np.round(np.log2(t))]
+    ticks = np.unique(np.concatenate([np.asarray(c.n) for c in curves])) if curves else np.array([1])
+    if ticks.size > 12:  # too many to label: powers of two only
+        ticks = ticks[np.log2(ticks) == np.round(np.log2(ticks))]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticklabels([str(int(t)) for t in ticks])
