@@ -29,7 +29,6 @@ K_MAX = 10_000  # largest k on the curves, as in arXiv:2407.21787 (each model st
 ATTENTION = "kaplan"  # attention term of C(t): kaplan (a is 2, QK only) or monkeys (a is 4)
 TARGETS = [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]  # coverage targets
 EXCHANGE_PAIRS = [("pythia-410m", "pythia-6.9b"), ("pythia-1b", "pythia-12b")]  # small vs ~14x larger
-MAJORITY_REPEATS = 20  # random subsets of k samples per problem for majority-vote accuracy
 N_BOOT = 200  # bootstrap resamples of problems for the bands
 SEED = 0
 
@@ -41,13 +40,14 @@ import numpy as np
 import pandas as pd
 
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks
-from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
+from ttslib.data import correct_matrix, read_pythia_counts, read_samples, samples_to_counts
 from ttslib.flops import (
     attribute_flops, flops_at_k, flops_per_token, get_model, inference_flops, iso_flops_frontier,
     matched_inference_multiplier, matched_inference_tokens, pretraining_flops, registry, run_flops, sequence_flops,
 )
 from ttslib.plotting import savefig
 from ttslib.plotting.flops import plot_exchange, plot_flops_per_token, plot_frontier, plot_vs_flops
+from ttslib.selection import majority_vote
 
 # %% [markdown]
 # ## The model registry
@@ -312,24 +312,14 @@ pd.Series(
 )
 
 # %% [markdown]
-# Accuracy needs a selection rule: majority vote over k random samples of each problem (answers that
-# were not found do not vote; ties go to a random one of the tied answers), averaged over
-# `MAJORITY_REPEATS` draws. Coverage is what a perfect verifier would reach.
+# Accuracy needs a selection rule: majority vote over k of the N samples of each problem, its
+# expectation over all k-subsets computed exactly by `ttslib.selection.majority_vote` (answers that were
+# not found do not vote; ties are split evenly). Coverage is what a perfect verifier would reach.
 
 # %%
-rng = np.random.default_rng(SEED)
-draws = pd.concat(
-    [own[["problem_id", "answer", "is_correct"]].assign(draw=r, order=rng.permutation(len(own))) for r in range(MAJORITY_REPEATS)]
-)
-draws["rank"] = draws.groupby(["draw", "problem_id"])["order"].rank(method="first")
 own_k = np.unique(np.geomspace(1, N_OWN, 6).round().astype(int))
-majority = np.array([
-    draws[draws["rank"] <= k]
-    .groupby(["draw", "problem_id", "answer"]).agg(votes=("order", "size"), first=("order", "min"), correct=("is_correct", "max"))
-    .reset_index().sort_values(["votes", "first"], ascending=[False, True])
-    .drop_duplicates(["draw", "problem_id"])["correct"].sum() / (P_OWN * MAJORITY_REPEATS)
-    for k in own_k
-])
+own_answers, own_correct = correct_matrix(own, "answer")[1], correct_matrix(own, "is_correct")[1].astype(bool)
+majority = majority_vote(own_answers, own_correct, own_k).accuracy
 own_curve = coverage_curve(own_counts["num_samples"], own_counts["num_correct"], np.arange(1, N_OWN + 1), n_boot=N_BOOT, seed=SEED)
 own_flops = flops_at_k(own, own_model, own_curve.k, attention=ATTENTION) / P_OWN  # (N,) FLOPs per problem
 

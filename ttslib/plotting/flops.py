@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from ttslib.plotting import new_axes
 
@@ -71,9 +71,9 @@ def plot_vs_flops(flops, values, *, lower=None, upper=None, labels=None, ax=None
     ax.set_xscale("log")
     ax.xaxis.set_minor_formatter(NullFormatter())  # no crowded minor labels on short ranges ...
     low, high = ax.get_xlim()
-    if high / low < 100:  # ... but ticks at 1, 2, 5 x 10^n when the axis spans under two decades
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}".replace("e+", "e")))
+    if high / low < 100:  # ... but a few evenly spaced labelled ticks when the axis spans under two decades
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}".replace("e+", "e")))
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
