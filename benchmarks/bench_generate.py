@@ -1,6 +1,8 @@
 """Benchmark: generated tokens per second of the embedded backend at N = 1, 8, 32 samples per prompt,
 against the same model driven one request at a time through llama-cpp-python's own
-``Llama.create_completion`` (the plain high-level API), measured in the same run.
+``Llama.create_completion`` (the plain high-level API), measured in the same run, twice: plain,
+and asked for the sampled tokens' log-probabilities (``logprobs=1``, which needs
+``logits_all=True``), since the kit records them for every sample.
 
     python benchmarks/bench_generate.py [--max-tokens 64] [--prompts 3]
 
@@ -54,6 +56,14 @@ def main() -> None:
             out = theirs.create_completion(prompt, max_tokens=args.max_tokens, temperature=0.8)
             tokens += out["usage"]["completion_tokens"]
     results["llama-cpp-python create_completion, one at a time"] = base = tokens / (time.perf_counter() - start)
+
+    with_logprobs = Llama(str(ours.model_path), n_ctx=2048, n_threads=ours.n_threads, verbose=False, seed=0, logits_all=True)
+    start, tokens = time.perf_counter(), 0
+    for prompt in prompts:
+        for _ in range(2):  # slow: two requests per prompt are enough for a rate
+            out = with_logprobs.create_completion(prompt, max_tokens=args.max_tokens, temperature=0.8, logprobs=1)
+            tokens += out["usage"]["completion_tokens"]
+    results["the same, with logprobs=1 (logits_all=True)"] = tokens / (time.perf_counter() - start)
 
     for name, rate in results.items():
         print(f"{name:52s} {rate:7.1f} tok/s   {rate / base:5.2f}x baseline")

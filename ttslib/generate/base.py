@@ -99,19 +99,22 @@ def sample_tokens(logits: np.ndarray, *, temperature: float, top_p: float, rng: 
     Inverse-CDF sampling, one uniform per row: no sort over the vocabulary unless top_p < 1,
     where only a short list of the largest logits is sorted (unless the nucleus is wider).
     """
-    logits = np.asarray(logits, dtype=np.float64)
-    B, V = logits.shape
-    shifted = logits - logits.max(axis=1, keepdims=True)  # (B, V), max 0 per row
-    exp_t1 = np.exp(shifted)
-    log_z_t1 = np.log(exp_t1.sum(axis=1))  # (B,) log partition function at T = 1
+    shifted = np.array(logits, dtype=np.float64)  # (B, V), a copy worked on in place
+    B, V = shifted.shape
+    shifted -= shifted.max(axis=1, keepdims=True)  # max 0 per row
+    weights = np.exp(shifted)
+    log_z_t1 = np.log(weights.sum(axis=1))  # (B,) log partition function at T = 1
     rows = np.arange(B)
     if temperature == 0:
         tokens = shifted.argmax(axis=1)
     elif top_p >= 1.0:
-        weights = exp_t1 if temperature == 1 else np.exp(shifted / temperature)
-        cdf = np.cumsum(weights, axis=1)  # (B, V)
+        if temperature != 1:
+            np.multiply(shifted, 1.0 / temperature, out=weights)
+            np.exp(weights, out=weights)
+        cdf = np.cumsum(weights, axis=1, out=weights)  # (B, V)
         u = rng.random(B) * cdf[:, -1]
-        tokens = np.minimum((cdf < u[:, None]).sum(axis=1), V - 1)
+        # the first index whose cumulative weight reaches u (binary search per row)
+        tokens = np.minimum([np.searchsorted(cdf[b], u[b], side="left") for b in range(B)], V - 1)
     else:
         tokens = np.empty(B, dtype=np.int64)
         scaled = shifted / temperature

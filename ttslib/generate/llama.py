@@ -48,11 +48,14 @@ class LlamaCppBackend:
     n_threads : CPU threads (default: all cores).
     max_context : the model's context length per sequence (prompt + completion) that may be used;
         default: the context it was trained with.
+    unified_kv : one KV cache shared by the N samples instead of one stream each (see ``_context``).
     """
 
     name = "llama.cpp"
 
-    def __init__(self, model_path=None, *, n_threads: int | None = None, max_context: int | None = None):
+    def __init__(
+        self, model_path=None, *, n_threads: int | None = None, max_context: int | None = None, unified_kv: bool = True
+    ):
         try:
             import llama_cpp
             from llama_cpp import _internals
@@ -63,6 +66,7 @@ class LlamaCppBackend:
         if not self.model_path.is_file():
             raise BackendError(f"model file not found: {self.model_path}")
         self.n_threads = n_threads or os.cpu_count() or 1
+        self.unified_kv = unified_kv
         from llama_cpp import _logger
 
         _logger.set_verbose(False)  # llama.cpp's own log goes to stderr otherwise
@@ -96,17 +100,28 @@ class LlamaCppBackend:
             self._pieces[token] = buf.raw[:n]
         return self._pieces[token]
 
-    def _context(self, cells: int, n_seq: int):
-        """A context with a unified KV cache of ``cells`` cells for ``n_seq`` sequences (reused if big enough)."""
-        if self._ctx is not None and self._ctx_shape[0] >= cells and self._ctx_shape[1] >= n_seq:
+    def _context(self, prompt_tokens: int, max_tokens: int, n_seq: int):
+        """A context for ``n_seq`` samples of ``max_tokens`` after a prompt (reused while big enough).
+
+        With ``unified_kv`` (the default) all sequences share one cache and the prompt's cells are
+        shared, not copied; every query then attends over the masked cells of all sequences. Off,
+        each sequence has its own KV stream and the prompt, decoded once, is copied into each.
+        Measured here at N = 8 and 32 (64 new tokens) the two ran within noise of each other.
+        """
+        pow2 = lambda x: int(2 ** np.ceil(np.log2(max(x, 256))))  # noqa: E731
+        if self.unified_kv:
+            n_ctx = pow2(prompt_tokens + n_seq * max_tokens + 1)
+        else:
+            n_ctx = pow2(prompt_tokens + max_tokens + 1) * n_seq
+        if self._ctx is not None and self._ctx_shape[0] >= n_ctx and self._ctx_shape[1] >= n_seq:
             self._ctx.kv_cache_clear()
             return self._ctx
         lc = self._llama_cpp
         params = lc.llama_context_default_params()
-        params.n_ctx = int(2 ** np.ceil(np.log2(max(cells, 256))))
-        params.n_batch = params.n_ubatch = min(params.n_ctx, 512)
+        params.n_ctx = n_ctx
+        params.n_batch = params.n_ubatch = 512
         params.n_seq_max = n_seq
-        params.kv_unified = True  # one cache for all sequences, so the prompt's cells are shared
+        params.kv_unified = self.unified_kv
         params.n_threads = params.n_threads_batch = self.n_threads
         params.no_perf = True
         params.flash_attn_type = FLASH_ATTN
@@ -115,7 +130,7 @@ class LlamaCppBackend:
             self._ctx = self._internals.LlamaContext(model=self._model, params=params, verbose=False)
         except ValueError as err:
             raise BackendError(f"llama.cpp could not make a context of {params.n_ctx} cells for {n_seq} sequences") from err
-        self._ctx_shape = (params.n_ctx, n_seq)
+        self._ctx_shape = (n_ctx, n_seq)
         return self._ctx
 
     def _decode(self, ctx, tokens, positions, seq_ids, want_logits) -> np.ndarray:
@@ -158,11 +173,11 @@ class LlamaCppBackend:
         if P + config.max_tokens > self.max_context:
             reason = f"prompt of {P} tokens + max_tokens {config.max_tokens} exceeds the context of {self.max_context} tokens"
             return failed_result(N, reason, P)
-        ctx = self._context(P + N * config.max_tokens + 1, N)
+        ctx = self._context(P, config.max_tokens, N)
         rng = np.random.default_rng(seed)
         last_logits = self._prefill(ctx, prompt_tokens)
         for s in range(1, N):
-            self._llama_cpp.llama_memory_seq_cp(ctx.memory, 0, s, 0, P)
+            self._llama_cpp.llama_memory_seq_cp(ctx.memory, 0, s, -1, -1)  # the whole prompt (streams copy only whole)
 
         pieces = [bytearray() for _ in range(N)]
         logprobs: list[list[float]] = [[] for _ in range(N)]

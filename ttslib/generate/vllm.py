@@ -29,6 +29,11 @@ class VLLMBackend:
         self._vllm = vllm
         self.model_name = str(model)
         llm_kwargs.setdefault("enable_prefix_caching", True)
+        if vllm.platforms.current_platform.is_cpu():
+            # On CPU "gpu_memory_utilization" is the share of RAM for the KV cache: vLLM's 0.92 fails at start-up
+            # when other processes hold memory; eager mode skips a 40 s compile (../shared/notes/cpu-backends.md).
+            llm_kwargs.setdefault("gpu_memory_utilization", 0.3)
+            llm_kwargs.setdefault("enforce_eager", True)
         try:
             self._llm = vllm.LLM(model=self.model_name, seed=seed, **llm_kwargs)
         except Exception as err:  # vLLM raises many types for a model it cannot load
