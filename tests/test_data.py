@@ -144,3 +144,10 @@ def test_read_missing_files_name_the_path(tmp_path):
         read_samples(tmp_path / "nope.parquet")
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         read_counts(tmp_path / "nope.csv")
+
+
+def test_correct_matrix_rejects_gaps_in_sample_idx():
+    df = make_samples(P=2, N=3)
+    df.loc[df["problem_id"] == "p1", "sample_idx"] += 1  # p1 has samples 1, 2, 3
+    with pytest.raises(ValueError, match="sample_idx 0..2"):
+        correct_matrix(df)

@@ -296,3 +296,10 @@ def test_attribute_flops_recovers_scrambled_sizes():
     np.testing.assert_allclose(got, tokens, rtol=1e-12)
     with pytest.raises(ValueError, match="numbers > 0"):
         F.attribute_flops([1e9, -1], params)
+
+
+def test_flops_to_reach_refuses_nan_scores():
+    from ttslib.flops import flops_to_reach
+
+    with pytest.raises(ValueError, match="finite"):
+        flops_to_reach([1.0, 2.0, 3.0], [0.1, np.nan, 0.3], [0.2])

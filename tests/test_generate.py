@@ -75,11 +75,13 @@ def test_problem_seed_is_stable_and_distinct():
 
 # ---------------------------------------------------------------- the embedded model
 
-llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e .[llama])")
+def needs_llama_cpp():
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e .[llama])")
 
 
 @pytest.fixture(scope="module")
 def backend():
+    needs_llama_cpp()
     from ttslib.generate.llama import LlamaCppBackend
 
     return LlamaCppBackend()
@@ -129,6 +131,7 @@ def test_prompt_longer_than_context_is_recorded_not_raised(backend):
 
 
 def test_unknown_model_path_is_a_clear_error():
+    needs_llama_cpp()
     from ttslib.generate.llama import LlamaCppBackend
 
     with pytest.raises(BackendError, match="model file not found"):
@@ -169,6 +172,7 @@ def test_problem_without_reference_is_recorded(backend):
 @pytest.mark.model
 @pytest.mark.slow
 def test_cli_killed_with_sigkill_resumes_with_every_sample_once(tmp_path):
+    needs_llama_cpp()
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "ttslib.cli", "generate", "--problems", "arith", "--per-level", "2", "--n", "4",
            "--max-tokens", "6", "--out", str(out), "--seed", "2"]  # fmt: skip
@@ -201,6 +205,7 @@ def _free_port() -> int:
 
 
 def _start_server(port: int):
+    needs_llama_cpp()
     pytest.importorskip("uvicorn", reason="llama_cpp.server needs llama-cpp-python[server]")
     from ttslib.generate.llama import smollm2_path
 

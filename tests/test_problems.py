@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import shared_file
-from ttslib.problems import load_gsm8k, load_math500, validate_problems
+from conftest import FIXTURES, shared_file
+from ttslib.problems import ARITHMETIC_LEVELS, load_gsm8k, load_math500, make_arithmetic, validate_problems
 
 
 def test_gsm8k_local():
@@ -29,3 +29,29 @@ def test_limit_and_validation():
         validate_problems(pd.DataFrame({"problem_id": ["a", "a"], "question": ["q", "r"], "reference": ["1", "2"]}))
     with pytest.raises(ValueError, match="empty question"):
         validate_problems(pd.DataFrame({"problem_id": ["a"], "question": [" "], "reference": ["1"]}))
+
+
+def test_loaders_on_handmade_files_in_the_hub_layout():
+    """Runs without ../shared: three problems written for this test in each file's layout."""
+    gsm = load_gsm8k(FIXTURES / "gsm8k_mini.jsonl")
+    assert gsm["reference"].tolist() == ["7", "2400", "12"]
+    assert gsm["problem_id"].tolist() == ["gsm8k/0", "gsm8k/1", "gsm8k/2"]
+    math = load_math500(FIXTURES / "math500_mini.jsonl")
+    assert math["level"].tolist() == [1, 2, 3] and math["reference"].iloc[0] == r"\frac{3}{4}"
+    assert math["problem_id"].iloc[2] == "fixture/algebra/3.json"
+
+
+def test_arithmetic_set_references_are_the_values_of_the_expressions():
+    df = make_arithmetic(30, seed=4)
+    assert len(df) == 30 * len(ARITHMETIC_LEVELS) and df["problem_id"].is_unique
+    assert df.groupby("level")["question"].nunique().eq(30).all(), "problems within a level are distinct"
+    for question, reference in zip(df["question"], df["reference"]):
+        a, op, b, *rest = question.split()
+        value = {"+": int(a) + int(b), "-": int(a) - int(b), "*": int(a) * int(b)}[op] + (int(rest[1]) if rest else 0)
+        assert str(value) == reference, question
+    assert (df["reference"].astype(int) >= 0).all()
+    pd.testing.assert_frame_equal(df, make_arithmetic(30, seed=4))
+    with pytest.raises(ValueError, match="fewer than"):
+        make_arithmetic(60, levels=(3,))  # one-digit differences a >= b: only 55 exist
+    with pytest.raises(ValueError, match="level"):
+        make_arithmetic(1, levels=(99,))

@@ -342,3 +342,11 @@ def test_missing_answers_may_be_none_nan_or_pandas_na():
 
     answers = np.array([[None, np.nan, pd.NA, "4", " 4"]], dtype=object)
     np.testing.assert_array_equal(answer_classes(answers), [[-1, -1, -1, 0, 0]])
+
+
+def test_integer_answers_outside_class_ids_are_refused():
+    correct = np.array([[True, False, False]])
+    with pytest.raises(ValueError, match="class ids"):
+        majority_vote(np.array([[18, 7, 7]]), correct)
+    # the same answers as strings are grouped, and 18 wins only where it is the majority
+    assert majority_vote(np.array([["18", "7", "7"]], dtype=object), correct, [3]).accuracy[0] == 0.0

@@ -189,7 +189,12 @@ def read_counts(path, *, group_by=()) -> pd.DataFrame:
 
 
 def samples_to_counts(df: pd.DataFrame, *, group_by=()) -> pd.DataFrame:
-    """Collapse a sample table to counts: one row per (group, problem) with n and c."""
+    """Collapse a sample table to counts: one row per (group, problem) with n and c.
+
+    Every row is a sample drawn, so a sample whose ``status`` records a failure (a prompt that
+    did not fit, a grader timeout) counts as drawn and wrong, as it would in deployment. Drop
+    such rows first to ask what the model does when sampling works.
+    """
     df = validate_samples(df, group_by=group_by)
     keys = [*group_by, "problem_id"]
     extra = ["level"] if "level" in df.columns else []
@@ -211,6 +216,13 @@ def correct_matrix(df: pd.DataFrame, column: str = "is_correct") -> tuple[np.nda
     if sizes.nunique() != 1:
         raise ValueError(
             f"correct_matrix needs the same number of samples per problem; found {sorted(sizes.unique())[:5]}"
+        )
+    N = int(sizes.iloc[0]) if len(sizes) else 0
+    off = df["sample_idx"] >= N  # with N rows per problem and unique indices, this finds any gap
+    if off.any():
+        raise ValueError(
+            f"correct_matrix needs sample_idx 0..{N - 1} for every problem; problem "
+            f"{df.loc[off, 'problem_id'].iloc[0]!r} has sample_idx {int(df.loc[off, 'sample_idx'].iloc[0])}"
         )
     wide = df.pivot(index="problem_id", columns="sample_idx", values=column)
     return wide.index.to_numpy(dtype=str), wide.to_numpy()

@@ -4,7 +4,10 @@ Forward pass, per token at context position t (the token attends to t tokens, it
 
     C(t) = 2 N + a * n_layer * t * d_attn              (Kaplan et al. 2020, arXiv:2001.08361, Table 1)
 
-with N the parameters and d_attn = n_heads * head_dim. Kaplan count only the QK^T product, a = 2
+with N the parameters and d_attn = n_heads * head_dim. N here is the total parameter count, as
+Large Language Monkeys use it; Kaplan's N leaves out the embeddings, so for small models with
+untied embeddings (pythia-70m: +58%, pythia-410m: +15%) this counts the input lookup as a
+matmul and overstates their cost. Kaplan count only the QK^T product, a = 2
 (``attention="kaplan"``); Large Language Monkeys (Brown et al. 2024, arXiv:2407.21787) write
 ``2 * (N + 2 * n_layer * d_model * context)``, i.e. a = 4, counting the attention-weighted sum of
 values as well (``attention="monkeys"``). Summed over n tokens after ``start`` already in context,
@@ -304,6 +307,8 @@ def flops_to_reach(flops, score, targets) -> np.ndarray:
         raise ValueError(f"flops and score must be 1-d arrays of one length; got shapes {f.shape} and {s.shape}")
     if np.any(np.diff(f) <= 0):
         raise ValueError("flops must increase with the budget")
+    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(s)) and np.all(np.isfinite(t))):
+        raise ValueError("flops, score and targets must be finite; found NaN or inf")
     best = np.maximum.accumulate(s)  # (K,) best score reached by each budget
     idx = np.searchsorted(best, np.atleast_1d(t), side="left")  # first budget with best >= target
     out = f[np.minimum(idx, f.size - 1)]

@@ -321,7 +321,15 @@ def _class_ids(answers, shape) -> np.ndarray:
     a = answers if isinstance(answers, np.ndarray) else np.asarray(answers, dtype=object)
     if a.shape != shape:
         raise ValueError(f"answers must have the shape of correct {shape}; got {a.shape}")
-    return np.where(a < 0, -1, a) if np.issubdtype(a.dtype, np.integer) else answer_classes(a)
+    if not np.issubdtype(a.dtype, np.integer):
+        return answer_classes(a)
+    # integers are read as class ids from answer_classes: -1 (no answer) or 0..N-1 per row
+    if a.size and a.max() >= shape[1]:
+        raise ValueError(
+            f"integer answers are read as class ids (from answer_classes: -1 or 0..{shape[1] - 1}); found "
+            f"{int(a.max())}. Pass numeric answers as strings or objects, or through answer_classes"
+        )
+    return np.where(a < 0, -1, a)
 
 
 def _classes(answers, correct):

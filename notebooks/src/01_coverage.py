@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ttslib.coverage import coverage_curve, log_spaced_ks, pass_at_k
+from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts
 from ttslib.plotting import savefig
 from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
@@ -92,11 +92,12 @@ savefig(fig, "01_coverage_pythia_logy", directory=FIGURES_DIR)
 # %%
 table = pd.DataFrame(
     {
-        (task, f"k={k}"): {model: curve.coverage[np.searchsorted(curve.k, k)] for model, curve in by_model.items()}
-        for task, by_model in curves.items()
-        for k in (1, 100, K_MAX)
-    }
-)
+        (task, model): coverage(g["num_samples"], g["num_correct"], [1, 100, K_MAX], beyond_n="plugin")
+        for task, df in final.items()
+        for model, g in df.groupby("model", sort=False)
+    },
+    index=[f"k={k}" for k in (1, 100, K_MAX)],
+).T.unstack(0)
 table.round(4)
 
 # %% [markdown]

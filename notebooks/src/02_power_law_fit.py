@@ -82,7 +82,8 @@ params = {model: p for df in final.values() for model, p in zip(df["model"], df[
 #
 # `b` is the power-law exponent on the data's k range; `-alpha` is the Beta's large-k exponent
 # (`-log pass_D@k ~ k^-alpha`, arXiv:2502.17578). `LR` is twice the log-likelihood gain of the scaled
-# Beta over the Beta (one extra parameter: above 3.84 the scale is significant at 5%). The scaled
+# Beta over the Beta (one extra parameter on the boundary of its range, scale = 1, so the null is a 50:50
+# mix of chi2_0 and chi2_1 (Self & Liang 1987): above 2.71 the scale is significant at 5%). The scaled
 # Beta's bootstrap takes a single Newton step per resample, so its interval is approximate.
 
 # %%

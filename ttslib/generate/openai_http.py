@@ -10,6 +10,7 @@ run stops with a :class:`BackendError` naming every URL and the last error.
 from __future__ import annotations
 
 import itertools
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig, failed_result
@@ -60,6 +61,7 @@ class OpenAIBackend:
         self._clients = [
             openai.OpenAI(base_url=url, api_key=api_key, max_retries=max_retries, timeout=timeout) for url in self.base_urls
         ]
+        self._slots = [threading.BoundedSemaphore(concurrency) for _ in self.base_urls]
         self._pool = ThreadPoolExecutor(max_workers=concurrency * len(self.base_urls))
 
     def _request(self, first: int, prompt: str, config: SamplingConfig, seed: int, n: int):
@@ -67,17 +69,18 @@ class OpenAIBackend:
         last_error = None
         for i in itertools.islice(itertools.cycle(range(len(self._clients))), first, first + len(self._clients)):
             try:
-                return self._clients[i].completions.create(
-                    model=self.model_name,
-                    prompt=prompt,
-                    n=n,
-                    temperature=config.temperature,
-                    top_p=config.top_p,
-                    max_tokens=config.max_tokens,
-                    stop=list(config.stop) or None,
-                    logprobs=1,
-                    seed=seed,
-                )
+                with self._slots[i]:  # at most `concurrency` requests in flight on each URL
+                    return self._clients[i].completions.create(
+                        model=self.model_name,
+                        prompt=prompt,
+                        n=n,
+                        temperature=config.temperature,
+                        top_p=config.top_p,
+                        max_tokens=config.max_tokens,
+                        stop=list(config.stop) or None,
+                        logprobs=1,
+                        seed=seed,
+                    )
             except self._bad_request as err:
                 return err  # this prompt only (e.g. longer than the context): recorded, the run goes on
             except self._fatal as err:
@@ -91,7 +94,7 @@ class OpenAIBackend:
         sizes = [min(per, config.n - start) for start in range(0, config.n, per)]
         responses = [self._request(index + j, prompt, config, seed + j, m) for j, m in enumerate(sizes)]
         refused = [r for r in responses if isinstance(r, Exception)]
-        if refused:
+        if refused:  # the whole prompt is recorded as failed, even if some of its requests succeeded
             return failed_result(config.n, f"server refused the prompt: {refused[0]}")
         completions = []
         for response in responses:

@@ -1,7 +1,7 @@
 """Prompt templates: ``{question}`` marks where the problem goes; literal braces are doubled.
 
 Few-shot plain prompts suit small base-like models (SmolLM2-135M solves far more with them than
-with its chat template: ../shared/notes/cpu-backends.md); instruct models of real size do well
+with its chat template, measured on this project's machines); instruct models of real size do well
 with ``math_boxed``. Each entry names the stop strings and the grading style that go with it.
 """
 

@@ -13,6 +13,7 @@ directory are refused, naming what differs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -39,7 +40,10 @@ def render_prompt(template: str, question: str) -> str:
         raise ValueError(f"prompt template has a placeholder other than {{question}}: {err}") from err
 
 
-def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, problems: pd.DataFrame) -> dict:
+def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, problems: pd.DataFrame, per_shard: int) -> dict:
+    digest = hashlib.sha256()
+    for row in problems[["problem_id", "question", "reference"]].astype(str).itertuples(index=False):
+        digest.update("\x1f".join(row).encode() + b"\x1e")
     return {
         "backend": backend.name,
         "model": getattr(backend, "model_name", None),
@@ -47,7 +51,8 @@ def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, 
         "grade_style": grade_style,
         "sampling": {k: list(v) if isinstance(v, tuple) else v for k, v in config.__dict__.items()},
         "num_problems": int(len(problems)),
-        "problem_ids_head": problems["problem_id"].head(5).tolist(),
+        "problems_sha256": digest.hexdigest(),  # ids, questions and references, in order
+        "problems_per_shard": int(per_shard),  # shards are named by their first problem's position
     }
 
 
@@ -133,17 +138,24 @@ def generate_samples(
     from tqdm.auto import tqdm
 
     problems = validate_problems(problems)
+    if problems_per_shard < 1:
+        raise ValueError(f"problems_per_shard must be >= 1; got {problems_per_shard}")
     out_dir = Path(out_dir) if out_dir is not None else None
     done: list[pd.DataFrame] = []
     todo = list(range(0, len(problems), problems_per_shard))
     if out_dir is not None:
-        _check_manifest(out_dir / "run.json", _manifest(backend, config, template, grade_style, problems))
+        _check_manifest(out_dir / "run.json", _manifest(backend, config, template, grade_style, problems, problems_per_shard))
         shard_dir = out_dir / "shards"
         shard_dir.mkdir(exist_ok=True)
         for stale in shard_dir.glob("*.tmp"):
             stale.unlink()  # a shard being written when the run was killed
         finished = {int(p.stem) for p in shard_dir.glob("*.parquet")}
         done = [pd.read_parquet(shard_dir / f"{start:06d}.parquet") for start in todo if start in finished]
+        for shard in done:  # a shard must hold the problems its name says (run.json guards this too)
+            start = int(problems.index[problems["problem_id"] == shard["problem_id"].iloc[0]][0])
+            expected = set(problems["problem_id"].iloc[start : start + problems_per_shard])
+            if set(shard["problem_id"]) != expected or start % problems_per_shard:
+                raise RunMismatch(f"shard {start:06d} in {shard_dir} does not hold problems {sorted(expected)[:3]}...")
         todo = [start for start in todo if start not in finished]
 
     bar = tqdm(total=len(problems) * config.n, initial=sum(len(d) for d in done), unit="sample", disable=not progress)

@@ -7,7 +7,7 @@ samples. ``logprobs=0`` returns the log-probability of each sampled token only.
 
 from __future__ import annotations
 
-from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig
+from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig, failed_result
 
 __all__ = ["VLLMBackend"]
 
@@ -16,7 +16,9 @@ class VLLMBackend:
     """Parameters: ``model`` (a hub id or a local directory), any further ``vllm.LLM`` keyword arguments.
 
     vLLM seeds the engine, not each request: on CPU a per-request seed with several prompts
-    stopped the engine (../shared/notes/cpu-backends.md), so the run's seed goes to ``LLM(seed=)``.
+    stopped the engine (measured on this project's machines), so the run's seed goes to
+    ``LLM(seed=)`` and ``seeds`` are not used. A run is then reproducible as a whole, but a
+    resumed run does not redraw the same samples as an uninterrupted one.
     """
 
     name = "vllm"
@@ -31,7 +33,7 @@ class VLLMBackend:
         llm_kwargs.setdefault("enable_prefix_caching", True)
         if vllm.platforms.current_platform.is_cpu():
             # On CPU "gpu_memory_utilization" is the share of RAM for the KV cache: vLLM's 0.92 fails at start-up
-            # when other processes hold memory; eager mode skips a 40 s compile (../shared/notes/cpu-backends.md).
+            # when other processes hold memory; eager mode skips a 40 s compile.
             llm_kwargs.setdefault("gpu_memory_utilization", 0.3)
             llm_kwargs.setdefault("enforce_eager", True)
         try:
@@ -48,7 +50,12 @@ class VLLMBackend:
             stop=list(config.stop) or None,
             logprobs=0,
         )
-        outputs = self._llm.generate(prompts, params, use_tqdm=False)
+        try:
+            outputs = self._llm.generate(prompts, params, use_tqdm=False)
+        except ValueError as err:  # vLLM refuses the whole batch for one bad prompt (e.g. too long)
+            if len(prompts) == 1:
+                return [failed_result(config.n, f"vLLM refused the prompt: {err}")]
+            return [r for p, s in zip(prompts, seeds) for r in self.generate([p], config, [s])]
         results = []
         for out in outputs:
             completions = tuple(

@@ -14,7 +14,9 @@ import matplotlib.pyplot as plt
 
 __all__ = ["savefig", "new_axes", "FIGURES_DIR"]
 
-FIGURES_DIR = Path(__file__).resolve().parents[2] / "figures"
+_CHECKOUT = Path(__file__).resolve().parents[2]
+# figures/ of the repository when ttslib runs from a checkout, else figures/ under the working directory
+FIGURES_DIR = _CHECKOUT / "figures" if (_CHECKOUT / "pyproject.toml").exists() else Path("figures")
 
 
 def new_axes(ax=None, *, figsize=(5, 3.5)):
