@@ -31,7 +31,9 @@ class VLLMBackend:
         self._vllm = vllm
         self.model_name = str(model)
         llm_kwargs.setdefault("enable_prefix_caching", True)
-        if vllm.platforms.current_platform.is_cpu():
+        from vllm.platforms import current_platform
+
+        if current_platform.is_cpu():
             # On CPU "gpu_memory_utilization" is the share of RAM for the KV cache: vLLM's 0.92 fails at start-up
             # when other processes hold memory; eager mode skips a 40 s compile.
             llm_kwargs.setdefault("gpu_memory_utilization", 0.3)
