@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["pass_at_k", "coverage", "CoverageCurve", "coverage_curve", "log_spaced_ks"]
+__all__ = ["pass_at_k", "coverage", "CoverageCurve", "coverage_curve", "bootstrap_weights", "check_counts", "check_ks", "log_spaced_ks"]
 
 
-def _check_counts(num_samples, num_correct) -> tuple[np.ndarray, np.ndarray]:
+def check_counts(num_samples, num_correct) -> tuple[np.ndarray, np.ndarray]:
+    """Per-problem counts as float arrays (P,), or a ValueError naming what is wrong with them."""
     n = np.asarray(num_samples, dtype=float)
     c = np.asarray(num_correct, dtype=float)
     if n.ndim != 1 or c.shape != n.shape:
@@ -44,7 +45,8 @@ def _check_counts(num_samples, num_correct) -> tuple[np.ndarray, np.ndarray]:
     return n, c
 
 
-def _check_ks(k) -> np.ndarray:
+def check_ks(k) -> np.ndarray:
+    """Budgets k as an int64 array (K,) of whole numbers >= 1, or a ValueError."""
     ks = np.atleast_1d(np.asarray(k))
     if ks.ndim != 1 or ks.size == 0:
         raise ValueError(f"k must be an int or a 1-d array of ints; got shape {np.shape(k)}")
@@ -78,8 +80,8 @@ def pass_at_k(num_samples, num_correct, k, *, beyond_n: str = "raise") -> np.nda
     -------
     ndarray, shape (P,) if k is a scalar, else (P, K)
     """
-    n, c = _check_counts(num_samples, num_correct)
-    ks = _check_ks(k)
+    n, c = check_counts(num_samples, num_correct)
+    ks = check_ks(k)
     if beyond_n not in ("raise", "plugin"):
         raise ValueError(f"beyond_n must be 'raise' or 'plugin'; got {beyond_n!r}")
     if np.any(n == 0):
@@ -162,19 +164,31 @@ def coverage_curve(
     P = per_problem.shape[0]
     if P == 0:
         raise ValueError("coverage_curve needs at least one problem; got none")
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(P, np.full(P, 1.0 / P), size=n_boot) / P  # (B, P)
-    boot = weights @ per_problem  # (B, K)
+    boot = bootstrap_weights(P, n_boot, seed) @ per_problem / P  # (B, K)
     alpha = (1 - level) / 2
     lower, upper = np.quantile(boot, [alpha, 1 - alpha], axis=0)
     return CoverageCurve(
-        k=_check_ks(k),
+        k=check_ks(k),
         coverage=per_problem.mean(axis=0),
         lower=lower,
         upper=upper,
         num_problems=P,
         level=level,
     )
+
+
+def bootstrap_weights(num_problems: int, n_boot: int, seed: int = 0) -> np.ndarray:
+    """(B, P) multinomial counts: how often each of P problems appears in each of B resamples.
+
+    A bootstrap replicate of any mean over problems is then ``weights @ per_problem / P``, so B
+    replicates of a (P, K) table cost one matrix product (Efron 1979, the nonparametric bootstrap).
+    """
+    if num_problems < 1:
+        raise ValueError(f"num_problems must be >= 1; got {num_problems}")
+    if n_boot < 0:
+        raise ValueError(f"n_boot must be >= 0; got {n_boot}")
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(num_problems, np.full(num_problems, 1.0 / num_problems), size=n_boot).astype(float)
 
 
 def log_spaced_ks(k_max: int, num: int = 40) -> np.ndarray:

@@ -26,7 +26,7 @@ import pandas as pd
 import scipy.optimize
 import scipy.special as sp
 
-from ttslib.coverage import _check_counts, _check_ks, coverage, log_spaced_ks, pass_at_k
+from ttslib.coverage import bootstrap_weights, check_counts, check_ks, coverage, log_spaced_ks, pass_at_k
 
 __all__ = ["PowerLawFit", "BetaFit", "fit_power_law_curve", "fit_power_law", "beta_binomial_logpmf",
            "beta_coverage", "fit_beta", "subsample_counts", "backtest"]
@@ -58,7 +58,7 @@ def fit_power_law_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
     undefined) are left out of that curve's fit. Returns ``a, b`` of shape (...); NaN for a curve
     with fewer than two usable points.
     """
-    x = np.log(_check_ks(k).astype(float))
+    x = np.log(check_ks(k).astype(float))
     cov = np.asarray(cov, dtype=float)
     if cov.shape[-1:] != x.shape or not np.all(np.isfinite(cov)) or np.any((cov < 0) | (cov > 1)):
         raise ValueError(f"coverage must be finite in [0, 1] with last axis of length {x.size}; got shape {cov.shape}")
@@ -81,14 +81,6 @@ def _interval(boot: np.ndarray, level: float) -> list[tuple[float, float]]:
     return list(zip(lo.tolist(), hi.tolist()))
 
 
-def _weights(num_problems: int, n_boot: int, seed: int) -> np.ndarray:
-    """(B, P) multinomial counts: how often each problem appears in each bootstrap resample."""
-    if n_boot < 0:
-        raise ValueError(f"n_boot must be >= 0; got {n_boot}")
-    rng = np.random.default_rng(seed)
-    return rng.multinomial(num_problems, np.full(num_problems, 1.0 / num_problems), size=n_boot).astype(float)
-
-
 def fit_power_law(num_samples, num_correct, k=None, *, n_boot=1000, level=0.95, seed=0, beyond_n="raise"):
     """Fit ``coverage(k) = exp(a k^b)`` (arXiv:2407.21787, Sec. 3) with a bootstrap over problems.
 
@@ -106,12 +98,12 @@ def fit_power_law(num_samples, num_correct, k=None, *, n_boot=1000, level=0.95, 
     PowerLawFit. Raises ``ValueError`` if fewer than two k have 0 < coverage < 1 (e.g. a model that
     never succeeds, or a single k).
     """
-    n, _ = _check_counts(num_samples, num_correct)
+    n, _ = check_counts(num_samples, num_correct)
     if k is None:
         if n.size == 0 or n.min() < 2:
             raise ValueError(f"the default k needs every problem to have n >= 2; smallest n is {n.min() if n.size else None}")
         k = log_spaced_ks(int(n.min()), 40)
-    ks = _check_ks(k)
+    ks = check_ks(k)
     per_problem = pass_at_k(num_samples, num_correct, ks, beyond_n=beyond_n).reshape(n.size, -1)  # (P, K)
     cov = per_problem.mean(axis=0)
     use = (cov > 0) & (cov < 1)
@@ -122,7 +114,7 @@ def fit_power_law(num_samples, num_correct, k=None, *, n_boot=1000, level=0.95, 
             + (" (the model never succeeds)" if not np.any(cov > 0) else "")
         )
     a, b = fit_power_law_curve(ks[use], cov[use])
-    boot_cov = _weights(n.size, n_boot, seed) @ per_problem[:, use] / n.size  # (B, K')
+    boot_cov = bootstrap_weights(n.size, n_boot, seed) @ per_problem[:, use] / n.size  # (B, K')
     boot = np.stack(fit_power_law_curve(ks[use], boot_cov), axis=-1)  # (B, 2)
     a_int, b_int = _interval(boot, level)
     return PowerLawFit(float(a), float(b), a_int, b_int, ks[use], cov[use], n.size,
@@ -228,7 +220,7 @@ class BetaFit:
 
     def power_law(self, k) -> tuple[float, float]:
         """(a, b) of the power law fitted to this distribution's exact curve at ``k`` (arXiv:2502.17578)."""
-        a, b = fit_power_law_curve(k, self.coverage(_check_ks(k)))
+        a, b = fit_power_law_curve(k, self.coverage(check_ks(k)))
         return float(a), float(b)
 
 
@@ -300,7 +292,7 @@ def fit_beta(num_samples, num_correct, *, scaled=False, n_boot=1000, level=0.95,
         (scaled: its quadrature likelihood is too costly to re-differentiate per replicate, and its
         (beta, scale) are weakly identified, so these intervals are approximate; alpha's is the usable one).
     """
-    n, c = _check_counts(num_samples, num_correct)
+    n, c = check_counts(num_samples, num_correct)
     if n.size == 0 or np.any(n == 0):
         raise ValueError("fit_beta needs at least one problem and n >= 1 for every problem (drop those with n = 0)")
     if not np.any(c > 0):
@@ -332,7 +324,7 @@ def fit_beta(num_samples, num_correct, *, scaled=False, n_boot=1000, level=0.95,
         best = best_of([[*best.x, sp.logit(s0)] for s0 in (top, 0.99)])  # just above max c/n, and ~unscaled
     theta_hat = np.clip(best.x, _LOWER[:best.x.size], _UPPER[:best.x.size])
     steps = (1 if scaled else 3) if boot_steps is None else boot_steps
-    weights = _weights(n.size, n_boot, seed)
+    weights = bootstrap_weights(n.size, n_boot, seed)
     theta_boot = _newton_bootstrap(loglik, theta_hat, weights, steps) if n_boot else np.zeros((0, theta_hat.size))
     theta_boot = np.clip(theta_boot, _LOWER[:theta_hat.size], _UPPER[:theta_hat.size])
     a_b, b_b, s_b = _to_params(theta_boot)
@@ -355,7 +347,7 @@ def subsample_counts(num_samples, num_correct, m: int, *, rng) -> np.ndarray:
     the first m are a uniformly random m-subset, whose number of correct ones is hypergeometric.
     ``rng`` is a ``numpy.random.Generator``. Every problem needs n >= m.
     """
-    n, c = _check_counts(num_samples, num_correct)
+    n, c = check_counts(num_samples, num_correct)
     if np.any(n < m):
         raise ValueError(f"subsample_counts needs n >= m = {m} for every problem; smallest n is {int(n.min())}")
     return rng.hypergeometric(c.astype(np.int64), (n - c).astype(np.int64), m)
@@ -375,7 +367,7 @@ def backtest(num_samples, num_correct, *, m=(100, 1000), k_target=10_000, seed=0
     ``observed_exponent``), ``observed_exponent`` (b fitted to all samples on 40 log-spaced k <=
     k_target), ``num_problems``, ``status`` ('ok', or why there is no prediction: then NaN).
     """
-    n, c = _check_counts(num_samples, num_correct)
+    n, c = check_counts(num_samples, num_correct)
     keep = n >= k_target
     if not np.any(keep):
         raise ValueError(f"backtest needs problems with n >= k_target = {k_target}; the largest n is {int(n.max())}")

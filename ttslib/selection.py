@@ -31,7 +31,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import comb, gammaln
 from scipy.stats import norm
 
-from ttslib.coverage import pass_at_k
+from ttslib.coverage import bootstrap_weights, pass_at_k
 
 __all__ = ["Selection", "SelectionCurve", "answer_classes", "aggregate_steps", "best_of_n", "oracle",
            "majority_vote", "weighted_vote", "selection_curve", "log2_budgets"]
@@ -258,7 +258,7 @@ def selection_curve(selection: Selection, *, level=0.95, n_boot=1000, seed=0) ->
     if n_boot < 1:
         raise ValueError(f"n_boot must be >= 1; got {n_boot}")
     P = selection.per_problem.shape[0]
-    weights = np.random.default_rng(seed).multinomial(P, np.full(P, 1.0 / P), size=n_boot) / P  # (B, P)
+    weights = bootstrap_weights(P, n_boot, seed) / P  # (B, P)
     lower, upper = np.quantile(weights @ selection.per_problem, [(1 - level) / 2, (1 + level) / 2], axis=0)
     widen = norm.ppf((1 + level) / 2) * selection.accuracy_se
     return SelectionCurve(selection.rule, selection.n, selection.accuracy, lower - widen, upper + widen,
