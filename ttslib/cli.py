@@ -112,12 +112,14 @@ def generate(
 @app.command()
 def summary(path: Path):
     """Print accuracy, pass@k at a few k, token counts and statuses of a sample table."""
-    import numpy as np
-
     from ttslib.coverage import coverage
     from ttslib.data import read_samples, samples_to_counts
 
-    samples = read_samples(path)
+    try:
+        samples = read_samples(path)
+    except (FileNotFoundError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=1) from err
     counts = samples_to_counts(samples)
     n_min = int(counts["num_samples"].min())
     ks = [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024) if k <= n_min]
@@ -130,7 +132,6 @@ def summary(path: Path):
     if "level" in counts.columns:
         by_level = counts.assign(p=counts["num_correct"] / counts["num_samples"]).groupby("level")["p"].mean()
         typer.echo("pass@1 by level: " + ", ".join(f"{lv}: {p:.2f}" for lv, p in by_level.items()))
-    return np.asarray(cov)
 
 
 def main() -> None:  # pragma: no cover - console entry point
