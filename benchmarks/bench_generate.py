@@ -1,13 +1,16 @@
 """Benchmark: generated tokens per second of the embedded backend at N = 1, 8, 32 samples per prompt,
 against the same model driven one request at a time through llama-cpp-python's own
-``Llama.create_completion`` (the plain high-level API), measured in the same run, twice: plain,
-and asked for the sampled tokens' log-probabilities (``logprobs=1``, which needs
-``logits_all=True``), since the kit records them for every sample.
+``Llama.create_completion`` (the plain high-level API), measured in the same run.
 
-    python benchmarks/bench_generate.py [--max-tokens 64] [--prompts 3]
+The baseline is measured twice: plain, and asked for the sampled tokens' log-probabilities
+(``logprobs=1``, which needs ``logits_all=True``), since the kit records them for every sample.
+Every configuration runs once per round, rounds interleave them, and the median over rounds is
+reported, so a slow spell of the machine touches all of them alike.
 
-Both sides sample at T = 0.8 with no stop string, so each sample runs to max_tokens or the end
-token; tokens/s counts generated tokens only, over wall time including the prompt's prefill.
+    python benchmarks/bench_generate.py [--max-tokens 64] [--rounds 3]
+
+All sample at T = 0.8 with no stop string, so each sample runs to max_tokens or the end token;
+tokens/s counts generated tokens over wall time, the prompt's prefill included.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import argparse
 import os
 import platform
 import time
+
+import numpy as np
 
 from ttslib.generate import SamplingConfig
 from ttslib.generate.llama import LlamaCppBackend
@@ -27,46 +32,60 @@ PROMPTS = [
 ]
 
 
+def rate(generate) -> float:
+    """Tokens per second of one pass over PROMPTS; ``generate(prompt, i)`` returns the tokens made."""
+    start, tokens = time.perf_counter(), 0
+    for i, prompt in enumerate(PROMPTS):
+        tokens += generate(prompt, i)
+    return tokens / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-tokens", type=int, default=64)
-    parser.add_argument("--prompts", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    prompts = PROMPTS[: args.prompts]
+    m = args.max_tokens
 
     from llama_cpp import Llama
 
     ours = LlamaCppBackend()
-    theirs = Llama(str(ours.model_path), n_ctx=2048, n_threads=ours.n_threads, verbose=False, seed=0)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; model {ours.model_path.name}; max_tokens {args.max_tokens}")
-    ours.generate_one(prompts[0], SamplingConfig(n=2, max_tokens=8), seed=0)  # warm-up: context and graph
-    theirs.create_completion(prompts[0], max_tokens=8)
+    fast = LlamaCppBackend(flash_attn=True)  # faster, log-probabilities less exact (see LlamaCppBackend)
+    plain = Llama(str(ours.model_path), n_ctx=2048, n_threads=ours.n_threads, verbose=False, seed=0)
+    with_lp = Llama(str(ours.model_path), n_ctx=2048, n_threads=ours.n_threads, verbose=False, seed=0, logits_all=True)
+    for backend in (ours, fast):  # warm-up: context and compute graph
+        backend.generate_one(PROMPTS[0], SamplingConfig(n=2, max_tokens=8), seed=0)
+    plain.create_completion(PROMPTS[0], max_tokens=8)
 
-    results = {}
-    for n in (1, 8, 32):
-        config = SamplingConfig(n=n, temperature=0.8, max_tokens=args.max_tokens)
-        start, tokens = time.perf_counter(), 0
-        for i, prompt in enumerate(prompts):
-            tokens += sum(c.num_tokens for c in ours.generate_one(prompt, config, seed=i).completions)
-        results[f"ttslib batched, N={n}"] = tokens / (time.perf_counter() - start)
+    def batched(backend, n):
+        config = SamplingConfig(n=n, temperature=0.8, max_tokens=m)
+        return lambda p, i: sum(c.num_tokens for c in backend.generate_one(p, config, seed=i).completions)
 
-    start, tokens = time.perf_counter(), 0
-    for prompt in prompts:
-        for _ in range(8):  # one request at a time, as a loop over samples would do it
-            out = theirs.create_completion(prompt, max_tokens=args.max_tokens, temperature=0.8)
-            tokens += out["usage"]["completion_tokens"]
-    results["llama-cpp-python create_completion, one at a time"] = base = tokens / (time.perf_counter() - start)
+    def one_at_a_time(llm, repeats, **kwargs):
+        return lambda p, i: sum(
+            llm.create_completion(p, max_tokens=m, temperature=0.8, **kwargs)["usage"]["completion_tokens"]
+            for _ in range(repeats)
+        )
 
-    with_logprobs = Llama(str(ours.model_path), n_ctx=2048, n_threads=ours.n_threads, verbose=False, seed=0, logits_all=True)
-    start, tokens = time.perf_counter(), 0
-    for prompt in prompts:
-        for _ in range(2):  # slow: two requests per prompt are enough for a rate
-            out = with_logprobs.create_completion(prompt, max_tokens=args.max_tokens, temperature=0.8, logprobs=1)
-            tokens += out["usage"]["completion_tokens"]
-    results["the same, with logprobs=1 (logits_all=True)"] = tokens / (time.perf_counter() - start)
-
-    for name, rate in results.items():
-        print(f"{name:52s} {rate:7.1f} tok/s   {rate / base:5.2f}x baseline")
+    configs = {
+        "ttslib batched, N=1": batched(ours, 1),
+        "ttslib batched, N=8": batched(ours, 8),
+        "ttslib batched, N=32": batched(ours, 32),
+        "ttslib batched, N=32, flash attention on": batched(fast, 32),
+        "llama-cpp-python create_completion, one at a time": one_at_a_time(plain, 4),
+        "the same, with logprobs=1 (logits_all=True)": one_at_a_time(with_lp, 1, logprobs=1),
+    }
+    rates = {name: [] for name in configs}
+    for _ in range(args.rounds):
+        for name, generate in configs.items():
+            rates[name].append(rate(generate))
+    median = {name: float(np.median(r)) for name, r in rates.items()}
+    base = median["llama-cpp-python create_completion, one at a time"]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; model {ours.model_path.name}; "
+          f"max_tokens {m}; median of {args.rounds} rounds")  # fmt: skip
+    for name, r in median.items():
+        spread = f"{min(rates[name]):.0f}-{max(rates[name]):.0f}"
+        print(f"{name:52s} {r:7.1f} tok/s ({spread:>9s})   {r / base:5.2f}x baseline")
 
 
 if __name__ == "__main__":
