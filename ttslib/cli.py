@@ -72,6 +72,7 @@ def generate(
     max_tokens: int = typer.Option(256),
     seed: int = typer.Option(0, help="run seed: each problem's seed derives from it and its id"),
     problems_per_shard: int = typer.Option(1, help="problems per backend call and per shard"),
+    flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
 ):
     """Sample N completions per problem, grade them, and write a sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError, SamplingConfig, generate_samples, make_backend
@@ -86,6 +87,8 @@ def generate(
         extra = {"base_urls": base_url, "concurrency": concurrency, "n_per_request": n_per_request}
     elif backend is BackendKind.vllm:
         extra = {"seed": seed}
+    elif flash_attn:
+        extra = {"flash_attn": True}
     start = time.perf_counter()
     try:
         engine = make_backend(backend.value, model, **extra)
