@@ -100,3 +100,15 @@ def test_bad_arguments():
         generate_samples(problems, ScriptedBackend(), CONFIG, template="{answer}", progress=False)
     with pytest.raises(ValueError, match="empty"):
         run(ScriptedBackend(), problems.head(0))
+
+
+def test_a_shard_holding_other_problems_than_its_name_is_refused(tmp_path):
+    problems = make_arithmetic(3, levels=(2,), seed=0)
+    with pytest.raises(BackendError):
+        run(ScriptedBackend(fail_after=2), problems, tmp_path)
+    shards = tmp_path / "shards"
+    (shards / "000000.parquet").rename(shards / "swap")
+    (shards / "000001.parquet").rename(shards / "000000.parquet")
+    (shards / "swap").rename(shards / "000001.parquet")
+    with pytest.raises(RunMismatch, match="shard 000000"):
+        run(ScriptedBackend(), problems, tmp_path)

@@ -138,6 +138,8 @@ def generate_samples(
     from tqdm.auto import tqdm
 
     problems = validate_problems(problems)
+    if len(problems) == 0:
+        raise ValueError("problems is empty: nothing to generate")
     if problems_per_shard < 1:
         raise ValueError(f"problems_per_shard must be >= 1; got {problems_per_shard}")
     out_dir = Path(out_dir) if out_dir is not None else None
@@ -150,12 +152,12 @@ def generate_samples(
         for stale in shard_dir.glob("*.tmp"):
             stale.unlink()  # a shard being written when the run was killed
         finished = {int(p.stem) for p in shard_dir.glob("*.parquet")}
-        done = [pd.read_parquet(shard_dir / f"{start:06d}.parquet") for start in todo if start in finished]
-        for shard in done:  # a shard must hold the problems its name says (run.json guards this too)
-            start = int(problems.index[problems["problem_id"] == shard["problem_id"].iloc[0]][0])
+        for start in [start for start in todo if start in finished]:
+            shard = pd.read_parquet(shard_dir / f"{start:06d}.parquet")
             expected = set(problems["problem_id"].iloc[start : start + problems_per_shard])
-            if set(shard["problem_id"]) != expected or start % problems_per_shard:
+            if set(shard["problem_id"]) != expected:  # the problems its name says (run.json guards this too)
                 raise RunMismatch(f"shard {start:06d} in {shard_dir} does not hold problems {sorted(expected)[:3]}...")
+            done.append(shard)
         todo = [start for start in todo if start not in finished]
 
     bar = tqdm(total=len(problems) * config.n, initial=sum(len(d) for d in done), unit="sample", disable=not progress)
@@ -181,9 +183,7 @@ def generate_samples(
     finally:
         bar.close()
 
-    table = validate_samples(pd.concat(done, ignore_index=True)) if done else None
-    if table is None:
-        raise ValueError("problems is empty: nothing to generate")
+    table = validate_samples(pd.concat(done, ignore_index=True))
     order = {pid: i for i, pid in enumerate(problems["problem_id"])}
     table = table.sort_values(["problem_id", "sample_idx"], key=lambda s: s.map(order) if s.name == "problem_id" else s)
     table = table.reset_index(drop=True)
