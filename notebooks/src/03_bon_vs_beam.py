@@ -38,8 +38,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy.special import expit
-from scipy.stats import norm
 
 from ttslib.data import correct_matrix, read_samples
 from ttslib.grade import canonical_answer
@@ -55,31 +53,24 @@ from ttslib.selection import (
     selection_curve,
     weighted_vote,
 )
+from ttslib.synthetic import synthetic_samples, verifier_auc
 
 # %% [markdown]
 # ## 1. Synthetic samples and a verifier of known quality
 #
-# Each problem has a success rate p ~ Beta(0.6, 1.2). A correct sample gives the right answer
-# (class 0); a wrong one gives one of 10 wrong answers, drawn from a problem-specific mix
-# (Dirichlet(0.5): on some problems one wrong answer dominates and outvotes the right one), and 5%
-# of samples have no extracted answer. The verifier's score is a probability, `expit(d' * (correct
-# - 1/2) + noise)` with standard normal noise: `d'` sets its quality, its AUC (the chance that it
-# ranks a random correct sample above a random wrong one) is `Phi(d' / sqrt(2))`. `d' = 0` is a
-# verifier that knows nothing.
+# `ttslib.synthetic.synthetic_samples` draws them. Each problem has a success rate p ~ Beta(0.6, 1.2).
+# A correct sample gives the right answer (class 0); a wrong one gives one of 10 wrong answers, drawn
+# from a problem-specific mix (Dirichlet(0.5): on some problems one wrong answer dominates and outvotes
+# the right one), and 5% of samples have no extracted answer. The verifier's score is a probability,
+# `expit(d' * (correct - 1/2) + noise)` with standard normal noise: `d'` sets its quality, its AUC (the
+# chance that it ranks a random correct sample above a random wrong one) is `Phi(d' / sqrt(2))`.
+# `d' = 0` is a verifier that knows nothing.
 
 # %%
-rng = np.random.default_rng(SEED)
-P, N = SYN_PROBLEMS, SYN_SAMPLES
-p_solve = rng.beta(0.6, 1.2, size=(P, 1))  # (P, 1) per-problem success rate
-syn_correct = rng.random((P, N)) < p_solve  # (P, N)
-wrong_mix = rng.dirichlet(np.full(10, 0.5), size=P)  # (P, 10) how wrong samples spread over 10 wrong answers
-wrong = 1 + (rng.random((P, N, 1)) > wrong_mix.cumsum(1)[:, None, :-1]).sum(-1)  # (P, N) in 1..10
-syn_answers = np.where(syn_correct, 0, wrong)  # answer class per sample, 0 is right
-syn_answers[rng.random((P, N)) < 0.05] = -1  # no extracted answer
-syn_correct &= syn_answers >= 0
-noise = rng.normal(size=(P, N))
-syn_scores = {d: expit(d * (syn_correct - 0.5) + noise) for d in DPRIMES}  # (P, N) per verifier
-pd.Series({f"d'={d}": norm.cdf(d / np.sqrt(2)) for d in DPRIMES}, name="verifier AUC").round(3).to_frame().T
+drawn = synthetic_samples(SYN_PROBLEMS, SYN_SAMPLES, DPRIMES, seed=SEED)  # the model above
+syn_correct, syn_answers, syn_scores = drawn.correct, drawn.answers, drawn.scores  # (P, N), (P, N), {d': (P, N)}
+N = SYN_SAMPLES
+pd.Series({f"d'={d}": verifier_auc(d) for d in DPRIMES}, name="verifier AUC").round(3).to_frame().T
 
 # %%
 ns = log2_budgets(N)
@@ -97,7 +88,7 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
 for ax, d in zip(axes, WEAK_GOOD):
     rules = [syn["oracle"], syn["majority"], syn[("best_of_n", d)], syn[("weighted", d)]]
     plot_selection([selection_curve(s, n_boot=N_BOOT, seed=SEED) for s in rules], ax=ax)
-    ax.set_title(f"synthetic, verifier d' = {d} (AUC {norm.cdf(d / np.sqrt(2)):.2f})")
+    ax.set_title(f"synthetic, verifier d' = {d} (AUC {verifier_auc(d):.2f})")
 savefig(fig, "03_synthetic_rules", directory=FIGURES_DIR)
 
 # %% [markdown]
@@ -122,10 +113,14 @@ savefig(fig, "03_synthetic_rules", directory=FIGURES_DIR)
 curves = [selection_curve(syn["oracle"], n_boot=N_BOOT, seed=SEED)]
 curves += [selection_curve(syn[("best_of_n", d)], n_boot=N_BOOT, seed=SEED) for d in DPRIMES]
 colors = ["0.4", *plt.get_cmap("viridis")(np.linspace(0, 0.9, len(DPRIMES)))]
-labels = ["pass@n (oracle)", *[f"best-of-N, d' = {d} (AUC {norm.cdf(d / np.sqrt(2)):.2f})" for d in DPRIMES]]
+labels = ["pass@n (oracle)", *[f"best-of-N, d' = {d} (AUC {verifier_auc(d):.2f})" for d in DPRIMES]]
 ax = plot_selection(curves, labels=labels, colors=colors)
 ax.set_title("synthetic: best-of-N vs verifier quality")
 savefig(ax.figure, "03_verifier_quality", directory=FIGURES_DIR)
+# what the text says: a knowing-nothing verifier stays near pass@1 and ends below majority vote
+assert np.all(np.abs(syn[("best_of_n", 0.0)].accuracy - syn["oracle"].accuracy[0]) < 0.03)
+assert syn[("best_of_n", 0.0)].accuracy[-1] < syn["majority"].accuracy[-1]
+assert np.all(np.abs(syn[("best_of_n", 0.5)].accuracy - syn["majority"].accuracy) < 0.04)  # "about level" at d' = 0.5
 
 # %% [markdown]
 # ### Exact vs Monte Carlo
@@ -230,9 +225,10 @@ pd.DataFrame(
 # ## What this shows
 #
 # - With a verifier of known quality (section 1), best-of-N follows pass@n while the verifier
-#   separates right from wrong (AUC near 1) and flattens toward majority vote as it gets worse; the
-#   exact expectations need no resampling, and the Monte Carlo table shows the noise that resampling
-#   with a few hundred draws would have left in.
+#   separates right from wrong (AUC near 1) and falls toward pass@1 as it gets worse: about level
+#   with majority vote at d' = 0.5, and below it, at pass@1, with d' = 0 (checked under the second
+#   figure); the exact expectations need no resampling, and the Monte Carlo table shows the noise
+#   that resampling with a few hundred draws would have left in.
 # - On the kit's own samples, coverage climbs from 0.31 at n = 1 to 0.58 at n = 32, while majority vote,
 #   best-of-N and weighted best-of-N scored by the model's own mean token log-probability all level off
 #   near 0.34 after a handful of samples. This is the gap Large Language Monkeys (arXiv:2407.21787,
