@@ -1,0 +1,235 @@
+"""Verifiers: the protocol's checks, the step checker against a hand-made table and a brute-force
+reference, the noisy verifier's AUC and determinism, model confidence, and the generative judge's
+plumbing on a fake backend (its quality on the real model: the ``model``-marked test at the end)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import mannwhitneyu, norm
+
+from ttslib.verifiers import NoisyVerifier, StepChecker, StepScores, check_step_scores, parse_chain, roc_auc
+
+# ---- protocol ---------------------------------------------------------------------------------
+
+
+def test_check_step_scores_accepts_a_valid_answer():
+    res = StepScores(scores=(np.array([0.0, 1.0]), np.array([])), num_tokens=3)
+    assert check_step_scores(res, [["a", "b"], []], "v") is res
+
+
+@pytest.mark.parametrize(
+    "scores, num_tokens, match",
+    [
+        ((np.array([0.5, np.nan]), np.array([])), 0, r"'v'.*nan.*step 1 of partial 0"),
+        ((np.array([0.5, 1.5]), np.array([])), 0, r"'v'.*1.5.*\[0, 1\]"),
+        ((np.array([0.5, -0.1]), np.array([])), 0, r"'v'.*-0.1"),
+        ((np.array([0.5]), np.array([])), 0, r"'v'.*shape \(1,\) for partial 0, which has 2 steps"),
+        ((np.array([0.5, 0.5]),), 0, r"'v'.*for 1 partial solutions; 2 were asked"),
+        ((np.array([0.5, 0.5]), np.array([0.1])), 0, r"shape \(1,\) for partial 1, which has 0 steps"),
+        ((np.array([[0.5, 0.5]]), np.array([])), 0, r"shape \(1, 2\)"),
+        ((np.array([0.5, 0.5]), np.array([])), -1, r"num_tokens = -1"),
+        ((np.array([0.5, 0.5]), np.array([])), 1.5, r"num_tokens = 1.5"),
+    ],
+)
+def test_check_step_scores_names_the_verifier_and_what_came(scores, num_tokens, match):
+    with pytest.raises(ValueError, match=match):
+        check_step_scores(StepScores(scores=scores, num_tokens=num_tokens), [["a", "b"], []], "v")
+
+
+def test_check_step_scores_refuses_other_types():
+    with pytest.raises(ValueError, match="'v' returned list"):
+        check_step_scores([[0.5]], [["a"]], "v")
+
+
+def test_roc_auc_matches_mann_whitney_with_ties():
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 5, 40).astype(float), rng.integers(0, 4, 30).astype(float)
+    u = mannwhitneyu(a, b).statistic
+    assert roc_auc(a, b) == pytest.approx(u / (a.size * b.size), abs=1e-12)
+    assert roc_auc([1, 2], [0, 0]) == 1.0 and roc_auc([0], [0]) == 0.5
+    with pytest.raises(ValueError, match="at least one right and one wrong"):
+        roc_auc([], [1.0])
+
+
+# ---- step checker -----------------------------------------------------------------------------
+
+Q = "3 + 4 - 2"
+TABLE = [  # (steps, expected verdicts): hand-made for Q, whose solution is 3 + 4 = 7, 7 - 2 = 5, A: 5
+    (["3 + 4 = 7", "7 - 2 = 5", "A: 5"], [1, 1, 1]),
+    (["3+4=7", "7-2=5", "A:5"], [1, 1, 1]),  # no spaces
+    (["  3 +  4 =7 ", "7 - 2 = 5", "A:  5"], [1, 1, 1]),  # extra spaces
+    (["3 + 4 = 7"], [1]),  # a right partial
+    (["3 + 5 = 8", "8 - 2 = 6", "A: 6"], [0, 0, 0]),  # wrong operand, then carried
+    (["3 + 4 = 8", "8 - 2 = 6", "A: 6"], [0, 0, 0]),  # wrong sum, then the error carried correctly
+    (["3 + 4 = 7", "7 + 2 = 9", "A: 9"], [1, 0, 0]),  # wrong operator
+    (["4 + 3 = 7", "7 - 2 = 5", "A: 5"], [0, 0, 0]),  # operands swapped: x must be the running value
+    (["3 + 4 = 7", "A: 5"], [1, 0]),  # skipped step: the answer before the last operation
+    (["3 + 4 = 7", "7 - 2 = 5", "A: 6"], [1, 1, 0]),  # wrong answer
+    (["3 + 4 = 7", "7 - 2 = 5", "A: 5", "A: 5"], [1, 1, 1, 0]),  # extra step after the answer
+    (["3 + 4 = 7", "7 - 2 = 5", "5 + 0 = 5"], [1, 1, 0]),  # an operation that is not in the chain
+    (["3 + 4 - 2 = 5", "A: 5"], [0, 0]),  # the whole chain on one line
+    (["", "3 + 4 = 7"], [0, 0]),  # empty step
+    (["3 + 4 = 7", ""], [1, 0]),
+    (["3 + 4 = 7.", "7 - 2 = 5"], [0, 0]),  # trailing period: malformed
+    (["3 + 4 = 7", "7 - 2 = 5", "Answer: 5"], [1, 1, 0]),  # not the answer format
+    (["3 + 4 = 7", "7 - 2 = 5", "A: 5 apples"], [1, 1, 0]),
+    (["The sum is 7", "7 - 2 = 5"], [0, 0]),
+    (["3 + 4 = 07", "7 - 2 = 5", "A: 5"], [1, 1, 1]),  # a leading zero is the same number
+    ([], []),
+]
+
+
+@pytest.mark.parametrize("steps, expected", TABLE)
+def test_step_checker_table(steps, expected):
+    res = check_step_scores(StepChecker().score([Q], [steps]), [steps], "step_checker")
+    np.testing.assert_array_equal(res.scores[0], np.array(expected, dtype=float))
+    assert res.num_tokens == 0 and StepChecker.model is None
+
+
+def test_step_checker_batch_of_the_whole_table_and_other_questions():
+    steps = [s for s, _ in TABLE] + [["A: 7"], ["A: 8"], ["7 + 0 = 7"], ["10 - 10 = 0", "A: 0"], ["10 - 10 = 0", "0 + 3 = 3"]]
+    qs = [Q] * len(TABLE) + ["7", "7", "7", "10 - 10", "10 - 10"]
+    res = StepChecker().score(qs, steps)
+    expected = [e for _, e in TABLE] + [[1], [0], [0], [1, 1], [1, 0]]
+    for got, want in zip(res.scores, expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def _reference_verdicts(question: str, steps: list[str]) -> list[int]:
+    """Independent reference: the canonical solution written out, compared with spaces removed."""
+    terms = question.split()
+    value, lines = int(terms[0]), []
+    for op, y in zip(terms[1::2], terms[2::2]):
+        nxt = value + int(y) if op == "+" else value - int(y)
+        lines.append(f"{value}{op}{y}={nxt}")
+        value = nxt
+    lines.append(f"A:{value}")
+    out, ok = [], True
+    for j, step in enumerate(steps):
+        ok = ok and j < len(lines) and "".join(step.split()) == lines[j]
+        out.append(int(ok))
+    return out
+
+
+def test_step_checker_against_brute_force_on_random_perturbations():
+    rng = np.random.default_rng(1)
+    qs, partials = [], []
+    for _ in range(400):
+        k = int(rng.integers(0, 5))
+        first = int(rng.integers(0, 20))
+        terms, value = [str(first)], first
+        for _ in range(k):
+            op = "+" if value == 0 or rng.random() < 0.6 else "-"
+            y = int(rng.integers(0, 10)) if op == "+" else int(rng.integers(0, value + 1))
+            value = value + y if op == "+" else value - y
+            terms += [op, str(y)]
+        q = " ".join(terms)
+        canon, v = [], first
+        for op, y in zip(terms[1::2], terms[2::2]):
+            nxt = v + int(y) if op == "+" else v - int(y)
+            canon.append(f"{v} {op} {y} = {nxt}")
+            v = nxt
+        canon.append(f"A: {v}")
+        steps = list(canon[: int(rng.integers(0, len(canon) + 2))])
+        for _ in range(int(rng.integers(0, 3))):  # perturb: change a number, drop, duplicate or add a line
+            kind = rng.integers(0, 4)
+            if steps and kind == 0:
+                j = int(rng.integers(0, len(steps)))
+                digits = [i for i, c in enumerate(steps[j]) if c.isdigit()]
+                i = digits[int(rng.integers(0, len(digits)))]
+                steps[j] = steps[j][:i] + str((int(steps[j][i]) + 1) % 10) + steps[j][i + 1:]
+            elif steps and kind == 1:
+                del steps[int(rng.integers(0, len(steps)))]
+            elif steps and kind == 2:
+                j = int(rng.integers(0, len(steps)))
+                steps.insert(j, steps[j])
+            else:
+                steps.append(f"A: {v}")
+        qs.append(q)
+        partials.append(steps)
+    res = StepChecker().score(qs, partials)
+    n_right = 0
+    for q, steps, got in zip(qs, partials, res.scores):
+        np.testing.assert_array_equal(got, _reference_verdicts(q, steps), err_msg=f"{q!r} {steps!r}")
+        n_right += int(got.sum())
+    total = sum(len(s) for s in partials)
+    assert 0.2 * total < n_right < 0.9 * total  # the table is a real mix of right and wrong steps
+
+
+@pytest.mark.parametrize("question", ["3 * 4", "3 + ", "", "a + 1", "-3 + 4", "3 + 4 = 7"])
+def test_step_checker_refuses_a_question_that_is_not_a_chain(question):
+    with pytest.raises(ValueError, match="is not a chain"):
+        StepChecker().score([question], [["A: 1"]])
+
+
+def test_parse_chain_and_batch_errors():
+    assert parse_chain(" 12+3 -  4 ") == (12, [("+", 3), ("-", 4)])
+    with pytest.raises(ValueError, match="same length; got 2 and 1"):
+        StepChecker().score([Q, Q], [["A: 5"]])
+    with pytest.raises(TypeError, match=r"partials\[0\] must be a list of step strings"):
+        StepChecker().score([Q], ["3 + 4 = 7"])
+    with pytest.raises(TypeError, match=r"partials\[0\]\[1\] must be a str"):
+        StepChecker().score([Q], [["3 + 4 = 7", 5]])
+
+
+# ---- noisy verifier ---------------------------------------------------------------------------
+
+
+def _half_right_steps(n: int):
+    """n one-step partials of distinct questions "i + 1", the even ones right."""
+    qs = [f"{i} + 1" for i in range(n)]
+    partials = [[f"{i} + 1 = {i + 1 + (i % 2)}"] for i in range(n)]
+    return qs, partials
+
+
+@pytest.mark.parametrize("auc", [0.6, 0.8, 0.95])
+def test_noisy_verifier_reaches_the_asked_auc(auc):
+    qs, partials = _half_right_steps(10_000)
+    v = NoisyVerifier(auc=auc, seed=0)
+    res = check_step_scores(v.score(qs, partials), partials, v.name)
+    s = np.concatenate(res.scores)
+    right = np.concatenate(StepChecker().score(qs, partials).scores) == 1
+    assert right.sum() == 5000
+    measured = roc_auc(s[right], s[~right])
+    assert abs(measured - auc) < 0.02, measured
+    assert measured == pytest.approx(mannwhitneyu(s[right], s[~right]).statistic / 25e6)
+    assert v.name == f"noisy_auc{auc:.2f}" and v.model is None and res.num_tokens == 0
+
+
+def test_noisy_verifier_at_half_ignores_the_verdict():
+    qs, partials = _half_right_steps(10_000)
+    s = np.concatenate(NoisyVerifier(auc=0.5, seed=3).score(qs, partials).scores)
+    assert abs(roc_auc(s[0::2], s[1::2]) - 0.5) < 0.02
+    assert abs(s.mean() - 0.5) < 0.01 and 0 < s.min() and s.max() < 1  # Phi(N(0, 1)) is uniform
+
+
+def test_noisy_verifier_is_deterministic_per_step_prefix():
+    steps = ["3 + 4 = 7", "7 - 2 = 5", "A: 5"]
+    wrong = ["3 + 4 = 8", "8 - 2 = 6"]
+    v = NoisyVerifier(auc=0.8, seed=7)
+    a = v.score([Q, Q, "1 + 1"], [steps, wrong, ["1 + 1 = 2"]]).scores
+    b = NoisyVerifier(auc=0.8, seed=7).score(["1 + 1", Q, Q], [["1 + 1 = 2"], steps[:2], wrong]).scores
+    np.testing.assert_array_equal(a[0][:2], b[1])  # a prefix scores the same inside a longer partial
+    np.testing.assert_array_equal(a[1], b[2])  # and whatever the batch order
+    np.testing.assert_array_equal(a[2], b[0])
+    np.testing.assert_array_equal(a[0], v.score([Q], [steps]).scores[0])  # rescoring does not re-draw
+    other = NoisyVerifier(auc=0.8, seed=8).score([Q], [steps]).scores[0]
+    assert not np.any(other == a[0])
+    assert not np.array_equal(v.score(["3 + 4 - 3"], [steps]).scores[0][:1], a[0][:1])  # the question is in the key
+
+
+def test_noisy_verifier_mean_score_matches_the_closed_form():
+    # E[Phi(+-mu/2 + e)] = Phi(+-mu / (2 sqrt 2)) = Phi(+-Phi^-1(auc) / 2) for e ~ N(0, 1)
+    qs, partials = _half_right_steps(4000)
+    for auc in (0.7, 0.95):
+        s = np.concatenate(NoisyVerifier(auc=auc, seed=0).score(qs, partials).scores)
+        want = norm.cdf(norm.ppf(auc) / 2)
+        assert s[0::2].mean() == pytest.approx(want, abs=0.015)
+        assert s[1::2].mean() == pytest.approx(1 - want, abs=0.015)
+
+
+@pytest.mark.parametrize("auc", [0.4, 1.0, 1.2, float("nan"), "0.8", True])
+def test_noisy_verifier_refuses_auc_outside_its_range(auc):
+    with pytest.raises(ValueError, match="auc must be a number in \\[0.5, 1\\)"):
+        NoisyVerifier(auc=auc)
