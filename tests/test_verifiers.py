@@ -4,11 +4,23 @@ plumbing on a fake backend (its quality on the real model: the ``model``-marked 
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu, norm
 
-from ttslib.verifiers import NoisyVerifier, StepChecker, StepScores, check_step_scores, parse_chain, roc_auc
+from ttslib.verifiers import (
+    GenerativeJudge,
+    ModelConfidence,
+    NoisyVerifier,
+    StepChecker,
+    StepScores,
+    check_step_scores,
+    parse_chain,
+    roc_auc,
+)
+from ttslib.verifiers.model import JUDGE_FEWSHOT
 
 # ---- protocol ---------------------------------------------------------------------------------
 
@@ -233,3 +245,98 @@ def test_noisy_verifier_mean_score_matches_the_closed_form():
 def test_noisy_verifier_refuses_auc_outside_its_range(auc):
     with pytest.raises(ValueError, match="auc must be a number in \\[0.5, 1\\)"):
         NoisyVerifier(auc=auc)
+
+
+# ---- model confidence -------------------------------------------------------------------------
+
+
+def test_model_confidence_is_the_geometric_mean_token_probability():
+    lps = [[[-0.1, -0.3], [-2.0], []], [[-0.5, -0.5, -0.2]]]
+    partials = [["a", "b", ""], ["c"]]
+    res = ModelConfidence().score(["q", "q2"], partials, step_logprobs=lps)
+    check_step_scores(res, partials, "confidence")
+    np.testing.assert_allclose(res.scores[0], [np.sqrt(np.exp(-0.1) * np.exp(-0.3)), np.exp(-2.0), 0.0])
+    np.testing.assert_allclose(res.scores[1], [(np.exp(-0.5) ** 2 * np.exp(-0.2)) ** (1 / 3)])
+    low = ModelConfidence("min").score(["q", "q2"], partials, step_logprobs=lps)
+    np.testing.assert_allclose(low.scores[1], [np.exp(-0.5)])
+    assert res.num_tokens == 0 and ModelConfidence.model is None and low.scores[0][2] == 0
+
+
+def test_model_confidence_errors():
+    with pytest.raises(ValueError, match="needs step_logprobs.*backends record"):
+        ModelConfidence().score(["q"], [["a"]])
+    with pytest.raises(ValueError, match=r"step_logprobs\[0\] has 2 steps; partial 0 has 1"):
+        ModelConfidence().score(["q"], [["a"]], step_logprobs=[[[-1.0], [-1.0]]])
+    with pytest.raises(ValueError, match="1 entries for 2 partial"):
+        ModelConfidence().score(["q", "q"], [["a"], ["b"]], step_logprobs=[[[-1.0]]])
+    for bad in ([np.nan], [0.5], [[-1.0]]):
+        with pytest.raises(ValueError, match=r"step_logprobs\[0\]\[0\] must be finite log-probabilities"):
+            ModelConfidence().score(["q"], [["a"]], step_logprobs=[[bad]])
+    with pytest.raises(ValueError, match="kind must be 'mean' or 'min'"):
+        ModelConfidence("max")
+
+
+# ---- generative judge, plumbing on a fake backend ----------------------------------------------
+
+
+class FakeJudgeBackend:
+    """Vocabulary of 5 tokens, " Yes" = 3 and " No" = 4; the logits of a prompt are a hash of its text,
+    and it reports 7 decoded tokens per prompt. Records every call."""
+
+    def __init__(self):
+        self.calls = []
+
+    def tokenize(self, text, *, add_bos=True):
+        ids = {" Yes": [3], " No": [4], " Maybe": [1, 2]}[text]
+        return ([0] if add_bos else []) + ids
+
+    def next_token_logits(self, prompts):
+        self.calls.append(list(prompts))
+        rows = [np.random.default_rng(zlib.crc32(p.encode())).normal(size=5) * 3 for p in prompts]
+        return np.array(rows).reshape(len(prompts), 5), 7 * len(prompts)
+
+
+def test_judge_scores_are_p_yes_over_yes_and_no_and_cached():
+    fake = FakeJudgeBackend()
+    judge = GenerativeJudge(fake)
+    partials = [["3 + 4 = 7", "7 - 2 = 5"], ["3 + 4 = 8"], ["3 + 4 = 7"]]  # the third repeats a prefix of the first
+    res = check_step_scores(judge.score([Q, Q, Q], partials), partials, judge.name)
+    assert len(fake.calls) == 1 and len(fake.calls[0]) == 3  # one call, each distinct (question, prefix) once
+    assert res.num_tokens == 21
+    prompts = fake.calls[0]
+    assert prompts[0] == JUDGE_FEWSHOT + f"Q: {Q}\n3 + 4 = 7\nLast line correct?"
+    assert prompts[1] == JUDGE_FEWSHOT + f"Q: {Q}\n3 + 4 = 7\n7 - 2 = 5\nLast line correct?"
+    logits, _ = FakeJudgeBackend().next_token_logits(prompts)
+    p = np.exp(logits[:, 3]) / (np.exp(logits[:, 3]) + np.exp(logits[:, 4]))
+    np.testing.assert_allclose(np.concatenate(res.scores), [p[0], p[1], p[2], p[0]])
+    again = judge.score([Q, "1 + 1"], [partials[0] + ["A: 5"], ["1 + 1 = 2"]])  # two new prefixes only
+    assert len(fake.calls) == 2 and len(fake.calls[1]) == 2 and again.num_tokens == 14
+    np.testing.assert_array_equal(again.scores[0][:2], res.scores[0])
+    assert judge.score([Q], [partials[0]]).num_tokens == 0 and len(fake.calls) == 2  # all cached: no call
+    assert judge.model == "SmolLM2-135M" and judge.score([], []).scores == ()
+
+
+def test_judge_cache_is_bounded_and_its_inputs_checked():
+    fake = FakeJudgeBackend()
+    judge = GenerativeJudge(fake, cache_size=2)
+    judge.score([Q], [["a", "b", "c"]])
+    assert len(judge._cache) == 2
+    assert judge.score([Q], [["a"]]).num_tokens == 7  # dropped from the cache, asked again
+    with pytest.raises(ValueError, match="' Maybe' must be one token"):
+        GenerativeJudge(fake, yes=" Maybe")
+    with pytest.raises(TypeError, match="next_token_logits"):
+        GenerativeJudge(object())
+
+
+def test_judge_fewshot_labels_are_right():
+    """Every example of the judge's prompt is labelled as the step checker labels its last line."""
+    blocks = [b for b in JUDGE_FEWSHOT.split("\n\n")[1:] if b]
+    assert len(blocks) == 8
+    labels = []
+    for block in blocks:
+        lines = block.split("\n")
+        question, steps, label = lines[0].removeprefix("Q: "), lines[1:-1], lines[-1]
+        verdict = StepChecker().score([question], [steps]).scores[0][-1]
+        assert label == f"Last line correct? {'Yes' if verdict == 1 else 'No'}", block
+        labels.append(verdict)
+    assert sum(labels) == 4

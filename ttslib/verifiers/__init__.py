@@ -20,6 +20,7 @@ The hub PRMs import ``torch`` and ``transformers`` (``pip install -e .[prm]``) o
 
 from ttslib.verifiers.base import StepScores, Verifier, check_step_scores, roc_auc
 from ttslib.verifiers.checker import NoisyVerifier, StepChecker, chain_step_verdicts, parse_chain
+from ttslib.verifiers.model import GenerativeJudge, ModelConfidence
 
 __all__ = [
     "StepScores",
@@ -30,4 +31,6 @@ __all__ = [
     "NoisyVerifier",
     "parse_chain",
     "chain_step_verdicts",
+    "ModelConfidence",
+    "GenerativeJudge",
 ]
