@@ -72,26 +72,36 @@ def test_scalar_and_vector_k_shapes():
     assert coverage([10, 20], [1, 2], [1, 2]).shape == (2,)
 
 
-def test_plugin_beyond_n_is_monotone_and_equals_plugin_formula():
+def test_plugin_is_used_only_where_k_exceeds_n_per_problem_and_k():
+    # issue 12: n = 128, c = 3 gave pass@100 = 0.9067 (plug-in) when asked with k = 10^4, 0.9904 alone
+    alone = pass_at_k([128], [3], 100)[0]
+    together = pass_at_k([128], [3], [100, 10_000], beyond_n="plugin")[0]
+    assert alone == pytest.approx(1 - comb(125, 100) / comb(128, 100), abs=1e-12)
+    assert together[0] == alone  # the unbiased value, whatever else was asked for
+    assert together[1] == pytest.approx(1 - (1 - 3 / 128) ** 10_000, abs=1e-12)
     n, c = np.array([100, 10_000]), np.array([3, 3])
     ks = log_spaced_ks(10_000)
     got = pass_at_k(n, c, ks, beyond_n="plugin")
-    np.testing.assert_allclose(got[0], 1 - (1 - 0.03) ** ks, atol=1e-12)
-    np.testing.assert_allclose(got[1], pass_at_k([10_000], [3], ks)[0], atol=0)
-    assert np.all(np.diff(got, axis=1) >= 0)
+    small = ks <= 100
+    np.testing.assert_array_equal(got[0, small], pass_at_k([100], [3], ks[small])[0])
+    np.testing.assert_allclose(got[0, ~small], 1 - (1 - 0.03) ** ks[~small], atol=1e-12)
+    np.testing.assert_array_equal(got[1], pass_at_k([10_000], [3], ks)[0])
+    # one k at a time gives the same numbers as all k together
+    one_by_one = np.column_stack([pass_at_k(n, c, k, beyond_n="plugin") for k in ks])
+    np.testing.assert_array_equal(got, one_by_one)
 
 
 @pytest.mark.parametrize(
     "n, c, k, match",
     [
         ([5], [6], 1, "num_correct > num_samples"),
-        ([-5], [0], 1, "num_samples must be >= 0"),
-        ([5], [-1], 1, "num_correct must be >= 0"),
+        ([-5], [0], 1, r"num_samples must hold finite whole numbers >= 0; found \[-5.0\]"),
+        ([5], [-1], 1, r"num_correct must hold finite whole numbers >= 0; found \[-1.0\]"),
         ([5], [1], 6, "k > n"),
-        ([5], [1], 0, "k must be >= 1"),
-        ([5], [np.nan], 1, "num_correct must be finite"),
-        ([np.nan], [1], 1, "num_samples must be finite"),
-        ([5], [1], np.nan, "k must hold whole numbers"),
+        ([5], [1], 0, "k must hold finite whole numbers >= 1; found \\[0.0\\]"),
+        ([5], [np.nan], 1, "num_correct must hold finite whole numbers"),
+        ([np.nan], [1], 1, "num_samples must hold finite whole numbers"),
+        ([5], [1], np.nan, "k must hold finite whole numbers"),
         ([5.5], [1], 1, "whole numbers"),
         ([0], [0], 1, "n = 0"),
         ([5, 6], [1], 1, "one length"),
@@ -123,3 +133,28 @@ def test_log_spaced_ks():
     assert ks[0] == 1 and ks[-1] == 10_000 and np.all(np.diff(ks) > 0)
     with pytest.raises(ValueError, match="k_max"):
         log_spaced_ks(0)
+
+
+def test_sparse_k_gives_the_dense_values_bit_for_bit():
+    n, c = np.array([1_000_000, 1_000_000, 300_000]), np.array([1, 40, 299_990])
+    ks = np.array([1, 7, 12_345, 299_995, 1_000_000])
+    dense = pass_at_k(n, c, np.arange(1, 1_000_001), beyond_n="plugin")  # one (P, 10^6) buffer
+    np.testing.assert_array_equal(pass_at_k(n, c, ks, beyond_n="plugin"), dense[:, ks - 1])
+    np.testing.assert_array_equal(pass_at_k(n, c, ks[::-1], beyond_n="plugin"), dense[:, ks[::-1] - 1])  # any order
+
+
+def test_sparse_k_up_to_a_million_does_not_allocate_problems_times_max_k():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    P, n = 32, 1_000_000
+    c = rng.binomial(n, 1e-5, size=P)
+    ks = np.array([1, 100, 10_000, 1_000_000])
+    tracemalloc.start()
+    got = pass_at_k(np.full(P, n), c, ks)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < P * n * 8 / 2, f"peak {peak / 1e6:.0f} MB; a (P, max k) float buffer is {P * n * 8 / 1e6:.0f} MB"
+    exact = [[1 - comb(n - int(ci), int(k)) / comb(n, int(k)) for k in ks[:3]] for ci in c[:2]]  # Python integers
+    np.testing.assert_allclose(got[:2, :3], exact, atol=1e-12)
+    assert np.all(got[:, -1] == np.where(c > 0, 1.0, 0.0))  # k = n: every sample drawn

