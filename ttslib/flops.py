@@ -30,12 +30,14 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from ttslib.checks import check_budgets, whole_numbers
+
 __all__ = [
     "ModelSpec", "registry", "get_model", "ATTENTION",
     "flops_per_token", "sequence_flops", "inference_flops", "verifier_flops",
     "RunFlops", "run_flops", "flops_at_k",
     "pretraining_flops", "matched_inference_multiplier", "matched_inference_tokens",
-    "flops_to_reach", "iso_flops_frontier", "attribute_flops",
+    "flops_to_reach", "iso_flops_frontier", "failed_samples",
 ]
 
 ATTENTION = {"kaplan": 2.0, "monkeys": 4.0}  # a in C(t) = 2N + a * n_layer * t * d_attn
@@ -112,11 +114,7 @@ def get_model(model) -> ModelSpec:
 
 def _tokens(x, name: str) -> np.ndarray:
     """Token counts as a float array, checked to be finite whole numbers >= 0."""
-    arr = np.asarray(x, dtype=float)
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
-    if np.any(bad):
-        raise ValueError(f"{name} must hold whole numbers >= 0; got {arr[bad][:3].tolist()}")
-    return arr
+    return whole_numbers(x, name)
 
 
 def _coef(attention: str) -> float:
@@ -190,42 +188,59 @@ def verifier_flops(verifier, prompt_tokens, completion_tokens, **kwargs) -> floa
 
 @dataclass(frozen=True)
 class RunFlops:
-    """Forward FLOPs of a whole run (all problems and samples of a sample table)."""
+    """Forward FLOPs of a whole run (all problems and samples of a sample table). ``num_failed`` samples
+    (``status`` "error: ...": refused or never generated) cost nothing and are left out of the sums."""
 
     policy: float
     verifier: float
     num_problems: int
     num_samples: int
+    num_failed: int = 0
 
     @property
     def total(self) -> float:
         return self.policy + self.verifier
 
 
+def failed_samples(samples: pd.DataFrame) -> np.ndarray:
+    """(rows,) bool: samples whose ``status`` records that sampling failed ("error: ...", e.g. a prompt
+    the server refused), which generated nothing. Grading outcomes ("no_answer", "timeout") are not failures."""
+    if "status" not in samples.columns:
+        return np.zeros(len(samples), dtype=bool)
+    return samples["status"].astype(str).str.startswith("error").to_numpy()
+
+
 def _per_sample(samples: pd.DataFrame, model, shared_prompt: bool, attention: str):
-    """Per-problem prefill FLOPs (P,) and per-sample FLOPs (rows,), with the problem of each row."""
+    """Per-problem prefill FLOPs (P,) and per-sample FLOPs (rows,); failed samples cost 0, and a problem
+    whose samples all failed has no prefill."""
     for column in ("problem_id", "num_prompt_tokens", "num_completion_tokens"):
         if column not in samples.columns:
             raise ValueError(f"sample table is missing column {column!r}; it has {list(samples.columns)}")
-    prompts = samples.groupby("problem_id", sort=False)["num_prompt_tokens"].agg(["min", "max"])
+    failed = failed_samples(samples)
+    ran = samples[~failed]
+    prompts = ran.groupby("problem_id", sort=False)["num_prompt_tokens"].agg(["min", "max"])
+    prompts = prompts.reindex(pd.unique(samples["problem_id"]), fill_value=0)  # every problem, in table order
     if (prompts["min"] != prompts["max"]).any():
         raise ValueError(f"num_prompt_tokens differs within problem(s) {prompts.index[prompts['min'] != prompts['max']][:3].tolist()}")
-    if (prompts["min"] < 1).any():
+    zero = (prompts["min"] < 1) & prompts.index.isin(ran["problem_id"])
+    if zero.any():
         raise ValueError(
-            f"num_prompt_tokens is 0 for {int((prompts['min'] < 1).sum())} problem(s): token counts were not recorded "
-            f"(monkey_business tables have none); FLOPs need them"
+            f"num_prompt_tokens is 0 for {int(zero.sum())} problem(s) with samples that ran, e.g. "
+            f"{prompts.index[zero][:3].tolist()}: token counts were not recorded (monkey_business tables have none); FLOPs need them"
         )
-    p = samples["num_prompt_tokens"].to_numpy()
-    m = samples["num_completion_tokens"].to_numpy()
+    p = np.where(failed, 0, samples["num_prompt_tokens"].to_numpy())
+    m = np.where(failed, 0, samples["num_completion_tokens"].to_numpy())
     if shared_prompt:
-        return sequence_flops(model, prompts["min"].to_numpy(), attention=attention), sequence_flops(model, m, start=p, attention=attention)
-    return np.zeros(len(prompts)), sequence_flops(model, p + m, attention=attention)
+        each = np.where(failed, 0.0, sequence_flops(model, m, start=p, attention=attention))
+        return sequence_flops(model, prompts["min"].to_numpy(), attention=attention), each
+    return np.zeros(len(prompts)), np.where(failed, 0.0, sequence_flops(model, p + m, attention=attention))
 
 
 def run_flops(samples: pd.DataFrame, model, *, verifier=None, shared_prompt: bool = True,
               attention: str = "kaplan") -> RunFlops:
     """Total forward FLOPs of a sample table from its ``num_prompt_tokens`` and ``num_completion_tokens``:
     the sum over problems of :func:`inference_flops`, plus :func:`verifier_flops` if ``verifier`` is named.
+    Failed samples (:func:`failed_samples`) are skipped and counted in ``RunFlops.num_failed``.
     """
     prefill, each = _per_sample(samples, model, shared_prompt, attention)
     policy = float(prefill.sum() + each.sum())
@@ -233,20 +248,20 @@ def run_flops(samples: pd.DataFrame, model, *, verifier=None, shared_prompt: boo
     if verifier is not None:
         v_prefill, v_each = _per_sample(samples, verifier, shared_prompt, attention)
         checked = float(v_prefill.sum() + v_each.sum())
-    return RunFlops(policy=policy, verifier=checked, num_problems=len(prefill), num_samples=len(samples))
+    return RunFlops(policy=policy, verifier=checked, num_problems=len(prefill), num_samples=len(samples),
+                    num_failed=int(failed_samples(samples).sum()))
 
 
 def flops_at_k(samples: pd.DataFrame, model, k, *, shared_prompt: bool = True, attention: str = "kaplan") -> np.ndarray:
     """Expected policy FLOPs of drawing k of each problem's samples, summed over problems:
     ``sum_i [S(0, p_i) + k * mean_j S(p_i, m_ij)]`` (shared prompt), the cost axis matching pass@k,
-    which averages over subsets of k samples. Returns shape (K,) for k of shape (K,).
+    which averages over subsets of k samples (a failed sample is drawn and costs 0, as pass@k counts
+    it drawn and wrong). Returns shape (K,) for k of shape (K,).
     """
     prefill, each = _per_sample(samples, model, shared_prompt, attention)
     groups = pd.Series(each, index=samples.index).groupby(samples["problem_id"].to_numpy(), sort=False)
     mean_each, size = groups.mean().to_numpy(), groups.size().to_numpy()  # (P,)
-    ks = np.atleast_1d(np.asarray(k, dtype=float))
-    if np.any(ks < 1) or np.any(ks != np.round(ks)) or np.any(ks > size.min()):
-        raise ValueError(f"k must be whole numbers in [1, {int(size.min())}] (the fewest samples of any problem); got {ks[:5].tolist()}")
+    ks = check_budgets(k, int(size.min()), "k (at most the fewest samples of any problem)").astype(float)
     return prefill.sum() + ks * mean_each.sum()
 
 
@@ -330,19 +345,3 @@ def iso_flops_frontier(curves, targets) -> pd.DataFrame:
     least = table.groupby("target")["flops"].transform("min")
     table["cheapest"] = table["flops"].eq(least) & table["flops"].notna()
     return table
-
-
-def attribute_flops(flops, params, *, tokens_grid=None) -> tuple[np.ndarray, np.ndarray]:
-    """Split FLOPs values ``2 N T`` into a size N among ``params`` and tokens T when each value's size is
-    unknown: for a common guess T0 (log grid), each value takes the size whose ``T = flops / (2N)`` is
-    nearest T0; the T0 giving the least spread of log T wins. Returns (size index (n,), tokens (n,)).
-    """
-    f, n = np.asarray(flops, dtype=float), np.asarray(params, dtype=float)
-    if f.ndim != 1 or n.ndim != 1 or np.any(~np.isfinite(f) | (f <= 0)) or np.any(~np.isfinite(n) | (n <= 0)):
-        raise ValueError("flops and params must be 1-d arrays of numbers > 0")
-    log_t = np.log(f[:, None] / (2.0 * n[None, :]))  # (values, sizes)
-    grid = np.log(np.geomspace(1, 1e7, 701) if tokens_grid is None else np.asarray(tokens_grid, dtype=float))
-    idx = np.argmin(np.abs(log_t[None, :, :] - grid[:, None, None]), axis=2)  # (G, values) nearest size per guess
-    chosen = log_t[np.arange(f.size)[None, :], idx]  # (G, values)
-    best = int(np.argmin(chosen.std(axis=1)))
-    return idx[best], np.exp(chosen[best])

@@ -42,10 +42,11 @@ import pandas as pd
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks
 from ttslib.data import correct_matrix, read_pythia_counts, read_samples, samples_to_counts
 from ttslib.flops import (
-    attribute_flops, flops_at_k, flops_per_token, get_model, inference_flops, iso_flops_frontier,
+    flops_at_k, flops_per_token, get_model, inference_flops, iso_flops_frontier,
     matched_inference_multiplier, matched_inference_tokens, pretraining_flops, registry, run_flops, sequence_flops,
 )
 from ttslib.plotting import savefig
+from ttslib.pythia import inference_compute_tokens
 from ttslib.plotting.flops import plot_exchange, plot_flops_per_token, plot_frontier, plot_vs_flops
 from ttslib.selection import majority_vote
 
@@ -104,21 +105,15 @@ pd.DataFrame(
 # %%
 counts = {task: read_pythia_counts(f"{DATA_DIR}/pythia_checkpoints_{task.lower()}_counts.csv") for task in ("MATH", "GSM8K")}
 pythia = models[models["family"] == "Pythia"].set_index("name")["params"]  # (9,) exact parameter counts
-per_group = {task: df.groupby(["model", "pretrain_tokens"])["inference_compute"].median() for task, df in counts.items()}
-pd.DataFrame(
-    {task: (g / (2 * pythia[g.index.get_level_values("model")].to_numpy())).describe() for task, g in per_group.items()}
-).T.round(1)
+attributed = {task: inference_compute_tokens(df, pythia) for task, df in counts.items()}  # one row per (model, checkpoint)
+pd.DataFrame({task: a["label_tokens"].describe() for task, a in attributed.items()}).T.round(1)
 
 # %% [markdown]
 # Read with the row's model, a sample would be 1 to 110,000 tokens long, while Pythia's context is 2,048.
 # But every group's value is `2 N T` for *some* Pythia size N with T in a narrow band:
-# `attribute_flops` picks, for each (model, checkpoint) group, the size that makes T most alike across groups.
+# `ttslib.pythia.attribute_flops` picks, for each (model, checkpoint) group, the size that makes T most alike across groups.
 
 # %%
-attributed = {}
-for task, g in per_group.items():
-    size, tokens = attribute_flops(g.to_numpy(), pythia.to_numpy())
-    attributed[task] = pd.DataFrame({"implied_model": pythia.index[size], "tokens_per_sample": tokens}, index=g.index)
 pd.DataFrame(
     {
         task: {

@@ -4,18 +4,28 @@ Requests go to ``/v1/completions`` with ``n``, ``logprobs`` and ``stop``, throug
 client (which retries with exponential backoff and honours timeouts). Several base URLs share
 the work: prompts are dealt round-robin, at most ``concurrency`` requests are in flight per
 URL, and a request that still fails after its retries is tried on the other URLs before the
-run stops with a :class:`BackendError` naming every URL and the last error.
+run stops with a :class:`BackendError` naming every URL and the last error. A prompt the server
+refuses (too long for the context, say) is recorded as failed with its real prompt length where the
+server tells it (see ``OpenAIBackend._refused_prompt_tokens``), so FLOPs and token tables stay honest.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
+import re
 import threading
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig, failed_result
 
 __all__ = ["OpenAIBackend"]
+
+# prompt tokens as refusal messages state them: vLLM ("your request has 3000 input tokens"; older
+# and OpenAI: "(2000 in the messages, 100 in the completion)"), llama-server ("n_prompt_tokens": 1234)
+_PROMPT_TOKENS_IN_ERROR = re.compile(
+    r"request has (\d+) input tokens|\((\d+) in the messages|n_prompt_tokens['\"]?\s*[:=]\s*(\d+)")
 
 
 class OpenAIBackend:
@@ -54,6 +64,7 @@ class OpenAIBackend:
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1; got {concurrency}")
         self.model_name = model
+        self.timeout = timeout
         self.n_per_request = n_per_request
         self._errors = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError, openai.RateLimitError)
         self._bad_request = (openai.BadRequestError, openai.UnprocessableEntityError)
@@ -95,7 +106,8 @@ class OpenAIBackend:
         responses = [self._request(index + j, prompt, config, seed + j, m) for j, m in enumerate(sizes)]
         refused = [r for r in responses if isinstance(r, Exception)]
         if refused:  # the whole prompt is recorded as failed, even if some of its requests succeeded
-            return failed_result(config.n, f"server refused the prompt: {refused[0]}")
+            tokens = self._refused_prompt_tokens(index, prompt, responses, refused[0])
+            return failed_result(config.n, f"server refused the prompt: {refused[0]}", tokens)
         completions = []
         for response in responses:
             for choice in sorted(response.choices, key=lambda c: c.index):
@@ -114,6 +126,30 @@ class OpenAIBackend:
                 f"asked for {config.n} samples, got {len(completions)}: the server may ignore `n`; set n_per_request=1"
             )
         return PromptResult(num_prompt_tokens=int(responses[0].usage.prompt_tokens), completions=tuple(completions))
+
+    def _refused_prompt_tokens(self, index: int, prompt: str, responses, error) -> int:
+        """Prompt tokens of a refused prompt: from a request of it that went through, else the server's
+        tokenizer (``/tokenize`` of vLLM, SGLang and llama-server; ``/extras/tokenize/count`` of
+        llama-cpp-python's server), else the number the refusal states; 0 only if none of them says."""
+        for r in responses:
+            if not isinstance(r, Exception) and getattr(r, "usage", None) is not None:
+                return int(r.usage.prompt_tokens)
+        url = self.base_urls[index % len(self.base_urls)]
+        root = re.sub(r"/v1/?$", "", url.rstrip("/"))
+        asks = [(f"{root}/tokenize", {"model": self.model_name, "prompt": prompt, "content": prompt}),
+                (f"{root}/extras/tokenize/count", {"input": prompt})]
+        for endpoint, body in asks:
+            try:
+                request = urllib.request.Request(endpoint, json.dumps(body).encode(), {"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=min(self.timeout, 30)) as reply:
+                    answer = json.loads(reply.read())
+            except (OSError, ValueError):  # no such endpoint, or not JSON: try the next way
+                continue
+            count = answer.get("count", len(answer["tokens"]) if isinstance(answer.get("tokens"), list) else None)
+            if isinstance(count, int) and count > 0:
+                return count
+        found = _PROMPT_TOKENS_IN_ERROR.search(str(getattr(error, "body", None) or "") + " " + str(error))
+        return int(next(g for g in found.groups() if g)) if found else 0
 
     def generate(self, prompts: list[str], config: SamplingConfig, seeds: list[int]) -> list[PromptResult]:
         futures = [self._pool.submit(self._one_prompt, i, p, config, s) for i, (p, s) in enumerate(zip(prompts, seeds))]

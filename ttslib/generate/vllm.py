@@ -43,6 +43,13 @@ class VLLMBackend:
         except Exception as err:  # vLLM raises many types for a model it cannot load
             raise BackendError(f"vLLM could not load {self.model_name}: {err}") from err
 
+    def _prompt_tokens(self, prompt: str) -> int:
+        """Tokens of a prompt as the engine's tokenizer counts them (0 if it cannot say)."""
+        try:
+            return len(self._llm.get_tokenizer().encode(prompt))
+        except Exception:  # a tokenizer that fails on this text: the length is unknown
+            return 0
+
     def generate(self, prompts: list[str], config: SamplingConfig, seeds: list[int]) -> list[PromptResult]:
         params = self._vllm.SamplingParams(
             n=config.n,
@@ -55,8 +62,8 @@ class VLLMBackend:
         try:
             outputs = self._llm.generate(prompts, params, use_tqdm=False)
         except ValueError as err:  # vLLM refuses the whole batch for one bad prompt (e.g. too long)
-            if len(prompts) == 1:
-                return [failed_result(config.n, f"vLLM refused the prompt: {err}")]
+            if len(prompts) == 1:  # recorded with its real length: FLOPs and token tables need it
+                return [failed_result(config.n, f"vLLM refused the prompt: {err}", self._prompt_tokens(prompts[0]))]
             return [r for p, s in zip(prompts, seeds) for r in self.generate([p], config, [s])]
         results = []
         for out in outputs:
