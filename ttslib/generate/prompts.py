@@ -17,6 +17,7 @@ class PromptStyle:
     template: str
     stop: tuple[str, ...]
     grade_style: str  # passed to ttslib.grade
+    step_delimiter: str | None = None  # what ends one reasoning step, for step-level search (ttslib.search)
 
 
 PROMPTS = {
@@ -27,6 +28,20 @@ PROMPTS = {
         template="2 + 3 = 5\n6 + 1 = 7\n7 - 4 = 3\n9 + 0 = 9\n12 + 5 = 17\n3 * 4 = 12\n4 + 4 = 8\n25 + 1 = 26\n{question} =",
         stop=("\n",),
         grade_style="last_number",
+    ),
+    # chains of sums and differences ("3 + 4 - 2", ttslib.problems.make_chains), one operation per line
+    # and a final "Answer: N" line; three worked examples of 1, 2 and 3 operations. The step delimiter
+    # is the newline, so step-level search (ttslib.search) scores one operation at a time.
+    "chain_fewshot": PromptStyle(
+        template=(
+            "Q: 2 + 3\n2 + 3 = 5\nAnswer: 5\n\n"
+            "Q: 4 + 1 + 3\n4 + 1 = 5\n5 + 3 = 8\nAnswer: 8\n\n"
+            "Q: 9 - 2 + 6 - 4\n9 - 2 = 7\n7 + 6 = 13\n13 - 4 = 9\nAnswer: 9\n\n"
+            "Q: {question}\n"
+        ),
+        stop=("\n\n", "\nQ:"),
+        grade_style="answer_is",
+        step_delimiter="\n",
     ),
     # GSM8K, two worked examples in the style of Wei et al. 2022 (arXiv:2201.11903), ending "The answer is N."
     "gsm8k_fewshot": PromptStyle(

@@ -25,7 +25,7 @@ from ttslib.data import read_samples, validate_samples, write_samples
 from ttslib.generate.base import BackendError, SamplingConfig, problem_seed
 from ttslib.problems import validate_problems
 
-__all__ = ["generate_samples", "render_prompt", "RunMismatch"]
+__all__ = ["generate_samples", "run_sharded", "problems_digest", "render_prompt", "RunMismatch"]
 
 
 class RunMismatch(ValueError):
@@ -40,10 +40,15 @@ def render_prompt(template: str, question: str) -> str:
         raise ValueError(f"prompt template has a placeholder other than {{question}}: {err}") from err
 
 
-def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, problems: pd.DataFrame, per_shard: int) -> dict:
+def problems_digest(problems: pd.DataFrame) -> str:
+    """SHA-256 of a problem set's ids, questions and references, in order (what a run manifest records)."""
     digest = hashlib.sha256()
     for row in problems[["problem_id", "question", "reference"]].astype(str).itertuples(index=False):
         digest.update("\x1f".join(row).encode() + b"\x1e")
+    return digest.hexdigest()
+
+
+def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, problems: pd.DataFrame, per_shard: int) -> dict:
     return {
         "backend": backend.name,
         "model": getattr(backend, "model_name", None),
@@ -51,7 +56,7 @@ def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, 
         "grade_style": grade_style,
         "sampling": {k: list(v) if isinstance(v, tuple) else v for k, v in config.__dict__.items()},
         "num_problems": int(len(problems)),
-        "problems_sha256": digest.hexdigest(),  # ids, questions and references, in order
+        "problems_sha256": problems_digest(problems),  # ids, questions and references, in order
         "problems_per_shard": int(per_shard),  # shards are named by their first problem's position
     }
 
@@ -135,9 +140,32 @@ def generate_samples(
     and ``is_correct = False``. A backend failure (dead server) raises :class:`BackendError`
     after the finished shards are on disk.
     """
+    problems = validate_problems(problems)
+    manifest = _manifest(backend, config, template, grade_style, problems, problems_per_shard) if out_dir is not None else None
+
+    def make_rows(batch: pd.DataFrame) -> pd.DataFrame:
+        seeds = [problem_seed(config.seed, pid) for pid in batch["problem_id"]]
+        prompts = [render_prompt(template, q) for q in batch["question"]]
+        results = backend.generate(prompts, config, seeds)
+        return _rows(batch, results, config, backend, seeds, grade_style)
+
+    return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,
+                       rows_per_problem=config.n, progress=progress)
+
+
+def run_sharded(problems: pd.DataFrame, make_rows, *, out_dir=None, manifest: dict | None = None,
+                problems_per_shard: int = 1, rows_per_problem: int = 1, progress: bool = True) -> pd.DataFrame:
+    """Call ``make_rows(batch)`` on consecutive batches of ``problems_per_shard`` problems and return
+    all rows as one validated sample table, in problem order.
+
+    With ``out_dir``, each batch's rows are written as an atomic shard as soon as they exist, the
+    ``manifest`` is checked against (or written to) ``run.json``, finished shards are read back
+    instead of recomputed, and the merged table is written to ``samples.parquet`` at the end. A
+    :class:`BackendError` is re-raised after the finished shards are on disk, saying how many.
+    Used by :func:`generate_samples` and ``ttslib.search.run_search``.
+    """
     from tqdm.auto import tqdm
 
-    problems = validate_problems(problems)
     if len(problems) == 0:
         raise ValueError("problems is empty: nothing to generate")
     if problems_per_shard < 1:
@@ -146,7 +174,7 @@ def generate_samples(
     done: list[pd.DataFrame] = []
     todo = list(range(0, len(problems), problems_per_shard))
     if out_dir is not None:
-        _check_manifest(out_dir / "run.json", _manifest(backend, config, template, grade_style, problems, problems_per_shard))
+        _check_manifest(out_dir / "run.json", manifest)
         shard_dir = out_dir / "shards"
         shard_dir.mkdir(exist_ok=True)
         for stale in shard_dir.glob("*.tmp"):
@@ -160,15 +188,11 @@ def generate_samples(
             done.append(shard)
         todo = [start for start in todo if start not in finished]
 
-    bar = tqdm(total=len(problems) * config.n, initial=sum(len(d) for d in done), unit="sample", disable=not progress)
+    bar = tqdm(total=len(problems) * rows_per_problem, initial=sum(len(d) for d in done), unit="sample", disable=not progress)
     tokens, t0 = 0, time.perf_counter()
     try:
         for start in todo:
-            batch = problems.iloc[start : start + problems_per_shard]
-            seeds = [problem_seed(config.seed, pid) for pid in batch["problem_id"]]
-            prompts = [render_prompt(template, q) for q in batch["question"]]
-            results = backend.generate(prompts, config, seeds)
-            rows = _rows(batch, results, config, backend, seeds, grade_style)
+            rows = make_rows(problems.iloc[start : start + problems_per_shard])
             if out_dir is not None:
                 tmp = shard_dir / f"{start:06d}.parquet.tmp"
                 rows.to_parquet(tmp, index=False)
