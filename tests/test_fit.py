@@ -15,8 +15,9 @@ import scipy.stats as st
 from conftest import ROOT
 from ttslib.coverage import coverage, log_spaced_ks
 from ttslib.data import read_pythia_counts
-from ttslib.fit import (backtest, beta_binomial_logpmf, beta_coverage, fit_beta, fit_power_law,
-                        fit_power_law_curve, subsample_counts)
+from ttslib.backtest import backtest, nested_subsample_counts, subsample_counts
+from ttslib.fit import (beta_binomial_logpmf, beta_coverage, fit_beta, fit_power_law, fit_power_law_curve,
+                        fit_power_law_nls_curve)
 
 KS = log_spaced_ks(10_000)
 
@@ -239,6 +240,80 @@ def test_backtest_on_data_from_a_known_beta():
     # samples had sd 0.008 (max 0.022) and its exponent minus the observed one sd 0.024 (mean -0.007)
     assert abs(beta_row["error"]) < 0.035
     assert beta_row["exponent"] == pytest.approx(beta_row["observed_exponent"], abs=0.1)
+
+
+def test_backtest_subsamples_are_nested_first_100_inside_first_1000(monkeypatch):
+    # issue 12: "the first m samples" are nested draws; the m = 100 and m = 1000 counts were drawn independently
+    import ttslib.backtest as bt
+
+    seen, real = {}, bt.fit_beta
+    monkeypatch.setattr(bt, "fit_beta", lambda n, c, **kw: seen.setdefault(int(n[0]), np.array(c)) is not None and real(n, c, **kw))
+    n, c = np.full(300, 10_000), np.repeat([5, 9_995], 150)  # independent draws break nesting here (~3% per problem)
+    bt.backtest(n, c, m=(100, 1000), seed=0)
+    c100, c1000 = seen[100], seen[1000]
+    assert np.all(c100 <= c1000) and np.all(100 - c100 <= 1000 - c1000)  # the 100 lie inside the 1000
+    assert np.any(c1000 > c100)
+
+
+def test_nested_subsamples_have_hypergeometric_marginals_and_conditionals():
+    rng = np.random.default_rng(0)
+    n, c = np.full(40_000, 5000), np.full(40_000, 600)
+    draws = nested_subsample_counts(n, c, (100, 1000), rng=rng)
+    for m in (100, 1000):  # marginal: Hypergeometric(n, c, m), as if m were drawn alone
+        ref = st.hypergeom(5000, 600, m)
+        assert draws[m].mean() == pytest.approx(ref.mean(), rel=0.01) and draws[m].var() == pytest.approx(ref.var(), rel=0.05)
+    at = draws[1000] == 120  # conditional on c_1000: Hypergeometric(1000, c_1000, 100)
+    assert draws[100][at].mean() == pytest.approx(12.0, abs=0.2)
+    with pytest.raises(ValueError, match="m must hold finite whole numbers >= 1"):
+        nested_subsample_counts(n, c, (0,), rng=rng)
+
+
+# --- the paper's fit: nonlinear least squares of log coverage (arXiv:2407.21787, Table 3) ---------
+
+@pytest.mark.parametrize("a, b", [(-3.92, -0.35), (-7.59, -0.18), (-0.5, -1.2)])
+def test_nls_recovers_an_exact_power_law(a, b):
+    got = fit_power_law_nls_curve(KS, np.exp(a * KS**b))
+    assert got[0] == pytest.approx(a, rel=1e-9) and got[1] == pytest.approx(b, rel=1e-9, abs=1e-10)
+
+
+def test_nls_is_scipys_least_squares_optimum_and_differs_from_loglog(pythia_12b_math):
+    n, c = pythia_12b_math
+    ks = log_spaced_ks(int(n.min()), 40)
+    cov = coverage(n, c, ks)
+    ref, _ = scipy.optimize.curve_fit(lambda k, a, b: a * k**b, ks.astype(float), np.log(cov), p0=(-2.0, -0.3),
+                                      xtol=1e-14, ftol=1e-14, gtol=1e-14, maxfev=100_000)  # independent: Levenberg-Marquardt
+    a, b = fit_power_law_nls_curve(ks, cov)
+    assert a == pytest.approx(ref[0], rel=1e-7) and b == pytest.approx(ref[1], rel=1e-7)
+    fit = fit_power_law(n, c, method="nls", n_boot=200, seed=0)
+    assert (fit.a, fit.b, fit.method) == (pytest.approx(a), pytest.approx(b), "nls")
+    assert fit.a_interval[0] < a < fit.a_interval[1] and fit.b_interval[0] < b < fit.b_interval[1]
+    loglog = fit_power_law(n, c, n_boot=0)
+    assert abs(loglog.a - fit.a) > 1e-3 and abs(loglog.b - fit.b) > 1e-3  # the two methods weigh points differently
+    # each bootstrap replicate is the NLS fit to its own resampled curve
+    from ttslib.checks import bootstrap_weights
+    w = bootstrap_weights(n.size, 200, 0)[:3]
+    boot = np.array([fit_power_law_nls_curve(fit.k, coverage(np.repeat(n, wi.astype(int)), np.repeat(c, wi.astype(int)), fit.k))
+                     for wi in w])
+    np.testing.assert_allclose(fit.boot[:3], boot, rtol=1e-7)
+
+
+def test_nls_keeps_coverage_one_and_leaves_out_zero():
+    a, b = fit_power_law_nls_curve([1, 2, 4, 8, 16], [0.0, 0.5, 0.8, 0.95, 1.0])
+    ref, _ = scipy.optimize.curve_fit(lambda k, a, b: a * k**b, [2.0, 4.0, 8.0, 16.0], np.log([0.5, 0.8, 0.95, 1.0]),
+                                      p0=(-1, -1), xtol=1e-14, ftol=1e-14, maxfev=100_000)
+    assert np.isnan(fit_power_law_nls_curve([1, 2], [0.0, 0.5])[0])  # one usable point
+    assert np.isnan(fit_power_law_nls_curve([1, 2], [1.0, 1.0])[0])  # nothing to fit
+    assert a == pytest.approx(ref[0], rel=1e-5) and b == pytest.approx(ref[1], rel=1e-5)
+
+
+def test_failed_bootstrap_replicates_are_counted_not_dropped_silently():
+    # only problem 0 is ever solved: a replicate without it has coverage 0 at every k, so its fit is NaN
+    n, c = np.full(5, 200), np.array([30, 0, 0, 0, 0])
+    fit = fit_power_law(n, c, n_boot=300, seed=4)
+    from ttslib.checks import bootstrap_weights
+    expected = int((bootstrap_weights(5, 300, 4)[:, 0] == 0).sum())  # independent count of replicates without problem 0
+    assert expected > 0 and fit.num_failed_boot == expected
+    assert np.isnan(fit.boot).any(axis=1).sum() == expected and np.isfinite(fit.b_interval).all()
 
 
 # --- bad input -----------------------------------------------------------------------------------

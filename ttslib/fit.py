@@ -3,8 +3,12 @@
 Two estimators of how coverage grows with the number of samples k:
 
 1. The exponentiated power law of Large Language Monkeys (Brown et al. 2024, arXiv:2407.21787, Sec. 3),
-   ``coverage(k) ~ exp(a * k^b)`` with a, b < 0. On log-log axes ``log(-log coverage) = log(-a) + b log k``
-   is a line, so the least-squares fit has a closed form, vectorised here over bootstrap replicates.
+   ``coverage(k) ~ exp(a * k^b)`` with a, b < 0, two ways. The paper's (Table 3): nonlinear least
+   squares of ``log coverage = a k^b`` on 40 log-spaced k (``method="nls"``; a is linear given b, so
+   the fit is a one-dimensional search in b). The linearised form (``method="loglog"``): on log-log
+   axes ``log(-log coverage) = log(-a) + b log k`` is a line with a closed-form fit. The two weigh the
+   points differently (the log-log form leaves out coverage 1 and stretches points near it), so they
+   give different (a, b) on the same counts. Both are vectorised over bootstrap replicates.
 2. The distributional view of Schaeffer et al. 2025 (arXiv:2502.17578): per-problem success
    probabilities ``p ~ s * Beta(alpha, beta)``, fitted to the counts (n, c) by maximum likelihood with
    the binomial sampling noise in the likelihood (beta-binomial). The aggregate curve is then exact,
@@ -12,7 +16,8 @@ Two estimators of how coverage grows with the number of samples k:
    power-law exponent for large k is ``b = -alpha``.
 
 Bootstrap intervals resample problems. The power law reuses one (P, K) pass@k matrix: a replicate is a
-row of multinomial weights, so all replicates cost one matrix product and one closed-form regression.
+row of multinomial weights, so all replicates cost one matrix product and one vectorised fit. A
+replicate whose fit fails (NaN) is counted in ``num_failed_boot`` and left out of the interval.
 The Beta fits use a k-step Newton bootstrap (Andrews 2002, Econometrica 70:119): each replicate starts
 at the full-data estimate and takes Newton steps on its reweighted log-likelihood.
 """
@@ -26,10 +31,12 @@ import pandas as pd
 import scipy.optimize
 import scipy.special as sp
 
-from ttslib.coverage import bootstrap_weights, check_counts, check_ks, coverage, log_spaced_ks, pass_at_k
+from ttslib._newton import newton_bootstrap
+from ttslib.checks import CHUNK, bootstrap_weights, check_counts, check_ks, percentile_band, row_chunks
+from ttslib.coverage import log_spaced_ks, pass_at_k
 
-__all__ = ["PowerLawFit", "BetaFit", "fit_power_law_curve", "fit_power_law", "beta_binomial_logpmf",
-           "beta_coverage", "fit_beta", "subsample_counts", "backtest"]
+__all__ = ["PowerLawFit", "BetaFit", "fit_power_law_curve", "fit_power_law_nls_curve", "fit_power_law",
+           "beta_binomial_logpmf", "beta_coverage", "fit_beta"]
 
 
 @dataclass(frozen=True)
@@ -40,12 +47,14 @@ class PowerLawFit:
     b: float
     a_interval: tuple[float, float]
     b_interval: tuple[float, float]
-    k: np.ndarray  # (K,) budgets the fit used (0 < coverage < 1 there)
+    k: np.ndarray  # (K,) budgets the fit used (0 < coverage < 1 there; nls: 0 < coverage <= 1)
     coverage: np.ndarray  # (K,) observed coverage at those k
     num_problems: int
     num_never_solved: int  # problems with c = 0: kept, they hold coverage below 1
     level: float
-    boot: np.ndarray  # (B, 2) bootstrap replicates of (a, b)
+    boot: np.ndarray  # (B, 2) bootstrap replicates of (a, b), NaN where a replicate's fit failed
+    method: str = "loglog"  # "loglog" (linearised) or "nls" (the paper's)
+    num_failed_boot: int = 0  # replicates left out of the intervals because their fit failed
 
     def predict(self, k) -> np.ndarray:
         return np.exp(self.a * np.asarray(k, dtype=float) ** self.b)
@@ -74,14 +83,60 @@ def fit_power_law_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, -np.exp(log_neg_a), np.nan), np.where(ok, b, np.nan)
 
 
-def _interval(boot: np.ndarray, level: float) -> list[tuple[float, float]]:
-    if boot.shape[0] == 0:
-        return [(np.nan, np.nan)] * boot.shape[1]
-    lo, hi = np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0)
-    return list(zip(lo.tolist(), hi.tolist()))
+def fit_power_law_nls_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
+    """Nonlinear least squares of ``log cov = a k^b`` (arXiv:2407.21787, Sec. 3 and Table 3).
+
+    Given b, the best a is ``sum y k^b / sum k^2b`` (y = log cov), so the residual sum of squares is
+    a function of b alone, ``S(b) = sum y^2 - (sum y k^b)^2 / sum k^2b``; it is minimised on a grid of
+    b in [-4, 1] and then by golden-section search around the best grid point, for every curve at
+    once. ``k``: (K,); ``cov``: (..., K). Points with coverage 0 (log undefined) are left out;
+    coverage 1 is a point (y = 0). Returns ``a, b`` of shape (...); NaN for a curve with fewer than
+    two usable k, or with coverage 1 at all of them.
+    """
+    x = np.log(check_ks(k).astype(float))
+    cov = np.asarray(cov, dtype=float)
+    if cov.shape[-1:] != x.shape or not np.all(np.isfinite(cov)) or np.any((cov < 0) | (cov > 1)):
+        raise ValueError(f"coverage must be finite in [0, 1] with last axis of length {x.size}; got shape {cov.shape}")
+    flat = cov.reshape(-1, x.size)
+    w = (flat > 0).astype(float)  # (C, K)
+    with np.errstate(divide="ignore"):
+        y = np.where(w > 0, np.log(np.where(w > 0, flat, 1.0)), 0.0)
+
+    def sums(b):  # b (C, G) -> sum y k^b, sum k^2b, each (C, G)
+        kb = np.exp(b[..., None] * x) * w[:, None, :]  # (C, G, K)
+        return np.einsum("cgk,ck->cg", kb, y), np.einsum("cgk,cgk->cg", kb, kb)
+
+    def rss(b):
+        sy, s2 = sums(b)
+        return -sy * sy / s2  # S(b) minus the constant sum y^2
+
+    grid = np.linspace(-4.0, 1.0, 201)
+    b = np.empty(len(flat))
+    for rows in row_chunks(len(flat), grid.size * x.size, CHUNK // 4):
+        b[rows] = grid[np.argmin(rss(np.broadcast_to(grid, (rows.stop - rows.start, grid.size))), axis=1)]
+    lo, hi, g = b - (grid[1] - grid[0]), b + (grid[1] - grid[0]), (np.sqrt(5) - 1) / 2
+    for _ in range(60):  # golden section: the bracket shrinks by 0.618 a step, to ~1e-14 of the grid step
+        m1, m2 = hi - g * (hi - lo), lo + g * (hi - lo)
+        left = rss(np.stack([m1, m2], axis=1))  # (C, 2)
+        hi, lo = np.where(left[:, 0] < left[:, 1], m2, hi), np.where(left[:, 0] < left[:, 1], lo, m1)
+    b = (lo + hi) / 2
+    sy, s2 = (v[:, 0] for v in sums(b[:, None]))
+    a = sy / s2
+    for _ in range(3):  # Gauss-Newton polish: S(b) is flat at its minimum, the search stops at ~sqrt(eps)
+        f = np.exp(b[:, None] * x) * w  # (C, K) k^b on the used points
+        r, ja, jb = y - a[:, None] * f, f, a[:, None] * f * x  # residual and d(a k^b)/d(a, b)
+        h = np.stack([np.stack([(ja * ja).sum(1), (ja * jb).sum(1)], -1), np.stack([(ja * jb).sum(1), (jb * jb).sum(1)], -1)], -2)
+        g = np.stack([(ja * r).sum(1), (jb * r).sum(1)], -1)
+        solvable = np.abs(np.linalg.det(h)) > 0
+        step = np.linalg.solve(np.where(solvable[:, None, None], h, np.eye(2)), g[..., None])[..., 0]
+        a, b = a + np.where(solvable, step[:, 0], 0), b + np.where(solvable, step[:, 1], 0)
+    ok = (w.sum(1) >= 2) & np.any(y < 0, axis=1) & (np.ptp(np.where(w > 0, x, x[0]), axis=1) > 0)
+    shape = cov.shape[:-1]
+    return np.where(ok, a, np.nan).reshape(shape), np.where(ok, b, np.nan).reshape(shape)
 
 
-def fit_power_law(num_samples, num_correct, k=None, *, n_boot=1000, level=0.95, seed=0, beyond_n="raise"):
+def fit_power_law(num_samples, num_correct, k=None, *, method="loglog", n_boot=1000, level=0.95, seed=0,
+                  beyond_n="raise") -> PowerLawFit:
     """Fit ``coverage(k) = exp(a k^b)`` (arXiv:2407.21787, Sec. 3) with a bootstrap over problems.
 
     Parameters
@@ -90,14 +145,18 @@ def fit_power_law(num_samples, num_correct, k=None, *, n_boot=1000, level=0.95, 
     k : array_like of int, shape (K,), optional
         Budgets to fit on; default 40 log-spaced k from 1 to min(n), where every problem has an
         unbiased pass@k (as the paper, which fits on 40 log-spaced k).
+    method : "loglog" (least squares of ``log(-log cov)`` on ``log k``, ``fit_power_law_curve``) or
+        "nls" (the paper's: least squares of ``log cov`` on ``a k^b``, ``fit_power_law_nls_curve``).
     n_boot, level, seed : bootstrap resamples of problems (0: no intervals), interval level, RNG seed.
     beyond_n : passed to ``ttslib.coverage.pass_at_k``.
 
     Returns
     -------
-    PowerLawFit. Raises ``ValueError`` if fewer than two k have 0 < coverage < 1 (e.g. a model that
-    never succeeds, or a single k).
+    PowerLawFit. Raises ``ValueError`` if fewer than two k have usable coverage (0 < cov < 1; for
+    "nls" 0 < cov <= 1, not all 1), e.g. a model that never succeeds, or a single k.
     """
+    if method not in ("loglog", "nls"):
+        raise ValueError(f"method must be 'loglog' or 'nls'; got {method!r}")
     n, _ = check_counts(num_samples, num_correct)
     if k is None:
         if n.size == 0 or n.min() < 2:
@@ -106,19 +165,20 @@ def fit_power_law(num_samples, num_correct, k=None, *, n_boot=1000, level=0.95, 
     ks = check_ks(k)
     per_problem = pass_at_k(num_samples, num_correct, ks, beyond_n=beyond_n).reshape(n.size, -1)  # (P, K)
     cov = per_problem.mean(axis=0)
-    use = (cov > 0) & (cov < 1)
-    if np.count_nonzero(use) < 2 or np.unique(ks[use]).size < 2:
+    use = (cov > 0) & ((cov < 1) if method == "loglog" else (cov <= 1))
+    if np.count_nonzero(use) < 2 or np.unique(ks[use]).size < 2 or np.all(cov[use] == 1):
         raise ValueError(
             f"a power law needs coverage strictly between 0 and 1 at two or more distinct k; got coverage "
             f"{np.round(cov, 4).tolist()[:8]} at k = {ks.tolist()[:8]}"
             + (" (the model never succeeds)" if not np.any(cov > 0) else "")
         )
-    a, b = fit_power_law_curve(ks[use], cov[use])
+    curve = fit_power_law_curve if method == "loglog" else fit_power_law_nls_curve
+    a, b = curve(ks[use], cov[use])
     boot_cov = bootstrap_weights(n.size, n_boot, seed) @ per_problem[:, use] / n.size  # (B, K')
-    boot = np.stack(fit_power_law_curve(ks[use], boot_cov), axis=-1)  # (B, 2)
-    a_int, b_int = _interval(boot, level)
-    return PowerLawFit(float(a), float(b), a_int, b_int, ks[use], cov[use], n.size,
-                       int(np.sum(np.asarray(num_correct) == 0)), level, boot)
+    boot = np.stack(curve(ks[use], boot_cov), axis=-1).reshape(-1, 2)  # (B, 2)
+    lower, upper, failed = percentile_band(boot, level) if n_boot else (np.full(2, np.nan), np.full(2, np.nan), 0)
+    return PowerLawFit(float(a), float(b), (float(lower[0]), float(upper[0])), (float(lower[1]), float(upper[1])), ks[use], cov[use], n.size,
+                       int(np.sum(np.asarray(num_correct) == 0)), level, boot, method, failed)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -200,6 +260,7 @@ class BetaFit:
     num_never_solved: int  # problems with c = 0: kept, the likelihood uses them
     level: float
     boot: np.ndarray  # (B, 3) replicates of (alpha, beta, scale)
+    num_failed_boot: int = 0  # replicates left out of the intervals (NaN)
 
     @property
     def degenerate(self) -> bool:
@@ -233,47 +294,6 @@ def _to_params(theta: np.ndarray) -> tuple:
     """theta (..., d) = (log alpha, log beta[, logit scale]) -> alpha, beta, scale, each (..., 1)."""
     scale = sp.expit(theta[..., 2:3]) if theta.shape[-1] == 3 else 1.0
     return np.exp(theta[..., 0:1]), np.exp(theta[..., 1:2]), scale
-
-
-def _derivatives(loglik, theta: np.ndarray, h: float = 1e-3):
-    """Per-problem gradient (B, P, d) and Hessian (B, P, d, d) of ``loglik`` by central differences."""
-    d = theta.shape[-1]
-    unit = h * np.eye(d)
-    pairs = [(i, j) for i in range(d) for j in range(d)]
-    shifts = [np.zeros(d), *unit, *-unit] + [si * unit[i] + sj * unit[j] for i, j in pairs if i < j
-                                             for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
-    f = loglik((theta[None] + np.array(shifts)[:, None]).reshape(-1, d)).reshape(len(shifts), len(theta), -1)
-    f0, up, down, cross = f[0], f[1:d + 1], f[d + 1:2 * d + 1], iter(f[2 * d + 1:].reshape(-1, 4, *f.shape[1:]))
-    hess = np.zeros(f0.shape + (d, d))
-    for i, j in pairs:
-        if i == j:
-            hess[..., i, i] = (up[i] - 2 * f0 + down[i]) / h**2
-        elif i < j:
-            pp, pm, mp, mm = next(cross)
-            hess[..., i, j] = hess[..., j, i] = (pp - pm - mp + mm) / (4 * h**2)
-    return np.moveaxis(up - down, 0, -1) / (2 * h), hess
-
-
-def _newton_bootstrap(loglik, theta_hat: np.ndarray, weights: np.ndarray, steps: int, chunk: int = 50) -> np.ndarray:
-    """k-step bootstrap: Newton steps on each replicate's weighted log-likelihood, from theta_hat.
-
-    Step 1 reuses the per-problem derivatives at theta_hat for every replicate (one evaluation in
-    all); later steps differentiate at each replicate's own estimate, ``chunk`` replicates at a time.
-    A replicate whose Hessian is not negative definite takes the full-data Hessian instead.
-    """
-    grad0, hess0 = (x[0] for x in _derivatives(loglik, theta_hat[None]))  # (P, d), (P, d, d)
-    theta = np.repeat(theta_hat[None], weights.shape[0], axis=0)  # (B, d)
-    for step in range(steps):
-        if step == 0:
-            g, H = weights @ grad0, np.einsum("bp,pde->bde", weights, hess0)
-        else:
-            parts = [_derivatives(loglik, theta[i:i + chunk]) for i in range(0, len(theta), chunk)]
-            grad, hess = (np.concatenate(x) for x in zip(*parts))
-            g, H = np.einsum("bp,bpd->bd", weights, grad), np.einsum("bp,bpde->bde", weights, hess)
-        concave = np.all(np.linalg.eigvalsh(H) < 0, axis=-1)
-        H = np.where(concave[:, None, None], H, hess0.sum(0) * (weights.sum(1) / weights.shape[1])[:, None, None])
-        theta = theta + np.clip(-np.linalg.solve(H, g[..., None])[..., 0], -2, 2)  # <= factor e^2 per step
-    return theta
 
 
 def fit_beta(num_samples, num_correct, *, scaled=False, n_boot=1000, level=0.95, seed=0, boot_steps=None) -> BetaFit:
@@ -325,7 +345,7 @@ def fit_beta(num_samples, num_correct, *, scaled=False, n_boot=1000, level=0.95,
     theta_hat = np.clip(best.x, _LOWER[:best.x.size], _UPPER[:best.x.size])
     steps = (1 if scaled else 3) if boot_steps is None else boot_steps
     weights = bootstrap_weights(n.size, n_boot, seed)
-    theta_boot = _newton_bootstrap(loglik, theta_hat, weights, steps) if n_boot else np.zeros((0, theta_hat.size))
+    theta_boot = newton_bootstrap(loglik, theta_hat, weights, steps) if n_boot else np.zeros((0, theta_hat.size))
     theta_boot = np.clip(theta_boot, _LOWER[:theta_hat.size], _UPPER[:theta_hat.size])
     a_b, b_b, s_b = _to_params(theta_boot)
     boot = np.column_stack([a_b[:, 0], b_b[:, 0], np.broadcast_to(s_b, a_b.shape)[:, 0]])
@@ -333,62 +353,6 @@ def fit_beta(num_samples, num_correct, *, scaled=False, n_boot=1000, level=0.95,
     p_one = c.sum() / n.sum()
     one_p = float(np.sum(sp.gammaln(n + 1) - sp.gammaln(c + 1) - sp.gammaln(n - c + 1)
                          + sp.xlogy(c, p_one) + sp.xlog1py(n - c, -p_one)))
-    return BetaFit(alpha, beta, scale, *_interval(boot, level), -float(best.fun), one_p, n.size,
-                   int(np.sum(c == 0)), level, boot)
-
-
-# ----------------------------------------------------------------------------------------------
-# Backtest: fit on the first m samples, predict coverage at a larger budget.
-
-def subsample_counts(num_samples, num_correct, m: int, *, rng) -> np.ndarray:
-    """Correct samples among the first ``m`` of each problem: ``Hypergeometric(n, c, m)``.
-
-    Only counts are stored, not the order of samples; if samples are exchangeable (drawn i.i.d.),
-    the first m are a uniformly random m-subset, whose number of correct ones is hypergeometric.
-    ``rng`` is a ``numpy.random.Generator``. Every problem needs n >= m.
-    """
-    n, c = check_counts(num_samples, num_correct)
-    if np.any(n < m):
-        raise ValueError(f"subsample_counts needs n >= m = {m} for every problem; smallest n is {int(n.min())}")
-    return rng.hypergeometric(c.astype(np.int64), (n - c).astype(np.int64), m)
-
-
-def backtest(num_samples, num_correct, *, m=(100, 1000), k_target=10_000, seed=0) -> pd.DataFrame:
-    """Fit on the first m samples per problem, predict coverage at ``k_target``, compare with what was seen.
-
-    Only problems with n >= k_target enter (there the observed coverage is the unbiased estimate).
-    For each m, three estimators see the same subsample (``subsample_counts``): the power law fitted
-    to its coverage on 40 log-spaced k <= m and extrapolated, and the Beta and scaled Beta fitted to
-    its counts, whose exact pass_D@k_target is the prediction (arXiv:2502.17578).
-
-    Returns a table with one row per (m, estimator): ``m, estimator`` ('power law' | 'beta' |
-    'scaled beta'), ``predicted, observed, error`` (predicted - observed coverage at k_target),
-    ``exponent`` (b; for the Betas, b of a power law fitted to their exact curve on the k of
-    ``observed_exponent``), ``observed_exponent`` (b fitted to all samples on 40 log-spaced k <=
-    k_target), ``num_problems``, ``status`` ('ok', or why there is no prediction: then NaN).
-    """
-    n, c = check_counts(num_samples, num_correct)
-    keep = n >= k_target
-    if not np.any(keep):
-        raise ValueError(f"backtest needs problems with n >= k_target = {k_target}; the largest n is {int(n.max())}")
-    n, c = n[keep], c[keep]
-    ks = log_spaced_ks(k_target, 40)
-    observed, observed_b = coverage(n, c, k_target), float(fit_power_law_curve(ks, coverage(n, c, ks))[1])
-    rng, rows = np.random.default_rng(seed), []
-    for size in m:
-        c_m, n_m, ks_m = subsample_counts(n, c, size, rng=rng), np.full(n.size, size), log_spaced_ks(size, 40)
-        for estimator in ("power law", "beta", "scaled beta"):
-            predicted = exponent = np.nan
-            if not np.any(c_m > 0) or np.all(c_m == size):
-                status = f"every problem has c = 0 (or every c = m) in the first {size} samples"
-            elif estimator == "power law":
-                a, b = fit_power_law_curve(ks_m, coverage(n_m, c_m, ks_m))
-                predicted, exponent = float(np.exp(a * k_target**b)), float(b)
-                status = "ok" if np.isfinite(b) else "coverage not strictly between 0 and 1 at two k"
-            else:
-                fit = fit_beta(n_m, c_m, scaled=estimator == "scaled beta", n_boot=0)
-                predicted, exponent, status = float(fit.coverage(k_target)), fit.power_law(ks)[1], "ok"
-            rows.append(dict(m=size, estimator=estimator, predicted=predicted, observed=observed,
-                             error=predicted - observed, exponent=exponent, observed_exponent=observed_b,
-                             num_problems=int(n.size), status=status))
-    return pd.DataFrame(rows)
+    lower, upper, failed = percentile_band(boot, level) if n_boot else (np.full(3, np.nan), np.full(3, np.nan), 0)
+    return BetaFit(alpha, beta, scale, *zip(lower.tolist(), upper.tolist()), -float(best.fun), one_p, n.size,
+                   int(np.sum(c == 0)), level, boot, failed)

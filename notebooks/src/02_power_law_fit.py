@@ -37,7 +37,8 @@ import pandas as pd
 
 from ttslib.coverage import log_spaced_ks
 from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
-from ttslib.fit import backtest, fit_beta, fit_power_law
+from ttslib.backtest import backtest
+from ttslib.fit import fit_beta, fit_power_law
 from ttslib.plotting import savefig
 from ttslib.plotting.fit import plot_backtest, plot_exponents, plot_power_law_fits
 
@@ -211,7 +212,7 @@ savefig(fig, "02_exponent_vs_tokens", directory=FIGURES_DIR)
 #
 # Only the counts are stored, not the order of the samples. With exchangeable samples the first m
 # of a problem are a random m-subset, so the number correct among them is drawn from
-# `Hypergeometric(n, c, m)` with a seeded generator (`ttslib.fit.subsample_counts`). The target is
+# `Hypergeometric(n, c, m)` with a seeded generator (`ttslib.backtest.nested_subsample_counts`: the first 100 inside the first 1000). The target is
 # the unbiased coverage at `K_TARGET` over the problems with n >= `K_TARGET` (for most models the
 # fixed subset of 32 MATH problems; on GSM8K only checkpoints where enough problems qualify), and
 # the estimators see only those problems. The power law is fitted on k <= m and extrapolated; the

@@ -79,7 +79,7 @@ def plot_exponents(table, *, x: str, y: str = "b", by: str | None = None, ax=Non
 def plot_backtest(table, *, ax=None):
     """Predicted vs observed coverage at the target budget, one marker per estimator, one colour per m.
 
-    ``table`` is the output of ``ttslib.fit.backtest`` (rows of several models may be stacked).
+    ``table`` is the output of ``ttslib.backtest.backtest`` (rows of several models may be stacked).
     """
     ax = new_axes(ax, figsize=(4.5, 4))
     markers = {"power law": "o", "beta": "s", "scaled beta": "^"}
