@@ -20,6 +20,7 @@ The hub PRMs import ``torch`` and ``transformers`` (``pip install -e .[prm]``) o
 
 from ttslib.verifiers.base import StepScores, Verifier, check_step_scores, roc_auc
 from ttslib.verifiers.checker import NoisyVerifier, StepChecker, chain_step_verdicts, parse_chain
+from ttslib.verifiers.hub import QwenMathPRM, RLHFlowPRM
 from ttslib.verifiers.model import GenerativeJudge, ModelConfidence
 
 __all__ = [
@@ -33,4 +34,6 @@ __all__ = [
     "chain_step_verdicts",
     "ModelConfidence",
     "GenerativeJudge",
+    "RLHFlowPRM",
+    "QwenMathPRM",
 ]
