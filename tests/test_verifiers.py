@@ -67,24 +67,27 @@ def test_roc_auc_matches_mann_whitney_with_ties():
 # ---- step checker -----------------------------------------------------------------------------
 
 Q = "3 + 4 - 2"
-TABLE = [  # (steps, expected verdicts): hand-made for Q, whose solution is 3 + 4 = 7, 7 - 2 = 5, A: 5
-    (["3 + 4 = 7", "7 - 2 = 5", "A: 5"], [1, 1, 1]),
+TABLE = [  # (steps, expected verdicts): hand-made for Q, whose solution is 3 + 4 = 7, 7 - 2 = 5, Answer: 5
+    (["3 + 4 = 7", "7 - 2 = 5", "Answer: 5"], [1, 1, 1]),
+    (["3 + 4 = 7", "7 - 2 = 5", "A: 5"], [1, 1, 1]),  # the short answer form
     (["3+4=7", "7-2=5", "A:5"], [1, 1, 1]),  # no spaces
     (["  3 +  4 =7 ", "7 - 2 = 5", "A:  5"], [1, 1, 1]),  # extra spaces
     (["3 + 4 = 7"], [1]),  # a right partial
-    (["3 + 5 = 8", "8 - 2 = 6", "A: 6"], [0, 0, 0]),  # wrong operand, then carried
-    (["3 + 4 = 8", "8 - 2 = 6", "A: 6"], [0, 0, 0]),  # wrong sum, then the error carried correctly
-    (["3 + 4 = 7", "7 + 2 = 9", "A: 9"], [1, 0, 0]),  # wrong operator
-    (["4 + 3 = 7", "7 - 2 = 5", "A: 5"], [0, 0, 0]),  # operands swapped: x must be the running value
-    (["3 + 4 = 7", "A: 5"], [1, 0]),  # skipped step: the answer before the last operation
-    (["3 + 4 = 7", "7 - 2 = 5", "A: 6"], [1, 1, 0]),  # wrong answer
-    (["3 + 4 = 7", "7 - 2 = 5", "A: 5", "A: 5"], [1, 1, 1, 0]),  # extra step after the answer
+    (["3 + 5 = 8", "8 - 2 = 6", "Answer: 6"], [0, 0, 0]),  # wrong operand, then carried
+    (["3 + 4 = 8", "8 - 2 = 6", "Answer: 6"], [0, 0, 0]),  # wrong sum, then the error carried correctly
+    (["3 + 4 = 7", "7 + 2 = 9", "Answer: 9"], [1, 0, 0]),  # wrong operator
+    (["4 + 3 = 7", "7 - 2 = 5", "Answer: 5"], [0, 0, 0]),  # operands swapped: x must be the running value
+    (["3 + 4 = 7", "Answer: 5"], [1, 0]),  # skipped step: the answer before the last operation
+    (["3 + 4 = 7", "7 - 2 = 5", "Answer: 6"], [1, 1, 0]),  # wrong answer
+    (["3 + 4 = 7", "7 - 2 = 5", "Answer: 5", "Answer: 5"], [1, 1, 1, 0]),  # extra step after the answer
     (["3 + 4 = 7", "7 - 2 = 5", "5 + 0 = 5"], [1, 1, 0]),  # an operation that is not in the chain
-    (["3 + 4 - 2 = 5", "A: 5"], [0, 0]),  # the whole chain on one line
+    (["3 + 4 - 2 = 5", "Answer: 5"], [0, 0]),  # the whole chain on one line
     (["", "3 + 4 = 7"], [0, 0]),  # empty step
     (["3 + 4 = 7", ""], [1, 0]),
     (["3 + 4 = 7.", "7 - 2 = 5"], [0, 0]),  # trailing period: malformed
-    (["3 + 4 = 7", "7 - 2 = 5", "Answer: 5"], [1, 1, 0]),  # not the answer format
+    (["3 + 4 = 7", "7 - 2 = 5", "The answer: 5"], [1, 1, 0]),  # not the answer format
+    (["3 + 4 = 7", "7 - 2 = 5", "Answer 5"], [1, 1, 0]),
+    (["3 + 4 = 7", "7 - 2 = 5", "Answer: 5", "Answer: 5"], [1, 1, 1, 0]),
     (["3 + 4 = 7", "7 - 2 = 5", "A: 5 apples"], [1, 1, 0]),
     (["The sum is 7", "7 - 2 = 5"], [0, 0]),
     (["3 + 4 = 07", "7 - 2 = 5", "A: 5"], [1, 1, 1]),  # a leading zero is the same number
@@ -109,17 +112,19 @@ def test_step_checker_batch_of_the_whole_table_and_other_questions():
 
 
 def _reference_verdicts(question: str, steps: list[str]) -> list[int]:
-    """Independent reference: the canonical solution written out, compared with spaces removed."""
+    """Independent reference: the canonical solution written out, compared with spaces removed ("A:" read as "Answer:")."""
     terms = question.split()
     value, lines = int(terms[0]), []
     for op, y in zip(terms[1::2], terms[2::2]):
         nxt = value + int(y) if op == "+" else value - int(y)
         lines.append(f"{value}{op}{y}={nxt}")
         value = nxt
-    lines.append(f"A:{value}")
+    lines.append(f"Answer:{value}")
     out, ok = [], True
     for j, step in enumerate(steps):
-        ok = ok and j < len(lines) and "".join(step.split()) == lines[j]
+        text = "".join(step.split())
+        text = "Answer:" + text[2:] if text.startswith("A:") else text
+        ok = ok and j < len(lines) and text == lines[j]
         out.append(int(ok))
     return out
 
@@ -142,7 +147,7 @@ def test_step_checker_against_brute_force_on_random_perturbations():
             nxt = v + int(y) if op == "+" else v - int(y)
             canon.append(f"{v} {op} {y} = {nxt}")
             v = nxt
-        canon.append(f"A: {v}")
+        canon.append(f"Answer: {v}")
         steps = list(canon[: int(rng.integers(0, len(canon) + 2))])
         for _ in range(int(rng.integers(0, 3))):  # perturb: change a number, drop, duplicate or add a line
             kind = rng.integers(0, 4)
@@ -157,7 +162,7 @@ def test_step_checker_against_brute_force_on_random_perturbations():
                 j = int(rng.integers(0, len(steps)))
                 steps.insert(j, steps[j])
             else:
-                steps.append(f"A: {v}")
+                steps.append(f"A: {v}" if rng.random() < 0.5 else f"Answer: {v}")
         qs.append(q)
         partials.append(steps)
     res = StepChecker().score(qs, partials)

@@ -2,7 +2,8 @@
 
 The chain task (:func:`ttslib.problems.make_chains`) asks for the left-to-right value of a bare
 expression of + and - ("3 + 4 - 2"); a solution is one line per operation ("3 + 4 = 7",
-"7 - 2 = 5") and then the answer line ("A: 5").
+"7 - 2 = 5") and then the answer line ("Answer: 5", as ``ttslib.problems.chain_solution``
+writes it and the ``chain_fewshot`` prompt shows; "A: 5" is accepted too).
 
 * :class:`StepChecker` is an exact, free process reward model for it. Steps are judged
   prefix-correct, as PRM800K labels them (Lightman et al. 2023, arXiv:2305.20050): step j is right
@@ -26,9 +27,9 @@ __all__ = ["StepChecker", "NoisyVerifier", "parse_chain", "chain_step_verdicts"]
 
 _QUESTION = re.compile(r"\s*(\d+)((?:\s*[+-]\s*\d+)*)\s*")
 _TERM = re.compile(r"([+-])\s*(\d+)")
-# "x op y = z" with any spaces (x and z may carry a sign: a wrong line can write one); "A: N"
+# "x op y = z" with any spaces (x and z may carry a sign: a wrong line can write one); "Answer: N" or "A: N"
 _OPERATION = re.compile(r"\s*(-?\d+)\s*([+-])\s*(\d+)\s*=\s*(-?\d+)\s*")
-_ANSWER = re.compile(r"\s*A:\s*(-?\d+)\s*")
+_ANSWER = re.compile(r"\s*(?:A|Answer):\s*(-?\d+)\s*")  # the kit's prompt writes "Answer: N"
 
 
 def parse_chain(question: str) -> tuple[int, list[tuple[str, int]]]:
@@ -51,7 +52,7 @@ def chain_step_verdicts(question: str, steps) -> np.ndarray:
 
     With running values v_0 = first operand and v_k = v_{k-1} op_k y_k, step j is right iff steps
     0..j-1 are right and either j = k < K (K operations) and step j reads "v_k op_{k+1} y_{k+1} = v_{k+1}"
-    (spaces free: "3+4=7" counts), or j = K and it reads "A: v_K". A step after the answer line, an
+    (spaces free: "3+4=7" counts), or j = K and it reads "Answer: v_K" (or "A: v_K"). A step after the answer line, an
     answer before the last operation, an empty or malformed line, and everything after a wrong step
     is wrong.
     """

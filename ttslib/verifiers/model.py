@@ -71,12 +71,12 @@ JUDGE_FEWSHOT = (
     "Each example shows a sum worked out one line at a time. Say whether the last line is correct.\n\n"
     "Q: 2 + 5 - 3\n2 + 5 = 7\nLast line correct? Yes\n\n"
     "Q: 2 + 5 - 3\n2 + 5 = 7\n7 - 3 = 5\nLast line correct? No\n\n"
-    "Q: 6 - 1 + 4\n6 - 1 = 5\n5 + 4 = 9\nA: 9\nLast line correct? Yes\n\n"
-    "Q: 8 + 1 + 2\n8 + 1 = 9\nA: 9\nLast line correct? No\n\n"
+    "Q: 6 - 1 + 4\n6 - 1 = 5\n5 + 4 = 9\nAnswer: 9\nLast line correct? Yes\n\n"
+    "Q: 8 + 1 + 2\n8 + 1 = 9\nAnswer: 9\nLast line correct? No\n\n"
     "Q: 4 + 4 - 5\n4 + 4 = 8\n8 - 5 = 3\nLast line correct? Yes\n\n"
     "Q: 3 + 6 + 1\n3 + 5 = 8\nLast line correct? No\n\n"
-    "Q: 9 - 2\n9 - 2 = 7\nA: 7\nLast line correct? Yes\n\n"
-    "Q: 5 + 2\n5 + 2 = 7\nA: 6\nLast line correct? No\n\n"
+    "Q: 9 - 2\n9 - 2 = 7\nAnswer: 7\nLast line correct? Yes\n\n"
+    "Q: 5 + 2\n5 + 2 = 7\nAnswer: 6\nLast line correct? No\n\n"
 )
 
 
