@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.special import comb
+from scipy.special import comb, gammaln
 
 _CHUNK = 20_000_000  # array elements per block of problems (as in ttslib.selection)
+
+
+def _log_choose(m, x):
+    return gammaln(np.asarray(m, dtype=float) + 1) - gammaln(np.asarray(x, dtype=float) + 1) - gammaln(np.asarray(m - x, dtype=float) + 1)
 
 
 def majority_work(sizes, good, N) -> float:
@@ -68,3 +72,75 @@ def majority_counts(sizes, good, N, binom):
             tied = (poly / np.arange(1, J + 2)[:, None]).sum(1)  # (rows, N+1)
             total[rows, t:] += binom[m_c[rows], t][:, None] * tied[:, : N + 1 - t]
     return total
+
+
+def majority_all_distinct(cls, correct, ns):
+    """Majority vote where no answer has two samples: every answered sample of a subset ties with the
+    others, so the vote picks one of them uniformly and ``E[acc_n] = (c / a) (1 - C(N - a, n) / C(N, n))``
+    (a answered and c correct samples; the second factor is the chance that the subset holds an answer).
+    ``cls`` (P, N) class ids (-1: no answer), ``correct`` (P, N) bool, ``ns`` (K,); returns (P, K)."""
+    N = cls.shape[1]
+    answered, right = (cls >= 0).sum(1), (correct & (cls >= 0)).sum(1)
+    n = np.asarray(ns, dtype=float)
+    # C(N - a, n) / C(N, n) = prod_{j<n} (N - a - j) / (N - j), via log-gamma; 0 where n > N - a
+    a = answered[:, None].astype(float)
+    with np.errstate(invalid="ignore"):
+        log_none = gammaln(N - a + 1) - gammaln(N - a - n + 1) - gammaln(N + 1) + gammaln(N - n + 1)
+    none = np.where(n <= N - a, np.exp(np.where(n <= N - a, log_none, 0.0)), 0.0)
+    share = np.divide(right, answered, out=np.zeros(len(right)), where=answered > 0)
+    return share[:, None] * (1.0 - none)
+
+
+def majority_rao_blackwell(cls, good, ns, num_draws, rng):
+    """Monte Carlo majority vote with the count of the (largest) correct answer integrated out exactly.
+
+    For a problem whose correct answer c has m_c of the N samples, a random n-subset holds t of them
+    with hypergeometric probability h(t; N, m_c, n), and the other n - t are a uniform subset of the
+    L = N - m_c other samples: the first n - t of a random order of them. One random order serves
+    every t and n: along it, the running largest count M_i among the other answers after i samples,
+    how many answers share it (T_i) and how many of those are correct (U_i; several distinct correct
+    answers) give the vote's correct share ``g(t, i)``: 1 if t > M_i, (1 + U_i) / (1 + T_i) if t = M_i
+    > 0, U_i / T_i if t < M_i. Then ``E[acc_n] = E_order[sum_t h(t) g(t, n - t)]``, unbiased, and only
+    the order of the others is sampled: far less variance than drawing subsets. Returns mean and
+    standard error over ``num_draws`` orders, each (P, K).
+    """
+    P, N = cls.shape
+    K = good.shape[1]
+    sizes = np.bincount((np.arange(P)[:, None] * (K + 1) + np.where(cls < 0, K, cls)).ravel(), minlength=P * (K + 1))
+    sizes = sizes.reshape(P, K + 1)[:, :K]
+    mean, se = np.zeros((P, len(ns))), np.zeros((P, len(ns)))
+    for p in range(P):  # one problem at a time: the (R, L) arrays of its random orders
+        if not good[p].any():
+            continue  # no correct answer: accuracy 0 at every n
+        c = int(np.argmax(np.where(good[p], sizes[p], -1)))  # the largest correct answer
+        m_c = int(sizes[p, c])
+        others = cls[p][cls[p] != c]  # (L,) class ids of the other samples, -1: no answer
+        L = others.size
+        label = np.where(others < 0, K, others).astype(np.int16 if K < 2**15 else np.int32)  # int16: radix sort
+        seq = rng.permuted(np.broadcast_to(label, (num_draws, L)), axis=1)  # (R, L) classes in a random order
+        by_class = np.argsort(seq, axis=1, kind="stable")  # positions grouped by class, in order
+        s = np.take_along_axis(seq, by_class, 1)
+        start = np.maximum.accumulate(np.where(np.diff(s, axis=1, prepend=-1) != 0, np.arange(L), 0), axis=1)
+        rank = np.empty(seq.shape, dtype=np.int32)
+        np.put_along_axis(rank, by_class, np.arange(L) - start + 1, 1)  # count of its answer so far, itself included
+        rank[seq == K] = 0  # no answer: counts for nothing
+        M = np.maximum.accumulate(rank, axis=1)  # (R, L) largest count after i + 1 samples
+        at_max = (rank == M) & (rank > 0)
+        first = np.maximum.accumulate(np.where(np.diff(M, axis=1, prepend=0) > 0, np.arange(L), 0), axis=1)
+        pad = lambda x: np.concatenate([np.zeros((num_draws, 1), x.dtype), x], axis=1)  # noqa: E731  index i: after i samples
+        good_label = np.append(good[p], False)  # slot K (no answer) is never correct
+        cnt, cnt_good = np.cumsum(at_max, axis=1, dtype=np.int32), np.cumsum(at_max & good_label[seq], axis=1, dtype=np.int32)
+        back = np.take_along_axis(pad(cnt), first, 1), np.take_along_axis(pad(cnt_good), first, 1)
+        M, T, U = pad(M), pad(np.where(M > 0, cnt - back[0], 0)), pad(np.where(M > 0, cnt_good - back[1], 0))
+        for j, n in enumerate(ns):
+            t = np.arange(max(0, n - L), min(n, m_c) + 1)
+            h = np.exp(_log_choose(m_c, t) + _log_choose(N - m_c, n - t) - _log_choose(N, n))  # hypergeometric pmf
+            keep = h > 1e-17 * h.max()
+            t, h, i = t[keep], h[keep], n - t[keep]
+            Mi, Ti, Ui = M[:, i], T[:, i], U[:, i]  # (R, W)
+            g = np.where(t > Mi, 1.0, np.where(t == Mi, (1 + Ui) / (1 + Ti), Ui / np.maximum(Ti, 1)))
+            g = np.where((t == 0) & (Mi == 0), 0.0, g)  # nobody answered
+            value = g @ h  # (R,)
+            spread = np.ptp(value) > 1e-12  # the orders differ beyond rounding (at n = 1, say, they do not)
+            mean[p, j], se[p, j] = value.mean(), value.std(ddof=1) / np.sqrt(num_draws) if spread else 0.0
+    return mean, se

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["whole_numbers", "check_counts", "check_ks", "check_budgets", "check_level", "check_n_boot",
+__all__ = ["samples_matrix", "whole_numbers", "check_counts", "check_ks", "check_budgets", "check_level", "check_n_boot",
            "bootstrap_weights", "Band", "percentile_band", "row_chunks", "CHUNK"]
 
 CHUNK = 20_000_000  # array elements per block of rows (~160 MB of float64): bounds peak memory
@@ -36,6 +36,28 @@ def whole_numbers(x, name: str, *, minimum: int = 0) -> np.ndarray:
     bad = ~np.isfinite(arr) | (arr < minimum) | (arr != np.round(arr))
     if np.any(bad):
         raise ValueError(f"{name} must hold finite whole numbers >= {minimum}; found {_first(arr, bad)}")
+    return arr
+
+
+def samples_matrix(x, name: str, dtype=None) -> np.ndarray:
+    """``x`` as a (P, N) array: one row of N samples per problem. Ragged rows (another N for some
+    problem, e.g. a sample table whose problems were sampled unequally) raise a ValueError naming them."""
+    if isinstance(x, np.ndarray) and x.dtype != object:
+        arr = x
+    else:
+        rows = list(x) if not isinstance(x, np.ndarray) or x.ndim == 1 else None
+        lengths = [len(r) if hasattr(r, "__len__") and not isinstance(r, str) else -1 for r in rows] if rows is not None else []
+        if rows is not None and lengths and (len(set(lengths)) > 1 or -1 in lengths):
+            common = max(set(lengths), key=lengths.count)
+            odd = [p for p, m in enumerate(lengths) if m != common]
+            raise ValueError(
+                f"{name} needs the same number of samples N for every problem (a (P, N) array); most problems have "
+                f"{common}, but problem {odd[0]} has {lengths[odd[0]]} ({len(odd)} problem(s) differ: {odd[:5]}). "
+                f"Select a common N per problem (e.g. the first N samples) or pad with no-answer samples"
+            )
+        arr = np.asarray(x, dtype=dtype if dtype is not None else (object if isinstance(x, np.ndarray) else None))
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a (P, N) array; got shape {arr.shape}")
     return arr
 
 
@@ -69,11 +91,14 @@ def check_budgets(n, N: int, name: str = "n") -> np.ndarray:
         raise ValueError(f"every problem needs at least one sample; got N = {N}")
     if n is None:
         return np.arange(1, N + 1, dtype=np.int64)
-    ns = check_ks(n, name)
-    if ns.max() > N:
+    if np.ndim(n) > 1 or np.size(n) == 0:
+        raise ValueError(f"{name} must be an int or a 1-d array of ints; got shape {np.shape(n)}")
+    ns = whole_numbers(np.atleast_1d(n), name, minimum=-(2**62))
+    outside = (ns < 1) | (ns > N)
+    if outside.any():
         raise ValueError(f"{name} must lie in 1..N = {N} (subsets are drawn without replacement); "
-                         f"got {ns[ns > N][:3].tolist()}")
-    return ns
+                         f"got {ns[outside][:3].astype(np.int64).tolist()}")
+    return ns.astype(np.int64)
 
 
 def check_level(level) -> float:
