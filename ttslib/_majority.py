@@ -1,5 +1,7 @@
-"""Exact majority vote over all n-subsets of N samples: the dynamic programme behind
-``ttslib.selection.majority_vote(method="exact")``, kept apart so that module reads in one sitting.
+"""The vote machinery behind ``ttslib.selection``, kept apart so that module reads in one sitting:
+the exact majority vote over all n-subsets of N samples (a dynamic programme; a closed form when no
+answer repeats), its Rao-Blackwellised Monte Carlo for large N, and the weighted vote by enumeration
+of all subsets or by random orders.
 
 For one problem the answer classes have sizes m_1..m_K (and some samples have no answer). A random
 n-subset holds multivariate-hypergeometric counts of each class; the expected accuracy of the vote is
@@ -13,7 +15,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import comb, gammaln
 
-_CHUNK = 20_000_000  # array elements per block of problems (as in ttslib.selection)
+from ttslib.checks import CHUNK as _CHUNK  # array elements per block of problems
+
+_TIE_RTOL = 1e-9  # summed scores this close (relative) tie, whatever the order of summation
 
 
 def _log_choose(m, x):
@@ -144,3 +148,53 @@ def majority_rao_blackwell(cls, good, ns, num_draws, rng):
             spread = np.ptp(value) > 1e-12  # the orders differ beyond rounding (at n = 1, say, they do not)
             mean[p, j], se[p, j] = value.mean(), value.std(ddof=1) / np.sqrt(num_draws) if spread else 0.0
     return mean, se
+
+
+def _winner_correct(sums, present, good):
+    """Fraction of correct answers among the top ones; ``sums``, ``present`` (..., K); 0 if none present."""
+    s = np.where(present, sums, -np.inf)
+    top = s.max(-1, keepdims=True, initial=-np.inf)
+    win = present & (s >= top - _TIE_RTOL * np.abs(top))
+    k = win.sum(-1)
+    return np.where(k > 0, (win & good).sum(-1) / np.maximum(k, 1), 0.0)
+
+
+def vote_enumerate(cls, good, weights, ns):
+    """Mean over all 2^N subsets of each size n."""
+    P, N = cls.shape
+    onehot = (cls[..., None] == np.arange(good.shape[1])).astype(float)  # (P, N, K)
+    masks = ((np.arange(2**N)[:, None] >> np.arange(N)) & 1).astype(float)  # (S, N) every subset
+    of_size = (masks.sum(1)[:, None] == ns) / comb(N, ns)  # (S, K_n)
+    acc, step = np.empty((P, ns.size)), max(1, _CHUNK // (2**N * max(good.shape[1], 1)))
+    for lo in range(0, P, step):
+        b = slice(lo, lo + step)
+        hit = _winner_correct(masks @ (onehot[b] * weights[b, :, None]), masks @ onehot[b] > 0, good[b, None, :])
+        acc[b] = hit @ of_size  # hit: (p, S)
+    return acc
+
+
+def vote_monte_carlo(cls, good, weights, ns, num_draws, seed):
+    """``num_draws`` random orders of each problem's samples; the first n of an order are a uniform
+    n-subset, so running sums per answer give every n. Returns mean and standard error, (P, K_n)."""
+    if num_draws < 2:
+        raise ValueError(f"num_draws must be >= 2 for a standard error; got {num_draws}")
+    rng = np.random.default_rng(seed)
+    (P, N), K = cls.shape, good.shape[1]
+    ns, back = np.unique(ns, return_inverse=True)  # increasing; ``back`` restores the order asked for
+    cls = np.where(cls < 0, K, cls)  # no answer: slot K, which never competes
+    mean, se = np.empty((P, ns.size)), np.empty((P, ns.size))
+    step = max(1, _CHUNK // (num_draws * (N + K)))
+    for lo in range(0, P, step):
+        b = slice(lo, lo + step)
+        p = len(cls[b])
+        order = rng.permuted(np.broadcast_to(np.arange(N), (p, num_draws, N)), axis=2)  # (p, R, N)
+        slot = np.take_along_axis(cls[b, None, :], order, 2) + (K + 1) * np.arange(p * num_draws).reshape(p, -1, 1)
+        w = np.take_along_axis(weights[b, None, :], order, 2)
+        sums, counts = np.zeros(p * num_draws * (K + 1)), np.zeros(p * num_draws * (K + 1))
+        for j, (start, stop) in enumerate(zip(np.r_[0, ns[:-1]], ns)):  # add the samples n_{j-1}..n_j
+            sums += np.bincount(slot[:, :, start:stop].ravel(), w[:, :, start:stop].ravel(), minlength=sums.size)
+            counts += np.bincount(slot[:, :, start:stop].ravel(), minlength=sums.size)
+            shape = (p, num_draws, K + 1)
+            hit = _winner_correct(sums.reshape(shape)[..., :K], counts.reshape(shape)[..., :K] > 0, good[b, None, :])
+            mean[b, j], se[b, j] = hit.mean(1), hit.std(1, ddof=1) / np.sqrt(num_draws)
+    return mean[:, back], se[:, back]

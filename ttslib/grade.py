@@ -9,37 +9,30 @@ Two steps, each usable alone:
    rational-number fast paths first, then math-verify (sympy) for everything else
    (fractions vs decimals, intervals, sets, tuples, expressions).
 
-math-verify's own timeout uses ``signal.alarm``, which only works in the main thread and is
-whole seconds. It is switched off here, and each comparison instead runs under ``_deadline``:
-a timer thread raises an exception in the comparing thread, whichever thread that is. Such an
-exception lands between two Python bytecodes, so it cannot stop one long C call; the only
-C calls that run away on answer strings are big-integer powers and factorials (e.g.
-``5^{5^{5^5}}``), so parsed answers whose integers would exceed ``_MAX_BITS`` are refused
-before sympy evaluates them. A timeout or a refusal counts as "not equivalent" with status
-``"timeout"``.
+math-verify's own timeout (``signal.alarm``) works only in the main thread; it is switched off
+here and each comparison runs under ``ttslib._deadline`` instead, with a size guard on the integers
+sympy would build. A timeout or a refusal counts as "not equivalent" with status ``"timeout"``.
 """
 
 from __future__ import annotations
 
-import ctypes
-import logging
 import math
 import re
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
-from sympy import Basic, Pow
-from sympy.matrices import MatrixBase
+from sympy import Basic
+
+from ttslib._deadline import MAX_BITS as _MAX_BITS
+from ttslib._deadline import Deadline as _Deadline
+from ttslib._deadline import bits as _bits
+from ttslib._deadline import deadline as _deadline
 
 __all__ = ["Grade", "STYLES", "extract_answer", "answers_equivalent", "canonical_answer", "grade", "grade_many"]
 
 STYLES = ("auto", "boxed", "gsm8k", "answer_is", "last_number")
-_MAX_BITS = 2**21  # largest integer (in bits) sympy may build: ~0.1 s per multiply on one core
 _PARSE_CONFIG = (LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig())
-_FACTORIALS = {"factorial", "factorial2", "subfactorial", "gamma", "binomial", "RisingFactorial", "FallingFactorial"}
 
 # Answer patterns.
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*")
@@ -232,56 +225,6 @@ def canonical_answer(answer: str | None, *, timeout_s: float | None = 5.0) -> st
     return normal if value is None else str(value)
 
 
-# --------------------------------------------------------------------------- deadline and size guard
-
-
-class _Deadline(BaseException):
-    """Raised in the working thread when its time is up (a BaseException: ``except Exception`` won't eat it)."""
-
-
-@contextmanager
-def _deadline(seconds: float | None):
-    """Raise ``_Deadline`` in the calling thread (main or not) if the block runs longer than ``seconds``."""
-    if seconds is None:
-        yield
-        return
-    target, lock, state = threading.get_ident(), threading.Lock(), {"open": True, "fired": False}
-
-    def expire():
-        with lock:
-            if state["open"]:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(_Deadline))
-                state["fired"] = True
-
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        with lock:
-            state["open"] = False
-            if state["fired"]:  # withdraw it if it is still pending, so it cannot land after this block
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
-        timer.cancel()
-
-
-def _bits(expr) -> float:
-    """Upper bound on log2 of any integer sympy may build when it evaluates ``expr`` (symbols count 1)."""
-    if isinstance(expr, MatrixBase):
-        return sum(_bits(x) for x in expr)
-    if not isinstance(expr, Basic):
-        return 0.0
-    if expr.is_Rational:
-        return math.log2(max(abs(int(expr.p)), int(expr.q)))
-    if isinstance(expr, Pow):  # log2|b^e| <= log2|b| * |e|
-        return max(_bits(expr.base), 1.0) * 2.0 ** min(_bits(expr.exp), 1000.0)
-    if type(expr).__name__ in _FACTORIALS:  # log2(n!) <= n log2 n
-        n = 2.0 ** min(_bits(expr.args[0]), 1000.0)
-        return n * max(math.log2(n), 1.0)
-    return sum(_bits(a) for a in expr.args) + 1.0
-
-
 def _parse(answer: str) -> list:
     """math-verify's reading of one answer string (sympy objects, then the string itself)."""
     return parse("\\boxed{" + _strip_thousands(answer) + "}", extraction_config=_PARSE_CONFIG, parsing_timeout=None)
@@ -403,13 +346,3 @@ def grade_many(completions, references, *, style: str = "auto", timeout_s: float
             judged[key] = _judge(answer, str(reference), timeout_s)
         grades.append(Grade(answer, *judged[key]))
     return grades
-
-
-def _not_timeout_disabled(record: logging.LogRecord) -> bool:
-    """Logging filter: math-verify warns that its timeout is off; ``_deadline`` replaces it."""
-    return not record.getMessage().startswith("Timeout is disabled")
-
-
-for _logger in map(logging.getLogger, ("math_verify.parser", "math_verify.grader")):
-    if _not_timeout_disabled not in _logger.filters:
-        _logger.addFilter(_not_timeout_disabled)

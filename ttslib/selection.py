@@ -27,11 +27,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import comb, gammaln
+from scipy.special import gammaln
 from scipy.stats import norm
 
-from ttslib._majority import majority_all_distinct, majority_exact, majority_rao_blackwell, majority_work
-from ttslib.checks import CHUNK, bootstrap_weights, samples_matrix, check_budgets, check_level, check_n_boot, percentile_band, row_chunks
+from ttslib._majority import (majority_all_distinct, majority_exact, majority_rao_blackwell, majority_work,
+                              vote_enumerate, vote_monte_carlo)
+from ttslib.checks import (CHUNK, bootstrap_weights, check_budgets, check_level, check_n_boot, percentile_band, row_chunks,
+                           samples_matrix)
 from ttslib.coverage import pass_at_k
 
 __all__ = ["Selection", "SelectionCurve", "answer_classes", "aggregate_steps", "best_of_n", "oracle",
@@ -39,8 +41,6 @@ __all__ = ["Selection", "SelectionCurve", "answer_classes", "aggregate_steps", "
 
 EXACT_MAJORITY_MAX_WORK = 5e9  # method="auto": exact majority below this work estimate (~5 s), else Monte Carlo
 EXACT_WEIGHTED_MAX_N = 16  # exact weighted vote enumerates 2^N subsets
-_TIE_RTOL = 1e-9  # summed scores this close (relative) tie, whatever the order of summation
-_CHUNK = CHUNK  # array elements per block of problems (ttslib.checks)
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ def best_of_n(correct, scores, n=None, *, answers=None) -> Selection:
     cbar = (np.bincount(run, c_sorted) / np.bincount(run))[run].reshape(P, N)
     r = np.arange(1, N + 1)[:, None]  # (N, 1) rank by ascending score
     acc = np.empty((P, ns.size))
-    for cols in row_chunks(ns.size, 4 * N, _CHUNK // 4):  # blocks of budgets: no (N, N) weights at n = 1..N
+    for cols in row_chunks(ns.size, 4 * N, CHUNK // 4):  # blocks of budgets: no (N, N) weights at n = 1..N
         m = ns[cols]
         log_w = gammaln(r) - gammaln(m) - gammaln(np.maximum(r - m, 0) + 1) - (
             gammaln(N + 1) - gammaln(m + 1) - gammaln(N - m + 1))  # log C(r-1, n-1) - log C(N, n)
@@ -257,9 +257,9 @@ def weighted_vote(answers, correct, scores, n=None, *, method="auto", num_draws=
         if N > EXACT_WEIGHTED_MAX_N:
             raise ValueError(f"exact weighted vote enumerates 2^N subsets: N = {N} > {EXACT_WEIGHTED_MAX_N}; "
                              f"use method='monte_carlo'")
-        acc = _vote_enumerate(cls, good, s, ns)
+        acc = vote_enumerate(cls, good, s, ns)
         return Selection("weighted", ns, acc, np.zeros_like(acc), "exact")
-    return Selection("weighted", ns, *_vote_monte_carlo(cls, good, s, ns, num_draws, seed), method)
+    return Selection("weighted", ns, *vote_monte_carlo(cls, good, s, ns, num_draws, seed), method)
 
 
 def selection_curve(selection: Selection, *, level=0.95, n_boot=1000, seed=0) -> SelectionCurve:
@@ -351,56 +351,3 @@ def _classes(answers, correct):
         raise ValueError(f"correct differs within an answer class in {int(mixed.sum())} class(es), first in "
                          f"problem {p}: {int(hits[p, k])} of its {int(sizes[p, k])} samples are correct")
     return cls, sizes, hits > 0
-
-
-# ---- votes: who wins a subset, by enumeration, by Monte Carlo, exactly ---------------------------
-
-
-def _winner_correct(sums, present, good):
-    """Fraction of correct answers among the top ones; ``sums``, ``present`` (..., K); 0 if none present."""
-    s = np.where(present, sums, -np.inf)
-    top = s.max(-1, keepdims=True, initial=-np.inf)
-    win = present & (s >= top - _TIE_RTOL * np.abs(top))
-    k = win.sum(-1)
-    return np.where(k > 0, (win & good).sum(-1) / np.maximum(k, 1), 0.0)
-
-
-def _vote_enumerate(cls, good, weights, ns):
-    """Mean over all 2^N subsets of each size n."""
-    P, N = cls.shape
-    onehot = (cls[..., None] == np.arange(good.shape[1])).astype(float)  # (P, N, K)
-    masks = ((np.arange(2**N)[:, None] >> np.arange(N)) & 1).astype(float)  # (S, N) every subset
-    of_size = (masks.sum(1)[:, None] == ns) / comb(N, ns)  # (S, K_n)
-    acc, step = np.empty((P, ns.size)), max(1, _CHUNK // (2**N * max(good.shape[1], 1)))
-    for lo in range(0, P, step):
-        b = slice(lo, lo + step)
-        hit = _winner_correct(masks @ (onehot[b] * weights[b, :, None]), masks @ onehot[b] > 0, good[b, None, :])
-        acc[b] = hit @ of_size  # hit: (p, S)
-    return acc
-
-
-def _vote_monte_carlo(cls, good, weights, ns, num_draws, seed):
-    """``num_draws`` random orders of each problem's samples; the first n of an order are a uniform
-    n-subset, so running sums per answer give every n. Returns mean and standard error, (P, K_n)."""
-    if num_draws < 2:
-        raise ValueError(f"num_draws must be >= 2 for a standard error; got {num_draws}")
-    rng = np.random.default_rng(seed)
-    (P, N), K = cls.shape, good.shape[1]
-    ns, back = np.unique(ns, return_inverse=True)  # increasing; ``back`` restores the order asked for
-    cls = np.where(cls < 0, K, cls)  # no answer: slot K, which never competes
-    mean, se = np.empty((P, ns.size)), np.empty((P, ns.size))
-    step = max(1, _CHUNK // (num_draws * (N + K)))
-    for lo in range(0, P, step):
-        b = slice(lo, lo + step)
-        p = len(cls[b])
-        order = rng.permuted(np.broadcast_to(np.arange(N), (p, num_draws, N)), axis=2)  # (p, R, N)
-        slot = np.take_along_axis(cls[b, None, :], order, 2) + (K + 1) * np.arange(p * num_draws).reshape(p, -1, 1)
-        w = np.take_along_axis(weights[b, None, :], order, 2)
-        sums, counts = np.zeros(p * num_draws * (K + 1)), np.zeros(p * num_draws * (K + 1))
-        for j, (start, stop) in enumerate(zip(np.r_[0, ns[:-1]], ns)):  # add the samples n_{j-1}..n_j
-            sums += np.bincount(slot[:, :, start:stop].ravel(), w[:, :, start:stop].ravel(), minlength=sums.size)
-            counts += np.bincount(slot[:, :, start:stop].ravel(), minlength=sums.size)
-            shape = (p, num_draws, K + 1)
-            hit = _winner_correct(sums.reshape(shape)[..., :K], counts.reshape(shape)[..., :K] > 0, good[b, None, :])
-            mean[b, j], se[b, j] = hit.mean(1), hit.std(1, ddof=1) / np.sqrt(num_draws)
-    return mean[:, back], se[:, back]
