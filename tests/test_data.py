@@ -151,3 +151,23 @@ def test_correct_matrix_rejects_gaps_in_sample_idx():
     df.loc[df["problem_id"] == "p1", "sample_idx"] += 1  # p1 has samples 1, 2, 3
     with pytest.raises(ValueError, match="sample_idx 0..2"):
         correct_matrix(df)
+
+
+def test_sample_arrays_give_the_selection_inputs_and_name_ragged_problems():
+    from ttslib.data import sample_arrays
+
+    df = pd.DataFrame({
+        "problem_id": ["p1"] * 3 + ["p0"] * 3, "sample_idx": [2, 0, 1, 0, 1, 2],
+        "completion": "", "answer": ["0.5", "1/2", None, "3", "4", "3"],
+        "is_correct": [True, True, False, False, False, False],
+        "num_prompt_tokens": 5, "num_completion_tokens": 2, "level": [2, 2, 2, 1, 1, 1], "score": [0.3, 0.1, 0.2, 0.9, 0.8, 0.7],
+    })
+    arrays = sample_arrays(df, ["score"], answer_key=lambda a: {"0.5": "1/2"}.get(a, a))
+    assert list(arrays.problem_ids) == ["p0", "p1"] and list(arrays.level) == [1, 2]
+    np.testing.assert_array_equal(arrays.correct, [[False, False, False], [True, False, True]])
+    assert arrays.answers.tolist() == [["3", "4", "3"], ["1/2", None, "1/2"]]  # "0.5" and "1/2" share a key
+    np.testing.assert_allclose(arrays.columns["score"], [[0.9, 0.8, 0.7], [0.1, 0.2, 0.3]])
+    with pytest.raises(ValueError, match=r"most problems have 3, but 1 differ: \{'p2': 2\}"):
+        sample_arrays(pd.concat([df, df.iloc[1:3].assign(problem_id="p2"), df.iloc[:3].assign(problem_id="p3")]))
+    with pytest.raises(ValueError, match="missing column"):
+        sample_arrays(df, ["nope"])

@@ -33,10 +33,13 @@ published, such as the Pythia sweeps of Large Language Monkeys (arXiv:2407.21787
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ttslib.checks import whole_numbers
 
 __all__ = [
     "SAMPLE_COLUMNS",
@@ -49,6 +52,8 @@ __all__ = [
     "read_counts",
     "samples_to_counts",
     "correct_matrix",
+    "SampleArrays",
+    "sample_arrays",
     "read_pythia_counts",
     "monkey_business_to_samples",
     "load_monkey_business",
@@ -86,13 +91,7 @@ def _require_columns(df: pd.DataFrame, required, what: str) -> None:
 
 
 def _require_whole_nonnegative(df: pd.DataFrame, column: str, what: str) -> None:
-    values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | (values < 0) | (values != np.round(values))
-    if bad.any():
-        raise ValueError(
-            f"{what} column {column!r} must hold whole numbers >= 0; "
-            f"found {df[column][bad].head(3).tolist()} in {int(bad.sum())} row(s)"
-        )
+    whole_numbers(pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float), f"{what} column {column!r}")
 
 
 def validate_samples(df: pd.DataFrame, *, group_by=()) -> pd.DataFrame:
@@ -213,9 +212,13 @@ def correct_matrix(df: pd.DataFrame, column: str = "is_correct") -> tuple[np.nda
     """
     df = validate_samples(df)
     sizes = df.groupby("problem_id", sort=False).size()
-    if sizes.nunique() != 1:
+    if sizes.nunique() > 1:
+        common = int(sizes.mode().iloc[0])
+        odd = sizes[sizes != common]
         raise ValueError(
-            f"correct_matrix needs the same number of samples per problem; found {sorted(sizes.unique())[:5]}"
+            f"correct_matrix needs the same number of samples per problem; most problems have {common}, but "
+            f"{len(odd)} differ: {dict(list(odd.astype(int).items())[:5])}. Select a common N first, e.g. "
+            f"df[df['sample_idx'] < N], or drop those problems"
         )
     N = int(sizes.iloc[0]) if len(sizes) else 0
     off = df["sample_idx"] >= N  # with N rows per problem and unique indices, this finds any gap
@@ -226,6 +229,42 @@ def correct_matrix(df: pd.DataFrame, column: str = "is_correct") -> tuple[np.nda
         )
     wide = df.pivot(index="problem_id", columns="sample_idx", values=column)
     return wide.index.to_numpy(dtype=str), wide.to_numpy()
+
+
+@dataclass(frozen=True)
+class SampleArrays:
+    """One run's sample table as arrays over problems x samples, rows in ``problem_ids`` order and
+    columns by ``sample_idx``: ``correct`` (P, N) bool, ``answers`` (P, N) object (None: no answer, or
+    the ``answer_key`` of the answer), ``level`` (P,) or None, ``columns`` {name: (P, N)} as asked."""
+
+    problem_ids: np.ndarray
+    correct: np.ndarray
+    answers: np.ndarray
+    level: np.ndarray | None
+    columns: dict
+
+
+def sample_arrays(df: pd.DataFrame, columns=(), *, answer_key=None) -> SampleArrays:
+    """The (P, N) arrays the selection rules take (``ttslib.selection``), from one run's sample table.
+
+    ``answer_key`` (e.g. ``ttslib.grade.canonical_answer``) maps each distinct answer once, so that
+    "1/2" and "0.5" share a key and vote together; answers it maps to None count as no answer.
+    ``columns`` names further per-sample columns to pivot (e.g. "score", "logprob"). Every problem
+    needs the same N samples, indexed 0..N-1 (``correct_matrix`` says which do not).
+    """
+    df = validate_samples(df)
+    if answer_key is not None:
+        keys = {a: answer_key(a) for a in df["answer"].dropna().unique()}  # one call per distinct answer
+        df = df.assign(answer=df["answer"].map(keys))
+    ids, correct = correct_matrix(df, "is_correct")
+    answers = correct_matrix(df, "answer")[1].astype(object)
+    answers[pd.isna(answers)] = None
+    level = df.groupby("problem_id")["level"].first().loc[ids].to_numpy() if "level" in df.columns else None
+    extra = {}
+    for column in columns:
+        _require_columns(df, (column,), "sample table")
+        extra[column] = correct_matrix(df, column)[1]
+    return SampleArrays(ids, correct.astype(bool), answers, level, extra)
 
 
 def read_pythia_counts(path) -> pd.DataFrame:
