@@ -1,0 +1,401 @@
+"""Difficulty bins and the compute-optimal policy against brute force, constructed cases and properties."""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import hypergeom
+
+import ttslib.policy as policy
+from ttslib.data import read_samples, write_samples
+from ttslib.flops import get_model, inference_flops
+from ttslib.policy import (
+    bin_curves,
+    choose_policy,
+    difficulty_bins,
+    efficiency_multiple,
+    evaluate_policy,
+    results_from_search,
+    results_from_selection,
+    sampling_cost,
+    split_counts,
+    split_samples,
+    strategy_curve,
+    validate_results,
+)
+from ttslib.selection import best_of_n, majority_vote, weighted_vote
+
+
+def table(acc, cost, strategies, budgets):
+    """Results from arrays (P, C) over configs [(strategy, budget), ...] given as two lists."""
+    P, C = np.shape(acc)
+    return pd.DataFrame({"problem_id": np.repeat([f"p{i:03d}" for i in range(P)], C), "strategy": np.tile(strategies, P),
+                         "budget": np.tile(budgets, P), "accuracy": np.ravel(acc), "cost": np.ravel(cost)})
+
+
+def easy_hard(P=400, seed=0, noise=True):
+    """A wins on easy problems, B on hard ones, at every budget (cost = budget, both strategies); each
+    problem's accuracy is a 0/1 draw around its mean (``noise``) or the mean itself."""
+    rng = np.random.default_rng(seed)
+    hard = np.arange(P) % 2 == 1
+    budgets = np.array([1, 2, 4, 8])
+    gain = np.log2(budgets) / 20  # (K,) both improve with budget
+    mean_a = np.where(hard[:, None], 0.1, 0.8) + gain  # (P, K)
+    mean_b = np.where(hard[:, None], 0.45, 0.5) + gain
+    acc = np.concatenate([mean_a, mean_b], axis=1)  # (P, 2K)
+    acc = rng.binomial(1, acc).astype(float) if noise else acc
+    cost = np.tile(np.concatenate([budgets, budgets]), (P, 1)).astype(float)
+    df = table(acc, cost, ["A"] * 4 + ["B"] * 4, np.concatenate([budgets, budgets]))
+    bins = pd.Series(np.where(hard, "hard", "easy"), index=[f"p{i:03d}" for i in range(P)])
+    return df, bins
+
+
+# ---- the results table ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.drop(columns="cost"), "missing column"),
+        (lambda d: d.assign(accuracy=d["accuracy"].where(d.index != 3)), "NaN"),
+        (lambda d: d.assign(accuracy=d["accuracy"].where(d.index != 3, 1.5)), "accuracy"),
+        (lambda d: d.assign(cost=d["cost"].where(d.index != 0, -1.0)), "cost"),
+        (lambda d: pd.concat([d, d.iloc[:1]]), "duplicate"),
+        (lambda d: d.drop(index=5), "has 39 of the 40 problems"),  # a config lacking one problem
+        (lambda d: d.assign(level=np.arange(len(d))), "one value per problem"),
+    ],
+)
+def test_bad_results_are_refused(edit, message):
+    df, _ = easy_hard(P=40)
+    with pytest.raises(ValueError, match=message):
+        validate_results(edit(df))
+
+
+def test_a_strategy_missing_at_a_budget_is_no_candidate_there():
+    """Documented fallback: configs compete by cost, so B without budget 2 still competes at its others."""
+    df, bins = easy_hard(P=40, noise=False)
+    df = df[~((df["strategy"] == "B") & (df["budget"] == 2))]
+    pick = choose_policy(df, bins, 2.0).set_index("bin")
+    assert pick.loc["easy", "strategy"] == "A" and pick.loc["easy", "budget"] == 2
+    assert pick.loc["hard", "strategy"] == "B" and pick.loc["hard", "budget"] == 1  # B at 2 does not exist
+
+
+# ---- choose_policy ---------------------------------------------------------------------------------
+
+
+def brute_choose(df, bins, budget):
+    """Plain-Python reference: every config, its mean cost, its per-bin means, the documented order."""
+    out = {}
+    configs = sorted({(s, b) for s, b in zip(df["strategy"], df["budget"])})
+    fits = [k for k in configs if df[(df.strategy == k[0]) & (df.budget == k[1])]["cost"].mean() <= budget * (1 + 1e-9)]
+    for label in sorted(set(bins)):
+        ids = set(bins.index[bins == label])
+        stats = []
+        for s, b in fits:
+            rows = df[(df.strategy == s) & (df.budget == b) & df.problem_id.isin(ids)]
+            stats.append((rows["accuracy"].mean(), rows["cost"].mean(), s, b))
+        best = max(a for a, *_ in stats)
+        tied = [x for x in stats if x[0] >= best - 1e-12]
+        cheapest = min(c for _, c, *_ in tied)
+        out[label] = min((s, b) for a, c, s, b in tied if c <= cheapest * (1 + 1e-9))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_choose_policy_matches_brute_force_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    P, strategies, budgets = 12, ["b", "a", "c"], [1, 2, 4]
+    configs = list(itertools.product(strategies, budgets))
+    acc = rng.choice([0.0, 0.5, 1.0], size=(P, len(configs)))  # few values: ties between configs are common
+    cost = np.tile([b * rng.choice([1.0, 2.0]) for _, b in configs], (P, 1))
+    df = table(acc, cost, [s for s, _ in configs], [b for _, b in configs])
+    bins = pd.Series(rng.integers(1, 4, P), index=[f"p{i:03d}" for i in range(P)])
+    for budget in (2.0, 4.0, 8.0):
+        got = choose_policy(df, bins, budget)
+        assert {r.bin: (r.strategy, r.budget) for r in got.itertuples()} == brute_choose(df, bins, budget)
+        assert (got["max_cost"] == budget).all()
+
+
+def test_choose_policy_tie_breaks_by_cost_then_name():
+    acc = np.full((4, 3), 0.5)
+    df = table(acc, np.tile([2.0, 1.0, 1.0], (4, 1)), ["a", "c", "b"], [1, 1, 1])
+    pick = choose_policy(df, pd.Series(1, index=df["problem_id"].unique()), 5.0)
+    assert pick.loc[0, "strategy"] == "b"  # a costs more; b and c cost the same: b by name
+
+
+def test_choose_policy_refuses_a_budget_nothing_fits_and_a_problem_without_bin():
+    df, bins = easy_hard(P=20)
+    with pytest.raises(ValueError, match="budget 0.5 fits no strategy"):
+        choose_policy(df, bins, 0.5)
+    with pytest.raises(ValueError, match="no bin for 1 problem"):
+        choose_policy(df, bins.iloc[1:], 8.0)
+
+
+# ---- evaluate_policy --------------------------------------------------------------------------------
+
+
+def test_policy_finds_a_on_easy_and_b_on_hard_and_beats_every_single_strategy():
+    df, bins = easy_hard()
+    ev = evaluate_policy(df, bins, reference="A", folds=2, n_boot=200)
+    held = ev.choices[(ev.choices["fold"] >= 0) & (ev.choices["bin"] != "all")]
+    assert (held.loc[held["bin"] == "easy", "strategy"] == "A").all()
+    assert (held.loc[held["bin"] == "hard", "strategy"] == "B").all()
+    for k, b in enumerate(ev.budgets):
+        for s in ("A", "B"):
+            single = df[(df.strategy == s) & (df.budget == b)]["accuracy"]
+            se = np.sqrt(single.var() / len(single) + ev.held_out[:, k].var() / len(single))
+            assert ev.held_out[:, k].mean() >= single.mean() - 2 * se
+        diff = ev.held_out[:, k] - ev.single[:, k]  # by construction 0.625 - 0.475 = 0.15 in expectation
+        assert 0 < diff.mean() and abs(diff.mean() - 0.15) < 3 * diff.std() / np.sqrt(diff.size)
+
+
+def test_no_test_fold_problem_reaches_choose_policy(monkeypatch):
+    df, bins = easy_hard(P=60)
+    seen = []
+    real = policy.choose_policy
+
+    def recording(results, b, budget):
+        seen.append((set(results["problem_id"]), set(b.index.astype(str))))
+        return real(results, b, budget)
+
+    monkeypatch.setattr(policy, "choose_policy", recording)
+    ev = evaluate_policy(df, bins, reference="A", folds=3, n_boot=10)
+    all_ids = set(ev.problem_ids)
+    by_fold = [set(ev.problem_ids[ev.fold == f]) for f in range(3)]
+    train_calls = [(r, b) for r, b in seen if r != all_ids]
+    assert len(train_calls) == 3 * 2 * ev.budgets.size  # policy and single, per fold and budget
+    for r, b in train_calls:
+        assert r == b, "results and bins must show choose_policy the same problems"
+        held = [f for f in range(3) if r == all_ids - by_fold[f]]
+        assert len(held) == 1 and not (r | b) & by_fold[held[0]]
+    assert all(r == all_ids for r, _ in seen if r not in [t for t, _ in train_calls])
+
+
+def test_held_out_and_optimistic_match_brute_force():
+    rng = np.random.default_rng(3)
+    P, configs = 30, [("x", 1), ("x", 2), ("y", 1), ("y", 2)]
+    acc = rng.random((P, 4))
+    cost = np.tile([1.0, 2.0, 1.0, 2.0], (P, 1))
+    df = table(acc, cost, [s for s, _ in configs], [b for _, b in configs])
+    bins = pd.Series(rng.integers(1, 3, P), index=[f"p{i:03d}" for i in range(P)])
+    bins.iloc[:4] = [1, 1, 2, 2]  # both bins have >= 2 problems
+    ev = evaluate_policy(df, bins, budgets=[1.0, 2.0], folds=2, n_boot=50)
+    for k, budget in enumerate([1.0, 2.0]):
+        opt = brute_choose(df, bins, budget)
+        want = [acc[i, configs.index(opt[bins.iloc[i]])] for i in range(P)]
+        np.testing.assert_allclose(ev.optimistic[:, k], want)
+        for f in (0, 1):
+            train = ev.problem_ids[ev.fold != f]
+            chosen = brute_choose(df[df.problem_id.isin(train)], bins.loc[train], budget)
+            for i in np.flatnonzero(ev.fold == f):
+                assert ev.held_out[i, k] == acc[i, configs.index(chosen[bins.iloc[i]])]
+    summary = ev.summary.set_index(["kind", "budget"])
+    assert np.all(summary["lower"] <= summary["accuracy"]) and np.all(summary["accuracy"] <= summary["upper"])
+
+
+def test_evaluate_policy_refuses_too_few_problems_per_bin():
+    df, bins = easy_hard(P=40)
+    bins = bins.copy()
+    bins.iloc[0] = "rare"  # one problem: with 2 folds one fold has none
+    with pytest.raises(ValueError, match="bin 'rare' has 1 problem"):
+        evaluate_policy(df, bins, reference="A", folds=2)
+    with pytest.raises(ValueError, match="fewer than folds = 30"):  # fewer problems than bins x folds
+        evaluate_policy(df, bins.where(bins != "rare", "easy"), reference="A", folds=30)
+    with pytest.raises(ValueError, match="reference 'Z'"):
+        evaluate_policy(df, bins.where(bins != "rare", "easy"), reference="Z")
+
+
+# ---- bins -------------------------------------------------------------------------------------------
+
+
+def test_quantile_bins_equal_counts_order_and_ties():
+    values = pd.Series(np.random.default_rng(0).permutation(100) / 100, index=[f"q{i}" for i in range(100)])
+    b = difficulty_bins(values)
+    assert b.value_counts().sort_index().tolist() == [20] * 5
+    assert (b[values.sort_values().index].diff().dropna() <= 0).all()  # higher value, easier (lower) bin
+    assert b[values.idxmax()] == 1 and b[values.idxmin()] == 5
+    assert difficulty_bins(pd.Series([0, 0, 1, 1, 2, 2]), num_bins=3).tolist() == [3, 3, 2, 2, 1, 1]
+    tied = difficulty_bins(pd.Series([0, 0, 0, 0, 0.5, 1.0]), num_bins=3)
+    assert tied.tolist() == [3, 3, 3, 3, 1, 1]  # equal values share a bin: 0.5 ranks 5th of 6, in the top third
+    with pytest.raises(ValueError, match="num_bins"):
+        difficulty_bins(pd.Series([0.1, 0.2]), num_bins=3)
+    with pytest.raises(ValueError, match="missing"):
+        difficulty_bins(pd.Series([0.1, np.nan]))
+
+
+def test_absolute_and_given_bins():
+    b = difficulty_bins(pd.Series([0.0, 0.099, 0.1, 0.499, 0.5, 1.0]), "absolute")
+    assert b.tolist() == [3, 3, 2, 2, 1, 1]  # Liu et al.: hard < 0.1 <= medium < 0.5 <= easy
+    assert difficulty_bins(pd.Series(["L1", "L2"]), "given").tolist() == ["L1", "L2"]
+    with pytest.raises(ValueError, match="method"):
+        difficulty_bins(pd.Series([0.5]), "tertile")
+
+
+def test_perfect_verifier_gives_the_oracle_bins_and_a_noisy_one_does_not():
+    rng = np.random.default_rng(1)
+    correct = rng.random((200, 64)) < rng.beta(0.7, 0.7, size=(200, 1))
+    oracle = difficulty_bins(pd.Series(correct.mean(1)))
+    perfect = np.where(correct, 0.9, 0.2)  # separates right from wrong exactly (AUC 1)
+    assert difficulty_bins(pd.Series(perfect.mean(1))).equals(oracle)
+    noisy = np.clip(perfect + rng.normal(0, 0.6, correct.shape), 0, 1)
+    assert not difficulty_bins(pd.Series(noisy.mean(1))).equals(oracle)
+
+
+def test_split_samples_is_a_partition_shared_by_every_array():
+    idx = np.tile(np.arange(10), (7, 1))
+    held, rest, other_held, other_rest = split_samples(idx, idx * 10, fraction=0.3, seed=2)
+    assert held.shape == (7, 3) and rest.shape == (7, 7)
+    assert all(sorted(np.r_[h, r]) == list(range(10)) for h, r in zip(held, rest))
+    np.testing.assert_array_equal(other_held, held * 10)
+    np.testing.assert_array_equal(split_samples(idx, fraction=0.3, seed=2)[0], held)
+    assert not np.array_equal(split_samples(idx, fraction=0.3, seed=3)[0], held)
+    with pytest.raises(ValueError, match="fraction"):
+        split_samples(idx, fraction=0.01)
+
+
+def test_split_counts_is_hypergeometric():
+    n, c = np.full(40_000, 10), np.full(40_000, 4)
+    (m, c_held), (m_rest, c_rest) = split_counts(n, c, fraction=0.5, seed=0)
+    assert (m == 5).all() and (m_rest == 5).all() and (c_held + c_rest == 4).all()
+    freq = np.bincount(c_held, minlength=5) / c_held.size
+    np.testing.assert_allclose(freq, hypergeom(10, 4, 5).pmf(np.arange(5)), atol=0.01)
+
+
+# ---- efficiency multiple ----------------------------------------------------------------------------
+
+
+def test_efficiency_multiple_against_itself_is_one_and_against_twice_the_cost_is_two():
+    rng = np.random.default_rng(0)
+    acc = np.sort(rng.random((50, 5)), axis=1)  # (P, K) rising with budget on every problem
+    cost = np.tile([1.0, 2.0, 4.0, 8.0, 16.0], (50, 1)) * rng.uniform(1, 2, (50, 1))
+    itself = efficiency_multiple(acc, cost, acc, cost, n_boot=100)
+    np.testing.assert_allclose(itself["multiple"], 1.0)
+    assert (itself["status"] == "reached").all() and np.allclose(itself[["lower", "upper"]], 1.0)
+    double = efficiency_multiple(acc, cost, acc, 2 * cost, n_boot=100)
+    np.testing.assert_allclose(double["multiple"], 2.0)
+    np.testing.assert_allclose(double[["lower", "upper"]], 2.0)
+
+
+def test_efficiency_multiple_interpolates_in_log_cost_and_says_not_reached():
+    base_cost = np.array([[1.0, 2.0, 4.0, 8.0, 16.0]])
+    base_acc = 0.1 * np.log2(base_cost)  # 0, 0.1, ..., 0.4: linear in log cost
+    out = efficiency_multiple([[0.25, 0.5, 0.0]], [[2.0, 2.0, 0.5]], base_acc, base_cost, n_boot=20)
+    np.testing.assert_allclose(out.loc[0, "baseline_cost"], 2**2.5)  # 0.25 is reached at log2 cost 2.5
+    np.testing.assert_allclose(out.loc[0, "multiple"], 2**1.5)
+    assert out.loc[1, "status"] == "not reached" and np.isnan(out.loc[1, "multiple"]) and out.loc[1, "upper"] == np.inf
+    assert out.loc[2, "status"] == "reached" and out.loc[2, "multiple"] == 2.0  # exactly at the cheapest config
+    below = efficiency_multiple([[0.05]], [[1.0]], base_acc + 0.1, base_cost, n_boot=20)
+    assert below.loc[0, "status"] == "below baseline range" and np.isnan(below.loc[0, "multiple"])
+    with pytest.raises(ValueError, match="share P"):
+        efficiency_multiple(np.ones((2, 1)), np.ones((2, 1)), base_acc, base_cost)
+
+
+# ---- builders ---------------------------------------------------------------------------------------
+
+
+def test_results_from_selection_and_sampling_cost():
+    rng = np.random.default_rng(0)
+    correct = rng.random((6, 8)) < 0.5
+    answers = np.where(correct, "r", rng.choice(["a", "b"], (6, 8))).astype(object)
+    scores = rng.random((6, 8))
+    ns = np.array([1, 2, 8])
+    sels = [majority_vote(answers, correct, ns), best_of_n(correct, scores, ns), weighted_vote(answers, correct, scores, ns)]
+    tokens = rng.integers(1, 20, (6, 8))
+    cost = sampling_cost(tokens, ns)
+    np.testing.assert_allclose(cost, tokens.mean(1, keepdims=True) * ns)
+    ids = [f"p{i}" for i in range(6)]
+    df = results_from_selection(sels, ids, cost, level=np.arange(6), score=scores.mean(1))
+    assert set(df["strategy"]) == {"majority", "best_of_n", "weighted"} and len(df) == 3 * 6 * 3
+    row = df[(df.strategy == "weighted") & (df.budget == 2) & (df.problem_id == "p4")].iloc[0]
+    assert row["accuracy"] == sels[2].per_problem[4, 1] and row["cost"] == cost[4, 1] and row["level"] == 4
+    _, acc, _ = strategy_curve(df, "best_of_n", problem_ids=ids[::-1])
+    np.testing.assert_array_equal(acc, sels[1].per_problem[::-1])
+    flops = sampling_cost(tokens, [8], prompt_tokens=np.full(6, 30), model="SmolLM2-135M")  # n = N: every sample
+    np.testing.assert_allclose(flops[:, 0], [inference_flops("SmolLM2-135M", 30, t) for t in tokens])
+    with pytest.raises(ValueError, match="shape"):
+        results_from_selection(sels, ids[:5], cost)
+
+
+def search_table(seed=0):
+    """A small table in the search schema (/tmp/design_search.md): runs told apart by method, n, verifier."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for method, n, verifier in itertools.product(["beam_search", "dvts"], [4, 8], ["v1", "v2"]):
+        for p in range(5):
+            spent = rng.integers(50, 500, 3)
+            for i in range(n):
+                steps = int(rng.integers(1, 4))
+                answer = rng.choice(["3", "5", "7", None], p=[0.4, 0.3, 0.2, 0.1])
+                rows.append({"problem_id": f"c{p}", "sample_idx": i, "completion": "x", "answer": answer,
+                             "is_correct": answer == "3", "num_prompt_tokens": 20, "num_completion_tokens": 5 * steps,
+                             "method": method, "n": n, "beam_width": 2, "verifier": verifier, "level": p % 3,
+                             "steps": ["s"] * steps, "step_scores": list(rng.choice([0.2, 0.5, 0.8], steps)),
+                             "step_num_tokens": [5] * steps, "search_generated_tokens": spent[0],
+                             "search_prefill_tokens": spent[1], "search_verifier_tokens": spent[2], "status": "ok"})
+    return pd.DataFrame(rows)
+
+
+def brute_vote(answers, correct, weights):
+    """Plain Python: the answer with the largest summed weight, ties split, no-answer samples ignored."""
+    sums, good = {}, {}
+    for a, c, w in zip(answers, correct, weights):
+        if a is not None:
+            sums[a] = sums.get(a, 0.0) + w
+            good[a] = c
+    if not sums:
+        return 0.0
+    top = max(sums.values())
+    winners = [a for a, s in sums.items() if s >= top - 1e-9 * abs(top)]
+    return sum(good[a] for a in winners) / len(winners)
+
+
+@pytest.mark.parametrize("rule", ["weighted", "majority", "best_of_n"])
+def test_results_from_search_on_a_table_in_the_schema(tmp_path, rule):
+    path = write_samples(search_table(), tmp_path / "chains_search.parquet", group_by=("method", "n", "verifier"))
+    table_ = read_samples(path, group_by=("method", "n", "verifier"))
+    df = results_from_search(table_, rule=rule)
+    assert len(df) == 8 * 5 and set(df["strategy"]) == {"beam_search/v1", "beam_search/v2", "dvts/v1", "dvts/v2"}
+    for (method, n, verifier, pid), g in table_.groupby(["method", "n", "verifier", "problem_id"]):
+        g = g.sort_values("sample_idx")
+        answers = [a if isinstance(a, str) else None for a in g["answer"]]
+        last = [float(s[-1]) for s in g["step_scores"]]
+        if rule == "weighted":
+            want = brute_vote(answers, g["is_correct"], last)
+        elif rule == "majority":
+            want = brute_vote(answers, g["is_correct"], np.ones(n))
+        else:  # the highest last-step score among answered candidates, ties split
+            scored = [(s, c) for s, c, a in zip(last, g["is_correct"], answers) if a is not None]
+            top = max(s for s, _ in scored)
+            want = np.mean([c for s, c in scored if s == top])
+        got = df[(df.strategy == f"{method}/{verifier}") & (df.budget == n) & (df.problem_id == pid)].iloc[0]
+        assert got["accuracy"] == pytest.approx(want) and got["cost"] == g["search_generated_tokens"].iloc[0]
+
+
+def test_results_from_search_flops_and_bad_tables():
+    t = search_table()
+    df = results_from_search(t, model="SmolLM2-135M", verifier_models={"v1": None, "v2": "SmolLM2-360M"})
+    row = t[(t.method == "dvts") & (t.n == 4) & (t.verifier == "v2") & (t.problem_id == "c1")].iloc[0]
+    want = 2 * get_model("SmolLM2-135M").params * (row.search_generated_tokens + row.search_prefill_tokens)
+    want += 2 * get_model("SmolLM2-360M").params * row.search_verifier_tokens
+    got = df[(df.strategy == "dvts/v2") & (df.budget == 4) & (df.problem_id == "c1")]["cost"].iloc[0]
+    assert got == pytest.approx(want)
+    with pytest.raises(ValueError, match="verifier 'v2' read tokens"):
+        results_from_search(t, model="SmolLM2-135M", verifier_models={"v1": None})
+    with pytest.raises(ValueError, match="exactly n candidates"):
+        results_from_search(t.drop(index=0))
+    with pytest.raises(ValueError, match="rule"):
+        results_from_search(t, rule="vote")
+
+
+def test_bin_curves_are_the_means_per_bin():
+    df, bins = easy_hard(P=40)
+    curves = bin_curves(df, bins).set_index(["bin", "strategy", "budget"])
+    hard = df[df.problem_id.isin(bins.index[bins == "hard"]) & (df.strategy == "B") & (df.budget == 4)]
+    assert curves.loc[("hard", "B", 4), "accuracy"] == pytest.approx(hard["accuracy"].mean())
+    assert curves.loc[("hard", "B", 4), "num_problems"] == 20
