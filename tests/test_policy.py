@@ -289,9 +289,11 @@ def test_efficiency_multiple_interpolates_in_log_cost_and_says_not_reached():
     np.testing.assert_allclose(out.loc[0, "baseline_cost"], 2**2.5)  # 0.25 is reached at log2 cost 2.5
     np.testing.assert_allclose(out.loc[0, "multiple"], 2**1.5)
     assert out.loc[1, "status"] == "not reached" and np.isnan(out.loc[1, "multiple"]) and out.loc[1, "upper"] == np.inf
+    assert out.loc[1, "bound"] == 16 / 2 and np.isnan(out.loc[0, "bound"])  # more than 8x, if ever reached
     assert out.loc[2, "status"] == "reached" and out.loc[2, "multiple"] == 2.0  # exactly at the cheapest config
     below = efficiency_multiple([[0.05]], [[1.0]], base_acc + 0.1, base_cost, n_boot=20)
     assert below.loc[0, "status"] == "below baseline range" and np.isnan(below.loc[0, "multiple"])
+    assert below.loc[0, "bound"] == 1.0 and below.loc[0, "lower"] == 0.0
     with pytest.raises(ValueError, match="share P"):
         efficiency_multiple(np.ones((2, 1)), np.ones((2, 1)), base_acc, base_cost)
 
@@ -399,3 +401,28 @@ def test_bin_curves_are_the_means_per_bin():
     hard = df[df.problem_id.isin(bins.index[bins == "hard"]) & (df.strategy == "B") & (df.budget == 4)]
     assert curves.loc[("hard", "B", 4), "accuracy"] == pytest.approx(hard["accuracy"].mean())
     assert curves.loc[("hard", "B", 4), "num_problems"] == 20
+
+
+# ---- figures: they draw what they are given -------------------------------------------------------
+
+
+def test_plots_draw_what_they_are_given():
+    import matplotlib.pyplot as plt
+
+    from ttslib.plotting.policy import plot_bin_curves, plot_efficiency, plot_policy_evaluation, plot_policy_map, strategy_palette
+
+    df, bins = easy_hard(P=40)
+    ev = evaluate_policy(df, bins, reference="A", n_boot=20)
+    palette = strategy_palette(df["strategy"])
+    ax = plot_bin_curves(bin_curves(df, bins).query("bin == 'hard'"), palette=palette)
+    assert [line.get_label() for line in ax.get_lines()] == ["A", "B"]
+    choices = ev.choices[(ev.choices["fold"] == -1) & (ev.choices["bin"] != "all")]
+    ax = plot_policy_map(choices, palette=palette)
+    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{b:g}" for b in choices["budget"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["easy", "hard"]
+    ax = plot_policy_evaluation(ev.summary)
+    assert len(ax.get_lines()) == 3
+    eff = efficiency_multiple([[0.25, 0.5]], [[2.0, 2.0]], [[0.0, 0.4]], [[1.0, 16.0]], n_boot=10).assign(budget=[1, 2])
+    ax = plot_efficiency({"vs A": eff})
+    assert any(line.get_label() == "vs A: not reached" and len(line.get_xdata()) == 1 for line in ax.get_lines())
+    plt.close("all")

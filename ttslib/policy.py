@@ -53,7 +53,7 @@ def validate_results(results: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"results is missing column(s) {missing}; it has {list(results.columns)}")
     df = results.astype({"problem_id": str, "strategy": str})
-    for col, ok, want in (("budget", lambda x: x > 0, "> 0"), ("accuracy", lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
+    for col, ok, want in (("budget", lambda x: x > 0, "> 0"), ("accuracy", lambda x: (x >= -_RTOL) & (x <= 1 + _RTOL), "in [0, 1]"),
                           ("cost", lambda x: x >= 0, ">= 0")):
         x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
         bad = ~(np.isfinite(x) & ok(x))
@@ -61,7 +61,7 @@ def validate_results(results: pd.DataFrame) -> pd.DataFrame:
             row = df.loc[bad, ["problem_id", "strategy", "budget", col]].iloc[0].to_dict()
             raise ValueError(f"results column {col!r} must be finite and {want}; {int(bad.sum())} row(s) are not "
                              f"(NaN or out of range), first {row}")
-        df[col] = x
+        df[col] = np.clip(x, 0, 1) if col == "accuracy" else x  # exact sums may overshoot 1 by rounding
     dup = df.duplicated(["problem_id", "strategy", "budget"])
     if dup.any():
         raise ValueError(f"results has duplicate (problem_id, strategy, budget) rows, e.g. {df.loc[dup, ['problem_id', 'strategy', 'budget']].iloc[0].tolist()}")
@@ -424,8 +424,10 @@ def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_b
     accuracy, interpolated linearly in log cost between its configs (running best); Snell et al. report ~4x
     against best-of-N (arXiv:2408.03314). ``accuracy, cost`` (P, K) and ``baseline_*`` (P, Kb) per problem,
     the same problems in the same order (a paired bootstrap over problems). Where the baseline never
-    reaches the accuracy the multiple is NaN with status "not reached" (inf in the bootstrap); where its
-    cheapest config already exceeds it, NaN with "below baseline range" (0 in the bootstrap).
+    reaches the accuracy the multiple is NaN with status "not reached" (inf in the bootstrap) and ``bound``
+    = its largest cost / the policy's, which the multiple exceeds if the baseline ever gets there; where its
+    cheapest config already exceeds it, NaN with "below baseline range" (0 in the bootstrap) and ``bound``
+    = its smallest cost / the policy's, an upper bound.
     """
     arrs = [np.asarray(x, dtype=float) for x in (accuracy, cost, baseline_accuracy, baseline_cost)]
     if arrs[0].ndim != 2 or arrs[1].shape != arrs[0].shape or arrs[3].shape != arrs[2].shape or arrs[2].shape[0] != arrs[0].shape[0]:
@@ -440,5 +442,6 @@ def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_b
     boot = np.where(boot_status == 1, np.inf, np.where(boot_status == 2, 0.0, boot_need / (w @ c)))
     lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0, method="inverted_cdf")
     names = np.array(["reached", "not reached", "below baseline range"])
+    bound = np.where(status == 1, bc.mean(0).max(), np.where(status == 2, bc.mean(0).min(), np.nan)) / c.mean(0)
     return pd.DataFrame({"accuracy": a.mean(0), "cost": c.mean(0), "baseline_cost": need, "multiple": need / c.mean(0),
-                         "lower": lo, "upper": hi, "status": names[status], "p_reached": (boot_status == 0).mean(0)})
+                         "lower": lo, "upper": hi, "status": names[status], "bound": bound, "p_reached": (boot_status == 0).mean(0)})
