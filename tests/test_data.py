@@ -171,3 +171,25 @@ def test_sample_arrays_give_the_selection_inputs_and_name_ragged_problems():
         sample_arrays(pd.concat([df, df.iloc[1:3].assign(problem_id="p2"), df.iloc[:3].assign(problem_id="p3")]))
     with pytest.raises(ValueError, match="missing column"):
         sample_arrays(df, ["nope"])
+
+
+def test_shipped_run_manifests_are_what_the_run_loop_writes_now():
+    """data/*.run.json hold the manifest ttslib.generate.run writes (same keys), and the arithmetic run's
+    problem-set hash is that of the set it was made from, make_arithmetic(40, seed=0)."""
+    import json
+
+    from ttslib.generate.base import SamplingConfig
+    from ttslib.generate.run import _manifest, problems_digest
+    from ttslib.problems import make_arithmetic
+
+    for name in ("arith_smollm2", "gsm8k_smollm2"):
+        shipped = json.loads((ROOT / "data" / f"{name}.run.json").read_text())
+        backend = type("Backend", (), {"name": shipped["backend"], "model_name": shipped["model"]})()
+        config = SamplingConfig(**shipped["sampling"])
+        problems = make_arithmetic(40, seed=0)  # only its shape matters for the keys
+        written = _manifest(backend, config, shipped["template"], shipped["grade_style"], problems, shipped["problems_per_shard"])
+        assert list(shipped) == list(written), f"{name}.run.json keys differ from what the run loop writes"
+        assert shipped["sampling"] == written["sampling"]
+    arith = json.loads((ROOT / "data" / "arith_smollm2.run.json").read_text())
+    assert arith["problems_sha256"] == problems_digest(make_arithmetic(40, seed=0))
+    assert arith["num_problems"] == 400
