@@ -19,7 +19,6 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the hub PRMs need torch: pip install -e .[prm]")
 transformers = pytest.importorskip("transformers", reason="the hub PRMs need transformers: pip install -e .[prm]")
-tokenizers = pytest.importorskip("tokenizers", reason="the hub PRM tests build a tokenizer with tokenizers (comes with transformers)")
 
 from ttslib.verifiers import QwenMathPRM, RLHFlowPRM, check_step_scores  # noqa: E402
 
@@ -193,6 +192,21 @@ def test_truncation_keeps_the_question_and_the_latest_steps_that_fit(which, llam
     assert not np.allclose(res.scores[0][3:], full.score([q], [steps]).scores[0][3:], atol=1e-5)  # context was cut
     with pytest.raises(ValueError, match="step 0 alone is longer than max_length = 20"):
         make(parts, max_length=20).score([q], [steps])
+
+
+def test_loading_from_a_directory(llama_parts, qwen_parts, tmp_path):
+    """The loading path (Auto classes, dtype, device) on the tiny models saved to disk, as a hub id would be."""
+    model, tok = llama_parts
+    model.save_pretrained(tmp_path / "llama")
+    tok.save_pretrained(tmp_path / "llama")
+    loaded = RLHFlowPRM(str(tmp_path / "llama"), device="cpu", dtype="float32")
+    assert loaded.net.dtype == torch.float32 and loaded.max_length == 512  # max_position_embeddings
+    np.testing.assert_allclose(loaded.score(QUESTIONS, PARTIALS).scores[1], _rlhflow(llama_parts).score(QUESTIONS, PARTIALS).scores[1], atol=1e-6)
+    qmodel, qtok = qwen_parts
+    qmodel.model.save_pretrained(tmp_path / "qwen")  # the backbone alone: AutoModel loads it without a PRM head
+    qtok.save_pretrained(tmp_path / "qwen")
+    with pytest.raises(ValueError, match=r"2-class logits per token .* got shape \(\d+, \d+, 32\)"):
+        QwenMathPRM(str(tmp_path / "qwen"), device="cpu", dtype="float32").score(QUESTIONS, PARTIALS)
 
 
 def test_errors(llama_parts, qwen_parts):

@@ -251,4 +251,7 @@ class QwenMathPRM(_TransformersPRM):
     def _probs(self, input_ids, attention_mask, position_ids, rows, cols) -> np.ndarray:
         out = self.net(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids)
         logits = out.logits if hasattr(out, "logits") else out[0]  # (B, T, 2)
+        if logits.ndim != 3 or logits.shape[-1] != 2:
+            raise ValueError(f"{self.name}: the model must give 2-class logits per token (B, T, 2); got shape "
+                             f"{tuple(logits.shape)} (a backbone without the PRM head?)")
         return self._torch.softmax(logits[rows, cols].float(), dim=-1)[:, 1].cpu().numpy()
