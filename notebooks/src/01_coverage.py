@@ -6,7 +6,7 @@
 #
 # **Reproduces** the shape of Large Language Monkeys (Brown et al. 2024, arXiv:2407.21787),
 # Fig. 2/3 for the Pythia suite on MATH and GSM8K: coverage rises log-linearly over four
-# orders of magnitude of k, and the per-problem success rates behind it have a heavy tail near 0.
+# orders of magnitude of k, and the per-problem success rates behind it have a heavy tail near zero.
 #
 # **Data.** `data/pythia_checkpoints_*_counts.csv`: per problem, samples drawn and samples correct,
 # for 9 Pythia sizes x several pretraining checkpoints (provenance in `data/README.md`).
@@ -39,16 +39,20 @@ counts = {
     task: read_pythia_counts(f"{DATA_DIR}/pythia_checkpoints_{task.lower()}_counts.csv")
     for task in ("MATH", "GSM8K")
 }
+assert all(df["model"].nunique() == 9 for df in counts.values())  # the 9 Pythia sizes the text names
 {task: df.shape for task, df in counts.items()}
 
 # %% [markdown]
 # Each row is one problem for one (model, checkpoint). The number of samples differs per row:
 # the source sampled more where the model rarely succeeds. Some problems have fewer than
 # `K_MAX` samples; beyond n the unbiased estimator does not exist, so for those problems the
-# curves use the plug-in `1 - (1 - c/n)^k` at every k (`beyond_n="plugin"`; biased, but monotone
-# in k). A problem never solved in its n samples stays at 0, so where many problems have small n
-# (the larger models), the curves flatten at the fraction of problems ever solved: a limit of the
-# data, not of the model. The table shows how many problems that touches.
+# curves use the plug-in `1 - (1 - c/n)^k` at the k beyond their n, and the unbiased estimate at
+# every k up to n (`beyond_n="plugin"`, decided per problem and k, so a value does not depend on
+# which other k are asked for). The plug-in is biased: a problem solved in its n samples has
+# pass@n of one but a plug-in below one just after, so the curves of models with many small-n
+# problems step down there. A problem never solved in its n samples stays at zero, so where many
+# problems have small n (the larger models), the curves flatten at the fraction of problems ever
+# solved: a limit of the data, not of the model. The table shows how many problems that touches.
 
 # %%
 final = {task: df[df["pretrain_tokens"] == CHECKPOINT].sort_values("params") for task, df in counts.items()}
@@ -102,6 +106,10 @@ table = pd.DataFrame(
     },
     index=[f"k={k}" for k in (1, 100, K_MAX)],
 ).T.unstack(0)
+# the k = 100 column is the unbiased estimate wherever n >= 100, whatever else was asked for
+alone = {(task, model): coverage(g["num_samples"], g["num_correct"], 100, beyond_n="plugin")
+         for task, df in final.items() for model, g in df.groupby("model", sort=False)}
+assert all(table.loc[model, ("k=100", task)] == value for (task, model), value in alone.items())
 table.round(4)
 
 # %% [markdown]
@@ -144,7 +152,7 @@ savefig(fig, "01_pass1_distribution", directory=FIGURES_DIR)
 # ## The kit's own samples
 #
 # The same measurement on samples this kit made on a CPU (`ttslib generate`): SmolLM2-135M on the
-# kit's arithmetic set, whose ten levels run from one-digit products to two-digit products, 32
+# kit's arithmetic set, whose 10 levels run from one-digit products to two-digit products, 32
 # samples per problem, and on the first 100 GSM8K test problems, 8 samples each. Here every problem
 # has the same n, so every point is the unbiased estimate. Per level, the easy levels saturate within
 # a few samples while the hard ones climb slowly from near zero: the same mixture that makes the
@@ -156,7 +164,9 @@ own_curves = {
     name: coverage_curve(c["num_samples"], c["num_correct"], np.arange(1, int(c["num_samples"].min()) + 1), n_boot=N_BOOT, seed=SEED)
     for name, c in own.items()
 }
-arith = next(iter(own.values()))
+arith, gsm8k = own.values()
+assert arith["level"].nunique() == 10 and (arith["num_samples"] == 32).all()  # as the text says
+assert len(gsm8k) == 100 and (gsm8k["num_samples"] == 8).all()
 by_level = {
     f"level {level}": coverage_curve(g["num_samples"], g["num_correct"], np.arange(1, int(g["num_samples"].min()) + 1), n_boot=200, seed=SEED)
     for level, g in arith.groupby("level")

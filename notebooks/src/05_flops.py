@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks
-from ttslib.data import correct_matrix, read_pythia_counts, read_samples, samples_to_counts
+from ttslib.data import read_pythia_counts, read_samples, sample_arrays, samples_to_counts
 from ttslib.flops import (
-    flops_at_k, flops_per_token, get_model, inference_flops, iso_flops_frontier,
+    ATTENTION as ATTENTION_COEF, flops_at_k, flops_per_token, get_model, inference_flops, iso_flops_frontier,
     matched_inference_multiplier, matched_inference_tokens, pretraining_flops, registry, run_flops, sequence_flops,
 )
 from ttslib.plotting import savefig
@@ -55,11 +55,13 @@ from ttslib.selection import majority_vote
 #
 # Parameters as published (exact counts for Pythia, checkpoint or model-card figures otherwise; the
 # `params_note` column says which), architecture from each model's `config.json`, pretraining tokens as
-# published (empty where not published) and `6 N D` where both are known. The tests rebuild every
-# parameter count from the architecture columns and find them within 1 % of the published figure.
+# published (empty where not published) and `6 N D` where both are known. `tests/test_flops.py`
+# rebuilds every parameter count from the architecture columns and compares it with the published figure.
 
 # %%
 models = registry()
+assert ATTENTION_COEF == {"kaplan": 2, "monkeys": 4}  # a in C(t), as the text above says
+assert (models["family"] == "Pythia").sum() == 9
 models["pretrain_flops"] = [
     pretraining_flops(name) if pd.notna(tokens) else np.nan for name, tokens in zip(models["name"], models["pretrain_tokens"])
 ]
@@ -84,16 +86,20 @@ fig, ax = plt.subplots(figsize=(5.5, 3.6))
 plot_flops_per_token(positions, per_token, ax=ax)
 ax.set_title(f"forward FLOPs per token, attention = {ATTENTION!r}")
 savefig(fig, "05_flops_per_token", directory=FIGURES_DIR)
+assert positions[-1] == 2048 and 1.2 < per_token["SmolLM2-135M"][-1] < 1.3  # "about a quarter more" at 2,048
+assert per_token["pythia-1b"][-1] < 1.1 and per_token["Llama-3.1-405B"][-1] < 1.1  # "a few per cent"
 
 # %% [markdown]
 # A worked example of the Large Language Monkeys cost formula, `2 · (N + 2 · n_layer · d_model · context)`
 # per token: Llama-3-8B at context 1,000 is `2 · (8.03e9 + 2 · 32 · 4096 · 1000) = 1.658e10` FLOPs
-# (checked in `tests/test_flops.py`). Kaplan's count (a = 2) is 0.8 % lower there:
+# (checked in `tests/test_flops.py`). Kaplan's count (a = 2) is 1.6 % lower there (the last column):
 
 # %%
-pd.DataFrame(
+per_token_1000 = pd.DataFrame(
     {a: {name: flops_per_token(name, 1000, attention=a) for name in ["Llama-3-8B", "pythia-1b", "SmolLM2-135M"]} for a in ("kaplan", "monkeys")}
-).assign(ratio=lambda t: t["monkeys"] / t["kaplan"])
+).assign(ratio=lambda t: t["monkeys"] / t["kaplan"], kaplan_lower_pct=lambda t: 100 * (1 - t["kaplan"] / t["monkeys"]))
+assert round(per_token_1000.loc["Llama-3-8B", "kaplan_lower_pct"], 1) == 1.6  # at context 1000, as stated
+per_token_1000
 
 # %% [markdown]
 # ## What the Pythia counts' `inference_compute` column is
@@ -106,10 +112,13 @@ pd.DataFrame(
 counts = {task: read_pythia_counts(f"{DATA_DIR}/pythia_checkpoints_{task.lower()}_counts.csv") for task in ("MATH", "GSM8K")}
 pythia = models[models["family"] == "Pythia"].set_index("name")["params"]  # (9,) exact parameter counts
 attributed = {task: inference_compute_tokens(df, pythia) for task, df in counts.items()}  # one row per (model, checkpoint)
-pd.DataFrame({task: a["label_tokens"].describe() for task, a in attributed.items()}).T.round(1)
+label_spread = pd.DataFrame({task: a["label_tokens"].describe() for task, a in attributed.items()}).T
+assert round(label_spread["min"].min()) == 1 and round(label_spread["max"].max(), -4) == 990_000  # stated below
+assert get_model("pythia-12b").context == 2048
+label_spread.round(1)
 
 # %% [markdown]
-# Read with the row's model, a sample would be 1 to 110,000 tokens long, while Pythia's context is 2,048.
+# Read with the row's model, a sample would be 1 to 990,000 tokens long, while Pythia's context is 2,048.
 # But every group's value is `2 N T` for *some* Pythia size N with T in a narrow band:
 # `ttslib.pythia.attribute_flops` picks, for each (model, checkpoint) group, the size that makes T most alike across groups.
 
@@ -126,6 +135,10 @@ pd.DataFrame(
         for task, a in attributed.items()
     }
 ).round(0)
+matches = {task: (int((a["implied_model"] == a.index.get_level_values("model")).sum()), len(a)) for task, a in attributed.items()}
+assert matches == {"MATH": (6, 72), "GSM8K": (8, 81)} and len(pythia) == 9  # "6 of 72", "8 of 81", "1 in 9"
+assert round(attributed["MATH"]["tokens_per_sample"].median(), -2) == 1200
+assert round(attributed["GSM8K"]["tokens_per_sample"].median(), -1) == 1370
 
 # %% [markdown]
 # So `inference_compute` is `2 × params × tokens` of one sample, with about 1,200 tokens per sample on MATH
@@ -150,13 +163,15 @@ TOKENS_PER_SAMPLE, sample_flops.map("{:.3g}".format)
 # its coverage curve shifted right by its cost per sample. The first point of each curve is pass@1,
 # the accuracy of a single sample. Each curve stops at the fewest samples any problem has for that model
 # (128 for the two largest, about 10,000 for the smallest): beyond it the unbiased estimator does not
-# exist, and notebook 01's plug-in would keep every problem unsolved in its n samples at 0, which
+# exist, and notebook 01's plug-in would keep every problem unsolved in its n samples at zero, which
 # biases exactly the large, little-sampled models down. The two smallest models solve no MATH problem.
 
 # %%
 final = {task: df[df["pretrain_tokens"] == CHECKPOINT] for task, df in counts.items()}
 by_model = {task: dict(list(df.groupby("model"))) for task, df in final.items()}
 n_min = {task: {m: int(g["num_samples"].min()) for m, g in groups.items()} for task, groups in by_model.items()}
+assert all(n_min[t]["pythia-6.9b"] == n_min[t]["pythia-12b"] == 128 for t in n_min)
+assert all(round(n_min[t]["pythia-14m"], -3) == 10_000 for t in n_min)
 pd.DataFrame(n_min).loc[pythia.index].T  # largest k measured without extrapolation
 
 # %%
@@ -181,7 +196,7 @@ savefig(fig, "05_coverage_flops", directory=FIGURES_DIR)
 # ## The iso-FLOPs frontier: which size, how many samples
 #
 # For each target coverage, the FLOPs each model needs (its smallest k reaching the target, every k
-# from 1 to its measured limit), and the cheapest model: the frontier. A missing point means the target
+# up to its measured limit), and the cheapest model: the frontier. A missing point means the target
 # is not reached within the samples measured, not that it is out of reach.
 
 # %%
@@ -203,8 +218,11 @@ fig.legend(*axes[0].get_legend_handles_labels(), loc="center left", bbox_to_anch
 savefig(fig, "05_frontier", directory=FIGURES_DIR)
 
 # %%
+cheapest = {task: t[t["cheapest"]].set_index("target") for task, t in frontier.items()}
+assert set(cheapest["MATH"]["model"]) == {"pythia-2.8b"} and set(cheapest["GSM8K"]["model"]) == {"pythia-410m"}  # "What this shows"
+assert cheapest["MATH"].index.max() < 0.5 <= max(TARGETS)  # MATH targets of 0.5 and above: not reached
 pd.concat(
-    {task: t[t["cheapest"]].set_index("target")[["model", "k", "flops"]].astype({"k": int}) for task, t in frontier.items()}, axis=1
+    {task: t[["model", "k", "flops"]].astype({"k": int}) for task, t in cheapest.items()}, axis=1
 ).sort_index().map(lambda v: f"{v:.3g}" if isinstance(v, float) else v)
 
 # %% [markdown]
@@ -220,7 +238,9 @@ pd.concat(
 # %%
 R = np.geomspace(1e-6, 1e2, 200)
 multipliers = {f"k = {k:g}": matched_inference_multiplier(k, R) for k in (14, 405 / 3, 405)}
-pd.DataFrame({label: matched_inference_multiplier(k, [0.16, 0.79, 22]) for label, k in zip(multipliers, (14, 405 / 3, 405))}, index=["R = 0.16", "R = 0.79", "R = 22"]).round(1)
+SNELL_R = [0.16, 0.79, 22]  # the R of arXiv:2408.03314 Sec. 7
+assert SNELL_R == [0.16, 0.79, 22]  # as the text above cites them
+pd.DataFrame({label: matched_inference_multiplier(k, SNELL_R) for label, k in zip(multipliers, (14, 405 / 3, 405))}, index=[f"R = {r}" for r in SNELL_R]).round(1)
 
 # %% [markdown]
 # Liu et al. (arXiv:2502.06703) Table 4 prints the pretraining FLOPs of both models; `6 N D` with the
@@ -250,10 +270,13 @@ pd.DataFrame(
 
 # %%
 D_INF_405 = LIU_TABLE_4["Llama-3.1-405B"][1] / (2 * get_model("Llama-3.1-405B").params_nominal)
-f"{matched_inference_tokens('Llama-3.2-3B', 'Llama-3.1-405B', D_INF_405, nominal=True):.3g} tokens for the 3B model vs {D_INF_405:.3g} for the 405B"
+D_3B = matched_inference_tokens("Llama-3.2-3B", "Llama-3.1-405B", D_INF_405, nominal=True)
+assert float(f"{D_3B:.0e}") == 6e15 and float(f"{D_INF_405:.0e}") == 5e5  # "about 6e15", "5e5" below
+assert [float(f"{pretraining_flops(m, nominal=True):.3g}") for m in LIU_TABLE_4] == [1.62e23, 3.65e25]
+f"{D_3B:.3g} tokens for the 3B model vs {D_INF_405:.3g} for the 405B"
 
 # %% [markdown]
-# The same exchange on the Pythia data. All Pythia sizes saw the same 299.9B tokens. If the large model
+# The same exchange on the Pythia data. All Pythia sizes saw the same 299.9B tokens (asserted below). If the large model
 # answers each query with one sample, serving `D_inf` tokens in all, the small model may draw
 # `M(R)` samples per query for the same total FLOPs. Below, the small model's coverage at M(R) samples
 # (capped at its measured limit, where the line flattens because the data stop) against the large model's pass@1
@@ -262,7 +285,8 @@ f"{matched_inference_tokens('Llama-3.2-3B', 'Llama-3.1-405B', D_INF_405, nominal
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-plot_exchange(R, multipliers, ax=axes[0], mark_x=(0.16, 0.79, 22))
+assert set(models.loc[models["family"] == "Pythia", "pretrain_tokens"].round(-8)) == {299.9e9}
+plot_exchange(R, multipliers, ax=axes[0], mark_x=SNELL_R)
 axes[0].set_title("samples the small model may draw (arXiv:2408.03314)")
 task = "MATH"
 exchange_lines, exchange_refs = {}, {}
@@ -270,9 +294,12 @@ for small, large in EXCHANGE_PAIRS:
     m = matched_inference_multiplier(pythia[large] / pythia[small], R)
     exchange_lines[f"{small}, M(R) samples"] = dense[task][small][np.minimum(np.floor(m), n_min[task][small]).astype(int) - 1]
     exchange_refs[f"{large}, 1 sample"] = dense[task][large][0]
-plot_exchange(R, exchange_lines, hlines=exchange_refs, ax=axes[1], ylabel=f"{task} coverage", mark_x=(0.16, 0.79, 22), cmap="viridis")
+plot_exchange(R, exchange_lines, hlines=exchange_refs, ax=axes[1], ylabel=f"{task} coverage", mark_x=SNELL_R, cmap="viridis")
 axes[1].set_title(f"{task}: small model at matched total FLOPs")
 savefig(fig, "05_exchange", directory=FIGURES_DIR)
+size_ratios = [pythia[large] / pythia[small] for small, large in EXCHANGE_PAIRS]
+assert [round(r) for r in size_ratios] == [17, 12]  # "M = k (about 17 and 12 samples)"
+assert all((line > exchange_refs[f"{large}, 1 sample"]).all() for line, (_, large) in zip(exchange_lines.values(), EXCHANGE_PAIRS))
 
 # %% [markdown]
 # ## The kit's own run on the same axes
@@ -313,8 +340,8 @@ pd.Series(
 
 # %%
 own_k = np.unique(np.geomspace(1, N_OWN, 6).round().astype(int))
-own_answers, own_correct = correct_matrix(own, "answer")[1], correct_matrix(own, "is_correct")[1].astype(bool)
-majority = majority_vote(own_answers, own_correct, own_k).accuracy
+own_arrays = sample_arrays(own)  # (P, N) answers and correctness for the selection rules
+majority = majority_vote(own_arrays.answers, own_arrays.correct, own_k).accuracy
 own_curve = coverage_curve(own_counts["num_samples"], own_counts["num_correct"], np.arange(1, N_OWN + 1), n_boot=N_BOOT, seed=SEED)
 own_flops = flops_at_k(own, own_model, own_curve.k, attention=ATTENTION) / P_OWN  # (N,) FLOPs per problem
 
