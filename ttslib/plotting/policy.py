@@ -108,8 +108,8 @@ def plot_efficiency(tables, *, ax=None, x: str = "budget", reference: float | No
         shift = 2 ** (0.06 * (i - (len(tables) - 1) / 2))  # side by side on a log2 axis
         xs = t[x].to_numpy(float) * shift
         ok = t["status"].to_numpy() == "reached"
-        lo = np.clip(t["lower"].to_numpy(float), bottom, top)
-        hi = np.clip(t["upper"].to_numpy(float), bottom, top)
+        lo = np.clip(t["lower"].to_numpy(float), bottom / 1e3, None)  # 0 and inf run past the edges
+        hi = np.clip(t["upper"].to_numpy(float), None, top * 1e3)
         ax.vlines(xs[ok], lo[ok], hi[ok], color=color, lw=1.2)
         ax.plot(xs[ok], t["multiple"].to_numpy(float)[ok], "o", color=color, label=label)
         for status, y, marker in (("not reached", 0.97, "^"), ("below baseline range", 0.03, "v")):
