@@ -397,16 +397,18 @@ def test_judge_on_the_embedded_model_is_weak_but_wired():
     judge = GenerativeJudge(backend)
     qs, partials = _chain_partials(36, seed=0)
     res = check_step_scores(judge.score(qs, partials), partials, judge.name)
-    keys = {(q, tuple(p[: j + 1])) for q, p in zip(qs, partials) for j in range(len(p))}
-    right = np.concatenate(StepChecker().score(qs, partials).scores) == 1
-    s = np.concatenate(res.scores)
-    first_error = np.concatenate([np.diff(np.r_[1.0, c]) < 0 for c in StepChecker().score(qs, partials).scores])
-    auc, auc_first = roc_auc(s[right], s[~right]), roc_auc(s[right], s[first_error])
-    print(f"\njudge on SmolLM2-135M: {len(keys)} distinct steps ({right.sum()} right), AUC {auc:.3f} "
-          f"(right vs first wrong step only: {auc_first:.3f}), {res.num_tokens} tokens prefilled")
-    assert len(keys) >= 180 and 0.3 < right.mean() < 0.7
+    verdicts = StepChecker().score(qs, partials).scores
+    steps = {}  # distinct (question, prefix) -> (score, right, first wrong step)
+    for q, p, sc, v in zip(qs, partials, res.scores, verdicts):
+        for j in range(len(p)):
+            steps[(q, tuple(p[: j + 1]))] = (sc[j], v[j] == 1, v[j] == 0 and (j == 0 or v[j - 1] == 1))
+    s, right, first = (np.array(x) for x in zip(*steps.values()))
+    auc, auc_first = roc_auc(s[right], s[~right]), roc_auc(s[right], s[first])
+    print(f"\njudge on SmolLM2-135M: {len(steps)} distinct steps ({right.sum()} right, {first.sum()} first errors), "
+          f"AUC {auc:.3f} (right vs first wrong step only: {auc_first:.3f}), {res.num_tokens} tokens prefilled")
+    assert len(steps) >= 180 and 0.3 < right.mean() < 0.7
     few = len(backend.tokenize(JUDGE_FEWSHOT))
-    assert 0 < res.num_tokens < len(keys) * few  # the few-shot part is decoded once, not per prompt
+    assert 0 < res.num_tokens < len(steps) * few  # the few-shot part is decoded once, not per prompt
     again = judge.score(qs, partials)
     assert again.num_tokens == 0
     for a, b in zip(again.scores, res.scores):
