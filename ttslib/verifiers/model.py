@@ -8,9 +8,10 @@
 * :class:`GenerativeJudge` asks a model whether each step is right, as in LLM-as-a-judge / generative
   verifiers (Zhang et al. 2024, arXiv:2408.15240): after a few-shot prompt ending in "Last line
   correct?", the score is ``P(" Yes") / (P(" Yes") + P(" No"))`` at the next token, i.e.
-  ``sigmoid(logit_Yes - logit_No)``. At 135M parameters it is a weak verifier (measured in
-  tests/test_verifiers.py); it is here so that a judge's cost and quality can be put on the same
-  axes as the others.
+  ``sigmoid(logit_Yes - logit_No)``. At 135M parameters it is no verifier at all: SmolLM2-135M
+  scored ROC AUC 0.46 over 206 distinct chain steps (0.54 for right steps against first wrong
+  steps; tests/test_verifiers.py, 6,688 prompt tokens prefilled). It is here so that a judge's
+  cost and quality can be put on the same axes as the others, and for bigger embedded models.
 """
 
 from __future__ import annotations
