@@ -7,10 +7,16 @@ The baseline is measured twice: plain, and asked for the sampled tokens' log-pro
 Every configuration runs once per round, rounds interleave them, and the median over rounds is
 reported, so a slow spell of the machine touches all of them alike.
 
-    python benchmarks/bench_generate.py [--max-tokens 64] [--rounds 3]
+    python benchmarks/bench_generate.py [--max-tokens 64] [--rounds 3] [--arith-problems 100]
 
 All sample at T = 0.8 with no stop string, so each sample runs to max_tokens or the end token;
 tokens/s counts generated tokens over wall time, the prompt's prefill included.
+
+Second part, the shipped arithmetic run's settings (``arith_fewshot`` prompt, 10-token answers,
+stop at the newline, 100 problems): samples per second of the stateful engine (few-shot prefix
+decoded once, several problems per batch) against the loop the kit had before it, one problem per
+batch and the whole prompt decoded for each (the same backend with prefix caching off and
+``batch_seqs = n``: exactly the work that loop did), at n = 8 and 32.
 """
 
 from __future__ import annotations
@@ -44,7 +50,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--arith-problems", type=int, default=100)
     args = parser.parse_args()
+    arithmetic(args.arith_problems, args.rounds)
     m = args.max_tokens
 
     from llama_cpp import Llama
@@ -54,12 +62,12 @@ def main() -> None:
     plain = Llama(str(ours.model_path), n_ctx=2048, n_threads=ours.n_threads, verbose=False, seed=0)
     with_lp = Llama(str(ours.model_path), n_ctx=2048, n_threads=ours.n_threads, verbose=False, seed=0, logits_all=True)
     for backend in (ours, fast):  # warm-up: context and compute graph
-        backend.generate_one(PROMPTS[0], SamplingConfig(n=2, max_tokens=8), seed=0)
+        backend.generate([PROMPTS[0]], SamplingConfig(n=2, max_tokens=8), [0])
     plain.create_completion(PROMPTS[0], max_tokens=8)
 
     def batched(backend, n):
         config = SamplingConfig(n=n, temperature=0.8, max_tokens=m)
-        return lambda p, i: sum(c.num_tokens for c in backend.generate_one(p, config, seed=i).completions)
+        return lambda p, i: sum(c.num_tokens for c in backend.generate([p], config, [i])[0].completions)
 
     def one_at_a_time(llm, repeats, **kwargs):
         return lambda p, i: sum(
@@ -86,6 +94,37 @@ def main() -> None:
     for name, r in median.items():
         spread = f"{min(rates[name]):.0f}-{max(rates[name]):.0f}"
         print(f"{name:52s} {r:7.1f} tok/s ({spread:>9s})   {r / base:5.2f}x baseline")
+
+
+def arithmetic(num_problems: int, rounds: int) -> None:
+    """Samples/s on the shipped arithmetic settings: the stateful engine against the loop before it."""
+    from ttslib.generate.prompts import PROMPTS as TEMPLATES
+    from ttslib.generate.run import render_prompt
+    from ttslib.problems import make_arithmetic
+
+    style = TEMPLATES["arith_fewshot"]
+    problems = make_arithmetic(10, seed=0).head(num_problems)
+    prompts = [render_prompt(style.template, q) for q in problems["question"]]
+    for n in (8, 32):
+        config = SamplingConfig(n=n, temperature=0.8, max_tokens=10, stop=style.stop)
+        engines = {
+            "stateful engine (prefix once, 64 samples per batch)": LlamaCppBackend(batch_seqs=64),
+            "the loop before it (whole prompt per problem, one problem per batch)": LlamaCppBackend(min_shared=10**9, batch_seqs=n),
+        }
+        rates = {name: [] for name in engines}
+        decoded = {}
+        for _ in range(rounds):
+            for name, engine in engines.items():
+                before, start = dict(engine.stats), time.perf_counter()
+                out = engine.generate(prompts, config, list(range(len(prompts))))
+                rates[name].append(sum(len(r.completions) for r in out) / (time.perf_counter() - start))
+                decoded[name] = (engine.stats["decoded"] - before["decoded"], engine.stats["sampled"] - before["sampled"])
+        base = float(np.median(rates["the loop before it (whole prompt per problem, one problem per batch)"]))
+        print(f"arithmetic, {len(prompts)} problems, n = {n}, 10 tokens, median of {rounds} rounds:")
+        for name, r in rates.items():
+            med = float(np.median(r))
+            print(f"  {name:70s} {med:7.1f} samples/s ({min(r):.0f}-{max(r):.0f})  {med / base:5.2f}x   "
+                  f"decoded {decoded[name][0]} tokens for {decoded[name][1]} sampled")
 
 
 if __name__ == "__main__":

@@ -97,11 +97,11 @@ def test_greedy_batch_matches_llama_cpp_own_generation(backend):
     reference = Llama(str(backend.model_path), n_ctx=512, verbose=False, logits_all=True)
     theirs = reference.create_completion(prompt, max_tokens=6, temperature=0, stop=list(ARITH.stop), logprobs=1)
     want = [x for x in theirs["choices"][0]["logprobs"]["token_logprobs"] if x is not None]
-    one = backend.generate_one(prompt, SamplingConfig(n=1, temperature=0, max_tokens=6, stop=ARITH.stop), seed=0)
+    one = backend.generate([prompt], SamplingConfig(n=1, temperature=0, max_tokens=6, stop=ARITH.stop), [0])[0]
     assert one.completions[0].text == theirs["choices"][0]["text"]
     np.testing.assert_allclose(one.completions[0].token_logprobs, want, atol=2e-3)
     # several sequences in one batch take other CPU kernels: the same tokens, log-probs within 0.05
-    four = backend.generate_one(prompt, SamplingConfig(n=4, temperature=0, max_tokens=6, stop=ARITH.stop), seed=0)
+    four = backend.generate([prompt], SamplingConfig(n=4, temperature=0, max_tokens=6, stop=ARITH.stop), [0])[0]
     assert {c.text for c in four.completions} == {theirs["choices"][0]["text"]}
     np.testing.assert_allclose(four.completions[3].token_logprobs, want, atol=0.05)
     assert one.num_prompt_tokens == len(reference.tokenize(prompt.encode(), add_bos=True, special=True))
@@ -111,8 +111,8 @@ def test_greedy_batch_matches_llama_cpp_own_generation(backend):
 def test_samples_are_seeded_and_varied(backend):
     prompt = ARITH.template.format(question="57 + 38")
     config = SamplingConfig(n=16, temperature=1.0, max_tokens=6, stop=ARITH.stop)
-    a, b = backend.generate_one(prompt, config, seed=3), backend.generate_one(prompt, config, seed=3)
-    c = backend.generate_one(prompt, config, seed=4)
+    a, b = backend.generate([prompt], config, [3])[0], backend.generate([prompt], config, [3])[0]
+    c = backend.generate([prompt], config, [4])[0]
     assert a == b
     assert a != c
     assert len({x.text for x in a.completions}) > 1
@@ -125,9 +125,73 @@ def test_prompt_longer_than_context_is_recorded_not_raised(backend):
     from ttslib.generate.llama import LlamaCppBackend
 
     small = LlamaCppBackend(max_context=64)
-    result = small.generate_one("1 + 1 = 2\n" * 40, SamplingConfig(n=3, max_tokens=8), seed=0)
+    result = small.generate(["1 + 1 = 2\n" * 40], SamplingConfig(n=3, max_tokens=8), [0])[0]
     assert [c.status[:6] for c in result.completions] == ["error:"] * 3
     assert "exceeds the context" in result.completions[0].status
+
+
+CHAIN = PROMPTS["chain_fewshot"]
+
+
+@pytest.mark.model
+def test_shared_prefix_is_decoded_once_and_changes_nothing(backend):
+    """Prompts sharing the few-shot part: it is decoded once; greedy completions equal those of a
+    backend that caches nothing (every prompt decoded whole)."""
+    from ttslib.generate.llama import LlamaCppBackend
+
+    prompts = [CHAIN.template.format(question=q) for q in ("3 + 4", "8 - 2 + 1", "5 + 5 + 5")]
+    config = SamplingConfig(n=2, temperature=0, max_tokens=24, stop=CHAIN.stop)
+    plain = LlamaCppBackend(min_shared=10**9, batch_seqs=2)
+    want = [r.completions[0].text for r in plain.generate(prompts, config, [0, 1, 2])]
+    assert plain.stats["decoded"] >= sum(len(plain.tokenize(p)) for p in prompts)
+    cached = LlamaCppBackend(batch_seqs=64)
+    got = cached.generate(prompts, config, [0, 1, 2])
+    assert [r.completions[0].text for r in got] == want
+    lengths = [len(cached.tokenize(p)) for p in prompts]
+    shared = len(cached._prefixes[0].tokens)
+    assert shared >= lengths[0] - 12  # the few-shot part and "Q:" at least
+    sampled = cached.stats["sampled"]
+    assert cached.stats["decoded"] <= shared + sum(n - shared for n in lengths) + sampled
+    # the same prompts again: only what follows the cached prefix is decoded
+    before = cached.stats["decoded"]
+    again = cached.generate(prompts, config, [0, 1, 2])
+    assert [r.completions[0].text for r in again] == want
+    assert cached.stats["decoded"] - before <= sum(n - shared for n in lengths) + (cached.stats["sampled"] - sampled)
+
+
+@pytest.mark.model
+def test_step_by_step_extension_equals_one_generation(backend):
+    """Greedy: extending a sequence one step (stop at the newline) at a time, forking in between,
+    gives the same tokens as one generation; each stop token is decoded once, at the next step."""
+    prompt = CHAIN.template.format(question="6 + 3 + 2")
+    whole = backend.generate([prompt], SamplingConfig(n=1, temperature=0, max_tokens=40, stop=CHAIN.stop), [0])[0].completions[0]
+    rng = np.random.default_rng(0)
+    (seq,) = backend.prefill([backend.tokenize(prompt)])
+    steps, ids = [], []
+    for _ in range(6):
+        (child,) = backend.fork(seq, 1)
+        backend.release([seq])
+        seq = child
+        (comp,) = backend.extend([seq], [rng], max_tokens=20, stop=("\n",), temperature=0)
+        steps.append(comp.text)
+        ids += comp.token_ids
+        assert backend.piece(comp.token_ids[-1]).endswith(b"\n") or comp.finish_reason != "stop"
+        if comp.text == "":
+            break
+    backend.release([seq])
+    assert "\n".join(steps).startswith(whole.text)
+    assert ids[: len(whole.token_ids)] == list(whole.token_ids)
+
+
+@pytest.mark.model
+def test_release_frees_every_sequence(backend):
+    free, prefixes = len(backend._free_ids), len(backend._prefixes)
+    backend.generate([CHAIN.template.format(question="1 + 2")] * 3, SamplingConfig(n=5, max_tokens=5), [0, 1, 2])
+    assert len(backend._free_ids) == free - (len(backend._prefixes) - prefixes)  # only a new cached prefix stays
+    (seq,) = backend.prefill([backend.tokenize("1 + 2 = 3\n")])
+    backend.release([seq])
+    with pytest.raises(ValueError, match="not live"):
+        backend.release([seq])
 
 
 def test_unknown_model_path_is_a_clear_error():

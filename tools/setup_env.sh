@@ -11,6 +11,7 @@ PY=${PYTHON:-python3}
 VENV=.venv
 WHEELS=${TTSLIB_WHEELS:-$HOME/.cache/ttslib-wheels}
 LLAMA_VERSION=0.3.36   # llama-cpp-python release measured in README (benchmarks/bench_generate.py)
+TORCH_VERSION=2.13.0   # CPU build, for the hub-PRM tests (ttslib[prm])
 
 "$PY" -c 'import sys; assert sys.version_info >= (3, 10), sys.version' \
   || { echo "ttslib needs Python >= 3.10 (3.11 tested); set PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -21,7 +22,10 @@ pip="$VENV/bin/python -m pip"
 stamp="$VENV/.ttslib-installed"
 want=$(cat pyproject.toml | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  $pip install -q -e ".[dev]"
+  # The hub-PRM tests need torch and transformers (the prm extra). torch is pinned to the CPU build
+  # measured here (2.13.0; an unpinned install pulls a 4 GB CUDA build with its libraries).
+  $pip install -q "torch==$TORCH_VERSION"
+  $pip install -q -e ".[dev,prm]"
   echo "$want" > "$stamp"
 fi
 

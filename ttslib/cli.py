@@ -5,6 +5,7 @@
         --prompt gsm8k_fewshot --max-tokens 256 --out runs/gsm8k/
     ttslib generate --problems math500 --backend openai --model Qwen/Qwen2.5-1.5B-Instruct \\
         --base-url http://127.0.0.1:8000/v1 --base-url http://127.0.0.1:8001/v1 --prompt math_boxed --out runs/m/
+    ttslib search --method beam_search --n 16 --verifier noisy --auc 0.8 --out runs/beam16/
     ttslib summary runs/arith/samples.parquet
 
 Kill a run at any point and start the same command again: it resumes from its shards.
@@ -25,6 +26,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split
 
 class ProblemSet(str, Enum):
     arith = "arith"
+    chains = "chains"
     gsm8k = "gsm8k"
     math500 = "math500"
     file = "file"
@@ -42,6 +44,8 @@ def load_problems(kind: ProblemSet, path: Optional[Path], limit: Optional[int], 
 
     if kind is ProblemSet.arith:
         table = problems.make_arithmetic(per_level, seed=seed)
+    elif kind is ProblemSet.chains:
+        table = problems.make_chains(per_level, seed=seed)
     elif kind is ProblemSet.gsm8k:
         table = problems.load_gsm8k(path)
     elif kind is ProblemSet.math500:
@@ -59,7 +63,7 @@ def generate(
     problems: ProblemSet = typer.Option(ProblemSet.arith, help="problem set"),
     problems_file: Optional[Path] = typer.Option(None, help="local JSONL/Parquet instead of the hub"),
     limit: Optional[int] = typer.Option(None, help="only the first LIMIT problems"),
-    per_level: int = typer.Option(50, help="arith: problems per difficulty level"),
+    per_level: int = typer.Option(50, help="arith, chains: problems per difficulty level"),
     backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, or openai (HTTP)"),
     model: Optional[str] = typer.Option(None, help="GGUF path (llama), model id or dir (vllm), served name (openai)"),
     base_url: list[str] = typer.Option([], help="OpenAI-compatible server URL, repeat for several"),
@@ -75,23 +79,16 @@ def generate(
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
 ):
     """Sample N completions per problem, grade them, and write a sample table (resumable)."""
-    from ttslib.generate import PROMPTS, BackendError, SamplingConfig, generate_samples, make_backend
+    from ttslib.generate import PROMPTS, BackendError, SamplingConfig, generate_samples
 
     if prompt not in PROMPTS:
         raise typer.BadParameter(f"--prompt must be one of {sorted(PROMPTS)}; got {prompt!r}")
     style = PROMPTS[prompt]
     table = load_problems(problems, problems_file, limit, per_level, seed)
     config = SamplingConfig(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, stop=style.stop, seed=seed)
-    extra = {}
-    if backend is BackendKind.openai:
-        extra = {"base_urls": base_url, "concurrency": concurrency, "n_per_request": n_per_request}
-    elif backend is BackendKind.vllm:
-        extra = {"seed": seed}
-    elif flash_attn:
-        extra = {"flash_attn": True}
     start = time.perf_counter()
     try:
-        engine = make_backend(backend.value, model, **extra)
+        engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn)
         samples = generate_samples(
             table,
             engine,
@@ -109,6 +106,95 @@ def generate(
         f"{len(samples)} samples of {samples['problem_id'].nunique()} problems in {out / 'samples.parquet'} "
         f"({elapsed:.0f} s this invocation); accuracy {samples['is_correct'].mean():.3f}, "
         f"{int((samples['status'] != 'ok').sum())} not ok"
+    )
+
+
+def _backend(kind: BackendKind, model, base_url, concurrency, n_per_request, seed, flash_attn):
+    from ttslib.generate import make_backend
+
+    extra = {}
+    if kind is BackendKind.openai:
+        extra = {"base_urls": base_url, "concurrency": concurrency, "n_per_request": n_per_request}
+    elif kind is BackendKind.vllm:
+        extra = {"seed": seed}
+    elif flash_attn:
+        extra = {"flash_attn": True}
+    return make_backend(kind.value, model, **extra)
+
+
+class VerifierKind(str, Enum):
+    checker = "checker"
+    noisy = "noisy"
+    confidence = "confidence"
+    judge = "judge"
+
+
+def _verifier(kind: VerifierKind, auc: float, seed: int, backend):
+    from ttslib import verifiers
+
+    if kind is VerifierKind.checker:
+        return verifiers.StepChecker()
+    if kind is VerifierKind.noisy:
+        return verifiers.NoisyVerifier(verifiers.StepChecker(), auc=auc, seed=seed)
+    if kind is VerifierKind.confidence:
+        return verifiers.ModelConfidence()
+    return verifiers.GenerativeJudge(backend)
+
+
+@app.command()
+def search(
+    out: Path = typer.Option(..., help="run directory: shards, run.json and samples.parquet go here"),
+    method: str = typer.Option("beam_search", help="beam_search or dvts"),
+    n: int = typer.Option(16, help="N: candidates per problem and partial solutions sampled per step"),
+    beam_width: int = typer.Option(4, help="M: next steps sampled from each kept partial solution"),
+    lookahead: int = typer.Option(0, help="beam search: greedy steps rolled before scoring"),
+    max_steps: int = typer.Option(10, help="steps per solution at most"),
+    max_step_tokens: int = typer.Option(32, help="tokens per step at most"),
+    verifier: VerifierKind = typer.Option(VerifierKind.noisy, help="checker (exact), noisy, confidence or judge"),
+    auc: float = typer.Option(0.8, help="noisy: the verifier's ROC AUC"),
+    verifier_seed: int = typer.Option(0, help="noisy: its noise seed"),
+    problems: ProblemSet = typer.Option(ProblemSet.chains, help="problem set"),
+    problems_file: Optional[Path] = typer.Option(None, help="local JSONL/Parquet instead of the hub"),
+    limit: Optional[int] = typer.Option(None, help="only the first LIMIT problems"),
+    per_level: int = typer.Option(15, help="arith, chains: problems per difficulty level"),
+    backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, or openai (HTTP)"),
+    model: Optional[str] = typer.Option(None, help="GGUF path (llama), model id or dir (vllm), served name (openai)"),
+    base_url: list[str] = typer.Option([], help="OpenAI-compatible server URL, repeat for several"),
+    concurrency: int = typer.Option(4, help="openai: requests in flight per server"),
+    n_per_request: Optional[int] = typer.Option(None, help="openai: samples per request (1 for servers ignoring n)"),
+    prompt: str = typer.Option("chain_fewshot", help="a template name from ttslib.generate.PROMPTS with a step delimiter"),
+    temperature: float = typer.Option(0.8),
+    top_p: float = typer.Option(1.0),
+    seed: int = typer.Option(0, help="run seed: each problem's seed derives from it and its id"),
+    problems_per_shard: Optional[int] = typer.Option(None, help="problems searched together and per shard (default: ~128 live partial solutions)"),
+    flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
+):
+    """Beam search or DVTS guided by a step verifier; writes N candidates per problem as a sample table (resumable)."""
+    from ttslib.generate import PROMPTS, BackendError
+    from ttslib.search import SearchConfig, run_search
+
+    if prompt not in PROMPTS or PROMPTS[prompt].step_delimiter is None:
+        with_steps = sorted(k for k, v in PROMPTS.items() if v.step_delimiter)
+        raise typer.BadParameter(f"--prompt must be one of {with_steps} (templates with a step delimiter); got {prompt!r}")
+    style = PROMPTS[prompt]
+    start = time.perf_counter()
+    try:
+        config = SearchConfig(method=method, n=n, beam_width=beam_width, lookahead=lookahead, max_steps=max_steps,
+                              max_step_tokens=max_step_tokens, temperature=temperature, top_p=top_p, seed=seed)
+        table = load_problems(problems, problems_file, limit, per_level, seed)
+        engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn)
+        judge = _verifier(verifier, auc, verifier_seed, engine)
+        samples = run_search(table, engine, judge, config, template=style.template, delimiter=style.step_delimiter,
+                             grade_style=style.grade_style, out_dir=out, problems_per_shard=problems_per_shard)
+    except (BackendError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=1) from err
+    elapsed = time.perf_counter() - start
+    solved = samples.groupby("problem_id")["is_correct"].any().mean()
+    typer.echo(
+        f"{len(samples)} candidates of {samples['problem_id'].nunique()} problems in {out / 'samples.parquet'} "
+        f"({elapsed:.0f} s this invocation); some candidate right on {solved:.3f} of problems, "
+        f"{int(samples.groupby('problem_id')['search_generated_tokens'].first().sum())} tokens generated"
     )
 
 

@@ -18,6 +18,10 @@ applies to them unchanged:
 - a step that runs to ``max_step_tokens`` without the delimiter ends its solution with
   ``status = "length: step without delimiter"``.
 
+``method="sampling"`` draws N independent whole solutions step by step (nothing is pruned; the
+verifier only scores), the best-of-N pool that search is compared with, with the same steps,
+scores and token accounting.
+
 Lookahead (Snell et al. Sec. 5.2): each new partial solution is rolled ``lookahead`` more steps at
 temperature 0 and ranked by the score of the rollout's last step; the rollout is then dropped.
 
@@ -45,14 +49,14 @@ from ttslib.verifiers import check_step_scores
 
 __all__ = ["SearchConfig", "beam_search", "dvts", "run_search", "LlamaExpander", "TextExpander"]
 
-METHODS = ("beam_search", "dvts")
+METHODS = ("beam_search", "dvts", "sampling")
 
 
 @dataclass(frozen=True)
 class SearchConfig:
     """One search setting. ``n`` candidates per problem, beam width ``beam_width`` (M)."""
 
-    method: str = "beam_search"  # "beam_search" or "dvts"
+    method: str = "beam_search"  # "beam_search", "dvts", or "sampling" (N independent solutions, step by step)
     n: int = 16  # N: candidates out, and partial solutions sampled per step
     beam_width: int = 4  # M: next steps sampled from each kept partial solution
     max_steps: int = 10  # steps per solution at most (search-and-learn uses 40 on MATH)
@@ -72,8 +76,8 @@ class SearchConfig:
             raise ValueError(f"n ({self.n}) must be a multiple of beam_width ({self.beam_width})")
         if self.lookahead < 0:
             raise ValueError(f"lookahead must be >= 0; got {self.lookahead}")
-        if self.lookahead and self.method == "dvts":
-            raise ValueError("lookahead is an option of beam search; dvts takes lookahead=0")
+        if self.lookahead and self.method != "beam_search":
+            raise ValueError(f"lookahead is an option of beam search; {self.method} takes lookahead=0")
         SamplingConfig(temperature=self.temperature, top_p=self.top_p)  # checks them
 
 
@@ -107,7 +111,10 @@ class Tree:
     done: bool = False
 
     def requests(self) -> list[tuple[Node, int]]:
-        """(parent, k): sample k next steps from parent; k spreads ``width`` over the kept parents."""
+        """(parent, k): sample k next steps from parent; k spreads ``width`` over the kept parents
+        (sampling: one next step for each unfinished solution, ``width`` for the prompt)."""
+        if self.keep == self.width and self.steps_done:
+            return [(node, 1) for node in self.active]
         base, extra = divmod(self.width, len(self.active))
         return [(node, base + (i < extra)) for i, node in enumerate(self.active)]
 
@@ -236,10 +243,12 @@ def _drop(expander, nodes) -> None:
 
 
 def _trees(config: SearchConfig, num_problems: int, seeds: list[int]) -> list[Tree]:
+    if config.method == "sampling":  # keep every unfinished solution: N independent samples
+        return [Tree(p, config.n, config.n, np.random.default_rng(seeds[p])) for p in range(num_problems)]
     if config.method == "beam_search":
         return [Tree(p, config.n, config.n // config.beam_width, np.random.default_rng(seeds[p])) for p in range(num_problems)]
-    return [  # dvts: N/M subtrees of width M keeping 1
-        Tree(p, config.beam_width, 1, np.random.default_rng([seeds[p], t]))
+    return [  # dvts: N/M subtrees of width M keeping 1; the first draws the problem's own stream (one subtree = beam search)
+        Tree(p, config.beam_width, 1, np.random.default_rng(seeds[p] if t == 0 else [seeds[p], t]))
         for p in range(num_problems)
         for t in range(config.n // config.beam_width)
     ]
@@ -401,6 +410,8 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
     }
 
     def make_rows(batch: pd.DataFrame) -> pd.DataFrame:
+        if hasattr(backend, "reset_cache"):  # a shard's candidates depend on the shard alone
+            backend.reset_cache()
         prompts = [render_prompt(template, q) for q in batch["question"]]
         seeds = [problem_seed(config.seed, pid) for pid in batch["problem_id"]]
         candidates, costs = search_problems(list(batch["question"]), prompts, expander, verifier, config, grade_style=grade_style, seeds=seeds)
@@ -426,3 +437,31 @@ def _run(method, problems, backend, verifier, **kwargs):
     fields = set(SearchConfig.__dataclass_fields__)
     config = SearchConfig(method=method, **{k: v for k, v in kwargs.items() if k in fields})
     return run_search(problems, backend, verifier, config, **{k: v for k, v in kwargs.items() if k not in fields})
+
+
+def rescore(samples: pd.DataFrame, questions, verifier, *, column: str | None = None) -> pd.DataFrame:
+    """Add another verifier's per-step scores to a table with ``steps`` (a search run or a pool):
+    column ``step_scores_<verifier name>`` (or ``column``). ``questions`` maps problem_id -> question.
+    The per-step token log-probabilities given to the verifier come from ``token_logprobs`` split by
+    ``step_num_tokens``. Returns a copy; the verifier's tokens read go to ``<column>_tokens`` (per row)."""
+    for need in ("steps", "step_num_tokens", "token_logprobs"):
+        if need not in samples.columns:
+            raise ValueError(f"rescore needs column {need!r}; the table has {list(samples.columns)}")
+    questions = dict(questions)
+    missing = sorted(set(samples["problem_id"]) - set(questions))
+    if missing:
+        raise ValueError(f"questions: no question for problem(s) {missing[:3]}")
+    name = getattr(verifier, "name", type(verifier).__name__)
+    column = column or f"step_scores_{name}"
+    partials = [list(s) for s in samples["steps"]]
+    logprobs = []
+    for lps, sizes in zip(samples["token_logprobs"], samples["step_num_tokens"]):
+        cuts = np.cumsum(sizes)[:-1]
+        logprobs.append([list(x) for x in np.split(np.asarray(lps, dtype=float), cuts)])
+    asked = [questions[p] for p in samples["problem_id"]]
+    result = check_step_scores(verifier.score(asked, partials, step_logprobs=logprobs), partials, name)
+    out = samples.copy()
+    out[column] = [[float(x) for x in s] for s in result.scores]
+    weights = np.array([len(p) for p in partials], dtype=float)
+    out[f"{column}_tokens"] = result.num_tokens * weights / max(weights.sum(), 1.0)
+    return out

@@ -61,6 +61,7 @@ class Completion:
     token_logprobs: tuple[float, ...]
     finish_reason: str  # "stop" (end token or stop string) or "length"
     status: str = "ok"
+    token_ids: tuple[int, ...] = ()  # the sampled tokens, where the backend knows them (the embedded one does)
 
     @property
     def num_tokens(self) -> int:

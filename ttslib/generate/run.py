@@ -144,6 +144,8 @@ def generate_samples(
     manifest = _manifest(backend, config, template, grade_style, problems, problems_per_shard) if out_dir is not None else None
 
     def make_rows(batch: pd.DataFrame) -> pd.DataFrame:
+        if hasattr(backend, "reset_cache"):  # a shard's samples depend on the shard alone
+            backend.reset_cache()
         seeds = [problem_seed(config.seed, pid) for pid in batch["problem_id"]]
         prompts = [render_prompt(template, q) for q in batch["question"]]
         results = backend.generate(prompts, config, seeds)
