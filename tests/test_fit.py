@@ -297,6 +297,17 @@ def test_nls_is_scipys_least_squares_optimum_and_differs_from_loglog(pythia_12b_
     np.testing.assert_allclose(fit.boot[:3], boot, rtol=1e-7)
 
 
+def test_nls_on_many_curves_at_once_equals_one_at_a_time():
+    # more curves than one block of the grid search (issue: 1000 bootstrap replicates broke it)
+    rng = np.random.default_rng(0)
+    a, b = -rng.uniform(1, 8, 1500), -rng.uniform(0.1, 0.8, 1500)
+    cov = np.exp(a[:, None] * KS.astype(float) ** b[:, None]) * (1 + 1e-3 * rng.normal(size=(1500, KS.size))).clip(max=1)
+    got = fit_power_law_nls_curve(KS, cov.clip(max=1))
+    for i in (0, 777, 1499):
+        one = fit_power_law_nls_curve(KS, cov[i].clip(max=1))
+        assert got[0][i] == pytest.approx(float(one[0]), rel=1e-9) and got[1][i] == pytest.approx(float(one[1]), rel=1e-9)
+
+
 def test_nls_keeps_coverage_one_and_leaves_out_zero():
     a, b = fit_power_law_nls_curve([1, 2, 4, 8, 16], [0.0, 0.5, 0.8, 0.95, 1.0])
     ref, _ = scipy.optimize.curve_fit(lambda k, a, b: a * k**b, [2.0, 4.0, 8.0, 16.0], np.log([0.5, 0.8, 0.95, 1.0]),

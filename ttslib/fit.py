@@ -15,11 +15,10 @@ Two estimators of how coverage grows with the number of samples k:
    ``pass_D@k = 1 - E[(1 - p)^k]`` (``= 1 - B(alpha, beta + k) / B(alpha, beta)`` when s = 1), and its
    power-law exponent for large k is ``b = -alpha``.
 
-Bootstrap intervals resample problems. The power law reuses one (P, K) pass@k matrix: a replicate is a
-row of multinomial weights, so all replicates cost one matrix product and one vectorised fit. A
-replicate whose fit fails (NaN) is counted in ``num_failed_boot`` and left out of the interval.
-The Beta fits use a k-step Newton bootstrap (Andrews 2002, Econometrica 70:119): each replicate starts
-at the full-data estimate and takes Newton steps on its reweighted log-likelihood.
+Bootstrap intervals resample problems: a power-law replicate is a row of multinomial weights on one (P, K)
+pass@k matrix (one matrix product and one vectorised fit for all); the Beta fits take k Newton steps per
+replicate from the full-data estimate (Andrews 2002, Econometrica 70:119, ``ttslib._newton``). A replicate
+whose fit fails (NaN) is counted in ``num_failed_boot`` and left out of the interval.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import scipy.optimize
 import scipy.special as sp
 
@@ -60,6 +58,13 @@ class PowerLawFit:
         return np.exp(self.a * np.asarray(k, dtype=float) ** self.b)
 
 
+def _check_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
+    x, cov = np.log(check_ks(k).astype(float)), np.asarray(cov, dtype=float)
+    if cov.shape[-1:] != x.shape or not np.all(np.isfinite(cov)) or np.any((cov < 0) | (cov > 1)):
+        raise ValueError(f"coverage must be finite in [0, 1] with last axis of length {x.size}; got shape {cov.shape}")
+    return x, cov
+
+
 def fit_power_law_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
     """Closed-form least squares of ``log(-log cov) = log(-a) + b log k`` (arXiv:2407.21787, Sec. 3).
 
@@ -67,10 +72,7 @@ def fit_power_law_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
     undefined) are left out of that curve's fit. Returns ``a, b`` of shape (...); NaN for a curve
     with fewer than two usable points.
     """
-    x = np.log(check_ks(k).astype(float))
-    cov = np.asarray(cov, dtype=float)
-    if cov.shape[-1:] != x.shape or not np.all(np.isfinite(cov)) or np.any((cov < 0) | (cov > 1)):
-        raise ValueError(f"coverage must be finite in [0, 1] with last axis of length {x.size}; got shape {cov.shape}")
+    x, cov = _check_curve(k, cov)
     use = (cov > 0) & (cov < 1)  # (..., K)
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.where(use, np.log(-np.log(np.where(use, cov, 0.5))), 0.0)
@@ -93,43 +95,35 @@ def fit_power_law_nls_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
     coverage 1 is a point (y = 0). Returns ``a, b`` of shape (...); NaN for a curve with fewer than
     two usable k, or with coverage 1 at all of them.
     """
-    x = np.log(check_ks(k).astype(float))
-    cov = np.asarray(cov, dtype=float)
-    if cov.shape[-1:] != x.shape or not np.all(np.isfinite(cov)) or np.any((cov < 0) | (cov > 1)):
-        raise ValueError(f"coverage must be finite in [0, 1] with last axis of length {x.size}; got shape {cov.shape}")
+    x, cov = _check_curve(k, cov)
     flat = cov.reshape(-1, x.size)
     w = (flat > 0).astype(float)  # (C, K)
     with np.errstate(divide="ignore"):
         y = np.where(w > 0, np.log(np.where(w > 0, flat, 1.0)), 0.0)
 
-    def sums(b):  # b (C, G) -> sum y k^b, sum k^2b, each (C, G)
-        kb = np.exp(b[..., None] * x) * w[:, None, :]  # (C, G, K)
-        return np.einsum("cgk,ck->cg", kb, y), np.einsum("cgk,cgk->cg", kb, kb)
-
-    def rss(b):
-        sy, s2 = sums(b)
-        return -sy * sy / s2  # S(b) minus the constant sum y^2
+    def rss(b, rows=slice(None)):  # b (C, G) -> S(b) minus the constant sum y^2, and the best a given b, each (C, G)
+        kb = np.exp(b[..., None] * x) * w[rows, None, :]  # (C, G, K)
+        sy, s2 = np.einsum("cgk,ck->cg", kb, y[rows]), np.einsum("cgk,cgk->cg", kb, kb)
+        return -sy * sy / s2, sy / s2
 
     grid = np.linspace(-4.0, 1.0, 201)
     b = np.empty(len(flat))
     for rows in row_chunks(len(flat), grid.size * x.size, CHUNK // 4):
-        b[rows] = grid[np.argmin(rss(np.broadcast_to(grid, (rows.stop - rows.start, grid.size))), axis=1)]
+        b[rows] = grid[np.argmin(rss(np.broadcast_to(grid, (rows.stop - rows.start, grid.size)), rows)[0], axis=1)]
     lo, hi, g = b - (grid[1] - grid[0]), b + (grid[1] - grid[0]), (np.sqrt(5) - 1) / 2
-    for _ in range(60):  # golden section: the bracket shrinks by 0.618 a step, to ~1e-14 of the grid step
+    for _ in range(40):  # golden section: the bracket shrinks by 0.618 a step, to ~1e-8 of the grid step
         m1, m2 = hi - g * (hi - lo), lo + g * (hi - lo)
-        left = rss(np.stack([m1, m2], axis=1))  # (C, 2)
+        left = rss(np.stack([m1, m2], axis=1))[0]  # (C, 2)
         hi, lo = np.where(left[:, 0] < left[:, 1], m2, hi), np.where(left[:, 0] < left[:, 1], lo, m1)
     b = (lo + hi) / 2
-    sy, s2 = (v[:, 0] for v in sums(b[:, None]))
-    a = sy / s2
+    a = rss(b[:, None])[1][:, 0]
     for _ in range(3):  # Gauss-Newton polish: S(b) is flat at its minimum, the search stops at ~sqrt(eps)
         f = np.exp(b[:, None] * x) * w  # (C, K) k^b on the used points
-        r, ja, jb = y - a[:, None] * f, f, a[:, None] * f * x  # residual and d(a k^b)/d(a, b)
-        h = np.stack([np.stack([(ja * ja).sum(1), (ja * jb).sum(1)], -1), np.stack([(ja * jb).sum(1), (jb * jb).sum(1)], -1)], -2)
-        g = np.stack([(ja * r).sum(1), (jb * r).sum(1)], -1)
-        solvable = np.abs(np.linalg.det(h)) > 0
-        step = np.linalg.solve(np.where(solvable[:, None, None], h, np.eye(2)), g[..., None])[..., 0]
-        a, b = a + np.where(solvable, step[:, 0], 0), b + np.where(solvable, step[:, 1], 0)
+        jac = np.stack([f, a[:, None] * f * x], axis=1)  # (C, 2, K) d(a k^b)/d(a, b)
+        h, g = jac @ jac.transpose(0, 2, 1), jac @ (y - a[:, None] * f)[..., None]  # (C, 2, 2), (C, 2, 1)
+        fine = np.abs(np.linalg.det(h)) > 0
+        step = np.where(fine[:, None], np.linalg.solve(np.where(fine[:, None, None], h, np.eye(2)), g)[..., 0], 0.0)
+        a, b = a + step[:, 0], b + step[:, 1]
     ok = (w.sum(1) >= 2) & np.any(y < 0, axis=1) & (np.ptp(np.where(w > 0, x, x[0]), axis=1) > 0)
     shape = cov.shape[:-1]
     return np.where(ok, a, np.nan).reshape(shape), np.where(ok, b, np.nan).reshape(shape)
