@@ -394,6 +394,9 @@ def test_every_answer_differing_at_n_256_is_fast_and_exact():
     assert got.method == "exact" and time.perf_counter() - start < 5
     np.testing.assert_allclose(got.per_problem[:, 0], correct.mean(1), atol=1e-12)  # n = 1: pass@1
     np.testing.assert_allclose(got.per_problem[:, -1], correct.mean(1), atol=1e-12)  # n = N: a tie of all N
+    big = majority_vote(np.tile(np.arange(5000), (3, 1)), np.eye(3, 5000, dtype=bool), [1, 10, 5000])  # N > 1000 too
+    assert big.method == "exact"
+    np.testing.assert_allclose(big.per_problem, 1 / 5000, rtol=1e-9)
 
 
 def test_best_of_n_default_budgets_do_not_build_an_n_by_n_matrix():

@@ -217,12 +217,13 @@ def majority_vote(answers, correct, n=None, *, method="auto", num_draws=100, see
     cls, sizes, good = _classes(answers, correct)
     distinct = sizes.max(1, initial=0) <= 1  # (P,) no answer has two samples: closed form
     if _method(method) == "auto":
-        work = majority_work(sizes[~distinct], good[~distinct], N) if N <= 1000 else np.inf
+        work = 0.0 if distinct.all() else majority_work(sizes[~distinct], good[~distinct], N) if N <= 1000 else np.inf
         method = "exact" if work <= EXACT_MAJORITY_MAX_WORK else "monte_carlo"
     if method == "exact":
         acc = np.empty((len(cls), ns.size))
         acc[distinct] = majority_all_distinct(cls[distinct], correct[distinct], ns)
-        acc[~distinct] = majority_exact(sizes[~distinct], good[~distinct], N, ns)
+        if not distinct.all():
+            acc[~distinct] = majority_exact(sizes[~distinct], good[~distinct], N, ns)
         return Selection("majority", ns, acc, np.zeros_like(acc), "exact")
     if num_draws < 2:
         raise ValueError(f"num_draws must be >= 2 for a standard error; got {num_draws}")
