@@ -14,7 +14,19 @@ loop is timed on a slice and extrapolated, for reference only.
 Both run in this process on the same data; the script prints the times, the ratio and the
 resampling estimate's error against the exact values.
 
-    python benchmarks/bench_selection.py [--problems 500] [--samples 256] [--draws 400] [--seed 0]
+Second part (``--part scale``), at Large Language Monkeys' size, 128 problems x 10^4 samples, with
+the peak memory of each call (tracemalloc, which sees numpy's buffers):
+
+* best-of-N and pass@n at 30 log-spaced n and at the default n = 1..N (no (N, N) weight matrix);
+* majority vote with 50 answers at 12 log-spaced n: the Rao-Blackwellised Monte Carlo of
+  ``ttslib._majority`` against the plain Monte Carlo over random orders (the method before, which
+  took 97 s with 1000 orders) run in the same process with fewer orders; its time to reach the same
+  standard error is extrapolated as time x (se ratio)^2, since the error falls as 1/sqrt(orders);
+* weighted best-of-N by random orders (no exact form), with its standard error;
+* majority vote when every answer differs, 500 x 256: the closed form against the dynamic
+  programme it replaces for that case, the latter timed on a slice and extrapolated.
+
+    python benchmarks/bench_selection.py [--part exact|scale|all] [--problems 500] [--samples 256] [--draws 400] [--seed 0]
 """
 
 from __future__ import annotations
@@ -29,10 +41,12 @@ import argparse  # noqa: E402
 import platform
 import random  # noqa: E402
 import time  # noqa: E402
+import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from ttslib.selection import best_of_n  # noqa: E402
+from ttslib._majority import majority_exact, vote_monte_carlo  # noqa: E402
+from ttslib.selection import _classes, best_of_n, majority_vote, oracle, weighted_vote  # noqa: E402
 
 
 def resample_vectorised(correct: np.ndarray, scores: np.ndarray, draws: int, rng) -> np.ndarray:
@@ -63,6 +77,60 @@ def resample_literal(correct, scores, draws: int, problems) -> float:
     return hits
 
 
+def measured(fn, *args, **kwargs):
+    """(result, seconds, peak bytes) of one call."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    seconds, peak = time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return out, seconds, peak
+
+
+def scale(seed: int) -> None:
+    """128 problems x 10^4 samples: every rule's time and peak memory, ratios against the methods before."""
+    rng = np.random.default_rng(seed)
+    P, N, K = 128, 10_000, 50
+    p_right = rng.beta(0.5, 1.5, size=P)  # the right answer's share, many hard problems
+    shares = np.column_stack([p_right, rng.dirichlet(np.full(K - 1, 0.3), size=P) * (1 - p_right)[:, None]])
+    classes = (rng.random((P, N, 1)) > shares.cumsum(1)[:, None, :-1]).sum(-1)  # (P, N) in 0..K-1, 0 is right
+    correct = classes == 0
+    scores = correct + rng.normal(size=(P, N))
+    ns30, ns12 = np.unique(np.geomspace(1, N, 30).round().astype(int)), np.unique(np.geomspace(1, N, 12).round().astype(int))
+    print(f"\n--- scale: {P} problems x {N} samples, {K} answers, tracemalloc peaks ---")
+    for label, fn, args in [("best_of_n, 30 log-spaced n", best_of_n, (correct, scores, ns30)),
+                            ("best_of_n, default n = 1..N", best_of_n, (correct, scores)),
+                            ("oracle (pass@n), default n = 1..N", oracle, (correct,))]:
+        _, t, peak = measured(fn, *args)
+        print(f"{label:40s} {t:6.2f} s  peak {peak / 1e9:.2f} GB  (an (N, N) float64 matrix alone: {N * N * 8 / 1e9:.1f} GB)")
+    draws = 50
+    rb, t_rb, peak_rb = measured(majority_vote, classes, correct, ns12, method="monte_carlo", num_draws=draws, seed=seed)
+    cls, _, good = _classes(classes, correct)
+    base_draws = 50
+    (mean, se), t_base, peak_base = measured(vote_monte_carlo, cls, good, np.ones(cls.shape), ns12, base_draws, seed)
+    se_base = (np.sqrt(np.square(se).sum(0)) / P).max()
+    se_rb = rb.accuracy_se.max()
+    equal_se = t_base * (se_base / se_rb) ** 2
+    print(f"majority vote, 12 log-spaced n, Rao-Blackwell MC ({draws} orders): {t_rb:.1f} s, peak {peak_rb / 1e9:.2f} GB, "
+          f"max standard error {se_rb:.1e}")
+    print(f"  plain MC over random orders ({base_draws} orders): {t_base:.1f} s, peak {peak_base / 1e9:.2f} GB, max standard error "
+          f"{se_base:.1e}; at the same error it would take ~{equal_se:.0f} s: {equal_se / t_rb:.0f}x; "
+          f"max |difference| {np.abs(mean.mean(0) - rb.accuracy).max():.1e}")
+    wv, t_w, peak_w = measured(weighted_vote, classes, correct, np.exp(scores), ns12, num_draws=100, seed=seed)
+    print(f"weighted vote, 12 log-spaced n, MC (100 orders): {t_w:.1f} s, peak {peak_w / 1e9:.2f} GB, "
+          f"max standard error {wv.accuracy_se.max():.1e}")
+    P2, N2, part = 500, 256, 20
+    distinct = np.tile(np.arange(N2), (P2, 1))  # every sample a different answer; at most one of them right
+    corr2 = (np.arange(N2) == rng.integers(0, N2, size=(P2, 1))) & (rng.random((P2, 1)) < 0.5)
+    closed, t_closed, _ = measured(majority_vote, distinct, corr2)
+    cls2, sizes2, good2 = _classes(distinct, corr2)
+    dp, t_dp, _ = measured(majority_exact, sizes2[:part], good2[:part], N2, np.arange(1, N2 + 1))
+    t_dp_all = t_dp * P2 / part
+    print(f"every answer differs, {P2} x {N2}, n = 1..{N2}: closed form {t_closed * 1e3:.0f} ms ({closed.method}); dynamic "
+          f"programme {t_dp:.1f} s on {part} problems, ~{t_dp_all:.0f} s for all: {t_dp_all / t_closed:.0f}x; "
+          f"max |difference| on the slice {np.abs(dp - closed.per_problem[:part]).max():.1e}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--problems", type=int, default=500)
@@ -71,7 +139,12 @@ def main() -> None:
     parser.add_argument("--literal-problems", type=int, default=2)
     parser.add_argument("--literal-draws", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--part", choices=("exact", "scale", "all"), default="all")
     args = parser.parse_args()
+    if args.part != "exact":
+        scale(args.seed)
+    if args.part == "scale":
+        return
 
     rng = np.random.default_rng(args.seed)
     P, N = args.problems, args.samples
