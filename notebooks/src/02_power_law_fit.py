@@ -267,9 +267,10 @@ savefig(fig, "02_exponent_vs_tokens", directory=FIGURES_DIR)
 #
 # Only the counts are stored, not the order of the samples. With exchangeable samples the first m
 # of a problem are a random m-subset, so the number correct among them is drawn from
-# `Hypergeometric(n, c, m)` with a seeded generator (`ttslib.backtest.nested_subsample_counts`: the first 100 inside the first 1000). The target is
-# the unbiased coverage at `K_TARGET` over the problems with n >= `K_TARGET` (for most models the
-# fixed subset of 32 MATH problems; on GSM8K only checkpoints where enough problems qualify), and
+# `Hypergeometric(n, c, m)` with a seeded generator, nested so that the first 100 lie inside the
+# first 1000 (`ttslib.backtest.nested_subsample_counts`). The target is the unbiased coverage at
+# `K_TARGET` over the problems with n >= `K_TARGET` (for most models the fixed subset of 32 MATH
+# problems; on GSM8K only checkpoints where enough problems qualify), and
 # the estimators see only those problems. The power law is fitted on k <= m and extrapolated; the
 # Betas predict with their exact `pass_D@K_TARGET`. `exponent` is each estimator's b on k <= 10^4
 # (for the Betas, the line through their exact curve), `observed_exponent` the b fitted to all samples.
