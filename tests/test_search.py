@@ -152,12 +152,12 @@ def test_dvts_with_one_subtree_is_beam_search():
 @pytest.mark.parametrize("method", ["beam_search", "dvts"])
 @pytest.mark.parametrize("q", [0.0, 1.0, 0.5])
 def test_exactly_n_candidates(method, q):
-    problems = chains(levels=(1, 7), per_level=5)
-    config = SearchConfig(method=method, n=8, beam_width=2, max_steps=3)  # level 7 needs 4 steps: cut at 3
+    problems = chains(levels=(1, 9), per_level=5)
+    config = SearchConfig(method=method, n=8, beam_width=2, max_steps=3)  # level 9 needs 4 steps: cut at 3
     table = run_search(problems, ScriptedBackend(q), StepChecker(), config, template=TEMPLATE, grade_style="answer_is", progress=False)
     assert (table.groupby("problem_id").size() == 8).all()
     assert sorted(table["sample_idx"].unique()) == list(range(8))
-    long = table[table["level"] == 7]
+    long = table[table["level"] == 9]
     assert (long["status"] == "length: no answer within max_steps").all()
     assert not long["is_correct"].any()
 

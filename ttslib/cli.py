@@ -77,6 +77,7 @@ def generate(
     seed: int = typer.Option(0, help="run seed: each problem's seed derives from it and its id"),
     problems_per_shard: int = typer.Option(1, help="problems per backend call and per shard"),
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
+    threads: Optional[int] = typer.Option(None, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
 ):
     """Sample N completions per problem, grade them, and write a sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError, SamplingConfig, generate_samples
@@ -88,7 +89,7 @@ def generate(
     config = SamplingConfig(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, stop=style.stop, seed=seed)
     start = time.perf_counter()
     try:
-        engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn)
+        engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
         samples = generate_samples(
             table,
             engine,
@@ -109,7 +110,7 @@ def generate(
     )
 
 
-def _backend(kind: BackendKind, model, base_url, concurrency, n_per_request, seed, flash_attn):
+def _backend(kind: BackendKind, model, base_url, concurrency, n_per_request, seed, flash_attn, threads=None):
     from ttslib.generate import make_backend
 
     extra = {}
@@ -117,8 +118,8 @@ def _backend(kind: BackendKind, model, base_url, concurrency, n_per_request, see
         extra = {"base_urls": base_url, "concurrency": concurrency, "n_per_request": n_per_request}
     elif kind is BackendKind.vllm:
         extra = {"seed": seed}
-    elif flash_attn:
-        extra = {"flash_attn": True}
+    else:
+        extra = {"flash_attn": flash_attn, "n_threads": threads}
     return make_backend(kind.value, model, **extra)
 
 
@@ -168,6 +169,7 @@ def search(
     seed: int = typer.Option(0, help="run seed: each problem's seed derives from it and its id"),
     problems_per_shard: Optional[int] = typer.Option(None, help="problems searched together and per shard (default: ~128 live partial solutions)"),
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
+    threads: Optional[int] = typer.Option(None, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
 ):
     """Beam search or DVTS guided by a step verifier; writes N candidates per problem as a sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError
@@ -182,7 +184,7 @@ def search(
         config = SearchConfig(method=method, n=n, beam_width=beam_width, lookahead=lookahead, max_steps=max_steps,
                               max_step_tokens=max_step_tokens, temperature=temperature, top_p=top_p, seed=seed)
         table = load_problems(problems, problems_file, limit, per_level, seed)
-        engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn)
+        engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
         judge = _verifier(verifier, auc, verifier_seed, engine)
         samples = run_search(table, engine, judge, config, template=style.template, delimiter=style.step_delimiter,
                              grade_style=style.grade_style, out_dir=out, problems_per_shard=problems_per_shard)

@@ -158,12 +158,14 @@ class LlamaExpander:
         seqs = self.backend.prefill(tokens)
         return seqs, [len(t) for t in tokens], [s.prefilled for s in seqs]
 
-    def expand(self, requests, *, greedy: bool = False):
+    def expand(self, requests, *, greedy: bool = False, consume=None):
         """For each (handle, k, rng): k next steps as [(completion, child handle, ended by an end token)],
-        and the prompt tokens decoded for it (0 here: only sampled tokens are decoded)."""
+        and the prompt tokens decoded for it (0 here: only sampled tokens are decoded). Where
+        ``consume[i]``, request i's parent is not needed after: its sequence becomes the last child."""
         children, rngs = [], []
-        for handle, k, rng in requests:
-            kids = self.backend.fork(handle, k)
+        for i, (handle, k, rng) in enumerate(requests):
+            own = bool(consume is not None and consume[i])
+            kids = self.backend.fork(handle, k - own) + ([handle] if own else [])
             children.append(kids)
             rngs += [rng] * k
         flat = [s for kids in children for s in kids]
@@ -192,7 +194,7 @@ class TextExpander:
     def roots(self, prompts: list[str]):
         return list(prompts), [0] * len(prompts), [0] * len(prompts)
 
-    def expand(self, requests, *, greedy: bool = False):
+    def expand(self, requests, *, greedy: bool = False, consume=None):
         out = [None] * len(requests)
         by_k: dict[int, list[int]] = {}
         for i, (_, k, _) in enumerate(requests):
@@ -269,7 +271,11 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
             if not live:
                 break
             requests = [(tree, parent, k) for tree in live for parent, k in tree.requests()]
-            expanded = expander.expand([(parent.handle, k, tree.rng) for tree, parent, k in requests])
+            consume = [bool(parent.steps) for _, parent, _ in requests]  # every parent but a prompt is done with
+            expanded = expander.expand([(parent.handle, k, tree.rng) for tree, parent, k in requests], consume=consume)
+            for (_, parent, _), used in zip(requests, consume):
+                if used and isinstance(expander, LlamaExpander):
+                    parent.handle = None  # its sequence lives on as its last child
             children: dict[int, list[Node]] = {id(t): [] for t in live}
             for (tree, parent, _), (kids, prefill) in zip(requests, expanded):
                 costs[tree.problem].prefill += int(prefill)
@@ -391,7 +397,7 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
     verifier : a ``ttslib.verifiers`` verifier (``score(questions, partials, step_logprobs=...)``)
     template, delimiter : the prompt with ``{question}`` and the string that ends a step
     out_dir, problems_per_shard : resumable shards as in ``ttslib.generate.generate_samples``;
-        the default shard holds as many problems as keep about 128 partial solutions alive
+        the default shard holds as many problems as keep about 40 partial solutions alive
     """
     from ttslib.generate.run import problems_digest, render_prompt, run_sharded
     from ttslib.generate.base import problem_seed
@@ -400,7 +406,7 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
     if not delimiter:
         raise ValueError("delimiter (the string that ends a step) must not be empty")
     problems = validate_problems(problems)
-    per_shard = problems_per_shard or max(1, 128 // (config.n + config.n // config.beam_width))
+    per_shard = problems_per_shard or max(1, 40 // config.n)  # ~40 live sequences: the engine's best batch here
     name = getattr(verifier, "name", type(verifier).__name__)
     expander = _expander(backend, delimiter, config)
     manifest = {

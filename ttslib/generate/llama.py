@@ -80,7 +80,8 @@ class LlamaCppBackend:
     max_context : the longest sequence (prompt + completion) allowed; default: the model's training context.
     kv_cells : KV cache cells shared by all live sequences (a shared prefix takes its cells once).
     max_seqs : live sequences at once (llama.cpp's ``n_seq_max``), the shared prefix included.
-    batch_seqs : :meth:`generate` samples prompts together until their samples reach this many.
+    batch_seqs : :meth:`generate` samples prompts together until their samples reach this many
+        (tokens/s peaked at 16-32 sequences per batch on this project's 2-core machine, fell at 64-128).
     max_prefixes, min_shared : how many shared prompt prefixes are cached, and the fewest tokens worth caching.
     flash_attn : llama.cpp's flash attention. Off by default: on this CPU it moved the sampled tokens'
         log-probabilities by up to 0.2 nats from llama.cpp's own non-batched evaluation (off, they
@@ -100,7 +101,7 @@ class LlamaCppBackend:
         max_context: int | None = None,
         kv_cells: int = 32768,
         max_seqs: int = 256,
-        batch_seqs: int = 64,
+        batch_seqs: int = 32,
         max_prefixes: int = 4,
         min_shared: int = 16,
         flash_attn: bool = False,

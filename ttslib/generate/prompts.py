@@ -30,12 +30,18 @@ PROMPTS = {
         grade_style="last_number",
     ),
     # chains of sums and differences ("3 + 4 - 2", ttslib.problems.make_chains), one operation per line
-    # and a final "Answer: N" line; three worked examples of 1, 2 and 3 operations. The step delimiter
-    # is the newline, so step-level search (ttslib.search) scores one operation at a time.
+    # and a final "Answer: N" line; seven worked examples of 1 to 3 operations. A pilot on SmolLM2-135M
+    # (T = 0.8, 16 samples, 4 problems per level) measured pass@1 0.48 on two-term sums with this
+    # prompt against 0.09 with only three examples (1, 2 and 3 operations): the one-operation examples
+    # teach it to stop. The step delimiter is the newline, so search scores one operation at a time.
     "chain_fewshot": PromptStyle(
         template=(
-            "Q: 2 + 3\n2 + 3 = 5\nAnswer: 5\n\n"
+            "Q: 6 + 1\n6 + 1 = 7\nAnswer: 7\n\n"
+            "Q: 2 + 3 + 1\n2 + 3 = 5\n5 + 1 = 6\nAnswer: 6\n\n"
+            "Q: 5 - 2\n5 - 2 = 3\nAnswer: 3\n\n"
             "Q: 4 + 1 + 3\n4 + 1 = 5\n5 + 3 = 8\nAnswer: 8\n\n"
+            "Q: 8 - 3 + 2 + 4\n8 - 3 = 5\n5 + 2 = 7\n7 + 4 = 11\nAnswer: 11\n\n"
+            "Q: 3 + 4\n3 + 4 = 7\nAnswer: 7\n\n"
             "Q: 9 - 2 + 6 - 4\n9 - 2 = 7\n7 + 6 = 13\n13 - 4 = 9\nAnswer: 9\n\n"
             "Q: {question}\n"
         ),
