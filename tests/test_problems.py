@@ -55,3 +55,29 @@ def test_arithmetic_set_references_are_the_values_of_the_expressions():
         make_arithmetic(60, levels=(3,))  # one-digit differences a >= b: only 55 exist
     with pytest.raises(ValueError, match="level"):
         make_arithmetic(1, levels=(99,))
+
+
+def test_chains_are_distinct_seeded_and_solved_by_their_worked_solution():
+    from ttslib.problems import CHAIN_LEVELS, chain_solution, make_chains
+    from ttslib.verifiers import StepChecker
+
+    a, b = make_chains(5, seed=3), make_chains(5, seed=3)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 5 * len(CHAIN_LEVELS) and a["question"].is_unique
+    for _, row in a.iterrows():
+        terms, top, ops = CHAIN_LEVELS[row["level"]]
+        tokens = row["question"].split()
+        assert len(tokens) == 2 * terms - 1 and set(tokens[1::2]) <= set(ops)
+        assert all(1 <= int(x) <= top for x in tokens[::2])
+        value = int(tokens[0])  # left to right, never below 0
+        for op, x in zip(tokens[1::2], map(int, tokens[2::2])):
+            value = value + x if op == "+" else value - x
+            assert value >= 0
+        assert row["reference"] == str(value)
+        steps = chain_solution(row["question"])
+        assert steps[-1] == f"Answer: {value}" and len(steps) == terms
+        assert StepChecker().score([row["question"]], [steps]).scores[0].tolist() == [1.0] * terms
+    with pytest.raises(ValueError, match="level"):
+        make_chains(2, levels=(11,))
+    with pytest.raises(ValueError, match="chain"):
+        chain_solution("3 * 4")

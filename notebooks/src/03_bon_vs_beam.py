@@ -10,8 +10,9 @@
 # **Reproduces** the shape of the rule comparisons in Lightman et al. 2023 (arXiv:2305.20050,
 # Fig. 3: best-of-N with a reward model vs majority vote), Snell et al. 2024 (arXiv:2408.03314,
 # Sec. 5) and the Hugging Face blog / search-and-learn: majority vote plateaus, best-of-N follows
-# the verifier's quality, weighted best-of-N takes the better of both. Beam search and DVTS join
-# this notebook in a later issue (hence its name).
+# the verifier's quality, weighted best-of-N takes the better of both; and the blog's central
+# comparison (section 3): sampling N whole solutions and picking one, against searching step by
+# step with a process reward model (beam search, DVTS), on multi-step problems the kit makes.
 #
 # **Method.** Every value is the expectation over *all* size-n subsets of the N samples, computed
 # exactly (`ttslib.selection`): best-of-N by order statistics, majority vote by a generating
@@ -31,6 +32,12 @@ WEAK_GOOD = (1.0, 4.0)  # the weak and the good verifier of the first figure (tw
 NUM_DRAWS = 1000  # Monte Carlo draws per problem where no exact form is used (weighted vote, N > 16)
 N_BOOT = 1000  # bootstrap resamples of problems for the bands
 SEED = 0
+CHAIN_DIR = "../data/chains"  # the chain search data (data/README.md): a sampling pool and search runs
+CHAIN_POOL = "pool64"  # the pool's file name in CHAIN_DIR (N whole solutions per problem, sampled step by step)
+CHAIN_PER_LEVEL, CHAIN_SEED = 15, 0  # the chain problem set the runs used (ttslib.problems.make_chains)
+MAIN_VERIFIER = "noisy_auc0.80"  # the verifier of the main comparison
+POOL_AUCS = (0.6, 0.7, 0.8, 0.9, 0.99)  # noisy verifiers scored on the pool for the verifier-quality figure
+FLOPS_MODEL = "SmolLM2-135M"  # the policy, in ttslib.flops' registry
 
 # %%
 from pathlib import Path
@@ -42,9 +49,14 @@ import pandas as pd
 from ttslib.data import correct_matrix, read_samples
 from ttslib.grade import canonical_answer
 from ttslib.plotting import savefig
+from ttslib.plotting.flops import plot_vs_flops
 from ttslib.plotting.selection import plot_selection
+from ttslib.policy import difficulty_bins, results_from_search, sampling_cost
+from ttslib.problems import make_chains
+from ttslib.search import rescore
 from ttslib.selection import (
     Selection,
+    aggregate_steps,
     answer_classes,
     best_of_n,
     log2_budgets,
@@ -54,6 +66,7 @@ from ttslib.selection import (
     weighted_vote,
 )
 from ttslib.synthetic import synthetic_samples, verifier_auc
+from ttslib.verifiers import ModelConfidence, NoisyVerifier, StepChecker, roc_auc
 
 # %% [markdown]
 # ## 1. Synthetic samples and a verifier of known quality
@@ -220,6 +233,185 @@ pd.DataFrame(
         for n in (1, int(own_ns[-1]))
     }
 ).rename_axis("level").round(3)
+
+# %% [markdown]
+# ## 3. Step-level search on the kit's chains: best-of-N against beam search and DVTS
+#
+# One-line sums have no steps to search over, so the kit makes chains ("3 + 4 - 2", ten levels of
+# length and operand size: `ttslib.problems.make_chains`), solved one operation per line and a last
+# line "Answer: N". The policy is SmolLM2-135M at T = 0.8 with a few-shot prompt. The verifiers score
+# each step (`ttslib.verifiers`): the exact step checker (a perfect PRM for this task), noisy copies of
+# it with a set ROC AUC, and the model's own confidence (the geometric-mean probability of the step's
+# tokens). The pool holds N whole solutions per problem, sampled step by step with nothing pruned;
+# best-of-N, weighted best-of-N and majority vote are computed exactly over its n-subsets (weighted:
+# Monte Carlo). Beam search (N beams, width M = 4: keep the N/M best partial solutions by the last
+# step's score, sample M next steps from each) and DVTS (N/M independent subtrees, each keeping its
+# single best) ran once per N (`ttslib.search`, `ttslib search` on the command line); each keeps exactly
+# N candidates, and the answer is the weighted vote of their last-step scores, as in the HF blog.
+
+# %%
+chain_dir = Path(CHAIN_DIR)
+pool_path = chain_dir / f"{CHAIN_POOL}.parquet"
+if not pool_path.exists():
+    raise FileNotFoundError(f"{pool_path} not found: this section needs the chain search data (data/README.md, tools/chain_runs.sh)")
+pool = read_samples(pool_path)
+runs = pd.concat([read_samples(p) for p in sorted(chain_dir.glob("*.parquet")) if p.stem != CHAIN_POOL], ignore_index=True)
+chains = make_chains(CHAIN_PER_LEVEL, seed=CHAIN_SEED)
+assert set(pool["problem_id"]) == set(chains["problem_id"]) == set(runs["problem_id"]), "runs made on another problem set"
+question = dict(zip(chains["problem_id"], chains["question"]))
+runs.groupby(["method", "verifier", "n"]).agg(problems=("problem_id", "nunique"), candidates=("sample_idx", "size")).reset_index()
+
+# %% [markdown]
+# The pool is rescored offline by every verifier (they are free and deterministic: a noisy verifier
+# gives a step the same score in the pool as in a search). Each verifier's quality is its ROC AUC
+# between right and wrong steps of the pool, the checker's verdict being the truth.
+
+# %%
+pool_verifiers = {v.name: v for v in [StepChecker(), ModelConfidence(), *[NoisyVerifier(StepChecker(), auc=a, seed=0) for a in POOL_AUCS]]}
+for v in pool_verifiers.values():
+    pool = rescore(pool, question, v)
+truth = np.concatenate(pool["step_scores_step_checker"].to_numpy()) > 0.5
+auc = pd.Series({name: roc_auc(np.concatenate(pool[f"step_scores_{name}"].to_numpy())[truth],
+                               np.concatenate(pool[f"step_scores_{name}"].to_numpy())[~truth]) for name in pool_verifiers}, name="AUC")
+chain_ids, chain_correct = correct_matrix(pool, "is_correct")
+chain_correct = chain_correct.astype(bool)  # (P, N)
+chain_classes = answer_classes(correct_matrix(pool, "answer")[1])  # (P, N), -1: no answer
+chain_level = chains.set_index("problem_id").loc[chain_ids, "level"].to_numpy()
+last_score = {name: aggregate_steps(correct_matrix(pool, f"step_scores_{name}")[1], "last") for name in pool_verifiers}  # (P, N) each
+pd.concat([auc.round(3), pd.Series({"steps": truth.size, "right steps": int(truth.sum()), "pass@1": round(chain_correct.mean(), 3)}, name="pool")], axis=1).T
+
+# %%
+chain_ns = log2_budgets(chain_correct.shape[1])
+pool_sel = {"oracle": oracle(chain_correct, chain_ns), "majority": majority_vote(chain_classes, chain_correct, chain_ns)}
+for name, score in last_score.items():
+    pool_sel[("best_of_n", name)] = best_of_n(chain_correct, score, chain_ns, answers=chain_classes)
+    pool_sel[("weighted", name)] = weighted_vote(chain_classes, chain_correct, score, chain_ns, num_draws=NUM_DRAWS, seed=SEED)
+search_res = results_from_search(runs, rule="weighted", model=FLOPS_MODEL, verifier_models={v: None for v in runs["verifier"].unique()})
+search_acc = search_res.pivot_table(index="problem_id", columns=["strategy", "budget"], values="accuracy").loc[chain_ids]
+search_sel = {
+    strategy: Selection(strategy, np.array(search_acc[strategy].columns, dtype=int), search_acc[strategy].to_numpy(),
+                        np.zeros(search_acc[strategy].shape), "exact")
+    for strategy in search_acc.columns.get_level_values(0).unique()
+}
+table = pd.DataFrame({name if isinstance(name, str) else "/".join(name): pd.Series(sel.accuracy, index=sel.n)
+                      for name, sel in {**pool_sel, **search_sel}.items()}).rename_axis("N")
+table.T.round(3)
+
+# %% [markdown]
+# ### The main comparison: accuracy vs N with the AUC 0.8 verifier
+
+# %%
+main = [pool_sel["oracle"], pool_sel["majority"], pool_sel[("best_of_n", MAIN_VERIFIER)], pool_sel[("weighted", MAIN_VERIFIER)]]
+main_labels = ["pass@N (oracle)", "majority vote", "best-of-N", "weighted best-of-N"]
+for method in ("beam_search", "dvts"):
+    if f"{method}/{MAIN_VERIFIER}" in search_sel:
+        main.append(search_sel[f"{method}/{MAIN_VERIFIER}"])
+        main_labels.append({"beam_search": "beam search (M = 4)", "dvts": "DVTS (M = 4)"}[method])
+ax = plot_selection([selection_curve(s, n_boot=N_BOOT, seed=SEED) for s in main], labels=main_labels)
+ax.set_xlabel("N (samples, or beams)")
+ax.set_title(f"chains, SmolLM2-135M, verifier {MAIN_VERIFIER} (measured AUC {auc[MAIN_VERIFIER]:.2f})", fontsize="small")
+savefig(ax.figure, "03_search_vs_bon", directory=FIGURES_DIR)
+
+# %% [markdown]
+# ### By difficulty: five bins of the pool's pass@1 (Snell et al.'s oracle bins; bin 1 easiest)
+
+# %%
+chain_bins = difficulty_bins(pd.Series(chain_correct.mean(1), index=chain_ids), "quantile", num_bins=5).to_numpy()
+fig, axes = plt.subplots(1, 5, figsize=(15, 3.4), sharex=True, sharey=True)
+for ax, b in zip(axes, range(1, 6)):
+    rows = chain_bins == b
+    part = [Selection(s.rule, s.n, s.per_problem[rows], s.se[rows], s.method) for s in main]
+    plot_selection([selection_curve(s, n_boot=N_BOOT, seed=SEED) for s in part], labels=main_labels, ax=ax)
+    ax.set_title(f"bin {b}: pass@1 {chain_correct[rows].mean():.2f}, {rows.sum()} problems", fontsize="small")
+    ax.set_xlabel("N")
+    if b > 1:
+        ax.get_legend().remove()
+savefig(fig, "03_search_by_bin", directory=FIGURES_DIR)
+by_bin = pd.DataFrame({label: pd.DataFrame(s.per_problem, columns=s.n).groupby(chain_bins).mean().stack()
+                       for label, s in zip(main_labels, main)}).rename_axis(["bin", "N"])
+by_bin.round(3)
+
+# %% [markdown]
+# ### Accuracy vs compute
+#
+# FLOPs per problem (Kaplan et al.'s 2N per token, `ttslib.flops`): the pool's at budget n is the
+# shared prompt plus n expected solutions; a search's is every token it sampled (pruned branches
+# included) plus the prompt tokens it decoded. The verifiers here cost nothing.
+
+# %%
+p_tokens = pool.groupby("problem_id")["num_prompt_tokens"].first().loc[chain_ids].to_numpy()
+pool_cost = sampling_cost(correct_matrix(pool, "num_completion_tokens")[1].astype(float), chain_ns, prompt_tokens=p_tokens, model=FLOPS_MODEL)
+search_cost = search_res.pivot_table(index="problem_id", columns=["strategy", "budget"], values="cost").loc[chain_ids]
+flops = [pool_cost.mean(0)] * 3 + [search_cost[s.rule].mean(0).to_numpy() for s in main[4:]]
+ax = plot_vs_flops(flops, [s.accuracy for s in main[1:]], labels=main_labels[1:], ylabel="accuracy", cmap="tab10", marker="o")
+ax.set_title("chains: accuracy vs inference FLOPs per problem", fontsize="small")
+savefig(ax.figure, "03_search_flops", directory=FIGURES_DIR)
+
+# %% [markdown]
+# ### Accuracy vs verifier quality at N = 16
+#
+# Best-of-N and weighted best-of-N on the pool with every verifier (x: its measured AUC), and each
+# search run at N = 16 with the verifier that guided it.
+
+# %%
+n16 = list(chain_ns).index(16)
+quality = pd.DataFrame([{"verifier": name, "AUC": auc[name], "strategy": rule,
+                         "accuracy": pool_sel[(rule, name)].accuracy[n16]} for name in pool_verifiers for rule in ("best_of_n", "weighted")])
+for strategy, sel in search_sel.items():
+    method, verifier = strategy.split("/")
+    if 16 in sel.n and verifier in auc:
+        quality.loc[len(quality)] = {"verifier": verifier, "AUC": auc[verifier], "strategy": method, "accuracy": sel.accuracy[list(sel.n).index(16)]}
+fig, ax = plt.subplots(figsize=(5.5, 3.6))
+for (strategy, g), color in zip(quality.sort_values("AUC").groupby("strategy", sort=False), plt.get_cmap("tab10").colors[2:]):
+    ax.plot(g["AUC"], g["accuracy"], "o-", color=color, label=strategy, ms=4)
+ax.axhline(pool_sel["majority"].accuracy[n16], color="0.5", lw=1, ls=":", label="majority vote (no verifier)")
+ax.axhline(pool_sel["oracle"].accuracy[n16], color="0.4", lw=1, ls="--", label="pass@16 (oracle)")
+ax.set_xlabel("verifier ROC AUC on the pool's steps")
+ax.set_ylabel("accuracy at N = 16")
+ax.legend(fontsize="small", frameon=False)
+savefig(fig, "03_search_verifier_quality", directory=FIGURES_DIR)
+quality.pivot_table(index=["verifier", "AUC"], columns="strategy", values="accuracy").round(3)
+
+# %% [markdown]
+# ### What section 3 shows
+#
+# Each sentence below is formatted from the tables above; the HF blog's findings (beam search ahead
+# at small N and on hard problems; best-of-N and DVTS catching up at large N on easy ones) are each
+# checked and said to hold or not on these data.
+
+# %%
+from IPython.display import Markdown
+
+bon, beam = pool_sel[("best_of_n", MAIN_VERIFIER)], search_sel.get(f"beam_search/{MAIN_VERIFIER}")
+dvts_sel = search_sel.get(f"dvts/{MAIN_VERIFIER}")
+lines = [f"- The pool: pass@1 {chain_correct.mean():.3f}, pass@{chain_ns[-1]} {pool_sel['oracle'].accuracy[-1]:.3f}; "
+         f"majority vote reaches {pool_sel['majority'].accuracy[-1]:.3f} and best-of-N with {MAIN_VERIFIER} "
+         f"{bon.accuracy[-1]:.3f} at N = {chain_ns[-1]}."]
+if beam is not None:
+    for n in beam.n:
+        b = bon.accuracy[list(chain_ns).index(n)]
+        lines.append(f"- N = {n}: beam search {beam.accuracy[list(beam.n).index(n)]:.3f} against best-of-N {b:.3f}"
+                     + (f" and DVTS {dvts_sel.accuracy[list(dvts_sel.n).index(n)]:.3f}" if dvts_sel is not None and n in dvts_sel.n else "") + ".")
+    small = int(beam.n.min())
+    ahead_small = beam.accuracy[0] > bon.accuracy[list(chain_ns).index(small)]
+    hard = by_bin.loc[5]
+    ahead_hard = all(hard.loc[n, "beam search (M = 4)"] > hard.loc[n, "best-of-N"] for n in beam.n)
+    lines.append(f"- Beam search ahead of best-of-N at the smallest N ({small}): {'holds' if ahead_small else 'does not hold'} here. "
+                 f"Ahead in the hardest bin at every N searched: {'holds' if ahead_hard else 'does not hold'} "
+                 f"(bin 5, pass@1 {chain_correct[chain_bins == 5].mean():.2f}).")
+    if dvts_sel is not None:
+        big = int(max(set(beam.n) & set(dvts_sel.n)))
+        easy = by_bin.loc[1]
+        gap_small = easy.loc[small, "beam search (M = 4)"] - easy.loc[small, "best-of-N"]
+        gap_big = easy.loc[big, "beam search (M = 4)"] - easy.loc[big, "best-of-N"]
+        lines.append(f"- On the easiest bin, beam search minus best-of-N goes from {gap_small:+.3f} at N = {small} to {gap_big:+.3f} "
+                     f"at N = {big}: best-of-N catching up {'holds' if gap_big < gap_small else 'does not hold'}; "
+                     f"DVTS minus beam search at N = {big}: {dvts_sel.accuracy[list(dvts_sel.n).index(big)] - beam.accuracy[list(beam.n).index(big)]:+.3f}.")
+q = quality[quality["strategy"] == "best_of_n"].sort_values("AUC")
+lines.append(f"- Best-of-N at N = 16 goes from {q['accuracy'].iloc[0]:.3f} with the weakest verifier (AUC {q['AUC'].iloc[0]:.2f}) "
+             f"to {q['accuracy'].iloc[-1]:.3f} with the exact checker (AUC {q['AUC'].iloc[-1]:.2f}); the model's confidence has AUC "
+             f"{auc['confidence']:.2f}.")
+Markdown("\n".join(lines))
 
 # %% [markdown]
 # ## What this shows

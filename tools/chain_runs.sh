@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The chain search data of notebooks 03 and 04 (data/chains/, data/README.md): each run resumable
+# (run the same line again after a kill), its finished table copied to data/chains/NAME.parquet with
+# its run.json, and its wall time appended to data/chains/timings.tsv. Two queues run side by side,
+# one llama.cpp thread each (steadier than two threads sharing two cores with other work).
+#   bash tools/chain_runs.sh A    # or B
+set -euo pipefail
+cd "$(dirname "$0")/.."
+common=(--problems chains --per-level 15 --max-steps 6 --max-step-tokens 16 --threads 1 --seed 0)
+run() {  # NAME ARGS...: one run, skipped when its table is already in data/chains/
+  local name=$1; shift
+  [ -f "data/chains/$name.parquet" ] && return 0
+  local t0=$SECONDS
+  .venv/bin/ttslib search "${common[@]}" "$@" --out "runs/chains/$name"
+  cp "runs/chains/$name/samples.parquet" "data/chains/$name.parquet"
+  cp "runs/chains/$name/run.json" "data/chains/$name.run.json"
+  printf '%s\t%s\t%s\n' "$name" "$((SECONDS - t0))" "ttslib search ${common[*]} $* --out runs/chains/$name" >> data/chains/timings.tsv
+}
+case "${1:-A}" in
+  A)
+    run pool64 --method sampling --n 64 --beam-width 1 --verifier noisy --auc 0.8
+    run beam16_checker --method beam_search --n 16 --beam-width 4 --verifier checker
+    run dvts16_checker --method dvts --n 16 --beam-width 4 --verifier checker
+    run beam64_noisy --method beam_search --n 64 --beam-width 4 --verifier noisy --auc 0.8
+    ;;
+  B)
+    run beam4_noisy --method beam_search --n 4 --beam-width 4 --verifier noisy --auc 0.8
+    run dvts4_noisy --method dvts --n 4 --beam-width 4 --verifier noisy --auc 0.8
+    run beam16_noisy --method beam_search --n 16 --beam-width 4 --verifier noisy --auc 0.8
+    run dvts16_noisy --method dvts --n 16 --beam-width 4 --verifier noisy --auc 0.8
+    run beam16_confidence --method beam_search --n 16 --beam-width 4 --verifier confidence
+    run dvts16_confidence --method dvts --n 16 --beam-width 4 --verifier confidence
+    run dvts64_noisy --method dvts --n 64 --beam-width 4 --verifier noisy --auc 0.8
+    ;;
+esac
