@@ -63,7 +63,8 @@ def test_chains_are_distinct_seeded_and_solved_by_their_worked_solution():
 
     a, b = make_chains(5, seed=3), make_chains(5, seed=3)
     pd.testing.assert_frame_equal(a, b)
-    assert len(a) == 5 * len(CHAIN_LEVELS) and a["question"].is_unique
+    assert len(a) == 5 * len(CHAIN_LEVELS)
+    assert a.groupby("level")["question"].nunique().eq(5).all()  # distinct within a level (levels may share a chain)
     for _, row in a.iterrows():
         terms, top, ops = CHAIN_LEVELS[row["level"]]
         tokens = row["question"].split()
