@@ -17,7 +17,7 @@ from scipy.stats import binom
 
 from ttslib.generate.base import Completion, PromptResult
 from ttslib.problems import make_chains
-from ttslib.search import SearchConfig, beam_search, dvts, run_search
+from ttslib.search import SearchConfig, beam_search, dvts, rescore, run_search
 from ttslib.selection import best_of_n
 from ttslib.data import correct_matrix
 from ttslib.verifiers import StepChecker, StepScores
@@ -244,3 +244,23 @@ def test_resume_gives_the_same_table(tmp_path):
     pd.testing.assert_frame_equal(full, resumed)
     with pytest.raises(ValueError, match="other settings"):
         beam_search(problems, ScriptedBackend(0.6), StepChecker(), out_dir=tmp_path / "a", **{**kw, "n": 8})
+
+
+def test_sampling_prunes_nothing_and_rescore_matches_the_checker():
+    q, problems = 0.6, chains(per_level=150)
+    table = run_search(problems, ScriptedBackend(q), ConstantVerifier(), SearchConfig(method="sampling", n=8, beam_width=1),
+                       template=TEMPLATE, grade_style="answer_is", progress=False)
+    assert (table.groupby("problem_id").size() == 8).all()
+    spent = table.groupby("problem_id").agg(tree=("search_generated_tokens", "first"), paths=("num_completion_tokens", "sum"))
+    assert (spent["tree"] == spent["paths"]).all()  # every sampled token is on some candidate's path
+    want = q**3  # independent solutions: each right with q per step
+    assert abs(table["is_correct"].mean() - want) < 4 * np.sqrt(want * (1 - want) / len(table))
+    questions = dict(zip(problems["problem_id"], problems["question"]))
+    scored = rescore(table, questions, StepChecker())
+    direct = StepChecker().score([questions[p] for p in table["problem_id"]], list(table["steps"])).scores
+    assert [list(s) for s in scored["step_scores_step_checker"]] == [list(d) for d in direct]
+    assert (scored["verifier_tokens_step_checker"] == 0).all()
+    last_right = scored["step_scores_step_checker"].map(lambda s: s[-1] == 1.0)
+    assert (last_right == scored["is_correct"]).all()  # on the scripted chains the checker's last step is the grade
+    with pytest.raises(ValueError, match="no question"):
+        rescore(table, {}, StepChecker())

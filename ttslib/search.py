@@ -449,7 +449,8 @@ def rescore(samples: pd.DataFrame, questions, verifier, *, column: str | None = 
     """Add another verifier's per-step scores to a table with ``steps`` (a search run or a pool):
     column ``step_scores_<verifier name>`` (or ``column``). ``questions`` maps problem_id -> question.
     The per-step token log-probabilities given to the verifier come from ``token_logprobs`` split by
-    ``step_num_tokens``. Returns a copy; the verifier's tokens read go to ``<column>_tokens`` (per row)."""
+    ``step_num_tokens``. Returns a copy; the verifier's tokens read go to ``verifier_tokens_<name>`` (per row,
+    split in proportion to the steps scored)."""
     for need in ("steps", "step_num_tokens", "token_logprobs"):
         if need not in samples.columns:
             raise ValueError(f"rescore needs column {need!r}; the table has {list(samples.columns)}")
@@ -469,5 +470,5 @@ def rescore(samples: pd.DataFrame, questions, verifier, *, column: str | None = 
     out = samples.copy()
     out[column] = [[float(x) for x in s] for s in result.scores]
     weights = np.array([len(p) for p in partials], dtype=float)
-    out[f"{column}_tokens"] = result.num_tokens * weights / max(weights.sum(), 1.0)
+    out[f"verifier_tokens_{name}"] = result.num_tokens * weights / max(weights.sum(), 1.0)
     return out

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ttslib.data import correct_matrix, read_samples
+from ttslib.flops import get_model
 from ttslib.grade import canonical_answer
 from ttslib.plotting import savefig
 from ttslib.plotting.flops import plot_vs_flops
@@ -257,7 +258,8 @@ if not pool_path.exists():
 pool = read_samples(pool_path)
 runs = pd.concat([read_samples(p) for p in sorted(chain_dir.glob("*.parquet")) if p.stem != CHAIN_POOL], ignore_index=True)
 chains = make_chains(CHAIN_PER_LEVEL, seed=CHAIN_SEED)
-assert set(pool["problem_id"]) == set(chains["problem_id"]) == set(runs["problem_id"]), "runs made on another problem set"
+assert set(pool["problem_id"]) == set(runs["problem_id"]) <= set(chains["problem_id"]), "pool and runs on other problem sets"
+chains = chains[chains["problem_id"].isin(pool["problem_id"])]
 question = dict(zip(chains["problem_id"], chains["question"]))
 runs.groupby(["method", "verifier", "n"]).agg(problems=("problem_id", "nunique"), candidates=("sample_idx", "size")).reset_index()
 
@@ -286,7 +288,7 @@ pool_sel = {"oracle": oracle(chain_correct, chain_ns), "majority": majority_vote
 for name, score in last_score.items():
     pool_sel[("best_of_n", name)] = best_of_n(chain_correct, score, chain_ns, answers=chain_classes)
     pool_sel[("weighted", name)] = weighted_vote(chain_classes, chain_correct, score, chain_ns, num_draws=NUM_DRAWS, seed=SEED)
-search_res = results_from_search(runs, rule="weighted", model=FLOPS_MODEL, verifier_models={v: None for v in runs["verifier"].unique()})
+search_res = results_from_search(runs, rule="weighted")  # accuracy of each run's weighted vote, per problem
 search_acc = search_res.pivot_table(index="problem_id", columns=["strategy", "budget"], values="accuracy").loc[chain_ids]
 search_sel = {
     strategy: Selection(strategy, np.array(search_acc[strategy].columns, dtype=int), search_acc[strategy].to_numpy(),
@@ -334,18 +336,24 @@ by_bin.round(3)
 # %% [markdown]
 # ### Accuracy vs compute
 #
-# FLOPs per problem (Kaplan et al.'s 2N per token, `ttslib.flops`): the pool's at budget n is the
-# shared prompt plus n expected solutions; a search's is every token it sampled (pruned branches
-# included) plus the prompt tokens it decoded. The verifiers here cost nothing.
+# FLOPs per problem, Kaplan et al.'s leading term 2N per token (N the policy's parameters,
+# `ttslib.flops`), counted alike for both: the prompt once (the pool's samples share it; a search's
+# partial solutions stay in the cache) plus every token sampled, for a search its pruned branches
+# included. The verifiers here cost nothing.
 
 # %%
+params = get_model(FLOPS_MODEL).params
 p_tokens = pool.groupby("problem_id")["num_prompt_tokens"].first().loc[chain_ids].to_numpy()
-pool_cost = sampling_cost(correct_matrix(pool, "num_completion_tokens")[1].astype(float), chain_ns, prompt_tokens=p_tokens, model=FLOPS_MODEL)
-search_cost = search_res.pivot_table(index="problem_id", columns=["strategy", "budget"], values="cost").loc[chain_ids]
-flops = [pool_cost.mean(0)] * 3 + [search_cost[s.rule].mean(0).to_numpy() for s in main[4:]]
+pool_tokens = p_tokens[:, None] + sampling_cost(correct_matrix(pool, "num_completion_tokens")[1].astype(float), chain_ns)  # (P, K)
+run_tokens = runs.groupby(["method", "verifier", "n", "problem_id"])[["search_generated_tokens", "num_prompt_tokens"]].first().sum(axis=1)
+flops = [2 * params * pool_tokens.mean(0)] * 3
+for s in main[4:]:
+    method, verifier = s.rule.split("/")
+    flops.append(np.array([2 * params * run_tokens.loc[(method, verifier, n)].mean() for n in s.n]))
 ax = plot_vs_flops(flops, [s.accuracy for s in main[1:]], labels=main_labels[1:], ylabel="accuracy", cmap="tab10", marker="o")
 ax.set_title("chains: accuracy vs inference FLOPs per problem", fontsize="small")
 savefig(ax.figure, "03_search_flops", directory=FIGURES_DIR)
+pd.DataFrame({label: pd.Series(f, index=s.n) for label, f, s in zip(main_labels[1:], flops, main[1:])}).rename_axis("N").map("{:.2e}".format)
 
 # %% [markdown]
 # ### Accuracy vs verifier quality at N = 16

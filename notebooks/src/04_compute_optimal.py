@@ -25,8 +25,9 @@
 DATA_DIR = "../data"
 FIGURES_DIR = "../figures"
 OWN_SAMPLES = "../data/arith_smollm2.parquet"  # the kit's arithmetic run (ttslib.data sample table, with level)
-CHAINS_POOL = "../data/chains_pool.parquet"  # sampling pool of the step-level search data (section 3)
-CHAINS_SEARCH = "../data/chains_search.parquet"  # beam search / DVTS runs on the same problems (section 3)
+CHAIN_DIR = "../data/chains"  # the step-level search data (section 3): a sampling pool and search runs (data/README.md)
+CHAIN_POOL = "pool64"  # the pool's file name in CHAIN_DIR; every other Parquet file there is a search run
+CHAIN_PER_LEVEL, CHAIN_SEED = 15, 0  # the chain problem set of those runs (ttslib.problems.make_chains)
 PYTHIA_MODEL = "pythia-1b"  # Pythia counts for the bins-and-coverage section
 PYTHIA_CHECKPOINT = "300B"
 NUM_BINS = 5  # quantile bins, as Snell et al.
@@ -62,7 +63,10 @@ from ttslib.policy import (
     split_samples,
     strategy_curve,
 )
+from ttslib.problems import make_chains
+from ttslib.search import rescore
 from ttslib.selection import aggregate_steps, answer_classes, best_of_n, log2_budgets, majority_vote, weighted_vote
+from ttslib.verifiers import ModelConfidence, StepChecker
 
 # %% [markdown]
 # ## 1. The kit's arithmetic run
@@ -372,15 +376,20 @@ assert NUM_BINS - 1 not in set(quantile_b) and (pythia_bins["absolute (Liu et al
 # best-of-N with the default verifier spends; a search costs the tokens its whole tree generated.
 
 # %%
-chains_ready = Path(CHAINS_POOL).exists() and Path(CHAINS_SEARCH).exists()
+chain_pool_path = Path(CHAIN_DIR) / f"{CHAIN_POOL}.parquet"
+chain_run_paths = sorted(p for p in Path(CHAIN_DIR).glob("*.parquet") if p != chain_pool_path)
+chains_ready = chain_pool_path.exists() and bool(chain_run_paths)
 if not chains_ready:
-    print(f"Section 3 waits for {CHAINS_POOL} and {CHAINS_SEARCH} (the step-level search runs): its tables and the "
+    print(f"Section 3 waits for {chain_pool_path} and search runs beside it (the step-level search runs): its tables and the "
           f"figures 04_chains_bins, 04_chains_policy_map, 04_chains_policy and 04_chains_efficiency appear when both exist.")
 
 # %%
 if chains_ready:
-    pool = read_samples(CHAINS_POOL)
-    search = read_samples(CHAINS_SEARCH, group_by=("method", "n", "verifier"))
+    pool = read_samples(chain_pool_path)
+    search = pd.concat([read_samples(p) for p in chain_run_paths], ignore_index=True)
+    chain_questions = dict(make_chains(CHAIN_PER_LEVEL, seed=CHAIN_SEED)[["problem_id", "question"]].to_numpy())
+    for verifier in (StepChecker(), ModelConfidence()):  # the pool scored by the other verifiers that guided searches
+        pool = rescore(pool, chain_questions, verifier)
     default_verifier = str(pool["verifier"].iloc[0]) if "verifier" in pool.columns else "default"
     score_columns = {default_verifier: "step_scores"} | {c.removeprefix("step_scores_"): c for c in pool.columns if c.startswith("step_scores_")}
     for column in score_columns.values():  # a candidate without any step score scores 0
@@ -465,8 +474,26 @@ if chains_ready:
 # %% [markdown]
 # ### What this shows
 #
-# This section runs only when the search data exist; until then it states which parts wait (above). When
-# it runs, read it as section 1: the heatmap says which strategy wins per bin and budget (Snell et al.
-# found beam search on hard problems and at small budgets, best-of-N on easy ones at large budgets), the
-# held-out curve says how much of that survives choosing on other problems, and the efficiency table
-# gives the multiple against best-of-N with its interval, or "not reached", beside Snell et al.'s ~4x.
+# Read it as section 1: the heatmap says which strategy wins per bin and budget (Snell et al. found beam
+# search on hard problems and at small budgets, best-of-N on easy ones at large budgets), the held-out
+# curve says how much of that survives choosing on other problems, and the efficiency table gives the
+# multiple against best-of-N with its interval, or "not reached", beside Snell et al.'s ~4x. The numbers,
+# formatted from the tables above (without the search data this cell says so):
+
+# %%
+from IPython.display import Markdown
+
+if chains_ready:
+    ev_c = chain_eval["oracle, held-apart samples"].summary.pivot(index="budget", columns="kind", values="accuracy")
+    eff_c = chain_eff[("oracle, held-apart samples", chain_reference)]
+    won = chain_eval["oracle, held-apart samples"].choices
+    won = won[(won["fold"] == -1) & (won["bin"] != "all")]["strategy"].value_counts()
+    lines = [f"- Oracle bins from held-apart samples, budget {b:g} (best-of-N's n): held-out {r['held_out']:.3f}, "
+             f"optimistic {r['optimistic']:.3f}, best single strategy {r['single']:.3f}." for b, r in ev_c.iterrows()]
+    lines.append(f"- Strategies chosen over all bins and budgets: " + ", ".join(f"{k} {v}" for k, v in won.items()) + ".")
+    lines.append("- Efficiency multiple of the held-out policy against best-of-N, by budget: "
+                 + ", ".join(f"{m:.2f}" if np.isfinite(m) else str(st) for m, st in zip(eff_c["multiple"], eff_c["status"]))
+                 + f" (Snell et al.: about {SNELL_MULTIPLE:g}x).")
+    display(Markdown("\n".join(lines)))
+else:
+    display(Markdown("- The chain search data are not there: no numbers for this section."))
