@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The chain search data of notebooks 03 and 04 (data/chains/, data/README.md): each run resumable
 # (run the same line again after a kill), its finished table copied to data/chains/NAME.parquet with
-# its run.json, and its wall time appended to data/chains/timings.tsv. Two queues run side by side,
-# one llama.cpp thread each (steadier than two threads sharing two cores with other work).
-#   bash tools/chain_runs.sh A    # or B
+# its run.json, and its wall time appended to data/chains/timings.tsv. Two queues can run side by
+# side, one llama.cpp thread each (steadier than two threads sharing two cores with other work), or
+# one queue alone with THREADS=2 (faster when nothing else runs; a run may resume with other threads).
+#   bash tools/chain_runs.sh A    # or B, or C (the pool, then the N = 16 runs, in one queue)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-common=(--problems chains --per-level 15 --max-steps 6 --max-step-tokens 16 --threads 1 --seed 0)
+common=(--problems chains --per-level 15 --max-steps 6 --max-step-tokens 16 --threads "${THREADS:-1}" --seed 0)
 run() {  # NAME ARGS...: one run, skipped when its table is already in data/chains/
   local name=$1; shift
   [ -f "data/chains/$name.parquet" ] && return 0
@@ -30,6 +31,16 @@ case "${1:-A}" in
     run dvts16_noisy --method dvts --n 16 --beam-width 4 --verifier noisy --auc 0.8
     run beam16_confidence --method beam_search --n 16 --beam-width 4 --verifier confidence
     run dvts16_confidence --method dvts --n 16 --beam-width 4 --verifier confidence
+    run dvts64_noisy --method dvts --n 64 --beam-width 4 --verifier noisy --auc 0.8
+    ;;
+  C)
+    run pool64 --method sampling --n 64 --beam-width 1 --verifier noisy --auc 0.8
+    run dvts16_noisy --method dvts --n 16 --beam-width 4 --verifier noisy --auc 0.8
+    run beam16_checker --method beam_search --n 16 --beam-width 4 --verifier checker
+    run beam16_confidence --method beam_search --n 16 --beam-width 4 --verifier confidence
+    run dvts16_checker --method dvts --n 16 --beam-width 4 --verifier checker
+    run dvts16_confidence --method dvts --n 16 --beam-width 4 --verifier confidence
+    run beam64_noisy --method beam_search --n 64 --beam-width 4 --verifier noisy --auc 0.8
     run dvts64_noisy --method dvts --n 64 --beam-width 4 --verifier noisy --auc 0.8
     ;;
 esac
