@@ -142,6 +142,17 @@ def _arithmetic_problem(level: int, rng) -> tuple[str, int]:
     return f" {op} ".join(map(str, operands)), int(value)
 
 
+def _distinct(draw, level: int, per_level: int, rng, what: str) -> dict[str, int]:
+    """``per_level`` distinct problems (text -> value) of ``level`` from ``draw(level, rng)``, in the order first drawn."""
+    seen: dict[str, int] = {}
+    for _ in range(per_level * 50):
+        text, value = draw(level, rng)
+        seen.setdefault(text, value)
+        if len(seen) == per_level:
+            return seen
+    raise ValueError(f"{what} {level} has fewer than {per_level} distinct problems ({len(seen)})")
+
+
 def make_arithmetic(per_level: int = 40, *, levels=tuple(ARITHMETIC_LEVELS), seed: int = 0) -> pd.DataFrame:
     """A graded-difficulty arithmetic set made by the kit: ``per_level`` distinct problems per level.
 
@@ -153,14 +164,7 @@ def make_arithmetic(per_level: int = 40, *, levels=tuple(ARITHMETIC_LEVELS), see
     rng = np.random.default_rng(seed)
     rows = []
     for level in levels:
-        seen: dict[str, int] = {}
-        for _ in range(per_level * 50):
-            expression, value = _arithmetic_problem(level, rng)
-            seen.setdefault(expression, value)
-            if len(seen) == per_level:
-                break
-        if len(seen) < per_level:
-            raise ValueError(f"level {level} has fewer than {per_level} distinct problems ({len(seen)})")
+        seen = _distinct(_arithmetic_problem, level, per_level, rng, "level")
         rows += [
             {"problem_id": f"arith/L{level:02d}/{i:03d}", "question": e, "reference": str(v), "level": level}
             for i, (e, v) in enumerate(seen.items())
@@ -229,14 +233,7 @@ def make_chains(per_level: int = 15, *, levels=tuple(CHAIN_LEVELS), seed: int = 
     rng = np.random.default_rng(seed)
     rows = []
     for level in levels:
-        seen: dict[str, int] = {}
-        for _ in range(per_level * 50):
-            question, value = _chain_problem(level, rng)
-            seen.setdefault(question, value)
-            if len(seen) == per_level:
-                break
-        if len(seen) < per_level:
-            raise ValueError(f"chain level {level} has fewer than {per_level} distinct problems ({len(seen)})")
+        seen = _distinct(_chain_problem, level, per_level, rng, "chain level")
         rows += [
             {"problem_id": f"chain/L{level:02d}/{i:03d}", "question": q, "reference": str(v), "level": level,
              "solution": "\n".join(chain_solution(q))}
