@@ -16,7 +16,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "tools"))
 from make_notebook import build  # noqa: E402
 
-CHECKED = ["01_coverage", "02_power_law_fit", "05_flops"]
+CHECKED = ["01_coverage", "02_power_law_fit", "03_bon_vs_beam", "04_compute_optimal", "05_flops"]
 
 _NUMBER = re.compile(r"(?<![\w.@\-/^])[-−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?(?:\^\{?-?\d+\}?)?[KMBT]?(?![\w])")
 _SI = {"K": "e3", "M": "e6", "B": "e9", "T": "e12"}

@@ -11,7 +11,7 @@
 # Fig. 3: best-of-N with a reward model vs majority vote), Snell et al. 2024 (arXiv:2408.03314,
 # Sec. 5) and the Hugging Face blog / search-and-learn: majority vote plateaus, best-of-N follows
 # the verifier's quality, weighted best-of-N takes the better of both; and the blog's central
-# comparison (section 3): sampling N whole solutions and picking one, against searching step by
+# comparison (Section 3 below): sampling N whole solutions and picking one, against searching step by
 # step with a process reward model (beam search, DVTS), on multi-step problems the kit makes.
 #
 # **Method.** Every value is the expectation over *all* size-n subsets of the N samples, computed
@@ -40,6 +40,8 @@ POOL_AUCS = (0.6, 0.7, 0.8, 0.9, 0.99)  # noisy verifiers scored on the pool for
 FLOPS_MODEL = "SmolLM2-135M"  # the policy, in ttslib.flops' registry
 
 # %%
+import inspect
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -82,6 +84,8 @@ from ttslib.verifiers import ModelConfidence, NoisyVerifier, StepChecker, roc_au
 
 # %%
 drawn = synthetic_samples(SYN_PROBLEMS, SYN_SAMPLES, DPRIMES, seed=SEED)  # the model above
+defaults = {k: v.default for k, v in inspect.signature(synthetic_samples).parameters.items()}
+assert (defaults["alpha"], defaults["beta"], defaults["num_wrong"], defaults["no_answer"]) == (0.6, 1.2, 10, 0.05)  # 5% no answer
 syn_correct, syn_answers, syn_scores = drawn.correct, drawn.answers, drawn.scores  # (P, N), (P, N), {d': (P, N)}
 N = SYN_SAMPLES
 pd.Series({f"d'={d}": verifier_auc(d) for d in DPRIMES}, name="verifier AUC").round(3).to_frame().T
@@ -113,7 +117,7 @@ savefig(fig, "03_synthetic_rules", directory=FIGURES_DIR)
 # one it follows the oracle. Weighted best-of-N lies in between: a summed score still lets a
 # frequent wrong answer outweigh a rare right one. Real verifiers err in correlated ways (the same
 # wrong solution scored high again and again), which is where published curves see reward-model
-# selection flatten like majority vote (Llama-3-8B on MATH: about 40% after ~100 samples while
+# selection flatten like majority vote (Llama-3-8B on MATH: flat after about a hundred samples while
 # coverage goes on rising, arXiv:2407.21787).
 #
 # ### Best-of-N as the verifier improves
@@ -238,14 +242,15 @@ pd.DataFrame(
 # %% [markdown]
 # ## 3. Step-level search on the kit's chains: best-of-N against beam search and DVTS
 #
-# One-line sums have no steps to search over, so the kit makes chains ("3 + 4 - 2", ten levels of
+# One-line sums have no steps to search over, so the kit makes chains (`"3 + 4 - 2"`, ten levels of
 # length and operand size: `ttslib.problems.make_chains`), solved one operation per line and a last
-# line "Answer: N". The policy is SmolLM2-135M at T = 0.8 with a few-shot prompt. The verifiers score
+# line "Answer: N". The policy is SmolLM2-135M at temperature `T = 0.8` (asserted from the runs'
+# manifests below) with a few-shot prompt. The verifiers score
 # each step (`ttslib.verifiers`): the exact step checker (a perfect PRM for this task), noisy copies of
 # it with a set ROC AUC, and the model's own confidence (the geometric-mean probability of the step's
 # tokens). The pool holds N whole solutions per problem, sampled step by step with nothing pruned;
 # best-of-N, weighted best-of-N and majority vote are computed exactly over its n-subsets (weighted:
-# Monte Carlo). Beam search (N beams, width M = 4: keep the N/M best partial solutions by the last
+# Monte Carlo). Beam search (N beams, width `M = 4`: keep the N/M best partial solutions by the last
 # step's score, sample M next steps from each) and DVTS (N/M independent subtrees, each keeping its
 # single best) ran once per N (`ttslib.search`, `ttslib search` on the command line); each keeps exactly
 # N candidates, and the answer is the weighted vote of their last-step scores, as in the HF blog.
@@ -261,6 +266,9 @@ chains = make_chains(CHAIN_PER_LEVEL, seed=CHAIN_SEED)
 assert set(pool["problem_id"]) == set(runs["problem_id"]) <= set(chains["problem_id"]), "pool and runs on other problem sets"
 chains = chains[chains["problem_id"].isin(pool["problem_id"])]
 question = dict(zip(chains["problem_id"], chains["question"]))
+manifests = [json.loads(p.read_text()) for p in sorted(chain_dir.glob("*.run.json"))]
+assert all(m["search"]["temperature"] == 0.8 for m in manifests)  # the temperature the text states
+assert all(m["search"]["beam_width"] == 4 for m in manifests if m["search"]["method"] != "sampling")  # M = 4
 runs.groupby(["method", "verifier", "n"]).agg(problems=("problem_id", "nunique"), candidates=("sample_idx", "size")).reset_index()
 
 # %% [markdown]
@@ -303,6 +311,7 @@ table.T.round(3)
 # ### The main comparison: accuracy vs N with the AUC 0.8 verifier
 
 # %%
+assert pool_verifiers[MAIN_VERIFIER].auc == 0.8  # the verifier of the heading
 main = [pool_sel["oracle"], pool_sel["majority"], pool_sel[("best_of_n", MAIN_VERIFIER)], pool_sel[("weighted", MAIN_VERIFIER)]]
 main_labels = ["pass@N (oracle)", "majority vote", "best-of-N", "weighted best-of-N"]
 for method in ("beam_search", "dvts"):
@@ -362,6 +371,7 @@ pd.DataFrame({label: pd.Series(f, index=s.n) for label, f, s in zip(main_labels[
 # search run at N = 16 with the verifier that guided it.
 
 # %%
+assert 16 in chain_ns
 n16 = list(chain_ns).index(16)
 quality = pd.DataFrame([{"verifier": name, "AUC": auc[name], "strategy": rule,
                          "accuracy": pool_sel[(rule, name)].accuracy[n16]} for name in pool_verifiers for rule in ("best_of_n", "weighted")])
@@ -381,7 +391,7 @@ savefig(fig, "03_search_verifier_quality", directory=FIGURES_DIR)
 quality.pivot_table(index=["verifier", "AUC"], columns="strategy", values="accuracy").round(3)
 
 # %% [markdown]
-# ### What section 3 shows
+# ### What this section shows
 #
 # Each sentence below is formatted from the tables above; the HF blog's findings (beam search ahead
 # at small N and on hard problems; best-of-N and DVTS catching up at large N on easy ones) are each
@@ -420,6 +430,12 @@ lines.append(f"- Best-of-N at N = 16 goes from {q['accuracy'].iloc[0]:.3f} with 
              f"to {q['accuracy'].iloc[-1]:.3f} with the exact checker (AUC {q['AUC'].iloc[-1]:.2f}); the model's confidence has AUC "
              f"{auc['confidence']:.2f}.")
 Markdown("\n".join(lines))
+
+# %%
+# the numbers the summary below states, from the own-sample section
+assert abs(own_sel["oracle"].accuracy[0] - 0.31) < 0.005 and abs(own_sel["oracle"].accuracy[-1] - 0.58) < 0.005 and own_ns[-1] == 32
+assert all(abs(own_sel[rule].accuracy[-1] - 0.34) < 0.02 for rule in ("majority", "best_of_n", "weighted"))
+assert round(100 * selection_curve(own_sel["oracle"], n_boot=10, seed=SEED).level) == 95  # the bands' level
 
 # %% [markdown]
 # ## What this shows

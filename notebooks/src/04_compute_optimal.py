@@ -39,6 +39,7 @@ N_BOOT = 1000  # bootstrap resamples of problems
 SEED = 0
 
 # %%
+import inspect
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -76,7 +77,7 @@ from ttslib.verifiers import ModelConfidence, StepChecker
 # the same tokens: majority vote, best-of-N and weighted best-of-N, scored by the model's own confidence
 # (the sampled tokens' mean log-probability, normalised per token and mapped into (0, 1] as the
 # geometric-mean token probability `exp(logprob / tokens)`). Each problem's 32 samples are split at
-# random: half held apart to estimate its oracle bin, half to score the strategies at n = 1, 2, 4, ...
+# random: half held apart to estimate its oracle bin, half to score the strategies at `n = 1, 2, 4, ...`
 
 # %%
 own = read_samples(OWN_SAMPLES)
@@ -94,6 +95,9 @@ correct_held, correct_s, keys_held, keys_s, conf_held, conf_s, tokens_held, toke
 )
 classes_s = answer_classes(keys_s)  # (P, N_s) class ids of the scored half
 ns = log2_budgets(correct_s.shape[1])
+# what the prose states: 32 samples per problem, 40 problems per level, 5 bins, 95% intervals, n up to 16
+assert correct.shape[1] == 32 and set(pd.Series(level).value_counts()) == {40} and NUM_BINS == 5 and ns[-1] == 16
+assert round(100 * inspect.signature(evaluate_policy).parameters["level"].default) == 95  # the intervals' level
 selections = {
     "majority": majority_vote(classes_s, correct_s, ns),
     "best_of_n": best_of_n(correct_s, conf_s, ns, answers=classes_s),
@@ -259,7 +263,7 @@ pd.Series(arith_facts).to_frame("arithmetic run")
 #
 # - **Within a level the three rules barely differ.** The per-level panels show their curves on top of one
 #   another: in most levels the best and the worst rule at n = 16 are less than 0.05 apart, well inside the
-#   bands of 40 problems. On 4-token answers scored by the model's own confidence there is little to choose.
+#   bands of 40 problems. On answers of a few tokens scored by the model's own confidence there is little to choose.
 # - **So choosing per bin gains little, and only with oracle bins.** Held out, the policy's gain over the best
 #   single strategy stays within about a point and a half of accuracy; its interval lies above 0 only at small
 #   budgets with oracle (pass@1) bins, never with the given levels or the predicted (confidence) bins. The
@@ -330,7 +334,8 @@ savefig(fig, "04_pythia_bins", directory=FIGURES_DIR)
 
 # %%
 quantile_b = pythia_bins["quantile of pass@1 (held-apart)"].to_numpy()
-cov100 = {name: [coverage_curve(n_rest[(b == lab).to_numpy()], c_rest[(b == lab).to_numpy()], [100], beyond_n="plugin", n_boot=1).coverage[0]
+K_COMPARED = 100  # the k at which the end bins' coverage is compared
+cov100 = {name: [coverage_curve(n_rest[(b == lab).to_numpy()], c_rest[(b == lab).to_numpy()], [K_COMPARED], beyond_n="plugin", n_boot=1).coverage[0]
                  for lab in (b.min(), b.max())] for name, b in pythia_bins.items()}
 level_rank_corr = pd.Series(pythia["level"].to_numpy()).corr(pythia_bins["quantile of pass@1 (held-apart)"].reset_index(drop=True), method="spearman") if has_level else np.nan
 pythia_facts = {
@@ -364,6 +369,8 @@ assert (crosstab > 0).sum(axis=1).min() >= 2  # every MATH level spreads over at
 gap_q, gap_l = (np.subtract(*cov100[k]) for k in ("quantile of pass@1 (held-apart)", "MATH level"))
 assert gap_q > 3 * gap_l, (gap_q, gap_l)
 assert NUM_BINS - 1 not in set(quantile_b) and (pythia_bins["absolute (Liu et al.)"] == 3).all()
+assert NUM_BINS - 1 == 4 and list(np.unique(pythia["level"])[[0, -1]]) == [1, 5]  # the empty bin 4; MATH levels 1 and 5
+assert all(len(v) == 2 for v in cov100.values()) and K_COMPARED == 100  # cov100: coverage at k = 100 per end bin
 
 # %% [markdown]
 # ## 3. Step-level search on the chain problems
