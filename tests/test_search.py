@@ -264,3 +264,10 @@ def test_sampling_prunes_nothing_and_rescore_matches_the_checker():
     assert (last_right == scored["is_correct"]).all()  # on the scripted chains the checker's last step is the grade
     with pytest.raises(ValueError, match="no question"):
         rescore(table, {}, StepChecker())
+
+
+def test_text_backend_records_the_prompt_length_it_reported():
+    problems = make_chains(2, levels=(5,), seed=0)
+    table = beam_search(problems, ScriptedBackend(0.7), StepChecker(), n=4, beam_width=2, template=TEMPLATE, grade_style="answer_is", progress=False)
+    want = {pid: len(f"Q: {q}".split()) for pid, q in zip(problems["problem_id"], problems["question"])}
+    assert table.groupby("problem_id")["num_prompt_tokens"].first().to_dict() == want

@@ -225,6 +225,7 @@ class _Cost:
     generated: int = 0
     prefill: int = 0
     verifier: float = 0.0
+    prompt: int = 0  # the prompt's tokens (a text backend reports them with the first request)
 
 
 def _score(verifier, questions: list[str], nodes: list[Node]) -> tuple[list[np.ndarray], int]:
@@ -260,7 +261,7 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
     """Run the search on a batch of problems in lockstep (one batched expansion and one verifier call
     per step over all of them). Returns, per problem, its N candidate nodes and its :class:`_Cost`."""
     roots, prompt_tokens, prefilled = expander.roots(list(prompts))
-    costs = [_Cost(prefill=int(n)) for n in prefilled]
+    costs = [_Cost(prefill=int(n), prompt=int(t)) for n, t in zip(prefilled, prompt_tokens)]
     trees = _trees(config, len(prompts), list(seeds))
     for tree in trees:
         tree.active = [Node(handle=roots[tree.problem])]
@@ -279,6 +280,8 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
             children: dict[int, list[Node]] = {id(t): [] for t in live}
             for (tree, parent, _), (kids, prefill) in zip(requests, expanded):
                 costs[tree.problem].prefill += int(prefill)
+                if not parent.steps and not costs[tree.problem].prompt:
+                    costs[tree.problem].prompt = int(prefill)  # a text backend: the prompt as the server counted it
                 for comp, handle, eos in kids:
                     node = _child(parent, comp, handle, config.max_step_tokens, grade_style, order)
                     node.ended |= eos
@@ -421,8 +424,7 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
         prompts = [render_prompt(template, q) for q in batch["question"]]
         seeds = [problem_seed(config.seed, pid) for pid in batch["problem_id"]]
         candidates, costs = search_problems(list(batch["question"]), prompts, expander, verifier, config, grade_style=grade_style, seeds=seeds)
-        prompt_tokens = [len(backend.tokenize(p)) if hasattr(backend, "tokenize") else 0 for p in prompts]
-        return _table(batch, candidates, costs, prompt_tokens, config, name, grade_style)
+        return _table(batch, candidates, costs, [c.prompt for c in costs], config, name, grade_style)
 
     return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest if out_dir is not None else None,
                        problems_per_shard=per_shard, rows_per_problem=config.n, progress=progress)
