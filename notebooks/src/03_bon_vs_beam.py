@@ -417,14 +417,26 @@ if beam is not None:
     lines.append(f"- Beam search ahead of best-of-N at the smallest N ({small}): {'holds' if ahead_small else 'does not hold'} here. "
                  f"Ahead in the hardest bin at every N searched: {'holds' if ahead_hard else 'does not hold'} "
                  f"(bin 5, pass@1 {chain_correct[chain_bins == 5].mean():.2f}).")
-    if dvts_sel is not None:
-        big = int(max(set(beam.n) & set(dvts_sel.n)))
+    big = int(beam.n.max())
+    if big > small:
         easy = by_bin.loc[1]
-        gap_small = easy.loc[small, "beam search (M = 4)"] - easy.loc[small, "best-of-N"]
-        gap_big = easy.loc[big, "beam search (M = 4)"] - easy.loc[big, "best-of-N"]
-        lines.append(f"- On the easiest bin, beam search minus best-of-N goes from {gap_small:+.3f} at N = {small} to {gap_big:+.3f} "
-                     f"at N = {big}: best-of-N catching up {'holds' if gap_big < gap_small else 'does not hold'}; "
-                     f"DVTS minus beam search at N = {big}: {dvts_sel.accuracy[list(dvts_sel.n).index(big)] - beam.accuracy[list(beam.n).index(big)]:+.3f}.")
+        gaps = {n: easy.loc[n, "beam search (M = 4)"] - easy.loc[n, rule] for n in (small, big) for rule in ["best-of-N"]}
+        w_gaps = {n: easy.loc[n, "beam search (M = 4)"] - easy.loc[n, "weighted best-of-N"] for n in (small, big)}
+        lines.append(f"- On the easiest bin, beam search minus best-of-N goes from {gaps[small]:+.3f} at N = {small} to {gaps[big]:+.3f} "
+                     f"at N = {big}, minus weighted best-of-N from {w_gaps[small]:+.3f} to {w_gaps[big]:+.3f}: the sampling rules "
+                     f"catching up at large N on easy problems {'holds' if w_gaps[big] < w_gaps[small] else 'does not hold'} (weighted).")
+    if dvts_sel is not None and dvts_sel.n.max() > beam.n.min():
+        top = int(dvts_sel.n.max())
+        lines.append(f"- DVTS minus beam search at N = {top}: "
+                     f"{dvts_sel.accuracy[-1] - beam.accuracy[list(beam.n).index(top)]:+.3f}.")
+    elif dvts_sel is not None:
+        lines.append(f"- DVTS ran only at N = M = {int(dvts_sel.n.max())}, where it is beam search (one subtree): the two agree "
+                     f"({dvts_sel.accuracy[-1]:.3f}); DVTS at larger N waits for its runs (data/README.md).")
+wbon = pool_sel[("weighted", MAIN_VERIFIER)]
+if beam is not None:
+    lines.append("- Against weighted best-of-N, the strong sampling baseline: " + "; ".join(
+        f"N = {n}: beam search {beam.accuracy[i]:.3f}, weighted best-of-N {wbon.accuracy[list(chain_ns).index(n)]:.3f}, "
+        f"majority vote {pool_sel['majority'].accuracy[list(chain_ns).index(n)]:.3f}" for i, n in enumerate(beam.n)) + ".")
 q = quality[quality["strategy"] == "best_of_n"].sort_values("AUC")
 lines.append(f"- Best-of-N at N = 16 goes from {q['accuracy'].iloc[0]:.3f} with the weakest verifier (AUC {q['AUC'].iloc[0]:.2f}) "
              f"to {q['accuracy'].iloc[-1]:.3f} with the exact checker (AUC {q['AUC'].iloc[-1]:.2f}); the model's confidence has AUC "
@@ -433,7 +445,7 @@ Markdown("\n".join(lines))
 
 # %%
 # the numbers the summary below states, from the own-sample section
-assert abs(own_sel["oracle"].accuracy[0] - 0.31) < 0.005 and abs(own_sel["oracle"].accuracy[-1] - 0.58) < 0.005 and own_ns[-1] == 32
+assert abs(own_sel["oracle"].accuracy[0] - 0.30) < 0.005 and abs(own_sel["oracle"].accuracy[-1] - 0.58) < 0.005 and own_ns[-1] == 32
 assert all(abs(own_sel[rule].accuracy[-1] - 0.34) < 0.02 for rule in ("majority", "best_of_n", "weighted"))
 assert round(100 * selection_curve(own_sel["oracle"], n_boot=10, seed=SEED).level) == 95  # the bands' level
 
@@ -445,7 +457,7 @@ assert round(100 * selection_curve(own_sel["oracle"], n_boot=10, seed=SEED).leve
 #   with majority vote at d' = 0.5, and below it, at pass@1, with d' = 0 (checked under the second
 #   figure); the exact expectations need no resampling, and the Monte Carlo table shows the noise
 #   that resampling with a few hundred draws would have left in.
-# - On the kit's own samples, coverage climbs from 0.31 at n = 1 to 0.58 at n = 32, while majority vote,
+# - On the kit's own samples, coverage climbs from 0.30 at n = 1 to 0.58 at n = 32, while majority vote,
 #   best-of-N and weighted best-of-N scored by the model's own mean token log-probability all level off
 #   near 0.34 after a handful of samples. This is the gap Large Language Monkeys (arXiv:2407.21787,
 #   Sec. 4) report between coverage and the selection methods on MATH. The model's confidence is a
