@@ -51,8 +51,11 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--arith-problems", type=int, default=100)
+    parser.add_argument("--only-arith", action="store_true", help="only the second part (arithmetic settings)")
     args = parser.parse_args()
     arithmetic(args.arith_problems, args.rounds)
+    if args.only_arith:
+        return
     m = args.max_tokens
 
     from llama_cpp import Llama
