@@ -461,4 +461,4 @@ assert round(100 * selection_curve(own_sel["oracle"], n_boot=10, seed=SEED).leve
 #   best-of-N and weighted best-of-N scored by the model's own mean token log-probability all level off
 #   near 0.34 after a handful of samples. This is the gap Large Language Monkeys (arXiv:2407.21787,
 #   Sec. 4) report between coverage and the selection methods on MATH. The model's confidence is a
-#   weak verifier here; section 3 measures step verifiers of known quality on the chains.
+#   weak verifier here; Section 3 measures step verifiers of known quality on the chains.
