@@ -29,6 +29,9 @@ Any other column (``model``, ``temperature``, ``seed``, ...) is kept as it is.
 Counts table: one row per problem (per group, e.g. per model), with ``problem_id``,
 ``num_samples``, ``num_correct`` and optionally ``level``; for data where only counts are
 published, such as the Pythia sweeps of Large Language Monkeys (arXiv:2407.21787).
+
+Samples made by other tools (search-and-learn, lm-evaluation-harness, any table with a column
+mapping) come in through ``ttslib.data.importers``, re-exported here.
 """
 
 from __future__ import annotations
@@ -339,3 +342,10 @@ def load_monkey_business(config: str, *, split: str = "test", data_files=None) -
     else:
         ds = datasets.load_dataset("ScalingIntelligence/monkey_business", config, split=split)
     return monkey_business_to_samples(ds)
+
+
+# Importers of other tools' samples (search-and-learn, lm-evaluation-harness, any table), defined in
+# ttslib.data.importers; imported last, as they build on the validators above.
+from ttslib.data.importers import import_lm_eval_samples, import_search_and_learn, import_table  # noqa: E402
+
+__all__ += ["import_search_and_learn", "import_lm_eval_samples", "import_table"]
