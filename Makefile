@@ -1,6 +1,6 @@
-# The two commands of the README. Each sets up .venv first (tools/setup_env.sh), so both work on
-# a fresh machine with only Python 3.11 and pip.
-.PHONY: figures test setup bench
+# The two commands of the README. Each sets up .venv first (tools/setup_env.sh, from
+# requirements.lock), so both work on a fresh machine with only Python 3.11, pip and a C compiler.
+.PHONY: figures test setup bench lab lock
 
 setup:
 	bash tools/setup_env.sh
@@ -16,3 +16,20 @@ test: setup
 # The benchmarks whose numbers the README quotes.
 bench: setup
 	for b in benchmarks/bench_*.py; do echo "== $$b"; .venv/bin/python $$b || exit 1; done
+
+# Open the notebooks in JupyterLab.
+lab: setup
+	cd notebooks && ../.venv/bin/jupyter lab
+
+# Rewrite requirements.lock (exact versions for Linux x86_64, Python 3.11) from pyproject.toml
+# and tools/lock-pins.txt. Versions already in the lock are kept where they still fit; to move
+# everything to the newest releases: make lock LOCK_FLAGS=--upgrade (then make figures: figures may change).
+UV_VERSION = 0.13.8
+TORCH_LINKS ?= /opt/wheels
+LLAMA_WHEELS ?= $(HOME)/.cache/ttslib-wheels
+lock: setup
+	.venv/bin/python -m pip install -q "uv==$(UV_VERSION)"
+	.venv/bin/uv pip compile pyproject.toml --extra dev --extra prm --extra notebooks --extra llama \
+	    --constraint tools/lock-pins.txt --find-links $(TORCH_LINKS) --find-links $(LLAMA_WHEELS) \
+	    --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	    --custom-compile-command "make lock" --quiet $(LOCK_FLAGS) --output-file requirements.lock
