@@ -1,0 +1,80 @@
+"""Expanders: how a backend samples the next steps of partial solutions (``ttslib.search``)."""
+
+from __future__ import annotations
+
+from ttslib.generate.base import SamplingConfig
+
+class LlamaExpander:
+    """Next steps on the embedded backend (``LlamaCppBackend``): partial solutions stay in its KV
+    cache, children share their parent's cells, and no token is decoded twice."""
+
+    def __init__(self, backend, *, delimiter: str, max_step_tokens: int, temperature: float, top_p: float):
+        self.backend, self.delimiter = backend, delimiter
+        self.max_step_tokens, self.temperature, self.top_p = max_step_tokens, temperature, top_p
+
+    def roots(self, prompts: list[str]) -> tuple[list, list[int], list[int]]:
+        """Handles of the prompts, their token counts, and the prompt tokens decoded for each."""
+        tokens = [self.backend.tokenize(p) for p in prompts]
+        seqs = self.backend.prefill(tokens)
+        return seqs, [len(t) for t in tokens], [s.prefilled for s in seqs]
+
+    def expand(self, requests, *, greedy: bool = False, consume=None):
+        """For each (handle, k, rng): k next steps as [(completion, child handle, ended by an end token)],
+        and the prompt tokens decoded for it (0 here: only sampled tokens are decoded). Where
+        ``consume[i]``, request i's parent is not needed after: its sequence becomes the last child."""
+        children, rngs = [], []
+        for i, (handle, k, rng) in enumerate(requests):
+            own = bool(consume is not None and consume[i])
+            kids = self.backend.fork(handle, k - own) + ([handle] if own else [])
+            children.append(kids)
+            rngs += [rng] * k
+        flat = [s for kids in children for s in kids]
+        comps = self.backend.extend(
+            flat, rngs, max_tokens=self.max_step_tokens, stop=(self.delimiter,),
+            temperature=0.0 if greedy else self.temperature, top_p=self.top_p,
+        )
+        out, i = [], 0
+        for kids in children:
+            out.append(([(c, s, bool(c.token_ids) and self.backend.is_eog(c.token_ids[-1])) for c, s in zip(comps[i : i + len(kids)], kids)], 0))
+            i += len(kids)
+        return out
+
+    def release(self, handles) -> None:
+        self.backend.release(list(handles))
+
+
+class TextExpander:
+    """Next steps through the text interface of any backend (vLLM, OpenAI-compatible servers): each
+    partial solution is re-sent as text; the server's prefix cache (vLLM's) can spare the re-decoding."""
+
+    def __init__(self, backend, *, delimiter: str, max_step_tokens: int, temperature: float, top_p: float):
+        self.backend, self.delimiter = backend, delimiter
+        self.max_step_tokens, self.temperature, self.top_p = max_step_tokens, temperature, top_p
+
+    def roots(self, prompts: list[str]):
+        return list(prompts), [0] * len(prompts), [0] * len(prompts)
+
+    def expand(self, requests, *, greedy: bool = False, consume=None):
+        out = [None] * len(requests)
+        by_k: dict[int, list[int]] = {}
+        for i, (_, k, _) in enumerate(requests):
+            by_k.setdefault(k, []).append(i)
+        for k, members in by_k.items():
+            config = SamplingConfig(n=k, temperature=0.0 if greedy else self.temperature, top_p=self.top_p,
+                                    max_tokens=self.max_step_tokens, stop=(self.delimiter,))
+            seeds = [int(requests[i][2].integers(2**31 - 1)) for i in members]
+            results = self.backend.generate([requests[i][0] for i in members], config, seeds)
+            for i, result in zip(members, results):
+                text = requests[i][0]
+                kids = [(c, text + c.text + (self.delimiter if c.finish_reason == "stop" else ""), False) for c in result.completions]
+                out[i] = (kids, result.num_prompt_tokens)
+        return out
+
+    def release(self, handles) -> None:
+        pass
+
+
+def make_expander(backend, delimiter: str, config) -> LlamaExpander | TextExpander:
+    """The embedded backend's KV-resident expander where the backend is stateful, else the text one."""
+    kind = LlamaExpander if all(hasattr(backend, a) for a in ("prefill", "fork", "extend", "release")) else TextExpander
+    return kind(backend, delimiter=delimiter, max_step_tokens=config.max_step_tokens, temperature=config.temperature, top_p=config.top_p)
