@@ -5,7 +5,9 @@
 setup:
 	bash tools/setup_env.sh
 
-# Execute every notebook top to bottom and rewrite figures/ from the data in data/.
+# Execute every notebook top to bottom from its source in notebooks/src/, on the data in data/:
+# rewrites figures/, the executed notebooks/NN_*.ipynb (outputs included, deterministic) and their
+# HTML pages reports/NN_*.html. One notebook: .venv/bin/python tools/run_notebooks.py 05
 figures: setup
 	.venv/bin/python tools/run_notebooks.py
 
@@ -17,9 +19,10 @@ test: setup
 bench: setup
 	for b in benchmarks/bench_*.py; do echo "== $$b"; .venv/bin/python $$b || exit 1; done
 
-# Open the notebooks in JupyterLab.
+# Open the notebooks in JupyterLab. Each .ipynb is paired with its source notebooks/src/NN_*.py
+# (notebooks/jupytext.toml): saving either in Lab updates both.
 lab: setup
-	cd notebooks && ../.venv/bin/jupyter lab
+	cd notebooks && ../.venv/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Rewrite requirements.lock (exact versions for Linux x86_64, Python 3.11) from pyproject.toml
 # and tools/lock-pins.txt. Versions already in the lock are kept where they still fit; to move

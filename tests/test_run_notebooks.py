@@ -1,0 +1,124 @@
+"""The same figures and notebooks on every machine (issue 13), for tools/run_notebooks.py.
+
+The slow test reruns notebook 05, the quickest that writes figures (about 40 s here against 170 s
+for 02), in a temporary folder laid out like the checkout, and compares byte for byte what it
+writes with what is committed: its figures in figures/, the executed notebook
+notebooks/05_flops.ipynb and its page reports/05_flops.html. It fails, naming the files, when the
+environment drifts from requirements.lock (a newer matplotlib draws other pixels) or when code or
+data changed and `make figures` was not rerun. The fast tests check the lock against pyproject.toml
+and the installed packages, and that normalising a notebook drops exactly what a rerun changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.metadata
+import re
+import sys
+import tomllib
+
+import nbformat
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+from run_notebooks import dumps, execute, normalise  # noqa: E402
+
+LOCK = ROOT / "requirements.lock"
+RERUN = "05_flops"
+
+
+def locked() -> dict[str, str]:
+    """{canonical name: version} of every pin in requirements.lock."""
+    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", LOCK.read_text(), flags=re.M)
+    return {canonicalize_name(name): version for name, version in pins}
+
+
+def test_lock_satisfies_every_requirement_of_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    wanted = project["dependencies"] + [r for extra in ("dev", "prm", "notebooks", "llama") for r in extras[extra]]
+    pins, problems = locked(), []
+    for req in map(Requirement, wanted):
+        name = canonicalize_name(req.name)
+        if name == "ttslib":
+            continue
+        if name not in pins:
+            problems.append(f"{req} is not in the lock")
+        elif not req.specifier.contains(pins[name], prereleases=True):
+            problems.append(f"{req} but the lock pins {pins[name]}")
+    assert not problems, f"requirements.lock is older than pyproject.toml (run `make lock`): {problems}"
+
+
+def test_installed_packages_are_the_locked_versions():
+    pins, differ = locked(), []
+    for name, version in pins.items():
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = None
+        if installed != version:
+            differ.append(f"{name} {installed} (lock: {version})")
+    assert not differ, f"the environment is not requirements.lock (run `make setup`): {differ}"
+
+
+def _executed(papermill_time: str, chunks: list[str], address: str) -> nbformat.NotebookNode:
+    """A notebook as papermill leaves it, with the volatile fields set from the arguments."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                   "language_info": {"name": "python", "version": "3.11.7"},
+                   "papermill": {"start_time": papermill_time, "duration": 1.5, "input_path": "/tmp/x.ipynb"}}
+    params = nbformat.v4.new_code_cell("N = 1", metadata={"tags": ["parameters"]})
+    code = nbformat.v4.new_code_cell("print(N); fig", execution_count=2, metadata={
+        "tags": [], "execution": {"iopub.status.busy": papermill_time},
+        "papermill": {"start_time": papermill_time, "duration": 0.1, "status": "completed"}})
+    code.outputs = [nbformat.v4.new_output("stream", name="stdout", text=t) for t in chunks] + [
+        nbformat.v4.new_output("execute_result", data={"text/plain": f"<Figure at {address}>", "image/png": "iVBORw0KGgo="},
+                               execution_count=2),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), params, code]
+    return nb
+
+
+def test_normalise_drops_times_ids_chunking_and_addresses_but_keeps_outputs():
+    a = normalise(_executed("2026-01-01T00:00:00Z", ["1\n", "2\n"], "0x7f00aa"))
+    b = normalise(_executed("2026-06-30T12:34:56Z", ["1\n2\n"], "0x55bbcc"))
+    assert dumps(a) == dumps(b)
+    assert [c.id for c in a.cells] == ["cell-00", "cell-01", "cell-02"]
+    assert a.cells[1].metadata == {"tags": ["parameters"]} and a.cells[2].metadata == {}
+    assert "papermill" not in a.metadata and "version" not in a.metadata.language_info
+    assert [o.get("text") for o in a.cells[2].outputs][0] == "1\n2\n"
+    assert a.cells[2].outputs[1].data["image/png"] == "iVBORw0KGgo="
+    changed = normalise(_executed("2026-01-01T00:00:00Z", ["1\n", "3\n"], "0x7f00aa"))
+    assert dumps(changed) != dumps(a), "a real change of output must show"
+    again = normalise(copy.deepcopy(a))
+    assert dumps(again) == dumps(a), "normalising twice changes nothing"
+
+
+@pytest.mark.slow
+def test_rerun_writes_the_committed_figures_notebook_and_page_byte_for_byte(tmp_path):
+    # the checkout's layout: notebooks/ (the working directory), ../data, ../figures
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    out, html = tmp_path / "notebooks" / f"{RERUN}.ipynb", tmp_path / f"{RERUN}.html"
+    execute(ROOT / "notebooks" / "src" / f"{RERUN}.py", out, cwd=tmp_path / "notebooks", html=html)
+
+    committed = {p.name: p for p in (ROOT / "figures").glob(f"{RERUN[:3]}*") if p.suffix in (".png", ".pdf")}
+    written = {p.name: p for p in (tmp_path / "figures").iterdir()}
+    assert sorted(written) == sorted(committed), (
+        f"notebook {RERUN} writes {sorted(written)}, figures/ holds {sorted(committed)}: rerun `make figures`")
+    differ = [name for name in sorted(written) if written[name].read_bytes() != committed[name].read_bytes()]
+    assert not differ, (
+        f"rerunning {RERUN} gives other bytes than the committed {differ}: the environment differs from "
+        "requirements.lock (`make setup`), or code or data changed since the last `make figures`")
+
+    ours, theirs = nbformat.read(out, as_version=4), nbformat.read(ROOT / "notebooks" / f"{RERUN}.ipynb", as_version=4)
+    cells = [i for i, (a, b) in enumerate(zip(ours.cells, theirs.cells)) if a != b]
+    assert out.read_bytes() == (ROOT / "notebooks" / f"{RERUN}.ipynb").read_bytes(), (
+        f"notebooks/{RERUN}.ipynb is not what a rerun writes (cells {cells} differ, "
+        f"{len(ours.cells)} vs {len(theirs.cells)} cells): rerun `make figures`")
+    assert html.read_bytes() == (ROOT / "reports" / f"{RERUN}.html").read_bytes(), (
+        f"reports/{RERUN}.html is not what a rerun writes: rerun `make figures`")
