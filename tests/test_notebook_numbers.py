@@ -7,14 +7,11 @@ table, figure and section numbers), model names and code in backticks are not st
 from __future__ import annotations
 
 import re
-import sys
 
+import jupytext
 import pytest
 
 from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "tools"))
-from make_notebook import build  # noqa: E402
 
 CHECKED = ["01_coverage", "02_power_law_fit", "03_bon_vs_beam", "04_compute_optimal", "05_flops"]
 
@@ -60,7 +57,7 @@ def asserted_numbers(code: str) -> set[str]:
 
 @pytest.mark.parametrize("name", CHECKED)
 def test_every_number_in_the_prose_is_asserted_in_the_notebook(name):
-    cells = build((ROOT / "notebooks" / "src" / f"{name}.py").read_text()).cells
+    cells = jupytext.read(ROOT / "notebooks" / "src" / f"{name}.py", fmt="py:percent").cells
     code = "\n".join(c.source for c in cells if c.cell_type == "code")
     asserted = asserted_numbers(code)
     missing = {}

@@ -1,46 +1,59 @@
 """Notebooks are tests too: each runs top to bottom (figures to a temporary folder), and each
-committed .ipynb is the stripped build of its source in notebooks/src/."""
+committed .ipynb holds the cells of its source in notebooks/src/ as jupytext reads them. The
+committed notebooks are the executed ones (tools/run_notebooks.py), so outputs are allowed; the
+cell sources, types and tags must be the source's."""
 
 from __future__ import annotations
 
 import sys
 
+import jupytext
 import nbformat
-import papermill
 import pytest
 
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from make_notebook import build  # noqa: E402
+from run_notebooks import execute  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOURCES = sorted((ROOT / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
+
+
+def _cells(nb) -> list[tuple[str, str, list[str]]]:
+    return [(c.cell_type, c.source, list(c.metadata.get("tags", []))) for c in nb.cells]
+
+
+def test_every_source_has_its_notebook_and_every_notebook_its_source():
+    assert [p.stem for p in NOTEBOOKS] == [p.stem for p in SOURCES], (
+        "notebooks/NN_*.ipynb and notebooks/src/NN_*.py must pair one to one: "
+        "`.venv/bin/jupytext --sync notebooks/src/NN_name.py` makes the missing .ipynb"
+    )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_committed_notebook_is_the_build_of_its_source(notebook):
+def test_committed_notebook_has_the_cells_of_its_source(notebook):
     source = ROOT / "notebooks" / "src" / f"{notebook.stem}.py"
     assert source.exists(), f"{notebook.name} has no source {source}"
-    committed = nbformat.read(notebook, as_version=4)
-    assert [c.source for c in committed.cells] == [c.source for c in build(source.read_text()).cells], (
-        f"{notebook.name} differs from notebooks/src/{source.name}: rebuild with tools/make_notebook.py"
+    committed = _cells(nbformat.read(notebook, as_version=4))
+    expected = _cells(jupytext.read(source, fmt="py:percent"))
+    differ = [i for i, (a, b) in enumerate(zip(committed, expected)) if a != b]
+    assert len(committed) == len(expected) and not differ, (
+        f"{notebook.name} has {len(committed)} cells, its source notebooks/src/{source.name} {len(expected)}; "
+        f"first differing cell: {(differ or [min(len(committed), len(expected))])[0]}. Rerun it "
+        f"(`.venv/bin/python tools/run_notebooks.py {notebook.name[:2]}`) or pair it without running "
+        f"(`.venv/bin/jupytext --sync notebooks/src/{source.name}`)"
     )
-    assert all(not c.get("outputs") for c in committed.cells if c.cell_type == "code"), "outputs must be stripped"
-    assert committed.cells[1].metadata.get("tags") == ["parameters"], "the first code cell must be the parameters cell"
+    first_code = next(c for c in committed if c[0] == "code")
+    assert first_code[2] == ["parameters"], "the first code cell must be the papermill parameters cell"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(notebook, tmp_path):
+@pytest.mark.parametrize("source", SOURCES, ids=[src.stem for src in SOURCES])
+def test_notebook_runs_top_to_bottom(source, tmp_path):
     figures = tmp_path / "figures"
-    papermill.execute_notebook(
-        str(notebook),
-        str(tmp_path / notebook.name),
-        parameters={"FIGURES_DIR": str(figures)},
-        cwd=str(ROOT / "notebooks"),
-        kernel_name="python3",
-        progress_bar=False,
-    )
+    nb = execute(source, tmp_path / f"{source.stem}.ipynb", figures_dir=figures)
+    assert not any(o.output_type == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     written = sorted(p.name for p in figures.glob("*.png"))
-    assert written, f"{notebook.name} wrote no figure"
-    assert all(name.startswith(notebook.name[:3]) for name in written), f"figure names must start with {notebook.name[:3]}: {written}"
+    assert written, f"{source.name} wrote no figure"
+    assert all(name.startswith(source.name[:3]) for name in written), f"figure names must start with {source.name[:3]}: {written}"
