@@ -5,6 +5,7 @@
 # side, one llama.cpp thread each (steadier than two threads sharing two cores with other work), or
 # one queue alone with THREADS=2 (faster when nothing else runs; a run may resume with other threads).
 #   bash tools/chain_runs.sh A    # or B, or C (the pool, then the N = 16 runs, in one queue)
+#   bash tools/chain_runs.sh D & bash tools/chain_runs.sh E    # the rest: beam search and DVTS side by side
 set -euo pipefail
 cd "$(dirname "$0")/.."
 common=(--problems chains --per-level 15 --max-steps 6 --max-step-tokens 16 --threads "${THREADS:-1}" --seed 0)
@@ -41,6 +42,16 @@ case "${1:-A}" in
     run dvts16_checker --method dvts --n 16 --beam-width 4 --verifier checker
     run dvts16_confidence --method dvts --n 16 --beam-width 4 --verifier confidence
     run beam64_noisy --method beam_search --n 64 --beam-width 4 --verifier noisy --auc 0.8
+    run dvts64_noisy --method dvts --n 64 --beam-width 4 --verifier noisy --auc 0.8
+    ;;
+  D)
+    run beam16_checker --method beam_search --n 16 --beam-width 4 --verifier checker
+    run beam16_confidence --method beam_search --n 16 --beam-width 4 --verifier confidence
+    run beam64_noisy --method beam_search --n 64 --beam-width 4 --verifier noisy --auc 0.8
+    ;;
+  E)
+    run dvts16_checker --method dvts --n 16 --beam-width 4 --verifier checker
+    run dvts16_confidence --method dvts --n 16 --beam-width 4 --verifier confidence
     run dvts64_noisy --method dvts --n 64 --beam-width 4 --verifier noisy --auc 0.8
     ;;
 esac
