@@ -225,6 +225,95 @@ def summary(path: Path):
         typer.echo("pass@1 by level: " + ", ".join(f"{lv}: {p:.2f}" for lv, p in by_level.items()))
 
 
+REPORT_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "00_your_samples.ipynb"
+
+
+@app.command()
+def report(
+    samples: str = typer.Argument(..., help="a sample or counts table: Parquet/JSONL/CSV file, or a hub dataset id"),
+    model: Optional[str] = typer.Option(None, help="registry name (ttslib/models.csv) of the model that drew the samples"),
+    out: Optional[Path] = typer.Option(None, help="where the executed notebook, its HTML page and figures go [default: reports/<name>/]"),
+    fmt: str = typer.Option("auto", "--format", help="auto, samples, search-and-learn, lm-eval or table (another tool's output, graded on the way in)"),
+    column: list[str] = typer.Option([], help="format table: NAME=COLUMN, where import_table finds problem_id, completion, reference"),
+    seed: int = typer.Option(0, help="seed of the bootstraps and Monte Carlo draws"),
+):
+    """Run notebook 00 on a table: the executed notebook, its HTML page (images embedded) and its figures."""
+    from ttslib.report import ReportInputError, load_table, which_sections
+
+    try:  # read and validate before anything is written
+        if any("=" not in c for c in column):
+            raise ReportInputError(f"--column takes NAME=COLUMN, e.g. problem_id=qid; got {[c for c in column if '=' not in c]}")
+        columns = dict(c.split("=", 1) for c in column) or None
+        loaded = load_table(samples, format=fmt, columns=columns)
+        sections = which_sections(loaded.table, model=model)
+    except ReportInputError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=1) from None
+    if not REPORT_NOTEBOOK.exists():
+        typer.echo(f"error: ttslib report runs notebooks/00_your_samples.ipynb of a ttslib checkout; not found at {REPORT_NOTEBOOK}", err=True)
+        raise typer.Exit(code=1)
+    local = Path(samples).expanduser()
+    name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (local.name.split(".")[0] if local.exists() else samples))
+    out = out if out is not None else Path("reports") / name
+    for section, decision in sections.items():
+        if not decision.applies:
+            typer.echo(f"{section}: skipped, {decision.reason}")
+    start = time.perf_counter()
+    try:
+        parameters = {"SAMPLES": str(local.resolve()) if local.exists() else samples, "FORMAT": fmt, "COLUMNS": columns,
+                      "MODEL": model, "SEED": seed}
+        written = _write_report(parameters, out, name)
+    except _ReportFailed as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"wrote {', '.join(str(p) for p in written)} ({time.perf_counter() - start:.0f} s)")
+
+
+class _ReportFailed(Exception):
+    """Notebook 00 failed on the table; the message is one line."""
+
+
+def _write_report(parameters: dict, out: Path, name: str) -> list[Path]:
+    """Execute notebook 00 into a temporary directory, export its HTML, then move both and the figures into ``out``."""
+    import shutil
+    import tempfile
+
+    import nbformat
+    import papermill
+    from nbconvert import HTMLExporter
+
+    titles = [c.source.splitlines()[0][3:].strip() for c in nbformat.read(REPORT_NOTEBOOK, as_version=4).cells
+              if c.cell_type == "markdown" and c.source.startswith("## ")]
+
+    def progress(cell, cell_index, **_):  # nbclient calls this before every cell: one line per section heading
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            title = cell.source.splitlines()[0][3:].strip()
+            typer.echo(f"[{titles.index(title) + 1}/{len(titles)}] {title}")
+
+    with tempfile.TemporaryDirectory(prefix="ttslib-report-") as tmp:
+        staged = Path(tmp) / "report"
+        staged.mkdir()
+        executed = staged / f"{name}.ipynb"
+        try:
+            papermill.execute_notebook(str(REPORT_NOTEBOOK), str(executed), cwd=str(REPORT_NOTEBOOK.parent), kernel_name="python3",
+                                       parameters={**parameters, "FIGURES_DIR": str(staged / "figures")}, progress_bar=False,
+                                       on_cell_start=progress)
+        except papermill.PapermillExecutionError as err:
+            first = str(err.evalue).splitlines()[0] if err.evalue else ""
+            raise _ReportFailed(f"notebook 00 failed on {parameters['SAMPLES']} in cell {err.exec_count}: {err.ename}: {first}") from None
+        exporter = HTMLExporter()
+        exporter.embed_images = True
+        html, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+        (staged / f"{name}.html").write_text(html, encoding="utf-8")
+        written = [out / item.name for item in sorted(staged.iterdir())]
+        for path in sorted(staged.rglob("*")):  # only now, and only this report's files: replaced, nothing else removed
+            if path.is_file():
+                target = out / path.relative_to(staged)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(path), str(target))
+    return written
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
 

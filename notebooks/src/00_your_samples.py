@@ -1,0 +1,260 @@
+# %% [markdown]
+# # 00 · Your samples: what the kit can say about one table
+#
+# **Question.** You have samples from a model, graded (a *sample table*: one row per sample), or only
+# counts (samples drawn and samples correct per problem). What can the kit say about them? How coverage
+# grows with the number of samples; whether that growth follows a power law and how well it
+# extrapolates; how far majority vote and score-ranked selection stay below the oracle; what the
+# samples cost in FLOPs; and how the problems spread in difficulty.
+#
+# **Run it on your table.** `ttslib report my_samples.parquet --model Qwen2.5-1.5B --out reports/mine/`
+# writes this notebook executed on the table, with its HTML page; or with papermill:
+# `papermill notebooks/00_your_samples.ipynb out.ipynb -p SAMPLES my_samples.parquet -p MODEL Qwen2.5-1.5B`.
+# `SAMPLES` is a Parquet, JSONL or CSV file (or a hub dataset id) holding a sample table or a counts table
+# in the schema of `ttslib.data` (README, "The sample table"); a sample table needs at least `problem_id`
+# and `is_correct`, and the schema columns it lacks are filled (answers none, token counts zero) and listed.
+# Another tool's output is read through `ttslib.data.importers` and graded on the way in: search-and-learn's
+# output datasets and lm-evaluation-harness `--log_samples` files are recognised by their columns, and any
+# table of completions with references through a column mapping (`FORMAT = "table"`, `COLUMNS`).
+# The defaults show the kit's own arithmetic run, `data/arith_smollm2.parquet`.
+#
+# **Reproduces** no figure of its own: it applies the methods of notebooks 01-05 to your table, and every
+# section that does not apply to it says why and is skipped (`ttslib.report.which_sections` decides,
+# with the thresholds in its docstring).
+
+# %% tags=["parameters"]
+SAMPLES = "../data/arith_smollm2.parquet"  # a sample or counts table: local Parquet/JSONL/CSV, or a hub dataset id
+FORMAT = "auto"  # how to read it: auto, samples, search-and-learn, lm-eval or table (ttslib.report.FORMATS)
+COLUMNS = None  # format "table": where import_table finds its columns, e.g. {"problem_id": "qid", "completion": "output", "reference": "gold"}
+MODEL = None  # registry name (ttslib/models.csv) of the model that drew the samples; None: the table's 'model' column
+FIGURES_DIR = "../figures"
+BUDGETS = None  # budgets n of the selection curves; None: 1, 2, 4, ... up to N
+K_POINTS = 40  # log-spaced k of the coverage curve and the power-law fit, as arXiv:2407.21787
+K_FAR = None  # extrapolate the fits to this k; None: 30 N
+NUM_BINS = 5  # equal-count difficulty bins, as Snell et al. (arXiv:2408.03314)
+N_BOOT = 200  # bootstrap resamples of problems for bands and intervals
+NUM_DRAWS = 200  # Monte Carlo orders per problem where no exact form is used (weighted vote with N > 16)
+SEED = 0
+
+# %%
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ttslib.backtest import backtest
+from ttslib.coverage import coverage_curve, log_spaced_ks, pass_at_k
+from ttslib.fit import fit_beta, fit_power_law
+from ttslib.flops import flops_at_k, pretraining_flops, run_flops
+from ttslib.plotting import savefig
+from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
+from ttslib.plotting.fit import plot_backtest, plot_power_law_fits
+from ttslib.plotting.flops import plot_vs_flops
+from ttslib.plotting.selection import plot_selection
+from ttslib.policy import difficulty_bins
+from ttslib.report import (BACKTEST_FRACTION, counts_of, load_table, resolve_model, selection_rules, validation_summary,
+                           which_sections)
+from ttslib.selection import log2_budgets, selection_curve
+
+loaded = load_table(SAMPLES, format=FORMAT, columns=COLUMNS)
+table, counts = loaded.table, counts_of(loaded.table)
+N = int(counts["num_samples"].min())  # the fewest samples of any problem: pass@k is unbiased for k <= N
+NAME = Path(str(SAMPLES)).stem
+sections = which_sections(table, model=MODEL, num_bins=NUM_BINS)
+ks = np.union1d(log_spaced_ks(N, K_POINTS), log2_budgets(N))  # (K,) budgets of the coverage curve
+curve = coverage_curve(counts["num_samples"], counts["num_correct"], ks, n_boot=N_BOOT, seed=SEED)
+pd.DataFrame(sections, index=["applies", "why"]).T
+
+# %% [markdown]
+# ## 1 · What the table holds
+#
+# The table as read and validated: its size, the samples per problem, which columns of the schema it has
+# (and which were absent and filled), the statuses of its samples and its mean pass@1. A sample whose
+# `status` records a failure counts as drawn and wrong everywhere below, as it would in deployment.
+
+# %%
+validation_summary(loaded).to_frame()
+
+# %% [markdown]
+# ## 2 · Coverage: pass@k against the number of samples k
+#
+# The unbiased pass@k, `1 - C(n-c, k)/C(n, k)` (Chen et al. 2021, arXiv:2107.03374), averaged over problems,
+# for k up to the fewest samples of any problem (beyond it the estimator does not exist), with a
+# bootstrap band over problems (as notebook 01).
+
+# %%
+print(("applies: " if sections["coverage"].applies else "skipped: ") + sections["coverage"].reason)
+
+# %%
+if sections["coverage"].applies:
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    plot_coverage([curve], labels=[NAME], ax=ax)
+    ax.set_title(f"coverage, {curve.num_problems} problems, {100 * curve.level:.0f}% band")
+    savefig(fig, "00_coverage", directory=FIGURES_DIR)
+    shown = np.isin(curve.k, log2_budgets(N))
+    display(pd.DataFrame({"coverage": curve.coverage, "lower": curve.lower, "upper": curve.upper},
+                         index=pd.Index(curve.k, name="k"))[shown].round(4))
+
+# %% [markdown]
+# ## 3 · Scaling-law fits: the power law and the Beta
+#
+# The exponentiated power law `coverage(k) = exp(a k^b)` of Large Language Monkeys (arXiv:2407.21787),
+# fitted by least squares on log-log axes over log-spaced k up to N, and the distributional view of
+# Schaeffer et al. (arXiv:2502.17578): per-problem success rates `p ~ Beta(alpha, beta)` fitted to the counts
+# by maximum likelihood, whose exact curve `1 - E[(1-p)^k]` bends away from the line where the tail of
+# small p thins out; `-alpha` is its large-k exponent. Intervals: bootstrap over problems (as notebook 02).
+# Both lines are extrapolated to `K_FAR`: the power law dotted, the Beta dashed. Where they part, the
+# samples cannot tell which is right; notebook 02's backtest says the Beta has been the safer forecast.
+
+# %%
+print(("applies: " if sections["fits"].applies else "skipped: ") + sections["fits"].reason)
+
+# %%
+if sections["fits"].applies:
+    k_far = int(K_FAR or 30 * N)
+    power = fit_power_law(counts["num_samples"], counts["num_correct"], n_boot=N_BOOT, seed=SEED)
+    beta = fit_beta(counts["num_samples"], counts["num_correct"], n_boot=N_BOOT, seed=SEED)
+    k_line = np.geomspace(1, k_far, 80)
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    plot_power_law_fits([power], labels=[NAME], curves=[(k_line, beta.coverage(k_line))], k_max=k_far, ax=ax)
+    ax.set_title(f"fits on k <= {N}, extrapolated to k = {k_far}")
+    savefig(fig, "00_fits", directory=FIGURES_DIR)
+    display(pd.Series({
+        "power law a": f"{power.a:.3f} [{power.a_interval[0]:.3f}, {power.a_interval[1]:.3f}]",
+        "power law b": f"{power.b:.3f} [{power.b_interval[0]:.3f}, {power.b_interval[1]:.3f}]",
+        "Beta alpha": f"{beta.alpha:.3f} [{beta.alpha_interval[0]:.3f}, {beta.alpha_interval[1]:.3f}]",
+        "Beta beta": f"{beta.beta:.3f} [{beta.beta_interval[0]:.3f}, {beta.beta_interval[1]:.3f}]",
+        "Beta consistent with one common p": "yes (no tail to fit)" if beta.degenerate else "no",
+        f"coverage at k = {N}, observed": f"{curve.coverage[-1]:.4f}",
+        f"coverage at k = {k_far}, power law": f"{float(power.predict(k_far)):.4f}",
+        f"coverage at k = {k_far}, Beta": f"{float(beta.coverage(k_far)):.4f}",
+        "intervals": f"{100 * power.level:.0f}%, {N_BOOT} bootstrap resamples of problems",
+    }, name="fits").to_frame())
+
+# %% [markdown]
+# ## 4 · Backtest: predict coverage at N from the first samples
+#
+# Fit both laws on the first N / `BACKTEST_FRACTION` samples of each problem (drawn as a random subset,
+# which is what the first samples are when samples are exchangeable) and predict the coverage at N that
+# all samples measure (`ttslib.backtest`, as notebook 02 does at a larger scale). The error of each
+# estimator is a rough guide to how far to trust the extrapolations above.
+
+# %%
+print(("applies: " if sections["backtest"].applies else "skipped: ") + sections["backtest"].reason)
+
+# %%
+if sections["backtest"].applies:
+    tested = backtest(counts["num_samples"], counts["num_correct"], m=(N // BACKTEST_FRACTION,), k_target=N, seed=SEED)
+    fig, ax = plt.subplots(figsize=(4.5, 4.2))
+    plot_backtest(tested.dropna(subset=["predicted"]), ax=ax)
+    ax.set_title(f"coverage at k = {N} from the first {N // BACKTEST_FRACTION} samples")
+    savefig(fig, "00_backtest", directory=FIGURES_DIR)
+    display(tested[["m", "estimator", "observed", "predicted", "error", "observed_exponent", "exponent", "status"]].round(4))
+
+# %% [markdown]
+# ## 5 · Selection: one answer from n samples
+#
+# Without an oracle a rule must pick one answer: the most frequent (majority vote), the highest-scored
+# (best-of-N) or the answer with the largest summed score (weighted best-of-N). The score is the table's
+# `score` column, else the last of its `step_scores`, else the model's own confidence
+# `exp(logprob / num_completion_tokens)`. Each value is the expectation over all n-subsets of each
+# problem's first N samples, computed exactly (`ttslib.selection`; the weighted vote by Monte Carlo where
+# N is too large to enumerate, marked MC); pass@n, dashed, is the oracle above every rule. Bands:
+# bootstrap over problems (as notebook 03).
+
+# %%
+print(("applies: " if sections["selection"].applies else "skipped: ") + sections["selection"].reason)
+
+# %%
+if sections["selection"].applies:
+    ns = log2_budgets(N) if BUDGETS is None else np.asarray(BUDGETS)
+    rules, left_out = selection_rules(table, ns, num_draws=NUM_DRAWS, seed=SEED)
+    print("\n".join(f"left out: {note}" for note in left_out) or "every rule applies")
+    ax = plot_selection([selection_curve(s, n_boot=N_BOOT, seed=SEED) for s in rules.values()])
+    ax.set_title(f"selection among the first {N} samples")
+    savefig(ax.figure, "00_selection", directory=FIGURES_DIR)
+    display(pd.DataFrame({f"{name} ({s.method})": s.accuracy for name, s in rules.items()}, index=pd.Index(ns, name="n")).round(4))
+
+# %% [markdown]
+# ## 6 · What the samples cost in FLOPs
+#
+# Forward FLOPs from the table's own token counts and the model's architecture in the registry
+# (`ttslib.flops`: per token `2N + 2 n_layer t d_attn`, Kaplan et al. 2020, arXiv:2001.08361; each problem's
+# prompt prefilled once and shared by its samples, as notebook 05), and coverage on a FLOPs-per-problem
+# axis. Against the model's pretraining `6 N D` where the registry knows D.
+
+# %%
+print(("applies: " if sections["flops"].applies else "skipped: ") + sections["flops"].reason)
+
+# %%
+if sections["flops"].applies:
+    spec = resolve_model(table, MODEL)[0]
+    run = run_flops(table, spec)
+    per_problem = flops_at_k(table, spec, curve.k) / len(counts)  # (K,) expected FLOPs per problem at k samples
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    plot_vs_flops([per_problem], [curve.coverage], lower=[curve.lower], upper=[curve.upper], labels=[f"{spec.name}: {NAME}"], ax=ax)
+    ax.set_title("coverage against FLOPs per problem")
+    savefig(fig, "00_flops", directory=FIGURES_DIR)
+    pretrain = pretraining_flops(spec) if spec.pretrain_tokens else np.nan
+    display(pd.Series({
+        "model (registry)": spec.name,
+        "FLOPs, whole table": f"{run.policy:.4g}",
+        "FLOPs per problem, all samples": f"{run.policy / run.num_problems:.4g}",
+        "FLOPs per sample (mean)": f"{run.policy / max(run.num_samples - run.num_failed, 1):.4g}",
+        "failed samples (cost nothing)": run.num_failed,
+        "pretraining FLOPs, 6 N D": f"{pretrain:.4g}",
+        "whole table / pretraining": f"{run.policy / pretrain:.3g}",
+    }, name="FLOPs").to_frame())
+
+# %% [markdown]
+# ## 7 · Difficulty: the per-problem pass@1 behind the curves
+#
+# Each problem's pass@1 (c/n) is its success rate; coverage grows slowly where many problems have a small
+# one (Schaeffer et al., arXiv:2502.17578). Problems fall into equal-count bins of pass@1 (Snell et al.'s
+# *oracle* bins, arXiv:2408.03314), into Liu et al.'s absolute bins (arXiv:2502.06703: easy, medium, hard)
+# and into the table's own levels if it has them. Bins estimated from the samples they then describe
+# flatter the hard bins' growth; notebook 04 holds samples apart to bin honestly.
+
+# %%
+print(("applies: " if sections["difficulty"].applies else "skipped: ") + sections["difficulty"].reason)
+
+# %%
+if sections["difficulty"].applies:
+    pass1 = pd.Series((counts["num_correct"] / counts["num_samples"]).to_numpy(), index=counts["problem_id"])
+    bins = {"equal-count bin of pass@1": difficulty_bins(pass1, num_bins=NUM_BINS), "absolute bin": difficulty_bins(pass1, "absolute")}
+    if "level" in counts.columns:
+        bins["level"] = difficulty_bins(counts.set_index("problem_id")["level"], "given")
+    by_bin = {f"bin {b}": g for b, g in counts.groupby(bins["equal-count bin of pass@1"].to_numpy())}
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.8))
+    plot_pass1_hist(pass1, ax=axes[0], log_x=False, bins=np.linspace(0, 1, min(N, 20) + 1))
+    axes[0].set_title(f"per-problem pass@1, {len(pass1)} problems")
+    plot_coverage([coverage_curve(g["num_samples"], g["num_correct"], ks, n_boot=N_BOOT, seed=SEED) for g in by_bin.values()],
+                  labels=by_bin.keys(), ax=axes[1], band=False)
+    axes[1].set_title("coverage by equal-count bin (1: easiest)")
+    savefig(fig, "00_difficulty", directory=FIGURES_DIR)
+
+# %%
+if sections["difficulty"].applies:
+    per_problem_k = counts.assign(pass1=pass1.to_numpy(), pass_at_N=pass_at_k(counts["num_samples"], counts["num_correct"], N))
+    for name, b in bins.items():
+        display(per_problem_k.groupby(b.to_numpy()).agg(problems=("pass1", "size"), pass1=("pass1", "mean"), coverage_at_N=("pass_at_N", "mean"))
+                .rename_axis(name).round(4))
+
+# %% [markdown]
+# ## In short
+#
+# The numbers this notebook found, in one place (each from a section above; a dash where the section
+# did not apply).
+
+# %%
+pd.Series({
+    "problems x samples": f"{len(counts)} x {N}" + ("" if (counts["num_samples"] == N).all() else " (fewest)"),
+    "pass@1": f"{curve.coverage[0]:.4f}",
+    f"coverage at k = {N}": f"{curve.coverage[-1]:.4f}",
+    "power law b / Beta -alpha": f"{power.b:.3f} / {-beta.alpha:.3f}" if sections["fits"].applies else "-",
+    "best selection rule at the largest n": "{1} ({0:.4f})".format(*max((s.accuracy[-1], n) for n, s in rules.items() if n != "oracle"))
+    if sections["selection"].applies and len(rules) > 1 else "-",
+    "FLOPs per problem, all samples": f"{run.policy / run.num_problems:.4g}" if sections["flops"].applies else "-",
+    "sections skipped": ", ".join(name for name, d in sections.items() if not d.applies) or "none",
+}, name=NAME).to_frame()
