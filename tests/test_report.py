@@ -125,6 +125,18 @@ def test_a_minimal_table_is_filled_and_the_llm_monkeys_layout_is_read():
     assert kind == "samples" and table["is_correct"].tolist() == [True, False]
 
 
+def test_a_run_directory_is_read_with_the_model_its_manifest_names(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    samples(6, 4).to_parquet(run / "samples.parquet")
+    (run / "run.json").write_text('{"backend": "llama.cpp", "model": "SmolLM2-135M-Instruct.Q4_1"}')
+    loaded = report.load_table(run)
+    assert loaded.manifest == str(run / "run.json") and (loaded.table["model"] == "SmolLM2-135M-Instruct.Q4_1").all()
+    assert report.which_sections(loaded.table)["flops"].applies
+    (run / "run.json").write_text("not json")
+    assert report.load_table(run).manifest is None and "model" not in report.load_table(run).table.columns
+
+
 def test_first_n_samples_keeps_the_lowest_indices_and_drops_short_problems():
     df = pd.DataFrame({"problem_id": ["a"] * 3 + ["b"] * 2 + ["c"], "sample_idx": [5, 1, 9, 0, 7, 0],
                        "is_correct": [True, False, True, False, True, False]})

@@ -23,10 +23,10 @@
 # with the thresholds in its docstring).
 
 # %% tags=["parameters"]
-SAMPLES = "../data/arith_smollm2.parquet"  # a sample or counts table: local Parquet/JSONL/CSV, or a hub dataset id
+SAMPLES = "../data/arith_smollm2.parquet"  # a sample or counts table: Parquet/JSONL/CSV file, a run directory, or a hub dataset id
 FORMAT = "auto"  # how to read it: auto, samples, search-and-learn, lm-eval or table (ttslib.report.FORMATS)
 COLUMNS = None  # format "table": where import_table finds its columns, e.g. {"problem_id": "qid", "completion": "output", "reference": "gold"}
-MODEL = None  # registry name (ttslib/models.csv) of the model that drew the samples; None: the table's 'model' column
+MODEL = None  # registry name (ttslib/models.csv) of the sampling model; None: the table's 'model' column or its run manifest
 FIGURES_DIR = "../figures"
 BUDGETS = None  # budgets n of the selection curves; None: 1, 2, 4, ... up to N
 K_POINTS = 40  # log-spaced k of the coverage curve and the power-law fit, as arXiv:2407.21787

@@ -17,6 +17,7 @@ source: a missing, empty or unreadable file, a table with no rows, or one that f
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,7 @@ class LoadedTable:
     source_columns: tuple
     filled: tuple
     layout: str = "samples"  # how the rows were read: "samples" (the schema) or the importer's format
+    manifest: str | None = None  # the run manifest whose model filled the 'model' column, if one did
 
 
 def _one_line(err: BaseException) -> str:
@@ -57,14 +59,16 @@ def _one_line(err: BaseException) -> str:
 
 
 def read_table(source) -> pd.DataFrame:
-    """Read a local Parquet file or directory of shards, JSONL/JSON, CSV/TSV (optionally compressed, e.g.
-    ``.csv.gz``), or a hub dataset ``owner/name`` or ``owner/name:config`` (through ``datasets``)."""
+    """Read a local Parquet file or directory of shards (a run directory: its ``samples.parquet``), JSONL/JSON,
+    CSV/TSV (optionally compressed, e.g. ``.csv.gz``), or a hub dataset ``owner/name[:config]`` (``datasets``)."""
     text = str(source)
     path = Path(text).expanduser()
     if not path.exists():
         if "/" in text and not Path(text).suffix and text.count("/") == 1 and not text.startswith((".", "/")):
             return _read_hub(text)
         raise ReportInputError(f"SAMPLES {text!r}: no such file or directory")
+    if path.is_dir() and (path / "samples.parquet").is_file():  # a run directory of ttslib generate / search
+        path = path / "samples.parquet"
     if path.is_file() and path.stat().st_size == 0:
         raise ReportInputError(f"SAMPLES {text!r} is empty (0 bytes)")
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".bz2", ".zst", ".xz", ".zip")]
@@ -157,7 +161,29 @@ def load_table(source, *, format: str = "auto", columns=None) -> LoadedTable:
         raise ReportInputError(f"SAMPLES {str(source)!r}: {err}") from None
     except (TypeError, ValueError) as err:
         raise ReportInputError(f"SAMPLES {str(source)!r} read as {layout}: {_one_line(err)}") from None
-    return LoadedTable(str(source), kind, table, tuple(map(str, raw.columns)), filled, layout)
+    manifest = _manifest(source) if kind == "samples" and "model" not in table.columns else None
+    if manifest is not None:
+        table = table.assign(model=manifest[1])  # the run's model, for the FLOPs section
+    return LoadedTable(str(source), kind, table, tuple(map(str, raw.columns)), filled, layout,
+                       None if manifest is None else str(manifest[0]))
+
+
+def _manifest(source) -> tuple[Path, str] | None:
+    """``(path, model)`` from the manifest ``ttslib generate`` / ``ttslib search`` write beside a table
+    (``<name>.run.json``, or ``run.json`` in its run directory), if there is one naming a model."""
+    path = Path(str(source)).expanduser()
+    if path.is_dir():
+        candidates = [path / "run.json"]
+    else:
+        candidates = [path.with_name(path.name.split(".")[0] + ".run.json"), path.with_name("run.json")]
+    for candidate in candidates:
+        try:
+            model = json.loads(candidate.read_text(encoding="utf-8")).get("model")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(model, str) and model:
+            return candidate, model
+    return None
 
 
 def _imported(layout: str, source, raw: pd.DataFrame, columns) -> pd.DataFrame:
@@ -209,6 +235,8 @@ def validation_summary(loaded: LoadedTable) -> pd.Series:
         facts["status"] = ", ".join(f"{s}: {c}" for s, c in t["status"].value_counts().items())
     if loaded.kind == "samples":
         facts["samples without an answer"] = int(t["answer"].isna().sum())
+    if loaded.manifest is not None:
+        facts["model (from the run manifest)"] = f"{t['model'].iloc[0]} ({loaded.manifest})"
     if "level" in counts.columns:
         facts["levels"] = ", ".join(map(str, sorted(counts["level"].unique())))
     return pd.Series(facts, name="your table")
