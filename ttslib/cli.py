@@ -296,8 +296,8 @@ def _write_report(parameters: dict, out: Path, name: str) -> list[Path]:
         executed = staged / f"{name}.ipynb"
         try:
             papermill.execute_notebook(str(REPORT_NOTEBOOK), str(executed), cwd=str(REPORT_NOTEBOOK.parent), kernel_name="python3",
-                                       parameters={**parameters, "FIGURES_DIR": str(staged / "figures")}, progress_bar=False,
-                                       on_cell_start=progress)
+                                       language="python", parameters={**parameters, "FIGURES_DIR": str(staged / "figures")},
+                                       progress_bar=False, on_cell_start=progress)  # language: a paired .ipynb may carry none
         except papermill.PapermillExecutionError as err:
             first = str(err.evalue).splitlines()[0] if err.evalue else ""
             raise _ReportFailed(f"notebook 00 failed on {parameters['SAMPLES']} in cell {err.exec_count}: {err.ename}: {first}") from None

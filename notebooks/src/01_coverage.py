@@ -32,8 +32,10 @@ import pandas as pd
 
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
-from ttslib.plotting import savefig
+from ttslib.plotting import savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
+
+use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
 counts = {
     task: read_pythia_counts(f"{DATA_DIR}/pythia_checkpoints_{task.lower()}_counts.csv")
@@ -127,7 +129,6 @@ for ax, (task, df) in zip(axes, counts.items()):
         [coverage_curve(g["num_samples"], g["num_correct"], ks, n_boot=200, seed=SEED, beyond_n="plugin") for _, g in groups],
         labels=[f"{name} tokens" for name, _ in groups],
         ax=ax,
-        cmap="magma",
     )
     ax.set_title(f"{task}: {MODEL}")
 savefig(fig, "01_coverage_checkpoints", directory=FIGURES_DIR)
@@ -140,11 +141,9 @@ savefig(fig, "01_coverage_checkpoints", directory=FIGURES_DIR)
 # not never. Notebook 02 fits it.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
 for ax, (task, df) in zip(axes, final.items()):
-    colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, df["model"].nunique()))
-    for color, (model, g) in zip(colors, df.groupby("model", sort=False)):
-        plot_pass1_hist(pass_at_k(g["num_samples"], g["num_correct"], 1), ax=ax, label=model, color=color)
+    plot_pass1_hist({model: pass_at_k(g["num_samples"], g["num_correct"], 1) for model, g in df.groupby("model", sort=False)}, ax=ax)
     ax.set_title(task)
 savefig(fig, "01_pass1_distribution", directory=FIGURES_DIR)
 
@@ -172,9 +171,9 @@ by_level = {
     for level, g in arith.groupby("level")
 }
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-plot_coverage(own_curves.values(), labels=own_curves.keys(), ax=axes[0], cmap="plasma")
+plot_coverage(own_curves.values(), labels=own_curves.keys(), ax=axes[0])
 axes[0].set_title("the kit's own runs")
-plot_coverage(by_level.values(), labels=by_level.keys(), ax=axes[1], cmap="viridis", band=False)
+plot_coverage(by_level.values(), labels=by_level.keys(), ax=axes[1], band=False)
 axes[1].set_title("arithmetic, by difficulty level")
 savefig(fig, "01_coverage_own", directory=FIGURES_DIR)
 

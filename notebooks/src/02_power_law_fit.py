@@ -40,8 +40,10 @@ from ttslib.backtest import backtest
 from ttslib.coverage import log_spaced_ks
 from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
 from ttslib.fit import fit_beta, fit_power_law
-from ttslib.plotting import savefig
+from ttslib.plotting import savefig, use_theme
 from ttslib.plotting.fit import plot_backtest, plot_exponents, plot_power_law_fits
+
+use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
 counts = {
     task: read_pythia_counts(f"{DATA_DIR}/pythia_checkpoints_{task.lower()}_counts.csv")
@@ -214,7 +216,7 @@ long = pd.concat(
 )
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
 for ax, task in zip(axes, final):
-    plot_exponents(long[long["task"] == task], x="params", by="estimator", ax=ax, cmap="coolwarm")
+    plot_exponents(long[long["task"] == task], x="params", by="estimator", ax=ax)
     ax.set_xlabel("parameters")
     ax.set_ylabel("exponent")
     ax.set_ylim(-1.6, 0)  # the widest intervals (models that solve a handful of problems) run off the axis
@@ -255,7 +257,7 @@ fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, sharey="row")
 for col, task in enumerate(final):
     for row, y in enumerate(("b", "-alpha")):
         shown = sweep[(sweep["task"] == task) & ~(sweep["degenerate"] & (y == "-alpha"))]
-        plot_exponents(shown, x="tokens", y=y, by="model", ax=axes[row, col], cmap="viridis")
+        plot_exponents(shown, x="tokens", y=y, by="model", ax=axes[row, col])
         axes[row, col].set_title(f"{task}: {'power law b' if y == 'b' else 'Beta -alpha'}")
     axes[0, col].set_xlabel("")
     axes[1, col].set_xlabel("pretraining tokens")

@@ -51,7 +51,7 @@ import pandas as pd
 from ttslib.data import correct_matrix, read_samples
 from ttslib.flops import get_model
 from ttslib.grade import canonical_answer
-from ttslib.plotting import savefig
+from ttslib.plotting import savefig, sequential_palette, strategy_color, strategy_label, use_theme
 from ttslib.plotting.flops import plot_vs_flops
 from ttslib.plotting.selection import plot_selection
 from ttslib.policy import difficulty_bins, results_from_search, sampling_cost
@@ -70,6 +70,8 @@ from ttslib.selection import (
 )
 from ttslib.synthetic import synthetic_samples, verifier_auc
 from ttslib.verifiers import ModelConfidence, NoisyVerifier, StepChecker, roc_auc
+
+use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
 # %% [markdown]
 # ## 1. Synthetic samples and a verifier of known quality
@@ -130,7 +132,7 @@ savefig(fig, "03_synthetic_rules", directory=FIGURES_DIR)
 # %%
 curves = [selection_curve(syn["oracle"], n_boot=N_BOOT, seed=SEED)]
 curves += [selection_curve(syn[("best_of_n", d)], n_boot=N_BOOT, seed=SEED) for d in DPRIMES]
-colors = ["0.4", *plt.get_cmap("viridis")(np.linspace(0, 0.9, len(DPRIMES)))]
+colors = [strategy_color("oracle"), *sequential_palette(len(DPRIMES))]
 labels = ["pass@n (oracle)", *[f"best-of-N, d' = {d} (AUC {verifier_auc(d):.2f})" for d in DPRIMES]]
 ax = plot_selection(curves, labels=labels, colors=colors)
 ax.set_title("synthetic: best-of-N vs verifier quality")
@@ -359,7 +361,7 @@ flops = [2 * params * pool_tokens.mean(0)] * 3
 for s in main[4:]:
     method, verifier = s.rule.split("/")
     flops.append(np.array([2 * params * run_tokens.loc[(method, verifier, n)].mean() for n in s.n]))
-ax = plot_vs_flops(flops, [s.accuracy for s in main[1:]], labels=main_labels[1:], ylabel="accuracy", cmap="tab10", marker="o")
+ax = plot_vs_flops(flops, [s.accuracy for s in main[1:]], labels=main_labels[1:], ylabel="accuracy", marker="o")
 ax.set_title("chains: accuracy vs inference FLOPs per problem", fontsize="small")
 savefig(ax.figure, "03_search_flops", directory=FIGURES_DIR)
 pd.DataFrame({label: pd.Series(f, index=s.n) for label, f, s in zip(main_labels[1:], flops, main[1:])}).rename_axis("N").map("{:.2e}".format)
@@ -380,13 +382,13 @@ for strategy, sel in search_sel.items():
     if 16 in sel.n and verifier in auc:
         quality.loc[len(quality)] = {"verifier": verifier, "AUC": auc[verifier], "strategy": method, "accuracy": sel.accuracy[list(sel.n).index(16)]}
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
-for (strategy, g), color in zip(quality.sort_values("AUC").groupby("strategy", sort=False), plt.get_cmap("tab10").colors[2:]):
-    ax.plot(g["AUC"], g["accuracy"], "o-", color=color, label=strategy, ms=4)
-ax.axhline(pool_sel["majority"].accuracy[n16], color="0.5", lw=1, ls=":", label="majority vote (no verifier)")
-ax.axhline(pool_sel["oracle"].accuracy[n16], color="0.4", lw=1, ls="--", label="pass@16 (oracle)")
+for strategy, g in quality.sort_values("AUC").groupby("strategy", sort=False):
+    ax.plot(g["AUC"], g["accuracy"], "o-", color=strategy_color(strategy), label=strategy_label(strategy), ms=4)
+ax.axhline(pool_sel["majority"].accuracy[n16], color=strategy_color("majority"), lw=1, ls=":", label="majority vote (no verifier)")
+ax.axhline(pool_sel["oracle"].accuracy[n16], color=strategy_color("oracle"), lw=1, ls="--", label="pass@16 (oracle)")
 ax.set_xlabel("verifier ROC AUC on the pool's steps")
 ax.set_ylabel("accuracy at N = 16")
-ax.legend(fontsize="small", frameon=False)
+ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
 savefig(fig, "03_search_verifier_quality", directory=FIGURES_DIR)
 quality.pivot_table(index=["verifier", "AUC"], columns="strategy", values="accuracy").round(3)
 

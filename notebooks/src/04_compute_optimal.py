@@ -49,7 +49,7 @@ import pandas as pd
 from ttslib.coverage import coverage_curve, log_spaced_ks
 from ttslib.data import correct_matrix, read_pythia_counts, read_samples
 from ttslib.grade import canonical_answer
-from ttslib.plotting import savefig
+from ttslib.plotting import savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage
 from ttslib.plotting.policy import plot_bin_curves, plot_efficiency, plot_policy_evaluation, plot_policy_map, strategy_palette
 from ttslib.policy import (
@@ -68,6 +68,8 @@ from ttslib.problems import make_chains
 from ttslib.search import rescore
 from ttslib.selection import aggregate_steps, answer_classes, best_of_n, log2_budgets, majority_vote, weighted_vote
 from ttslib.verifiers import ModelConfidence, StepChecker
+
+use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
 # %% [markdown]
 # ## 1. The kit's arithmetic run
@@ -328,7 +330,7 @@ for ax, (name, b) in zip(axes, pythia_bins.items()):
     labels = sorted(b.unique())
     curves = [coverage_curve(n_rest[(b == lab).to_numpy()], c_rest[(b == lab).to_numpy()], ks, beyond_n="plugin",
                              n_boot=N_BOOT, seed=SEED) for lab in labels]
-    plot_coverage(curves, ax=ax, labels=[f"bin {lab} ({int((b == lab).sum())} problems)" for lab in labels], cmap="viridis_r")
+    plot_coverage(curves, ax=ax, labels=[f"bin {lab} ({int((b == lab).sum())} problems)" for lab in labels])
     ax.set_title(name, fontsize="small")
 savefig(fig, "04_pythia_bins", directory=FIGURES_DIR)
 

@@ -45,10 +45,12 @@ from ttslib.flops import (
     ATTENTION as ATTENTION_COEF, flops_at_k, flops_per_token, get_model, inference_flops, iso_flops_frontier,
     matched_inference_multiplier, matched_inference_tokens, pretraining_flops, registry, run_flops, sequence_flops,
 )
-from ttslib.plotting import savefig
+from ttslib.plotting import savefig, use_theme
 from ttslib.pythia import inference_compute_tokens
 from ttslib.plotting.flops import plot_exchange, plot_flops_per_token, plot_frontier, plot_vs_flops
 from ttslib.selection import majority_vote
+
+use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
 # %% [markdown]
 # ## The model registry
@@ -83,7 +85,7 @@ per_token = {
     for name in ["pythia-70m", "SmolLM2-135M", "gemma-3-270m", "pythia-1b", "Llama-3.2-1B", "Llama-3.1-405B"]
 }
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
-plot_flops_per_token(positions, per_token, ax=ax)
+plot_flops_per_token(positions, per_token, ax=ax, families={name: get_model(name).family for name in per_token})
 ax.set_title(f"forward FLOPs per token, attention = {ATTENTION!r}")
 savefig(fig, "05_flops_per_token", directory=FIGURES_DIR)
 assert positions[-1] == 2048 and 1.2 < per_token["SmolLM2-135M"][-1] < 1.3  # "about a quarter more" at 2,048
@@ -294,7 +296,7 @@ for small, large in EXCHANGE_PAIRS:
     m = matched_inference_multiplier(pythia[large] / pythia[small], R)
     exchange_lines[f"{small}, M(R) samples"] = dense[task][small][np.minimum(np.floor(m), n_min[task][small]).astype(int) - 1]
     exchange_refs[f"{large}, 1 sample"] = dense[task][large][0]
-plot_exchange(R, exchange_lines, hlines=exchange_refs, ax=axes[1], ylabel=f"{task} coverage", mark_x=SNELL_R, cmap="viridis")
+plot_exchange(R, exchange_lines, hlines=exchange_refs, ax=axes[1], ylabel=f"{task} coverage", mark_x=SNELL_R)
 axes[1].set_title(f"{task}: small model at matched total FLOPs")
 savefig(fig, "05_exchange", directory=FIGURES_DIR)
 size_ratios = [pythia[large] / pythia[small] for small, large in EXCHANGE_PAIRS]
@@ -348,12 +350,12 @@ own_flops = flops_at_k(own, own_model, own_curve.k, attention=ATTENTION) / P_OWN
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 plot_vs_flops([c.k * sample_flops.loc[m, "MATH"] for m, c in curves["MATH"].items()], [c.coverage for c in curves["MATH"].values()],
-              labels=[f"{m} (MATH)" for m in curves["MATH"]], ax=axes[0], cmap="Greys", log_y=True)
+              labels=[f"{m} (MATH)" for m in curves["MATH"]], ax=axes[0], palette="blend:#c4c4c4,#1a1a1a", log_y=True)
 plot_vs_flops([own_flops], [own_curve.coverage], lower=[own_curve.lower], upper=[own_curve.upper],
-              labels=[f"{own_model.name} (own run)"], ax=axes[0], cmap="autumn", log_y=True)
+              labels=[f"{own_model.name} (own run)"], ax=axes[0], log_y=True)
 axes[0].set_title("coverage per FLOPs: Pythia on MATH (grey), own run")
 plot_vs_flops([own_flops, own_flops[own_k - 1]], [own_curve.coverage, majority], labels=["coverage (oracle)", "majority vote"],
-              ax=axes[1], ylabel="accuracy", cmap="autumn", marker="o")
+              ax=axes[1], ylabel="accuracy", marker="o")
 axes[1].axhline(own_curve.coverage[0], color="grey", ls=":", lw=1, label="pass@1")
 axes[1].legend(fontsize="small", frameon=False)
 axes[1].set_title(f"own run: {own_model.name}, {P_OWN} problems")

@@ -1,8 +1,11 @@
 """Figures: plot functions draw what the maths modules return; ``savefig`` writes reproducible files.
 
 Every ``plot_*`` takes data and keyword-only options, draws on ``ax`` (a new one if None) and
-returns the Axes; nothing here computes a statistic. One submodule per notebook topic
-(``ttslib.plotting.coverage``, ``.fit``, ``.selection``, ``.flops``).
+returns the Axes; nothing here computes a statistic (seaborn draws lines with ``estimator=None``,
+bands are the ones given). One submodule per notebook topic (``ttslib.plotting.coverage``, ``.fit``,
+``.selection``, ``.policy``, ``.flops``); the look, a seaborn theme and one fixed palette per kind of
+series (strategies, model sizes, other ordered series), is in ``ttslib.plotting.style``. Importing
+this package sets no global style: a notebook calls ``use_theme()`` once in its import cell.
 """
 
 from __future__ import annotations
@@ -12,7 +15,20 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
-__all__ = ["savefig", "new_axes", "FIGURES_DIR"]
+from ttslib.plotting.style import (
+    model_color,
+    model_palette,
+    resolve_palette,
+    sequential_palette,
+    strategy_color,
+    strategy_key,
+    strategy_label,
+    strategy_palette,
+    use_theme,
+)
+
+__all__ = ["savefig", "new_axes", "FIGURES_DIR", "use_theme", "strategy_key", "strategy_label", "strategy_color",
+           "strategy_palette", "model_color", "model_palette", "sequential_palette", "resolve_palette"]
 
 _CHECKOUT = Path(__file__).resolve().parents[2]
 # figures/ of the repository when ttslib runs from a checkout, else figures/ under the working directory

@@ -1,21 +1,21 @@
 """FLOPs figures (notebook 05): per-token cost, scores on a FLOPs axis, the iso-FLOPs frontier, the exchange.
 
-Every function draws what ``ttslib.flops`` (or ``ttslib.coverage``) returned; none computes.
+Every function draws what ``ttslib.flops`` (or ``ttslib.coverage``) returned; none computes. Lines are
+drawn by seaborn from long tables with nothing aggregated (``_draw.draw_series``); models get their
+fixed size colours and strategies theirs (``ttslib.plotting.style``).
 """
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from ttslib.plotting import new_axes
+from ttslib.plotting._draw import draw_series, log_axis, series_table
+from ttslib.plotting.style import resolve_palette
 
 __all__ = ["plot_flops_per_token", "plot_vs_flops", "plot_frontier", "plot_exchange"]
 
-
-def _colors(cmap: str, n: int):
-    return plt.get_cmap(cmap)(np.linspace(0.0, 0.9, max(n, 1)))
+FAMILY_DASHES = ["", (4, 1.5), (1.2, 1.2), (5, 1.5, 1.2, 1.5)]  # line style per model family, in order of appearance
 
 
 def _labels(labels, n: int) -> list:
@@ -25,28 +25,37 @@ def _labels(labels, n: int) -> list:
     return labels
 
 
-def plot_flops_per_token(positions, values, *, ax=None, ylabel: str = "forward FLOPs per token / 2N", cmap: str = "viridis"):
+def plot_flops_per_token(positions, values, *, ax=None, ylabel: str = "forward FLOPs per token / 2N", palette=None,
+                         families=None):
     """One line per model of a per-token quantity against the context position (log x).
 
     Parameters
     ----------
     positions : array_like, shape (T,)
     values : mapping of label -> array_like, shape (T,), e.g. ``flops_per_token(m, positions) / (2 N)``
+    palette : colours (``resolve_palette``); default: each model's size colour
+    families : mapping of label -> family name, optional; each family gets its own line style, so two
+        models of one size from different families stay apart
     """
     ax = new_axes(ax)
-    for (label, y), color in zip(values.items(), _colors(cmap, len(values))):
-        if np.shape(y) != np.shape(positions):
-            raise ValueError(f"values[{label!r}] has shape {np.shape(y)}; expected {np.shape(positions)} like positions")
-        ax.plot(positions, y, color=color, label=label, lw=1.5)
+    labels = list(values)
+    for label in labels:
+        if np.shape(values[label]) != np.shape(positions):
+            raise ValueError(f"values[{label!r}] has shape {np.shape(values[label])}; expected {np.shape(positions)} like positions")
+    table = series_table([positions] * len(labels), [values[label] for label in labels])
+    kinds = list(dict.fromkeys((families or {}).get(label) for label in labels))
+    dashes = {i: FAMILY_DASHES[kinds.index((families or {}).get(label)) % len(FAMILY_DASHES)] for i, label in enumerate(labels)}
+    draw_series(ax, table, x="x", y="y", series="series", colors=dict(enumerate(resolve_palette(labels, palette))),
+                labels=dict(enumerate(labels)), dashes=dashes if families else None, linewidth=1.5)
     ax.set_xscale("log")
     ax.set_xlabel("context position t (tokens attended)")
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize="small", frameon=False)
+    ax.legend(fontsize="small")
     return ax
 
 
 def plot_vs_flops(flops, values, *, lower=None, upper=None, labels=None, ax=None, ylabel: str = "coverage (pass@k)",
-                  xlabel: str = "inference FLOPs per problem", cmap: str = "viridis", log_y: bool = False,
+                  xlabel: str = "inference FLOPs per problem", palette=None, log_y: bool = False,
                   marker=None, linestyle: str = "-"):
     """Scores against FLOPs on a log x axis, one line per run, with an optional band.
 
@@ -55,60 +64,59 @@ def plot_vs_flops(flops, values, *, lower=None, upper=None, labels=None, ax=None
     flops, values : sequences of array_like, each of shape (K,): a run's cost and score at K budgets
     lower, upper : sequences of array_like (K,), optional, e.g. ``CoverageCurve.lower``/``.upper``
     labels : sequence of str, optional, one per run
+    palette : colours (``resolve_palette``); default: model sizes when every label names a registry model,
+        strategy colours when every label names a strategy, else the kit's sequential palette
     """
     ax = new_axes(ax)
     flops, values = list(flops), list(values)
     if len(flops) != len(values):
         raise ValueError(f"flops and values must have one entry per run; got {len(flops)} and {len(values)}")
     labels = _labels(labels, len(values))
-    bands = list(zip(lower, upper)) if lower is not None and upper is not None else [None] * len(values)
-    for x, y, band, label, color in zip(flops, values, bands, labels, _colors(cmap, len(values))):
+    for x, y in zip(flops, values):
         if np.shape(x) != np.shape(y):
             raise ValueError(f"a run's flops and values differ in shape: {np.shape(x)} vs {np.shape(y)}")
-        ax.plot(x, y, color=color, label=label, lw=1.5, marker=marker, ls=linestyle, ms=4)
-        if band is not None:
-            ax.fill_between(x, band[0], band[1], color=color, alpha=0.2, lw=0)
-    ax.set_xscale("log")
-    ax.xaxis.set_minor_formatter(NullFormatter())  # no crowded minor labels on short ranges ...
-    low, high = ax.get_xlim()
-    if high / low < 100:  # ... but a few evenly spaced labelled ticks when the axis spans under two decades
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}".replace("e+", "e")))
+    band = lower is not None and upper is not None
+    table = series_table(flops, values, lower if band else None, upper if band else None)
+    draw_series(ax, table, x="x", y="y", series="series", colors=dict(enumerate(resolve_palette(labels, palette))),
+                labels=dict(enumerate(labels)), lower="lower" if band else None, upper="upper" if band else None,
+                band_alpha=0.2, linewidth=1.5, marker=marker, markersize=4, markeredgewidth=0, linestyle=linestyle)
+    log_axis(ax, "x")
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if any(label is not None for label in labels):
-        ax.legend(fontsize="small", frameon=False)
+        ax.legend(fontsize="small")
     return ax
 
 
-def plot_frontier(table, *, ax=None, cmap: str = "viridis", xlabel: str = "target coverage",
+def plot_frontier(table, *, ax=None, palette=None, xlabel: str = "target coverage",
                   ylabel: str = "inference FLOPs per problem to reach it", legend: bool = True):
-    """FLOPs each model needs to reach each target (lines), the cheapest model per target (black envelope).
+    """FLOPs each model needs to reach each target (lines, drawn by seaborn from the long table), the
+    cheapest model per target (grey envelope).
 
     ``table`` is ``ttslib.flops.iso_flops_frontier``'s output: columns ``target, model, k, flops, cheapest``.
+    ``palette``: colours per model (``resolve_palette``); default: each model's size colour.
     """
     missing = {"target", "model", "flops", "cheapest"} - set(table.columns)
     if missing:
         raise ValueError(f"table is missing column(s) {sorted(missing)}; pass iso_flops_frontier's output")
     ax = new_axes(ax)
     models = list(dict.fromkeys(table["model"]))
-    for model, color in zip(models, _colors(cmap, len(models))):
-        rows = table[table["model"] == model]
-        ax.plot(rows["target"], rows["flops"], color=color, label=model, lw=1.2, alpha=0.8)
+    draw_series(ax, table, x="target", y="flops", series="model", colors=dict(zip(models, resolve_palette(models, palette))),
+                linewidth=1.2, alpha=0.9)
     best = table[table["cheapest"]].sort_values("target")
     ax.plot(best["target"], best["flops"], color="black", lw=2.5, alpha=0.35, label="cheapest (frontier)", zorder=0)
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if legend:
-        ax.legend(fontsize="small", frameon=False)
+        ax.legend(fontsize="small")
     return ax
 
 
 def plot_exchange(x, lines, *, ax=None, xlabel: str = "R = D_inf / D_pre", ylabel: str = "test-time compute multiplier M",
-                  mark_x=(), hlines=None, log_y: bool = True, cmap: str = "plasma"):
+                  mark_x=(), hlines=None, log_y: bool = True, palette=None):
     """Lines against the inference-to-pretraining token ratio R (log x), as in arXiv:2408.03314 Sec. 7.
 
     Parameters
@@ -116,14 +124,18 @@ def plot_exchange(x, lines, *, ax=None, xlabel: str = "R = D_inf / D_pre", ylabe
     x : array_like, shape (X,)
     lines : mapping of label -> array_like (X,)
     mark_x : values of x to mark with dotted vertical lines (e.g. Snell et al.'s R = 0.16, 0.79, 22)
-    hlines : mapping of label -> y, optional; horizontal reference lines (dashed, same colour order)
+    hlines : mapping of label -> y, optional; horizontal reference lines, dashed, the i-th in the colour
+        of the i-th line (e.g. the large model each small model is matched against)
+    palette : colours of the lines (``resolve_palette``); default by the labels
     """
     ax = new_axes(ax)
-    colors = _colors(cmap, len(lines))
-    for (label, y), color in zip(lines.items(), colors):
-        if np.shape(y) != np.shape(x):
-            raise ValueError(f"lines[{label!r}] has shape {np.shape(y)}; expected {np.shape(x)} like x")
-        ax.plot(x, y, color=color, label=label, lw=1.5)
+    labels = list(lines)
+    for label in labels:
+        if np.shape(lines[label]) != np.shape(x):
+            raise ValueError(f"lines[{label!r}] has shape {np.shape(lines[label])}; expected {np.shape(x)} like x")
+    colors = resolve_palette(labels, palette)
+    draw_series(ax, series_table([x] * len(labels), [lines[label] for label in labels]), x="x", y="y", series="series",
+                colors=dict(enumerate(colors)), labels=dict(enumerate(labels)), linewidth=1.5)
     for (label, y), color in zip((hlines or {}).items(), colors):
         ax.axhline(y, color=color, ls="--", lw=1, label=label)
     for value in mark_x:
@@ -133,5 +145,6 @@ def plot_exchange(x, lines, *, ax=None, xlabel: str = "R = D_inf / D_pre", ylabe
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize="small", frameon=False)
+    ax.legend(fontsize="small")
     return ax
+

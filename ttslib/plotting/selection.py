@@ -2,61 +2,52 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-import numpy as np
-from matplotlib.ticker import FixedLocator, NullLocator
-
 from ttslib.plotting import new_axes
+from ttslib.plotting._draw import draw_series, integer_log2_ticks, series_table
+from ttslib.plotting.style import STRATEGIES, strategy_key, strategy_label, strategy_palette
 
 __all__ = ["RULE_LABELS", "plot_selection"]
 
-RULE_LABELS = {
-    "oracle": "pass@n (oracle)",
-    "best_of_n": "best-of-N",
-    "majority": "majority vote",
-    "weighted": "weighted best-of-N",
-}
+RULE_LABELS = {key: STRATEGIES[key][0] for key in ("oracle", "best_of_n", "majority", "weighted")}  # rule -> label
+ORACLE_DASHES = (4, 2)  # pass@n, the upper bound of any selector, is dashed
 
 
-def plot_selection(curves, *, ax=None, labels=None, colors=None, band: bool = True, cmap: str = "tab10"):
-    """Accuracy vs n on a log2 axis, one line per ``ttslib.selection.SelectionCurve``.
+def plot_selection(curves, *, ax=None, labels=None, colors=None, band: bool = True):
+    """Accuracy vs n on a log2 axis, one line per ``ttslib.selection.SelectionCurve``, drawn from a long
+    table by seaborn (nothing aggregated), each with its band.
 
-    Oracle curves (pass@n, the upper bound of any selector) are drawn dashed in grey; Monte Carlo
-    curves get "(MC)" in their default label. ``band`` fills each curve's band (bootstrap over
-    problems, widened by the Monte Carlo error where there is one).
+    Each rule has its fixed colour (``ttslib.plotting.style.strategy_color``: best-of-N the same blue in
+    every notebook); oracle curves (pass@n) are dashed and grey; Monte Carlo curves get "(MC)" in their
+    default label. The band is the curve's own (bootstrap over problems, widened by the Monte Carlo error
+    where there is one).
 
     Parameters
     ----------
     curves : sequence of ``SelectionCurve``
-    labels : sequence of str, optional, one per curve (default: the rule's name)
-    colors : sequence of colors, optional, one per curve (default: ``cmap``, oracle in grey)
+    labels : sequence of str, optional, one per curve (default: the rule's label, ``strategy_label``)
+    colors : sequence of colors, optional, one per curve (default: the rule's colour)
     """
     ax = new_axes(ax)
     curves = list(curves)
     if labels is None:
-        labels = [RULE_LABELS.get(c.rule, c.rule) + (" (MC)" if c.method == "monte_carlo" else "") for c in curves]
+        labels = [strategy_label(c.rule) + (" (MC)" if c.method == "monte_carlo" else "") for c in curves]
     labels = list(labels)
     if len(labels) != len(curves):
         raise ValueError(f"labels must have one entry per curve; got {len(labels)} labels for {len(curves)} curves")
     if colors is None:
-        palette = iter(plt.get_cmap(cmap).colors)
-        colors = ["0.4" if c.rule == "oracle" else next(palette) for c in curves]
+        palette = strategy_palette([c.rule for c in curves])  # fixed colours; a rule the kit does not know gets another
+        colors = [palette[c.rule] for c in curves]
     colors = list(colors)
     if len(colors) != len(curves):
         raise ValueError(f"colors must have one entry per curve; got {len(colors)} colors for {len(curves)} curves")
-    for curve, label, color in zip(curves, labels, colors):
-        style = "--" if curve.rule == "oracle" else "-"
-        ax.plot(curve.n, curve.accuracy, style, color=color, label=label, lw=1.5, marker="o", ms=3)
-        if band:
-            ax.fill_between(curve.n, curve.lower, curve.upper, color=color, alpha=0.15, lw=0)
-    ax.set_xscale("log", base=2)
-    ticks = np.unique(np.concatenate([np.asarray(c.n) for c in curves])) if curves else np.array([1])
-    if ticks.size > 12:  # too many to label: powers of two only
-        ticks = ticks[np.log2(ticks) == np.round(np.log2(ticks))]
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xticklabels([str(int(t)) for t in ticks])
+    table = series_table([c.n for c in curves], [c.accuracy for c in curves],
+                         [c.lower for c in curves] if band else None, [c.upper for c in curves] if band else None)
+    dashes = {i: ORACLE_DASHES if strategy_key(c.rule) == "oracle" else "" for i, c in enumerate(curves)}
+    draw_series(ax, table, x="x", y="y", series="series", colors=dict(enumerate(colors)), labels=dict(enumerate(labels)),
+                lower="lower" if band else None, upper="upper" if band else None, dashes=dashes,
+                linewidth=1.5, marker="o", markersize=3, markeredgewidth=0)
+    integer_log2_ticks(ax, table["x"].to_numpy())
     ax.set_xlabel("number of samples n")
     ax.set_ylabel("accuracy")
-    ax.legend(fontsize="small", frameon=False)
+    ax.legend(fontsize="small")
     return ax

@@ -1,0 +1,217 @@
+"""The kit's one look: a seaborn theme, and a fixed palette per kind of series.
+
+Every figure of the notebooks is drawn under :func:`use_theme` (each notebook's import cell calls it;
+importing ``ttslib.plotting`` changes no global setting, so a script or a test keeps its own style).
+Colours are tied to what a series *is*, not to its position in a figure, so a reader learns them once:
+
+- **strategies** (categorical, fixed): best-of-N is the same blue in notebooks 03, 04 and 05, majority
+  vote the same green, and so on (:data:`STRATEGIES`). A strategy is named by its key (``"best_of_n"``,
+  as ``ttslib.selection`` and ``ttslib.policy`` name it), by its label (``"best-of-N"``), or as
+  ``"{key}/{verifier}"`` (``ttslib.policy.results_from_search``); :func:`strategy_key` reads all three.
+  The verifier shades the strategy's colour: darker for the exact step checker, lighter for the model's
+  own confidence, the plain colour for any other.
+- **model sizes** (sequential, fixed): a model's colour comes from its parameter count in the registry
+  (``ttslib/models.csv``) on one log scale from 10M to 30B (larger models share the last colour), so
+  pythia-1b has the same colour in every figure, whichever other models are drawn beside it.
+- **other ordered series** (checkpoints, difficulty levels or bins, verifier quality): one sequential
+  palette (:data:`SEQUENTIAL`), light to dark in the order given.
+
+:func:`resolve_palette` is what every ``plot_*`` calls on its series labels: a palette given by the
+caller wins; otherwise labels that all name strategies get the strategy colours, labels that all name
+registry models get their size colours, and anything else the sequential palette.
+"""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib as mpl
+import numpy as np
+import seaborn as sns
+
+__all__ = [
+    "THEME", "STRATEGIES", "SEQUENTIAL", "MODEL_SIZE_PALETTE", "MODEL_SIZE_RANGE", "use_theme",
+    "strategy_key", "strategy_label", "strategy_color", "strategy_palette", "strategy_order", "model_color", "model_palette",
+    "sequential_palette", "resolve_palette",
+]
+
+# sns.set_theme arguments of every notebook figure; rc entries on top of seaborn's
+THEME = {
+    "context": "notebook",  # font sizes for figures read on a screen at ~10 inches wide
+    "style": "whitegrid",
+    "palette": "colorblind",  # default colour cycle, for lines drawn outside the plot_* functions
+    "font": "DejaVu Sans",  # shipped with matplotlib: the same glyphs, so the same bytes, on every machine
+    "font_scale": 0.85,
+    "rc": {"legend.frameon": False, "axes.titlesize": "medium", "grid.linewidth": 0.6, "lines.markersize": 4,
+           "figure.dpi": 100, "savefig.dpi": 150, "axes.formatter.use_mathtext": True},
+}
+
+_CB = sns.color_palette("colorblind")  # Okabe-Ito-like, safe for the common colour-vision deficiencies
+# key -> (label, colour); the order is the legend order where several appear
+STRATEGIES = {
+    "oracle": ("pass@n (oracle)", (0.33, 0.33, 0.33)),
+    "majority": ("majority vote", _CB[2]),
+    "best_of_n": ("best-of-N", _CB[0]),
+    "weighted": ("weighted best-of-N", _CB[1]),
+    "beam_search": ("beam search", "#c0392b"),  # a red and a purple rather than the palette's vermillion and pink:
+    "dvts": ("DVTS", "#8e5fb0"),  # apart from weighted best-of-N's orange in every verifier shade
+    "sampling": ("step-by-step sampling", _CB[5]),
+    "compute_optimal": ("compute-optimal policy", (0.08, 0.08, 0.08)),
+    "single": ("best single strategy", _CB[7]),
+}
+_ALIASES = {  # normalised spellings (lower case, '_' for spaces and hyphens) -> key
+    "pass@n": "oracle", "coverage": "oracle", "majority_vote": "majority", "maj": "majority",
+    "bon": "best_of_n", "best_of_n": "best_of_n", "weighted_best_of_n": "weighted", "weighted_vote": "weighted",
+    "weighted_bon": "weighted", "beam": "beam_search", "compute_optimal_policy": "compute_optimal",
+    "best_single_strategy": "single",
+}
+_VERIFIER_SHADES = {"step_checker": ("black", 0.25), "checker": ("black", 0.25), "confidence": ("white", 0.45)}
+_FALLBACK = sns.color_palette("dark", 10)  # strategies the kit does not know, in sorted order
+
+SEQUENTIAL = "flare"  # ordered series that are not model sizes, light to dark
+MODEL_SIZE_PALETTE = ("mako_r", 0.1, 0.92)  # model sizes: colour map and the stretch of it used, mint (small) to navy (large)
+MODEL_SIZE_RANGE = (1e7, 3e10)  # parameters mapped onto the ends of that stretch (log scale)
+
+
+def use_theme(context: str | None = None, font_scale: float | None = None) -> None:
+    """Set the kit's seaborn theme (:data:`THEME`) for every figure made afterwards.
+
+    Called once in each notebook's import cell; ``context`` (``"paper"``, ``"talk"``, ...) and
+    ``font_scale`` override the theme's for slides or print. Deterministic: no font is looked up
+    beyond matplotlib's own, so ``savefig`` writes the same bytes on every machine.
+    """
+    theme = dict(THEME, rc=dict(THEME["rc"]))
+    if context is not None:
+        theme["context"] = context
+    if font_scale is not None:
+        theme["font_scale"] = font_scale
+    sns.set_theme(**theme)
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+
+def strategy_key(name) -> str | None:
+    """The :data:`STRATEGIES` key a strategy name refers to, or None if it names none.
+
+    Reads keys (``"best_of_n"``), labels (``"best-of-N"``, ``"majority vote (MC)"``, ``"DVTS (M = 4)"``,
+    ``"pass@16 (oracle)"``) and ``"{key}/{verifier}"``; a parenthesised note is ignored.
+    """
+    method = str(name).split("/", 1)[0]
+    if "(oracle)" in method.lower() or method.lower().startswith("pass@"):
+        return "oracle"
+    text = _normalise(re.sub(r"\(.*?\)", "", method))
+    text = text.strip("_")
+    if text in STRATEGIES:
+        return text
+    labels = {_normalise(label): key for key, (label, _) in STRATEGIES.items()}
+    return _ALIASES.get(text, labels.get(text))
+
+
+def _verifier(name) -> str | None:
+    parts = str(name).split("/", 1)
+    return parts[1] if len(parts) == 2 and parts[1] else None
+
+
+def strategy_label(name) -> str:
+    """The display label of a strategy: ``"best_of_n/step_checker"`` -> ``"best-of-N (step checker)"``.
+
+    A name the kit does not know is returned unchanged.
+    """
+    key = strategy_key(name)
+    if key is None:
+        return str(name)
+    label, verifier = STRATEGIES[key][0], _verifier(name)
+    if verifier is None:
+        return label
+    auc = re.fullmatch(r"noisy_auc([0-9.]+)", verifier)
+    return f"{label} ({'noisy, AUC ' + auc.group(1) if auc else verifier.replace('_', ' ')})"
+
+
+def strategy_color(name) -> tuple:
+    """The fixed RGB colour of a strategy (any spelling :func:`strategy_key` reads), shaded by its verifier."""
+    key = strategy_key(name)
+    if key is None:
+        raise ValueError(f"name {name!r} is no strategy the kit knows ({', '.join(STRATEGIES)}); "
+                         f"pass a palette, or use strategy_palette, which colours unknown names too")
+    color = np.array(mpl.colors.to_rgb(STRATEGIES[key][1]))
+    toward, amount = _VERIFIER_SHADES.get(_verifier(name), (None, 0.0))
+    if toward is not None:
+        color = (1 - amount) * color + amount * np.array(mpl.colors.to_rgb(toward))
+    return tuple(float(c) for c in color)
+
+
+def strategy_palette(strategies) -> dict:
+    """One colour per strategy name (keys of the result, as given): the fixed :func:`strategy_color` for
+    the kit's strategies, and for any other name a colour of a separate palette, in sorted order."""
+    names = list(dict.fromkeys(strategies))
+    unknown = sorted({str(s) for s in names if strategy_key(s) is None})
+    return {s: strategy_color(s) if strategy_key(s) is not None else _FALLBACK[unknown.index(str(s)) % len(_FALLBACK)]
+            for s in names}
+
+
+def strategy_order(strategies) -> list:
+    """The distinct strategy names in legend order: the kit's in :data:`STRATEGIES` order (then by
+    verifier), any other name after them, sorted."""
+    keys = list(STRATEGIES)
+    rank = {s: (keys.index(strategy_key(s)) if strategy_key(s) else len(keys), str(s)) for s in dict.fromkeys(strategies)}
+    return sorted(rank, key=rank.get)
+
+
+def _model_params(name) -> float | None:
+    """Parameters of a registry model named at the start of ``name`` ("pythia-1b (MATH)"), else None."""
+    from ttslib.flops import get_model
+
+    base = re.split(r"\s*[,(]", str(name), maxsplit=1)[0].strip()
+    try:
+        return float(get_model(base).params)
+    except (ValueError, TypeError):
+        return None
+
+
+def model_color(model) -> tuple:
+    """The fixed RGB colour of a model size: ``model`` is a registry name (``"pythia-1b"``, suffixes like
+    ``" (MATH)"`` ignored) or a parameter count, placed on :data:`MODEL_SIZE_RANGE` on a log scale."""
+    params = float(model) if isinstance(model, (int, float, np.number)) else _model_params(model)
+    if params is None or not params > 0:
+        raise ValueError(f"model must be a registry name (ttslib/models.csv) or a parameter count > 0; got {model!r}")
+    low, high = np.log10(MODEL_SIZE_RANGE)
+    where = float(np.clip((np.log10(params) - low) / (high - low), 0.0, 1.0))
+    name, start, stop = MODEL_SIZE_PALETTE
+    return tuple(float(c) for c in sns.color_palette(name, as_cmap=True)(start + (stop - start) * where)[:3])
+
+
+def model_palette(models) -> dict:
+    """One colour per model name (:func:`model_color`), keys as given."""
+    return {m: model_color(m) for m in dict.fromkeys(models)}
+
+
+def sequential_palette(n: int) -> list:
+    """``n`` colours of :data:`SEQUENTIAL`, light to dark, for an ordered series that is not model sizes."""
+    if n < 1:
+        return []
+    colors = sns.color_palette(SEQUENTIAL, max(n, 2))
+    return [colors[-1]] if n == 1 else list(colors)
+
+
+def resolve_palette(labels, palette=None) -> list:
+    """Colours of the series named by ``labels``, in their order: ``palette`` as given (a dict covering
+    the labels, a list of colours, or a seaborn palette name), else the strategies' or the model sizes'
+    colours when every label names one, else :func:`sequential_palette` in the order of ``labels``."""
+    labels = list(labels)
+    if isinstance(palette, dict):
+        missing = [label for label in labels if label not in palette]
+        if missing:
+            raise ValueError(f"palette has no colour for {missing}; it covers {list(palette)}")
+        return [palette[label] for label in labels]
+    if palette is not None:
+        colors = sns.color_palette(palette, len(labels)) if isinstance(palette, str) else list(palette)
+        if len(colors) < len(labels):
+            raise ValueError(f"palette has {len(colors)} colours for {len(labels)} series")
+        return colors[: len(labels)]
+    if labels and all(strategy_key(label) is not None for label in labels):
+        return [strategy_color(label) for label in labels]
+    if labels and all(_model_params(label) is not None for label in labels):
+        return [model_color(label) for label in labels]
+    return sequential_palette(len(labels))
