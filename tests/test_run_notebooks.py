@@ -18,6 +18,7 @@ import sys
 import tomllib
 
 import nbformat
+import papermill
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -96,6 +97,20 @@ def test_normalise_drops_times_ids_chunking_and_addresses_but_keeps_outputs():
     assert dumps(changed) != dumps(a), "a real change of output must show"
     again = normalise(copy.deepcopy(a))
     assert dumps(again) == dumps(a), "normalising twice changes nothing"
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_leaves_the_committed_files_alone(tmp_path):
+    source = tmp_path / "src" / "99_fails.py"
+    source.parent.mkdir()
+    source.write_text('# %% [markdown]\n# # fails\n\n# %% tags=["parameters"]\nN = 1\n\n# %%\nraise ValueError("N was 1")\n')
+    out, html = tmp_path / "99_fails.ipynb", tmp_path / "99_fails.html"
+    out.write_text("committed"), html.write_text("committed")
+    with pytest.raises(papermill.PapermillExecutionError, match="N was 1"):
+        execute(source, out, cwd=tmp_path, html=html)
+    assert out.read_text() == "committed" and html.read_text() == "committed"
+    failed = nbformat.read(tmp_path / "executed" / "99_fails.ipynb", as_version=4)
+    assert failed.cells[-1].outputs[0].ename == "ValueError"
 
 
 @pytest.mark.slow

@@ -43,7 +43,6 @@ NOTEBOOKS = ROOT / "notebooks"
 SOURCES = NOTEBOOKS / "src"
 FIGURES = ROOT / "figures"
 REPORTS = ROOT / "reports"
-FAILED = NOTEBOOKS / "executed"
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 # language_info without "version": the Python patch release differs from machine to machine
@@ -78,6 +77,7 @@ def read_source(source: Path) -> nbformat.NotebookNode:
 
 
 def _scrub(text: str) -> str:
+    """``text`` without the checkout's absolute path (``<repo>`` instead) and object addresses."""
     return _ADDRESS.sub("", text.replace(str(ROOT), "<repo>"))
 
 
@@ -122,7 +122,7 @@ def to_html(nb: nbformat.NotebookNode, title: str) -> str:
     """A self-contained HTML page of ``nb``: nbconvert's lab template, images embedded as data URIs."""
     exporter = HTMLExporter(template_name="lab", embed_images=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return _ADDRESS.sub("", body)
+    return body
 
 
 def _write(path: Path, text: str) -> None:
@@ -140,7 +140,7 @@ def execute(source: Path, out: Path, *, cwd: Path = NOTEBOOKS, figures_dir: Path
     ``figures_dir`` None keeps the parameters cell as it is (``FIGURES_DIR = "../figures"``, relative
     to ``cwd``); a path is injected by papermill as ``FIGURES_DIR`` (an extra cell in the output).
     Raises papermill's ``PapermillExecutionError`` if a cell fails; the failed notebook is then in
-    notebooks/executed/ and ``out`` and ``html`` are untouched.
+    ``executed/`` beside ``out`` (notebooks/executed/, ignored by git) and ``out`` and ``html`` are untouched.
     """
     source, out = Path(source), Path(out)
     if not source.is_file():
@@ -156,13 +156,16 @@ def execute(source: Path, out: Path, *, cwd: Path = NOTEBOOKS, figures_dir: Path
                                             kernel_name="python3", progress_bar=False, log_output=False)
         except Exception:
             if executed.exists():
-                failed = FAILED / f"{source.stem}.ipynb"
+                failed = out.parent / "executed" / f"{source.stem}.ipynb"
                 failed.parent.mkdir(parents=True, exist_ok=True)
                 failed.write_text(executed.read_text(encoding="utf-8"), encoding="utf-8")
                 print(f"{source.stem}: failed; the notebook with its error is {failed}", file=sys.stderr)
             raise
         finally:
-            os.environ.pop("PYTHONHASHSEED") if hashseed is None else os.environ.update(PYTHONHASHSEED=hashseed)
+            if hashseed is None:
+                del os.environ["PYTHONHASHSEED"]
+            else:
+                os.environ["PYTHONHASHSEED"] = hashseed
     nb = normalise(nb)
     _write(out, dumps(nb))
     if html is not None:
