@@ -56,7 +56,7 @@ STRATEGIES = {
     "beam_search": ("beam search", "#c0392b"),  # a red and a purple rather than the palette's vermillion and pink:
     "dvts": ("DVTS", "#8e5fb0"),  # apart from weighted best-of-N's orange in every verifier shade
     "sampling": ("step-by-step sampling", _CB[5]),
-    "compute_optimal": ("compute-optimal policy", (0.08, 0.08, 0.08)),
+    "compute_optimal": ("compute-optimal policy", "#a8427f"),  # a deep magenta, apart from the grey best single strategy
     "single": ("best single strategy", _CB[7]),
 }
 _ALIASES = {  # normalised spellings (lower case, '_' for spaces and hyphens) -> key
