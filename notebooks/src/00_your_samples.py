@@ -47,7 +47,7 @@ from ttslib.backtest import backtest
 from ttslib.coverage import coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.fit import fit_beta, fit_power_law
 from ttslib.flops import flops_at_k, pretraining_flops, run_flops
-from ttslib.plotting import savefig
+from ttslib.plotting import savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
 from ttslib.plotting.fit import plot_backtest, plot_power_law_fits
 from ttslib.plotting.flops import plot_vs_flops
@@ -57,6 +57,7 @@ from ttslib.report import (BACKTEST_FRACTION, counts_of, load_table, resolve_mod
                            which_sections)
 from ttslib.selection import log2_budgets, selection_curve
 
+use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 loaded = load_table(SAMPLES, format=FORMAT, columns=COLUMNS)
 table, counts = loaded.table, counts_of(loaded.table)
 N = int(counts["num_samples"].min())  # the fewest samples of any problem: pass@k is unbiased for k <= N
@@ -211,7 +212,8 @@ if sections["flops"].applies:
 # ## 7 · Difficulty: the per-problem pass@1 behind the curves
 #
 # Each problem's pass@1 (c/n) is its success rate; coverage grows slowly where many problems have a small
-# one (Schaeffer et al., arXiv:2502.17578). Problems fall into equal-count bins of pass@1 (Snell et al.'s
+# one (Schaeffer et al., arXiv:2502.17578). Left: its distribution (one row per level where the table has
+# levels); right: coverage within each equal-count bin. Problems fall into equal-count bins of pass@1 (Snell et al.'s
 # *oracle* bins, arXiv:2408.03314), into Liu et al.'s absolute bins (arXiv:2502.06703: easy, medium, hard)
 # and into the table's own levels if it has them. Bins estimated from the samples they then describe
 # flatter the hard bins' growth; notebook 04 holds samples apart to bin honestly.
@@ -227,8 +229,9 @@ if sections["difficulty"].applies:
         bins["level"] = difficulty_bins(counts.set_index("problem_id")["level"], "given")
     by_bin = {f"bin {b}": g for b, g in counts.groupby(bins["equal-count bin of pass@1"].to_numpy())}
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.8))
-    plot_pass1_hist(pass1, ax=axes[0], log_x=False, bins=np.linspace(0, 1, min(N, 20) + 1))
-    axes[0].set_title(f"per-problem pass@1, {len(pass1)} problems")
+    by_level = {f"level {lv}": g["num_correct"] / g["num_samples"] for lv, g in counts.groupby("level")} if "level" in counts.columns else None
+    plot_pass1_hist(by_level or pass1, ax=axes[0], log_x=False, bins=np.linspace(0, 1, min(N, 20) + 1))
+    axes[0].set_title(f"per-problem pass@1, {len(pass1)} problems" + (" by level" if by_level else ""))
     plot_coverage([coverage_curve(g["num_samples"], g["num_correct"], ks, n_boot=N_BOOT, seed=SEED) for g in by_bin.values()],
                   labels=by_bin.keys(), ax=axes[1], band=False)
     axes[1].set_title("coverage by equal-count bin (1: easiest)")
