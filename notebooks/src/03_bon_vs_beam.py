@@ -443,6 +443,16 @@ q = quality[quality["strategy"] == "best_of_n"].sort_values("AUC")
 lines.append(f"- Best-of-N at N = 16 goes from {q['accuracy'].iloc[0]:.3f} with the weakest verifier (AUC {q['AUC'].iloc[0]:.2f}) "
              f"to {q['accuracy'].iloc[-1]:.3f} with the exact checker (AUC {q['AUC'].iloc[-1]:.2f}); the model's confidence has AUC "
              f"{auc['confidence']:.2f}.")
+searched = quality.pivot_table(index="verifier", columns="strategy", values="accuracy").dropna(subset=["beam_search"])
+searched = searched.assign(AUC=[auc[v] for v in searched.index]).sort_values("AUC")
+gain = searched["beam_search"] - searched["weighted"]  # search against sampling, both with the same verifier
+lines.append("- Beam search and DVTS minus weighted best-of-N with the same verifier, at N = 16: " + "; ".join(
+    f"{v} (AUC {r.AUC:.2f}) {r.beam_search - r.weighted:+.3f} and {r.dvts - r.weighted:+.3f}" for v, r in searched.iterrows()) + ". "
+    + f"Search gains growing with the verifier's AUC (Liu et al.): {'holds' if gain.is_monotonic_increasing else 'does not hold'} "
+    + "across these verifiers" + ("" if gain.is_monotonic_increasing else
+      f"; the largest gain is {gain.idxmax()}'s ({gain.max():+.3f}), and a verifier's AUC over all steps of all problems "
+      "(which also rewards telling easy problems from hard ones) need not be how well it ranks one problem's partial solutions, "
+      "which is what search uses") + ".")
 Markdown("\n".join(lines))
 
 # %%
