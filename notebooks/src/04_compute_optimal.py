@@ -28,6 +28,7 @@ OWN_SAMPLES = "../data/arith_smollm2.parquet"  # the kit's arithmetic run (ttsli
 CHAIN_DIR = "../data/chains"  # the step-level search data (section 3): a sampling pool and search runs (data/README.md)
 CHAIN_POOL = "pool64"  # the pool's file name in CHAIN_DIR; every other Parquet file there is a search run
 CHAIN_PER_LEVEL, CHAIN_SEED = 15, 0  # the chain problem set of those runs (ttslib.problems.make_chains)
+CHAIN_POLICY_VERIFIER = "noisy_auc0.80"  # section 3's policy chooses among this verifier's strategies and majority vote; None: any verifier
 PYTHIA_MODEL = "pythia-1b"  # Pythia counts for the bins-and-coverage section
 PYTHIA_CHECKPOINT = "300B"
 NUM_BINS = 5  # quantile bins, as Snell et al.
@@ -383,6 +384,9 @@ assert all(len(v) == 2 for v in cov100.values()) and K_COMPARED == 100  # cov100
 # of half of the pool's samples (the other half sets the oracle bins), a search run's answer is the
 # weighted vote of its N candidates on their last-step scores (as the HF blog). Budgets are the tokens
 # best-of-N with the default verifier spends; a search costs the tokens its whole tree generated.
+# The policy chooses among the strategies guided by one verifier, `CHAIN_POLICY_VERIFIER`, and majority
+# vote, as Snell et al. choose with one PRM: a policy free to pick the exact step checker would beat
+# best-of-N with the noisy verifier by knowing more, not by allocating compute better.
 
 # %%
 chain_pool_path = Path(CHAIN_DIR) / f"{CHAIN_POOL}.parquet"
@@ -420,6 +424,9 @@ if chains_ready:
     common = sorted(set(pool_results["problem_id"]) & set(search_results["problem_id"]))
     chain_results = pd.concat([pool_results, search_results.drop(columns="level", errors="ignore")], ignore_index=True)
     chain_results = chain_results[chain_results["problem_id"].isin(common)]
+    if CHAIN_POLICY_VERIFIER is not None:  # one verifier's strategies, and majority vote (it needs none)
+        one_verifier = chain_results["strategy"].map(lambda s: s == "majority" or s.endswith(f"/{CHAIN_POLICY_VERIFIER}"))
+        chain_results = chain_results[one_verifier]
     rows = pd.Index(chain_ids).get_indexer(common)
     chain_bins = {
         "oracle, held-apart samples": difficulty_bins(pd.Series(held[0][rows].mean(1), index=common), num_bins=NUM_BINS),
