@@ -21,6 +21,7 @@ run() {  # NAME ARGS...: one run, skipped when its table is already in data/chai
   .venv/bin/ttslib search "${common[@]}" "$@" --out "runs/chains/$name"
   cp "runs/chains/$name/samples.parquet" "data/chains/$name.parquet"
   cp "runs/chains/$name/run.json" "data/chains/$name.run.json"
+  rm -rf "data/chains/parts/$name"  # the finished table replaces its committed part
   printf '%s\t%s\t%s\n' "$name" "$((SECONDS - t0))" "ttslib search ${common[*]} $* --out runs/chains/$name" >> data/chains/timings.tsv
 }
 case "${1:-A}" in
