@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
+import pandas as pd
 import pytest
 
 import ttslib.grade as grade_module
@@ -186,6 +187,11 @@ def test_no_answer_and_missing_reference():
             grade(r"\boxed{3}", reference)
     with pytest.raises(ValueError, match="index 1"):
         grade_many([r"\boxed{3}", r"\boxed{4}"], ["3", None])
+    marked = grade_many([r"\boxed{3}", r"\boxed{4}", "none", r"\boxed{5}"], ["3", float("nan"), pd.NA, " "], missing="mark")
+    assert marked == [Grade("3", True, "ok"), Grade("4", False, "no_reference"), Grade(None, False, "no_reference"),
+                      Grade("5", False, "no_reference")]
+    with pytest.raises(ValueError, match="missing"):
+        grade_many([r"\boxed{3}"], ["3"], missing="skip")
     with pytest.raises(ValueError, match="same length"):
         grade_many([r"\boxed{3}"], ["3", "4"])
     with pytest.raises(ValueError, match="style"):

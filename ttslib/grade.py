@@ -16,11 +16,11 @@ sympy would build. A timeout or a refusal counts as "not equivalent" with status
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+import pandas as pd
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 from sympy import Basic
 
@@ -289,8 +289,13 @@ def answers_equivalent(a: str | None, b: str | None, *, timeout_s: float | None 
     return _judge(a, b, timeout_s)[0]
 
 
+def _missing(reference) -> bool:
+    """None, NaN, pandas' NA or blank text."""
+    return reference is None or (pd.api.types.is_scalar(reference) and pd.isna(reference)) or not str(reference).strip()
+
+
 def _check_reference(reference, where: str) -> None:
-    if reference is None or (isinstance(reference, float) and math.isnan(reference)) or not str(reference).strip():
+    if _missing(reference):
         raise ValueError(f"reference answer missing{where}: got {reference!r}")
 
 
@@ -316,16 +321,20 @@ def grade(completion: str, reference: str, *, style: str = "auto", timeout_s: fl
     return Grade(answer, *_judge(answer, str(reference), timeout_s))
 
 
-def grade_many(completions, references, *, style: str = "auto", timeout_s: float | None = 5.0) -> list[Grade]:
+def grade_many(completions, references, *, style: str = "auto", timeout_s: float | None = 5.0,
+               missing: str = "raise") -> list[Grade]:
     """``grade`` over M pairs, judging each distinct (answer, reference) pair once.
 
     Parameters
     ----------
     completions : sequence of str, (M,)
     references : sequence of str, (M,)
-        A missing (None or empty) reference raises ValueError naming its index.
     style, timeout_s
         As in ``grade``; ``timeout_s`` applies per distinct pair.
+    missing : {"raise", "mark"}
+        What a missing (None, NaN or empty) reference does: raise ValueError naming its index, or
+        give ``Grade(extracted answer, False, "no_reference")``, as ``ttslib generate`` and the
+        importers record problems that have no reference.
 
     Returns
     -------
@@ -334,13 +343,19 @@ def grade_many(completions, references, *, style: str = "auto", timeout_s: float
     completions, references = list(completions), list(references)
     if len(completions) != len(references):
         raise ValueError(f"completions and references must have the same length; got {len(completions)} and {len(references)}")
-    for i, reference in enumerate(references):
-        _check_reference(reference, f" at index {i}")
+    if missing not in ("raise", "mark"):
+        raise ValueError(f"missing must be 'raise' or 'mark'; got {missing!r}")
+    if missing == "raise":
+        for i, reference in enumerate(references):
+            _check_reference(reference, f" at index {i}")
     _check_timeout(timeout_s)
     judged: dict[tuple[str | None, str], tuple[bool, str]] = {}
     grades = []
     for completion, reference in zip(completions, references):
         answer = extract_answer(completion, style=style)
+        if _missing(reference):
+            grades.append(Grade(answer, False, "no_reference"))
+            continue
         key = (answer, str(reference))
         if key not in judged:
             judged[key] = _judge(answer, str(reference), timeout_s)

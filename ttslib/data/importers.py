@@ -126,7 +126,7 @@ def _reference_answer(reference) -> str | None:
 
 def _graded(df: pd.DataFrame, what: str, *, style: str, timeout_s, keep_ungraded: bool) -> pd.DataFrame:
     """``df`` (problem_id, completion, reference, ...) with answer, is_correct, status and the extracted reference."""
-    from ttslib.grade import extract_answer, grade_many
+    from ttslib.grade import grade_many
 
     references = [_reference_answer(r) for r in df["reference"]]
     has_ref = np.array([r is not None for r in references], dtype=bool)
@@ -137,19 +137,11 @@ def _graded(df: pd.DataFrame, what: str, *, style: str, timeout_s, keep_ungraded
             f"against, e.g. problem_id {problems[:5]}; pass keep_ungraded=True to keep them as wrong samples with "
             f"status 'no_reference'"
         )
-    completions = df["completion"].tolist()
-    grades = iter(grade_many([c for c, h in zip(completions, has_ref) if h], [r for r in references if r is not None],
-                             style=style, timeout_s=timeout_s))
-    answers, correct, status = [], [], []
-    for completion, h in zip(completions, has_ref):
-        g = next(grades) if h else None
-        answers.append(g.answer if h else extract_answer(completion, style=style))
-        correct.append(g.is_correct if h else False)
-        status.append(g.status if h else "no_reference")
+    grades = grade_many(df["completion"].tolist(), references, style=style, timeout_s=timeout_s, missing="mark")
     out = df.assign(reference=pd.Series(references, index=df.index, dtype=object))
-    out["answer"] = pd.Series(answers, index=df.index, dtype=object)
-    out["is_correct"] = np.array(correct, dtype=bool)
-    out["status"] = status
+    out["answer"] = pd.Series([g.answer for g in grades], index=df.index, dtype=object)
+    out["is_correct"] = np.array([g.is_correct for g in grades], dtype=bool)
+    out["status"] = [g.status for g in grades]
     return out
 
 

@@ -97,14 +97,11 @@ def _rows(batch: pd.DataFrame, results, config: SamplingConfig, backend, seeds, 
                 }
             )
     df = pd.DataFrame.from_records(records)
-    has_ref = df["reference"].notna() & (df["reference"].astype(str).str.strip() != "")
-    grades = grade_many(df.loc[has_ref, "completion"].tolist(), df.loc[has_ref, "reference"].tolist(), style=grade_style)
-    graded = pd.DataFrame([(g.answer, g.is_correct, g.status) for g in grades], index=df.index[has_ref], columns=["answer", "is_correct", "graded"])
-    df = df.join(graded)
-    df["is_correct"] = df["is_correct"].fillna(False).astype(bool)
+    grades = grade_many(df["completion"].tolist(), df["reference"].tolist(), style=grade_style, missing="mark")
     ok = df["status"] == "ok"  # a sampling error stays as it is
-    df["status"] = np.where(ok & has_ref, df["graded"], np.where(ok, "no_reference", df["status"]))
-    df = df.drop(columns="graded")
+    df["answer"] = pd.Series([g.answer for g in grades], index=df.index, dtype=object)
+    df["is_correct"] = np.array([g.is_correct for g in grades], dtype=bool)
+    df["status"] = np.where(ok, [g.status for g in grades], df["status"])
     if "level" in batch.columns:
         df["level"] = df["problem_id"].map(dict(zip(batch["problem_id"], batch["level"])))
     df["model"] = getattr(backend, "model_name", None)
