@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy.stats import hypergeom
 
-import ttslib.policy as policy
+import ttslib.policy.choose as policy_choose  # where evaluate_policy looks choose_policy up
 from ttslib.data import read_samples, write_samples
 from ttslib.flops import get_model, inference_flops
 from ttslib.policy import (
@@ -158,13 +158,13 @@ def test_policy_finds_a_on_easy_and_b_on_hard_and_beats_every_single_strategy():
 def test_no_test_fold_problem_reaches_choose_policy(monkeypatch):
     df, bins = easy_hard(P=60)
     seen = []
-    real = policy.choose_policy
+    real = policy_choose.choose_policy
 
     def recording(results, b, budget):
         seen.append((set(results["problem_id"]), set(b.index.astype(str))))
         return real(results, b, budget)
 
-    monkeypatch.setattr(policy, "choose_policy", recording)
+    monkeypatch.setattr(policy_choose, "choose_policy", recording)
     ev = evaluate_policy(df, bins, reference="A", folds=3, n_boot=10)
     all_ids = set(ev.problem_ids)
     by_fold = [set(ev.problem_ids[ev.fold == f]) for f in range(3)]
