@@ -3,7 +3,7 @@
 #
 # **Main result: Section 3**, sampling N whole solutions and picking one against beam search and DVTS
 # guided by a step verifier, on the kit's multi-step chains (accuracy vs N, by difficulty, vs FLOPs and
-# vs verifier quality). Sections 1 and 2 first set out the selection rules it uses.
+# vs verifier quality). The two sections before it set out the selection rules it uses.
 #
 # **Question.** Coverage (notebook 01) counts a problem as solved if *any* of n samples is right:
 # it needs an oracle. Without one, a rule must pick one answer: the most frequent (majority
