@@ -354,7 +354,11 @@ by_bin.round(3)
 # FLOPs per problem, Kaplan et al.'s leading term 2N per token (N the policy's parameters,
 # `ttslib.flops`), counted alike for both: the prompt once (the pool's samples share it; a search's
 # partial solutions stay in the cache) plus every token sampled, for a search its pruned branches
-# included. The verifiers here cost nothing.
+# included. The verifiers here cost nothing. A verifier that is a model (a PRM) would add its own forward
+# pass: with a prefix cache it reads every sampled token once, for best-of-N as for search, so the FLOPs of
+# every verifier-guided strategy grow by the same factor (policy plus verifier parameters, over the
+# policy's) and the order on this figure stays (majority vote, reading nothing, moves left of them).
+# A PRM without a prefix cache re-reads each partial solution at every step, which costs search more.
 
 # %%
 params = get_model(FLOPS_MODEL).params
