@@ -23,7 +23,7 @@ import pytest
 
 import ttslib.grade as grade_module
 from conftest import shared_file
-from ttslib.grade import Grade, answers_equivalent, canonical_answer, extract_answer, grade, grade_many
+from ttslib.grade import Grade, answers_equivalent, canonical_answer, extract_answer, grade, grade_many, grade_table
 from ttslib.problems import load_gsm8k, load_math500
 
 
@@ -200,6 +200,19 @@ def test_no_answer_and_missing_reference():
         answers_equivalent("1", "1", timeout_s=0)
     with pytest.raises(TypeError, match="completion"):
         grade(None, "3")
+
+
+def test_grade_table_fills_the_grade_columns_and_keeps_a_sampling_failure():
+    df = pd.DataFrame({"completion": [r"\boxed{3}", r"\boxed{4}", "", r"\boxed{5}"], "reference": ["3", "3", "3", None],
+                       "status": ["ok", "ok", "error: refused", "ok"]}, index=[10, 11, 12, 13])
+    out = grade_table(df, missing="mark")
+    assert out["answer"].tolist() == ["3", "4", None, "5"] and out["is_correct"].tolist() == [True, False, False, False]
+    assert out["status"].tolist() == ["ok", "ok", "error: refused", "no_reference"]
+    assert list(out.index) == [10, 11, 12, 13] and df["status"].tolist()[2] == "error: refused" and "answer" not in df
+    fresh = grade_table(df.drop(columns="status").iloc[:2], ["4", "4"])  # references given; no status column before
+    assert fresh["is_correct"].tolist() == [False, True] and fresh["status"].tolist() == ["ok", "ok"]
+    with pytest.raises(ValueError, match="index 3"):
+        grade_table(df)
 
 
 def test_grade_many_judges_each_distinct_pair_once(monkeypatch):

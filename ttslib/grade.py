@@ -29,7 +29,7 @@ from ttslib._deadline import Deadline as _Deadline
 from ttslib._deadline import bits as _bits
 from ttslib._deadline import deadline as _deadline
 
-__all__ = ["Grade", "STYLES", "extract_answer", "answers_equivalent", "canonical_answer", "grade", "grade_many"]
+__all__ = ["Grade", "STYLES", "extract_answer", "answers_equivalent", "canonical_answer", "grade", "grade_many", "grade_table"]
 
 STYLES = ("auto", "boxed", "gsm8k", "answer_is", "last_number")
 _PARSE_CONFIG = (LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig())
@@ -361,3 +361,22 @@ def grade_many(completions, references, *, style: str = "auto", timeout_s: float
             judged[key] = _judge(answer, str(reference), timeout_s)
         grades.append(Grade(answer, *judged[key]))
     return grades
+
+
+def grade_table(df: pd.DataFrame, references=None, *, style: str = "auto", timeout_s: float | None = 5.0,
+                missing: str = "raise") -> pd.DataFrame:
+    """A copy of ``df`` (one row per sample, a ``completion`` column) with ``answer``, ``is_correct`` and
+    ``status`` from :func:`grade_many` against ``references`` (default: the ``reference`` column).
+
+    A row whose ``status`` is already set to something other than ``"ok"`` (sampling failed: the text
+    is not the model's answer) keeps that status; ``style``, ``timeout_s`` and ``missing`` are
+    :func:`grade_many`'s. What ``ttslib generate``, ``ttslib search`` and the importers all do to a table.
+    """
+    references = df["reference"].tolist() if references is None else list(references)
+    grades = grade_many(df["completion"].tolist(), references, style=style, timeout_s=timeout_s, missing=missing)
+    out = df.copy()
+    out["answer"] = pd.Series([g.answer for g in grades], index=df.index, dtype=object)
+    out["is_correct"] = pd.Series([g.is_correct for g in grades], index=df.index, dtype=bool)
+    status = pd.Series([g.status for g in grades], index=df.index, dtype=object)
+    out["status"] = status if "status" not in df.columns else df["status"].where(df["status"] != "ok", status)
+    return out

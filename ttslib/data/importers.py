@@ -126,7 +126,7 @@ def _reference_answer(reference) -> str | None:
 
 def _graded(df: pd.DataFrame, what: str, *, style: str, timeout_s, keep_ungraded: bool) -> pd.DataFrame:
     """``df`` (problem_id, completion, reference, ...) with answer, is_correct, status and the extracted reference."""
-    from ttslib.grade import grade_many
+    from ttslib.grade import grade_table
 
     references = [_reference_answer(r) for r in df["reference"]]
     has_ref = np.array([r is not None for r in references], dtype=bool)
@@ -137,12 +137,8 @@ def _graded(df: pd.DataFrame, what: str, *, style: str, timeout_s, keep_ungraded
             f"against, e.g. problem_id {problems[:5]}; pass keep_ungraded=True to keep them as wrong samples with "
             f"status 'no_reference'"
         )
-    grades = grade_many(df["completion"].tolist(), references, style=style, timeout_s=timeout_s, missing="mark")
-    out = df.assign(reference=pd.Series(references, index=df.index, dtype=object))
-    out["answer"] = pd.Series([g.answer for g in grades], index=df.index, dtype=object)
-    out["is_correct"] = np.array([g.is_correct for g in grades], dtype=bool)
-    out["status"] = [g.status for g in grades]
-    return out
+    return grade_table(df.assign(reference=pd.Series(references, index=df.index, dtype=object)), style=style,
+                       timeout_s=timeout_s, missing="mark")
 
 
 def _finish(df: pd.DataFrame, first: list[str]) -> pd.DataFrame:

@@ -75,7 +75,7 @@ def _check_manifest(path: Path, manifest: dict) -> None:
 
 
 def _rows(batch: pd.DataFrame, results, config: SamplingConfig, backend, seeds, grade_style: str) -> pd.DataFrame:
-    from ttslib.grade import grade_many
+    from ttslib.grade import grade_table
 
     records = []
     for (_, problem), result, seed in zip(batch.iterrows(), results, seeds):
@@ -97,11 +97,7 @@ def _rows(batch: pd.DataFrame, results, config: SamplingConfig, backend, seeds, 
                 }
             )
     df = pd.DataFrame.from_records(records)
-    grades = grade_many(df["completion"].tolist(), df["reference"].tolist(), style=grade_style, missing="mark")
-    ok = df["status"] == "ok"  # a sampling error stays as it is
-    df["answer"] = pd.Series([g.answer for g in grades], index=df.index, dtype=object)
-    df["is_correct"] = np.array([g.is_correct for g in grades], dtype=bool)
-    df["status"] = np.where(ok, [g.status for g in grades], df["status"])
+    df = grade_table(df, style=grade_style, missing="mark")  # a sampling error keeps its status
     if "level" in batch.columns:
         df["level"] = df["problem_id"].map(dict(zip(batch["problem_id"], batch["level"])))
     df["model"] = getattr(backend, "model_name", None)

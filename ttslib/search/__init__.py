@@ -51,7 +51,7 @@ __all__ = ["SearchConfig", "METHODS", "beam_search", "dvts", "run_search", "resc
 
 def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: SearchConfig, verifier_name: str, grade_style: str) -> pd.DataFrame:
     from ttslib.data import validate_samples
-    from ttslib.grade import grade_many
+    from ttslib.grade import grade_table
 
     records = []
     for (_, problem), nodes, cost, p_tokens in zip(batch.iterrows(), candidates, costs, prompt_tokens):
@@ -69,11 +69,7 @@ def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: Search
                 "search_prefill_tokens": cost.prefill, "search_verifier_tokens": float(cost.verifier),
             })
     df = pd.DataFrame.from_records(records)
-    grades = grade_many(df["completion"].tolist(), df["reference"].astype(str).tolist(), style=grade_style)
-    df["answer"] = [g.answer for g in grades]
-    df["is_correct"] = [g.is_correct for g in grades]
-    ok = df["status"] == "ok"
-    df["status"] = np.where(ok, [g.status for g in grades], df["status"])
+    df = grade_table(df, df["reference"].astype(str), style=grade_style)
     if "level" in batch.columns:
         df["level"] = df["problem_id"].map(dict(zip(batch["problem_id"], batch["level"])))
     return validate_samples(df.drop(columns="reference"))
