@@ -39,13 +39,14 @@ import pandas as pd
 
 from ttslib.data import validate_samples
 
-__all__ = ["import_search_and_learn", "import_lm_eval_samples", "import_table", "SAL_STEP_DELIMITER"]
+__all__ = ["import_search_and_learn", "import_lm_eval_samples", "import_table", "SAL_STEP_DELIMITER", "SAL_COLUMNS",
+           "LM_EVAL_COLUMNS"]
 
 SAL_STEP_DELIMITER = "\n\n"  # search-and-learn's step boundary: beam search stops on it, its PRMs score between them
 _AGGS = ("last", "min", "prod")
 _SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
-_SAL_COLUMNS = ("problem", "answer", "completions", "scores")
-_LM_EVAL_COLUMNS = ("doc_id", "doc", "target", "resps")
+SAL_COLUMNS = ("problem", "answer", "completions", "scores")  # the columns search-and-learn's output has
+LM_EVAL_COLUMNS = ("doc_id", "doc", "target", "resps")  # and those of lm-evaluation-harness --log_samples
 _LM_EVAL_NAME = re.compile(r"^samples_(.+)_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")  # samples_<task>_<date_id>.jsonl
 
 
@@ -207,7 +208,7 @@ def import_search_and_learn(source, *, agg: str = "last", config: str | None = N
         raise ValueError(f"agg must be one of {_AGGS}; got {agg!r}")
     what = f"search-and-learn output {source if not isinstance(source, pd.DataFrame) else '(DataFrame)'}"
     raw = _read(source, what, hub={"name": config, "revision": revision, "split": split})
-    _require_layout(raw, _SAL_COLUMNS, what)
+    _require_layout(raw, SAL_COLUMNS, what)
     records, mismatched = [], 0
     for row in raw.to_dict("records"):
         completions, scores = _as_list(row["completions"]), _as_list(row["scores"])
@@ -259,7 +260,7 @@ def import_lm_eval_samples(path, *, style: str = "auto", timeout_s: float | None
     path = Path(path)
     what = f"lm-evaluation-harness samples {path}"
     raw = _read(path, what)
-    _require_layout(raw, _LM_EVAL_COLUMNS, what)
+    _require_layout(raw, LM_EVAL_COLUMNS, what)
     records, seen = [], {}
     for row in raw.to_dict("records"):
         resps = _as_list(row["resps"])

@@ -25,13 +25,14 @@ import pandas as pd
 
 from ttslib.data import (COUNTS_COLUMNS, OPTIONAL_SAMPLE_COLUMNS, SAMPLE_COLUMNS, monkey_business_to_samples,
                          samples_to_counts, validate_counts, validate_samples)
+from ttslib.data.importers import LM_EVAL_COLUMNS, SAL_COLUMNS
 
 __all__ = ["ReportInputError", "LoadedTable", "FORMATS", "read_table", "standardise", "load_table", "counts_of",
            "validation_summary"]
 
 FILE_TYPES = {".parquet": "Parquet", ".pq": "Parquet", ".jsonl": "JSONL", ".json": "JSON", ".csv": "CSV", ".tsv": "TSV"}
 FORMATS = ("auto", "samples", "search-and-learn", "lm-eval", "table")  # how load_table reads the rows
-_LAYOUTS = {"search-and-learn": {"problem", "answer", "completions", "scores"}, "lm-eval": {"doc_id", "doc", "target", "resps"}}
+_LAYOUTS = {"search-and-learn": set(SAL_COLUMNS), "lm-eval": set(LM_EVAL_COLUMNS)}  # the columns that name each importer's input
 
 
 class ReportInputError(ValueError):
