@@ -17,7 +17,10 @@ no byte (tests/test_notebook_figures.py checks it):
   * cell ids are the cell's position (``cell-00``, ``cell-01``, ...), execution counts run 1, 2, ...;
   * consecutive stream outputs of one name are merged (how the kernel chunks them depends on timing),
     the checkout's absolute path becomes ``<repo>`` and object addresses (``at 0x7f...``) are dropped;
-  * the kernel runs with PYTHONHASHSEED=0, so anything iterated from a set comes in one order;
+  * the kernel runs with PYTHONHASHSEED=0, so anything iterated from a set comes in one order, and
+    with numpy's AVX-512 kernels off (NPY_DISABLE_CPU_FEATURES=KERNEL_NUMPY_DISPATCH): numpy computes
+    exp, log and power with other code on AVX-512 CPUs, which moves the last bits of optimiser-based
+    fits; with them off every x86-64 CPU with AVX2 runs the same code and draws the same bytes;
   * PNGs drawn by the inline backend carry no time (matplotlib writes none).
 A notebook that fails is written, with its error, to notebooks/executed/ (git ignores it) and
 nothing it would have replaced is touched.
@@ -55,6 +58,10 @@ LANGUAGE_INFO = {
     "pygments_lexer": "ipython3",
 }
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+(?=>)")
+
+# numpy's AVX-512 dispatch groups: off in the kernel, so AVX-512 and AVX2 CPUs compute alike
+KERNEL_NUMPY_DISPATCH = "X86_V4 AVX512_ICL AVX512_SPR"
+KERNEL_ENV = {"PYTHONHASHSEED": "0", "NPY_DISABLE_CPU_FEATURES": KERNEL_NUMPY_DISPATCH}
 
 
 def sources(selected: list[str] | None = None) -> list[Path]:
@@ -146,8 +153,8 @@ def execute(source: Path, out: Path, *, cwd: Path = NOTEBOOKS, figures_dir: Path
     if not source.is_file():
         raise FileNotFoundError(f"source: no notebook source at {source}")
     parameters = {} if figures_dir is None else {"FIGURES_DIR": str(Path(figures_dir).resolve())}
-    hashseed = os.environ.get("PYTHONHASHSEED")
-    os.environ["PYTHONHASHSEED"] = "0"  # inherited by the kernel papermill starts
+    saved = {k: os.environ.get(k) for k in KERNEL_ENV}
+    os.environ.update(KERNEL_ENV)  # inherited by the kernel papermill starts
     with tempfile.TemporaryDirectory(prefix="ttslib-nb-") as tmp:
         given, executed = Path(tmp) / f"{source.stem}.ipynb", Path(tmp) / f"executed_{source.stem}.ipynb"
         nbformat.write(read_source(source), given)
@@ -162,10 +169,11 @@ def execute(source: Path, out: Path, *, cwd: Path = NOTEBOOKS, figures_dir: Path
                 print(f"{source.stem}: failed; the notebook with its error is {failed}", file=sys.stderr)
             raise
         finally:
-            if hashseed is None:
-                del os.environ["PYTHONHASHSEED"]
-            else:
-                os.environ["PYTHONHASHSEED"] = hashseed
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
     nb = normalise(nb)
     _write(out, dumps(nb))
     if html is not None:

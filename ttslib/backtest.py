@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ttslib.checks import check_counts, check_ks
+from ttslib.checks import canonical_order, check_counts, check_ks
 from ttslib.coverage import coverage, log_spaced_ks
 from ttslib.fit import fit_beta, fit_power_law_curve
 
@@ -39,11 +39,13 @@ def nested_subsample_counts(num_samples, num_correct, ms, *, rng) -> dict[int, n
     sizes = sorted(set(check_ks(ms, "m").tolist()), reverse=True)
     if np.any(n < sizes[0]):
         raise ValueError(f"subsampling needs n >= m = {sizes[0]} for every problem; smallest n is {int(n.min())}")
-    out, above_n, above_c = {}, n.astype(np.int64), c.astype(np.int64)
+    order = canonical_order(n, c)  # draws in the canonical order of problems, returned in the order given
+    out, above_n, above_c = {}, n[order].astype(np.int64), c[order].astype(np.int64)
     for m in sizes:
         above_c = rng.hypergeometric(above_c, above_n - above_c, m)
         above_n = np.full_like(above_n, m)
-        out[m] = above_c
+        out[m] = np.empty_like(above_c)
+        out[m][order] = above_c
     return out
 
 
@@ -67,6 +69,8 @@ def backtest(num_samples, num_correct, *, m=(100, 1000), k_target=10_000, seed=0
     if not np.any(keep):
         raise ValueError(f"backtest needs problems with n >= k_target = {k_target}; the largest n is {int(n.max())}")
     n, c = n[keep], c[keep]
+    order = canonical_order(n, c)  # every draw and sum in the canonical order of problems
+    n, c = n[order], c[order]
     ks = log_spaced_ks(k_target, 40)
     observed, observed_b = coverage(n, c, k_target), float(fit_power_law_curve(ks, coverage(n, c, ks))[1])
     subsamples, rows = nested_subsample_counts(n, c, m, rng=np.random.default_rng(seed)), []

@@ -7,16 +7,23 @@ Every check raises ``ValueError`` naming the argument, what was expected and the
 The bootstrap over problems (Efron 1979) is a multinomial reweighting: replicate b of a mean over
 P problems is ``weights[b] @ per_problem / P``, so B replicates of a (P, K) table cost one matrix
 product. A replicate that yields NaN (a fit that failed on it) is counted, not dropped silently.
+
+Row order never changes a result. A randomised estimator that takes per-problem arrays with no ids
+first puts the problems in a canonical order (``canonical_order``: a stable sort on each problem's
+values, as bytes), draws and sums in that order, and returns per-problem outputs in the order given.
+So shuffled rows give bit-identical results, on any CPU; two problems with identical values are
+interchangeable, and which of them gets which draw is the only thing row order can change.
 """
 
 from __future__ import annotations
 
+import zlib
 from typing import NamedTuple
 
 import numpy as np
 
 __all__ = ["samples_matrix", "whole_numbers", "check_counts", "check_ks", "check_budgets", "check_level", "check_n_boot",
-           "bootstrap_weights", "Band", "percentile_band", "row_chunks", "CHUNK"]
+           "bootstrap_weights", "canonical_order", "Band", "percentile_band", "row_chunks", "CHUNK"]
 
 CHUNK = 20_000_000  # array elements per block of rows (~160 MB of float64): bounds peak memory
 
@@ -124,6 +131,30 @@ def bootstrap_weights(num_problems: int, n_boot: int, seed: int = 0) -> np.ndarr
     check_n_boot(n_boot, minimum=0)
     rng = np.random.default_rng(seed)
     return rng.multinomial(num_problems, np.full(num_problems, 1.0 / num_problems), size=n_boot).astype(float)
+
+
+def canonical_order(*per_problem) -> np.ndarray:
+    """The canonical order of P problems: a permutation (P,) that sorts them stably on their values.
+
+    Each argument is an array whose first axis is the problems, (P,) or (P, ...): numbers, bools, or
+    objects such as answers (each keyed by the CRC-32 of its ``repr``, so two distinct objects may tie).
+    A problem's key is the bytes of its values in all arguments (as float64, in argument order),
+    and problems are sorted on their keys, ties (identical problems) kept in the order given. Any
+    shuffle of the same problems therefore yields the same sorted rows: the order in which the kit's
+    randomised estimators draw (module docstring).
+    """
+    arrays = [np.asarray(a) for a in per_problem]
+    if not arrays or {a.shape[0] if a.ndim else -1 for a in arrays} == {-1}:
+        raise ValueError("canonical_order needs at least one array with a problem axis")
+    P = arrays[0].shape[0]
+    if any(a.ndim == 0 or a.shape[0] != P for a in arrays):
+        raise ValueError(f"canonical_order needs arrays of P = {P} rows each; got shapes {[a.shape for a in arrays]}")
+    as_numbers = [a if a.dtype != object else np.vectorize(lambda v: zlib.crc32(repr(v).encode()), otypes=[np.float64])(a)
+                  for a in arrays]
+    rows = np.ascontiguousarray(np.concatenate([a.reshape(P, -1).astype(np.float64) for a in as_numbers], axis=1))
+    if rows.shape[1] == 0:
+        return np.arange(P)
+    return np.argsort(rows.view(np.dtype((np.void, rows.shape[1] * 8))).ravel(), kind="stable")
 
 
 class Band(NamedTuple):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ttslib.checks import CHUNK, bootstrap_weights, check_counts, check_ks, check_level, check_n_boot, percentile_band
+from ttslib.checks import CHUNK, bootstrap_weights, canonical_order, check_counts, check_ks, check_level, check_n_boot, percentile_band
 
 __all__ = ["pass_at_k", "coverage", "CoverageCurve", "coverage_curve", "bootstrap_weights", "check_counts", "check_ks", "log_spaced_ks"]
 
@@ -151,12 +151,14 @@ def coverage_curve(
     """Coverage at each k with a percentile bootstrap band over problems.
 
     The per-problem pass@k matrix (P, K) is computed once; each bootstrap replicate is a
-    multinomial reweighting of problems, so the band costs one (B, P) x (P, K) product.
+    multinomial reweighting of problems, so the band costs one (B, P) x (P, K) product. Problems are
+    taken in their canonical order (``ttslib.checks.canonical_order``): shuffled rows, same band.
     """
     check_level(level)
     check_n_boot(n_boot)
     per_problem = pass_at_k(num_samples, num_correct, k, beyond_n=beyond_n)
     per_problem = per_problem.reshape(per_problem.shape[0], -1)  # (P, K)
+    per_problem = per_problem[canonical_order(*check_counts(num_samples, num_correct))]  # row-wise, so errors name given rows
     P = per_problem.shape[0]
     if P == 0:
         raise ValueError("coverage_curve needs at least one problem; got none")

@@ -30,7 +30,7 @@ import scipy.optimize
 import scipy.special as sp
 
 from ttslib._newton import newton_bootstrap
-from ttslib.checks import CHUNK, bootstrap_weights, check_counts, check_ks, percentile_band, row_chunks
+from ttslib.checks import CHUNK, bootstrap_weights, canonical_order, check_counts, check_ks, percentile_band, row_chunks
 from ttslib.coverage import log_spaced_ks, pass_at_k
 
 __all__ = ["PowerLawFit", "BetaFit", "fit_power_law_curve", "fit_power_law_nls_curve", "fit_power_law",
@@ -151,13 +151,14 @@ def fit_power_law(num_samples, num_correct, k=None, *, method="loglog", n_boot=1
     """
     if method not in ("loglog", "nls"):
         raise ValueError(f"method must be 'loglog' or 'nls'; got {method!r}")
-    n, _ = check_counts(num_samples, num_correct)
+    n, c = check_counts(num_samples, num_correct)
+    order = canonical_order(n, c)  # draws and sums in the canonical order of problems: row order cannot matter
     if k is None:
         if n.size == 0 or n.min() < 2:
             raise ValueError(f"the default k needs every problem to have n >= 2; smallest n is {n.min() if n.size else None}")
         k = log_spaced_ks(int(n.min()), 40)
     ks = check_ks(k)
-    per_problem = pass_at_k(num_samples, num_correct, ks, beyond_n=beyond_n).reshape(n.size, -1)  # (P, K)
+    per_problem = pass_at_k(num_samples, num_correct, ks, beyond_n=beyond_n).reshape(n.size, -1)[order]  # (P, K)
     cov = per_problem.mean(axis=0)
     use = (cov > 0) & ((cov < 1) if method == "loglog" else (cov <= 1))
     if np.count_nonzero(use) < 2 or np.unique(ks[use]).size < 2 or np.all(cov[use] == 1):
@@ -307,6 +308,8 @@ def fit_beta(num_samples, num_correct, *, scaled=False, n_boot=1000, level=0.95,
         (beta, scale) are weakly identified, so these intervals are approximate; alpha's is the usable one).
     """
     n, c = check_counts(num_samples, num_correct)
+    order = canonical_order(n, c)  # the likelihood's sums and the bootstrap in the canonical order of problems
+    n, c = n[order], c[order]
     if n.size == 0 or np.any(n == 0):
         raise ValueError("fit_beta needs at least one problem and n >= 1 for every problem (drop those with n = 0)")
     if not np.any(c > 0):

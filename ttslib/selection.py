@@ -32,7 +32,7 @@ from scipy.stats import norm
 
 from ttslib._majority import (majority_all_distinct, majority_exact, majority_rao_blackwell, majority_work,
                               vote_enumerate, vote_monte_carlo)
-from ttslib.checks import (CHUNK, bootstrap_weights, check_budgets, check_level, check_n_boot, percentile_band, row_chunks,
+from ttslib.checks import (CHUNK, bootstrap_weights, canonical_order, check_budgets, check_level, check_n_boot, percentile_band, row_chunks,
                            samples_matrix)
 from ttslib.coverage import pass_at_k
 
@@ -56,13 +56,13 @@ class Selection:
 
     @property
     def accuracy(self) -> np.ndarray:
-        """Mean over problems, (K,)."""
-        return self.per_problem.mean(axis=0)
+        """Mean over problems, (K,); summed in sorted order, so the same bits whatever the row order."""
+        return np.sort(self.per_problem, axis=0).mean(axis=0)
 
     @property
     def accuracy_se(self) -> np.ndarray:
         """Monte Carlo standard error of ``accuracy``, sqrt(sum_p se_p^2) / P, (K,)."""
-        return np.sqrt(np.square(self.se).sum(axis=0)) / self.se.shape[0]
+        return np.sqrt(np.sort(np.square(self.se), axis=0).sum(axis=0)) / self.se.shape[0]
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def best_of_n(correct, scores, n=None, *, answers=None) -> Selection:
     s = _check_scores(scores, correct.shape, ignore=none)
     if none is not None:
         s, correct = np.where(none, -np.inf, s), correct & ~none
-    order = np.argsort(s, axis=1)  # any order within a tie: ties are averaged below
+    order = np.argsort(s, axis=1, kind="stable")  # any order within a tie: ties are averaged below
     s_sorted = np.take_along_axis(s, order, 1)
     new_run = np.ones((P, N), dtype=bool)  # a run of equal scores starts here
     new_run[:, 1:] = s_sorted[:, 1:] != s_sorted[:, :-1]
@@ -227,7 +227,8 @@ def majority_vote(answers, correct, n=None, *, method="auto", num_draws=100, see
         return Selection("majority", ns, acc, np.zeros_like(acc), "exact")
     if num_draws < 2:
         raise ValueError(f"num_draws must be >= 2 for a standard error; got {num_draws}")
-    mean, se = majority_rao_blackwell(cls, good, ns, num_draws, np.random.default_rng(seed))
+    mean, se = _in_canonical_order(lambda rows: majority_rao_blackwell(cls[rows], good[rows], ns, num_draws,
+                                                                       np.random.default_rng(seed)), cls, correct)
     return Selection("majority", ns, mean, se, "monte_carlo")
 
 
@@ -260,7 +261,8 @@ def weighted_vote(answers, correct, scores, n=None, *, method="auto", num_draws=
                              f"use method='monte_carlo'")
         acc = vote_enumerate(cls, good, s, ns)
         return Selection("weighted", ns, acc, np.zeros_like(acc), "exact")
-    return Selection("weighted", ns, *vote_monte_carlo(cls, good, s, ns, num_draws, seed), method)
+    mean, se = _in_canonical_order(lambda rows: vote_monte_carlo(cls[rows], good[rows], s[rows], ns, num_draws, seed), cls, correct, s)
+    return Selection("weighted", ns, mean, se, method)
 
 
 def selection_curve(selection: Selection, *, level=0.95, n_boot=1000, seed=0) -> SelectionCurve:
@@ -269,8 +271,9 @@ def selection_curve(selection: Selection, *, level=0.95, n_boot=1000, seed=0) ->
     check_level(level)
     check_n_boot(n_boot)
     P = selection.per_problem.shape[0]
-    weights = bootstrap_weights(P, n_boot, seed) / P  # (B, P)
-    lower, upper, _ = percentile_band(weights @ selection.per_problem, level)
+    weights = bootstrap_weights(P, n_boot, seed) / P  # (B, P), over problems in their canonical order
+    per_problem = selection.per_problem[canonical_order(selection.per_problem, selection.se)]
+    lower, upper, _ = percentile_band(weights @ per_problem, level)
     widen = norm.ppf((1 + level) / 2) * selection.accuracy_se
     return SelectionCurve(selection.rule, selection.n, selection.accuracy, lower - widen, upper + widen,
                           selection.accuracy_se, P, level, selection.method)
@@ -282,6 +285,17 @@ def log2_budgets(N: int) -> np.ndarray:
         raise ValueError(f"N must be >= 1; got {N}")
     ns = 2 ** np.arange(int(np.log2(N)) + 1)
     return ns if ns[-1] == N else np.append(ns, N)
+
+
+def _in_canonical_order(draw, *per_problem):
+    """Run a Monte Carlo estimator ``draw(rows) -> (mean, se)``, each (P, K), on the problems in their
+    canonical order (``ttslib.checks.canonical_order``), and return its outputs in the order given:
+    the draws follow the canonical order, so where a row stands cannot change them."""
+    order = canonical_order(*per_problem)
+    mean, se = draw(order)
+    out_mean, out_se = np.empty_like(mean), np.empty_like(se)
+    out_mean[order], out_se[order] = mean, se
+    return out_mean, out_se
 
 
 # ---- checks ------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ assert all(df["model"].nunique() == 9 for df in counts.values())  # the 9 Pythia
 # solved: a limit of the data, not of the model. The table shows how many problems that touches.
 
 # %%
-final = {task: df[df["pretrain_tokens"] == CHECKPOINT].sort_values("params") for task, df in counts.items()}
+final = {task: df[df["pretrain_tokens"] == CHECKPOINT].sort_values("params", kind="stable") for task, df in counts.items()}
 pd.DataFrame(
     {
         task: df.groupby("model", sort=False).agg(
@@ -123,7 +123,7 @@ table.round(4)
 MODEL = "pythia-1.4b"
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 for ax, (task, df) in zip(axes, counts.items()):
-    sweep = df[df["model"] == MODEL].sort_values("pretrain_tokens_n")
+    sweep = df[df["model"] == MODEL].sort_values("pretrain_tokens_n", kind="stable")
     groups = list(sweep.groupby("pretrain_tokens", sort=False))
     plot_coverage(
         [coverage_curve(g["num_samples"], g["num_correct"], ks, n_boot=200, seed=SEED, beyond_n="plugin") for _, g in groups],

@@ -49,7 +49,7 @@ counts = {
     task: read_pythia_counts(f"{DATA_DIR}/pythia_checkpoints_{task.lower()}_counts.csv")
     for task in ("MATH", "GSM8K")
 }
-final = {task: df[df["pretrain_tokens"] == CHECKPOINT].sort_values("params") for task, df in counts.items()}
+final = {task: df[df["pretrain_tokens"] == CHECKPOINT].sort_values("params", kind="stable") for task, df in counts.items()}
 assert all(df["model"].nunique() == 9 for df in counts.values())  # as the text says; 128 problems per model at CHECKPOINT:
 assert all((df.groupby("model")["problem_id"].nunique() == 128).all() for df in final.values())
 assert counts["GSM8K"]["problem_id"].nunique() == 130
@@ -248,7 +248,7 @@ sweep = pd.DataFrame(
         for pl, beta in [(fit_power_law(g["num_samples"], g["num_correct"], n_boot=N_BOOT_SWEEP, seed=SEED),
                           fit_beta(g["num_samples"], g["num_correct"], n_boot=N_BOOT_SWEEP, seed=SEED))]
     ]
-).sort_values(["task", "params", "tokens"])
+).sort_values(["task", "params", "tokens"], kind="stable")
 assert (sweep["-alpha_lo"] < -2).any()  # the lower panels are cut at -2 below: some intervals reach further
 sweep.loc[sweep["degenerate"], ["task", "model", "tokens", "-alpha"]]  # left out of the -alpha panels (LR test at 5%)
 

@@ -390,7 +390,7 @@ for strategy, sel in search_sel.items():
     if 16 in sel.n and verifier in auc:
         quality.loc[len(quality)] = {"verifier": verifier, "AUC": auc[verifier], "strategy": method, "accuracy": sel.accuracy[list(sel.n).index(16)]}
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
-for strategy, g in quality.sort_values("AUC").groupby("strategy", sort=False):
+for strategy, g in quality.sort_values("AUC", kind="stable").groupby("strategy", sort=False):
     ax.plot(g["AUC"], g["accuracy"], "o-", color=strategy_color(strategy), label=strategy_label(strategy), ms=4)
 ax.axhline(pool_sel["majority"].accuracy[n16], color=strategy_color("majority"), lw=1, ls=":", label="majority vote (no verifier)")
 ax.axhline(pool_sel["oracle"].accuracy[n16], color=strategy_color("oracle"), lw=1, ls="--", label="pass@16 (oracle)")
@@ -456,12 +456,12 @@ if beam is not None:
     lines.append("- Against weighted best-of-N, the strong sampling baseline: " + "; ".join(
         f"N = {n}: beam search {beam.accuracy[i]:.3f}, weighted best-of-N {wbon.accuracy[list(chain_ns).index(n)]:.3f}, "
         f"majority vote {pool_sel['majority'].accuracy[list(chain_ns).index(n)]:.3f}" for i, n in enumerate(beam.n)) + ".")
-q = quality[quality["strategy"] == "best_of_n"].sort_values("AUC")
+q = quality[quality["strategy"] == "best_of_n"].sort_values("AUC", kind="stable")
 lines.append(f"- Best-of-N at N = 16 goes from {q['accuracy'].iloc[0]:.3f} with the weakest verifier (AUC {q['AUC'].iloc[0]:.2f}) "
              f"to {q['accuracy'].iloc[-1]:.3f} with the exact checker (AUC {q['AUC'].iloc[-1]:.2f}); the model's confidence has AUC "
              f"{auc['confidence']:.2f}.")
 searched = quality.pivot_table(index="verifier", columns="strategy", values="accuracy").dropna(subset=["beam_search"])
-searched = searched.assign(AUC=[auc[v] for v in searched.index]).sort_values("AUC")
+searched = searched.assign(AUC=[auc[v] for v in searched.index]).sort_values("AUC", kind="stable")
 gain = searched["beam_search"] - searched["weighted"]  # search against sampling, both with the same verifier
 lines.append("- Beam search and DVTS minus weighted best-of-N with the same verifier, at N = 16: " + "; ".join(
     f"{v} (AUC {r.AUC:.2f}) {r.beam_search - r.weighted:+.3f} and {r.dvts - r.weighted:+.3f}" for v, r in searched.iterrows()) + ". "

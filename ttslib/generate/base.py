@@ -122,11 +122,12 @@ def sample_tokens(logits: np.ndarray, *, temperature: float, top_p: float, rng: 
         log_z = np.log(np.exp(scaled).sum(axis=1))
         width = min(V, 512)
         for b in range(B):  # rows differ in nucleus size; B is the number of live samples
-            top = np.argpartition(scaled[b], V - width)[V - width :] if width < V else np.arange(V)
-            order = top[np.argsort(scaled[b, top])[::-1]]
+            # the short list in index order, then by logit, stably: tied logits keep index order on every CPU
+            top = np.sort(np.argpartition(scaled[b], V - width)[V - width :]) if width < V else np.arange(V)
+            order = top[np.argsort(-scaled[b, top], kind="stable")]
             p = np.exp(scaled[b, order] - log_z[b])
             if p.sum() < top_p and width < V:  # the nucleus is wider than the short list
-                order = np.argsort(scaled[b])[::-1]
+                order = np.argsort(-scaled[b], kind="stable")
                 p = np.exp(scaled[b, order] - log_z[b])
             keep = int(np.searchsorted(np.cumsum(p), top_p) + 1)
             p = p[:keep] / p[:keep].sum()

@@ -41,7 +41,7 @@ def draw_series(ax, table: pd.DataFrame, *, x: str, y: str, series: str, colors:
     for line, s in zip(lines, order):
         line.set_label(str((labels or {}).get(s, s)))
         if lower is not None and upper is not None:
-            g = table[table[series] == s].sort_values(x)
+            g = table[table[series] == s].sort_values(x, kind="stable")
             ax.fill_between(g[x], g[lower], g[upper], color=colors[s], alpha=band_alpha, lw=0)
     return lines
 

@@ -105,7 +105,7 @@ def plot_frontier(table, *, ax=None, palette=None, xlabel: str = "target coverag
     models = list(dict.fromkeys(table["model"]))
     draw_series(ax, table, x="target", y="flops", series="model", colors=dict(zip(models, resolve_palette(models, palette))),
                 linewidth=1.2, alpha=0.9)
-    best = table[table["cheapest"]].sort_values("target")
+    best = table[table["cheapest"]].sort_values("target", kind="stable")
     ax.plot(best["target"], best["flops"], color="black", lw=2.5, alpha=0.35, label="cheapest (frontier)", zorder=0)
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)

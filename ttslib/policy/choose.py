@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ttslib.checks import canonical_order
 from ttslib.coverage import bootstrap_weights
 from ttslib.policy.results import _ATOL, _RTOL, validate_results
 
@@ -24,7 +25,9 @@ def split_samples(*arrays, fraction: float = 0.5, seed: int = 0) -> list[np.ndar
     m = int(round(fraction * N))
     if not 1 <= m <= N - 1:
         raise ValueError(f"fraction * N must round to 1..N-1 (both parts non-empty); got fraction={fraction}, N={N}")
-    order = np.argsort(np.random.default_rng(seed).random((P, N)), axis=1)
+    rank = np.empty(P, dtype=np.int64)  # problems draw in their canonical order, so row order cannot matter
+    rank[canonical_order(*arrays)] = np.arange(P)
+    order = np.argsort(np.random.default_rng(seed).random((P, N))[rank], axis=1, kind="stable")
     held, rest = np.sort(order[:, :m], axis=1), np.sort(order[:, m:], axis=1)
     return [np.take_along_axis(np.asarray(a), idx, 1) for a in arrays for idx in (held, rest)]
 
@@ -36,7 +39,9 @@ def split_counts(num_samples, num_correct, *, fraction: float = 0.5, seed: int =
     if n.shape != c.shape or np.any(n < 2) or np.any((c < 0) | (c > n)):
         raise ValueError("num_samples (>= 2 each) and num_correct (0..num_samples) must be arrays of one shape")
     m = np.clip(np.round(fraction * n).astype(np.int64), 1, n - 1)
-    c_held = np.random.default_rng(seed).hypergeometric(c, n - c, m)
+    order = canonical_order(n, c)  # draws in the canonical order of problems, returned in the order given
+    c_held = np.empty_like(c)
+    c_held[order] = np.random.default_rng(seed).hypergeometric(c[order], (n - c)[order], m[order])
     return (m, c_held), (n - m, c - c_held)
 
 
@@ -232,7 +237,7 @@ def strategy_curve(results: pd.DataFrame, strategy: str, problem_ids=None):
 def _cost_to_reach(acc, cost, target):
     """Cost at which a curve (..., Kb) first reaches each target (..., K), linear in log cost between
     configs of its running best; status 0 reached, 1 never reached, 2 reached already at its cheapest."""
-    order = np.argsort(cost, axis=-1)
+    order = np.argsort(cost, axis=-1, kind="stable")
     c, a = np.take_along_axis(cost, order, -1), np.maximum.accumulate(np.take_along_axis(acc, order, -1), axis=-1)
     hit = a[..., None, :] >= target[..., :, None] - _ATOL  # (..., K, Kb)
     j = hit.argmax(-1)
@@ -263,7 +268,8 @@ def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_b
                          f"{[a.shape for a in arrs]}")
     if not all(np.all(np.isfinite(a)) for a in arrs) or np.any(arrs[1].mean(0) <= 0) or np.any(arrs[3].mean(0) <= 0):
         raise ValueError("accuracy and cost must be finite and mean costs > 0 (the multiple is a ratio on a log axis)")
-    a, c, ba, bc = arrs
+    order = canonical_order(*arrs)  # the paired bootstrap draws problems in their canonical order
+    a, c, ba, bc = (x[order] for x in arrs)
     need, status = _cost_to_reach(ba.mean(0), bc.mean(0), a.mean(0))
     w = bootstrap_weights(a.shape[0], n_boot, seed) / a.shape[0]  # (B, P)
     boot_need, boot_status = _cost_to_reach(w @ ba, w @ bc, w @ a)  # (B, K)
