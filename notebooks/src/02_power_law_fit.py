@@ -25,6 +25,7 @@ OWN_SAMPLES = "../data/arith_smollm2.parquet"  # the kit's own run (data/README.
 CHECKPOINT = "300B"  # the fully trained checkpoint, for the table of fits and the backtest
 K_TARGET = 10_000  # the budget the backtest predicts, as in arXiv:2407.21787
 BACKTEST_M = (100, 1000)  # samples per problem the backtest may see
+BACKTEST_DRAWS = 5  # nested draws of the first m samples (seeds SEED, SEED + 1, ...): the backtest's own noise
 N_BOOT = 1000  # bootstrap resamples of problems for the intervals
 N_BOOT_SWEEP = 200  # fewer for the checkpoint sweep (about 150 fits)
 MIN_SOLVED = 10  # checkpoints that solve fewer problems are left out of the sweep
@@ -296,17 +297,46 @@ backtests[["task", "model", "num_problems", "m", "estimator", "observed", "predi
            "observed_exponent", "exponent", "status"]].round(3)
 
 # %% [markdown]
-# Mean absolute error of each estimator over these models (rows without a prediction left out, and counted):
+# Which first m samples a problem had is not recorded, so one draw of them is one of many equally
+# likely backtests. The mean absolute error of each estimator over these models is therefore
+# computed for `BACKTEST_DRAWS` nested draws (the table above is the first), and estimators are
+# compared draw by draw: the difference of their errors, its mean over draws and its standard error
+# over draws (rows without a prediction left out, and counted).
 
 # %%
-summary = backtests.assign(abs_error=backtests["error"].abs(), abs_exponent_error=(backtests["exponent"] - backtests["observed_exponent"]).abs()).groupby(
-    ["m", "estimator"], sort=False
+draws = pd.concat(
+    [
+        backtest(g["num_samples"], g["num_correct"], m=BACKTEST_M, k_target=K_TARGET, seed=SEED + d).assign(task=task, model=model, draw=d)
+        if d else backtests[backtests["task"].eq(task) & backtests["model"].eq(model)].assign(draw=0)
+        for d in range(BACKTEST_DRAWS)
+        for (task, model), g in deep.items()
+    ],
+    ignore_index=True,
+)
+per_draw = draws.assign(abs_error=draws["error"].abs(), abs_exponent_error=(draws["exponent"] - draws["observed_exponent"]).abs()).groupby(
+    ["m", "estimator", "draw"], sort=False
 ).agg(models=("model", "size"), predicted=("predicted", "count"), mean_abs_error=("abs_error", "mean"),
       mean_abs_exponent_error=("abs_exponent_error", "mean"))
-mae = summary["mean_abs_error"]
-assert [round(mae[m, "beta"], 2) for m in BACKTEST_M] == [0.12, 0.04] and [round(mae[m, "power law"], 2) for m in BACKTEST_M] == [0.22, 0.09]
-assert (summary["mean_abs_exponent_error"].xs(1000) < 0.05).all()  # "a few hundredths" with 1000 samples
+summary = per_draw.groupby(["m", "estimator"], sort=False).agg(
+    models=("models", "first"), predicted=("predicted", "min"), mean_abs_error=("mean_abs_error", "mean"),
+    lowest=("mean_abs_error", "min"), highest=("mean_abs_error", "max"), mean_abs_exponent_error=("mean_abs_exponent_error", "mean"))
+mae_draws = per_draw["mean_abs_error"].unstack("draw")  # (m, estimator) x draw
+paired = pd.DataFrame([
+    {"m": m, "difference": f"{a} - power law", "mean": (d := mae_draws.loc[(m, a)] - mae_draws.loc[(m, "power law")]).mean(),
+     "se": d.std(ddof=1) / np.sqrt(d.size), "draws where lower": int((d < 0).sum())}
+    for m in BACKTEST_M for a in ("beta", "scaled beta")
+]).set_index(["m", "difference"])
+paired["verdict"] = np.where(paired["mean"] + 2 * paired["se"] < 0, "lower error", np.where(paired["mean"] - 2 * paired["se"] > 0, "higher error", "not shown"))
+assert BACKTEST_DRAWS >= 3  # a standard error over draws
+if DATA_DIR == "../data" and BACKTEST_DRAWS == 5:  # "What this shows" speaks of the shipped counts and 5 draws
+    assert paired["verdict"].tolist() == ["higher error", "higher error", "not shown", "not shown"]
+    for (m, diff), stated in {(100, "beta - power law"): 0.07, (100, "scaled beta - power law"): 0.06}.items():
+        assert abs(paired.loc[(m, diff), "mean"] - stated) <= max(0.005, paired.loc[(m, diff), "se"])  # "+0.07", "+0.06" as rounded
+    assert (paired.xs(1000)["mean"].abs() < 0.01).all()  # "within 0.01"
 summary.round(3)
+
+# %%
+paired.round(3)
 
 # %%
 fig, ax = plt.subplots(figsize=(4.8, 4.5))
@@ -327,12 +357,14 @@ savefig(fig, "02_backtest", directory=FIGURES_DIR)
 #   beyond the data (dashed lines), and `b`, measured on k up to 128 to 640, is a finite-k slope.
 # - Against arXiv:2407.21787 Table 3 only the exponent of Pythia-12B can be compared, and it agrees;
 #   the prefactor and Pythia-70M cannot, because these counts are a different sampling (see above).
-# - In the backtest the Beta predicts coverage at 10^4 better than the extrapolated power law: mean
-#   absolute error 0.04 against 0.09 with the first 1000 samples per problem, 0.12 against 0.22 with the
-#   first 100, and its exponent is closer too (a few hundredths with 1000 samples). That is the direction
-#   arXiv:2502.17578 reports, though not its order-of-magnitude advantage; the targets rest on few
-#   problems (mostly the 32 with n >= 10^4) and on one nested hypergeometric draw of the first 100 and
-#   1000 samples, so it is a weak test either way.
+# - In the backtest the distributional estimators do not beat the extrapolated power law on these
+#   counts. With the first 100 samples per problem both Betas predict coverage at 10^4 with the higher
+#   mean absolute error (Beta minus power law +0.07, scaled Beta minus power law +0.06, each more than
+#   two standard errors over 5 nested draws of the first samples); with the first 1000 the differences
+#   are within 0.01 and not shown either way. arXiv:2502.17578 reports the distributional estimator
+#   ahead; that is not reproduced here. The targets rest on few problems (mostly the 32 with n >= 10^4),
+#   and a single draw of the first samples can reverse the ordering (it did in an earlier version of
+#   this notebook), which is why the table compares estimators draw by draw.
 # - The scaled Beta rarely fits significantly better than the Beta (`LR` column) and its scale is
 #   poorly determined by these counts.
 
