@@ -141,18 +141,19 @@ def _write(path: Path, text: str) -> None:
 
 
 def execute(source: Path, out: Path, *, cwd: Path = NOTEBOOKS, figures_dir: Path | None = None,
-            html: Path | None = None) -> nbformat.NotebookNode:
+            html: Path | None = None, parameters: dict | None = None) -> nbformat.NotebookNode:
     """Execute the notebook of ``source`` in ``cwd``; write it, normalised, to ``out`` (and its page to ``html``).
 
     ``figures_dir`` None keeps the parameters cell as it is (``FIGURES_DIR = "../figures"``, relative
-    to ``cwd``); a path is injected by papermill as ``FIGURES_DIR`` (an extra cell in the output).
+    to ``cwd``); a path is injected by papermill as ``FIGURES_DIR`` (an extra cell in the output), as
+    are ``parameters`` (e.g. ``{"OWN_SAMPLES": "/path/to/samples.parquet"}``).
     Raises papermill's ``PapermillExecutionError`` if a cell fails; the failed notebook is then in
     ``executed/`` beside ``out`` (notebooks/executed/, ignored by git) and ``out`` and ``html`` are untouched.
     """
     source, out = Path(source), Path(out)
     if not source.is_file():
         raise FileNotFoundError(f"source: no notebook source at {source}")
-    parameters = {} if figures_dir is None else {"FIGURES_DIR": str(Path(figures_dir).resolve())}
+    parameters = ({} if figures_dir is None else {"FIGURES_DIR": str(Path(figures_dir).resolve())}) | dict(parameters or {})
     saved = {k: os.environ.get(k) for k in KERNEL_ENV}
     os.environ.update(KERNEL_ENV)  # inherited by the kernel papermill starts
     with tempfile.TemporaryDirectory(prefix="ttslib-nb-") as tmp:

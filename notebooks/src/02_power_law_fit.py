@@ -32,6 +32,8 @@ MIN_SOLVED = 10  # checkpoints that solve fewer problems are left out of the swe
 SEED = 0
 
 # %%
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -377,7 +379,8 @@ savefig(fig, "02_backtest", directory=FIGURES_DIR)
 
 # %%
 own = samples_to_counts(read_samples(OWN_SAMPLES))
-assert len(own) == 400 and (own["num_samples"] == 32).all()  # 400 problems x 32 samples
+SHIPPED_OWN = Path(OWN_SAMPLES).resolve() == Path("../data/arith_smollm2.parquet").resolve()  # the prose speaks of that run
+assert not SHIPPED_OWN or (len(own) == 400 and (own["num_samples"] == 32).all())  # 400 problems x 32 samples
 own_fit = fit_power_law(own["num_samples"], own["num_correct"], n_boot=N_BOOT, seed=SEED)
 own_beta = fit_beta(own["num_samples"], own["num_correct"], n_boot=N_BOOT, seed=SEED)
 pd.Series(
@@ -391,10 +394,12 @@ pd.Series(
 )
 
 # %%
-assert own_fit.k.min() == 1 and own_fit.k.max() == 32
-assert round(own_fit.b, 2) == -0.22 and round(-own_beta.alpha, 2) == -0.15  # "b about -0.22", "-alpha about -0.15"
-assert own_fit.num_never_solved == 168 and round(100 * 168 / 400) == 42  # "42% of the problems (168 of 400)"
-assert own_beta.coverage(1000) < own_fit.predict(1000)  # the Beta predicts lower coverage at k = 1000
+if SHIPPED_OWN:  # the sentences above, on the shipped run: stated values within their intervals and their rounding
+    assert own_fit.k.min() == 1 and own_fit.k.max() == 32
+    assert abs(own_fit.b + 0.22) <= 0.005 and own_fit.b_interval[0] <= -0.22 <= own_fit.b_interval[1]  # "b about -0.22"
+    assert abs(own_beta.alpha - 0.15) <= 0.005 and own_beta.alpha_interval[0] <= 0.15 <= own_beta.alpha_interval[1]  # "-alpha about -0.15"
+    assert own_fit.num_never_solved == 168 and round(100 * 168 / 400) == 42  # "42% of the problems (168 of 400)"
+    assert own_beta.coverage(1000) < own_fit.predict(1000)  # the Beta predicts lower coverage at k = 1000
 k_own = np.geomspace(1, 1000, 60)
 fig, ax = plt.subplots(figsize=(5, 3.8))
 plot_power_law_fits([own_fit], labels=["SmolLM2-135M, arithmetic"], curves=[(k_own, own_beta.coverage(k_own))], k_max=1000, ax=ax)

@@ -181,6 +181,7 @@ if not Path(OWN_SAMPLES).exists():
         f"see data/README.md); pass OWN_SAMPLES to use another"
     )
 own = read_samples(OWN_SAMPLES)
+SHIPPED_OWN = Path(OWN_SAMPLES).resolve() == Path("../data/arith_smollm2.parquet").resolve()  # the prose speaks of that run
 keys = {a: canonical_answer(a) for a in own["answer"].dropna().unique()}  # one grader call per distinct answer
 own = own.assign(
     key=own["answer"].map(keys),
@@ -473,9 +474,10 @@ lines.append("- Beam search and DVTS minus weighted best-of-N with the same veri
 Markdown("\n".join(lines))
 
 # %%
-# the numbers the summary below states, from the own-sample section
-assert abs(own_sel["oracle"].accuracy[0] - 0.30) < 0.005 and abs(own_sel["oracle"].accuracy[-1] - 0.58) < 0.005 and own_ns[-1] == 32
-assert all(abs(own_sel[rule].accuracy[-1] - 0.34) < 0.02 for rule in ("majority", "best_of_n", "weighted"))
+# the numbers the summary below states, from the own-sample section (of the shipped run only)
+if SHIPPED_OWN:
+    assert abs(own_sel["oracle"].accuracy[0] - 0.30) < 0.005 and abs(own_sel["oracle"].accuracy[-1] - 0.58) < 0.005 and own_ns[-1] == 32
+    assert all(abs(own_sel[rule].accuracy[-1] - 0.34) < 0.02 for rule in ("majority", "best_of_n", "weighted"))
 assert round(100 * selection_curve(own_sel["oracle"], n_boot=10, seed=SEED).level) == 95  # the bands' level
 # and from Section 3
 at64 = {k: search_sel[f"{k}/{MAIN_VERIFIER}"].accuracy[-1] for k in ("beam_search", "dvts")}
