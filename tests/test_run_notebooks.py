@@ -43,6 +43,10 @@ def test_lock_satisfies_every_requirement_of_pyproject():
     extras = project["optional-dependencies"]
     wanted = project["dependencies"] + [r for extra in ("dev", "prm", "notebooks", "llama") for r in extras[extra]]
     pins, problems = locked(), []
+    # torch stays out of the lock (no CPU build on PyPI): tools/setup_env.sh --with-torch pins it
+    torch = re.search(r"^TORCH_VERSION=(\S+)", (ROOT / "tools" / "setup_env.sh").read_text(), flags=re.M)
+    assert torch and "torch" not in pins, "torch must be pinned by tools/setup_env.sh (TORCH_VERSION), not in the lock"
+    pins["torch"] = torch.group(1)
     for req in map(Requirement, wanted):
         name = canonicalize_name(req.name)
         if name == "ttslib":
