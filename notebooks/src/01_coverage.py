@@ -20,12 +20,14 @@ CHECKPOINT = "300B"  # the fully trained Pythia checkpoint (tokens seen in pretr
 K_MAX = 10_000  # largest budget on the curves, as in arXiv:2407.21787
 N_BOOT = 1000  # bootstrap resamples of problems for the bands
 SEED = 0
-OWN_SAMPLES = {  # the kit's own runs (sample tables, data/README.md says how each was made)
+OWN_SAMPLES = {  # the kit's own runs (sample tables, data/README.md says how each was made); or one path
     "arithmetic (SmolLM2-135M)": "../data/arith_smollm2.parquet",
     "GSM8K (SmolLM2-135M)": "../data/gsm8k_smollm2.parquet",
 }
 
 # %%
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -158,23 +160,31 @@ savefig(fig, "01_pass1_distribution", directory=FIGURES_DIR)
 # aggregate curve bend, seen directly.
 
 # %%
-own = {name: samples_to_counts(read_samples(path)) for name, path in OWN_SAMPLES.items()}
+tables = OWN_SAMPLES if isinstance(OWN_SAMPLES, dict) else {Path(OWN_SAMPLES).stem: OWN_SAMPLES}  # one path: one table
+SHIPPED_OWN = [Path(p).resolve() for p in tables.values()] == [Path(f"../data/{f}.parquet").resolve() for f in ("arith_smollm2", "gsm8k_smollm2")]
+own = {name: samples_to_counts(read_samples(path)) for name, path in tables.items()}
 own_curves = {
     name: coverage_curve(c["num_samples"], c["num_correct"], np.arange(1, int(c["num_samples"].min()) + 1), n_boot=N_BOOT, seed=SEED)
     for name, c in own.items()
 }
-arith, gsm8k = own.values()
-assert arith["level"].nunique() == 10 and (arith["num_samples"] == 32).all()  # as the text says
-assert len(gsm8k) == 100 and (gsm8k["num_samples"] == 8).all()
+first_name, first = next(iter(own.items()))  # the panel by level: the first table, where it has a level column
+if SHIPPED_OWN:  # the text speaks of the shipped runs
+    arith, gsm8k = own.values()
+    assert arith["level"].nunique() == 10 and (arith["num_samples"] == 32).all()
+    assert len(gsm8k) == 100 and (gsm8k["num_samples"] == 8).all()
 by_level = {
     f"level {level}": coverage_curve(g["num_samples"], g["num_correct"], np.arange(1, int(g["num_samples"].min()) + 1), n_boot=200, seed=SEED)
-    for level, g in arith.groupby("level")
+    for level, g in (first.groupby("level") if "level" in first.columns else [])
 }
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 plot_coverage(own_curves.values(), labels=own_curves.keys(), ax=axes[0])
-axes[0].set_title("the kit's own runs")
-plot_coverage(by_level.values(), labels=by_level.keys(), ax=axes[1], band=False)
-axes[1].set_title("arithmetic, by difficulty level")
+axes[0].set_title("the kit's own runs" if SHIPPED_OWN else "your runs")
+if by_level:
+    plot_coverage(by_level.values(), labels=by_level.keys(), ax=axes[1], band=False)
+    axes[1].set_title("arithmetic, by difficulty level" if SHIPPED_OWN else f"{first_name}, by difficulty level")
+else:
+    axes[1].set_axis_off()
+    axes[1].text(0.5, 0.5, f"{first_name} has no level column", ha="center", va="center", transform=axes[1].transAxes)
 savefig(fig, "01_coverage_own", directory=FIGURES_DIR)
 
 # %%

@@ -84,6 +84,9 @@ use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per
 
 # %%
 own = read_samples(OWN_SAMPLES)
+SHIPPED_OWN = Path(OWN_SAMPLES).resolve() == Path("../data/arith_smollm2.parquet").resolve()  # the prose speaks of that run
+if "level" not in own.columns:
+    raise ValueError(f"{OWN_SAMPLES} has no level column: this section bins by the given levels beside the oracle and predicted bins")
 keys = {a: canonical_answer(a) for a in own["answer"].dropna().unique()}  # one grader call per distinct answer
 tokens = own["num_completion_tokens"]
 own = own.assign(key=own["answer"].map(keys), confidence=np.exp(own["logprob"] / tokens.where(tokens > 0)).fillna(0.0))
@@ -98,8 +101,9 @@ correct_held, correct_s, keys_held, keys_s, conf_held, conf_s, tokens_held, toke
 )
 classes_s = answer_classes(keys_s)  # (P, N_s) class ids of the scored half
 ns = log2_budgets(correct_s.shape[1])
-# what the prose states: 32 samples per problem, 40 problems per level, 5 bins, 95% intervals, n up to 16
-assert correct.shape[1] == 32 and set(pd.Series(level).value_counts()) == {40} and NUM_BINS == 5 and ns[-1] == 16
+# what the prose states: 32 samples per problem, 40 problems per level (of the shipped run), 5 bins, 95% intervals, n up to 16
+assert not SHIPPED_OWN or (correct.shape[1] == 32 and set(pd.Series(level).value_counts()) == {40} and ns[-1] == 16)
+assert NUM_BINS == 5
 assert round(100 * inspect.signature(evaluate_policy).parameters["level"].default) == 95  # the intervals' level
 selections = {
     "majority": majority_vote(classes_s, correct_s, ns),
@@ -286,21 +290,22 @@ pd.Series(arith_facts).to_frame("arithmetic run")
 #   by difficulty, as beam search and best-of-N with a process reward model do; section 3 asks that.
 
 # %%
-assert (spread < 0.05).sum() > len(spread) / 2
-assert gain.abs().max() < 0.025  # "within about two and a half points"
-assert (arith_gap.loc["given: level", "lower"] <= 0).all()  # "never with the given levels"
-assert (arith_gap.loc["oracle, held-apart samples"].query("budget >= 2")["lower"] > 0).all()  # "every budget from 2"
-predicted_above = arith_gap.loc["predicted: mean confidence"].query("lower > 0").index.tolist()
-assert predicted_above == [8.0, 16.0]  # "at budgets 8 and 16 with the predicted (confidence) bins"
-assert (arith_gap.loc[["oracle, held-apart samples", "oracle, leaky (scored samples)"], "lower"] > 0).any()
-assert (opt_minus_held.xs(16.0, level="budget") > 0).all()
-assert abs((arith_summary.loc["oracle, leaky (scored samples)", "held_out"] - arith_summary.loc["oracle, held-apart samples", "held_out"]).mean()) < 0.01
-assert abs(eff_level["multiple"].iloc[1] - 1.06) < 0.005 and eff_level["lower"].iloc[1] < 1 < eff_level["upper"].iloc[1]  # "1.06 [0.97, 1.35]"
-assert (eff_level["status"].iloc[3:] == "not reached").all() and (eff_level["lower"].iloc[3:] < 1).all()  # "undetermined at the two largest"
-assert abs(eff_oracle["multiple"].iloc[1] - 2.1) < 0.05 and eff_oracle["lower"].iloc[1] > 1  # "2.1 [1.7, inf) at budget 2"
-assert (eff_oracle["status"].iloc[2:] == "not reached").all() and (eff_oracle["p_reached"].iloc[2:] < 0.025).all()  # "in under 2.5% of bootstrap resamples"
-eff_level_majority = arith_eff[("given: level", "majority")]
-assert abs(eff_level_majority["multiple"].iloc[1] - 2.7) < 0.05 and eff_level_majority["lower"].iloc[1] > 2  # "2.7 [2.1, inf)"
+if SHIPPED_OWN:  # the sentences above are about the shipped run
+    assert (spread < 0.05).sum() > len(spread) / 2
+    assert gain.abs().max() < 0.025  # "within about two and a half points"
+    assert (arith_gap.loc["given: level", "lower"] <= 0).all()  # "never with the given levels"
+    assert (arith_gap.loc["oracle, held-apart samples"].query("budget >= 2")["lower"] > 0).all()  # "every budget from 2"
+    predicted_above = arith_gap.loc["predicted: mean confidence"].query("lower > 0").index.tolist()
+    assert predicted_above == [8.0, 16.0]  # "at budgets 8 and 16 with the predicted (confidence) bins"
+    assert (arith_gap.loc[["oracle, held-apart samples", "oracle, leaky (scored samples)"], "lower"] > 0).any()
+    assert (opt_minus_held.xs(16.0, level="budget") > 0).all()
+    assert abs((arith_summary.loc["oracle, leaky (scored samples)", "held_out"] - arith_summary.loc["oracle, held-apart samples", "held_out"]).mean()) < 0.01
+    assert abs(eff_level["multiple"].iloc[1] - 1.06) < 0.005 and eff_level["lower"].iloc[1] < 1 < eff_level["upper"].iloc[1]  # "1.06 [0.97, 1.35]"
+    assert (eff_level["status"].iloc[3:] == "not reached").all() and (eff_level["lower"].iloc[3:] < 1).all()  # "undetermined at the two largest"
+    assert abs(eff_oracle["multiple"].iloc[1] - 2.1) < 0.05 and eff_oracle["lower"].iloc[1] > 1  # "2.1 [1.7, inf) at budget 2"
+    assert (eff_oracle["status"].iloc[2:] == "not reached").all() and (eff_oracle["p_reached"].iloc[2:] < 0.025).all()  # "in under 2.5% of bootstrap resamples"
+    eff_level_majority = arith_eff[("given: level", "majority")]
+    assert abs(eff_level_majority["multiple"].iloc[1] - 2.7) < 0.05 and eff_level_majority["lower"].iloc[1] > 2  # "2.7 [2.1, inf)"
 
 # %% [markdown]
 # ## 2. Pythia on MATH: bins and coverage only
