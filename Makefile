@@ -33,7 +33,7 @@ lab: setup
 # everything to the newest releases: make lock LOCK_FLAGS=--upgrade (then make figures: figures may change).
 UV_VERSION = 0.13.8
 TORCH_LINKS ?= /opt/wheels
-LLAMA_WHEELS ?= $(HOME)/.cache/ttslib-wheels
+LLAMA_WHEELS ?= $(firstword $(wildcard $(HOME)/.cache/ttslib-wheels/cpu-*) $(HOME)/.cache/ttslib-wheels)
 lock: setup
 	.venv/bin/python -m pip install -q "uv==$(UV_VERSION)"
 	.venv/bin/uv pip compile pyproject.toml --extra dev --extra prm --extra notebooks --extra llama \

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -217,11 +217,14 @@ def test_run_writes_a_valid_graded_table_and_resumes(backend, tmp_path):
     assert full["is_correct"].any(), "level 1 (times tables) should be solved sometimes"
     assert (full["logprob"] <= 0).all() and (full["num_completion_tokens"] >= 1).all()
     pd.testing.assert_frame_equal(full, read_samples(tmp_path / "a" / "samples.parquet"))
-    # a run stopped after two problems resumes to the same table
-    run(tmp_path / "b", problems.head(2))
-    with pytest.raises(RunMismatch, match="num_problems"):
-        run(tmp_path / "b")  # the manifest records the problem set: a different set is refused
-    os.remove(tmp_path / "b" / "run.json")
+    run(tmp_path / "small", problems.head(2))
+    with pytest.raises(RunMismatch, match="num_problems: stored 2, given 6"):
+        run(tmp_path / "small")  # the manifest records the problem set: a different set is refused
+    # a run killed after its first two shards (run.json and those shards on disk) resumes to the same table
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    (tmp_path / "b" / "samples.parquet").unlink()
+    for shard in sorted((tmp_path / "b" / "shards").glob("*.parquet"))[2:]:
+        shard.unlink()
     resumed = run(tmp_path / "b")
     pd.testing.assert_frame_equal(resumed, full)
 
@@ -303,20 +306,30 @@ def test_openai_backend_against_a_real_server_that_dies(tmp_path):
         problems = make_arithmetic(2, levels=(1, 2), seed=1)
         config = SamplingConfig(n=3, temperature=0.8, max_tokens=6, stop=ARITH.stop)
         table = generate_samples(problems.head(2), http, config, template=ARITH.template, grade_style=ARITH.grade_style,
-                                 out_dir=tmp_path, progress=False)  # fmt: skip
+                                 out_dir=tmp_path / "small", progress=False)  # fmt: skip
         assert len(table) == 6 and (table["num_completion_tokens"] >= 1).all() and (table["logprob"] <= 0).all()
         assert table["is_correct"].any()
         # a server that ignores n is caught, not silently short
         with pytest.raises(BackendError, match="n_per_request"):
             OpenAIBackend(urls[1:], "smollm2", max_retries=0).generate(["1 + 1 ="], config, [0])
+        # the server dies after two problems: the run stops with an error naming the URLs, and keeps what it had
+        real, calls = http.generate, []
+
+        def dies_after_two(prompts, config, seeds):
+            calls.append(1)
+            if len(calls) == 3:
+                server.kill()
+                server.wait()
+            return real(prompts, config, seeds)
+
+        http.generate = dies_after_two
+        with pytest.raises(BackendError, match=rf"127\.0\.0\.1:{port}.*2 finished shard"):
+            generate_samples(problems, http, config, template=ARITH.template, grade_style=ARITH.grade_style,
+                             out_dir=tmp_path, progress=False)  # fmt: skip
+        http.generate = real
     finally:
         server.kill()
         server.wait()
-    # the server is gone: the run stops with an error naming the URLs, and keeps what it had
-    (tmp_path / "run.json").unlink()
-    with pytest.raises(BackendError, match=rf"127\.0\.0\.1:{port}.*finished shard"):
-        generate_samples(problems, http, config, template=ARITH.template, grade_style=ARITH.grade_style,
-                         out_dir=tmp_path, progress=False)  # fmt: skip
     assert len(list((tmp_path / "shards").glob("*.parquet"))) == 2
     server = _start_server(port)  # back up: the same command resumes and completes
     try:
@@ -327,3 +340,136 @@ def test_openai_backend_against_a_real_server_that_dies(tmp_path):
         server.kill()
         server.wait()
         http.close()
+
+
+# ---------------------------------------------------------------- a failure leaves no state behind
+
+
+class FailingVerifier:
+    """The exact step checker until its ``fail_at``-th call, which raises (a PRM that runs out of memory)."""
+
+    name, model = "failing", None
+
+    def __init__(self, fail_at: int):
+        from ttslib.verifiers import StepChecker
+
+        self.fail_at, self.calls, self.inner = fail_at, 0, StepChecker()
+
+    def score(self, questions, partials, *, step_logprobs=None):
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise RuntimeError(f"verifier failed at call {self.calls}")
+        return self.inner.score(questions, partials, step_logprobs=step_logprobs)
+
+
+def _chain_search(backend, verifier, problems, **kw):
+    from ttslib.search import SearchConfig, run_search
+
+    style = PROMPTS["chain_fewshot"]
+    config = SearchConfig(method="beam_search", n=4, beam_width=2, max_steps=4, max_step_tokens=12, seed=1)
+    return run_search(problems, backend, verifier, config, template=style.template, delimiter=style.step_delimiter,
+                      grade_style=style.grade_style, progress=False, **kw)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_after_a_failure_the_same_backend_samples_as_a_fresh_one():
+    """A verifier that raises mid-search, and a backend whose decoding raises mid-generation, at
+    different points: the next search and the next generation on the same backend object equal
+    those of a backend that never failed."""
+    needs_llama_cpp()
+    from ttslib.generate.llama import LlamaCppBackend
+    from ttslib.problems import make_chains
+    from ttslib.verifiers import StepChecker
+
+    problems = make_chains(1, seed=3).head(4)
+    arith = make_arithmetic(2, levels=(3, 6), seed=4)
+    config = SamplingConfig(n=6, max_tokens=6, stop=ARITH.stop, seed=5)
+    gen = dict(template=ARITH.template, grade_style=ARITH.grade_style, progress=False)
+    fresh_search = _chain_search(LlamaCppBackend(), StepChecker(), problems)
+    fresh_samples = generate_samples(arith, LlamaCppBackend(), config, **gen)
+    used = LlamaCppBackend()
+    for fail_at in (1, 3):  # before any step is scored, and with partial solutions live in the cache
+        with pytest.raises(RuntimeError, match=f"call {fail_at}"):
+            _chain_search(used, FailingVerifier(fail_at), problems)
+        pd.testing.assert_frame_equal(_chain_search(used, StepChecker(), problems), fresh_search)
+    real_decode = used._decode
+    for fail_on in (1, 4):  # the prompt's decode, and a decode mid-sampling
+        calls = []
+
+        def decode(rows, calls=calls, fail_on=fail_on):
+            calls.append(1)
+            if len(calls) == fail_on:
+                raise BackendError("llama_decode failed (injected)")
+            return real_decode(rows)
+
+        used._decode = decode
+        with pytest.raises(BackendError, match="injected"):
+            generate_samples(arith, used, config, **gen)
+        used._decode = real_decode
+        pd.testing.assert_frame_equal(generate_samples(arith, used, config, **gen), fresh_samples)
+        pd.testing.assert_frame_equal(_chain_search(used, StepChecker(), problems), fresh_search)
+
+
+@pytest.mark.model
+def test_the_number_of_threads_changes_no_sample():
+    """Why the manifest leaves --threads out: llama.cpp splits each product's rows over threads."""
+    needs_llama_cpp()
+    from ttslib.generate.llama import LlamaCppBackend
+
+    problems = make_arithmetic(2, levels=(2, 7), seed=6)
+    config = SamplingConfig(n=8, max_tokens=6, stop=ARITH.stop, seed=7)
+    kw = dict(template=ARITH.template, grade_style=ARITH.grade_style, progress=False)
+    one = generate_samples(problems, LlamaCppBackend(n_threads=1), config, **kw)
+    two = generate_samples(problems, LlamaCppBackend(n_threads=2), config, **kw)
+    pd.testing.assert_frame_equal(one, two)
+    assert "n_threads" not in LlamaCppBackend.settings.__code__.co_names
+
+
+@pytest.mark.model
+def test_a_resumed_search_compares_the_verifiers_exact_settings(tmp_path):
+    needs_llama_cpp()
+    from ttslib.generate.llama import LlamaCppBackend
+    from ttslib.problems import make_chains
+    from ttslib.verifiers import NoisyVerifier
+
+    backend, problems = LlamaCppBackend(), make_chains(1, seed=3).head(2)
+    _chain_search(backend, NoisyVerifier(auc=0.8, seed=0), problems, out_dir=tmp_path)
+    with pytest.raises(RunMismatch, match=r"verifier_settings\.auc: stored 0\.8, given 0\.804"):
+        _chain_search(backend, NoisyVerifier(auc=0.804, seed=0), problems, out_dir=tmp_path)  # the same name, noisy_auc0.80
+    with pytest.raises(RunMismatch, match=r"verifier_settings\.seed: stored 0, given 5"):
+        _chain_search(backend, NoisyVerifier(auc=0.8, seed=5), problems, out_dir=tmp_path)
+    with pytest.raises(RunMismatch, match=r"backend_settings\.flash_attn: stored False, given True"):
+        _chain_search(LlamaCppBackend(flash_attn=True), NoisyVerifier(auc=0.8, seed=0), problems, out_dir=tmp_path)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_a_killed_search_keeps_its_finished_shards(tmp_path):
+    """Default shards are bounded by work (ttslib.search.default_problems_per_shard): a search killed
+    after its second shard keeps both, loses at most one shard's work, and resumes to the table of an
+    uninterrupted run."""
+    needs_llama_cpp()
+    from ttslib.search import SearchConfig, default_problems_per_shard
+
+    out = tmp_path / "run"
+    args = ["search", "--problems", "chains", "--per-level", "1", "--limit", "8", "--n", "4", "--beam-width", "2",
+            "--max-steps", "8", "--max-step-tokens", "64", "--verifier", "checker", "--seed", "0"]
+    per_shard = default_problems_per_shard(SearchConfig(n=4, beam_width=2, max_steps=8, max_step_tokens=64))
+    assert per_shard == 4  # 8192 // (4 x 8 x 64): two shards for eight problems
+    proc = subprocess.Popen([sys.executable, "-m", "ttslib.cli", *args, "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not list((out / "shards").glob("000000.parquet")) and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    kept = sorted(p.name for p in (out / "shards").glob("*.parquet"))
+    assert kept and kept[0] == "000000.parquet" and not (out / "samples.parquet").exists()
+    assert len(pd.read_parquet(out / "shards" / "000000.parquet")["problem_id"].unique()) == per_shard
+    assert (out / "writer.lock").read_text() != "", "the killed writer's note stays (the next run takes over)"
+    resumed = subprocess.run([sys.executable, "-m", "ttslib.cli", *args, "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert resumed.returncode == 0 and "taking over the run" in resumed.stderr, resumed.stderr
+    clean = tmp_path / "clean"
+    subprocess.run([sys.executable, "-m", "ttslib.cli", *args, "--out", str(clean)], cwd=ROOT, check=True, capture_output=True)
+    pd.testing.assert_frame_equal(read_samples(out / "samples.parquet"), read_samples(clean / "samples.parquet"))

@@ -3,11 +3,19 @@ exact and fast to check (tests/test_generate.py repeats the important cases with
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
 import pandas as pd
 import pytest
 
 from ttslib.data import read_samples
-from ttslib.generate import BackendError, RunMismatch, SamplingConfig, generate_samples
+from ttslib.generate import BackendError, RunLocked, RunMismatch, SamplingConfig, generate_samples
 from ttslib.generate.base import Completion, PromptResult, failed_result
 from ttslib.problems import make_arithmetic
 
@@ -112,3 +120,117 @@ def test_a_shard_holding_other_problems_than_its_name_is_refused(tmp_path):
     (shards / "swap").rename(shards / "000001.parquet")
     with pytest.raises(RunMismatch, match="shard 000000"):
         run(ScriptedBackend(), problems, tmp_path)
+
+
+# --- one writer, the run it claims to be (issue: runs you can trust) ---------------------------------
+
+def test_a_refused_resume_names_each_field_with_its_stored_and_new_value(tmp_path):
+    problems = make_arithmetic(2, levels=(2,), seed=0)
+    run(ScriptedBackend(), problems, tmp_path)
+    other = SamplingConfig(n=4, max_tokens=4, stop=("\n",), seed=3, top_p=0.95)
+    with pytest.raises(RunMismatch, match=r"sampling\.top_p: stored 1\.0, given 0\.95"):
+        generate_samples(problems, ScriptedBackend(), other, template=TEMPLATE, grade_style="last_number",
+                         out_dir=tmp_path, progress=False)
+    with pytest.raises(RunMismatch, match=r"template: stored '1 \+ 1 = 2\\n\{question\} =', given '\{question\} ='"):
+        generate_samples(problems, ScriptedBackend(), CONFIG, template="{question} =", grade_style="last_number",
+                         out_dir=tmp_path, progress=False)
+
+
+class SettingsBackend(ScriptedBackend):
+    """The scripted backend with one declared setting that changes its samples."""
+
+    def __init__(self, offset: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.offset = offset
+
+    def settings(self) -> dict:
+        return {"offset": self.offset}
+
+
+def test_a_backend_setting_is_recorded_and_compared(tmp_path):
+    problems = make_arithmetic(2, levels=(2,), seed=0)
+    run(SettingsBackend(offset=1), problems, tmp_path)
+    assert json.loads((tmp_path / "run.json").read_text())["backend_settings"] == {"offset": 1}
+    with pytest.raises(RunMismatch, match=r"backend_settings\.offset: stored 1, given 2"):
+        run(SettingsBackend(offset=2), problems, tmp_path)
+
+
+def test_a_shard_of_another_run_is_refused(tmp_path):
+    problems = make_arithmetic(2, levels=(2,), seed=0)
+    four, eight = tmp_path / "n4", tmp_path / "n8"
+    run(ScriptedBackend(), problems, four)  # n = 4
+    config8 = SamplingConfig(n=8, max_tokens=4, stop=("\n",), seed=3)
+    kw = dict(template=TEMPLATE, grade_style="last_number", out_dir=eight, progress=False)
+    with pytest.raises(BackendError):
+        generate_samples(problems, ScriptedBackend(fail_after=1), config8, **kw)
+    copied = eight / "shards" / "000001.parquet"
+    shutil.copy(four / "shards" / "000001.parquet", copied)
+    with pytest.raises(RunMismatch, match=r"shard 000001 .* another run: .*sampling\.n: stored 4, given 8"):
+        generate_samples(problems, ScriptedBackend(), config8, **kw)
+    pd.read_parquet(copied).to_parquet(copied, index=False)  # the same rows without the manifest (an older shard)
+    with pytest.raises(RunMismatch, match=r"shard 000001 .* holds 4 rows for problem .*; this run makes 8 per problem"):
+        generate_samples(problems, ScriptedBackend(), config8, **kw)
+    copied.unlink()
+    assert len(generate_samples(problems, ScriptedBackend(), config8, **kw)) == 2 * 8  # made again
+
+
+def test_a_second_writer_is_refused_naming_the_first(tmp_path):
+    from ttslib.generate.rundir import writer_lock
+
+    problems = make_arithmetic(1, levels=(2,), seed=0)
+    with writer_lock(tmp_path):  # this process writes; the run below is a second writer
+        note = json.loads((tmp_path / "writer.lock").read_text())
+        assert note["pid"] == os.getpid() and note["host"] == socket.gethostname()
+        with pytest.raises(RunLocked, match=rf"being written by pid {os.getpid()} on host {socket.gethostname()}"):
+            run(ScriptedBackend(), problems, tmp_path)
+    assert not (tmp_path / "run.json").exists(), "the refused writer wrote nothing"
+    assert (tmp_path / "writer.lock").read_text() == "", "a writer that finishes leaves no note"
+    assert len(run(ScriptedBackend(), problems, tmp_path)) == 4  # one problem, n = 4
+
+
+def test_a_dead_writers_lock_is_taken_over_with_a_message(tmp_path, capfd):
+    problems = make_arithmetic(1, levels=(2,), seed=0)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)  # a pid that ran and is gone
+    (tmp_path / "writer.lock").write_text(json.dumps({"pid": pid, "host": "elsewhere", "started": "2026-01-01T00:00:00"}))
+    assert len(run(ScriptedBackend(), problems, tmp_path)) == 4  # one problem, n = 4
+    assert f"taking over the run from its last writer (pid {pid} on host elsewhere" in capfd.readouterr().err
+
+
+WRITER = """
+import os, sys, time
+import numpy as np
+from ttslib.generate import SamplingConfig, generate_samples
+from ttslib.generate.base import Completion, PromptResult
+from ttslib.problems import make_arithmetic
+
+class Unseeded:  # ignores its seeds: two runs of it never agree
+    name, model_name = "unseeded", "unseeded-v1"
+    def generate(self, prompts, config, seeds):
+        time.sleep(0.15)
+        draw = np.random.default_rng()
+        return [PromptResult(3, tuple(Completion(f" {draw.integers(1000)}", (-0.5,), "stop") for _ in range(config.n)))
+                for _ in prompts]
+
+problems = make_arithmetic(4, levels=(2, 3), seed=0)
+generate_samples(problems, Unseeded(), SamplingConfig(n=3, max_tokens=2, seed=0), template="{question} =",
+                 grade_style="last_number", out_dir=sys.argv[1], progress=False)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stagger", [0.0, 0.3])
+def test_two_writer_processes_one_is_refused_and_the_table_is_the_shards(tmp_path, stagger):
+    out = tmp_path / "run"
+    first = subprocess.Popen([sys.executable, "-c", WRITER, str(out)], stderr=subprocess.PIPE, text=True)
+    time.sleep(stagger)
+    second = subprocess.Popen([sys.executable, "-c", WRITER, str(out)], stderr=subprocess.PIPE, text=True)
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in (first, second)]
+    codes = sorted(code for code, _ in results)
+    assert codes[0] == 0 and codes[1] != 0, results
+    refused = next(err for code, err in results if code != 0)
+    assert "RunLocked" in refused and "being written by pid" in refused
+    table = read_samples(out / "samples.parquet")
+    shards = pd.concat([pd.read_parquet(p) for p in sorted((out / "shards").glob("*.parquet"))], ignore_index=True)
+    assert len(table) == 8 * 3 and table["completion"].tolist() == shards["completion"].tolist()
+    assert not list((out / "shards").glob("*.tmp"))

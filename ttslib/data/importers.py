@@ -222,6 +222,10 @@ def import_search_and_learn(source, *, agg: str = "last", config: str | None = N
                              f"'scores' and {len(tokens)} 'completion_tokens'")
         for idx, (completion, step_scores, n_tokens) in enumerate(zip(completions, scores, tokens)):
             step_scores = [float(s) for s in step_scores]
+            bad = [s for s in step_scores if not 0.0 <= s <= 1.0]  # NaN fails both comparisons
+            if bad:
+                raise ValueError(f"{what}: problem {pid!r}, completion {idx} has step score(s) {bad[:3]} outside [0, 1] "
+                                 "(a PRM's step scores are probabilities; NaN is a failed score)")
             steps = _split_steps(completion, len(step_scores))
             mismatched += steps is None
             records.append({"problem_id": pid, "sample_idx": idx, "completion": completion, "reference": row["answer"],

@@ -11,7 +11,7 @@ load their heavy dependencies only when constructed:
 
 from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig
 from ttslib.generate.prompts import PROMPTS, PromptStyle
-from ttslib.generate.run import RunMismatch, generate_samples, render_prompt
+from ttslib.generate.run import RunLocked, RunMismatch, generate_samples, render_prompt
 
 __all__ = [
     "BackendError",
@@ -20,6 +20,7 @@ __all__ = [
     "SamplingConfig",
     "PROMPTS",
     "PromptStyle",
+    "RunLocked",
     "RunMismatch",
     "generate_samples",
     "render_prompt",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -20,6 +20,10 @@ __all__ = [
     "PromptResult",
     "Backend",
     "BackendError",
+    "HasSettings",
+    "Resettable",
+    "backend_settings",
+    "reset_backend",
     "failed_result",
     "problem_seed",
     "sample_tokens",
@@ -85,6 +89,35 @@ class Backend(Protocol):
 
     def generate(self, prompts: list[str], config: SamplingConfig, seeds: list[int]) -> list[PromptResult]:
         """Sample ``config.n`` completions for each prompt; ``seeds[i]`` seeds prompt i."""
+
+
+@runtime_checkable
+class HasSettings(Protocol):
+    """A backend or verifier that declares its settings: ``settings()`` returns every one that can change
+    a sample or a score, as JSON values (a run's manifest records them and a resume compares them)."""
+
+    def settings(self) -> dict: ...
+
+
+@runtime_checkable
+class Resettable(Protocol):
+    """A stateful backend: ``reset()`` returns it to the state it was constructed in (no live sequences,
+    no cache), whatever ran or failed before, so the next call samples as a fresh backend would."""
+
+    def reset(self) -> None: ...
+
+
+def backend_settings(obj) -> dict:
+    """``obj.settings()`` where it declares them (:class:`HasSettings`), else its class: what a manifest records."""
+    if isinstance(obj, HasSettings):
+        return obj.settings()
+    return {"class": f"{type(obj).__module__}.{type(obj).__qualname__}", "declared": False}
+
+
+def reset_backend(backend) -> None:
+    """:meth:`Resettable.reset` where the backend has state; a stateless one (vLLM, a server) has nothing to reset."""
+    if isinstance(backend, Resettable):
+        backend.reset()
 
 
 def problem_seed(run_seed: int, problem_id: str) -> int:

@@ -245,12 +245,27 @@ class LlamaCppBackend:
         self._prefixes.append(prefix)
         return prefix
 
-    def reset_cache(self) -> None:
-        """Forget the cached prefixes. The run loop calls it at the start of every shard, so a shard's
-        samples do not depend on which shards ran before it in the same process (a resumed run then
-        equals an uninterrupted one exactly; batched kernels round differently by batch)."""
-        self.release(self._prefixes)
+    def reset(self) -> None:
+        """Back to the state of a fresh backend: every live sequence released, the KV cache cleared, the
+        cached prefixes forgotten, sequence ids handed out from 0 again (``stats`` keeps counting).
+
+        The run loop calls it at the start of every shard, so a shard's samples depend on the shard
+        alone: not on which shards ran before it in the same process (a resumed run then equals an
+        uninterrupted one exactly; batched kernels round differently by batch), nor on a search or a
+        verifier that failed halfway and left its partial solutions in the cache.
+        """
+        self._lc.llama_memory_clear(self._ctx.memory, True)
+        self._free_ids = list(range(self.max_seqs - 1, -1, -1))
         self._prefixes = []
+
+    def settings(self) -> dict:
+        """What a run's manifest records of this backend: every setting that can change a sample.
+        (``n_threads`` is left out: llama.cpp splits each product's rows across threads, so the threads
+        change no number; tests/test_generate.py compares 1 and 2.)"""
+        return {"model_file": self.model_path.name, "model_bytes": self.model_path.stat().st_size,
+                "max_context": self.max_context, "kv_cells": self.kv_cells, "max_seqs": self.max_seqs,
+                "batch_seqs": self.batch_seqs, "max_prefixes": self.max_prefixes, "min_shared": self.min_shared,
+                "flash_attn": bool(self.flash_attn)}
 
     def prefill(self, prompts: list[list[int]]) -> list[Seq]:
         """Live sequences holding ``prompts`` (token lists), each with its next-token logits.

@@ -151,6 +151,12 @@ class OpenAIBackend:
         found = _PROMPT_TOKENS_IN_ERROR.search(str(getattr(error, "body", None) or "") + " " + str(error))
         return int(next(g for g in found.groups() if g)) if found else 0
 
+    def settings(self) -> dict:
+        """What a run's manifest records: the served model and how samples are split into requests (which
+        changes the seeds a server sees). The servers' addresses and the concurrency are not recorded: a
+        request's answer depends on its model, prompt, settings and seed, not on which replica or when."""
+        return {"model": self.model_name, "n_per_request": self.n_per_request}
+
     def generate(self, prompts: list[str], config: SamplingConfig, seeds: list[int]) -> list[PromptResult]:
         futures = [self._pool.submit(self._one_prompt, i, p, config, s) for i, (p, s) in enumerate(zip(prompts, seeds))]
         return [f.result() for f in futures]

@@ -1,20 +1,21 @@
 """The run loop: problems in, a graded sample table out, written in shards so a killed run resumes.
 
-Layout of a run directory::
+Layout of a run directory (:mod:`ttslib.generate.rundir`: the lock, the manifest and the shard checks)::
 
-    run.json              what was asked (backend, model, prompt template, sampling config)
+    writer.lock           held by the one process writing the run
+    run.json              what was asked: backend and its settings, model, prompt template, sampling config
     shards/000017.parquet the samples of the problems of one batch, written atomically
     samples.parquet       every shard merged, written when the run completes
 
 Running again with the same settings skips the problems whose shard exists, so after a kill at
 any point each (problem, sample) appears exactly once. Different settings on an existing
-directory are refused, naming what differs.
+directory are refused, naming each field that differs with its stored and its new value; so is
+a second writer, and a shard that is not this run's.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from pathlib import Path
 
@@ -22,14 +23,11 @@ import numpy as np
 import pandas as pd
 
 from ttslib.data import read_samples, validate_samples, write_samples
-from ttslib.generate.base import BackendError, SamplingConfig, problem_seed
+from ttslib.generate.base import BackendError, SamplingConfig, backend_settings, problem_seed, reset_backend
+from ttslib.generate.rundir import RunLocked, RunMismatch, check_manifest, check_shard, write_shard, writer_lock
 from ttslib.problems import validate_problems
 
-__all__ = ["generate_samples", "run_sharded", "problems_digest", "render_prompt", "RunMismatch"]
-
-
-class RunMismatch(ValueError):
-    """The run directory holds a run made with other settings."""
+__all__ = ["generate_samples", "run_sharded", "problems_digest", "render_prompt", "RunMismatch", "RunLocked"]
 
 
 def render_prompt(template: str, question: str) -> str:
@@ -52,6 +50,7 @@ def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, 
     return {
         "backend": backend.name,
         "model": getattr(backend, "model_name", None),
+        "backend_settings": backend_settings(backend),  # every backend setting that can change a sample
         "template": template,
         "grade_style": grade_style,
         "sampling": {k: list(v) if isinstance(v, tuple) else v for k, v in config.__dict__.items()},
@@ -59,19 +58,6 @@ def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, 
         "problems_sha256": problems_digest(problems),  # ids, questions and references, in order
         "problems_per_shard": int(per_shard),  # shards are named by their first problem's position
     }
-
-
-def _check_manifest(path: Path, manifest: dict) -> None:
-    if path.exists():
-        old = json.loads(path.read_text())
-        differ = sorted(k for k in manifest if old.get(k) != manifest[k])
-        if differ:
-            raise RunMismatch(
-                f"{path.parent} holds a run with other settings ({', '.join(differ)}); use another --out or the same settings"
-            )
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(manifest, indent=2))
 
 
 def _rows(batch: pd.DataFrame, results, config: SamplingConfig, backend, seeds, grade_style: str) -> pd.DataFrame:
@@ -137,8 +123,7 @@ def generate_samples(
     manifest = _manifest(backend, config, template, grade_style, problems, problems_per_shard) if out_dir is not None else None
 
     def make_rows(batch: pd.DataFrame) -> pd.DataFrame:
-        if hasattr(backend, "reset_cache"):  # a shard's samples depend on the shard alone
-            backend.reset_cache()
+        reset_backend(backend)  # a shard's samples depend on the shard alone, not on what ran (or failed) before
         seeds = [problem_seed(config.seed, pid) for pid in batch["problem_id"]]
         prompts = [render_prompt(template, q) for q in batch["question"]]
         results = backend.generate(prompts, config, seeds)
@@ -165,22 +150,26 @@ def run_sharded(problems: pd.DataFrame, make_rows, *, out_dir=None, manifest: di
         raise ValueError("problems is empty: nothing to generate")
     if problems_per_shard < 1:
         raise ValueError(f"problems_per_shard must be >= 1; got {problems_per_shard}")
-    out_dir = Path(out_dir) if out_dir is not None else None
+    if out_dir is None:
+        return _run(problems, make_rows, None, None, problems_per_shard, rows_per_problem, progress, tqdm)
+    out_dir = Path(out_dir)
+    with writer_lock(out_dir):
+        return _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress, tqdm)
+
+
+def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress, tqdm) -> pd.DataFrame:
     done: list[pd.DataFrame] = []
     todo = list(range(0, len(problems), problems_per_shard))
     if out_dir is not None:
-        _check_manifest(out_dir / "run.json", manifest)
+        check_manifest(out_dir / "run.json", manifest)
         shard_dir = out_dir / "shards"
         shard_dir.mkdir(exist_ok=True)
         for stale in shard_dir.glob("*.tmp"):
-            stale.unlink()  # a shard being written when the run was killed
-        finished = {int(p.stem) for p in shard_dir.glob("*.parquet")}
+            stale.unlink()  # a shard being written when its writer died (this process holds the lock)
+        finished = {int(p.stem) for p in shard_dir.glob("[0-9]*.parquet")}
         for start in [start for start in todo if start in finished]:
-            shard = pd.read_parquet(shard_dir / f"{start:06d}.parquet")
-            expected = set(problems["problem_id"].iloc[start : start + problems_per_shard])
-            if set(shard["problem_id"]) != expected:  # the problems its name says (run.json guards this too)
-                raise RunMismatch(f"shard {start:06d} in {shard_dir} does not hold problems {sorted(expected)[:3]}...")
-            done.append(shard)
+            ids = problems["problem_id"].iloc[start : start + problems_per_shard]
+            done.append(check_shard(shard_dir / f"{start:06d}.parquet", ids, rows_per_problem, manifest))
         todo = [start for start in todo if start not in finished]
 
     bar = tqdm(total=len(problems) * rows_per_problem, initial=sum(len(d) for d in done), unit="sample", disable=not progress)
@@ -189,9 +178,7 @@ def run_sharded(problems: pd.DataFrame, make_rows, *, out_dir=None, manifest: di
         for start in todo:
             rows = make_rows(problems.iloc[start : start + problems_per_shard])
             if out_dir is not None:
-                tmp = shard_dir / f"{start:06d}.parquet.tmp"
-                rows.to_parquet(tmp, index=False)
-                tmp.replace(shard_dir / f"{start:06d}.parquet")
+                write_shard(rows, shard_dir / f"{start:06d}.parquet", manifest)
             done.append(rows)
             tokens += int(rows["num_completion_tokens"].sum())
             bar.update(len(rows))
@@ -204,7 +191,7 @@ def run_sharded(problems: pd.DataFrame, make_rows, *, out_dir=None, manifest: di
 
     table = validate_samples(pd.concat(done, ignore_index=True))
     order = {pid: i for i, pid in enumerate(problems["problem_id"])}
-    table = table.sort_values(["problem_id", "sample_idx"], key=lambda s: s.map(order) if s.name == "problem_id" else s)
+    table = table.sort_values(["problem_id", "sample_idx"], key=lambda s: s.map(order) if s.name == "problem_id" else s, kind="stable")
     table = table.reset_index(drop=True)
     if out_dir is not None:  # return what is on disk, so a fresh run and a resumed one compare equal
         table = read_samples(write_samples(table, out_dir / "samples.parquet"))

@@ -38,10 +38,16 @@ class VLLMBackend:
             # when other processes hold memory; eager mode skips a 40 s compile.
             llm_kwargs.setdefault("gpu_memory_utilization", 0.3)
             llm_kwargs.setdefault("enforce_eager", True)
+        self._settings = {"model": self.model_name, "seed": int(seed),
+                          "engine": {k: v if isinstance(v, (bool, int, float, str, type(None))) else repr(v) for k, v in sorted(llm_kwargs.items())}}
         try:
             self._llm = vllm.LLM(model=self.model_name, seed=seed, **llm_kwargs)
         except Exception as err:  # vLLM raises many types for a model it cannot load
             raise BackendError(f"vLLM could not load {self.model_name}: {err}") from err
+
+    def settings(self) -> dict:
+        """What a run's manifest records: the model, the engine's seed and every engine argument given."""
+        return dict(self._settings)
 
     def _prompt_tokens(self, prompt: str) -> int:
         """Tokens of a prompt as the engine's tokenizer counts them (0 if it cannot say)."""

@@ -28,7 +28,7 @@ from ttslib.data import (COUNTS_COLUMNS, OPTIONAL_SAMPLE_COLUMNS, SAMPLE_COLUMNS
 from ttslib.data.importers import LM_EVAL_COLUMNS, SAL_COLUMNS
 
 __all__ = ["ReportInputError", "LoadedTable", "FORMATS", "read_table", "standardise", "load_table", "counts_of",
-           "validation_summary"]
+           "validation_summary", "run_state"]
 
 FILE_TYPES = {".parquet": "Parquet", ".pq": "Parquet", ".jsonl": "JSONL", ".json": "JSON", ".csv": "CSV", ".tsv": "TSV"}
 FORMATS = ("auto", "samples", "search-and-learn", "lm-eval", "table")  # how load_table reads the rows
@@ -52,6 +52,7 @@ class LoadedTable:
     filled: tuple
     layout: str = "samples"  # how the rows were read: "samples" (the schema) or the importer's format
     manifest: str | None = None  # the run manifest whose model filled the 'model' column, if one did
+    notes: tuple = ()  # what a reader must know before trusting the table: an unfinished run, implausible values
 
 
 def _one_line(err: BaseException) -> str:
@@ -70,6 +71,16 @@ def read_table(source) -> pd.DataFrame:
         raise ReportInputError(f"SAMPLES {text!r}: no such file or directory")
     if path.is_dir() and (path / "samples.parquet").is_file():  # a run directory of ttslib generate / search
         path = path / "samples.parquet"
+    elif path.is_dir() and (path / "shards").is_dir():  # an unfinished run: what its shards hold (run_state says so)
+        path = path / "shards"
+    if path.is_dir():
+        shards = sorted(p for p in path.iterdir() if p.is_file() and p.suffix == ".parquet" and not p.name.startswith("."))
+        if not shards:
+            raise ReportInputError(f"SAMPLES {text!r} is a directory with no Parquet files (a run directory has samples.parquet or shards/)")
+        try:
+            return pd.concat([pd.read_parquet(p) for p in shards], ignore_index=True)
+        except Exception as err:  # noqa: BLE001 - one line naming the directory
+            raise ReportInputError(f"SAMPLES {text!r}: a shard cannot be read as Parquet: {_one_line(err)}") from err
     if path.is_file() and path.stat().st_size == 0:
         raise ReportInputError(f"SAMPLES {text!r} is empty (0 bytes)")
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".bz2", ".zst", ".xz", ".zip")]
@@ -88,10 +99,51 @@ def read_table(source) -> pd.DataFrame:
             return pd.read_json(path, lines=True)
         except ValueError:
             if fmt == "JSONL":
-                raise
+                raise ReportInputError(f"SAMPLES {text!r} cannot be read as JSONL: {_bad_json_line(path)}") from None
             return pd.read_json(path)
+    except ReportInputError:
+        raise
     except Exception as err:  # noqa: BLE001 - every reader's error becomes one line naming the file
         raise ReportInputError(f"SAMPLES {text!r} cannot be read as {fmt}: {_one_line(err)}") from err
+
+
+def _bad_json_line(path: Path) -> str:
+    """Where a JSON-lines file first fails to parse: 'line 7: <the parser's message>'."""
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix.lower(), open)
+    with opener(path, "rt", encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    value = json.loads(line)
+                except ValueError as err:
+                    return f"line {number}: {err}"
+                if not isinstance(value, dict):
+                    return f"line {number}: a JSON {type(value).__name__}, not an object (one row per line)"
+    return "the lines parse one by one but do not make one table (rows of different kinds?)"
+
+
+def run_state(source) -> str | None:
+    """Where ``source`` is an unfinished run directory (shards, no samples.parquet), a sentence saying so:
+    problems done of the total its ``run.json`` records."""
+    path = Path(str(source)).expanduser()
+    run = path.parent if path.name == "shards" else path
+    if not path.is_dir() or (run / "samples.parquet").is_file() or not (run / "shards").is_dir():
+        return None
+    shards = [p for p in (run / "shards").glob("[0-9]*.parquet")]
+    try:
+        done = sum(pd.read_parquet(p, columns=["problem_id"])["problem_id"].nunique() for p in shards)
+    except Exception:  # noqa: BLE001 - read_table has named the damaged shard already
+        done = None
+    try:
+        total = int(json.loads((run / "run.json").read_text(encoding="utf-8"))["num_problems"])
+    except (OSError, ValueError, KeyError, TypeError):
+        total = None
+    return (f"unfinished run: {done if done is not None else '?'} of {total if total is not None else '?'} problems done "
+            f"({len(shards)} shard(s), no samples.parquet yet); the table holds only those. Rerun its command to finish it")
 
 
 def _read_hub(dataset_id: str) -> pd.DataFrame:
@@ -165,8 +217,23 @@ def load_table(source, *, format: str = "auto", columns=None) -> LoadedTable:
     manifest = _manifest(source) if kind == "samples" and "model" not in table.columns else None
     if manifest is not None:
         table = table.assign(model=manifest[1])  # the run's model, for the FLOPs section
+    notes = tuple(n for n in [run_state(source), *_implausible(table, kind)] if n)
     return LoadedTable(str(source), kind, table, tuple(map(str, raw.columns)), filled, layout,
-                       None if manifest is None else str(manifest[0]))
+                       None if manifest is None else str(manifest[0]), notes)
+
+
+def _implausible(table: pd.DataFrame, kind: str) -> list[str]:
+    """Values a valid table can hold but a real run hardly makes: said, by name, not refused."""
+    if kind != "samples":
+        return []
+    rows = table.groupby("problem_id", sort=False)["sample_idx"].agg(["size", "max"])
+    beyond = rows[rows["max"] >= 4 * rows["size"].clip(lower=16)]
+    notes = []
+    if len(beyond):
+        first = beyond.index[0]
+        notes.append(f"sample_idx reaches {int(beyond.loc[first, 'max'])} for problem {first!r}, which has "
+                     f"{int(beyond.loc[first, 'size'])} row(s) ({len(beyond)} problem(s) like it): numbered in another table?")
+    return notes
 
 
 def _manifest(source) -> tuple[Path, str] | None:

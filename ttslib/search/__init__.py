@@ -45,7 +45,7 @@ from ttslib.search.expand import LlamaExpander, TextExpander, make_expander
 from ttslib.search.loop import METHODS, SearchConfig, search_problems
 from ttslib.verifiers import check_step_scores
 
-__all__ = ["SearchConfig", "METHODS", "beam_search", "dvts", "run_search", "rescore", "search_problems",
+__all__ = ["SearchConfig", "METHODS", "SHARD_TOKENS", "beam_search", "default_problems_per_shard", "dvts", "run_search", "rescore", "search_problems",
            "LlamaExpander", "TextExpander", "make_expander"]
 
 
@@ -75,6 +75,19 @@ def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: Search
     return validate_samples(df.drop(columns="reference"))
 
 
+SHARD_TOKENS = 8192  # the most tokens a default shard may sample: about 1-2 minutes of the embedded model here
+
+
+def default_problems_per_shard(config: SearchConfig) -> int:
+    """Problems per shard such that a shard samples at most :data:`SHARD_TOKENS` tokens even if every one of
+    its ``n`` solutions ran ``max_steps`` full steps (each with ``lookahead`` rollouts): at most a minute or
+    two on this project's 2-core machine (about 100 tokens/s batched), so a killed run loses no more. Real
+    searches end most solutions early and take a fraction of that. At least 1 (a problem is not split).
+    (Before this rule the default was ``40 // n``, the shard size of the runs in data/chains/.)"""
+    bound = config.n * config.max_steps * config.max_step_tokens * (1 + config.lookahead)
+    return max(1, SHARD_TOKENS // bound)
+
+
 def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, *, template: str, delimiter: str = "\n",
                grade_style: str = "auto", out_dir=None, problems_per_shard: int | None = None, progress: bool = True) -> pd.DataFrame:
     """Beam search or DVTS (``config.method``) on every problem; a graded sample table of exactly
@@ -87,27 +100,27 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
     verifier : a ``ttslib.verifiers`` verifier (``score(questions, partials, step_logprobs=...)``)
     template, delimiter : the prompt with ``{question}`` and the string that ends a step
     out_dir, problems_per_shard : resumable shards as in ``ttslib.generate.generate_samples``;
-        the default shard holds as many problems as keep about 40 partial solutions alive
+        the default (:func:`default_problems_per_shard`) bounds a shard's work by time: what a kill loses
     """
     from ttslib.generate.run import problems_digest, render_prompt, run_sharded
-    from ttslib.generate.base import problem_seed
+    from ttslib.generate.base import backend_settings, problem_seed, reset_backend
     from ttslib.problems import validate_problems
 
     if not delimiter:
         raise ValueError("delimiter (the string that ends a step) must not be empty")
     problems = validate_problems(problems)
-    per_shard = problems_per_shard or max(1, 40 // config.n)  # ~40 live sequences: the engine's best batch here
+    per_shard = problems_per_shard or default_problems_per_shard(config)
     name = getattr(verifier, "name", type(verifier).__name__)
     expander = make_expander(backend, delimiter, config)
     manifest = {
-        "backend": backend.name, "model": getattr(backend, "model_name", None), "template": template, "delimiter": delimiter,
-        "grade_style": grade_style, "verifier": name, "search": dict(config.__dict__),
+        "backend": backend.name, "model": getattr(backend, "model_name", None), "backend_settings": backend_settings(backend),
+        "template": template, "delimiter": delimiter, "grade_style": grade_style,
+        "verifier": name, "verifier_settings": backend_settings(verifier), "search": dict(config.__dict__),
         "num_problems": int(len(problems)), "problems_sha256": problems_digest(problems), "problems_per_shard": int(per_shard),
     }
 
     def make_rows(batch: pd.DataFrame) -> pd.DataFrame:
-        if hasattr(backend, "reset_cache"):  # a shard's candidates depend on the shard alone
-            backend.reset_cache()
+        reset_backend(backend)  # a shard's candidates depend on the shard alone, not on what ran (or failed) before
         prompts = [render_prompt(template, q) for q in batch["question"]]
         seeds = [problem_seed(config.seed, pid) for pid in batch["problem_id"]]
         candidates, costs = search_problems(list(batch["question"]), prompts, expander, verifier, config, grade_style=grade_style, seeds=seeds)

@@ -83,6 +83,10 @@ class StepChecker:
     name = "step_checker"
     model = None
 
+    def settings(self) -> dict:
+        """What a run's manifest records (``ttslib.generate.base.HasSettings``): nothing but the name."""
+        return {"name": self.name}
+
     def score(self, questions, partials, *, step_logprobs=None) -> StepScores:
         questions, partials = check_batch(questions, partials)
         scores = tuple(chain_step_verdicts(q, steps).astype(float) for q, steps in zip(questions, partials))
@@ -121,6 +125,12 @@ class NoisyVerifier:
         self.mu = float(np.sqrt(2.0) * ndtri(self.auc))
         self.name = f"noisy_auc{self.auc:.2f}"
         self.model = getattr(self.base, "model", None)
+
+    def settings(self) -> dict:
+        """What a run's manifest records: the exact AUC (the name rounds it), the noise seed, the base verifier."""
+        from ttslib.generate.base import backend_settings
+
+        return {"name": self.name, "auc": self.auc, "seed": self.seed, "base": backend_settings(self.base)}
 
     def _uniform(self, question: str, prefix) -> float:
         key = json.dumps([self.seed, question, list(prefix)], ensure_ascii=False).encode("utf-8")

@@ -85,6 +85,12 @@ class _TransformersPRM:
             self.model = flops_model
         self._setup()
 
+    def settings(self) -> dict:
+        """What a run's manifest records: the model, its dtype and device, and how sequences are batched and cut."""
+        return {"name": self.name, "model_id": str(self.model_id), "dtype": str(next(self.net.parameters()).dtype),
+                "device": self.device.type, "batch_size": self.batch_size, "max_length": self.max_length,
+                "padding_side": self.padding_side}
+
     def _setup(self) -> None:  # token ids the subclass needs
         pass
 

@@ -40,6 +40,10 @@ class ModelConfidence:
         self.kind = kind
         self.name = "confidence" if kind == "mean" else "confidence_min"
 
+    def settings(self) -> dict:
+        """What a run's manifest records (``ttslib.generate.base.HasSettings``)."""
+        return {"name": self.name, "kind": self.kind}
+
     def score(self, questions, partials, *, step_logprobs=None) -> StepScores:
         questions, partials = check_batch(questions, partials)
         if step_logprobs is None:
@@ -117,7 +121,14 @@ class GenerativeJudge:
         if ids[0] == ids[1]:
             raise ValueError(f"yes and no map to the same token {ids[0]}")
         self._yes, self._no = ids
+        self._words = (yes, no)
         self._cache: OrderedDict[tuple, float] = OrderedDict()
+
+    def settings(self) -> dict:
+        """What a run's manifest records: the prompt, the answer words and the judging model's settings."""
+        from ttslib.generate.base import backend_settings
+
+        return {"name": self.name, "fewshot": self.fewshot, "words": list(self._words), "backend": backend_settings(self.backend)}
 
     def prompt(self, question: str, steps) -> str:
         """The judge's prompt about the last of ``steps`` (one line each; a step's own newlines become spaces)."""
