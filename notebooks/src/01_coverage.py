@@ -5,8 +5,9 @@
 # what fraction of problems does it solve (its *coverage*, pass@k), and how does that grow with k?
 #
 # **Reproduces** the shape of Large Language Monkeys (Brown et al. 2024, arXiv:2407.21787),
-# Fig. 2/3 for the Pythia suite on MATH and GSM8K: coverage rises log-linearly over four
-# orders of magnitude of k, and the per-problem success rates behind it have a heavy tail near zero.
+# Fig. 2/3 for the Pythia suite on MATH and GSM8K: coverage grows over four orders of magnitude of
+# k, along S-shaped curves on the log-k axis (not straight lines), and the per-problem success rates
+# behind it have a heavy tail near zero.
 #
 # **Data.** `data/pythia_checkpoints_*_counts.csv`: per problem, samples drawn and samples correct,
 # for 9 Pythia sizes x several pretraining checkpoints (provenance in `data/README.md`).
@@ -32,6 +33,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ttslib.compare import paired_difference
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
 from ttslib.plotting import savefig, use_theme
@@ -114,12 +116,30 @@ table = pd.DataFrame(
 alone = {(task, model): coverage(g["num_samples"], g["num_correct"], 100, beyond_n="plugin")
          for task, df in final.items() for model, g in df.groupby("model", sort=False)}
 assert all(table.loc[model, ("k=100", task)] == value for (task, model), value in alone.items())
+# which estimate each k = 10^4 entry is: unbiased only where every problem has n >= 10^4
+plugin = {(task, model): int((g["num_samples"] < K_MAX).sum()) for task, df in final.items() for model, g in df.groupby("model", sort=False)}
+for task in final:
+    table[(f"k={K_MAX} estimate", task)] = [f"plug-in for {plugin[(task, m)]} of {len(final[task][final[task]['model'] == m])}"
+                                             if plugin[(task, m)] else "unbiased" for m in table.index]
 table.round(4)
+
+# %% [markdown]
+# At k = 10^4 the table mixes two estimates, as its last columns say: the unbiased one for the models
+# whose every problem has at least 10^4 samples, and for the rest the plug-in on the problems with fewer
+# (96 of 128 MATH problems for 7 of the 9 sizes). The plug-in is what puts the sawtooth into the curves
+# between k = 128 and about 1,400 (at 7,936 for pythia-70m), where those problems' n run out: compare
+# models at k = 10^4 with that in mind.
+
+# %%
+assert sum(v == 96 for (task, _), v in plugin.items() if task == "MATH") == 7  # "96 of 128 ... for 7 of the 9 sizes"
+short_n = final["MATH"].query("num_samples < @K_MAX").groupby("model")["num_samples"].max()
+assert short_n.drop("pythia-70m").between(128, 1408).all() and short_n["pythia-70m"] == 7936  # "128 and about 1,400 (7,936 for pythia-70m)"
+assert round(short_n.drop("pythia-70m").max(), -2) == 1400 and K_MAX == 10**4
 
 # %% [markdown]
 # ## Coverage over pretraining: every checkpoint of one model
 #
-# More pretraining moves the whole curve up; the slope on the log-k axis changes less.
+# The same model at every checkpoint the counts hold, on the same 128 problems per task.
 
 # %%
 MODEL = "pythia-1.4b"
@@ -134,6 +154,49 @@ for ax, (task, df) in zip(axes, counts.items()):
     )
     ax.set_title(f"{task}: {MODEL}")
 savefig(fig, "01_coverage_checkpoints", directory=FIGURES_DIR)
+
+# %% [markdown]
+# Per checkpoint: pass@1, coverage at k = 100 with its 95% bootstrap interval, and the final checkpoint's
+# lead over it, a paired difference of per-problem pass@100 (`ttslib.compare.paired_difference`, 95%):
+
+# %%
+rows = {}
+for task, df in counts.items():
+    sweep = df[df["model"] == MODEL].sort_values(["pretrain_tokens_n", "problem_id"], kind="stable")
+    by_checkpoint = dict(list(sweep.groupby("pretrain_tokens", sort=False)))
+    last = by_checkpoint[CHECKPOINT]
+    at100 = {name: pass_at_k(g["num_samples"], g["num_correct"], 100, beyond_n="plugin") for name, g in by_checkpoint.items()}
+    for name, g in by_checkpoint.items():
+        assert g["problem_id"].tolist() == last["problem_id"].tolist()  # the same problems, so the difference is paired
+        band = coverage_curve(g["num_samples"], g["num_correct"], [100], n_boot=N_BOOT, seed=SEED, beyond_n="plugin")
+        lead = paired_difference(at100[CHECKPOINT], at100[name]) if name != CHECKPOINT else None
+        rows[(task, name)] = {"pass@1": (g["num_correct"] / g["num_samples"]).mean(), "coverage@100": band.coverage[0],
+                              "95% interval": f"[{band.lower[0]:.3f}, {band.upper[0]:.3f}]",
+                              f"{CHECKPOINT} minus this": str(lead) if lead else "", "verdict": lead.verdict if lead else ""}
+checkpoint_table = pd.DataFrame(rows).T.astype({"pass@1": float, "coverage@100": float})
+checkpoint_table.round(4)
+
+# %% [markdown]
+# What the checkpoints show:
+#
+# - **More pretraining does not move the whole curve up.** On GSM8K coverage at k = 100 rises with
+#   pretraining up to 60B tokens (the 300B checkpoint is ahead of every checkpoint up to 60B), and
+#   300B and 200B are not shown apart. On MATH the later checkpoints do not line up: coverage at
+#   k = 100 is 0.176 at 20B, 0.095 at 60B, 0.245 at 200B and 0.132 at 300B, so the final checkpoint is
+#   behind 200B and behind 20B on the same problems, and its curve lies below theirs in the figure.
+#   With pass@1 of 0.001-0.005 these are a few problems solved now and then; which ones, moves from
+#   checkpoint to checkpoint.
+
+# %%
+math_rows = checkpoint_table.loc["MATH"]
+tokens_of = counts["MATH"].groupby("pretrain_tokens")["pretrain_tokens_n"].first()  # the checkpoints the text names
+assert [tokens_of[c] for c in ("20B", "60B", "200B", "300B")] == [20e9, 60e9, 200e9, 300e9]
+assert [round(float(v), 3) for v in math_rows.loc[["20B", "60B", "200B", "300B"], "coverage@100"]] == [0.176, 0.095, 0.245, 0.132]
+assert (math_rows.loc[["20B", "200B"], "verdict"] == "behind").all()  # "behind 200B and behind 20B"
+gsm_rows = checkpoint_table.loc["GSM8K"]
+assert (gsm_rows.loc[["2M", "64M", "512M", "2B", "6B", "20B", "60B"], "verdict"] == "ahead").all()  # "ahead of every checkpoint up to 60B"
+assert gsm_rows.loc["200B", "verdict"] == "not shown"
+assert math_rows.loc[["20B", "60B", "200B", "300B"], "pass@1"].between(0.001, 0.005).all()  # "pass@1 of 0.002-0.005" (rounded)
 
 # %% [markdown]
 # ## The distribution behind the curve: per-problem pass@1
