@@ -424,8 +424,6 @@ quality.pivot_table(index=["verifier", "AUC"], columns="strategy", values="accur
 # checked and said to hold or not on these data.
 
 # %%
-from IPython.display import Markdown
-
 bon, beam = pool_sel[("best_of_n", MAIN_VERIFIER)], search_sel.get(f"beam_search/{MAIN_VERIFIER}")
 dvts_sel = search_sel.get(f"dvts/{MAIN_VERIFIER}")
 lines = [f"- The pool: pass@1 {chain_correct.mean():.3f}, pass@{chain_ns[-1]} {pool_sel['oracle'].accuracy[-1]:.3f}; "
@@ -486,7 +484,8 @@ lines.append("- Beam search and DVTS minus weighted best-of-N with the same veri
       f"; the largest gain is {gain.idxmax()}'s ({gain.max():+.3f}), and a verifier's AUC over all steps of all problems "
       "(which also rewards telling easy problems from hard ones) need not be how well it ranks one problem's partial solutions, "
       "which is what search uses") + ".")
-Markdown("\n".join(lines))
+summary_text = "\n".join(lines)
+display({"text/markdown": summary_text, "text/plain": summary_text}, raw=True)  # plain text too, for viewers without Markdown
 
 # %%
 # the numbers the summary below states, from the own-sample section (of the shipped run only)

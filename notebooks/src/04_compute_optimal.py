@@ -516,8 +516,6 @@ if chains_ready:
 # formatted from the tables above (without the search data this cell says so):
 
 # %%
-from IPython.display import Markdown
-
 if chains_ready:
     ev_c = chain_eval["oracle, held-apart samples"].summary.pivot(index="budget", columns="kind", values="accuracy")
     eff_c = chain_eff[("oracle, held-apart samples", chain_baselines[0])]
