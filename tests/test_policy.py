@@ -401,6 +401,16 @@ def test_bin_curves_are_the_means_per_bin():
     hard = df[df.problem_id.isin(bins.index[bins == "hard"]) & (df.strategy == "B") & (df.budget == 4)]
     assert curves.loc[("hard", "B", 4), "accuracy"] == pytest.approx(hard["accuracy"].mean())
     assert curves.loc[("hard", "B", 4), "num_problems"] == 20
+    # the band: the percentile interval of explicit resamples of the bin's problems (in problem-id order)
+    from ttslib.checks import bootstrap_weights, percentile_band
+
+    per = hard.sort_values("problem_id", kind="stable")["accuracy"].to_numpy()
+    boot = bootstrap_weights(per.size, 1000, 0) @ per / per.size
+    band = percentile_band(boot, 0.95)
+    assert (curves.loc[("hard", "B", 4), "lower"], curves.loc[("hard", "B", 4), "upper"]) == pytest.approx((band.lower, band.upper))
+    assert (curves["lower"] >= 0).all() and (curves["upper"] <= 1).all() and (curves["lower"] <= curves["accuracy"]).all()
+    shuffled = bin_curves(df.sample(frac=1.0, random_state=3), bins).set_index(["bin", "strategy", "budget"])
+    pd.testing.assert_frame_equal(shuffled, curves)
 
 
 # ---- figures: they draw what they are given -------------------------------------------------------

@@ -145,7 +145,7 @@ pd.DataFrame({name: b.value_counts().sort_index() for name, b in arith_bins.item
 # Each panel is one level; x is the expected generated tokens per problem at each budget n of the scored half (table above).
 
 # %%
-by_level = bin_curves(results, arith_bins["given: level"])
+by_level = bin_curves(results, arith_bins["given: level"], n_boot=N_BOOT, seed=SEED)
 levels = sorted(by_level["bin"].unique())
 fig, axes = plt.subplots(2, (len(levels) + 1) // 2, figsize=(2.7 * ((len(levels) + 1) // 2), 5.4), sharex=True, sharey=True)
 for ax, lv in zip(axes.flat, levels):
@@ -456,7 +456,7 @@ if chains_ready:
 # %%
 if chains_ready:
     oracle_bins = chain_bins["oracle, held-apart samples"]
-    chain_curves = bin_curves(chain_results, oracle_bins)
+    chain_curves = bin_curves(chain_results, oracle_bins, n_boot=N_BOOT, seed=SEED)
     bins_c = sorted(chain_curves["bin"].unique())
     fig, axes = plt.subplots(1, len(bins_c), figsize=(3.2 * len(bins_c), 3.6), sharey=True, squeeze=False)
     for ax, b in zip(axes.flat, bins_c):

@@ -29,13 +29,15 @@ KIND_STYLE = {  # kind in PolicyEvaluation.summary -> (label, colour, dashes: ""
 
 def plot_bin_curves(curves, *, ax=None, palette=None, x: str = "cost", band: bool = True, xlabel: str = "cost per problem"):
     """Accuracy vs ``x`` of each strategy, from rows of ``ttslib.policy.bin_curves`` (pass one bin's rows),
-    drawn by seaborn with nothing aggregated; the band is accuracy +- 1.96 of the given standard error
-    over the bin's problems. Legend labels are the strategies' display labels (``strategy_label``)."""
+    drawn by seaborn with nothing aggregated; the band is the rows' ``lower`` and ``upper`` (the bootstrap
+    band over the bin's problems that ``bin_curves`` gives). Legend labels are the strategies' display
+    labels (``strategy_label``)."""
     ax = new_axes(ax)
     palette = palette or strategy_palette(curves["strategy"])
     order = strategy_order(curves["strategy"])
-    se = curves["se"].fillna(0)
-    table = curves.assign(lower=curves["accuracy"] - 1.96 * se, upper=curves["accuracy"] + 1.96 * se)
+    if band and not {"lower", "upper"} <= set(curves.columns):
+        raise ValueError(f"curves needs columns 'lower' and 'upper' for the band (ttslib.policy.bin_curves); got {list(curves.columns)}")
+    table = curves
     table = table.iloc[np.argsort(table["strategy"].map(order.index).to_numpy(), kind="stable")]
     draw_series(ax, table, x=x, y="accuracy", series="strategy", colors=palette,
                 labels={s: strategy_label(s) for s in order}, lower="lower" if band else None,

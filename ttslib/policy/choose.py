@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ttslib.checks import canonical_order
+from ttslib.checks import canonical_order, percentile_band
 from ttslib.coverage import bootstrap_weights
 from ttslib.policy.results import _ATOL, _RTOL, validate_results
 
@@ -97,14 +97,31 @@ def _bin_codes(bins, ids):
     return pd.Index(labels).get_indexer(b.to_numpy()), labels
 
 
-def bin_curves(results: pd.DataFrame, bins) -> pd.DataFrame:
-    """Mean accuracy (with its standard error over problems) and mean cost of every config in every
-    bin: columns ``bin, strategy, budget, accuracy, se, cost, num_problems``."""
+def bin_curves(results: pd.DataFrame, bins, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Mean accuracy and mean cost of every config in every bin, with the accuracy's standard error over
+    the bin's problems and its ``level`` percentile bootstrap band (``n_boot`` resamples of the bin's
+    problems, drawn in problem-id order, so the rows' order cannot matter; the band of a mean of values
+    in [0, 1] stays in [0, 1]): columns ``bin, strategy, budget, accuracy, se, lower, upper, cost,
+    num_problems``. A config some of the bin's problems lack gets a NaN band."""
     df = validate_results(results)
     codes, labels = _bin_codes(bins, df["problem_id"].to_numpy())
     out = df.assign(bin=labels[codes]).groupby(["bin", "strategy", "budget"], sort=True).agg(
         accuracy=("accuracy", "mean"), se=("accuracy", "sem"), cost=("cost", "mean"), num_problems=("accuracy", "size"))
-    return out.reset_index()
+    out = out.reset_index()
+    ids, configs, acc, _ = _matrices(df)  # (P, C), problems sorted by id
+    codes, labels = _bin_codes(bins, ids)
+    bands = {}
+    for b, label in enumerate(labels):
+        a = acc[codes == b]  # (P_b, C)
+        boot = bootstrap_weights(a.shape[0], n_boot, seed) @ np.nan_to_num(a) / a.shape[0]  # (n_boot, C)
+        band = percentile_band(boot, level)
+        for j, (strategy, budget) in enumerate(configs):
+            complete = not np.isnan(a[:, j]).any()
+            bands[(label, strategy, budget)] = (band.lower[j], band.upper[j]) if complete else (np.nan, np.nan)
+    keys = list(zip(out["bin"], out["strategy"], out["budget"]))
+    out["lower"] = [bands[k][0] for k in keys]
+    out["upper"] = [bands[k][1] for k in keys]
+    return out[["bin", "strategy", "budget", "accuracy", "se", "lower", "upper", "cost", "num_problems"]]
 
 
 def choose_policy(results: pd.DataFrame, bins, budget: float) -> pd.DataFrame:
