@@ -33,13 +33,15 @@ N_BOOT = 200  # bootstrap resamples of problems for the bands
 SEED = 0
 
 # %%
+import inspect
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ttslib.coverage import coverage, coverage_curve, log_spaced_ks
+from ttslib.compare import paired_difference
+from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, sample_arrays, samples_to_counts
 from ttslib.flops import (
     ATTENTION as ATTENTION_COEF, flops_at_k, flops_per_token, get_model, inference_flops, iso_flops_frontier,
@@ -121,11 +123,12 @@ label_spread.round(1)
 
 # %% [markdown]
 # Read with the row's model, a sample would be 1 to 990,000 tokens long, while Pythia's context is 2,048.
-# But every group's value is `2 N T` for *some* Pythia size N with T in a narrow band:
+# But every group's value is `2 N T` for *some* Pythia size N with T in a narrow band, 1,128 to 1,274
+# tokens on MATH and 1,172 to 1,688 on GSM8K (the table below):
 # `ttslib.pythia.attribute_flops` picks, for each (model, checkpoint) group, the size that makes T most alike across groups.
 
 # %%
-pd.DataFrame(
+band_of_t = pd.DataFrame(
     {
         task: {
             "groups": len(a),
@@ -141,6 +144,9 @@ matches = {task: (int((a["implied_model"] == a.index.get_level_values("model")).
 assert matches == {"MATH": (6, 72), "GSM8K": (8, 81)} and len(pythia) == 9  # "6 of 72", "8 of 81", "1 in 9"
 assert round(attributed["MATH"]["tokens_per_sample"].median(), -2) == 1200
 assert round(attributed["GSM8K"]["tokens_per_sample"].median(), -1) == 1370
+t_range = {task: [round(a["tokens_per_sample"].min()), round(a["tokens_per_sample"].max())] for task, a in attributed.items()}
+assert t_range == {"MATH": [1128, 1274], "GSM8K": [1172, 1688]}  # "1,128 to 1,274 ... 1,172 to 1,688"
+band_of_t
 
 # %% [markdown]
 # So `inference_compute` is `2 × params × tokens` of one sample, with about 1,200 tokens per sample on MATH
@@ -300,8 +306,37 @@ plot_exchange(R, exchange_lines, hlines=exchange_refs, ax=axes[1], ylabel=f"{tas
 axes[1].set_title(f"{task}: small model at matched total FLOPs")
 savefig(fig, "05_exchange", directory=FIGURES_DIR)
 size_ratios = [pythia[large] / pythia[small] for small, large in EXCHANGE_PAIRS]
-assert [round(r) for r in size_ratios] == [17, 12]  # "M = k (about 17 and 12 samples)"
+assert [round(r) for r in size_ratios] == [17, 12]  # "M falls to about the size ratio (17 and 12 samples)"
 assert all((line > exchange_refs[f"{large}, 1 sample"]).all() for line, (_, large) in zip(exchange_lines.values(), EXCHANGE_PAIRS))
+
+# %% [markdown]
+# The lines above are means over problems. Whether the small model is ahead is a paired question: per
+# problem, its pass@M(R) minus the large model's pass@1, on the same 128 problems (95% interval,
+# `ttslib.compare.paired_difference`), at Snell et al.'s R and at the largest R drawn, where M is smallest:
+
+# %%
+exchange_rows = []
+for small, large in EXCHANGE_PAIRS:
+    g_small, g_large = (by_model[task][m].sort_values("problem_id", kind="stable") for m in (small, large))
+    assert g_small["problem_id"].tolist() == g_large["problem_id"].tolist()  # the same problems: a paired difference
+    for r in [*SNELL_R, float(R.max())]:
+        m_r = int(min(np.floor(matched_inference_multiplier(pythia[large] / pythia[small], r)), n_min[task][small]))
+        d = paired_difference(pass_at_k(g_small["num_samples"], g_small["num_correct"], m_r),
+                              pass_at_k(g_large["num_samples"], g_large["num_correct"], 1))
+        exchange_rows.append({"pair": f"{small} vs {large}", "R": r, "M(R)": m_r, "difference": str(d), "lower": d.lower, "verdict": d.verdict})
+exchange_paired = pd.DataFrame(exchange_rows).set_index(["pair", "R"])
+verdicts = exchange_paired["verdict"]
+assert round(100 * inspect.signature(paired_difference).parameters["level"].default) == 95  # the intervals' level
+assert (verdicts.loc["pythia-1b vs pythia-12b"] == "ahead").all() and (verdicts.loc["pythia-410m vs pythia-6.9b"].iloc[:-1] == "ahead").all()
+assert verdicts.loc[("pythia-410m vs pythia-6.9b", 100.0)] == "not shown" and R.max() == 100 and SNELL_R[-1] == 22
+assert exchange_paired["M(R)"].loc[[("pythia-1b vs pythia-12b", 100.0), ("pythia-410m vs pythia-6.9b", 22.0), ("pythia-410m vs pythia-6.9b", 100.0)]].tolist() == [12, 19, 17]
+assert (stated := {("pythia-1b vs pythia-12b", 100.0): (0.012, 0.007, 0.017), ("pythia-410m vs pythia-6.9b", 22.0): (0.004, 0.000, 0.008),
+                   ("pythia-410m vs pythia-6.9b", 100.0): (0.003, -0.000, 0.006)})  # the paired differences the text states
+for key, nums in stated.items():
+    got = paired_difference(*[pass_at_k(g["num_samples"], g["num_correct"], k) for g, k in zip(
+        (by_model[task][m].sort_values("problem_id", kind="stable") for m in key[0].split(" vs ")), (exchange_paired.loc[key, "M(R)"], 1))])
+    assert all(abs(x - y) <= 0.0005 + 1e-9 for x, y in zip((got.mean, got.lower, got.upper), nums)), (key, got)
+exchange_paired
 
 # %% [markdown]
 # ## The kit's own run on the same axes
@@ -375,9 +410,13 @@ pd.DataFrame({"k": own_k, "FLOPs per problem": own_flops[own_k - 1], "coverage":
 # - **Pretraining dominates a total-FLOPs comparison.** `6ND` with nominal sizes gives back Liu et al.'s
 #   1.62e23 and 3.65e25; at equal total FLOPs Llama-3.2-3B could generate about 6e15 tokens against the
 #   405B model's 5e5. In Snell et al.'s terms the multiplier M is huge when R is small and falls to the size
-#   ratio when inference dominates. On the Pythia data, pythia-410m and pythia-1b at M(R) samples beat the
-#   pass@1 of pythia-6.9b and pythia-12b at every R, because even M = k (about 17 and 12 samples) is enough,
-#   with a perfect verifier; a real selection rule (majority vote, reward model) needs more.
+#   ratio when inference dominates. On the Pythia data (MATH), with a perfect verifier, paired over the 128
+#   problems: pythia-1b at M(R) samples is ahead of pythia-12b's pass@1 at every R drawn, down to
+#   +0.012 [+0.007, +0.017] at R = 100 where M is 12 samples; pythia-410m is ahead of pythia-6.9b up to
+#   R = 22 (+0.004 [+0.000, +0.008], 19 samples) and not shown at R = 100, where M falls to 17
+#   (+0.003 [-0.000, +0.006]). This is coverage, an oracle's upper bound, against pass@1; Snell et al.
+#   compare accuracy with a real verifier on both sides, and a selection rule (majority vote, a reward
+#   model) would need more samples than these.
 # - **The source's compute column.** `inference_compute` is `2 × params × tokens` of one sample (about 1,200
 #   tokens on MATH, 1,370 on GSM8K), but its params mostly belong to another Pythia size than the row's label;
 #   we take only a per-task tokens-per-sample from it and compute every cost from the registry.
