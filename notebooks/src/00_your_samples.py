@@ -31,7 +31,7 @@ FIGURES_DIR = "../figures"
 BUDGETS = None  # budgets n of the selection curves; None: 1, 2, 4, ... up to N
 K_POINTS = 40  # log-spaced k of the coverage curve and the power-law fit, as arXiv:2407.21787
 K_FAR = None  # extrapolate the fits to this k; None: 30 N
-NUM_BINS = 5  # equal-count difficulty bins, as Snell et al. (arXiv:2408.03314)
+NUM_BINS = 5  # quantile difficulty bins (equal-count as far as ties allow), as Snell et al. (arXiv:2408.03314)
 N_BOOT = 200  # bootstrap resamples of problems for bands and intervals
 NUM_DRAWS = 200  # Monte Carlo orders per problem where no exact form is used (weighted vote with N > 16)
 SEED = 0
@@ -52,7 +52,7 @@ from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
 from ttslib.plotting.fit import plot_backtest, plot_power_law_fits
 from ttslib.plotting.flops import plot_vs_flops
 from ttslib.plotting.selection import plot_selection
-from ttslib.policy import difficulty_bins
+from ttslib.policy import difficulty_bins, split_counts
 from ttslib.report import (BACKTEST_FRACTION, counts_of, load_table, resolve_model, selection_rules, validation_summary,
                            which_sections)
 from ttslib.selection import log2_budgets, selection_curve
@@ -213,35 +213,44 @@ if sections["flops"].applies:
 #
 # Each problem's pass@1 (c/n) is its success rate; coverage grows slowly where many problems have a small
 # one (Schaeffer et al., arXiv:2502.17578). Left: its distribution (one row per level where the table has
-# levels); right: coverage within each equal-count bin. Problems fall into equal-count bins of pass@1 (Snell et al.'s
-# *oracle* bins, arXiv:2408.03314), into Liu et al.'s absolute bins (arXiv:2502.06703: easy, medium, hard)
-# and into the table's own levels if it has them. Bins estimated from the samples they then describe
-# flatter the hard bins' growth; notebook 04 holds samples apart to bin honestly.
+# levels); right: coverage within each bin. The bins come from a held-apart half of each problem's samples
+# (a hypergeometric split of its counts, `ttslib.policy.split_counts`) and the coverage from the other half,
+# so no curve is measured on the samples that chose its bin (that would flatter the hard bins' growth).
+# Problems fall into quantile bins of that pass@1 (Snell et al.'s *oracle* bins, arXiv:2408.03314), equal in
+# size as far as ties allow: problems of equal pass@1 share a bin, so where many are never solved, the
+# hardest bin takes them all and a bin can stay empty (the table says how many each holds); into Liu et
+# al.'s absolute bins (arXiv:2502.06703: easy, medium, hard); and into the table's own levels if it has them.
 
 # %%
 print(("applies: " if sections["difficulty"].applies else "skipped: ") + sections["difficulty"].reason)
 
 # %%
 if sections["difficulty"].applies:
-    pass1 = pd.Series((counts["num_correct"] / counts["num_samples"]).to_numpy(), index=counts["problem_id"])
-    bins = {"equal-count bin of pass@1": difficulty_bins(pass1, num_bins=NUM_BINS), "absolute bin": difficulty_bins(pass1, "absolute")}
+    (n_held, c_held), (n_rest, c_rest) = split_counts(counts["num_samples"], counts["num_correct"], fraction=0.5, seed=SEED)
+    pass1 = pd.Series(c_held / n_held, index=counts["problem_id"])  # from the held-apart half
+    bins = {"quantile bin of pass@1 (held-apart half)": difficulty_bins(pass1, num_bins=NUM_BINS), "absolute bin": difficulty_bins(pass1, "absolute")}
     if "level" in counts.columns:
         bins["level"] = difficulty_bins(counts.set_index("problem_id")["level"], "given")
-    by_bin = {f"bin {b}": g for b, g in counts.groupby(bins["equal-count bin of pass@1"].to_numpy())}
+    quantile_bin = bins["quantile bin of pass@1 (held-apart half)"].to_numpy()
+    ks_rest = ks[ks <= n_rest.min()]
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.8))
+    all_pass1 = pd.Series((counts["num_correct"] / counts["num_samples"]).to_numpy(), index=counts["problem_id"])
     by_level = {f"level {lv}": g["num_correct"] / g["num_samples"] for lv, g in counts.groupby("level")} if "level" in counts.columns else None
-    plot_pass1_hist(by_level or pass1, ax=axes[0], log_x=False, bins=np.linspace(0, 1, min(N, 20) + 1))
-    axes[0].set_title(f"per-problem pass@1, {len(pass1)} problems" + (" by level" if by_level else ""))
-    plot_coverage([coverage_curve(g["num_samples"], g["num_correct"], ks, n_boot=N_BOOT, seed=SEED) for g in by_bin.values()],
-                  labels=by_bin.keys(), ax=axes[1], band=False)
-    axes[1].set_title("coverage by equal-count bin (1: easiest)")
+    plot_pass1_hist(by_level or all_pass1, ax=axes[0], log_x=False, bins=np.linspace(0, 1, min(N, 20) + 1))
+    axes[0].set_title(f"per-problem pass@1, {len(all_pass1)} problems" + (" by level" if by_level else ""))
+    labels_b = sorted(set(quantile_bin))
+    plot_coverage([coverage_curve(n_rest[quantile_bin == b], c_rest[quantile_bin == b], ks_rest, n_boot=N_BOOT, seed=SEED) for b in labels_b],
+                  labels=[f"bin {b} ({int((quantile_bin == b).sum())} problems)" for b in labels_b], ax=axes[1], band=False)
+    axes[1].set_title("coverage by bin, on the other half (1: easiest)")
     savefig(fig, "00_difficulty", directory=FIGURES_DIR)
 
 # %%
 if sections["difficulty"].applies:
-    per_problem_k = counts.assign(pass1=pass1.to_numpy(), pass_at_N=pass_at_k(counts["num_samples"], counts["num_correct"], N))
+    k_rest = int(ks_rest.max())
+    per_problem_k = counts.assign(pass1_held=pass1.to_numpy(), coverage_other_half=pass_at_k(n_rest, c_rest, k_rest))
     for name, b in bins.items():
-        display(per_problem_k.groupby(b.to_numpy()).agg(problems=("pass1", "size"), pass1=("pass1", "mean"), coverage_at_N=("pass_at_N", "mean"))
+        display(per_problem_k.groupby(b.to_numpy()).agg(problems=("pass1_held", "size"), pass1_held=("pass1_held", "mean"),
+                                                        **{f"coverage@{k_rest} (other half)": ("coverage_other_half", "mean")})
                 .rename_axis(name).round(4))
 
 # %% [markdown]

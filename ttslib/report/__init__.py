@@ -16,7 +16,7 @@ backtest       the fits apply and every problem has >= ``MIN_N_BACKTEST`` sample
 selection      a sample table (not counts) with answers to vote on or a score to rank by, and >= 2 samples
                per problem (``ttslib.selection``; problems with more samples use their first N)
 flops          a sample table with token counts and a model in the registry ``ttslib/models.csv``
-difficulty     at least ``num_bins`` problems (per-problem pass@1, equal-count and absolute bins, ``ttslib.policy``)
+difficulty     at least ``num_bins`` problems and 4 samples each (pass@1 of a held-apart half in quantile and absolute bins, coverage on the other half, ``ttslib.policy``)
 =============  ===========================================================================================
 
 Reading (``ttslib.report.load``): ``load_table(source, format="auto")`` takes a sample or counts table

@@ -179,9 +179,15 @@ def which_sections(table: pd.DataFrame, *, model=None, num_bins: int = 5) -> dic
         out["backtest"] = Decision(True, f"fit on the first {n_min // BACKTEST_FRACTION} samples, predict coverage at {n_min}")
     out["selection"] = _selection_decision(kind, table, n_min)
     out["flops"] = _flops_decision(kind, table, model)
-    out["difficulty"] = (Decision(True, f"per-problem pass@1 of {P} problems in {num_bins} equal-count bins"
-                                        + (" and the table's levels" if "level" in counts.columns else ""))
-                         if P >= num_bins else Decision(False, f"{P} problems; difficulty bins need at least {num_bins}"))
+    if P < num_bins:
+        out["difficulty"] = Decision(False, f"{P} problems; difficulty bins need at least {num_bins}")
+    elif n_min < 4:
+        out["difficulty"] = Decision(False, f"{n_min} samples per problem; binning on a held-apart half and measuring "
+                                            "coverage on the other needs at least 4")
+    else:
+        out["difficulty"] = Decision(True, f"per-problem pass@1 of {P} problems, from a held-apart half of each problem's "
+                                           f"samples, in {num_bins} quantile bins"
+                                           + (" and the table's levels" if "level" in counts.columns else ""))
     return out
 
 
