@@ -329,3 +329,14 @@ def test_savefig_twice_writes_the_same_bytes(tmp_path):
     for a, b, c in zip(first, second, third):
         assert a.read_bytes() == b.read_bytes() == c.read_bytes(), a.name
     assert b"CreationDate" not in first[1].read_bytes() and b"matplotlib" not in first[0].read_bytes().lower()
+
+
+def test_a_curve_measured_with_gaps_is_dotted_between_its_markers():
+    from ttslib.selection import Selection, selection_curve
+
+    dense = Selection("weighted", np.array([1, 2, 4, 8, 16]), np.tile([0.2, 0.3, 0.4, 0.5, 0.6], (6, 1)), np.zeros((6, 5)), "exact")
+    sparse = Selection("beam_search", np.array([4, 16]), np.tile([0.45, 0.62], (6, 1)), np.zeros((6, 2)), "exact")
+    ax = plot_selection([selection_curve(s, n_boot=10, seed=0) for s in (dense, sparse)])
+    solid, dotted = ax.get_lines()[:2]
+    assert solid.get_linestyle() == "-" and dotted.get_linestyle() != "-"
+    assert list(dotted.get_xdata()) == [4, 16]  # markers at the measured N only
