@@ -434,5 +434,6 @@ def test_plots_draw_what_they_are_given():
     assert len(ax.get_lines()) == 3
     eff = efficiency_multiple([[0.25, 0.5]], [[2.0, 2.0]], [[0.0, 0.4]], [[1.0, 16.0]], n_boot=10).assign(budget=[1, 2])
     ax = plot_efficiency({"vs A": eff})
-    assert any(line.get_label() == "vs A: not reached" and len(line.get_xdata()) == 1 for line in ax.get_lines())
+    marked = [line for line in ax.get_lines() if line.get_label() == "vs A: not reached: more than"]
+    assert len(marked) == 1 and len(marked[0].get_xdata()) == 1 and marked[0].get_ydata()[0] == pytest.approx(eff["bound"].dropna().iloc[0])
     plt.close("all")

@@ -479,8 +479,10 @@ if chains_ready:
     savefig(fig, "04_chains_policy_map", directory=FIGURES_DIR)
     fig, axes = plt.subplots(1, len(chain_eval), figsize=(3.6 * len(chain_eval), 3.6), sharey=True, squeeze=False)
     for ax, (name, ev) in zip(axes.flat, chain_eval.items()):
-        plot_policy_evaluation(ev.summary, ax=ax, xlabel=f"budget: {chain_reference}'s n")
+        plot_policy_evaluation(ev.summary, ax=ax, xlabel=f"budget: {chain_reference}'s n", legend=False)
         ax.set_title(name, fontsize="small")
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="upper center", ncol=3, fontsize="small", frameon=False,
+               bbox_to_anchor=(0.5, 0.0))  # one legend for the four panels, below them
     savefig(fig, "04_chains_policy", directory=FIGURES_DIR)
     display(pd.concat({name: ev.summary.pivot(index="budget", columns="kind", values="accuracy") for name, ev in chain_eval.items()}).round(4))
     # the held-out policy minus the best single strategy (chosen on the other fold, same budget), paired over problems

@@ -103,11 +103,12 @@ def plot_efficiency(tables, *, ax=None, x: str = "budget", reference: float | No
                     palette=None):
     """Efficiency multiple vs budget with its bootstrap interval, one series per ``efficiency_multiple``
     table in the mapping ``tables`` (label -> table with an ``x`` column). Budgets where the baseline never
-    reaches the accuracy are marked at the top (^), those below the baseline's range at the bottom (v);
-    an interval whose upper end is "not reached" is drawn to the top edge. Markers and intervals on an
-    edge are matplotlib's; a series labelled ``"vs <strategy>"`` has that baseline strategy's colour."""
+    reaches the accuracy are marked (^, open) at their ``bound`` (the multiple is more than that), those
+    below the baseline's range (v, open) at theirs (less than that), each with its interval; without a
+    ``bound`` column they sit on the top or bottom edge. An interval whose upper end is "not reached" is
+    drawn to the top edge. The legend goes below the axes, where no interval crosses it; a series labelled ``"vs <strategy>"`` has that baseline strategy's colour."""
     ax = new_axes(ax)
-    finite = [t[c].to_numpy(float) for t in tables.values() for c in ("multiple", "lower", "upper")]
+    finite = [t[c].to_numpy(float) for t in tables.values() for c in ("multiple", "lower", "upper", "bound") if c in t.columns]
     values = np.concatenate(finite + [np.array([1.0, reference or 1.0])])
     values = values[np.isfinite(values) & (values > 0)]
     bottom, top = values.min() / 1.6, values.max() * 1.6
@@ -122,10 +123,15 @@ def plot_efficiency(tables, *, ax=None, x: str = "budget", reference: float | No
         ax.vlines(xs[ok], lo[ok], hi[ok], color=color, lw=1.2)
         shown = f"vs {strategy_label(label[3:])}" if label.startswith("vs ") else label  # "vs best-of-N"
         ax.plot(xs[ok], t["multiple"].to_numpy(float)[ok], "o", color=color, label=shown)
-        for status, y, marker in (("not reached", 0.97, "^"), ("below baseline range", 0.03, "v")):
+        bound = t["bound"].to_numpy(float) if "bound" in t.columns else np.full(len(t), np.nan)
+        for status, y, marker, words in (("not reached", 0.97, "^", "not reached: more than"), ("below baseline range", 0.03, "v", "below range: less than")):
             hit = t["status"].to_numpy() == status
-            ax.plot(xs[hit], np.full(hit.sum(), y), marker, color=color, transform=edge, mfc="none", clip_on=False,
-                    label=f"{shown}: {status}" if hit.any() else None)
+            at = hit & np.isfinite(bound)  # at its bound (the multiple lies beyond it), with its interval
+            ax.vlines(xs[at], lo[at], hi[at], color=color, lw=1.2, alpha=0.5)
+            ax.plot(xs[at], bound[at], marker, color=color, mfc="none", label=f"{shown}: {words}" if at.any() else None)
+            edge_only = hit & ~np.isfinite(bound)  # no bound known: marked on the edge
+            ax.plot(xs[edge_only], np.full(edge_only.sum(), y), marker, color=color, transform=edge, mfc="none", clip_on=False,
+                    label=f"{shown}: {status}" if edge_only.any() else None)
     ax.axhline(1.0, color="0.5", lw=0.8)
     if reference is not None:
         ax.axhline(reference, color="0.2", ls="--", lw=1, label=reference_label)
@@ -135,5 +141,5 @@ def plot_efficiency(tables, *, ax=None, x: str = "budget", reference: float | No
     ax.set_ylim(bottom, top)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("compute the baseline needs / policy's")
-    ax.legend(fontsize="x-small")
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)  # below: no interval crosses it
     return ax
