@@ -394,7 +394,9 @@ pd.DataFrame({label: pd.Series(f, index=s.n) for label, f, s in zip(main_labels[
 # ### Accuracy vs verifier quality at N = 16
 #
 # Best-of-N and weighted best-of-N on the pool with every verifier (x: its measured AUC), and each
-# search run at N = 16 with the verifier that guided it.
+# search run at N = 16 with the verifier that guided it. Lines join one family of verifiers, the exact
+# step checker and its blurred copies; the model's confidence, another kind of verifier, is an open
+# square with its name.
 
 # %%
 assert 16 in chain_ns
@@ -406,8 +408,14 @@ for strategy, sel in search_sel.items():
     if 16 in sel.n and verifier in auc:
         quality.loc[len(quality)] = {"verifier": verifier, "AUC": auc[verifier], "strategy": method, "accuracy": sel.accuracy[list(sel.n).index(16)]}
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
-for strategy, g in quality.sort_values("AUC", kind="stable").groupby("strategy", sort=False):
+blurred = quality["verifier"].str.startswith("noisy") | (quality["verifier"] == "step_checker")  # one family: the checker and its blurred copies
+for strategy, g in quality[blurred].sort_values("AUC", kind="stable").groupby("strategy", sort=False):
     ax.plot(g["AUC"], g["accuracy"], "o-", color=strategy_color(strategy), label=strategy_label(strategy), ms=4)
+for strategy, g in quality[~blurred].groupby("strategy", sort=False):  # another family: a marker each, named
+    ax.plot(g["AUC"], g["accuracy"], "s", color=strategy_color(strategy), ms=5, mfc="none")
+    for _, r in g.iterrows():
+        ax.annotate(r["verifier"], (r["AUC"], r["accuracy"]), xytext=(4, -3), textcoords="offset points", fontsize="x-small",
+                    color=strategy_color(strategy))
 ax.axhline(pool_sel["majority"].accuracy[n16], color=strategy_color("majority"), lw=1, ls=":", label="majority vote (no verifier)")
 ax.axhline(pool_sel["oracle"].accuracy[n16], color=strategy_color("oracle"), lw=1, ls="--", label="pass@16 (oracle)")
 ax.set_xlabel("verifier ROC AUC on the pool's steps")
