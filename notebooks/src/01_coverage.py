@@ -241,6 +241,7 @@ by_level = {
 }
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 plot_coverage(own_curves.values(), labels=own_curves.keys(), ax=axes[0])
+axes[0].legend(fontsize="small", frameon=False, loc="lower right")  # the curves rise from the lower left
 axes[0].set_title("the kit's own runs" if SHIPPED_OWN else "your runs")
 if by_level:
     plot_coverage(by_level.values(), labels=by_level.keys(), ax=axes[1], band=False)

@@ -222,7 +222,11 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 for ax, (task, table) in zip(axes, frontier.items()):
     plot_frontier(table, ax=ax, legend=False)
     ax.set_title(f"{task}: FLOPs to reach a coverage")
-fig.legend(*axes[0].get_legend_handles_labels(), loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize="small")
+handles = {}  # every size either panel draws (the two smallest solve nothing on MATH, so only GSM8K has them)
+for ax in axes:
+    handles.update({label: h for h, label in zip(*ax.get_legend_handles_labels()) if label not in handles})
+order = sorted(handles, key=lambda label: (label.startswith("cheapest"), pythia.get(label, 0)))
+fig.legend([handles[k] for k in order], order, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize="small")
 savefig(fig, "05_frontier", directory=FIGURES_DIR)
 
 # %%
@@ -392,7 +396,8 @@ axes[0].set_title("coverage per FLOPs: Pythia on MATH (grey), own run")
 plot_vs_flops([own_flops, own_flops[own_k - 1]], [own_curve.coverage, majority], labels=["coverage (oracle)", "majority vote"],
               ax=axes[1], ylabel="accuracy", marker="o")
 axes[1].axhline(own_curve.coverage[0], color="grey", ls=":", lw=1, label="pass@1")
-axes[1].legend(fontsize="small", frameon=False)
+axes[1].legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+axes[0].legend(fontsize="x-small", frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.16), ncol=4)  # below: the curves stay clear
 axes[1].set_title(f"own run: {own_model.name}, {P_OWN} problems")
 savefig(fig, "05_own_runs", directory=FIGURES_DIR)
 
