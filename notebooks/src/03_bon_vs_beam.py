@@ -511,16 +511,19 @@ assert abs(checker16["beam_search"] - 0.62) < 0.005 and abs(pool_sel[("weighted"
 assert all(search_sel[f"{k}/confidence"].accuracy[-1] < pool_sel[("weighted", "confidence")].accuracy[n16] for k in ("beam_search", "dvts"))
 # the verdicts the summary states, from the paired table
 verdict = vs_sampling["verdict"]
+SHIPPED_CHAINS = CHAIN_DIR == "../data/chains" and (NUM_DRAWS, SEED) == (1000, 0)  # the summary's numbers: shipped runs, default draws
 assert (stated := {  # the paired differences the summary states: verdict, and mean and interval as printed
     ("beam_search/step_checker", 16): ("ahead", 0.16, 0.11, 0.22), ("dvts/step_checker", 16): ("ahead", 0.13, 0.07, 0.19),
     (f"dvts/{MAIN_VERIFIER}", 64): ("ahead", 0.08, 0.02, 0.14), (f"beam_search/{MAIN_VERIFIER}", 64): ("not shown", 0.05, -0.01, 0.12),
     ("beam_search/confidence", 16): ("behind", -0.10, -0.15, -0.05), ("dvts/confidence", 16): ("not shown", -0.03, -0.08, 0.01),
 })
-for key, (word, mean, lo, hi) in stated.items():  # each verdict, and its interval as printed (two decimals)
-    got = paired_difference(search_sel[key[0]].per_problem[:, list(search_sel[key[0]].n).index(key[1])],
-                            pool_sel[("weighted", key[0].split("/")[1])].per_problem[:, list(chain_ns).index(key[1])])
-    assert got.verdict == word and all(abs(x - y) <= 0.005 + 1e-9 for x, y in zip((got.mean, got.lower, got.upper), (mean, lo, hi))), (key, got)
-assert (verdict.loc[[(f"{m}/{MAIN_VERIFIER}", n) for m in ("beam_search", "dvts") for n in (4, 16)]] == "not shown").all()  # "at N = 4 and 16"
+for key, (word, mean, lo, hi) in stated.items() if SHIPPED_CHAINS else ():  # each verdict, and its interval as printed
+    wsel, j = pool_sel[("weighted", key[0].split("/")[1])], list(chain_ns).index(key[1])
+    got = paired_difference(search_sel[key[0]].per_problem[:, list(search_sel[key[0]].n).index(key[1])], wsel.per_problem[:, j])
+    mc_se = float(np.sqrt((wsel.se[:, j] ** 2).sum()) / wsel.se.shape[0])  # Monte Carlo error of weighted best-of-N's mean
+    tolerance = 0.005 + 3 * mc_se  # printed to two decimals, plus three Monte Carlo standard errors
+    assert got.verdict == word and all(abs(x - y) <= tolerance for x, y in zip((got.mean, got.lower, got.upper), (mean, lo, hi))), (key, got, mc_se)
+assert not SHIPPED_CHAINS or (verdict.loc[[(f"{m}/{MAIN_VERIFIER}", n) for m in ("beam_search", "dvts") for n in (4, 16)]] == "not shown").all()  # "at N = 4 and 16"
 assert not ahead_hard  # "beam search is not ahead of best-of-N in the hardest bin at every N searched"
 assert abs(auc["confidence"] - 0.87) < 0.005 and abs(auc[MAIN_VERIFIER] - 0.79) < 0.005 and auc["confidence"] > auc[MAIN_VERIFIER]
 
