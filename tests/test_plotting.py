@@ -340,3 +340,15 @@ def test_a_curve_measured_with_gaps_is_dotted_between_its_markers():
     solid, dotted = ax.get_lines()[:2]
     assert solid.get_linestyle() == "-" and dotted.get_linestyle() != "-"
     assert list(dotted.get_xdata()) == [4, 16]  # markers at the measured N only
+
+
+def test_many_coverage_curves_alternate_solid_and_dashed():
+    from ttslib.coverage import coverage_curve
+
+    n, c = np.full(20, 16), np.arange(20) % 5
+    curves = [coverage_curve(n, np.minimum(c + i, 16), [1, 2, 4, 8], n_boot=5, seed=0) for i in range(9)]
+    lines = plot_coverage(curves, labels=PYTHIA, band=False).get_lines()[:9]
+    styles = [line.get_linestyle() for line in lines]
+    assert all(a != b for a, b in zip(styles, styles[1:]))  # neighbours (adjacent sizes) differ in line style
+    few = plot_coverage(curves[:3], labels=PYTHIA[:3], band=False).get_lines()[:3]
+    assert {line.get_linestyle() for line in few} == {"-"}

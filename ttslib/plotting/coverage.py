@@ -15,6 +15,10 @@ from ttslib.plotting.style import resolve_palette
 __all__ = ["plot_coverage", "plot_pass1_hist"]
 
 
+MAX_PLAIN_CURVES = 4  # beyond this many curves, every second one is dashed
+ALTERNATE_DASHES = (5, 2)
+
+
 def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: bool = False, palette=None):
     """Coverage vs number of samples k on a log axis, one line per curve, its bootstrap band shaded.
 
@@ -26,6 +30,8 @@ def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: boo
     log_y : log scale on the y axis (as in arXiv:2407.21787 Fig. 2 for weak models)
     palette : colours (``ttslib.plotting.style.resolve_palette``); default: model sizes when the labels
         are registry models, else the kit's sequential palette in the order given
+
+    With more than four curves every second one is dashed, so that neighbouring shades stay apart.
     """
     ax = new_axes(ax)
     curves = list(curves)
@@ -35,8 +41,11 @@ def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: boo
     table = series_table([c.k for c in curves], [c.coverage for c in curves],
                          [c.lower for c in curves] if band else None, [c.upper for c in curves] if band else None)
     colors = dict(enumerate(resolve_palette(labels, palette)))
+    # many curves (nine model sizes) make neighbouring shades of one colour map hard to tell apart:
+    # every second curve is then dashed, so neighbours differ in line style as well as in shade
+    dashes = {i: (ALTERNATE_DASHES if i % 2 else "") for i in range(len(curves))} if len(curves) > MAX_PLAIN_CURVES else None
     draw_series(ax, table, x="x", y="y", series="series", colors=colors, labels=dict(enumerate(labels)),
-                lower="lower" if band else None, upper="upper" if band else None, linewidth=1.5)
+                lower="lower" if band else None, upper="upper" if band else None, linewidth=1.5, dashes=dashes)
     ax.set_xscale("log")
     if log_y:
         ax.set_yscale("log")
