@@ -36,7 +36,7 @@ import pandas as pd
 from ttslib.compare import paired_difference
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
-from ttslib.plotting import savefig, use_theme
+from ttslib.plotting import model_color, savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
@@ -240,12 +240,14 @@ by_level = {
     for level, g in (first.groupby("level") if "level" in first.columns else [])
 }
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-plot_coverage(own_curves.values(), labels=own_curves.keys(), ax=axes[0])
-axes[0].legend(fontsize="small", frameon=False, loc="lower right")  # the curves rise from the lower left
+own_colors = [model_color("SmolLM2-135M"), "0.3"] if SHIPPED_OWN else None  # the arithmetic run in SmolLM2's colour, as in 02 and 05
+plot_coverage(own_curves.values(), labels=own_curves.keys(), ax=axes[0], palette=own_colors)
+axes[0].legend(fontsize="small", frameon=False, loc="upper left")  # the curves start low on the left
 axes[0].set_title("the kit's own runs" if SHIPPED_OWN else "your runs")
 if by_level:
     plot_coverage(by_level.values(), labels=by_level.keys(), ax=axes[1], band=False)
     axes[1].set_title("arithmetic, by difficulty level" if SHIPPED_OWN else f"{first_name}, by difficulty level")
+    axes[1].legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the panel, off the curves
 else:
     axes[1].set_axis_off()
     axes[1].text(0.5, 0.5, f"{first_name} has no level column", ha="center", va="center", transform=axes[1].transAxes)
