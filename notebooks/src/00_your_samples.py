@@ -47,7 +47,7 @@ from ttslib.backtest import backtest
 from ttslib.coverage import coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.fit import fit_beta, fit_power_law
 from ttslib.flops import flops_at_k, pretraining_flops, run_flops
-from ttslib.plotting import savefig, use_theme
+from ttslib.plotting import model_color, savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
 from ttslib.plotting.fit import plot_backtest, plot_power_law_fits
 from ttslib.plotting.flops import plot_vs_flops
@@ -90,7 +90,8 @@ print(("applies: " if sections["coverage"].applies else "skipped: ") + sections[
 # %%
 if sections["coverage"].applies:
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    plot_coverage([curve], labels=[NAME], ax=ax)
+    sampler = resolve_model(table, MODEL)[0]  # a registry model drew the samples: its fixed colour, as in notebooks 01-05
+    plot_coverage([curve], labels=[NAME], ax=ax, palette=[model_color(sampler.params)] if sampler else None)
     ax.set_title(f"coverage, {curve.num_problems} problems, {100 * curve.level:.0f}% band")
     savefig(fig, "00_coverage", directory=FIGURES_DIR)
     shown = np.isin(curve.k, log2_budgets(N))
