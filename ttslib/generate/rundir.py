@@ -51,6 +51,8 @@ class RunLocked(RuntimeError):
 
 
 def _holder(text: str) -> str:
+    if not text:
+        return "another process (which has not written its pid yet)"
     try:
         info = json.loads(text)
         return f"pid {info['pid']} on host {info['host']}, started {info['started']}"
@@ -68,7 +70,12 @@ def writer_lock(out_dir):
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        text = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+        text = ""
+        for _ in range(40):  # the holder writes its note just after taking the lock: give it a moment
+            text = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+            if text:
+                break
+            time.sleep(0.05)
         os.close(fd)
         raise RunLocked(f"{out_dir} is being written by {_holder(text)}: one writer per run directory; "
                         "wait for it, stop it, or use another --out") from None
