@@ -144,20 +144,20 @@ def run_sharded(problems: pd.DataFrame, make_rows, *, out_dir=None, manifest: di
     :class:`BackendError` is re-raised after the finished shards are on disk, saying how many.
     Used by :func:`generate_samples` and ``ttslib.search.run_search``.
     """
-    from tqdm.auto import tqdm
-
     if len(problems) == 0:
         raise ValueError("problems is empty: nothing to generate")
     if problems_per_shard < 1:
         raise ValueError(f"problems_per_shard must be >= 1; got {problems_per_shard}")
     if out_dir is None:
-        return _run(problems, make_rows, None, None, problems_per_shard, rows_per_problem, progress, tqdm)
+        return _run(problems, make_rows, None, None, problems_per_shard, rows_per_problem, progress)
     out_dir = Path(out_dir)
     with writer_lock(out_dir):
-        return _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress, tqdm)
+        return _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress)
 
 
-def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress, tqdm) -> pd.DataFrame:
+def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress) -> pd.DataFrame:
+    from tqdm.auto import tqdm
+
     done: list[pd.DataFrame] = []
     todo = list(range(0, len(problems), problems_per_shard))
     if out_dir is not None:

@@ -126,23 +126,21 @@ def _bad_json_line(path: Path) -> str:
     return "the lines parse one by one but do not make one table (rows of different kinds?)"
 
 
-def run_state(source) -> str | None:
+def run_state(source, table: pd.DataFrame) -> str | None:
     """Where ``source`` is an unfinished run directory (shards, no samples.parquet), a sentence saying so:
-    problems done of the total its ``run.json`` records."""
+    problems done (those in ``table``, what :func:`read_table` read from its shards) of the total its
+    ``run.json`` records."""
     path = Path(str(source)).expanduser()
     run = path.parent if path.name == "shards" else path
     if not path.is_dir() or (run / "samples.parquet").is_file() or not (run / "shards").is_dir():
         return None
-    shards = [p for p in (run / "shards").glob("[0-9]*.parquet")]
-    try:
-        done = sum(pd.read_parquet(p, columns=["problem_id"])["problem_id"].nunique() for p in shards)
-    except Exception:  # noqa: BLE001 - read_table has named the damaged shard already
-        done = None
+    shards = list((run / "shards").glob("[0-9]*.parquet"))
+    done = table["problem_id"].nunique()
     try:
         total = int(json.loads((run / "run.json").read_text(encoding="utf-8"))["num_problems"])
     except (OSError, ValueError, KeyError, TypeError):
         total = None
-    return (f"unfinished run: {done if done is not None else '?'} of {total if total is not None else '?'} problems done "
+    return (f"unfinished run: {done} of {total if total is not None else '?'} problems done "
             f"({len(shards)} shard(s), no samples.parquet yet); the table holds only those. Rerun its command to finish it")
 
 
@@ -217,7 +215,7 @@ def load_table(source, *, format: str = "auto", columns=None) -> LoadedTable:
     manifest = _manifest(source) if kind == "samples" and "model" not in table.columns else None
     if manifest is not None:
         table = table.assign(model=manifest[1])  # the run's model, for the FLOPs section
-    notes = tuple(n for n in [run_state(source), *_implausible(table, kind)] if n)
+    notes = tuple(n for n in [run_state(source, table), *_implausible(table, kind)] if n)
     return LoadedTable(str(source), kind, table, tuple(map(str, raw.columns)), filled, layout,
                        None if manifest is None else str(manifest[0]), notes)
 
