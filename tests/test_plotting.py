@@ -118,15 +118,15 @@ def test_one_strategy_has_one_colour_in_every_plot_function():
     ax = plot_vs_flops([[1.0, 2.0], [1.0, 2.0]], [[0.1, 0.2], [0.1, 0.3]], labels=["majority vote", "best-of-N"])
     assert rgb(ax.get_lines()[1].get_color()).tolist() == expected.tolist()
     # notebook 04: per-bin curves, policy map, efficiency against a baseline
-    curves = pd.DataFrame({"strategy": ["best_of_n", "best_of_n", "weighted", "weighted"], "budget": [1, 2, 1, 2],
+    curves = pd.DataFrame({"strategy": ["best_of_n", "best_of_n", "weighted", "weighted"], "n": [1, 2, 1, 2],
                            "accuracy": [0.2, 0.4, 0.2, 0.3], "se": 0.01, "cost": [10.0, 20.0, 10.0, 20.0]})
     curves = curves.assign(lower=curves["accuracy"] - 0.02, upper=curves["accuracy"] + 0.02)
     ax = plot_bin_curves(curves)
     assert rgb(ax.get_lines()[0].get_color()).tolist() == expected.tolist()
-    choices = pd.DataFrame({"bin": [1, 1], "strategy": ["best_of_n", "weighted"], "budget": [1, 2], "grid_budget": [1, 2]})
+    choices = pd.DataFrame({"bin": [1, 1], "strategy": ["best_of_n", "weighted"], "n": [1, 2], "grid_n": [1, 2]})
     mesh = plot_policy_map(choices).collections[0]
     assert np.round(mesh.get_facecolors()[0, :3], 6).tolist() == expected.tolist()
-    eff = pd.DataFrame({"budget": [1, 2], "multiple": [2.0, 3.0], "lower": [1.0, 2.0], "upper": [3.0, 4.0], "status": "reached"})
+    eff = pd.DataFrame({"n": [1, 2], "multiple": [2.0, 3.0], "lower": [1.0, 2.0], "upper": [3.0, 4.0], "status": "reached"})
     ax = plot_efficiency({"vs best_of_n": eff})
     assert rgb(ax.get_lines()[0].get_color()).tolist() == expected.tolist()
     assert ax.get_lines()[0].get_label() == "vs best-of-N"
@@ -186,7 +186,7 @@ def test_plot_coverage_draws_the_curves_and_their_bands():
 
 def test_lines_are_not_aggregated_over_repeated_x():
     # two rows at the same cost: seaborn's default estimator would average them into one point
-    curves = pd.DataFrame({"strategy": ["majority"] * 3, "budget": [1, 2, 4], "accuracy": [0.2, 0.5, 0.3], "se": 0.0,
+    curves = pd.DataFrame({"strategy": ["majority"] * 3, "n": [1, 2, 4], "accuracy": [0.2, 0.5, 0.3], "se": 0.0,
                            "cost": [10.0, 20.0, 20.0]})
     line = plot_bin_curves(curves, band=False).get_lines()[0]
     assert len(line.get_xdata()) == 3 and sorted(line.get_ydata()) == [0.2, 0.3, 0.5]
@@ -270,13 +270,13 @@ def test_pass1_histograms_count_what_numpy_counts():
 
 
 def test_policy_evaluation_draws_the_summary_and_its_given_bands():
-    summary = pd.DataFrame({"kind": np.repeat(["optimistic", "held_out", "single"], 2), "budget": [1, 2] * 3,
+    summary = pd.DataFrame({"kind": np.repeat(["optimistic", "held_out", "single"], 2), "n": [1, 2] * 3,
                             "accuracy": [0.5, 0.6, 0.4, 0.5, 0.3, 0.45], "lower": [0.4, 0.5, 0.3, 0.4, 0.2, 0.35],
                             "upper": [0.6, 0.7, 0.5, 0.6, 0.4, 0.55]})
     ax = plot_policy_evaluation(summary)
     for line, kind in zip(ax.get_lines(), ["optimistic", "held_out", "single"]):
         rows = summary[summary["kind"] == kind]
-        assert np.array_equal(line.get_ydata(), rows["accuracy"]) and np.array_equal(line.get_xdata(), rows["budget"])
+        assert np.array_equal(line.get_ydata(), rows["accuracy"]) and np.array_equal(line.get_xdata(), rows["n"])
     assert ax.get_lines()[0].get_linestyle() != "-" and ax.get_lines()[1].get_linestyle() == "-"
     held = band_vertices(ax, 1)  # optimistic gets no band (not in bands): its fill is empty
     assert {(1.0, 0.3), (2.0, 0.6)} <= {tuple(v) for v in held}
@@ -284,15 +284,15 @@ def test_policy_evaluation_draws_the_summary_and_its_given_bands():
 
 def test_heatmap_cells_are_the_table_given():
     choices = pd.DataFrame({
-        "bin": [1, 1, 1, 2, 2, 2], "grid_budget": [1, 2, 4] * 2, "budget": [1, 2, 8, 1, 4, 4],
+        "bin": [1, 1, 1, 2, 2, 2], "grid_n": [1, 2, 4] * 2, "n": [1, 2, 8, 1, 4, 4],
         "strategy": ["majority", "best_of_n/step_checker", "weighted/confidence", "best_of_n/step_checker", "majority", "dvts/noisy_auc0.80"],
     })
     ax = plot_policy_map(choices)
     faces = ax.collections[0].get_facecolors()[:, :3].reshape(2, 3, 3)  # rows: bins, columns: grid budgets
     for _, row in choices.iterrows():
-        cell = faces[row["bin"] - 1, [1, 2, 4].index(row["grid_budget"])]
+        cell = faces[row["bin"] - 1, [1, 2, 4].index(row["grid_n"])]
         assert np.round(cell, 6).tolist() == rgb(strategy_color(row["strategy"])).tolist(), row.to_dict()
-    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{b:g}" for b in choices["budget"])
+    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{b:g}" for b in choices["n"])
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["majority vote", "best-of-N (step checker)", "weighted best-of-N (confidence)", "DVTS (noisy, AUC 0.80)"]
 
@@ -314,7 +314,7 @@ def test_importing_sets_no_style_and_use_theme_sets_the_kits():
 def draw_figure():
     fig, axes = plt.subplots(1, 2, figsize=(6, 3))
     plot_selection([selection_curve("oracle", [1, 2, 4], [0.3, 0.5, 0.6]), selection_curve("best_of_n", [1, 2, 4], [0.3, 0.4, 0.5])], ax=axes[0])
-    choices = pd.DataFrame({"bin": [1, 2], "grid_budget": [1, 1], "budget": [1, 2], "strategy": ["majority", "weighted"]})
+    choices = pd.DataFrame({"bin": [1, 2], "grid_n": [1, 1], "n": [1, 2], "strategy": ["majority", "weighted"]})
     plot_policy_map(choices, ax=axes[1])
     return fig
 

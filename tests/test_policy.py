@@ -21,6 +21,7 @@ from ttslib.policy import (
     difficulty_bins,
     efficiency_multiple,
     evaluate_policy,
+    Strategy,
     results_from_search,
     results_from_selection,
     sampling_cost,
@@ -36,7 +37,7 @@ def table(acc, cost, strategies, budgets):
     """Results from arrays (P, C) over configs [(strategy, budget), ...] given as two lists."""
     P, C = np.shape(acc)
     return pd.DataFrame({"problem_id": np.repeat([f"p{i:03d}" for i in range(P)], C), "strategy": np.tile(strategies, P),
-                         "budget": np.tile(budgets, P), "accuracy": np.ravel(acc), "cost": np.ravel(cost)})
+                         "n": np.tile(budgets, P), "accuracy": np.ravel(acc), "cost": np.ravel(cost)})
 
 
 def easy_hard(P=400, seed=0, noise=True):
@@ -80,10 +81,10 @@ def test_bad_results_are_refused(edit, message):
 def test_a_strategy_missing_at_a_budget_is_no_candidate_there():
     """Documented fallback: configs compete by cost, so B without budget 2 still competes at its others."""
     df, bins = easy_hard(P=40, noise=False)
-    df = df[~((df["strategy"] == "B") & (df["budget"] == 2))]
+    df = df[~((df["strategy"] == "B") & (df["n"] == 2))]
     pick = choose_policy(df, bins, 2.0).set_index("bin")
-    assert pick.loc["easy", "strategy"] == "A" and pick.loc["easy", "budget"] == 2
-    assert pick.loc["hard", "strategy"] == "B" and pick.loc["hard", "budget"] == 1  # B at 2 does not exist
+    assert pick.loc["easy", "strategy"] == "A" and pick.loc["easy", "n"] == 2
+    assert pick.loc["hard", "strategy"] == "B" and pick.loc["hard", "n"] == 1  # B at 2 does not exist
 
 
 # ---- choose_policy ---------------------------------------------------------------------------------
@@ -92,13 +93,13 @@ def test_a_strategy_missing_at_a_budget_is_no_candidate_there():
 def brute_choose(df, bins, budget):
     """Plain-Python reference: every config, its mean cost, its per-bin means, the documented order."""
     out = {}
-    configs = sorted({(s, b) for s, b in zip(df["strategy"], df["budget"])})
-    fits = [k for k in configs if df[(df.strategy == k[0]) & (df.budget == k[1])]["cost"].mean() <= budget * (1 + 1e-9)]
+    configs = sorted({(s, b) for s, b in zip(df["strategy"], df["n"])})
+    fits = [k for k in configs if df[(df.strategy == k[0]) & (df["n"] == k[1])]["cost"].mean() <= budget * (1 + 1e-9)]
     for label in sorted(set(bins)):
         ids = set(bins.index[bins == label])
         stats = []
         for s, b in fits:
-            rows = df[(df.strategy == s) & (df.budget == b) & df.problem_id.isin(ids)]
+            rows = df[(df.strategy == s) & (df["n"] == b) & df.problem_id.isin(ids)]
             stats.append((rows["accuracy"].mean(), rows["cost"].mean(), s, b))
         best = max(a for a, *_ in stats)
         tied = [x for x in stats if x[0] >= best - 1e-12]
@@ -118,7 +119,7 @@ def test_choose_policy_matches_brute_force_with_ties(seed):
     bins = pd.Series(rng.integers(1, 4, P), index=[f"p{i:03d}" for i in range(P)])
     for budget in (2.0, 4.0, 8.0):
         got = choose_policy(df, bins, budget)
-        assert {r.bin: (r.strategy, r.budget) for r in got.itertuples()} == brute_choose(df, bins, budget)
+        assert {r.bin: (r.strategy, r.n) for r in got.itertuples()} == brute_choose(df, bins, budget)
         assert (got["max_cost"] == budget).all()
 
 
@@ -131,7 +132,7 @@ def test_choose_policy_tie_breaks_by_cost_then_name():
 
 def test_choose_policy_refuses_a_budget_nothing_fits_and_a_problem_without_bin():
     df, bins = easy_hard(P=20)
-    with pytest.raises(ValueError, match="budget 0.5 fits no strategy"):
+    with pytest.raises(ValueError, match="compute cap 0.5 fits no strategy"):
         choose_policy(df, bins, 0.5)
     with pytest.raises(ValueError, match="no bin for 1 problem"):
         choose_policy(df, bins.iloc[1:], 8.0)
@@ -146,9 +147,9 @@ def test_policy_finds_a_on_easy_and_b_on_hard_and_beats_every_single_strategy():
     held = ev.choices[(ev.choices["fold"] >= 0) & (ev.choices["bin"] != "all")]
     assert (held.loc[held["bin"] == "easy", "strategy"] == "A").all()
     assert (held.loc[held["bin"] == "hard", "strategy"] == "B").all()
-    for k, b in enumerate(ev.budgets):
+    for k, b in enumerate(ev.max_costs if ev.ns is None else ev.ns):
         for s in ("A", "B"):
-            single = df[(df.strategy == s) & (df.budget == b)]["accuracy"]
+            single = df[(df.strategy == s) & (df["n"] == b)]["accuracy"]
             se = np.sqrt(single.var() / len(single) + ev.held_out[:, k].var() / len(single))
             assert ev.held_out[:, k].mean() >= single.mean() - 2 * se
         diff = ev.held_out[:, k] - ev.single[:, k]  # by construction 0.625 - 0.475 = 0.15 in expectation
@@ -160,16 +161,16 @@ def test_no_test_fold_problem_reaches_choose_policy(monkeypatch):
     seen = []
     real = policy_choose.choose_policy
 
-    def recording(results, b, budget):
+    def recording(results, b, max_cost):
         seen.append((set(results["problem_id"]), set(b.index.astype(str))))
-        return real(results, b, budget)
+        return real(results, b, max_cost)
 
     monkeypatch.setattr(policy_choose, "choose_policy", recording)
     ev = evaluate_policy(df, bins, reference="A", folds=3, n_boot=10)
     all_ids = set(ev.problem_ids)
     by_fold = [set(ev.problem_ids[ev.fold == f]) for f in range(3)]
     train_calls = [(r, b) for r, b in seen if r != all_ids]
-    assert len(train_calls) == 3 * 2 * ev.budgets.size  # policy and single, per fold and budget
+    assert len(train_calls) == 3 * 2 * ev.max_costs.size  # policy and single, per fold and budget
     for r, b in train_calls:
         assert r == b, "results and bins must show choose_policy the same problems"
         held = [f for f in range(3) if r == all_ids - by_fold[f]]
@@ -185,7 +186,7 @@ def test_held_out_and_optimistic_match_brute_force():
     df = table(acc, cost, [s for s, _ in configs], [b for _, b in configs])
     bins = pd.Series(rng.integers(1, 3, P), index=[f"p{i:03d}" for i in range(P)])
     bins.iloc[:4] = [1, 1, 2, 2]  # both bins have >= 2 problems
-    ev = evaluate_policy(df, bins, budgets=[1.0, 2.0], folds=2, n_boot=50)
+    ev = evaluate_policy(df, bins, max_costs=[1.0, 2.0], folds=2, n_boot=50)
     for k, budget in enumerate([1.0, 2.0]):
         opt = brute_choose(df, bins, budget)
         want = [acc[i, configs.index(opt[bins.iloc[i]])] for i in range(P)]
@@ -195,7 +196,7 @@ def test_held_out_and_optimistic_match_brute_force():
             chosen = brute_choose(df[df.problem_id.isin(train)], bins.loc[train], budget)
             for i in np.flatnonzero(ev.fold == f):
                 assert ev.held_out[i, k] == acc[i, configs.index(chosen[bins.iloc[i]])]
-    summary = ev.summary.set_index(["kind", "budget"])
+    summary = ev.summary.set_index(["kind", "max_cost"])
     assert np.all(summary["lower"] <= summary["accuracy"]) and np.all(summary["accuracy"] <= summary["upper"])
 
 
@@ -314,7 +315,7 @@ def test_results_from_selection_and_sampling_cost():
     ids = [f"p{i}" for i in range(6)]
     df = results_from_selection(sels, ids, cost, level=np.arange(6), score=scores.mean(1))
     assert set(df["strategy"]) == {"majority", "best_of_n", "weighted"} and len(df) == 3 * 6 * 3
-    row = df[(df.strategy == "weighted") & (df.budget == 2) & (df.problem_id == "p4")].iloc[0]
+    row = df[(df.strategy == "weighted") & (df["n"] == 2) & (df.problem_id == "p4")].iloc[0]
     assert row["accuracy"] == sels[2].per_problem[4, 1] and row["cost"] == cost[4, 1] and row["level"] == 4
     _, acc, _ = strategy_curve(df, "best_of_n", problem_ids=ids[::-1])
     np.testing.assert_array_equal(acc, sels[1].per_problem[::-1])
@@ -339,7 +340,8 @@ def search_table(seed=0):
                              "method": method, "n": n, "beam_width": 2, "verifier": verifier, "level": p % 3,
                              "steps": ["s"] * steps, "step_scores": list(rng.choice([0.2, 0.5, 0.8], steps)),
                              "step_num_tokens": [5] * steps, "search_generated_tokens": spent[0],
-                             "search_prefill_tokens": spent[1], "search_verifier_tokens": spent[2], "status": "ok"})
+                             "search_prefill_tokens": spent[1], "search_verifier_tokens": spent[2], "status": "ok",
+                             "search_context_sum": int(spent[0]) * 27})
     return pd.DataFrame(rows)
 
 
@@ -362,7 +364,8 @@ def test_results_from_search_on_a_table_in_the_schema(tmp_path, rule):
     path = write_samples(search_table(), tmp_path / "chains_search.parquet", group_by=("method", "n", "verifier"))
     table_ = read_samples(path, group_by=("method", "n", "verifier"))
     df = results_from_search(table_, rule=rule)
-    assert len(df) == 8 * 5 and set(df["strategy"]) == {"beam_search/v1", "beam_search/v2", "dvts/v1", "dvts/v2"}
+    name = {(m, v): Strategy(m, v, beam_width=2, select=rule).name for m in ("beam_search", "dvts") for v in ("v1", "v2")}
+    assert len(df) == 8 * 5 and set(df["strategy"]) == set(name.values())
     for (method, n, verifier, pid), g in table_.groupby(["method", "n", "verifier", "problem_id"]):
         g = g.sort_values("sample_idx")
         answers = [a if isinstance(a, str) else None for a in g["answer"]]
@@ -375,7 +378,7 @@ def test_results_from_search_on_a_table_in_the_schema(tmp_path, rule):
             scored = [(s, c) for s, c, a in zip(last, g["is_correct"], answers) if a is not None]
             top = max(s for s, _ in scored)
             want = np.mean([c for s, c in scored if s == top])
-        got = df[(df.strategy == f"{method}/{verifier}") & (df.budget == n) & (df.problem_id == pid)].iloc[0]
+        got = df[(df.strategy == name[(method, verifier)]) & (df["n"] == n) & (df.problem_id == pid)].iloc[0]
         assert got["accuracy"] == pytest.approx(want) and got["cost"] == g["search_generated_tokens"].iloc[0]
 
 
@@ -383,22 +386,26 @@ def test_results_from_search_flops_and_bad_tables():
     t = search_table()
     df = results_from_search(t, model="SmolLM2-135M", verifier_models={"v1": None, "v2": "SmolLM2-360M"})
     row = t[(t.method == "dvts") & (t.n == 4) & (t.verifier == "v2") & (t.problem_id == "c1")].iloc[0]
-    want = 2 * get_model("SmolLM2-135M").params * (row.search_generated_tokens + row.search_prefill_tokens)
+    spec, p = get_model("SmolLM2-135M"), row.num_prompt_tokens
+    attention = 2 * spec.n_layers * spec.d_attn  # Kaplan et al.: 2 n_layer n_ctx d_attn per token at context n_ctx
+    want = sum(2 * spec.params + attention * t for t in range(1, p + 1))  # the prompt, token by token
+    want += 2 * spec.params * row.search_generated_tokens + attention * row.search_context_sum  # the tree's tokens
+    want += sum(2 * spec.params + attention * t for t in range(1, row.search_prefill_tokens - p + 1))  # re-sent beyond the prompt
     want += 2 * get_model("SmolLM2-360M").params * row.search_verifier_tokens
-    got = df[(df.strategy == "dvts/v2") & (df.budget == 4) & (df.problem_id == "c1")]["cost"].iloc[0]
-    assert got == pytest.approx(want)
+    got = df[(df.strategy == "dvts/v2 (M=2)") & (df["n"] == 4) & (df.problem_id == "c1")]["cost"].iloc[0]
+    assert got == pytest.approx(want, rel=1e-12)
     with pytest.raises(ValueError, match="verifier 'v2' read tokens"):
         results_from_search(t, model="SmolLM2-135M", verifier_models={"v1": None})
     with pytest.raises(ValueError, match="exactly n candidates"):
         results_from_search(t.drop(index=0))
-    with pytest.raises(ValueError, match="rule"):
+    with pytest.raises(ValueError, match="select must be one of"):
         results_from_search(t, rule="vote")
 
 
 def test_bin_curves_are_the_means_per_bin():
     df, bins = easy_hard(P=40)
-    curves = bin_curves(df, bins).set_index(["bin", "strategy", "budget"])
-    hard = df[df.problem_id.isin(bins.index[bins == "hard"]) & (df.strategy == "B") & (df.budget == 4)]
+    curves = bin_curves(df, bins).set_index(["bin", "strategy", "n"])
+    hard = df[df.problem_id.isin(bins.index[bins == "hard"]) & (df.strategy == "B") & (df["n"] == 4)]
     assert curves.loc[("hard", "B", 4), "accuracy"] == pytest.approx(hard["accuracy"].mean())
     assert curves.loc[("hard", "B", 4), "num_problems"] == 20
     # the band: the percentile interval of explicit resamples of the bin's problems (in problem-id order)
@@ -409,7 +416,7 @@ def test_bin_curves_are_the_means_per_bin():
     band = percentile_band(boot, 0.95)
     assert (curves.loc[("hard", "B", 4), "lower"], curves.loc[("hard", "B", 4), "upper"]) == pytest.approx((band.lower, band.upper))
     assert (curves["lower"] >= 0).all() and (curves["upper"] <= 1).all() and (curves["lower"] <= curves["accuracy"]).all()
-    shuffled = bin_curves(df.sample(frac=1.0, random_state=3), bins).set_index(["bin", "strategy", "budget"])
+    shuffled = bin_curves(df.sample(frac=1.0, random_state=3), bins).set_index(["bin", "strategy", "n"])
     pd.testing.assert_frame_equal(shuffled, curves)
 
 
@@ -428,11 +435,11 @@ def test_plots_draw_what_they_are_given():
     assert [line.get_label() for line in ax.get_lines()] == ["A", "B"]
     choices = ev.choices[(ev.choices["fold"] == -1) & (ev.choices["bin"] != "all")]
     ax = plot_policy_map(choices, palette=palette)
-    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{b:g}" for b in choices["budget"])
+    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{b:g}" for b in choices["n"])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["easy", "hard"]
     ax = plot_policy_evaluation(ev.summary)
     assert len(ax.get_lines()) == 3
-    eff = efficiency_multiple([[0.25, 0.5]], [[2.0, 2.0]], [[0.0, 0.4]], [[1.0, 16.0]], n_boot=10).assign(budget=[1, 2])
+    eff = efficiency_multiple([[0.25, 0.5]], [[2.0, 2.0]], [[0.0, 0.4]], [[1.0, 16.0]], n_boot=10).assign(n=[1, 2])
     ax = plot_efficiency({"vs A": eff})
     marked = [line for line in ax.get_lines() if line.get_label() == "vs A: not reached: more than"]
     assert len(marked) == 1 and len(marked[0].get_xdata()) == 1 and marked[0].get_ydata()[0] == pytest.approx(eff["bound"].dropna().iloc[0])

@@ -46,6 +46,10 @@ class PairedDifference:
     def __str__(self) -> str:
         return f"{self.mean:+.3f} [{self.lower:+.3f}, {self.upper:+.3f}]"
 
+    def printed(self, decimals: int = 3) -> tuple[float, float, float]:
+        """(mean, lower, upper) rounded as a sentence prints them, for an assert next to it."""
+        return tuple(round(float(x), decimals) + 0.0 for x in (self.mean, self.lower, self.upper))
+
 
 def paired_difference(a, b, *, level: float = 0.95) -> PairedDifference:
     """The paired difference ``mean(a - b)`` over problems with its normal interval (module docstring).

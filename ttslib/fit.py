@@ -24,10 +24,12 @@ whose fit fails (NaN) is counted in ``num_failed_boot`` and left out of the inte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import scipy.optimize
 import scipy.special as sp
+from scipy.stats import chi2
 
 from ttslib._newton import newton_bootstrap
 from ttslib.checks import CHUNK, bootstrap_weights, canonical_order, check_counts, check_ks, percentile_band, row_chunks
@@ -256,6 +258,7 @@ class BetaFit:
     level: float
     boot: np.ndarray  # (B, 3) replicates of (alpha, beta, scale)
     num_failed_boot: int = 0  # replicates left out of the intervals (NaN)
+    DEGENERATE_P: ClassVar[float] = 0.05  # the level of the test in :attr:`degenerate`
 
     @property
     def degenerate(self) -> bool:
@@ -264,7 +267,8 @@ class BetaFit:
         Likelihood-ratio test against the point-mass limit, on the boundary of the parameter space,
         so the null distribution is a 50:50 mix of chi2_0 and chi2_1 (Self & Liang 1987): 5% at 2.71.
         """
-        return bool(2 * (self.log_likelihood - self.log_likelihood_one_p) < 2.71)
+        critical = float(chi2.ppf(1 - 2 * self.DEGENERATE_P, 1))  # 2.706 at 5%
+        return bool(2 * (self.log_likelihood - self.log_likelihood_one_p) < critical)
 
     @property
     def exponent(self) -> float:

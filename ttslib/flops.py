@@ -34,7 +34,7 @@ from ttslib.checks import check_budgets, whole_numbers
 
 __all__ = [
     "ModelSpec", "registry", "get_model", "ATTENTION",
-    "flops_per_token", "sequence_flops", "inference_flops", "verifier_flops",
+    "flops_per_token", "sequence_flops", "tree_flops", "inference_flops", "verifier_flops",
     "RunFlops", "run_flops", "flops_at_k",
     "pretraining_flops", "matched_inference_multiplier", "matched_inference_tokens",
     "flops_to_reach", "iso_flops_frontier", "failed_samples",
@@ -153,6 +153,16 @@ def sequence_flops(model, num_tokens, *, start=0, attention: str = "kaplan") -> 
         )
     attn = _coef(attention) * spec.n_layers * spec.d_attn
     return 2.0 * spec.params * n + attn * (n * s + n * (n + 1) / 2)
+
+
+def tree_flops(model, num_tokens, context_sum, *, attention: str = "kaplan") -> np.ndarray:
+    """Forward FLOPs of tokens generated at scattered positions (a search tree): ``2N n + a * n_layer *
+    d_attn * context_sum``, with ``context_sum`` the sum over the n tokens of the position each sits at
+    (the t of ``C(t)``). For one run of n tokens after ``start`` it is :func:`sequence_flops`, since
+    the positions there sum to ``n start + n (n + 1) / 2``."""
+    spec = get_model(model)
+    n, c = _tokens(num_tokens, "num_tokens"), _tokens(context_sum, "context_sum")
+    return 2.0 * spec.params * n + _coef(attention) * spec.n_layers * spec.d_attn * c
 
 
 def inference_flops(model, prompt_tokens, completion_tokens, *, num_samples: int | None = None,

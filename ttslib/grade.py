@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 from sympy import Basic
@@ -223,6 +224,17 @@ def canonical_answer(answer: str | None, *, timeout_s: float | None = 5.0) -> st
         except (_Deadline, Exception):
             pass
     return normal if value is None else str(value)
+
+
+def answer_keys(answers, *, timeout_s: float | None = 5.0) -> np.ndarray:
+    """:func:`canonical_answer` of each answer (any shape; one call per distinct answer), so that votes
+    over graded answers count equivalent spellings once ("0.5", "1/2", "\\frac{1}{2}"); None and NaN stay None."""
+    a = np.asarray(answers, dtype=object)
+    flat = a.ravel()
+    missing = np.array([x is None or (not isinstance(x, str) and bool(pd.isna(x))) for x in flat], dtype=bool)
+    keys = {x: canonical_answer(str(x), timeout_s=timeout_s) for x in dict.fromkeys(flat[~missing])}
+    out = np.array([None if m else keys[x] for x, m in zip(flat, missing)] + [None], dtype=object)[:-1]
+    return out.reshape(a.shape)
 
 
 def _parse(answer: str) -> list:

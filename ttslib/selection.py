@@ -64,6 +64,32 @@ class Selection:
         """Monte Carlo standard error of ``accuracy``, sqrt(sum_p se_p^2) / P, (K,)."""
         return np.sqrt(np.sort(np.square(self.se), axis=0).sum(axis=0)) / self.se.shape[0]
 
+    def column(self, n: int) -> int:
+        """The index of budget ``n`` in ``self.n`` (ValueError if it was not computed)."""
+        hit = np.flatnonzero(self.n == n)
+        if hit.size != 1:
+            raise ValueError(f"{self.rule}: no budget n = {n}; it has n = {self.n.tolist()}")
+        return int(hit[0])
+
+    def at(self, n: int) -> np.ndarray:
+        """Per-problem expected accuracy at budget ``n``, (P,)."""
+        return self.per_problem[:, self.column(n)]
+
+    def accuracy_at(self, n: int) -> float:
+        """Mean accuracy at budget ``n``."""
+        return float(self.accuracy[self.column(n)])
+
+    def take(self, rows=None, *, ns=None, max_n=None) -> Selection:
+        """The same rule on some problems (a boolean mask or indices) and some budgets (those in ``ns``,
+        or up to ``max_n``)."""
+        r = slice(None) if rows is None else np.asarray(rows)
+        keep = np.ones(self.n.size, dtype=bool)
+        if ns is not None:
+            keep &= np.isin(self.n, np.asarray(ns))
+        if max_n is not None:
+            keep &= self.n <= max_n
+        return Selection(self.rule, self.n[keep], self.per_problem[r][:, keep], self.se[r][:, keep], self.method)
+
 
 @dataclass(frozen=True)
 class SelectionCurve:

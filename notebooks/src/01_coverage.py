@@ -174,6 +174,7 @@ for task, df in counts.items():
                               "95% interval": f"[{band.lower[0]:.3f}, {band.upper[0]:.3f}]",
                               f"{CHECKPOINT} minus this": str(lead) if lead else "", "verdict": lead.verdict if lead else ""}
 checkpoint_table = pd.DataFrame(rows).T.astype({"pass@1": float, "coverage@100": float})
+assert round(100 * band.level) == 95 and round(100 * paired_difference(at100[CHECKPOINT], at100[CHECKPOINT]).level) == 95  # both levels
 checkpoint_table.round(4)
 
 # %% [markdown]

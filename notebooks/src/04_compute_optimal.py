@@ -48,27 +48,25 @@ import numpy as np
 import pandas as pd
 
 from ttslib.coverage import coverage_curve, log_spaced_ks
-from ttslib.data import correct_matrix, read_pythia_counts, read_samples
-from ttslib.grade import canonical_answer
+from ttslib.data import read_pythia_counts, read_samples
 from ttslib.plotting import savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage
 from ttslib.plotting.policy import plot_bin_curves, plot_efficiency, plot_policy_evaluation, plot_policy_map, strategy_palette
 from ttslib.policy import (
+    Strategy,
     bin_curves,
     difficulty_bins,
     efficiency_multiple,
     evaluate_policy,
-    results_from_search,
-    results_from_selection,
-    sampling_cost,
+    pool_arrays,
+    pool_strategies,
+    score_pool,
+    search_strategies,
     split_counts,
-    split_samples,
     strategy_curve,
 )
 from ttslib.problems import make_chains
-from ttslib.search import rescore
-from ttslib.selection import aggregate_steps, answer_classes, best_of_n, log2_budgets, majority_vote, weighted_vote
-from ttslib.verifiers import ModelConfidence, StepChecker
+from ttslib.selection import log2_budgets
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
@@ -87,36 +85,25 @@ own = read_samples(OWN_SAMPLES)
 SHIPPED_OWN = Path(OWN_SAMPLES).resolve() == Path("../data/arith_smollm2.parquet").resolve()  # the prose speaks of that run
 if "level" not in own.columns:
     raise ValueError(f"{OWN_SAMPLES} has no level column: this section bins by the given levels beside the oracle and predicted bins")
-keys = {a: canonical_answer(a) for a in own["answer"].dropna().unique()}  # one grader call per distinct answer
-tokens = own["num_completion_tokens"]
-own = own.assign(key=own["answer"].map(keys), confidence=np.exp(own["logprob"] / tokens.where(tokens > 0)).fillna(0.0))
-problem_ids, correct = correct_matrix(own, "is_correct")
-correct = correct.astype(bool)  # (P, N)
-answer_keys = correct_matrix(own, "key")[1]  # (P, N) objects, None: no answer
-confidence = correct_matrix(own, "confidence")[1].astype(float)  # (P, N)
-completion_tokens = correct_matrix(own, "num_completion_tokens")[1].astype(float)  # (P, N)
-level = own.groupby("problem_id")["level"].first().loc[problem_ids].to_numpy()  # (P,)
-correct_held, correct_s, keys_held, keys_s, conf_held, conf_s, tokens_held, tokens_s = split_samples(
-    correct, answer_keys, confidence, completion_tokens, fraction=HOLDOUT_FRACTION, seed=SEED
-)
-classes_s = answer_classes(keys_s)  # (P, N_s) class ids of the scored half
+own_pool = pool_arrays(own)  # (P, N) arrays: answers by canonical key, the model's confidence per sample
+problem_ids, correct, confidence, completion_tokens, level = (own_pool.problem_ids, own_pool.correct, own_pool.confidence,
+                                                              own_pool.completion_tokens, own_pool.level)
+own_held, own_scored = own_pool.split(HOLDOUT_FRACTION, seed=SEED)  # half to bin, half to score
+correct_held, correct_s, conf_s = own_held.correct, own_scored.correct, own_scored.confidence
 ns = log2_budgets(correct_s.shape[1])
 # what the prose states: 32 samples per problem, 40 problems per level (of the shipped run), 5 bins, 95% intervals, n up to 16
 assert not SHIPPED_OWN or (correct.shape[1] == 32 and set(pd.Series(level).value_counts()) == {40} and ns[-1] == 16)
 assert NUM_BINS == 5
 assert round(100 * inspect.signature(evaluate_policy).parameters["level"].default) == 95  # the intervals' level
-selections = {
-    "majority": majority_vote(classes_s, correct_s, ns),
-    "best_of_n": best_of_n(correct_s, conf_s, ns, answers=classes_s),
-    "weighted": weighted_vote(classes_s, correct_s, conf_s, ns, num_draws=NUM_DRAWS, seed=SEED),
-}
-results = results_from_selection(selections, problem_ids, sampling_cost(tokens_s, ns), level=level, score=conf_s.mean(1))
+own_res = pool_strategies(own_scored, verifiers=["confidence"], num_draws=NUM_DRAWS, seed=SEED)
+results = own_res.table("tokens", level=level, score=conf_s.mean(1))  # the oracle left out: no policy may read the answers
+BON, MAJORITY, WEIGHTED = (Strategy("best_of_n", "confidence").name, Strategy("majority").name, Strategy("weighted", "confidence").name)
 palette = strategy_palette(results["strategy"])
 pd.Series(
     {
         "problems x samples (held apart + scored)": f"{correct.shape[0]} x ({correct_held.shape[1]} + {correct_s.shape[1]})",
         "budgets n": ", ".join(map(str, ns)),
-        "weighted vote computed": selections["weighted"].method,
+        "weighted vote computed": own_res[WEIGHTED].method,
         "generated tokens per sample (mean)": f"{completion_tokens.mean():.2f}",
         "pass@1, held-apart / scored half": f"{correct_held.mean():.3f} / {correct_s.mean():.3f}",
     }
@@ -158,28 +145,28 @@ fig.supylabel("accuracy")
 savefig(fig, "04_arith_bins", directory=FIGURES_DIR)
 
 # %%
-per_level_gap = by_level.pivot_table(index=["bin", "budget"], columns="strategy", values="accuracy")
-gap_at_max = per_level_gap.xs(ns[-1], level="budget")
+per_level_gap = by_level.pivot_table(index=["bin", "n"], columns="strategy", values="accuracy")
+gap_at_max = per_level_gap.xs(ns[-1], level="n")
 gap_at_max.assign(spread=gap_at_max.max(axis=1) - gap_at_max.min(axis=1)).round(3)
 
 # %% [markdown]
 # ### The chosen policy and how it scores
 #
 # At each budget (the tokens best-of-N spends at n samples, measured on the problems the choice is made
-# on) the policy takes, per bin, the strategy and own budget with the highest mean accuracy that fits.
+# on: the compute cap) the policy takes, per bin, the strategy and its own n with the highest mean accuracy that fits.
 # The heatmaps show the choice made on all problems (the optimistic one); each cell names the chosen
 # strategy's own n.
 
 # %%
 arith_eval = {
-    name: evaluate_policy(results, b, reference="best_of_n", folds=FOLDS, seed=SEED, n_boot=N_BOOT)
+    name: evaluate_policy(results, b, reference=BON, folds=FOLDS, seed=SEED, n_boot=N_BOOT)
     for name, b in arith_bins.items()
 }
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [1.4, 1]})
 for ax, name in zip(axes, ["given: level", "oracle, held-apart samples"]):
     choices = arith_eval[name].choices
     plot_policy_map(choices[(choices["fold"] == -1) & (choices["bin"] != "all")], ax=ax, palette=palette,
-                    xlabel="budget: best-of-N's n", ylabel=name)
+                    xlabel="budget: best-of-N's n (compute cap: its cost there)", ylabel=name)
 fig.tight_layout()
 savefig(fig, "04_arith_policy_map", directory=FIGURES_DIR)
 
@@ -194,7 +181,7 @@ fig, axes = plt.subplots(2, len(arith_eval), figsize=(3.6 * len(arith_eval), 6.2
                          gridspec_kw={"height_ratios": [1.4, 1]})
 for j, (name, ev) in enumerate(arith_eval.items()):
     plot_policy_evaluation(ev.summary, ax=axes[0, j], xlabel="", legend=False)
-    plot_policy_evaluation(ev.summary, ax=axes[1, j], kinds=("held_out - single",), xlabel="budget: best-of-N's n", legend=False)
+    plot_policy_evaluation(ev.summary, ax=axes[1, j], kinds=("held_out - single",), xlabel="budget: best-of-N's n (compute cap: its cost there)", legend=False)
     axes[0, j].set_title(name, fontsize="small")
     if j:
         axes[0, j].set_ylabel("")
@@ -206,9 +193,9 @@ savefig(fig, "04_arith_policy", directory=FIGURES_DIR)
 
 # %%
 arith_summary = pd.concat(
-    {name: ev.summary.pivot(index="budget", columns="kind", values="accuracy") for name, ev in arith_eval.items()}
+    {name: ev.summary.pivot(index="n", columns="kind", values="accuracy") for name, ev in arith_eval.items()}
 )[["optimistic", "held_out", "single", "held_out - single"]]
-arith_gap = pd.concat({name: ev.summary[ev.summary["kind"] == "held_out - single"].set_index("budget")[["accuracy", "lower", "upper"]]
+arith_gap = pd.concat({name: ev.summary[ev.summary["kind"] == "held_out - single"].set_index("n")[["accuracy", "lower", "upper"]]
                        for name, ev in arith_eval.items()})
 arith_summary.round(4)
 
@@ -230,14 +217,14 @@ arith_gap.round(4)
 arith_eff = {}
 for name in ["given: level", "oracle, held-apart samples"]:
     ev = arith_eval[name]
-    for baseline in ("best_of_n", "majority"):
+    for baseline in (BON, MAJORITY):
         _, base_acc, base_cost = strategy_curve(results, baseline, ev.problem_ids)
         arith_eff[(name, baseline)] = efficiency_multiple(ev.held_out, ev.held_out_cost, base_acc, base_cost,
-                                                          n_boot=N_BOOT, seed=SEED).assign(budget=ev.budgets)
+                                                          n_boot=N_BOOT, seed=SEED).assign(n=ev.ns)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
 for ax, name in zip(axes, ["given: level", "oracle, held-apart samples"]):
-    plot_efficiency({f"vs {b}": arith_eff[(name, b)] for b in ("best_of_n", "majority")}, ax=ax,
-                    reference=SNELL_MULTIPLE, xlabel="budget: best-of-N's n")
+    plot_efficiency({f"vs {b}": arith_eff[(name, b)] for b in (BON, MAJORITY)}, ax=ax,
+                    reference=SNELL_MULTIPLE, xlabel="budget: best-of-N's n (compute cap: its cost there)")
     ax.set_title(f"policy on {name} bins (held-out)", fontsize="small")
 savefig(fig, "04_arith_efficiency", directory=FIGURES_DIR)
 pd.concat(arith_eff)[["accuracy", "cost", "baseline_cost", "multiple", "lower", "upper", "status"]].round(3)
@@ -246,8 +233,8 @@ pd.concat(arith_eff)[["accuracy", "cost", "baseline_cost", "multiple", "lower", 
 # the numbers the text below states, from the tables above
 spread = gap_at_max.max(axis=1) - gap_at_max.min(axis=1)  # (levels,) best minus worst rule at n = 16
 gain = arith_gap["accuracy"]
-eff_level = arith_eff[("given: level", "best_of_n")]
-eff_oracle = arith_eff[("oracle, held-apart samples", "best_of_n")]
+eff_level = arith_eff[("given: level", BON)]
+eff_oracle = arith_eff[("oracle, held-apart samples", BON)]
 opt_minus_held = arith_summary["optimistic"] - arith_summary["held_out"]
 arith_facts = {
     "largest spread between the three rules within a level at n = 16": f"{spread.max():.3f} (level {spread.idxmax()})",
@@ -259,7 +246,7 @@ arith_facts = {
     "leaky minus held-apart oracle bins, held-out accuracy (mean over budgets)": f"{(arith_summary.loc['oracle, leaky (scored samples)', 'held_out'] - arith_summary.loc['oracle, held-apart samples', 'held_out']).mean():+.4f}",
     "multiple vs best-of-N, level bins, where reached": ", ".join(f"{m:.2f}" for m in eff_level.query("status == 'reached'")["multiple"]),
     "multiple vs best-of-N, oracle bins, where reached": ", ".join(f"{m:.2f}" for m in eff_oracle.query("status == 'reached'")["multiple"]),
-    "budgets where best-of-N never reaches the oracle-bin policy": ", ".join(f"n = {b:g} (multiple > {m:.1f})" for b, m in eff_oracle.query("status == 'not reached'")[["budget", "bound"]].to_numpy()) or "none",
+    "budgets where best-of-N never reaches the oracle-bin policy": ", ".join(f"n = {b:g} (multiple > {m:.1f})" for b, m in eff_oracle.query("status == 'not reached'")[["n", "bound"]].to_numpy()) or "none",
 }
 pd.Series(arith_facts).to_frame("arithmetic run")
 
@@ -294,17 +281,17 @@ if SHIPPED_OWN:  # the sentences above are about the shipped run
     assert (spread < 0.05).sum() > len(spread) / 2
     assert gain.abs().max() < 0.025  # "within about two and a half points"
     assert (arith_gap.loc["given: level", "lower"] <= 0).all()  # "never with the given levels"
-    assert (arith_gap.loc["oracle, held-apart samples"].query("budget >= 2")["lower"] > 0).all()  # "every budget from 2"
+    assert (arith_gap.loc["oracle, held-apart samples"].query("n >= 2")["lower"] > 0).all()  # "every budget from 2"
     predicted_above = arith_gap.loc["predicted: mean confidence"].query("lower > 0").index.tolist()
     assert predicted_above == [8.0, 16.0]  # "at budgets 8 and 16 with the predicted (confidence) bins"
     assert (arith_gap.loc[["oracle, held-apart samples", "oracle, leaky (scored samples)"], "lower"] > 0).any()
-    assert (opt_minus_held.xs(16.0, level="budget") > 0).all()
+    assert (opt_minus_held.xs(16.0, level="n") > 0).all()
     assert abs((arith_summary.loc["oracle, leaky (scored samples)", "held_out"] - arith_summary.loc["oracle, held-apart samples", "held_out"]).mean()) < 0.01
-    assert abs(eff_level["multiple"].iloc[1] - 1.06) < 0.005 and eff_level["lower"].iloc[1] < 1 < eff_level["upper"].iloc[1]  # "1.06 [0.97, 1.35]"
+    assert [round(float(eff_level[c].iloc[1]), 2) for c in ("multiple", "lower", "upper")] == [1.06, 0.97, 1.35]  # "1.06 [0.97, 1.35]"
     assert (eff_level["status"].iloc[3:] == "not reached").all() and (eff_level["lower"].iloc[3:] < 1).all()  # "undetermined at the two largest"
-    assert abs(eff_oracle["multiple"].iloc[1] - 2.1) < 0.05 and eff_oracle["lower"].iloc[1] > 1  # "2.1 [1.7, inf) at budget 2"
-    assert (eff_oracle["status"].iloc[2:] == "not reached").all() and (eff_oracle["p_reached"].iloc[2:] < 0.025).all()  # "in under 2.5% of bootstrap resamples"
-    eff_level_majority = arith_eff[("given: level", "majority")]
+    assert [round(float(eff_oracle[c].iloc[1]), 1) for c in ("multiple", "lower", "upper")] == [2.1, 1.7, np.inf]  # "2.1 [1.7, inf) at budget 2"
+    assert (eff_oracle["status"].iloc[2:] == "not reached").all() and (100 * eff_oracle["p_reached"].iloc[2:] < 2.5).all()  # "in under 2.5% of bootstrap resamples"
+    eff_level_majority = arith_eff[("given: level", MAJORITY)]
     assert abs(eff_level_majority["multiple"].iloc[1] - 2.7) < 0.05 and eff_level_majority["lower"].iloc[1] > 2  # "2.7 [2.1, inf)"
 
 # %% [markdown]
@@ -415,40 +402,25 @@ if chains_ready:
     pool = read_samples(chain_pool_path)
     search = pd.concat([read_samples(p) for p in chain_run_paths], ignore_index=True)
     chain_questions = dict(make_chains(CHAIN_PER_LEVEL, seed=CHAIN_SEED)[["problem_id", "question"]].to_numpy())
-    for verifier in (StepChecker(), ModelConfidence()):  # the pool scored by the other verifiers that guided searches
-        pool = rescore(pool, chain_questions, verifier)
+    pool = score_pool(pool, chain_questions, ["step_checker", "confidence"])  # the other verifiers that guided searches
     default_verifier = str(pool["verifier"].iloc[0]) if "verifier" in pool.columns else "default"
-    score_columns = {default_verifier: "step_scores"} | {c.removeprefix("step_scores_"): c for c in pool.columns if c.startswith("step_scores_")}
-    for column in score_columns.values():  # a candidate without any step score scores 0
-        pool[column] = [s if s is not None and len(s) else [0.0] for s in pool[column]]
-    chain_ids, chain_correct = correct_matrix(pool, "is_correct")
-    chain_arrays = [chain_correct.astype(bool), correct_matrix(pool, "answer")[1], correct_matrix(pool, "num_completion_tokens")[1].astype(float)]
-    chain_arrays += [correct_matrix(pool, column)[1] for column in score_columns.values()]
-    halves = split_samples(*chain_arrays, fraction=HOLDOUT_FRACTION, seed=SEED)
-    held, scored = halves[0::2], halves[1::2]  # held[0]: correctness of the held-apart half
-    chain_classes = answer_classes(scored[1])
-    chain_ns = log2_budgets(scored[0].shape[1])
-    chain_scores = {v: aggregate_steps(s, "last") for v, s in zip(score_columns, scored[3:])}  # (P, N_s) per verifier
-    chain_sels = {"majority": majority_vote(chain_classes, scored[0], chain_ns)}
-    for v, s in chain_scores.items():
-        chain_sels[f"best_of_n/{v}"] = best_of_n(scored[0], s, chain_ns, answers=chain_classes)
-        chain_sels[f"weighted/{v}"] = weighted_vote(chain_classes, scored[0], s, chain_ns, num_draws=NUM_DRAWS, seed=SEED)
-    pool_results = results_from_selection(chain_sels, chain_ids, sampling_cost(scored[2], chain_ns))
-    search_results = results_from_search(search, rule="weighted", aggregate="last")
-    common = sorted(set(pool_results["problem_id"]) & set(search_results["problem_id"]))
-    chain_results = pd.concat([pool_results, search_results.drop(columns="level", errors="ignore")], ignore_index=True)
-    chain_results = chain_results[chain_results["problem_id"].isin(common)]
+    chain = pool_arrays(pool)
+    held, scored = chain.split(HOLDOUT_FRACTION, seed=SEED)  # the same split as notebook 03's by-difficulty section
+    chain_res = pool_strategies(scored, num_draws=NUM_DRAWS, seed=SEED).merge(search_strategies(search))
     if CHAIN_POLICY_VERIFIER is not None:  # one verifier's strategies, and majority vote (it needs none)
-        one_verifier = chain_results["strategy"].map(lambda s: s == "majority" or s.endswith(f"/{CHAIN_POLICY_VERIFIER}"))
-        chain_results = chain_results[one_verifier]
-    rows = pd.Index(chain_ids).get_indexer(common)
+        chain_res = chain_res.take(strategies=[s for s in chain_res if s.method == "majority" or s.verifier == CHAIN_POLICY_VERIFIER])
+    chain_results = chain_res.table("tokens")  # generated tokens; the oracle left out
+    common = chain_res.problem_ids.tolist()
+    rows = pd.Index(chain.problem_ids).get_indexer(common)
     chain_bins = {
-        "oracle, held-apart samples": difficulty_bins(pd.Series(held[0][rows].mean(1), index=common), num_bins=NUM_BINS),
-        "oracle, leaky (scored samples)": difficulty_bins(pd.Series(scored[0][rows].mean(1), index=common), num_bins=NUM_BINS),
-        f"predicted: mean {default_verifier} score": difficulty_bins(pd.Series(chain_scores[default_verifier][rows].mean(1), index=common), num_bins=NUM_BINS),
+        "oracle, held-apart samples": difficulty_bins(pd.Series(held.correct[rows].mean(1), index=common), num_bins=NUM_BINS),
+        "oracle, leaky (scored samples)": difficulty_bins(pd.Series(scored.correct[rows].mean(1), index=common), num_bins=NUM_BINS),
+        f"predicted: mean {default_verifier} score": difficulty_bins(pd.Series(scored.scores(default_verifier)[rows].mean(1), index=common),
+                                                                     num_bins=NUM_BINS),
     }
-    if "level" in pool.columns:
-        chain_bins["given: level"] = difficulty_bins(pool.groupby("problem_id")["level"].first().loc[common], "given")
+    if chain.level is not None:
+        chain_bins["given: level"] = difficulty_bins(pd.Series(chain.level[rows], index=common), "given")
+    score_columns = sorted(chain.step_scores)
     chain_palette = strategy_palette(chain_results["strategy"])
     display(pd.Series({"problems": len(common), "strategies": ", ".join(sorted(chain_results["strategy"].unique())),
                        "verifiers in the pool": ", ".join(score_columns)}).to_frame("chain search data"))
@@ -467,43 +439,43 @@ if chains_ready:
 
 # %%
 if chains_ready:
-    chain_reference = f"best_of_n/{default_verifier}"
+    chain_reference = Strategy("best_of_n", default_verifier).name
     chain_eval = {name: evaluate_policy(chain_results, b, reference=chain_reference, folds=FOLDS, seed=SEED, n_boot=N_BOOT)
                   for name, b in chain_bins.items()}
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, name in zip(axes, ["oracle, held-apart samples", f"predicted: mean {default_verifier} score"]):
         choices = chain_eval[name].choices
         plot_policy_map(choices[(choices["fold"] == -1) & (choices["bin"] != "all")], ax=ax, palette=chain_palette,
-                        xlabel=f"budget: {chain_reference}'s n", ylabel=name)
+                        xlabel=f"budget: {chain_reference}'s n (compute cap: its cost there)", ylabel=name)
     fig.tight_layout()
     savefig(fig, "04_chains_policy_map", directory=FIGURES_DIR)
     fig, axes = plt.subplots(1, len(chain_eval), figsize=(3.6 * len(chain_eval), 3.6), sharey=True, squeeze=False)
     for ax, (name, ev) in zip(axes.flat, chain_eval.items()):
-        plot_policy_evaluation(ev.summary, ax=ax, xlabel=f"budget: {chain_reference}'s n", legend=False)
+        plot_policy_evaluation(ev.summary, ax=ax, xlabel=f"budget: {chain_reference}'s n (compute cap: its cost there)", legend=False)
         ax.set_title(name, fontsize="small")
     fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="upper center", ncol=3, fontsize="small", frameon=False,
                bbox_to_anchor=(0.5, 0.0))  # one legend for the four panels, below them
     savefig(fig, "04_chains_policy", directory=FIGURES_DIR)
-    display(pd.concat({name: ev.summary.pivot(index="budget", columns="kind", values="accuracy") for name, ev in chain_eval.items()}).round(4))
+    display(pd.concat({name: ev.summary.pivot(index="n", columns="kind", values="accuracy") for name, ev in chain_eval.items()}).round(4))
     # the held-out policy minus the best single strategy (chosen on the other fold, same budget), paired over problems
-    chain_gap = pd.concat({name: ev.summary[ev.summary["kind"] == "held_out - single"].set_index("budget")[["accuracy", "lower", "upper"]]
+    chain_gap = pd.concat({name: ev.summary[ev.summary["kind"] == "held_out - single"].set_index("n")[["accuracy", "lower", "upper"]]
                            for name, ev in chain_eval.items()})
     display(chain_gap.round(4))
 
 # %%
 if chains_ready:
     chain_eff = {}
-    chain_baselines = (f"weighted/{default_verifier}", "majority")  # weighted best-of-N with the same verifier: the strong sampling baseline
+    chain_baselines = (Strategy("weighted", default_verifier).name, Strategy("majority").name)  # weighted best-of-N with the same verifier: the strong sampling baseline
     for name in ["oracle, held-apart samples", f"predicted: mean {default_verifier} score"]:
         ev = chain_eval[name]
         for baseline in chain_baselines:
             _, base_acc, base_cost = strategy_curve(chain_results, baseline, ev.problem_ids)
             chain_eff[(name, baseline)] = efficiency_multiple(ev.held_out, ev.held_out_cost, base_acc, base_cost,
-                                                              n_boot=N_BOOT, seed=SEED).assign(budget=ev.budgets)
+                                                              n_boot=N_BOOT, seed=SEED).assign(n=ev.ns)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, name in zip(axes, ["oracle, held-apart samples", f"predicted: mean {default_verifier} score"]):
         plot_efficiency({f"vs {b}": chain_eff[(name, b)] for b in chain_baselines}, ax=ax,
-                        reference=SNELL_MULTIPLE, xlabel=f"budget: {chain_reference}'s n")
+                        reference=SNELL_MULTIPLE, xlabel=f"budget: {chain_reference}'s n (compute cap: its cost there)")
         ax.set_title(f"policy on {name} bins (held-out)", fontsize="small")
     savefig(fig, "04_chains_efficiency", directory=FIGURES_DIR)
     display(pd.concat(chain_eff)[["accuracy", "cost", "baseline_cost", "multiple", "lower", "upper", "status"]].round(3))
@@ -519,7 +491,7 @@ if chains_ready:
 
 # %%
 if chains_ready:
-    ev_c = chain_eval["oracle, held-apart samples"].summary.pivot(index="budget", columns="kind", values="accuracy")
+    ev_c = chain_eval["oracle, held-apart samples"].summary.pivot(index="n", columns="kind", values="accuracy")
     eff_c = chain_eff[("oracle, held-apart samples", chain_baselines[0])]
     won = chain_eval["oracle, held-apart samples"].choices
     won = won[(won["fold"] == -1) & (won["bin"] != "all")]["strategy"].value_counts()
@@ -561,7 +533,7 @@ if chains_ready and CHAIN_DIR == "../data/chains" and (N_BOOT, NUM_DRAWS, SEED, 
     assert (chain_gap["lower"] <= 0).all()  # "no other binning is ahead at any budget"
     assert abs(ev_c.loc[32.0, "held_out"] - 0.332) <= 0.0005 and abs(ev_c.loc[32.0, "single"] - 0.353) <= 0.0005
     assert abs(ev_c.loc[32.0, "optimistic"] - 0.373) <= 0.0005 and (ev_c["optimistic"] >= ev_c["held_out"]).all()
-    eff_w = chain_eff[("oracle, held-apart samples", chain_baselines[0])].set_index("budget")
+    eff_w = chain_eff[("oracle, held-apart samples", chain_baselines[0])].set_index("n")
     assert all(abs(x - y) <= 0.005 + 1e-9 for x, y in zip(eff_w.loc[4.0, ["multiple", "lower", "upper"]], (0.82, 0.69, 0.95)))
     assert ((eff_w.loc[[8.0, 16.0, 32.0], "lower"] <= 1) & (eff_w.loc[[8.0, 16.0, 32.0], "upper"] >= 1)).all()  # "hold 1"
     assert (eff_w.loc[[1.0, 2.0, 4.0], "multiple"] <= 1.005).all() and SNELL_MULTIPLE == 4  # "about 1 or below"

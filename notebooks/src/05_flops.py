@@ -103,6 +103,7 @@ per_token_1000 = pd.DataFrame(
     {a: {name: flops_per_token(name, 1000, attention=a) for name in ["Llama-3-8B", "pythia-1b", "SmolLM2-135M"]} for a in ("kaplan", "monkeys")}
 ).assign(ratio=lambda t: t["monkeys"] / t["kaplan"], kaplan_lower_pct=lambda t: 100 * (1 - t["kaplan"] / t["monkeys"]))
 assert round(per_token_1000.loc["Llama-3-8B", "kaplan_lower_pct"], 1) == 1.6  # at context 1000, as stated
+assert round(flops_per_token("Llama-3-8B", 1000, attention="monkeys") / 1e10, 3) == 1.658  # the worked example at context 1,000
 per_token_1000
 
 # %% [markdown]
@@ -334,12 +335,14 @@ assert round(100 * inspect.signature(paired_difference).parameters["level"].defa
 assert (verdicts.loc["pythia-1b vs pythia-12b"] == "ahead").all() and (verdicts.loc["pythia-410m vs pythia-6.9b"].iloc[:-1] == "ahead").all()
 assert verdicts.loc[("pythia-410m vs pythia-6.9b", 100.0)] == "not shown" and R.max() == 100 and SNELL_R[-1] == 22
 assert exchange_paired["M(R)"].loc[[("pythia-1b vs pythia-12b", 100.0), ("pythia-410m vs pythia-6.9b", 22.0), ("pythia-410m vs pythia-6.9b", 100.0)]].tolist() == [12, 19, 17]
-assert (stated := {("pythia-1b vs pythia-12b", 100.0): (0.012, 0.007, 0.017), ("pythia-410m vs pythia-6.9b", 22.0): (0.004, 0.000, 0.008),
-                   ("pythia-410m vs pythia-6.9b", 100.0): (0.003, -0.000, 0.006)})  # the paired differences the text states
-for key, nums in stated.items():
-    got = paired_difference(*[pass_at_k(g["num_samples"], g["num_correct"], k) for g, k in zip(
+def exchange(key):  # the paired difference of one row of the table, recomputed from the counts
+    return paired_difference(*[pass_at_k(g["num_samples"], g["num_correct"], k) for g, k in zip(
         (by_model[task][m].sort_values("problem_id", kind="stable") for m in key[0].split(" vs ")), (exchange_paired.loc[key, "M(R)"], 1))])
-    assert all(abs(x - y) <= 0.0005 + 1e-9 for x, y in zip((got.mean, got.lower, got.upper), nums)), (key, got)
+
+
+assert exchange(("pythia-1b vs pythia-12b", 100.0)).printed(3) == (0.012, 0.007, 0.017)  # the paired differences the text states
+assert exchange(("pythia-410m vs pythia-6.9b", 22.0)).printed(3) == (0.004, 0.000, 0.008)
+assert exchange(("pythia-410m vs pythia-6.9b", 100.0)).printed(3) == (0.003, -0.000, 0.006)
 exchange_paired
 
 # %% [markdown]

@@ -49,15 +49,16 @@ def plot_bin_curves(curves, *, ax=None, palette=None, x: str = "cost", band: boo
     return ax
 
 
-def plot_policy_map(choices, *, ax=None, palette=None, column: str = "grid_budget", annotate: bool = True,
-                    xlabel: str = "budget", ylabel: str = "difficulty bin"):
-    """Heatmap (``sns.heatmap``) of the chosen strategy per bin (rows) and budget (columns), from rows of
-    ``ttslib.policy.choose_policy`` (e.g. ``PolicyEvaluation.choices`` of one fold); each cell has the
-    strategy's fixed colour and, with ``annotate``, names its own budget."""
+def plot_policy_map(choices, *, ax=None, palette=None, column: str = "grid_n", annotate: bool = True,
+                    xlabel: str = "reference n", ylabel: str = "difficulty bin"):
+    """Heatmap (``sns.heatmap``) of the chosen strategy per bin (rows) and grid point (columns: the
+    reference's n, or ``column="max_cost"``), from rows of ``ttslib.policy.choose_policy`` (e.g.
+    ``PolicyEvaluation.choices`` of one fold); each cell has the strategy's fixed colour and, with
+    ``annotate``, names the chosen strategy's own n."""
     ax = new_axes(ax)
     palette = palette or strategy_palette(choices["strategy"])
     names = strategy_order(palette)
-    cells = choices.assign(code=choices["strategy"].map(names.index), text=choices["budget"].map("{:g}".format))
+    cells = choices.assign(code=choices["strategy"].map(names.index), text=choices["n"].map("{:g}".format))
     codes = cells.pivot(index="bin", columns=column, values="code")
     codes.columns = [f"{c:g}" for c in codes.columns]
     text = cells.pivot(index="bin", columns=column, values="text") if annotate else None
@@ -72,9 +73,9 @@ def plot_policy_map(choices, *, ax=None, palette=None, column: str = "grid_budge
     return ax
 
 
-def plot_policy_evaluation(summary, *, ax=None, kinds=("optimistic", "held_out", "single"), x: str = "budget",
-                           bands=("held_out", "single", "held_out - single"), xlabel: str = "budget", legend: bool = True):
-    """Accuracy vs budget of the compute-optimal policy (held-out and optimistic) and of the best single
+def plot_policy_evaluation(summary, *, ax=None, kinds=("optimistic", "held_out", "single"), x: str = "n",
+                           bands=("held_out", "single", "held_out - single"), xlabel: str = "reference n", legend: bool = True):
+    """Accuracy vs the grid (``x``: the reference's n, or "max_cost") of the compute-optimal policy (held-out and optimistic) and of the best single
     strategy, from ``PolicyEvaluation.summary`` (a long table; seaborn draws it with nothing aggregated);
     the kinds in ``bands`` get their given bootstrap intervals over problems. Pass
     ``kinds=("held_out - single",)`` for the paired gain, drawn with a line at 0. Styles: :data:`KIND_STYLE`."""
@@ -98,11 +99,11 @@ def plot_policy_evaluation(summary, *, ax=None, kinds=("optimistic", "held_out",
     return ax
 
 
-def plot_efficiency(tables, *, ax=None, x: str = "budget", reference: float | None = 4.0,
-                    reference_label: str = "Snell et al.: ~4x vs best-of-N (arXiv:2408.03314)", xlabel: str = "budget",
+def plot_efficiency(tables, *, ax=None, x: str = "n", reference: float | None = 4.0,
+                    reference_label: str = "Snell et al.: ~4x vs best-of-N (arXiv:2408.03314)", xlabel: str = "reference n",
                     palette=None):
-    """Efficiency multiple vs budget with its bootstrap interval, one series per ``efficiency_multiple``
-    table in the mapping ``tables`` (label -> table with an ``x`` column). Budgets where the baseline never
+    """Efficiency multiple vs the grid (``x``) with its bootstrap interval, one series per ``efficiency_multiple``
+    table in the mapping ``tables`` (label -> table with an ``x`` column). Points where the baseline never
     reaches the accuracy are marked (^, open) at their ``bound`` (the multiple is more than that), those
     below the baseline's range (v, open) at theirs (less than that), each with its interval; without a
     ``bound`` column they sit on the top or bottom edge. An interval whose upper end is "not reached" is

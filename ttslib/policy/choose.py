@@ -15,9 +15,10 @@ from ttslib.policy.results import _ATOL, _RTOL, validate_results
 ABSOLUTE_BINS = {1: "easy (pass@1 >= 0.5)", 2: "medium (0.1 <= pass@1 < 0.5)", 3: "hard (pass@1 < 0.1)"}
 
 
-def split_samples(*arrays, fraction: float = 0.5, seed: int = 0) -> list[np.ndarray]:
-    """Split each problem's N samples at random into round(fraction N) held apart (to estimate its bin)
-    and the rest (to score), the same split for every array (P, N). Returns [a_held, a_rest, b_held, ...]."""
+def split_sample_indices(*arrays, fraction: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices (P, m) held apart and (P, N - m) the rest, m = round(fraction N), drawn at random per
+    problem, each problem's draw tied to its values in ``arrays`` (P, N) (their canonical order), so the
+    order of the rows cannot matter."""
     shapes = {np.shape(a) for a in arrays}
     if not arrays or len(shapes) != 1 or len(next(iter(shapes))) != 2:
         raise ValueError(f"split_samples needs arrays of one shape (P, N); got shapes {sorted(shapes)}")
@@ -28,7 +29,13 @@ def split_samples(*arrays, fraction: float = 0.5, seed: int = 0) -> list[np.ndar
     rank = np.empty(P, dtype=np.int64)  # problems draw in their canonical order, so row order cannot matter
     rank[canonical_order(*arrays)] = np.arange(P)
     order = np.argsort(np.random.default_rng(seed).random((P, N))[rank], axis=1, kind="stable")
-    held, rest = np.sort(order[:, :m], axis=1), np.sort(order[:, m:], axis=1)
+    return np.sort(order[:, :m], axis=1), np.sort(order[:, m:], axis=1)
+
+
+def split_samples(*arrays, fraction: float = 0.5, seed: int = 0) -> list[np.ndarray]:
+    """Split each problem's N samples at random into round(fraction N) held apart (to estimate its bin)
+    and the rest (to score), the same split for every array (P, N). Returns [a_held, a_rest, b_held, ...]."""
+    held, rest = split_sample_indices(*arrays, fraction=fraction, seed=seed)
     return [np.take_along_axis(np.asarray(a), idx, 1) for a in arrays for idx in (held, rest)]
 
 
@@ -73,8 +80,8 @@ def difficulty_bins(values, method: str = "quantile", *, num_bins: int = 5) -> p
 
 
 def _matrices(df):
-    """Problem ids (P,), configs (C,) MultiIndex (strategy, budget), accuracy and cost (P, C)."""
-    wide = df.pivot(index="problem_id", columns=["strategy", "budget"], values=["accuracy", "cost"]).sort_index(axis=1)
+    """Problem ids (P,), configs (C,) MultiIndex (strategy, n), accuracy and cost (P, C)."""
+    wide = df.pivot(index="problem_id", columns=["strategy", "n"], values=["accuracy", "cost"]).sort_index(axis=1)
     configs = wide["accuracy"].columns
     return wide.index.to_numpy(dtype=str), configs, wide["accuracy"].to_numpy(), wide["cost"][configs].to_numpy()
 
@@ -101,11 +108,11 @@ def bin_curves(results: pd.DataFrame, bins, *, n_boot: int = 1000, level: float 
     """Mean accuracy and mean cost of every config in every bin, with the accuracy's standard error over
     the bin's problems and its ``level`` percentile bootstrap band (``n_boot`` resamples of the bin's
     problems, drawn in problem-id order, so the rows' order cannot matter; the band of a mean of values
-    in [0, 1] stays in [0, 1]): columns ``bin, strategy, budget, accuracy, se, lower, upper, cost,
+    in [0, 1] stays in [0, 1]): columns ``bin, strategy, n, accuracy, se, lower, upper, cost,
     num_problems``. A config some of the bin's problems lack gets a NaN band."""
     df = validate_results(results)
     codes, labels = _bin_codes(bins, df["problem_id"].to_numpy())
-    out = df.assign(bin=labels[codes]).groupby(["bin", "strategy", "budget"], sort=True).agg(
+    out = df.assign(bin=labels[codes]).groupby(["bin", "strategy", "n"], sort=True).agg(
         accuracy=("accuracy", "mean"), se=("accuracy", "sem"), cost=("cost", "mean"), num_problems=("accuracy", "size"))
     out = out.reset_index()
     ids, configs, acc, _ = _matrices(df)  # (P, C), problems sorted by id
@@ -115,48 +122,57 @@ def bin_curves(results: pd.DataFrame, bins, *, n_boot: int = 1000, level: float 
         a = acc[codes == b]  # (P_b, C)
         boot = bootstrap_weights(a.shape[0], n_boot, seed) @ np.nan_to_num(a) / a.shape[0]  # (n_boot, C)
         band = percentile_band(boot, level)
-        for j, (strategy, budget) in enumerate(configs):
+        for j, (strategy, n) in enumerate(configs):
             complete = not np.isnan(a[:, j]).any()
-            bands[(label, strategy, budget)] = (band.lower[j], band.upper[j]) if complete else (np.nan, np.nan)
-    keys = list(zip(out["bin"], out["strategy"], out["budget"]))
+            bands[(label, strategy, n)] = (band.lower[j], band.upper[j]) if complete else (np.nan, np.nan)
+    keys = list(zip(out["bin"], out["strategy"], out["n"]))
     out["lower"] = [bands[k][0] for k in keys]
     out["upper"] = [bands[k][1] for k in keys]
-    return out[["bin", "strategy", "budget", "accuracy", "se", "lower", "upper", "cost", "num_problems"]]
+    return out[["bin", "strategy", "n", "accuracy", "se", "lower", "upper", "cost", "num_problems"]]
 
 
-def choose_policy(results: pd.DataFrame, bins, budget: float) -> pd.DataFrame:
-    """For each bin, the config with the highest mean accuracy among those whose mean cost fits ``budget``
-    (units of ``cost``); ties: lower cost in the bin, then strategy name, then budget (module docstring).
+def choose_policy(results: pd.DataFrame, bins, max_cost: float) -> pd.DataFrame:
+    """For each bin, the config with the highest mean accuracy among those whose mean cost fits the compute
+    cap ``max_cost`` (units of ``cost``); ties: lower cost in the bin, then strategy name, then n (module
+    docstring).
 
-    Returns one row per bin: ``bin, strategy, budget`` (the config's), ``accuracy, cost`` (its means over
-    the bin's problems), ``num_problems, max_cost`` (the compute budget asked for).
+    Returns one row per bin: ``bin, strategy, n`` (the config's), ``accuracy, cost`` (its means over the
+    bin's problems), ``num_problems, max_cost`` (the cap asked for).
     """
     df = validate_results(results)
     ids, configs, acc, cost = _matrices(df)
     codes, labels = _bin_codes(bins, ids)
-    fits = cost.mean(0) <= budget * (1 + _RTOL)
+    return _choose(configs, acc, cost, codes, labels, max_cost)
+
+
+def _choose(configs, acc, cost, codes, labels, max_cost) -> pd.DataFrame:
+    """:func:`choose_policy` on matrices (P, C) of the problems to choose on."""
+    fits = cost.mean(0) <= max_cost * (1 + _RTOL)
     if not fits.any():
         j = int(np.argmin(cost.mean(0)))
-        raise ValueError(f"budget {budget:g} fits no strategy: the cheapest, {configs[j][0]!r} at budget {configs[j][1]:g}, "
-                         f"costs {cost.mean(0)[j]:g} on average over these {ids.size} problems")
+        raise ValueError(f"compute cap {max_cost:g} fits no strategy: the cheapest, {configs[j][0]!r} at n = {configs[j][1]:g}, "
+                         f"costs {cost.mean(0)[j]:g} on average over these {acc.shape[0]} problems")
     rows = []
     for b, label in enumerate(labels):
         a, c = acc[codes == b].mean(0), cost[codes == b].mean(0)  # (C,) means over the bin
         pick = fits & (a >= a[fits].max() - _ATOL)
         pick &= c <= c[pick].min() * (1 + _RTOL)
-        j = int(np.argmax(pick))  # configs are sorted by strategy name, then budget
-        rows.append((label, configs[j][0], configs[j][1], a[j], c[j], int((codes == b).sum()), float(budget)))
-    return pd.DataFrame(rows, columns=["bin", "strategy", "budget", "accuracy", "cost", "num_problems", "max_cost"])
+        j = int(np.argmax(pick))  # configs are sorted by strategy name, then n
+        rows.append((label, configs[j][0], configs[j][1], a[j], c[j], int((codes == b).sum()), float(max_cost)))
+    return pd.DataFrame(rows, columns=["bin", "strategy", "n", "accuracy", "cost", "num_problems", "max_cost"])
 
 
 @dataclass(frozen=True)
 class PolicyEvaluation:
-    """Per-problem outcomes (P, K) at each grid budget: ``held_out`` (chosen without the problem's fold),
-    ``optimistic`` (chosen on all problems), ``single`` / ``single_optimistic`` (one config for every bin),
-    each with its realised ``*_cost``; ``choices`` (fold -1: on all problems; bin "all": single) and
-    ``summary`` (budget, kind, accuracy, lower, upper, cost: bootstrap over problems, choices held fixed)."""
+    """Per-problem outcomes (P, K) at each point of the grid: ``held_out`` (chosen without the problem's
+    fold), ``optimistic`` (chosen on all problems), ``single`` / ``single_optimistic`` (one config for every
+    bin), each with its realised ``*_cost``. The grid: ``ns`` (the reference strategy's n, or None) and
+    ``max_costs`` (the compute cap on all problems). ``choices`` (fold -1: on all problems; bin "all":
+    single; ``grid_n``, ``max_cost``) and ``summary`` (n, max_cost, kind, accuracy, lower, upper, cost:
+    bootstrap over problems, choices held fixed)."""
 
-    budgets: np.ndarray
+    ns: np.ndarray | None
+    max_costs: np.ndarray
     problem_ids: np.ndarray
     bins: np.ndarray
     fold: np.ndarray
@@ -172,74 +188,101 @@ class PolicyEvaluation:
     summary: pd.DataFrame
 
 
-def evaluate_policy(results: pd.DataFrame, bins, *, budgets=None, reference: str | None = None, folds: int = 2,
-                    seed: int = 0, n_boot: int = 1000, level: float = 0.95) -> PolicyEvaluation:
-    """Choose the policy on K-1 folds of problems (stratified by bin), score it on the held-out fold.
-
-    ``reference`` (e.g. "best_of_n"): ``budgets`` are that strategy's own budgets (default: all), and in
-    each fold the compute budget is its mean cost over the fold's training problems (Snell et al. match
-    budgets to best-of-N generations, arXiv:2408.03314). Without it ``budgets`` are in units of cost.
-    Intervals: percentile bootstrap over problems (``level``), with the folds' choices held fixed.
-    """
-    df = validate_results(results)
-    ids, configs, acc, cost = _matrices(df)
-    codes, labels = _bin_codes(bins, ids)
+def assign_folds(codes: np.ndarray, folds: int, seed: int = 0, labels=None) -> np.ndarray:
+    """Fold (P,) of each problem, stratified by bin: each bin's problems, shuffled, dealt round-robin over
+    the folds (ValueError where a bin has fewer problems than folds)."""
     if int(folds) != folds or folds < 2:
         raise ValueError(f"folds must be an int >= 2; got {folds}")
-    small = np.bincount(codes, minlength=labels.size) < folds
+    counts = np.bincount(codes)
+    small = (counts > 0) & (counts < folds)
     if small.any():
-        raise ValueError(f"bin {labels[small][0]!r} has {int(np.bincount(codes)[small][0])} problem(s), fewer than folds = "
-                         f"{folds}: a fold would have no problem of it (merge bins or use fewer folds)")
-    if reference is not None:
-        own = configs.get_level_values(0) == reference
-        if not own.any():
-            raise ValueError(f"reference {reference!r} is not a strategy of results: {sorted(set(configs.get_level_values(0)))}")
-        ref_budgets = configs.get_level_values(1)[own].to_numpy(dtype=float)
-        grid = ref_budgets if budgets is None else np.atleast_1d(np.asarray(budgets, dtype=float))
-        if not np.isin(grid, ref_budgets).all():
-            raise ValueError(f"budgets must be budgets of {reference!r} ({ref_budgets.tolist()}); got {grid.tolist()}")
-        cols = [configs.get_loc((reference, b)) for b in grid]
-        caps = lambda rows: cost[rows][:, cols].mean(0)  # noqa: E731
-    elif budgets is None:
-        raise ValueError("give budgets (in units of cost) or a reference strategy whose budgets to use")
-    else:
-        grid = np.atleast_1d(np.asarray(budgets, dtype=float))
-        caps = lambda rows: grid  # noqa: E731
-    rng, fold, offset = np.random.default_rng(seed), np.empty(ids.size, dtype=np.int64), 0
-    for b in range(labels.size):  # stratified: each bin dealt round-robin over the folds
+        b = int(np.argmax(small))
+        raise ValueError(f"bin {labels[b] if labels is not None else b!r} has {int(counts[small][0])} problem(s), fewer than folds = {folds}: "
+                         f"a fold would have no problem of it (merge bins or use fewer folds)")
+    rng, fold, offset = np.random.default_rng(seed), np.empty(codes.size, dtype=np.int64), 0
+    for b in range(counts.size):
         members = rng.permutation(np.flatnonzero(codes == b))
         fold[members] = (np.arange(members.size) + offset) % folds
         offset += members.size
-    bin_of = pd.Series(labels[codes], index=ids)
-    out = {k: np.empty((ids.size, grid.size)) for k in ("held_out", "optimistic", "single", "single_optimistic")}
-    spent = {k: np.empty_like(v) for k, v in out.items()}
-    chosen = []
-    for f in [*range(folds), -1]:
-        train, test = (fold != f, fold == f) if f >= 0 else (np.ones(ids.size, bool),) * 2
-        sub = df[df["problem_id"].isin(ids[train])]
-        for name, b_train, b_test in (("", bin_of[train], codes[test]), ("single", pd.Series("all", index=ids[train]), np.zeros(test.sum(), int))):
-            key = (name or "held_out") if f >= 0 else (f"{name}_optimistic" if name else "optimistic")
-            for k, cap in enumerate(caps(train)):
-                pick = choose_policy(sub, b_train, cap)
-                col = np.array([configs.get_loc((s, b)) for s, b in zip(pick["strategy"], pick["budget"])])
-                if name == "":  # (B,) in the order of labels; stratified folds give every bin a choice
-                    col = col[pd.Index(pick["bin"]).get_indexer(labels)]
-                out[key][test, k] = acc[test, col[b_test]]
-                spent[key][test, k] = cost[test, col[b_test]]
-                chosen.append(pick.assign(fold=f, grid_budget=grid[k]))
-    weights = bootstrap_weights(ids.size, n_boot, seed) / ids.size  # (B, P)
+    return fold
+
+
+def _grid(configs, cost, reference, ns, max_costs):
+    """The grid (K,) of reference n (or None) and a function rows -> the compute caps (K,) on those rows."""
+    if reference is None:
+        if max_costs is None or ns is not None:
+            raise ValueError("give max_costs (compute caps in units of cost), or a reference strategy and its ns")
+        caps = np.atleast_1d(np.asarray(max_costs, dtype=float))
+        return None, lambda rows: caps
+    if max_costs is not None:
+        raise ValueError("with a reference strategy the caps are its mean costs at ns: give ns, not max_costs")
+    own = configs.get_level_values(0) == reference
+    if not own.any():
+        raise ValueError(f"reference {reference!r} is not a strategy of results: {sorted(set(configs.get_level_values(0)))}")
+    ref_ns = configs.get_level_values(1)[own].to_numpy(dtype=float)
+    grid = ref_ns if ns is None else np.atleast_1d(np.asarray(ns, dtype=float))
+    if not np.isin(grid, ref_ns).all():
+        raise ValueError(f"ns must be n of {reference!r} ({ref_ns.tolist()}); got {grid.tolist()}")
+    cols = [configs.get_loc((reference, n)) for n in grid]
+    return grid, lambda rows: cost[rows][:, cols].mean(0)
+
+
+def _score_choice(pick, configs, labels, codes_test, single: bool):
+    """Column (P_test,) of the config each test problem gets from a choice (one row per bin, or one for all)."""
+    col = np.array([configs.get_loc((s, n)) for s, n in zip(pick["strategy"], pick["n"])])
+    return np.full(codes_test.size, col[0]) if single else col[pd.Index(pick["bin"]).get_indexer(labels)][codes_test]
+
+
+def _summarise(out, spent, ns, caps, n_boot, level, seed, P):
+    """Accuracy of each kind with its percentile bootstrap band over problems (choices held fixed)."""
+    weights = bootstrap_weights(P, n_boot, seed) / P  # (B, P)
     rows = []
     for kind, per in [*out.items(), ("held_out - single", out["held_out"] - out["single"])]:
         lo, hi = np.quantile(weights @ per, [(1 - level) / 2, (1 + level) / 2], axis=0)
         c = spent[kind].mean(0) if kind in spent else np.nan
-        rows.append(pd.DataFrame({"budget": grid, "kind": kind, "accuracy": per.mean(0), "lower": lo, "upper": hi, "cost": c}))
-    return PolicyEvaluation(grid, ids, labels[codes], fold, out["held_out"], spent["held_out"], out["optimistic"],
+        rows.append(pd.DataFrame({"n": ns if ns is not None else np.nan, "max_cost": caps, "kind": kind,
+                                  "accuracy": per.mean(0), "lower": lo, "upper": hi, "cost": c}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def evaluate_policy(results: pd.DataFrame, bins, *, reference: str | None = None, ns=None, max_costs=None,
+                    folds: int = 2, seed: int = 0, n_boot: int = 1000, level: float = 0.95) -> PolicyEvaluation:
+    """Choose the policy on K-1 folds of problems (stratified by bin), score it on the held-out fold.
+
+    The grid: with ``reference`` (e.g. "best_of_n/..."), its n (``ns``, default all of them), the compute cap
+    in each fold being the reference's mean cost at that n over the fold's training problems (Snell et al.
+    match compute to best-of-N's generations, arXiv:2408.03314); without it, compute caps ``max_costs`` in
+    units of cost. Intervals: percentile bootstrap over problems (``level``), with the folds' choices held
+    fixed. The steps: :func:`assign_folds`, :func:`choose_policy` per fold and cap, then the summary.
+    """
+    df = validate_results(results)
+    ids, configs, acc, cost = _matrices(df)
+    codes, labels = _bin_codes(bins, ids)
+    fold = assign_folds(codes, folds, seed, labels)
+    grid, caps = _grid(configs, cost, reference, ns, max_costs)
+    out = {k: np.empty((ids.size, caps(np.ones(ids.size, bool)).size)) for k in ("held_out", "optimistic", "single", "single_optimistic")}
+    spent = {k: np.empty_like(v) for k, v in out.items()}
+    chosen = []
+    for f in [*range(folds), -1]:  # fold -1: chosen on all problems, scored on them (optimistic)
+        train, test = (fold != f, fold == f) if f >= 0 else (np.ones(ids.size, bool),) * 2
+        train_results = df[df["problem_id"].isin(ids[train])]
+        for single in (False, True):
+            key = ("single" if single else "held_out") if f >= 0 else ("single_optimistic" if single else "optimistic")
+            train_bins = pd.Series("all" if single else labels[codes[train]], index=ids[train])
+            for k, cap in enumerate(caps(train)):
+                pick = choose_policy(train_results, train_bins, cap)  # sees the training problems only
+                col = _score_choice(pick, configs, labels, codes[test], single)
+                out[key][test, k], spent[key][test, k] = acc[test, col], cost[test, col]
+                chosen.append(pick.assign(fold=f, grid_n=np.nan if grid is None else grid[k]))
+    caps_all = caps(np.ones(ids.size, bool))
+    return PolicyEvaluation(grid, caps_all, ids, labels[codes], fold, out["held_out"], spent["held_out"], out["optimistic"],
                             spent["optimistic"], out["single"], spent["single"], out["single_optimistic"],
-                            spent["single_optimistic"], pd.concat(chosen, ignore_index=True), pd.concat(rows, ignore_index=True))
+                            spent["single_optimistic"], pd.concat(chosen, ignore_index=True),
+                            _summarise(out, spent, grid, caps_all, n_boot, level, seed, ids.size))
 
 
 def strategy_curve(results: pd.DataFrame, strategy: str, problem_ids=None):
-    """One strategy's budgets (K,), accuracy and cost (P, K), rows in the order of ``problem_ids``."""
+    """One strategy's n (K,), accuracy and cost (P, K), rows in the order of ``problem_ids``."""
     df = validate_results(results)
     ids, configs, acc, cost = _matrices(df)
     own = configs.get_level_values(0) == strategy

@@ -30,7 +30,9 @@ Cost, per problem, on every one of its rows (take one per problem): ``search_gen
 ``search_prefill_tokens`` (prompt tokens the backend decoded: with the embedded backend only the
 part of the prompt not shared with earlier prompts, since partial solutions stay in its cache;
 with a text backend every re-sent partial solution), ``search_verifier_tokens`` (what the verifier
-read, split over problems in proportion to the steps it scored for each).
+read, split over problems in proportion to the steps it scored for each), ``search_context_sum`` (the
+sum over generated tokens of the position each sat at, prompt included: the attention term of their
+FLOPs, ``ttslib.flops.tree_flops``).
 
 Bad input: ``n`` not a multiple of ``beam_width``, a verifier answer with NaN, a score outside
 [0, 1] or the wrong count (``ttslib.verifiers.check_step_scores``) raise ``ValueError``.
@@ -67,6 +69,7 @@ def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: Search
                 "method": config.method, "n": config.n, "beam_width": config.beam_width, "lookahead": config.lookahead,
                 "verifier": verifier_name, "search_generated_tokens": cost.generated,
                 "search_prefill_tokens": cost.prefill, "search_verifier_tokens": float(cost.verifier),
+                "search_context_sum": cost.context,
             })
     df = pd.DataFrame.from_records(records)
     df = grade_table(df, df["reference"].astype(str), style=grade_style)

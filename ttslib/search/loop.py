@@ -111,6 +111,13 @@ class _Cost:
     prefill: int = 0
     verifier: float = 0.0
     prompt: int = 0  # the prompt's tokens (a text backend reports them with the first request)
+    context: int = 0  # sum over generated tokens of the position each sits at (prompt + its partial solution)
+
+    def sampled(self, parent: Node, num_tokens: int) -> None:
+        """Count ``num_tokens`` generated after ``parent``'s partial solution."""
+        start, n = self.prompt + sum(parent.step_tokens), int(num_tokens)
+        self.generated += n
+        self.context += n * start + n * (n + 1) // 2
 
 
 def _score(verifier, questions: list[str], nodes: list[Node]) -> tuple[list[np.ndarray], int]:
@@ -171,7 +178,7 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
                     node = _child(parent, comp, handle, config.max_step_tokens, grade_style, order)
                     node.ended |= eos
                     order += 1
-                    costs[tree.problem].generated += comp.num_tokens
+                    costs[tree.problem].sampled(parent, comp.num_tokens)
                     children[id(tree)].append(node)
             _drop(expander, [parent for tree in live for parent in tree.active if parent.steps])
             scored = [(tree, node) for tree in live for node in children[id(tree)]]
@@ -208,7 +215,7 @@ def _roll(expander, scored, config: SearchConfig, grade_style: str, costs) -> li
             comp, handle, eos = kids[0]
             nxt = _child(look, comp, handle, config.max_step_tokens, grade_style, look.order)
             nxt.ended |= eos
-            costs[tree.problem].generated += comp.num_tokens
+            costs[tree.problem].sampled(look, comp.num_tokens)
             costs[tree.problem].prefill += int(prefill)
             if look is not node:
                 _drop(expander, [look])

@@ -21,7 +21,7 @@ The hub PRMs import ``torch`` and ``transformers`` (``pip install -e .[prm]``) o
 from ttslib.verifiers.base import StepScores, Verifier, check_step_scores, roc_auc
 from ttslib.verifiers.checker import NoisyVerifier, StepChecker, chain_step_verdicts, parse_chain
 from ttslib.verifiers.hub import QwenMathPRM, RLHFlowPRM
-from ttslib.verifiers.model import GenerativeJudge, ModelConfidence
+from ttslib.verifiers.model import GenerativeJudge, ModelConfidence, sample_confidence
 
 __all__ = [
     "StepScores",
@@ -33,6 +33,7 @@ __all__ = [
     "parse_chain",
     "chain_step_verdicts",
     "ModelConfidence",
+    "sample_confidence",
     "GenerativeJudge",
     "RLHFlowPRM",
     "QwenMathPRM",

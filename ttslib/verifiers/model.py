@@ -23,7 +23,23 @@ from scipy.special import expit
 
 from ttslib.verifiers.base import StepScores, check_batch
 
-__all__ = ["ModelConfidence", "GenerativeJudge", "JUDGE_FEWSHOT"]
+__all__ = ["sample_confidence", "ModelConfidence", "GenerativeJudge", "JUDGE_FEWSHOT"]
+
+
+def sample_confidence(samples) -> np.ndarray:
+    """The model's confidence in each whole sample of a table: ``exp(logprob / num_completion_tokens)``,
+    the geometric-mean probability of its sampled tokens, in (0, 1]; 0 for a sample without tokens.
+    The one definition the kit uses for whole samples; :class:`ModelConfidence` is the same per step."""
+    for need in ("logprob", "num_completion_tokens"):
+        if need not in samples.columns:
+            raise ValueError(f"the model's confidence needs column {need!r}; the table has {list(samples.columns)}")
+    lp = samples["logprob"].to_numpy(dtype=float)
+    m = samples["num_completion_tokens"].to_numpy(dtype=float)
+    bad = (m > 0) & ~(np.isfinite(lp) & (lp <= 1e-6))
+    if bad.any():
+        raise ValueError(f"logprob must be a finite log-probability <= 0 where a sample has tokens; {int(bad.sum())} row(s) are not")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(m > 0, np.exp(np.minimum(lp / np.where(m > 0, m, 1.0), 0.0)), 0.0)
 
 
 class ModelConfidence:
