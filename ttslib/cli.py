@@ -149,8 +149,9 @@ def search(
     n: int = typer.Option(16, help="N: candidates per problem and partial solutions sampled per step"),
     beam_width: int = typer.Option(4, help="M: next steps sampled from each kept partial solution"),
     lookahead: int = typer.Option(0, help="beam search: greedy steps rolled before scoring"),
-    max_steps: int = typer.Option(10, help="steps per solution at most"),
-    max_step_tokens: int = typer.Option(32, help="tokens per step at most"),
+    max_steps: Optional[int] = typer.Option(None, help="steps per solution at most [default: the problem set's preset, ttslib.search.SEARCH_PRESETS: 10 for chains, 40 for MATH]"),
+    max_step_tokens: Optional[int] = typer.Option(None, help="tokens per step at most [default: the preset's: 32 for chains, 2048 for MATH]"),
+    dvts_variant: str = typer.Option("kit", help="dvts: kit (continue until M ended) or sal (search-and-learn's: follow the best child, stop when it ends)"),
     verifier: VerifierKind = typer.Option(VerifierKind.noisy, help="checker (exact), noisy, confidence or judge"),
     auc: float = typer.Option(0.8, help="noisy: the verifier's ROC AUC"),
     verifier_seed: int = typer.Option(0, help="noisy: its noise seed"),
@@ -163,7 +164,7 @@ def search(
     base_url: list[str] = typer.Option([], help="OpenAI-compatible server URL, repeat for several"),
     concurrency: int = typer.Option(4, help="openai: requests in flight per server"),
     n_per_request: Optional[int] = typer.Option(None, help="openai: samples per request (1 for servers ignoring n)"),
-    prompt: str = typer.Option("chain_fewshot", help="a template name from ttslib.generate.PROMPTS with a step delimiter"),
+    prompt: Optional[str] = typer.Option(None, help="a template name from ttslib.generate.PROMPTS with a step delimiter [default: the preset's]"),
     temperature: float = typer.Option(0.8),
     top_p: float = typer.Option(1.0),
     seed: int = typer.Option(0, help="run seed: each problem's seed derives from it and its id"),
@@ -173,8 +174,12 @@ def search(
 ):
     """Beam search or DVTS guided by a step verifier; writes N candidates per problem as a sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError, RunLocked
-    from ttslib.search import SearchConfig, run_search
+    from ttslib.search import SEARCH_PRESETS, SearchConfig, run_search
 
+    preset = SEARCH_PRESETS[problems.value]
+    prompt = preset.prompt if prompt is None else prompt
+    max_steps = preset.max_steps if max_steps is None else max_steps
+    max_step_tokens = preset.max_step_tokens if max_step_tokens is None else max_step_tokens
     if prompt not in PROMPTS or PROMPTS[prompt].step_delimiter is None:
         with_steps = sorted(k for k, v in PROMPTS.items() if v.step_delimiter)
         raise typer.BadParameter(f"--prompt must be one of {with_steps} (templates with a step delimiter); got {prompt!r}")
@@ -182,12 +187,13 @@ def search(
     start = time.perf_counter()
     try:
         config = SearchConfig(method=method, n=n, beam_width=beam_width, lookahead=lookahead, max_steps=max_steps,
-                              max_step_tokens=max_step_tokens, temperature=temperature, top_p=top_p, seed=seed)
+                              max_step_tokens=max_step_tokens, dvts_variant=dvts_variant, temperature=temperature, top_p=top_p, seed=seed)
         table = load_problems(problems, problems_file, limit, per_level, seed)
         engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
         judge = _verifier(verifier, auc, verifier_seed, engine)
         samples = run_search(table, engine, judge, config, template=style.template, delimiter=style.step_delimiter,
-                             grade_style=style.grade_style, out_dir=out, problems_per_shard=problems_per_shard)
+                             grade_style=style.grade_style, out_dir=out, problems_per_shard=problems_per_shard,
+                             preset=problems.value)
     except (BackendError, ValueError, RunLocked) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(code=1) from None

@@ -162,6 +162,25 @@ def extract_answer(completion: str, *, style: str = "auto") -> str | None:
     return None if found is None else _strip_thousands(found)
 
 
+_FINAL_LINE = re.compile(r"^\W*(?:(?:so|thus|therefore|hence)\b\W*)?(?:the\s+)?(?:final\s+)?answer\s*(?:is\b|:)", re.IGNORECASE)
+
+
+def final_answer_line(step: str, *, style: str = "auto") -> bool:
+    """Whether a step of a solution gives its final answer, as ``style`` writes one: a complete ``\\boxed{}``
+    (boxed), a line starting ``####`` (gsm8k), or a line that *starts* with "answer is" / "answer:",
+    optionally after "So", "Thus", "Therefore", "Hence", "the", "final" (answer_is); ``"auto"`` any of these,
+    ``"last_number"`` never (a number is no end). "Check that the answer is positive." ends nothing."""
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {STYLES}; got {style!r}")
+    if style == "last_number":
+        return False
+    lines = [line.strip() for line in step.splitlines()]
+    boxed = style in ("auto", "boxed") and _last_boxed(step) is not None
+    hashes = style in ("auto", "gsm8k") and any(line.startswith("####") and _HASHES.search(line) for line in lines)
+    said = style in ("auto", "answer_is") and any(_FINAL_LINE.match(line) and extract_answer(line, style="answer_is") for line in lines)
+    return bool(boxed or hashes or said)
+
+
 # --------------------------------------------------------------------------- canonical forms
 
 

@@ -66,6 +66,7 @@ class Completion:
     finish_reason: str  # "stop" (end token or stop string) or "length"
     status: str = "ok"
     token_ids: tuple[int, ...] = ()  # the sampled tokens, where the backend knows them (the embedded one does)
+    eos: bool | None = None  # ended on the model's end token (True), not (False: a stop string or the length), or the backend cannot tell (None)
 
     @property
     def num_tokens(self) -> int:

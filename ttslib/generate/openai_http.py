@@ -28,6 +28,35 @@ _PROMPT_TOKENS_IN_ERROR = re.compile(
     r"request has (\d+) input tokens|\((\d+) in the messages|n_prompt_tokens['\"]?\s*[:=]\s*(\d+)")
 
 
+def server_eos(choice, stops) -> bool | None:
+    """Whether an OpenAI-compatible server ended a choice on the model's end token, where it says so.
+
+    ``finish_reason`` is "stop" both at the end token and at a stop string. The server tells them apart
+    in its own fields: vLLM's ``stop_reason`` (None at the end token, the stop string otherwise),
+    llama.cpp's ``stop_type`` ("eos", "word", "limit") or ``stopped_eos``. Without them, the sampled
+    tokens' text (``logprobs.tokens``) runs past the returned text exactly where a stop string was cut
+    off (llama-cpp-python's ``llama_cpp.server`` counts the stop string's tokens but returns the text
+    before it) and equals it where the end token ended it (not counted). Otherwise None: cannot tell.
+    """
+    if choice.finish_reason != "stop":
+        return False
+    extra = dict(getattr(choice, "model_extra", None) or {})
+    if "stop_reason" in extra:
+        return extra["stop_reason"] is None
+    if "stop_type" in extra:
+        return extra["stop_type"] == "eos"
+    if "stopped_eos" in extra:
+        return bool(extra["stopped_eos"])
+    tokens = getattr(choice.logprobs, "tokens", None) if choice.logprobs is not None else None
+    if tokens and all(isinstance(t, str) for t in tokens):
+        joined, text = "".join(tokens), choice.text or ""
+        if joined == text:
+            return True
+        if joined.startswith(text) and any(stop and stop in joined[len(text):] for stop in stops):
+            return False
+    return None
+
+
 class OpenAIBackend:
     """Sample from one or more OpenAI-compatible servers.
 
@@ -119,6 +148,7 @@ class OpenAIBackend:
                         text=choice.text,
                         token_logprobs=tuple(float(x) for x in logprobs if x is not None),
                         finish_reason=choice.finish_reason or "stop",
+                        eos=server_eos(choice, config.stop),
                     )
                 )
         if len(completions) != config.n:

@@ -74,5 +74,6 @@ PROMPTS = {
         ),
         stop=(),
         grade_style="boxed",
+        step_delimiter="\n\n",  # search-and-learn's steps: a blank line ends one
     ),
 }

@@ -12,6 +12,14 @@ from ttslib.generate.base import BackendError, Completion, PromptResult, Samplin
 __all__ = ["VLLMBackend"]
 
 
+def vllm_eos(finish_reason, stop_reason) -> bool | None:
+    """Whether vLLM ended a completion on the end token: its ``stop_reason`` is None there and the stop
+    string (or token id) otherwise; "absent" (an older vLLM without the field): cannot tell."""
+    if finish_reason != "stop":
+        return False
+    return None if isinstance(stop_reason, str) and stop_reason == "absent" else stop_reason is None
+
+
 class VLLMBackend:
     """Parameters: ``model`` (a hub id or a local directory), any further ``vllm.LLM`` keyword arguments.
 
@@ -78,6 +86,7 @@ class VLLMBackend:
                     text=c.text,
                     token_logprobs=tuple(float(step[tok].logprob) for tok, step in zip(c.token_ids, c.logprobs)),
                     finish_reason=c.finish_reason or "stop",
+                    eos=vllm_eos(c.finish_reason, getattr(c, "stop_reason", "absent")),
                 )
                 for c in sorted(out.outputs, key=lambda c: c.index)
             )

@@ -6,7 +6,12 @@ last step; keep the N/M best unfinished ones and sample M next steps from each (
 solutions that end (an answer step, an end token, an empty step) are set aside; stop when N have
 ended or after ``max_steps``. DVTS (HF blog): N/M independent subtrees, each a beam search of
 N = M that keeps its single best partial solution and expands it M ways, so the N candidates
-come from N/M different first steps. With one subtree DVTS is beam search.
+come from N/M different first steps. With one subtree DVTS is beam search. Two variants
+(``SearchConfig.dvts_variant``, recorded in each row's ``dvts_variant``): "kit" (the default) sets a
+subtree's ended children aside and continues from its best unfinished child until M have ended;
+"sal" is search-and-learn's (``sal/search/diverse_verifier_tree_search.py``): the subtree follows its
+best child, ended or not, stops when that child has ended, and returns its last expansion (the M
+children of its last step, unfinished siblings included). Numbers compare only like for like.
 
 Exactly N candidates come out per problem, as rows of a sample table (``ttslib.data`` schema with
 ``steps``, ``step_scores``, ``step_num_tokens``), so every selection rule of ``ttslib.selection``
@@ -16,7 +21,11 @@ applies to them unchanged:
 - fewer than N ended by ``max_steps``: the best unfinished partial solutions fill the rest, with
   ``status = "length: no answer within max_steps"`` (they count as wrong unless they hold an answer);
 - a step that runs to ``max_step_tokens`` without the delimiter ends its solution with
-  ``status = "length: step without delimiter"``.
+  ``status = "length: step without delimiter"``;
+- a solution ends at the model's end token, an empty step, or a final-answer line of the grade style
+  (``ttslib.grade.final_answer_line``: "Answer: 7", "The answer is 7.", ``\\boxed{7}``, not "check that the
+  answer is positive"). Through a text backend the end token is seen only where the server says which
+  stop it hit (``Completion.eos``); steps it did not say are counted in ``search_eos_unknown``.
 
 ``method="sampling"`` draws N independent whole solutions step by step (nothing is pruned; the
 verifier only scores), the best-of-N pool that search is compared with, with the same steps,
@@ -40,6 +49,8 @@ Bad input: ``n`` not a multiple of ``beam_width``, a verifier answer with NaN, a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -47,11 +58,12 @@ from ttslib.search.expand import LlamaExpander, TextExpander, make_expander
 from ttslib.search.loop import METHODS, SearchConfig, search_problems
 from ttslib.verifiers import check_step_scores
 
-__all__ = ["SearchConfig", "METHODS", "SHARD_TOKENS", "beam_search", "default_problems_per_shard", "dvts", "run_search", "rescore", "search_problems",
+__all__ = ["SearchConfig", "SearchPreset", "SEARCH_PRESETS", "METHODS", "SHARD_TOKENS", "beam_search", "default_problems_per_shard", "dvts", "run_search", "rescore", "search_problems",
            "LlamaExpander", "TextExpander", "make_expander"]
 
 
-def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: SearchConfig, verifier_name: str, grade_style: str) -> pd.DataFrame:
+def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: SearchConfig, verifier_name: str, grade_style: str,
+           delimiter: str = "\n") -> pd.DataFrame:
     from ttslib.data import validate_samples
     from ttslib.grade import grade_table
 
@@ -60,22 +72,45 @@ def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: Search
         for idx, node in enumerate(nodes):
             lps = [x for step in node.step_logprobs for x in step]
             records.append({
-                "problem_id": problem["problem_id"], "sample_idx": idx, "completion": "\n".join(node.steps),
+                "problem_id": problem["problem_id"], "sample_idx": idx, "completion": delimiter.join(node.steps),
                 "num_prompt_tokens": int(p_tokens), "num_completion_tokens": int(sum(node.step_tokens)),
                 "steps": list(node.steps), "step_scores": [float(x) for x in node.scores],
                 "step_num_tokens": [int(x) for x in node.step_tokens], "score": node.rank_score,
                 "logprob": float(np.sum(lps)), "token_logprobs": lps, "status": node.status,
                 "finish_reason": "stop" if node.status == "ok" else "length", "reference": problem["reference"],
                 "method": config.method, "n": config.n, "beam_width": config.beam_width, "lookahead": config.lookahead,
+                "dvts_variant": config.dvts_variant if config.method == "dvts" else None,
                 "verifier": verifier_name, "search_generated_tokens": cost.generated,
                 "search_prefill_tokens": cost.prefill, "search_verifier_tokens": float(cost.verifier),
-                "search_context_sum": cost.context,
+                "search_context_sum": cost.context, "search_eos_unknown": cost.eos_unknown,
             })
     df = pd.DataFrame.from_records(records)
     df = grade_table(df, df["reference"].astype(str), style=grade_style)
     if "level" in batch.columns:
         df["level"] = df["problem_id"].map(dict(zip(batch["problem_id"], batch["level"])))
     return validate_samples(df.drop(columns="reference"))
+
+
+@dataclass(frozen=True)
+class SearchPreset:
+    """The step settings that suit one family of problems (``ttslib search --problems`` picks one; every
+    field can be overridden, and the run's manifest records the preset and the values used)."""
+
+    prompt: str  # a ttslib.generate.PROMPTS template with a step delimiter
+    max_steps: int
+    max_step_tokens: int
+    note: str
+
+
+SEARCH_PRESETS = {
+    "chains": SearchPreset("chain_fewshot", 10, 32, "the kit's chains: one operation per line, a few tokens each"),
+    "arith": SearchPreset("chain_fewshot", 10, 32, "one-line sums, with the chains' prompt"),
+    # search-and-learn (src/sal/config.py, search/beam_search.py): steps end at "\n\n", at most 40
+    # iterations, each step generated with max_tokens = 2048
+    "math500": SearchPreset("math_boxed", 40, 2048, "MATH-style, as search-and-learn: blank-line steps, 40 iterations, 2048 tokens a step"),
+    "gsm8k": SearchPreset("math_boxed", 40, 2048, "as MATH: blank-line steps, boxed answer"),
+    "file": SearchPreset("math_boxed", 40, 2048, "a local problem file: the MATH-style preset"),
+}
 
 
 SHARD_TOKENS = 8192  # the most tokens a default shard may sample: about 1-2 minutes of the embedded model here
@@ -92,7 +127,8 @@ def default_problems_per_shard(config: SearchConfig) -> int:
 
 
 def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, *, template: str, delimiter: str = "\n",
-               grade_style: str = "auto", out_dir=None, problems_per_shard: int | None = None, progress: bool = True) -> pd.DataFrame:
+               grade_style: str = "auto", out_dir=None, problems_per_shard: int | None = None, progress: bool = True,
+               preset: str | None = None) -> pd.DataFrame:
     """Beam search or DVTS (``config.method``) on every problem; a graded sample table of exactly
     ``config.n`` candidates per problem (module docstring for its columns and cost).
 
@@ -104,6 +140,7 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
     template, delimiter : the prompt with ``{question}`` and the string that ends a step
     out_dir, problems_per_shard : resumable shards as in ``ttslib.generate.generate_samples``;
         the default (:func:`default_problems_per_shard`) bounds a shard's work by time: what a kill loses
+    preset : the :data:`SEARCH_PRESETS` name the settings came from, recorded in the manifest
     """
     from ttslib.generate.run import problems_digest, render_prompt, run_sharded
     from ttslib.generate.base import backend_settings, problem_seed, reset_backend
@@ -120,6 +157,7 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
         "template": template, "delimiter": delimiter, "grade_style": grade_style,
         "verifier": name, "verifier_settings": backend_settings(verifier), "search": dict(config.__dict__),
         "num_problems": int(len(problems)), "problems_sha256": problems_digest(problems), "problems_per_shard": int(per_shard),
+        **({"search_preset": preset} if preset is not None else {}),
     }
 
     def make_rows(batch: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +165,7 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
         prompts = [render_prompt(template, q) for q in batch["question"]]
         seeds = [problem_seed(config.seed, pid) for pid in batch["problem_id"]]
         candidates, costs = search_problems(list(batch["question"]), prompts, expander, verifier, config, grade_style=grade_style, seeds=seeds)
-        return _table(batch, candidates, costs, [c.prompt for c in costs], config, name, grade_style)
+        return _table(batch, candidates, costs, [c.prompt for c in costs], config, name, grade_style, delimiter)
 
     return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest if out_dir is not None else None,
                        problems_per_shard=per_shard, rows_per_problem=config.n, progress=progress)

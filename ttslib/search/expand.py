@@ -45,7 +45,10 @@ class LlamaExpander:
 
 class TextExpander:
     """Next steps through the text interface of any backend (vLLM, OpenAI-compatible servers): each
-    partial solution is re-sent as text; the server's prefix cache (vLLM's) can spare the re-decoding."""
+    partial solution is re-sent as text; the server's prefix cache (vLLM's) can spare the re-decoding.
+    A step ends its solution where the backend says the model's end token ended it (``Completion.eos``);
+    where a backend cannot tell (``eos`` None), the step is taken as delimited and the run counts it in
+    ``search_eos_unknown``."""
 
     def __init__(self, backend, *, delimiter: str, max_step_tokens: int, temperature: float, top_p: float):
         self.backend, self.delimiter = backend, delimiter
@@ -66,7 +69,10 @@ class TextExpander:
             results = self.backend.generate([requests[i][0] for i in members], config, seeds)
             for i, result in zip(members, results):
                 text = requests[i][0]
-                kids = [(c, text + c.text + (self.delimiter if c.finish_reason == "stop" else ""), False) for c in result.completions]
+                kids = []
+                for c in result.completions:  # the delimiter goes back only after a step the stop string ended
+                    eos = c.eos if c.finish_reason == "stop" else False  # None: the backend cannot tell
+                    kids.append((c, text + c.text + (self.delimiter if c.finish_reason == "stop" and eos is not True else ""), eos))
                 out[i] = (kids, result.num_prompt_tokens)
         return out
 

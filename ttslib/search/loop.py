@@ -12,6 +12,7 @@ from ttslib.search.expand import LlamaExpander
 from ttslib.verifiers import check_step_scores
 
 METHODS = ("beam_search", "dvts", "sampling")
+DVTS_VARIANTS = ("kit", "sal")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class SearchConfig:
     max_steps: int = 10  # steps per solution at most (search-and-learn uses 40 on MATH)
     max_step_tokens: int = 32  # tokens per step at most
     lookahead: int = 0  # extra greedy steps rolled before scoring (beam search only)
+    dvts_variant: str = "kit"  # dvts: "kit" (ended children set aside, continue until M ended) or "sal" (search-and-learn's)
     temperature: float = 0.8
     top_p: float = 1.0
     seed: int = 0
@@ -40,6 +42,10 @@ class SearchConfig:
             raise ValueError(f"lookahead must be >= 0; got {self.lookahead}")
         if self.lookahead and self.method != "beam_search":
             raise ValueError(f"lookahead is an option of beam search; {self.method} takes lookahead=0")
+        if self.dvts_variant not in DVTS_VARIANTS:
+            raise ValueError(f"dvts_variant must be one of {DVTS_VARIANTS}; got {self.dvts_variant!r}")
+        if self.dvts_variant != "kit" and self.method != "dvts":
+            raise ValueError(f"dvts_variant is an option of DVTS; {self.method} takes the default")
         SamplingConfig(temperature=self.temperature, top_p=self.top_p)  # checks them
 
 
@@ -71,6 +77,7 @@ class Tree:
     last: list = field(default_factory=list)  # the newest unfinished children
     steps_done: int = 0
     done: bool = False
+    sal: bool = False  # search-and-learn's DVTS subtree (candidates: its last expansion)
 
     def requests(self) -> list[tuple[Node, int]]:
         """(parent, k): sample k next steps from parent; k spreads ``width`` over the kept parents
@@ -82,9 +89,10 @@ class Tree:
 
 
 def _is_final(step: str, grade_style: str) -> bool:
-    from ttslib.grade import extract_answer
+    """A step ends its solution when it is a final-answer line of the grade style (``ttslib.grade.final_answer_line``)."""
+    from ttslib.grade import final_answer_line
 
-    return grade_style != "last_number" and extract_answer(step, style=grade_style) is not None
+    return final_answer_line(step, style=grade_style)
 
 
 def _child(parent: Node, comp, handle, max_step_tokens: int, grade_style: str, order: int) -> Node:
@@ -112,6 +120,7 @@ class _Cost:
     verifier: float = 0.0
     prompt: int = 0  # the prompt's tokens (a text backend reports them with the first request)
     context: int = 0  # sum over generated tokens of the position each sits at (prompt + its partial solution)
+    eos_unknown: int = 0  # steps a text backend ended with "stop" without saying whether on the end token
 
     def sampled(self, parent: Node, num_tokens: int) -> None:
         """Count ``num_tokens`` generated after ``parent``'s partial solution."""
@@ -143,7 +152,7 @@ def _trees(config: SearchConfig, num_problems: int, seeds: list[int]) -> list[Tr
     if config.method == "beam_search":
         return [Tree(p, config.n, config.n // config.beam_width, np.random.default_rng(seeds[p])) for p in range(num_problems)]
     return [  # dvts: N/M subtrees of width M keeping 1; the first draws the problem's own stream (one subtree = beam search)
-        Tree(p, config.beam_width, 1, np.random.default_rng(seeds[p] if t == 0 else [seeds[p], t]))
+        Tree(p, config.beam_width, 1, np.random.default_rng(seeds[p] if t == 0 else [seeds[p], t]), sal=config.dvts_variant == "sal")
         for p in range(num_problems)
         for t in range(config.n // config.beam_width)
     ]
@@ -176,7 +185,8 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
                     costs[tree.problem].prompt = int(prefill)  # a text backend: the prompt as the server counted it
                 for comp, handle, eos in kids:
                     node = _child(parent, comp, handle, config.max_step_tokens, grade_style, order)
-                    node.ended |= eos
+                    node.ended |= bool(eos)
+                    costs[tree.problem].eos_unknown += eos is None
                     order += 1
                     costs[tree.problem].sampled(parent, comp.num_tokens)
                     children[id(tree)].append(node)
@@ -214,7 +224,8 @@ def _roll(expander, scored, config: SearchConfig, grade_style: str, costs) -> li
             (kids, prefill), = expander.expand([(look.handle, 1, tree.rng)], greedy=True)
             comp, handle, eos = kids[0]
             nxt = _child(look, comp, handle, config.max_step_tokens, grade_style, look.order)
-            nxt.ended |= eos
+            nxt.ended |= bool(eos)
+            costs[tree.problem].eos_unknown += eos is None
             costs[tree.problem].sampled(look, comp.num_tokens)
             costs[tree.problem].prefill += int(prefill)
             if look is not node:
@@ -226,6 +237,8 @@ def _roll(expander, scored, config: SearchConfig, grade_style: str, costs) -> li
 
 def _advance(tree: Tree, children: list[Node], config: SearchConfig, expander) -> None:
     """Set aside the ended children, keep the best unfinished ones, and decide whether the tree is done."""
+    if config.method == "dvts" and config.dvts_variant == "sal":
+        return _advance_sal(tree, children, config, expander)
     tree.ended += [c for c in children if c.ended]
     _drop(expander, [c for c in children if c.ended])
     unfinished = sorted((c for c in children if not c.ended), key=lambda c: (-c.rank_score, c.order))
@@ -238,8 +251,26 @@ def _advance(tree: Tree, children: list[Node], config: SearchConfig, expander) -
     _drop(expander, unfinished[tree.keep :])
 
 
+def _advance_sal(tree: Tree, children: list[Node], config: SearchConfig, expander) -> None:
+    """search-and-learn's DVTS subtree: follow the best child, ended or not; stop when it has ended (or at
+    ``max_steps``); its candidates are its last expansion, the M children of its last step."""
+    ranked = sorted(children, key=lambda c: (-c.rank_score, c.order))
+    best = ranked[0]
+    tree.steps_done += 1
+    tree.last = children  # the last expansion, in the order sampled
+    tree.done = best.ended or tree.steps_done >= config.max_steps
+    _drop(expander, [c for c in children if tree.done or c is not best])
+    tree.active = [] if tree.done else [best]
+
+
 def _candidates(tree: Tree) -> list[Node]:
-    """Exactly ``tree.width`` candidates: the best ended ones, then the best unfinished ones."""
+    """Exactly ``tree.width`` candidates: the best ended ones, then the best unfinished ones (search-and-learn's
+    DVTS: the subtree's last expansion)."""
+    if tree.sal:
+        for node in tree.last:
+            if not node.ended:
+                node.status = "unfinished: a sibling of its subtree's last step (search-and-learn's DVTS)"
+        return list(tree.last)
     ended = sorted(tree.ended, key=lambda c: (-c.rank_score, c.order))[: tree.width]
     fill = tree.last[: tree.width - len(ended)]
     for node in fill:
