@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -265,31 +264,7 @@ def test_cli_killed_with_sigkill_resumes_with_every_sample_once(tmp_path):
 # ---------------------------------------------------------------- an OpenAI-compatible server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(port: int):
-    needs_llama_cpp()
-    pytest.importorskip("uvicorn", reason="llama_cpp.server needs llama-cpp-python[server]")
-    from ttslib.generate.llama import smollm2_path
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--model_alias", "smollm2",
-         "--host", "127.0.0.1", "--port", str(port), "--logits_all", "True", "--n_ctx", "512", "--verbose", "False"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("llama_cpp.server did not start within 60 s")
+from servers import free_port as _free_port, start_llama_server as _start_server  # noqa: E402
 
 
 @pytest.mark.model

@@ -160,6 +160,7 @@ def test_servers_tell_the_end_token_from_the_step_delimiter():
     # llama-cpp-python's server: the stop string's tokens are counted, its text cut; the end token is neither
     assert server_eos(choice("x = 2", tokens=["x", " =", " 2", "\n\n"]), ["\n\n"]) is False
     assert server_eos(choice("x = 2", tokens=["x", " =", " 2"]), ["\n\n"]) is True
+    assert server_eos(choice("", tokens=[]), ["\n\n"]) is True  # the end token first: nothing counted
     assert server_eos(choice("x = 2", tokens=["x", " =", " 2", "</s>"]), ["\n\n"]) is None  # cannot tell
     assert server_eos(choice("x = 2", finish="length"), ["\n\n"]) is False
     assert vllm_eos("stop", None) is True and vllm_eos("stop", "\n\n") is False and vllm_eos("stop", "absent") is None

@@ -1,9 +1,10 @@
 """Selection from N samples: best-of-N, majority vote and weighted best-of-N, exactly in expectation.
 
 A rule sees a random n-subset of a problem's N samples (drawn without replacement) and returns
-one answer. Published code estimates its accuracy by drawing a few hundred random subsets
-(openai/prm800k ``eval.py``, huggingface/search-and-learn); here the mean over all C(N, n)
-subsets is computed exactly where that is tractable, for every n at once:
+one answer. Published code estimates its accuracy from a few subsets: openai/prm800k ``eval.py``
+draws a few hundred random ones; huggingface/search-and-learn scores one, the first n of its N
+completions (``pred_*@n``, ``utils/score.py``), so its curve is one draw, not an average. Here the
+mean over all C(N, n) subsets is computed exactly where that is tractable, for every n at once:
 
 * best-of-N (Cobbe et al. 2021, arXiv:2110.14168; Lightman et al. 2023, arXiv:2305.20050 Fig. 3):
   with samples sorted by score, the one of rank r (ascending) is the maximum of a random n-subset

@@ -192,9 +192,10 @@ def import_search_and_learn(source, *, agg: str = "last", config: str | None = N
     where not recorded: DVTS writes -1), ``level`` and ``subject`` if present. ``pred`` and the
     ``pred_*@n`` columns are their selections over these rows, so they are not kept.
 
-    M can differ from the run's n: their beam search pads to n by repeating finished beams
-    (search-and-learn issue #42) and DVTS returns unfinished candidates (issue #57); rows are kept
-    as stored, so selection here sees what theirs saw.
+    M is the run's n: their beam search pads with repeated finished beams, or truncates, to exactly n
+    (search-and-learn issue #42: padded rows are copies, not new samples), and DVTS returns the last
+    expansion of each subtree, unfinished candidates included (issue #57); rows are kept as stored, so
+    selection here sees what theirs saw.
 
     Parameters
     ----------

@@ -48,7 +48,7 @@ def server_eos(choice, stops) -> bool | None:
     if "stopped_eos" in extra:
         return bool(extra["stopped_eos"])
     tokens = getattr(choice.logprobs, "tokens", None) if choice.logprobs is not None else None
-    if tokens and all(isinstance(t, str) for t in tokens):
+    if isinstance(tokens, list) and all(isinstance(t, str) for t in tokens):  # [] too: the end token at once
         joined, text = "".join(tokens), choice.text or ""
         if joined == text:
             return True
