@@ -174,3 +174,20 @@ def test_presets_fit_the_problem_family():
 
     assert PROMPTS[math.prompt].step_delimiter == "\n\n" and PROMPTS[math.prompt].grade_style == "boxed"
     assert all(PROMPTS[p.prompt].step_delimiter for p in SEARCH_PRESETS.values())
+
+
+def test_a_verifier_that_cut_a_partials_context_is_named_in_the_table():
+    from ttslib.verifiers import StepScores
+
+    class Cutting:  # scores like the checker, and says it left out all but the last two steps of longer partials
+        name, model = "cutting", None
+        checker = StepChecker()
+
+        def score(self, questions, partials, *, step_logprobs=None):
+            got = self.checker.score(questions, partials)
+            return StepScores(got.scores, 0, truncated=tuple(max(0, len(p) - 2) for p in partials))
+
+    problems = make_chains(6, levels=(7,), seed=8)  # 4 terms: 3 operations + the answer line
+    table = run_search(problems, ScriptedBackend(1.0), Cutting(), SearchConfig(n=2, beam_width=2, max_steps=6), template=TEMPLATE,
+                       grade_style="answer_is", progress=False)
+    assert (table["verifier_truncated"] == table["steps"].map(len) - 2).all()

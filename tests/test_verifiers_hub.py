@@ -58,8 +58,8 @@ def _tokenizer(special: list[str], template: str, **tokens):
     return fast
 
 
-@pytest.fixture(scope="module")
-def llama_parts():
+def tiny_llama_parts():
+    """A 2-layer LlamaForCausalLM with a Llama-3-style chat template: RLHFlow's PRM in miniature, random weights."""
     tok = _tokenizer(["<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>"], LLAMA_TEMPLATE,
                      bos_token="<|begin_of_text|>", eos_token="<|eot_id|>",
                      additional_special_tokens=["<|start_header_id|>", "<|end_header_id|>"])
@@ -67,6 +67,11 @@ def llama_parts():
     config = transformers.LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512)
     return transformers.LlamaForCausalLM(config).eval(), tok
+
+
+@pytest.fixture(scope="module")
+def llama_parts():
+    return tiny_llama_parts()
 
 
 class TinyQwenPRM(torch.nn.Module):
@@ -84,14 +89,19 @@ class TinyQwenPRM(torch.nn.Module):
         return (self.score(hidden),)  # like the hub model's outputs[0]: (B, T, 2) logits
 
 
-@pytest.fixture(scope="module")
-def qwen_parts():
+def tiny_qwen_parts():
+    """A tiny Qwen2 backbone with a per-token 2-class head and ChatML: Qwen2.5-Math-PRM in miniature, random weights."""
     tok = _tokenizer(["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<extra_0>"], CHATML_TEMPLATE,
                      eos_token="<|im_end|>", pad_token="<|endoftext|>", additional_special_tokens=["<|im_start|>", "<extra_0>"])
     torch.manual_seed(1)
     config = transformers.Qwen2Config(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512)
     return TinyQwenPRM(config).eval(), tok
+
+
+@pytest.fixture(scope="module")
+def qwen_parts():
+    return tiny_qwen_parts()
 
 
 def _rlhflow(parts, **kw):
@@ -183,10 +193,13 @@ def test_truncation_keeps_the_question_and_the_latest_steps_that_fit(which, llam
     lengths = [len(full.encode(q, steps[: j + 1])[0]) for j in range(len(steps))]
     limit = (lengths[2] + lengths[3]) // 2  # the first three steps fit, the whole partial does not
     res = check_step_scores(make(parts, max_length=limit, batch_size=3).score([q], [steps]), [steps], "prm")
-    want, read = [], 0
+    want, read, starts = [], 0, []
     for j in range(len(steps)):  # brute force: the earliest start i whose window [i, j] fits, scored alone
         i = next(i for i in range(j + 1) if len(full.encode(q, steps[i : j + 1])[0]) <= limit)
         want.append(full.score([q], [steps[i : j + 1]]).scores[0][-1])
+        starts.append(i)
+    assert res.truncated == (max(starts),) and max(starts) > 0  # the steps left out, named for the run's table
+    assert full.score([q], [steps]).truncated == (0,)
     np.testing.assert_allclose(res.scores[0], want, atol=1e-5)
     np.testing.assert_allclose(res.scores[0][:3], full.score([q], [steps]).scores[0][:3], atol=1e-5)  # exact where it fits
     assert not np.allclose(res.scores[0][3:], full.score([q], [steps]).scores[0][3:], atol=1e-5)  # context was cut

@@ -41,7 +41,8 @@ part of the prompt not shared with earlier prompts, since partial solutions stay
 with a text backend every re-sent partial solution), ``search_verifier_tokens`` (what the verifier
 read, split over problems in proportion to the steps it scored for each), ``search_context_sum`` (the
 sum over generated tokens of the position each sat at, prompt included: the attention term of their
-FLOPs, ``ttslib.flops.tree_flops``).
+FLOPs, ``ttslib.flops.tree_flops``). ``verifier_truncated``: how many of a candidate's first steps a
+PRM had to leave out of the context of some step (its ``max_length``; 0: it saw everything).
 
 Bad input: ``n`` not a multiple of ``beam_width``, a verifier answer with NaN, a score outside
 [0, 1] or the wrong count (``ttslib.verifiers.check_step_scores``) raise ``ValueError``.
@@ -83,6 +84,7 @@ def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: Search
                 "verifier": verifier_name, "search_generated_tokens": cost.generated,
                 "search_prefill_tokens": cost.prefill, "search_verifier_tokens": float(cost.verifier),
                 "search_context_sum": cost.context, "search_eos_unknown": cost.eos_unknown,
+                "verifier_truncated": int(node.verifier_truncated),
             })
     df = pd.DataFrame.from_records(records)
     df = grade_table(df, df["reference"].astype(str), style=grade_style)

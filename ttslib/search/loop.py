@@ -62,6 +62,7 @@ class Node:
     status: str = "ok"
     ended: bool = False
     order: int = 0  # when it was made, for stable tie-breaking
+    verifier_truncated: int = 0  # steps the verifier left out of the context of some step (its max_length)
 
 
 @dataclass(eq=False)
@@ -130,11 +131,14 @@ class _Cost:
 
 
 def _score(verifier, questions: list[str], nodes: list[Node]) -> tuple[list[np.ndarray], int]:
-    """The verifier's per-step scores of each node's partial solution (checked), and the tokens it read."""
+    """The verifier's per-step scores of each node's partial solution (checked), and the tokens it read;
+    a PRM that had to cut a long partial's context records on the node how many steps it left out."""
     partials = [list(n.steps) for n in nodes]
     logprobs = [[list(lp) for lp in n.step_logprobs] for n in nodes]
     result = verifier.score(questions, partials, step_logprobs=logprobs)
     result = check_step_scores(result, partials, getattr(verifier, "name", type(verifier).__name__))
+    for node, cut in zip(nodes, result.truncated or ()):
+        node.verifier_truncated = max(node.verifier_truncated, int(cut))
     return [np.asarray(s, dtype=float) for s in result.scores], int(result.num_tokens)
 
 
@@ -199,6 +203,7 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
             weights = np.array([len(n.steps) for n in judged], dtype=float)
             for (tree, node), look, s, w in zip(scored, judged, scores, weights):
                 node.scores, node.rank_score = s[: len(node.steps)], float(s[-1])
+                node.verifier_truncated = max(node.verifier_truncated, look.verifier_truncated)
                 costs[tree.problem].verifier += tokens * w / weights.sum()
                 if look is not node:
                     _drop(expander, [look])

@@ -25,6 +25,7 @@ class StepScores:
 
     scores: tuple[np.ndarray, ...]
     num_tokens: int
+    truncated: tuple[int, ...] = ()  # per partial: the earliest steps some of its steps were scored without (a PRM's max_length); () none
 
 
 @runtime_checkable
@@ -101,6 +102,8 @@ def check_step_scores(result, partials, name: str) -> StepScores:
     n = result.num_tokens
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"verifier {name!r} returned num_tokens = {n!r}; expected an int >= 0")
+    if result.truncated and len(result.truncated) != len(lengths):
+        raise ValueError(f"verifier {name!r} returned truncated for {len(result.truncated)} partials; {len(lengths)} were asked")
     return result
 
 

@@ -102,11 +102,12 @@ class _TransformersPRM:
         """P(right) at (rows, cols) of the batch, (len(rows),) float."""
         raise NotImplementedError
 
-    def _sequences(self, question: str, steps) -> list[tuple[list[int], list[int], range]]:
-        """(ids, label positions, steps they score) covering every step once, under the truncation rule."""
+    def _sequences(self, question: str, steps) -> list[tuple[list[int], list[int], range, int]]:
+        """(ids, label positions, steps they score, steps dropped from the front of their context) covering
+        every step once, under the truncation rule."""
         ids, pos = self.encode(question, steps)
         if len(ids) <= self.max_length:
-            return [(ids, pos, range(len(steps)))]
+            return [(ids, pos, range(len(steps)), 0)]
         out, i, j = [], 0, 0
         while j < len(steps):
             while i <= j and len(self.encode(question, steps[i : j + 1])[0]) > self.max_length:
@@ -123,7 +124,7 @@ class _TransformersPRM:
                 if len(longer[0]) > self.max_length:
                     break
                 (ids, pos), end = longer, end + 1
-            out.append((ids, pos[j - i :], range(j, end)))
+            out.append((ids, pos[j - i :], range(j, end), i))
             j = end
         return out
 
@@ -131,9 +132,12 @@ class _TransformersPRM:
         questions, partials = check_batch(questions, partials)
         scores = [np.zeros(len(steps)) for steps in partials]
         seqs = []  # (ids, label positions, partial index, step indices)
+        dropped = [0] * len(partials)  # per partial: the most steps any of its sequences left out of the context
         for k, (q, steps) in enumerate(zip(questions, partials)):
             if steps:
-                seqs += [(ids, pos, k, js) for ids, pos, js in self._sequences(q, steps)]
+                for ids, pos, js, cut in self._sequences(q, steps):
+                    seqs.append((ids, pos, k, js))
+                    dropped[k] = max(dropped[k], cut)
         seqs.sort(key=lambda s: -len(s[0]))  # similar lengths together: less padding
         torch = self._torch
         for start in range(0, len(seqs), self.batch_size):
@@ -156,7 +160,7 @@ class _TransformersPRM:
                 scores[k][list(js)] = p[at : at + len(pos)]
                 at += len(pos)
         num_tokens = sum(len(s[0]) for s in seqs)
-        return StepScores(scores=tuple(scores), num_tokens=int(num_tokens))
+        return StepScores(scores=tuple(scores), num_tokens=int(num_tokens), truncated=tuple(dropped))
 
 
 class RLHFlowPRM(_TransformersPRM):
