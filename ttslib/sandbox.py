@@ -13,8 +13,8 @@ Each program runs in its own process (its own session and process group) under a
   drops to the unprivileged user ``nobody`` (65534), which cannot write the machine's own files or
   signal its processes, and whose process count the process limit caps (root's is not capped);
 - a working directory of its own, removed afterwards; stdin closed; its output kept up to
-  ``Limits.output_bytes`` each; the standard-library modules of :data:`PRELOAD` imported beforehand
-  (``nobody`` may not read the interpreter's files), others only where ``nobody`` can read them.
+  ``Limits.output_bytes`` each; the standard-library modules of :data:`PRELOAD` that it imports are
+  imported beforehand (``nobody`` may not read the interpreter's files), others only where ``nobody`` can.
 
 Several programs run at once (:func:`run_many`, a thread per core). Each returns a :class:`Verdict`:
 ``passed`` (the hidden tests ran to their end), ``failed`` (an assertion failed), ``timeout``,
@@ -45,6 +45,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -204,6 +205,26 @@ def isolation() -> str:
 _PREFIX: list[str] = []
 
 
+def _imports(job: Job) -> list[str]:
+    """The standard-library modules of :data:`PRELOAD` the program, its tests or examples import (read
+    with ``ast``; a source that does not parse imports nothing here and fails in the sandbox)."""
+    import ast
+
+    found = set()
+    for source in (job.program, job.tests, *job.examples):
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+    wanted = {m for m in found if m in PRELOAD} | {m.split(".")[0] for m in found if m.split(".")[0] in PRELOAD}
+    return sorted(wanted)
+
+
 def _user_processes() -> int:
     """Processes of this user now (RLIMIT_NPROC counts them all, so the limit goes on top)."""
     uid = os.getuid()
@@ -238,7 +259,7 @@ def run_tests(job: Job, limits: Limits = Limits()) -> Verdict:
             "nonce": nonce, "program": job.program, "tests": job.tests, "entry_point": job.entry_point,
             "examples": list(job.examples), "namespaces": mode == "namespaces", "work": work,
             "limits": {k: (int(v) if k != "wall_s" else v) for k, v in limits.__dict__.items()}, "file_mb": limits.file_mb,
-            "drop_to": NOBODY if root_inside else None, "preload": list(PRELOAD),
+            "drop_to": NOBODY if root_inside else None, "preload": _imports(job) if root_inside else [],
             "nproc": None if root_inside or os.geteuid() == 0 else _user_processes() + limits.processes,
         }).encode()
         job_r, job_w = os.pipe()
@@ -257,11 +278,19 @@ def run_tests(job: Job, limits: Limits = Limits()) -> Verdict:
             pass
         finally:
             os.close(job_w)
-        timed_out = False
+        fired = threading.Event()  # a timer kills the group at the deadline; the wait itself blocks (no polling)
+
+        def expire():
+            fired.set()
+            _kill_group(proc, wait=False)
+
+        timer = threading.Timer(limits.wall_s + (0.5 if mode == "namespaces" else 0.2), expire)
+        timer.start()
         try:
-            proc.wait(timeout=limits.wall_s + (0.5 if mode == "namespaces" else 0.2))
-        except subprocess.TimeoutExpired:
-            timed_out = True
+            proc.wait()
+        finally:
+            timer.cancel()
+        timed_out = fired.is_set()
         _kill_group(proc)
         seconds = time.perf_counter() - start
         lines = _read_reports(res_r, nonce)
@@ -280,13 +309,14 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _kill_group(proc) -> None:
+def _kill_group(proc, wait: bool = True) -> None:
     """Kill the program's whole process group (in namespaces its PID namespace goes with it)."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    proc.wait()
+    if wait:
+        proc.wait()
 
 
 def _read_reports(fd: int, nonce: str) -> list[dict]:
