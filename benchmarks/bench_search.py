@@ -12,7 +12,14 @@ Reported:
 - the same search through the text interface (each partial solution re-sent as a prompt, as a
   server without a prefix cache would see it), for the prompt tokens that would cost.
 
+With ``--backend openai`` both run through an OpenAI-compatible server instead (``--base-url``; without
+one, a ``llama_cpp.server`` with the embedded model is started on 127.0.0.1 for the run): generated
+tokens per second of beam search against best-of-N sampling through the same server on the same
+problems, and the prompt tokens each re-sends per generated token (a search re-sends every partial
+solution; the server's own prefix cache may spare their decoding, which this does not see).
+
     python benchmarks/bench_search.py [--problems 50] [--rounds 2]
+    python benchmarks/bench_search.py --backend openai --problems 8 --rounds 1
 """
 
 from __future__ import annotations
@@ -36,7 +43,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--problems", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--backend", choices=["llama", "openai"], default="llama")
+    parser.add_argument("--base-url", default=None, help="openai: the server (default: start llama_cpp.server here)")
     args = parser.parse_args()
+    if args.backend == "openai":
+        return through_a_server(args)
     style = PROMPTS["chain_fewshot"]
     problems = make_chains(5, seed=123).sample(args.problems, random_state=0).reset_index(drop=True)
     verifier = NoisyVerifier(StepChecker(), auc=0.8, seed=0)
@@ -72,6 +83,57 @@ def main() -> None:
         print(f"  {name:22s} {v:7.1f} generated tok/s ({min(rates[name]):.0f}-{max(rates[name]):.0f})")
     print(f"  search / sampling tokens per second: {med['beam search'] / med['best-of-16 sampling']:.2f}x (target >= 0.8)")
     print(f"  tokens decoded / distinct tree tokens: {np.median(ratio_decoded):.3f} (target <= 1.2)")
+
+
+def through_a_server(args) -> None:
+    """Beam search and best-of-16 sampling through one OpenAI-compatible server, the same problems."""
+    import sys
+    from pathlib import Path
+
+    from ttslib.generate.openai_http import OpenAIBackend
+
+    style = PROMPTS["chain_fewshot"]
+    problems = make_chains(5, seed=123).sample(args.problems, random_state=0).reset_index(drop=True)
+    server, url, model = None, args.base_url, "smollm2"
+    if url is None:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from servers import free_port, start_llama_server
+
+        port = free_port()
+        server, url = start_llama_server(port, n_ctx=1024), f"http://127.0.0.1:{port}/v1"
+    try:
+        backend = OpenAIBackend(url, model, n_per_request=1, concurrency=1, timeout=300)
+        verifier = NoisyVerifier(StepChecker(), auc=0.8, seed=0)
+        config = SearchConfig(method="beam_search", n=16, beam_width=4, max_steps=8, max_step_tokens=24)
+        sampling = SamplingConfig(n=16, temperature=0.8, max_tokens=8 * 24, stop=style.stop)
+        rows = []
+        for r in range(args.rounds):
+            start = time.perf_counter()
+            table = run_search(problems, backend, verifier, SearchConfig(**{**config.__dict__, "seed": r}), template=style.template,
+                               delimiter=style.step_delimiter, grade_style=style.grade_style, progress=False)
+            search_s = time.perf_counter() - start
+            per = table.groupby("problem_id").first()
+            start = time.perf_counter()
+            samples = generate_samples(problems, backend, SamplingConfig(**{**sampling.__dict__, "seed": r}), template=style.template,
+                                       grade_style=style.grade_style, problems_per_shard=4, progress=False)
+            sampling_s = time.perf_counter() - start
+            gen_search, gen_sampling = float(per["search_generated_tokens"].sum()), float(samples["num_completion_tokens"].sum())
+            rows.append({"search tok/s": gen_search / search_s, "sampling tok/s": gen_sampling / sampling_s,
+                         "search prompt/generated": float(per["search_prefill_tokens"].sum()) / gen_search,
+                         "sampling prompt/generated": float(samples["num_prompt_tokens"].sum()) / gen_sampling,
+                         "eos unknown": int(per["search_eos_unknown"].sum())})
+            print(f"round {r}: search {gen_search:.0f} tokens in {search_s:.1f} s, sampling {gen_sampling:.0f} in {sampling_s:.1f} s")
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
+    med = {k: float(np.median([row[k] for row in rows])) for k in rows[0]}
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {len(problems)} chain problems through {url}; N = 16, M = 4; "
+          f"median of {args.rounds} round(s)")
+    print(f"  beam search {med['search tok/s']:.1f} generated tok/s, best-of-16 sampling {med['sampling tok/s']:.1f}: "
+          f"{med['search tok/s'] / med['sampling tok/s']:.2f}x")
+    print(f"  prompt tokens sent per generated token: search {med['search prompt/generated']:.1f}, sampling "
+          f"{med['sampling prompt/generated']:.1f}; steps whose end the server did not tell: {med['eos unknown']:.0f}")
 
 
 if __name__ == "__main__":

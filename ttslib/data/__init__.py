@@ -247,15 +247,18 @@ class SampleArrays:
     columns: dict
 
 
-def sample_arrays(df: pd.DataFrame, columns=(), *, answer_key=None) -> SampleArrays:
+def sample_arrays(df: pd.DataFrame, columns=(), *, answer_key="canonical") -> SampleArrays:
     """The (P, N) arrays the selection rules take (``ttslib.selection``), from one run's sample table.
 
-    ``answer_key`` (e.g. ``ttslib.grade.canonical_answer``) maps each distinct answer once, so that
-    "1/2" and "0.5" share a key and vote together; answers it maps to None count as no answer.
+    ``answer_key`` maps each distinct answer once: by default ``ttslib.grade.canonical_answer``, so that
+    "1/2" and "0.5" share a key and vote together; any callable; None keeps the answers as written.
+    Answers it maps to None count as no answer.
     ``columns`` names further per-sample columns to pivot (e.g. "score", "logprob"). Every problem
     needs the same N samples, indexed 0..N-1 (``correct_matrix`` says which do not).
     """
     df = validate_samples(df)
+    if answer_key == "canonical":
+        from ttslib.grade import canonical_answer as answer_key
     if answer_key is not None:
         keys = {a: answer_key(a) for a in df["answer"].dropna().unique()}  # one call per distinct answer
         df = df.assign(answer=df["answer"].map(keys))
