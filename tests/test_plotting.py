@@ -352,3 +352,14 @@ def test_many_coverage_curves_alternate_solid_and_dashed():
     assert all(a != b for a, b in zip(styles, styles[1:]))  # neighbours (adjacent sizes) differ in line style
     few = plot_coverage(curves[:3], labels=PYTHIA[:3], band=False).get_lines()[:3]
     assert {line.get_linestyle() for line in few} == {"-"}
+
+
+def test_a_strategy_record_name_reads_as_its_label():
+    from ttslib.plotting.style import strategy_key, strategy_label
+    from ttslib.policy import Strategy
+
+    beam = Strategy("beam_search", "noisy_auc0.80", beam_width=4, lookahead=1)
+    assert strategy_key(beam.name) == "beam_search" and strategy_label(beam.name) == "beam search (noisy, AUC 0.80, M = 4, lookahead 1)"
+    sal = Strategy("dvts", "step_checker", beam_width=2, variant="sal")
+    assert strategy_label(sal.name) == "DVTS (step checker, M = 2, search-and-learn's)"
+    assert strategy_label(Strategy("weighted", "confidence").name) == "weighted best-of-N (confidence)"

@@ -98,6 +98,9 @@ def strategy_key(name) -> str | None:
     Reads keys (``"best_of_n"``), labels (``"best-of-N"``, ``"majority vote (MC)"``, ``"DVTS (M = 4)"``,
     ``"pass@16 (oracle)"``) and ``"{key}/{verifier}"``; a parenthesised note is ignored.
     """
+    record = _record(name)
+    if record is not None and record.method in STRATEGIES:
+        return record.method
     method = str(name).split("/", 1)[0]
     if "(oracle)" in method.lower() or method.lower().startswith("pass@"):
         return "oracle"
@@ -109,9 +112,33 @@ def strategy_key(name) -> str | None:
     return _ALIASES.get(text, labels.get(text))
 
 
+def _record(name):
+    """The :class:`ttslib.policy.Strategy` a name spells, or None (a label, or a name of another kind)."""
+    from ttslib.policy.strategies import Strategy
+
+    try:
+        return Strategy.parse(name)
+    except (ValueError, TypeError):
+        return None
+
+
 def _verifier(name) -> str | None:
+    record = _record(name)
+    if record is not None:
+        return record.verifier
     parts = str(name).split("/", 1)
     return parts[1] if len(parts) == 2 and parts[1] else None
+
+
+def _settings(name) -> str:
+    """A search's settings as a label shows them: ", M = 4, lookahead 1" (empty for a sampling rule)."""
+    record = _record(name)
+    if record is None or record.beam_width is None:
+        return ""
+    parts = [f"M = {record.beam_width}"] + ([f"lookahead {record.lookahead}"] if record.lookahead else [])
+    parts += [f"{record.aggregate} step"] if record.aggregate not in (None, "last") else []
+    parts += ["search-and-learn's"] if record.variant == "sal" else []
+    return ", " + ", ".join(parts)
 
 
 def strategy_label(name) -> str:
@@ -126,7 +153,7 @@ def strategy_label(name) -> str:
     if verifier is None:
         return label
     auc = re.fullmatch(r"noisy_auc([0-9.]+)", verifier)
-    return f"{label} ({'noisy, AUC ' + auc.group(1) if auc else verifier.replace('_', ' ')})"
+    return f"{label} ({'noisy, AUC ' + auc.group(1) if auc else verifier.replace('_', ' ')}{_settings(name)})"
 
 
 def strategy_color(name) -> tuple:
