@@ -240,3 +240,11 @@ def test_import_ttslib_does_not_import_torch():
 
     code = "import sys, ttslib, ttslib.verifiers; print('torch' in sys.modules or 'transformers' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_the_default_dtype_follows_the_device(llama_parts):
+    from ttslib.verifiers.hub import default_dtype
+
+    assert default_dtype(torch.device("cpu"), torch) == "float32"
+    prm = _rlhflow(llama_parts)  # no dtype given, on the CPU: float32
+    assert prm.settings()["dtype"] == "torch.float32"

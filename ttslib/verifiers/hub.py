@@ -27,7 +27,7 @@ import numpy as np
 
 from ttslib.verifiers.base import StepScores, check_batch
 
-__all__ = ["RLHFlowPRM", "QwenMathPRM"]
+__all__ = ["RLHFlowPRM", "QwenMathPRM", "default_dtype"]
 
 
 def _torch():
@@ -37,6 +37,14 @@ def _torch():
     except ImportError as err:
         raise ImportError("the hub PRMs need torch and transformers: pip install -e .[prm]") from err
     return torch, transformers
+
+
+def default_dtype(device, torch) -> str:
+    """The weights' dtype for a device: "bfloat16" on a CUDA GPU with bf16, "float16" on an older one,
+    "float32" on the CPU (bf16 matrix products are slow on CPUs without bf16 units)."""
+    if getattr(device, "type", str(device)) == "cuda":
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    return "float32"
 
 
 class _TransformersPRM:
@@ -49,7 +57,7 @@ class _TransformersPRM:
     auto_class: str
     trust_remote_code = False
 
-    def __init__(self, model_id=None, *, model=None, tokenizer=None, device=None, dtype="bfloat16",
+    def __init__(self, model_id=None, *, model=None, tokenizer=None, device=None, dtype=None,
                  batch_size: int = 8, max_length: int | None = None, padding_side: str = "right",
                  flops_model: str | None = None):
         torch, transformers = _torch()
@@ -60,6 +68,8 @@ class _TransformersPRM:
             raise ValueError(f"batch_size must be an int >= 1; got {batch_size!r}")
         self.model_id = model_id or self.default_model_id
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if dtype is None:  # bf16 where the device has it, fp16 on an older GPU, fp32 on the CPU
+            dtype = default_dtype(self.device, torch)
         if isinstance(dtype, str):
             if not isinstance(getattr(torch, dtype, None), torch.dtype):
                 raise ValueError(f"dtype must name a torch dtype ('bfloat16', 'float16', 'float32'); got {dtype!r}")
@@ -170,7 +180,8 @@ class RLHFlowPRM(_TransformersPRM):
     ----------
     model_id : hub id or local directory (default the RLHFlow model).
     model, tokenizer : an already loaded causal LM and its fast tokenizer (with a chat template), instead of loading.
-    device : torch device (default ``cuda`` if available, else ``cpu``); dtype : weights' dtype when loading.
+    device : torch device (default ``cuda`` if available, else ``cpu``); dtype : weights' dtype when loading
+        (default :func:`default_dtype`: bfloat16 on a GPU that has it, float16 on an older one, float32 on the CPU).
     batch_size : sequences per forward pass; padding_side : "right" (default) or "left", same scores.
     max_length : tokens per sequence (default the model's ``max_position_embeddings``): the truncation rule above.
     flops_model : the name of its model in :mod:`ttslib.flops` (default ``Llama-3.1-8B``).
