@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -77,6 +80,7 @@ CHANGES = {
     },
     "search": {
         "method": ([], ["--method", "dvts"]), "n": ([], ["--n", "8"]), "beam_width": ([], ["--beam-width", "2"]),
+        "dvts_variant": (["--method", "dvts"], ["--dvts-variant", "sal"]),
         "lookahead": ([], ["--lookahead", "1"]), "max_steps": ([], ["--max-steps", "5"]), "max_step_tokens": ([], ["--max-step-tokens", "9"]),
         "verifier": ([], ["--verifier", "checker"]), "auc": ([], ["--auc", "0.804"]), "verifier_seed": ([], ["--verifier-seed", "5"]),
         "problems": ([], ["--problems", "arith"]), "problems_file": (["--problems", "file", "--problems-file", "{a}"], ["--problems-file", "{b}"]),
@@ -204,3 +208,20 @@ def test_step_scores_outside_0_1_in_a_search_and_learn_file_are_refused(score, t
     path.write_text(json.dumps(row).replace("NaN", "NaN") + "\n")
     result = runner.invoke(app, ["summary", str(path)])
     assert result.exit_code == 1 and "outside [0, 1]" in result.output and "'p1'" in result.output, result.output
+
+
+@pytest.mark.model
+def test_generate_humaneval_grades_by_running_and_regrade_agrees(tmp_path):
+    """`ttslib generate --problems humaneval` (the default code prompt, graded in the sandbox on the way),
+    then `ttslib regrade` of the same table: the same verdicts."""
+    out = tmp_path / "he"
+    result = runner.invoke(app, ["generate", "--problems", "humaneval", "--limit", "2", "--n", "2", "--max-tokens", "48",
+                                 "--out", str(out), "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out / "samples.parquet")
+    assert len(table) == 4 and table["verdict"].isin(["passed", "failed", "timeout", "out_of_memory", "error"]).all()
+    assert json.loads((out / "run.json").read_text())["grade_style"] == "code"
+    again = runner.invoke(app, ["regrade", str(out / "samples.parquet"), "--out", str(tmp_path / "re.parquet")])
+    assert again.exit_code == 0, again.output
+    regraded = pd.read_parquet(tmp_path / "re.parquet")
+    assert regraded["verdict"].tolist() == table["verdict"].tolist() and regraded["is_correct"].tolist() == table["is_correct"].tolist()
