@@ -26,7 +26,11 @@ run() {  # NAME ARGS...: one run, skipped when its table is already in data/code
   printf '%s\t%s\t%s\n' "$name" "$((SECONDS - t0))" "ttslib generate $* --out runs/code/$name" >> data/code/timings.tsv
 }
 case "${1:-gemma}" in
-  part) rm -rf "data/code/parts/$2" && mkdir -p data/code/parts && cp -r "runs/code/$2" "data/code/parts/$2" ;;
+  part)  # the manifest and the finished shards (not the writer's lock, nor a shard being written)
+    rm -rf "data/code/parts/$2" && mkdir -p "data/code/parts/$2/shards"
+    cp "runs/code/$2/run.json" "data/code/parts/$2/"
+    cp runs/code/"$2"/shards/[0-9]*.parquet "data/code/parts/$2/shards/"
+    ;;
   gemma) run humaneval_gemma3 "${code[@]}" --model gemma3-270m ;;
   smollm2) run humaneval_smollm2 "${code[@]}" --model smollm2-135m ;;
   arith) run arith_gemma3 --problems arith --per-level 40 --n 32 --max-tokens 10 --seed 0 --problems-per-shard 10 --threads "${THREADS:-2}" --model gemma3-270m ;;
