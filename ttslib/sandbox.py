@@ -48,7 +48,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = ["Limits", "Verdict", "Job", "run_tests", "run_many", "isolation", "VERDICTS"]

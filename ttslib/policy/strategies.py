@@ -307,7 +307,7 @@ class StrategyResults:
         return table[s]
 
     def take(self, rows=None, *, strategies=None, ns=None) -> StrategyResults:
-        """Cut to some problems (mask, indices or ids), some strategies, or budgets n <= max(ns) in ``ns``."""
+        """Cut to some problems (mask, indices or ids), some strategies, and the budgets n listed in ``ns``."""
         r = _row_index(self.problem_ids, rows)
         keep = [Strategy.of(s) for s in strategies] if strategies is not None else list(self.selections)
         sel, tok, fl = {}, {}, {}
