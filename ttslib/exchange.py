@@ -1,0 +1,93 @@
+"""Two models on the same problems at equal inference FLOPs: does the smaller one, sampling more, catch up?
+
+For each budget k of the larger model, the smaller one gets the most samples it can draw without
+spending more policy FLOPs per problem than the larger one spends on k:
+
+    k_small(k) = max { j in 1..N_small : F_small(j) <= F_large(k) }
+
+with F(k) the expected FLOPs of k samples per problem from :func:`ttslib.flops.flops_at_k` (the shared
+prompt once per problem, then k times the mean cost of one of the problem's samples, each with its own
+recorded token counts, attention term included). This is the cost axis of Large Language Monkeys
+(Brown et al. 2024, arXiv:2407.21787, Sec. 3.1 / Fig. 4), matched on inference compute only
+(pretraining compute is not counted; ``ttslib.flops.matched_inference_multiplier`` adds it).
+
+The comparison is paired over problems (``ttslib.compare.paired_difference``): per problem, the
+unbiased pass@k_small of the smaller model minus pass@k of the larger (Chen et al. 2021,
+arXiv:2107.03374). Coverage is the oracle's view (a perfect verifier picks any right sample).
+
+Where F_small(N_small + 1) <= F_large(k), the smaller model has run out of samples before its budget
+(``capped`` is True): its pass@ understates what it would reach with the budget, so "behind" there
+is not a finding about the budget. Where even one small sample costs more than F_large(k) there is no
+row (it cannot happen when the smaller model is cheaper per sample).
+
+Bad input: the two tables on different problem sets, a model missing from the registry, or k outside
+1..N_large raise ``ValueError`` naming what was wrong.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ttslib.checks import check_budgets
+from ttslib.compare import paired_difference
+from ttslib.coverage import pass_at_k
+from ttslib.data import samples_to_counts
+from ttslib.flops import flops_at_k
+
+__all__ = ["equal_flops_exchange"]
+
+
+def _counts(samples: pd.DataFrame, name: str) -> pd.DataFrame:
+    counts = samples_to_counts(samples).sort_values("problem_id", kind="stable").set_index("problem_id")
+    if counts["num_samples"].nunique() != 1:
+        raise ValueError(f"{name}: every problem needs the same number of samples; got "
+                         f"{sorted(counts['num_samples'].unique().tolist())[:5]}")
+    return counts
+
+
+def equal_flops_exchange(small: pd.DataFrame, large: pd.DataFrame, small_model, large_model, k=None, *,
+                         attention: str = "kaplan", level: float = 0.95) -> pd.DataFrame:
+    """The smaller model's pass@k_small against the larger's pass@k at equal policy FLOPs (module docstring).
+
+    Parameters
+    ----------
+    small, large : sample tables (``ttslib.data`` schema, with token counts) of the two models on the same
+        problems, each with one N per problem
+    small_model, large_model : registry names or ``ModelSpec`` (``ttslib.flops.get_model``)
+    k : int or (K,) budgets of the larger model in 1..N_large, default every budget
+    attention : the attention term of ``ttslib.flops`` ("kaplan" or "monkeys")
+    level : the paired interval's coverage
+
+    Returns
+    -------
+    One row per k: ``k_large, k_small, flops_large, flops_small`` (per problem), ``pass_large, pass_small``
+    (mean over problems), ``difference, lower, upper, verdict`` (small minus large, paired), ``capped``.
+    """
+    c_small, c_large = _counts(small, "small"), _counts(large, "large")
+    if not c_small.index.equals(c_large.index):
+        only_small = c_small.index.difference(c_large.index)
+        only_large = c_large.index.difference(c_small.index)
+        raise ValueError(f"the two tables must hold the same problems; only in small: {only_small[:3].tolist()} "
+                         f"({len(only_small)}), only in large: {only_large[:3].tolist()} ({len(only_large)})")
+    n_small, n_large = int(c_small["num_samples"].iloc[0]), int(c_large["num_samples"].iloc[0])
+    ks = check_budgets(k, n_large, "k")
+    problems = len(c_small)
+    small, large = (t.sort_values(["problem_id", "sample_idx"], kind="stable") for t in (small, large))  # sums in one order
+    f_large = flops_at_k(large, large_model, ks, attention=attention) / problems
+    f_small = flops_at_k(small, small_model, np.arange(1, n_small + 1), attention=attention) / problems
+    j = np.searchsorted(f_small, f_large, side="right")  # how many small budgets fit: k_small, or 0
+    step = (f_small[-1] - f_small[0]) / (n_small - 1) if n_small > 1 else f_small[0]  # one more sample (F is linear in k)
+    rows = []
+    for k_l, k_s, f_l in zip(ks.tolist(), j.tolist(), f_large.tolist()):
+        if k_s == 0:
+            continue
+        p_small = pass_at_k(c_small["num_samples"], c_small["num_correct"], k_s)
+        p_large = pass_at_k(c_large["num_samples"], c_large["num_correct"], k_l)
+        d = paired_difference(p_small, p_large, level=level)
+        rows.append({"k_large": k_l, "k_small": k_s, "flops_large": f_l, "flops_small": float(f_small[k_s - 1]),
+                     "pass_large": float(np.mean(p_large)), "pass_small": float(np.mean(p_small)),
+                     "difference": d.mean, "lower": d.lower, "upper": d.upper, "verdict": d.verdict,
+                     "capped": bool(k_s == n_small and f_small[-1] + step <= f_l)})
+    return pd.DataFrame(rows, columns=["k_large", "k_small", "flops_large", "flops_small", "pass_large", "pass_small",
+                                       "difference", "lower", "upper", "verdict", "capped"])
