@@ -29,12 +29,15 @@ def brute_pass(correct_row, k):
     return np.mean([any(correct_row[list(s)]) for s in combinations(range(len(correct_row)), k)])
 
 
-def brute_flops(correct, prompt, completion, model, k):
-    """Per problem: the prompt once, then k times the mean of its samples' costs; averaged over problems."""
+def brute_flops(correct, prompt, completion, model, k, shared=True):
+    """Per problem: the prompt once (or with every sample), then k times the mean of its samples' costs;
+    averaged over problems."""
     total = 0.0
     for p, row in zip(prompt, completion):
-        each = [float(sequence_flops(model, m, start=p)) for m in row]
-        total += float(sequence_flops(model, p)) + k * np.mean(each)
+        if shared:
+            total += float(sequence_flops(model, p)) + k * np.mean([float(sequence_flops(model, m, start=p)) for m in row])
+        else:
+            total += k * np.mean([float(sequence_flops(model, p + m)) for m in row])
     return total / len(prompt)
 
 
@@ -49,16 +52,17 @@ def pair():
     return small, large
 
 
-def test_matches_brute_force(pair):
+@pytest.mark.parametrize("shared", [True, False])
+def test_matches_brute_force(pair, shared):
     small, large = pair
-    got = equal_flops_exchange(table(*small), table(*large), SMALL, LARGE)
+    got = equal_flops_exchange(table(*small), table(*large), SMALL, LARGE, shared_prompt=shared)
     assert got["k_large"].tolist() == [1, 2, 3, 4]
     for row in got.itertuples():
-        f_large = brute_flops(*large, LARGE, row.k_large)
-        fits = [j for j in range(1, 9) if brute_flops(*small, SMALL, j) <= f_large * (1 + 1e-12)]
+        f_large = brute_flops(*large, LARGE, row.k_large, shared)
+        fits = [j for j in range(1, 9) if brute_flops(*small, SMALL, j, shared) <= f_large * (1 + 1e-12)]
         assert row.k_small == max(fits)
         assert row.flops_large == pytest.approx(f_large, rel=1e-12)
-        assert row.flops_small == pytest.approx(brute_flops(*small, SMALL, row.k_small), rel=1e-12)
+        assert row.flops_small == pytest.approx(brute_flops(*small, SMALL, row.k_small, shared), rel=1e-12)
         p_small = np.array([brute_pass(r, row.k_small) for r in small[0]])
         p_large = np.array([brute_pass(r, row.k_large) for r in large[0]])
         d = p_small - p_large

@@ -47,7 +47,7 @@ def _counts(samples: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def equal_flops_exchange(small: pd.DataFrame, large: pd.DataFrame, small_model, large_model, k=None, *,
-                         attention: str = "kaplan", level: float = 0.95) -> pd.DataFrame:
+                         attention: str = "kaplan", shared_prompt: bool = True, level: float = 0.95) -> pd.DataFrame:
     """The smaller model's pass@k_small against the larger's pass@k at equal policy FLOPs (module docstring).
 
     Parameters
@@ -57,6 +57,7 @@ def equal_flops_exchange(small: pd.DataFrame, large: pd.DataFrame, small_model, 
     small_model, large_model : registry names or ``ModelSpec`` (``ttslib.flops.get_model``)
     k : int or (K,) budgets of the larger model in 1..N_large, default every budget
     attention : the attention term of ``ttslib.flops`` ("kaplan" or "monkeys")
+    shared_prompt : the prompt prefilled once per problem (True, as a KV cache shares it) or once per sample
     level : the paired interval's coverage
 
     Returns
@@ -74,8 +75,9 @@ def equal_flops_exchange(small: pd.DataFrame, large: pd.DataFrame, small_model, 
     ks = check_budgets(k, n_large, "k")
     problems = len(c_small)
     small, large = (t.sort_values(["problem_id", "sample_idx"], kind="stable") for t in (small, large))  # sums in one order
-    f_large = flops_at_k(large, large_model, ks, attention=attention) / problems
-    f_small = flops_at_k(small, small_model, np.arange(1, n_small + 1), attention=attention) / problems
+    cost = {"attention": attention, "shared_prompt": shared_prompt}
+    f_large = flops_at_k(large, large_model, ks, **cost) / problems
+    f_small = flops_at_k(small, small_model, np.arange(1, n_small + 1), **cost) / problems
     j = np.searchsorted(f_small, f_large, side="right")  # how many small budgets fit: k_small, or 0
     step = (f_small[-1] - f_small[0]) / (n_small - 1) if n_small > 1 else f_small[0]  # one more sample (F is linear in k)
     rows = []
