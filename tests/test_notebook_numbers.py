@@ -27,6 +27,7 @@ _NOT_STATED = [
     re.compile(r"^#+\s*\d+(?:\.\d+)?\s*[·.]?", re.MULTILINE),  # section numbering
     re.compile(r"\(\w[\w .&]*,? (?:19|20)\d\d\)"),  # (Green & Swets 1966)
     re.compile(r"-?\b\d+(?:\.\d+)?[MB]\b(?=\s*(?:model|\())"),  # a model named by its size: "the 3B model", "-1B ("
+    re.compile(r"\bGemma[- ]\d+[- ]\d+[MB]\b"),  # the kit's second model by name: "Gemma 3 270M"
 ]
 
 
@@ -127,6 +128,7 @@ def test_the_scanner_finds_numbers_and_skips_citations():
     text = ("Kaplan's count is 1.6 % lower (arXiv:2407.21787, Table 3; Brown et al. 2024); pythia-12b "
             "draws 10^4 samples, `exp(a k^b)`, 1,200 tokens, pass@1 of 0.31 (Green & Swets 1966), 299.9B tokens.")
     assert stated_numbers(text) == {"1.6", "10000.0", "1200.0", "0.31", "299900000000.0"}
+    assert stated_numbers("Gemma 3 270M solves 17, SmolLM2-135M 9") == {"17.0", "9.0"}
     assert asserted_numbers("assert round(x, 1) == 1.6\nassert n == 10**4 and t == 1_200\ny = 0.31") == {"1.0", "1.6", "10000.0", "1200.0"}
     # a number only beside other literals, or in an assignment after an assert, is checked by nothing
     assert asserted_numbers("if ok:\n    assert x > 0\n    stated = {'a': 0.16}\nassert 0.5 < 1") == {"0.0"}

@@ -79,14 +79,39 @@ def other_table(tmp_path_factory):
     return write_samples(other.reset_index(drop=True), tmp_path_factory.mktemp("other") / "arith_half.parquet")
 
 
+@pytest.fixture(scope="module")
+def other_two_models(tmp_path_factory, other_table):
+    """The two models' runs cut and shuffled the same way (every other problem, rows in a random order;
+    arithmetic: the first 24 samples, as ``other_table``), for the sections on the code runs and on the
+    two models: ``{"CODE_SAMPLES": ..., "TWO_MODELS": ...}`` as the notebooks take them."""
+    from ttslib.data import read_samples, write_samples
+    out = tmp_path_factory.mktemp("other_two")
+
+    def cut(name, path, max_idx=None):
+        df = read_samples(ROOT / "data" / path)
+        keep = sorted(df["problem_id"].unique())[::2]
+        df = df[df["problem_id"].isin(keep) & (df["sample_idx"] < (max_idx or 10**9))].sample(frac=1.0, random_state=2)
+        return str(write_samples(df.reset_index(drop=True), out / f"{name}.parquet"))
+
+    code = {"SmolLM2-135M": cut("he_smollm2", "code/humaneval_smollm2.parquet"),
+            "gemma-3-270m": cut("he_gemma3", "code/humaneval_gemma3.parquet")}
+    arith = {"SmolLM2-135M": str(other_table), "gemma-3-270m": cut("arith_gemma3", "code/arith_gemma3.parquet", 24)}
+    return {"CODE_SAMPLES": code, "TWO_MODELS": {"arithmetic": arith, "HumanEval": code}}
+
+
+TWO_MODEL_PARAMETERS = {"01_coverage": ["CODE_SAMPLES"], "02_power_law_fit": ["CODE_SAMPLES"],
+                        "03_bon_vs_beam": ["CODE_SAMPLES"], "04_compute_optimal": [], "05_flops": ["TWO_MODELS"]}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stem", sorted(OTHER_TABLE_PARAMETERS))
-def test_notebook_runs_on_another_table(stem, other_table, tmp_path):
+def test_notebook_runs_on_another_table(stem, other_table, other_two_models, tmp_path):
     source = ROOT / "notebooks" / "src" / f"{stem}.py"
     assert source.is_file(), source
     figures = tmp_path / "figures"
+    two = {name: other_two_models[name] for name in TWO_MODEL_PARAMETERS[stem]}
     nb = execute(source, tmp_path / f"{stem}.ipynb", figures_dir=figures,
-                 parameters={"OWN_SAMPLES": str(other_table)} | OTHER_TABLE_PARAMETERS[stem])
+                 parameters={"OWN_SAMPLES": str(other_table)} | two | OTHER_TABLE_PARAMETERS[stem])
     assert not any(o.output_type == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     text = "\n".join(o.get("text", "") if o.output_type == "stream" else str(o.get("data", {}).get("text/plain", ""))
                      for c in nb.cells if c.cell_type == "code" for o in c.outputs)

@@ -24,6 +24,10 @@ DATA_DIR = "../data"
 FIGURES_DIR = "../figures"
 OWN_SAMPLES = "../data/arith_smollm2.parquet"  # the kit's own run: a sample table (ttslib.data schema)
 OWN_MODEL = "SmolLM2-135M-Instruct"  # registry name of the model that made OWN_SAMPLES
+TWO_MODELS = {  # the kit's own runs of its two embedded models on the same problems: task -> {registry model: table}
+    "arithmetic": {"SmolLM2-135M": "../data/arith_smollm2.parquet", "gemma-3-270m": "../data/code/arith_gemma3.parquet"},
+    "HumanEval": {"SmolLM2-135M": "../data/code/humaneval_smollm2.parquet", "gemma-3-270m": "../data/code/humaneval_gemma3.parquet"},
+}
 CHECKPOINT = "300B"  # the fully trained Pythia checkpoint
 K_MAX = 10_000  # largest k on the curves, as in arXiv:2407.21787 (each model stops earlier where its data do)
 ATTENTION = "kaplan"  # attention term of C(t): kaplan (a is 2, QK only) or monkeys (a is 4)
@@ -39,10 +43,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
 from ttslib.compare import paired_difference
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, sample_arrays, samples_to_counts
+from ttslib.exchange import equal_flops_exchange
 from ttslib.flops import (
     ATTENTION as ATTENTION_COEF, flops_at_k, flops_per_token, get_model, inference_flops, iso_flops_frontier,
     matched_inference_multiplier, matched_inference_tokens, pretraining_flops, registry, run_flops, sequence_flops,
@@ -50,7 +56,7 @@ from ttslib.flops import (
 from ttslib.plotting import savefig, use_theme
 from ttslib.pythia import inference_compute_tokens
 from ttslib.plotting.flops import plot_exchange, plot_flops_per_token, plot_frontier, plot_vs_flops
-from ttslib.selection import majority_vote
+from ttslib.selection import log2_budgets, majority_vote
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
@@ -406,6 +412,108 @@ savefig(fig, "05_own_runs", directory=FIGURES_DIR)
 
 # %%
 pd.DataFrame({"k": own_k, "FLOPs per problem": own_flops[own_k - 1], "coverage": own_curve.coverage[own_k - 1], "majority vote": majority}).round(4)
+
+# %% [markdown]
+# ## The kit's two models at equal FLOPs: SmolLM2-135M against Gemma 3 270M
+#
+# The question of this notebook on the kit's own runs: the same problems sampled by SmolLM2-135M-Instruct
+# and by Gemma 3 270M (base), on two tasks (`TWO_MODELS`): the arithmetic set (400 problems x 32 samples,
+# the same prompt) and HumanEval (164 x 64, graded by the hidden tests). Every sample's FLOPs come from its
+# own token counts. For each budget k of the larger model, `ttslib.exchange.equal_flops_exchange` gives the
+# smaller one as many samples as fit in the same FLOPs per problem, and compares the two coverages per
+# problem (paired; pretraining compute is not counted here). `capped` marks budgets where the smaller
+# model has run out of samples before its FLOPs: there it could have drawn more, so "behind" at a capped
+# budget says nothing about the budget. The prompt is counted two ways: prefilled once per problem and
+# shared by its samples through the KV cache (how the kit samples), or once per sample (a server without
+# prefix caching). Short answers after a long few-shot prompt make the difference large: with a shared
+# prompt most of a problem's FLOPs are its prefill, which costs the larger model twice as much.
+
+# %%
+two = {task: {m: read_samples(path) for m, path in tables.items()} for task, tables in TWO_MODELS.items()}
+SHIPPED_TWO = {task: [Path(p).resolve() for p in tables.values()] for task, tables in TWO_MODELS.items()} == {
+    "arithmetic": [Path("../data/arith_smollm2.parquet").resolve(), Path("../data/code/arith_gemma3.parquet").resolve()],
+    "HumanEval": [Path(f"../data/code/humaneval_{m}.parquet").resolve() for m in ("smollm2", "gemma3")],
+}  # the prose speaks of these runs
+two_table = pd.DataFrame(
+    {(task, m): {"problems": t["problem_id"].nunique(), "samples per problem": int(t.groupby("problem_id").size().min()),
+                 "mean prompt tokens": t.groupby("problem_id")["num_prompt_tokens"].first().mean(),
+                 "mean completion tokens": t["num_completion_tokens"].mean(),
+                 "FLOPs per sample": float(np.diff(flops_at_k(t, m, [1, 2], attention=ATTENTION))[0]) / t["problem_id"].nunique(),
+                 "pass@1": t["is_correct"].mean()}
+     for task, by in two.items() for m, t in by.items()}
+).T
+two_table
+
+# %%
+two_exchange = pd.concat(
+    {(task, "shared" if shared else "per sample"): equal_flops_exchange(
+        by["SmolLM2-135M"], by["gemma-3-270m"], "SmolLM2-135M", "gemma-3-270m",
+        log2_budgets(int(by["gemma-3-270m"].groupby("problem_id").size().min())), attention=ATTENTION, shared_prompt=shared)
+     for task, by in two.items() for shared in (True, False)},
+    names=["task", "prompt prefill", "row"],
+).droplevel("row").set_index("k_large", append=True)
+two_exchange.round(4)
+
+# %%
+two_colors = dict(zip(next(iter(two.values())), sns.color_palette("colorblind", 2)))  # as in notebook 01: one hue each
+fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+for ax, (task, by) in zip(axes, two.items()):
+    for m, t in by.items():
+        c = samples_to_counts(t)
+        curve = coverage_curve(c["num_samples"], c["num_correct"], np.arange(1, int(c["num_samples"].min()) + 1), n_boot=N_BOOT, seed=SEED)
+        plot_vs_flops([flops_at_k(t, m, curve.k, attention=ATTENTION) / len(c)], [curve.coverage], lower=[curve.lower],
+                      upper=[curve.upper], labels=[m], ax=ax, palette=[two_colors[m]])
+    ax.set_title(f"{task}: coverage against FLOPs per problem")
+    ax.legend(fontsize="small", frameon=False, loc="upper left")
+savefig(fig, "05_two_models", directory=FIGURES_DIR)
+
+# %% [markdown]
+# ### What the two models show
+#
+# - **Arithmetic: more samples of the smaller model win.** SmolLM2-135M has the higher pass@1 (0.305
+#   against 0.251) at about half the FLOPs per sample, so it is ahead at every budget of Gemma up to 16
+#   samples, whichever way the prompt is counted. For Gemma's single sample it gets 19 samples with a
+#   shared prefill and is ahead by +0.286 [+0.249, +0.324]; with the prompt counted per sample it gets 2
+#   and is ahead by +0.117 [+0.087, +0.146]. At Gemma's 16 samples it is ahead by +0.060 [+0.018, +0.103].
+#   Where SmolLM2 is capped at its 32 samples and still ahead (shared prefill, Gemma's 8 and 16), it is
+#   ahead on fewer FLOPs than Gemma's, so the finding holds; at Gemma's 32 it is capped and not shown.
+# - **HumanEval: they do not.** Gemma's pass@1 is 0.023 against 0.0013, and SmolLM2's extra samples do
+#   not make up the difference. Counting the prompt per sample, SmolLM2 is behind at Gemma's 1 to 8
+#   samples (at 8: 19 samples, -0.029 [-0.054, -0.004]) and not shown apart at 16 (39 samples). With a
+#   shared prefill it gets 13 to 48 samples for Gemma's 1 to 8 and is not shown apart from it (at 8:
+#   -0.006 [-0.033, +0.021]); beyond that it runs out of its 64 samples, so the "behind" at Gemma's 64
+#   is capped and says nothing about the budget.
+# - So the exchange depends on the task: where the smaller model is the better sampler per FLOP, extra
+#   samples beat the larger model; where the larger one solves problems the smaller almost never does,
+#   twice the parameters beat a larger sample budget, or at best tie with it. Pretraining compute is not
+#   counted in either; with it, the smaller model's side only gains.
+
+# %%
+if SHIPPED_TWO:  # the text speaks of the shipped runs
+    ex = {(task, prefill, int(k)): row for (task, prefill, k), row in two_exchange.iterrows()}
+    printed = lambda r: (round(r["difference"], 3) + 0.0, round(r["lower"], 3) + 0.0, round(r["upper"], 3) + 0.0)  # noqa: E731
+    assert two_table.loc["arithmetic", "problems"].eq(400).all() and two_table.loc["arithmetic", "samples per problem"].eq(32).all()
+    assert two_table.loc["HumanEval", "problems"].eq(164).all() and two_table.loc["HumanEval", "samples per problem"].eq(64).all()
+    arith_pass1 = two_table.loc["arithmetic", "pass@1"]
+    assert (round(arith_pass1["SmolLM2-135M"], 3), round(arith_pass1["gemma-3-270m"], 3)) == (0.305, 0.251)
+    per_sample_flops = two_table.loc["arithmetic", "FLOPs per sample"]
+    assert 1.9 < per_sample_flops["gemma-3-270m"] / per_sample_flops["SmolLM2-135M"] < 2.1  # "about half"
+    for prefill in ("shared", "per sample"):
+        assert all(ex["arithmetic", prefill, k]["verdict"] == "ahead" for k in (1, 2, 4, 8, 16))  # "up to 16"
+    assert ex["arithmetic", "shared", 1]["k_small"] == 19 and printed(ex["arithmetic", "shared", 1]) == (0.286, 0.249, 0.324)
+    assert ex["arithmetic", "per sample", 1]["k_small"] == 2 and printed(ex["arithmetic", "per sample", 1]) == (0.117, 0.087, 0.146)
+    assert printed(ex["arithmetic", "per sample", 16]) == printed(ex["arithmetic", "shared", 16]) == (0.060, 0.018, 0.103)
+    assert all(ex["arithmetic", "shared", k]["capped"] for k in (8, 16)) and not ex["arithmetic", "shared", 4]["capped"]
+    assert all(ex["arithmetic", p, 32]["capped"] and ex["arithmetic", p, 32]["verdict"] == "not shown" for p in ("shared", "per sample"))
+    code_pass1 = two_table.loc["HumanEval", "pass@1"]
+    assert (round(code_pass1["gemma-3-270m"], 3), round(code_pass1["SmolLM2-135M"], 4)) == (0.023, 0.0013)
+    assert all(ex["HumanEval", "per sample", k]["verdict"] == "behind" and not ex["HumanEval", "per sample", k]["capped"] for k in (1, 2, 4, 8))
+    assert ex["HumanEval", "per sample", 8]["k_small"] == 19 and printed(ex["HumanEval", "per sample", 8]) == (-0.029, -0.054, -0.004)
+    assert ex["HumanEval", "per sample", 16]["k_small"] == 39 and ex["HumanEval", "per sample", 16]["verdict"] == "not shown"
+    assert [ex["HumanEval", "shared", k]["k_small"] for k in (1, 8)] == [13, 48]
+    assert all(ex["HumanEval", "shared", k]["verdict"] == "not shown" and not ex["HumanEval", "shared", k]["capped"] for k in (1, 2, 4, 8))
+    assert printed(ex["HumanEval", "shared", 8]) == (-0.006, -0.033, 0.021)
+    assert all(ex["HumanEval", "shared", k]["capped"] for k in (16, 32, 64)) and ex["HumanEval", "shared", 64]["verdict"] == "behind"
 
 # %% [markdown]
 # ## What this shows
