@@ -16,11 +16,11 @@ import pytest
 
 from ttslib.data import read_samples
 from ttslib.generate import BackendError, RunLocked, RunMismatch, SamplingConfig, generate_samples
-from ttslib.generate.base import Completion, PromptResult, failed_result
+from ttslib.generate.base import Backend, Completion, HasModelName, HasSettings, PromptResult, failed_result
 from ttslib.problems import make_arithmetic
 
 
-class ScriptedBackend:
+class ScriptedBackend(Backend, HasModelName):
     """Answers each prompt's last expression correctly on even samples; dies after ``fail_after`` prompts."""
 
     name = "scripted"
@@ -136,7 +136,7 @@ def test_a_refused_resume_names_each_field_with_its_stored_and_new_value(tmp_pat
                          out_dir=tmp_path, progress=False)
 
 
-class SettingsBackend(ScriptedBackend):
+class SettingsBackend(ScriptedBackend, HasSettings):
     """The scripted backend with one declared setting that changes its samples."""
 
     def __init__(self, offset: int = 0, **kwargs):

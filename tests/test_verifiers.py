@@ -21,6 +21,7 @@ from ttslib.verifiers import (
     parse_chain,
     roc_auc,
 )
+from ttslib.generate.base import NextTokenLogits, Tokenizer, supports
 from ttslib.verifiers.model import JUDGE_FEWSHOT
 
 # ---- protocol ---------------------------------------------------------------------------------
@@ -285,7 +286,7 @@ def test_model_confidence_errors():
 # ---- generative judge, plumbing on a fake backend ----------------------------------------------
 
 
-class FakeJudgeBackend:
+class FakeJudgeBackend(Tokenizer, NextTokenLogits):
     """Vocabulary of 5 tokens, " Yes" = 3 and " No" = 4; the logits of a prompt are a hash of its text,
     and it reports 7 decoded tokens per prompt. Records every call."""
 
@@ -334,6 +335,29 @@ def test_judge_cache_is_bounded_and_its_inputs_checked():
         GenerativeJudge(object())
 
 
+def test_judge_asks_the_declaration_not_the_methods():
+    """A backend with the right methods that does not declare NextTokenLogits is refused, naming itself and
+    what it lacks; declaring the capability without its method cannot even be built."""
+
+    class Undeclared:  # FakeJudgeBackend's methods, no declaration
+        tokenize, next_token_logits = FakeJudgeBackend.tokenize, FakeJudgeBackend.next_token_logits
+
+    with pytest.raises(TypeError, match=r"GenerativeJudge.*NextTokenLogits \(next_token_logits\).*Undeclared does not"):
+        GenerativeJudge(Undeclared())
+
+    class OnlyTokens(Tokenizer):
+        tokenize = FakeJudgeBackend.tokenize
+
+    with pytest.raises(TypeError, match=r"NextTokenLogits \(next_token_logits\); OnlyTokens does not"):
+        GenerativeJudge(OnlyTokens())
+
+    class Renamed(Tokenizer, NextTokenLogits):  # next_token_logits renamed: the declaration no longer holds
+        tokenize, logits_of_next = FakeJudgeBackend.tokenize, FakeJudgeBackend.next_token_logits
+
+    with pytest.raises(TypeError, match="abstract method.*next_token_logits"):
+        Renamed()
+
+
 def test_judge_fewshot_labels_are_right():
     """Every example of the judge's prompt is labelled as the step checker labels its last line."""
     blocks = [b for b in JUDGE_FEWSHOT.split("\n\n")[1:] if b]
@@ -350,7 +374,7 @@ def test_judge_fewshot_labels_are_right():
 
 def test_every_verifier_follows_the_protocol():
     for v in (StepChecker(), NoisyVerifier(), ModelConfidence(), GenerativeJudge(FakeJudgeBackend())):
-        assert isinstance(v, Verifier) and isinstance(v.name, str)
+        assert supports(v, Verifier) and isinstance(v.name, str)
         lps = [[[-0.5]] * 2]
         check_step_scores(v.score([Q], [["3 + 4 = 7", "7 - 2 = 5"]], step_logprobs=lps), [["a", "b"]], v.name)
 
@@ -391,9 +415,7 @@ def test_judge_on_the_embedded_model_is_weak_but_wired():
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e .[llama])")
     from ttslib.generate.llama import LlamaCppBackend
 
-    backend = LlamaCppBackend()
-    if not hasattr(backend, "next_token_logits"):
-        pytest.skip("this LlamaCppBackend has no next_token_logits")
+    backend = LlamaCppBackend()  # declares NextTokenLogits: a renamed method fails here (abstract), never skips
     judge = GenerativeJudge(backend)
     qs, partials = _chain_partials(36, seed=0)
     res = check_step_scores(judge.score(qs, partials), partials, judge.name)

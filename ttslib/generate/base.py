@@ -4,13 +4,20 @@ A backend turns prompts into completions: ``backend.generate(prompts, config, se
 :class:`PromptResult` per prompt, each holding ``config.n`` :class:`Completion` records with the
 sampled tokens' log-probabilities. The run loop in :mod:`ttslib.generate.run` turns those into a
 sample table (the schema of :mod:`ttslib.data`).
+
+What a backend can do beyond that is declared, one :class:`typing.Protocol` per capability
+(:data:`CAPABILITIES`: a model name, settings, a reset, its tokens, a stateful prefix cache, forking,
+batched extension, next-token logits), by listing the protocols among the backend's bases. Search,
+verifiers and the run loop ask :func:`supports` or :func:`require`; a backend that lacks what a caller
+needs gets a TypeError naming the backend and the missing capability.
 """
 
 from __future__ import annotations
 
 import zlib
+from abc import abstractmethod
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import numpy as np
 
@@ -18,10 +25,22 @@ __all__ = [
     "SamplingConfig",
     "Completion",
     "PromptResult",
-    "Backend",
     "BackendError",
+    "Backend",
+    "HasModelName",
     "HasSettings",
     "Resettable",
+    "Tokenizer",
+    "PrefixCache",
+    "Forkable",
+    "BatchedExtend",
+    "NextTokenLogits",
+    "CAPABILITIES",
+    "supports",
+    "declared",
+    "members",
+    "require",
+    "backend_model_name",
     "backend_settings",
     "reset_backend",
     "failed_result",
@@ -85,39 +104,148 @@ def failed_result(n: int, reason: str, num_prompt_tokens: int = 0) -> PromptResu
     return PromptResult(num_prompt_tokens=num_prompt_tokens, completions=(failed,) * n)
 
 
+# ---- what a backend can do: one protocol per capability, declared by subclassing ------------------
+#
+# A backend lists the capabilities it has among its bases, e.g.
+# ``class LlamaCppBackend(Backend, HasModelName, PrefixCache, Forkable, ...)``; code that needs one asks
+# :func:`supports` or :func:`require`, which read that declaration and never guess from the attributes an
+# object happens to have. Methods are abstract, so a class that declares a capability and lacks one of
+# its methods cannot be instantiated. docs/backends.md has the table of who declares what.
+
+
 class Backend(Protocol):
+    """Text in, completions out: every backend. ``name`` names the backend ("llama.cpp", "vllm", "openai")."""
+
     name: str
 
+    @abstractmethod
     def generate(self, prompts: list[str], config: SamplingConfig, seeds: list[int]) -> list[PromptResult]:
         """Sample ``config.n`` completions for each prompt; ``seeds[i]`` seeds prompt i."""
 
 
-@runtime_checkable
+class HasModelName(Protocol):
+    """The backend knows its model's name (``model_name``), which a run records in its ``model`` column."""
+
+    model_name: str
+
+
 class HasSettings(Protocol):
     """A backend or verifier that declares its settings: ``settings()`` returns every one that can change
     a sample or a score, as JSON values (a run's manifest records them and a resume compares them)."""
 
+    @abstractmethod
     def settings(self) -> dict: ...
 
 
-@runtime_checkable
 class Resettable(Protocol):
     """A stateful backend: ``reset()`` returns it to the state it was constructed in (no live sequences,
     no cache), whatever ran or failed before, so the next call samples as a fresh backend would."""
 
+    @abstractmethod
     def reset(self) -> None: ...
+
+
+class Tokenizer(Protocol):
+    """The backend's own tokens: ``tokenize(text, add_bos=...)`` returns the ids its model reads."""
+
+    @abstractmethod
+    def tokenize(self, text: str, *, add_bos: bool = True) -> list[int]: ...
+
+
+class PrefixCache(Protocol):
+    """A stateful prefix cache: ``prefill(prompts)`` turns token lists into live sequences held in the
+    backend's cache (handles, each with ``prefilled``: the prompt tokens decoded for it, a prefix shared
+    with earlier prompts being copied, not decoded); ``release(handles)`` frees them."""
+
+    @abstractmethod
+    def prefill(self, prompts: list[list[int]]) -> list: ...
+
+    @abstractmethod
+    def release(self, handles) -> None: ...
+
+
+class Forkable(Protocol):
+    """``fork(handle, k)``: k new live sequences that share the cached tokens of ``handle`` (which stays live)."""
+
+    @abstractmethod
+    def fork(self, handle, k: int) -> list: ...
+
+
+class BatchedExtend(Protocol):
+    """``extend(handles, rngs, ...)`` samples any set of live sequences on in one batch until each hits a
+    stop string, the end token or ``max_tokens``, returning a :class:`Completion` per handle (with its
+    ``token_ids``); ``is_eog(token)`` says whether a token ends generation (end of text or of turn)."""
+
+    @abstractmethod
+    def extend(self, handles: list, rngs: list, *, max_tokens: int, stop=(), temperature: float = 0.8,
+               top_p: float = 1.0) -> list[Completion]: ...
+
+    @abstractmethod
+    def is_eog(self, token: int) -> bool: ...
+
+
+class NextTokenLogits(Protocol):
+    """``next_token_logits(prompts)``: the logits (P, V) of the token after each prompt, and how many prompt
+    tokens the backend decoded to get them."""
+
+    @abstractmethod
+    def next_token_logits(self, prompts: list[str]) -> tuple[np.ndarray, int]: ...
+
+
+CAPABILITIES = (Backend, HasModelName, HasSettings, Resettable, Tokenizer, PrefixCache, Forkable, BatchedExtend, NextTokenLogits)
+
+
+def supports(obj, capability: type) -> bool:
+    """Whether ``obj``'s class declares ``capability`` (a protocol such as :class:`PrefixCache`) among its bases.
+
+    The declaration is read, never guessed: an object that merely has a method of the same name does not
+    support the capability (``isinstance`` on a runtime-checkable protocol would only look for the names).
+    """
+    if not isinstance(capability, type):
+        raise TypeError(f"capability must be a protocol class such as PrefixCache; got {capability!r}")
+    return capability in type(obj).__mro__
+
+
+def declared(cls: type) -> tuple[type, ...]:
+    """The capabilities of :data:`CAPABILITIES` that the class ``cls`` declares, in that order."""
+    if not isinstance(cls, type):
+        raise TypeError(f"cls must be a class; got {cls!r}")
+    return tuple(c for c in CAPABILITIES if c in cls.__mro__)
+
+
+def members(capability: type) -> list[str]:
+    """The attributes and methods a capability protocol asks for, in the order it states them."""
+    own = [n for n in vars(capability) if not n.startswith("_")]
+    return list(dict.fromkeys([*vars(capability).get("__annotations__", {}), *own]))
+
+
+def require(obj, *capabilities: type, needed_by: str) -> None:
+    """Nothing if ``obj`` declares every one of ``capabilities``; else a TypeError naming ``obj``'s class,
+    what ``needed_by`` needs and which capabilities (with their methods) it does not declare."""
+    missing = [c for c in capabilities if not supports(obj, c)]
+    if missing:
+        said = ", ".join(f"{c.__name__} ({', '.join(members(c))})" for c in missing)
+        raise TypeError(
+            f"{needed_by} needs a backend that declares {said}; {type(obj).__name__} does not. "
+            "A backend declares a capability by subclassing its protocol (ttslib.generate.base; docs/backends.md)."
+        )
+
+
+def backend_model_name(backend) -> str | None:
+    """The backend's model name where it declares one (:class:`HasModelName`), else None."""
+    return backend.model_name if supports(backend, HasModelName) else None
 
 
 def backend_settings(obj) -> dict:
     """``obj.settings()`` where it declares them (:class:`HasSettings`), else its class: what a manifest records."""
-    if isinstance(obj, HasSettings):
+    if supports(obj, HasSettings):
         return obj.settings()
     return {"class": f"{type(obj).__module__}.{type(obj).__qualname__}", "declared": False}
 
 
 def reset_backend(backend) -> None:
-    """:meth:`Resettable.reset` where the backend has state; a stateless one (vLLM, a server) has nothing to reset."""
-    if isinstance(backend, Resettable):
+    """:meth:`Resettable.reset` where the backend declares state; a stateless one (vLLM, a server) has nothing to reset."""
+    if supports(backend, Resettable):
         backend.reset()
 
 

@@ -29,7 +29,23 @@ from pathlib import Path
 
 import numpy as np
 
-from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig, failed_result, sample_tokens
+from ttslib.generate.base import (
+    Backend,
+    BackendError,
+    BatchedExtend,
+    Completion,
+    Forkable,
+    HasModelName,
+    HasSettings,
+    NextTokenLogits,
+    PrefixCache,
+    PromptResult,
+    Resettable,
+    SamplingConfig,
+    Tokenizer,
+    failed_result,
+    sample_tokens,
+)
 
 __all__ = ["LlamaCppBackend", "Seq", "smollm2_path"]
 
@@ -128,8 +144,9 @@ class Seq:
         return self.n_kv == len(self.tokens) and self.logits is not None
 
 
-class LlamaCppBackend:
-    """Batched, stateful sampling of a GGUF model on the CPU.
+class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer, PrefixCache, Forkable, BatchedExtend,
+                      NextTokenLogits):
+    """Batched, stateful sampling of a GGUF model on the CPU: every capability of :mod:`ttslib.generate.base`.
 
     Parameters
     ----------

@@ -18,7 +18,7 @@ import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig, failed_result
+from ttslib.generate.base import Backend, BackendError, Completion, HasModelName, HasSettings, PromptResult, SamplingConfig, failed_result
 
 __all__ = ["OpenAIBackend"]
 
@@ -57,8 +57,8 @@ def server_eos(choice, stops) -> bool | None:
     return None
 
 
-class OpenAIBackend:
-    """Sample from one or more OpenAI-compatible servers.
+class OpenAIBackend(Backend, HasModelName, HasSettings):
+    """Sample from one or more OpenAI-compatible servers (text in, text out: no cache handles, no logits).
 
     Parameters
     ----------

@@ -7,7 +7,7 @@ samples. ``logprobs=0`` returns the log-probability of each sampled token only.
 
 from __future__ import annotations
 
-from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig, failed_result
+from ttslib.generate.base import Backend, BackendError, Completion, HasModelName, HasSettings, PromptResult, SamplingConfig, failed_result
 
 __all__ = ["VLLMBackend"]
 
@@ -20,8 +20,11 @@ def vllm_eos(finish_reason, stop_reason) -> bool | None:
     return None if isinstance(stop_reason, str) and stop_reason == "absent" else stop_reason is None
 
 
-class VLLMBackend:
+class VLLMBackend(Backend, HasModelName, HasSettings):
     """Parameters: ``model`` (a hub id or a local directory), any further ``vllm.LLM`` keyword arguments.
+
+    Text in, text out: no handle on vLLM's own prefix cache is exposed, so search re-sends partial
+    solutions as text (vLLM's prefix caching spares their re-decoding) and a judge needs another backend.
 
     vLLM seeds the engine, not each request: on CPU a per-request seed with several prompts
     stopped the engine (measured on this project's machines), so the run's seed goes to

@@ -55,12 +55,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ttslib.search.expand import LlamaExpander, TextExpander, make_expander
+from ttslib.search.expand import Expander, LlamaExpander, TextExpander, make_expander
 from ttslib.search.loop import METHODS, SearchConfig, search_problems
 from ttslib.verifiers import check_step_scores
 
 __all__ = ["SearchConfig", "SearchPreset", "SEARCH_PRESETS", "METHODS", "SHARD_TOKENS", "beam_search", "default_problems_per_shard", "dvts", "run_search", "rescore", "search_problems",
-           "LlamaExpander", "TextExpander", "make_expander"]
+           "Expander", "LlamaExpander", "TextExpander", "make_expander"]
 
 
 def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: SearchConfig, verifier_name: str, grade_style: str,
@@ -137,25 +137,26 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
     Parameters
     ----------
     problems : a problem set (``ttslib.problems``)
-    backend : the embedded backend (partial solutions stay in its cache) or any text backend
-    verifier : a ``ttslib.verifiers`` verifier (``score(questions, partials, step_logprobs=...)``)
+    backend : any :class:`ttslib.generate.base.Backend`; one that declares ``Tokenizer``, ``PrefixCache``,
+        ``Forkable`` and ``BatchedExtend`` (the embedded one) keeps partial solutions in its cache
+    verifier : a :class:`ttslib.verifiers.Verifier` (``name``, ``model``, ``score(questions, partials, step_logprobs=...)``)
     template, delimiter : the prompt with ``{question}`` and the string that ends a step
     out_dir, problems_per_shard : resumable shards as in ``ttslib.generate.generate_samples``;
         the default (:func:`default_problems_per_shard`) bounds a shard's work by time: what a kill loses
     preset : the :data:`SEARCH_PRESETS` name the settings came from, recorded in the manifest
     """
     from ttslib.generate.run import problems_digest, render_prompt, run_sharded
-    from ttslib.generate.base import backend_settings, problem_seed, reset_backend
+    from ttslib.generate.base import backend_model_name, backend_settings, problem_seed, reset_backend
     from ttslib.problems import validate_problems
 
     if not delimiter:
         raise ValueError("delimiter (the string that ends a step) must not be empty")
     problems = validate_problems(problems)
     per_shard = problems_per_shard or default_problems_per_shard(config)
-    name = getattr(verifier, "name", type(verifier).__name__)
+    name = verifier.name
     expander = make_expander(backend, delimiter, config)
     manifest = {
-        "backend": backend.name, "model": getattr(backend, "model_name", None), "backend_settings": backend_settings(backend),
+        "backend": backend.name, "model": backend_model_name(backend), "backend_settings": backend_settings(backend),
         "template": template, "delimiter": delimiter, "grade_style": grade_style,
         "verifier": name, "verifier_settings": backend_settings(verifier), "search": dict(config.__dict__),
         "num_problems": int(len(problems)), "problems_sha256": problems_digest(problems), "problems_per_shard": int(per_shard),
@@ -203,7 +204,7 @@ def rescore(samples: pd.DataFrame, questions, verifier, *, column: str | None = 
     missing = sorted(set(samples["problem_id"]) - set(questions))
     if missing:
         raise ValueError(f"questions: no question for problem(s) {missing[:3]}")
-    name = getattr(verifier, "name", type(verifier).__name__)
+    name = verifier.name
     column = column or f"step_scores_{name}"
     partials = [list(s) for s in samples["steps"]]
     logprobs = []

@@ -1,14 +1,47 @@
-"""Expanders: how a backend samples the next steps of partial solutions (``ttslib.search``)."""
+"""Expanders: how a backend samples the next steps of partial solutions (``ttslib.search``).
+
+Which one a backend gets follows from what it declares (``ttslib.generate.base``): a backend with a
+stateful prefix cache, forking and batched extension (the embedded one) keeps partial solutions in its
+cache (:class:`LlamaExpander`); any other is sent each partial solution as text (:class:`TextExpander`).
+"""
 
 from __future__ import annotations
 
-from ttslib.generate.base import SamplingConfig
+from abc import abstractmethod
+from typing import Protocol
 
-class LlamaExpander:
-    """Next steps on the embedded backend (``LlamaCppBackend``): partial solutions stay in its KV
-    cache, children share their parent's cells, and no token is decoded twice."""
+from ttslib.generate.base import BatchedExtend, Forkable, PrefixCache, SamplingConfig, Tokenizer, require, supports
+
+
+class Expander(Protocol):
+    """What the search loop asks of an expander. A handle is the expander's own (a live sequence, or text).
+
+    ``roots(prompts)``: the prompts' handles, their token counts and the prompt tokens decoded for each.
+    ``expand(requests, greedy=, consume=)``: for each (handle, k, rng) its k next steps as
+    [(completion, child handle, ended on the end token: True, False or None if the backend cannot tell)],
+    and the prompt tokens decoded for them. Where ``consume[i]``, request i's handle passes to the
+    expander (its last child may take it over): the caller no longer holds it and must not release it.
+    ``release(handles)``: the caller is done with them.
+    """
+
+    @abstractmethod
+    def roots(self, prompts: list[str]) -> tuple[list, list[int], list[int]]: ...
+
+    @abstractmethod
+    def expand(self, requests, *, greedy: bool = False, consume=None) -> list[tuple[list, int]]: ...
+
+    @abstractmethod
+    def release(self, handles) -> None: ...
+
+
+class LlamaExpander(Expander):
+    """Next steps on a backend with a stateful prefix cache (the embedded ``LlamaCppBackend``): partial
+    solutions stay in its KV cache, children share their parent's cells, and no token is decoded twice."""
+
+    needs = (Tokenizer, PrefixCache, Forkable, BatchedExtend)  # what the backend must declare
 
     def __init__(self, backend, *, delimiter: str, max_step_tokens: int, temperature: float, top_p: float):
+        require(backend, *self.needs, needed_by="search with partial solutions kept in the cache (LlamaExpander)")
         self.backend, self.delimiter = backend, delimiter
         self.max_step_tokens, self.temperature, self.top_p = max_step_tokens, temperature, top_p
 
@@ -43,7 +76,7 @@ class LlamaExpander:
         self.backend.release(list(handles))
 
 
-class TextExpander:
+class TextExpander(Expander):
     """Next steps through the text interface of any backend (vLLM, OpenAI-compatible servers): each
     partial solution is re-sent as text; the server's prefix cache (vLLM's) can spare the re-decoding.
     A step ends its solution where the backend says the model's end token ended it (``Completion.eos``);
@@ -80,7 +113,7 @@ class TextExpander:
         pass
 
 
-def make_expander(backend, delimiter: str, config) -> LlamaExpander | TextExpander:
-    """The embedded backend's KV-resident expander where the backend is stateful, else the text one."""
-    kind = LlamaExpander if all(hasattr(backend, a) for a in ("prefill", "fork", "extend", "release")) else TextExpander
+def make_expander(backend, delimiter: str, config) -> Expander:
+    """:class:`LlamaExpander` where the backend declares every capability it needs, else :class:`TextExpander`."""
+    kind = LlamaExpander if all(supports(backend, c) for c in LlamaExpander.needs) else TextExpander
     return kind(backend, delimiter=delimiter, max_step_tokens=config.max_step_tokens, temperature=config.temperature, top_p=config.top_p)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ttslib.generate.base import SamplingConfig
-from ttslib.search.expand import LlamaExpander
 from ttslib.verifiers import check_step_scores
 
 METHODS = ("beam_search", "dvts", "sampling")
@@ -136,7 +135,7 @@ def _score(verifier, questions: list[str], nodes: list[Node]) -> tuple[list[np.n
     partials = [list(n.steps) for n in nodes]
     logprobs = [[list(lp) for lp in n.step_logprobs] for n in nodes]
     result = verifier.score(questions, partials, step_logprobs=logprobs)
-    result = check_step_scores(result, partials, getattr(verifier, "name", type(verifier).__name__))
+    result = check_step_scores(result, partials, verifier.name)
     for node, cut in zip(nodes, result.truncated or ()):
         node.verifier_truncated = max(node.verifier_truncated, int(cut))
     return [np.asarray(s, dtype=float) for s in result.scores], int(result.num_tokens)
@@ -180,8 +179,8 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
             consume = [bool(parent.steps) for _, parent, _ in requests]  # every parent but a prompt is done with
             expanded = expander.expand([(parent.handle, k, tree.rng) for tree, parent, k in requests], consume=consume)
             for (_, parent, _), used in zip(requests, consume):
-                if used and isinstance(expander, LlamaExpander):
-                    parent.handle = None  # its sequence lives on as its last child
+                if used:
+                    parent.handle = None  # passed to the expander (Expander.expand): its last child may live on in it
             children: dict[int, list[Node]] = {id(t): [] for t in live}
             for (tree, parent, _), (kids, prefill) in zip(requests, expanded):
                 costs[tree.problem].prefill += int(prefill)

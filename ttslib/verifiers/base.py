@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from abc import abstractmethod
+from typing import Protocol
 
 import numpy as np
 
@@ -28,18 +29,20 @@ class StepScores:
     truncated: tuple[int, ...] = ()  # per partial: the earliest steps some of its steps were scored without (a PRM's max_length); () none
 
 
-@runtime_checkable
 class Verifier(Protocol):
-    """Anything with a ``name``, a ``model`` (its name in the :mod:`ttslib.flops` registry, None if it
-    costs no FLOPs) and ``score(questions, partials, *, step_logprobs=None) -> StepScores``.
+    """A ``name``, a ``model`` (its name in the :mod:`ttslib.flops` registry, None if it costs no FLOPs)
+    and ``score(questions, partials, *, step_logprobs=None) -> StepScores``.
 
     ``questions[i]`` is the question of ``partials[i]``; ``step_logprobs[i][j]`` the sampled tokens'
     log-probabilities of step j of partial i (used by model confidence, ignored by the others).
+    The kit's verifiers declare it by subclassing (``ttslib.generate.base.supports(v, Verifier)``);
+    the search reads ``name`` and ``model`` and calls ``score`` on any object.
     """
 
     name: str
     model: str | None
 
+    @abstractmethod
     def score(
         self,
         questions: Sequence[str],

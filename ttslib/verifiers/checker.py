@@ -21,7 +21,8 @@ import re
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from ttslib.verifiers.base import StepScores, check_batch
+from ttslib.generate.base import HasSettings, backend_settings
+from ttslib.verifiers.base import StepScores, Verifier, check_batch
 
 __all__ = ["StepChecker", "NoisyVerifier", "parse_chain", "chain_step_verdicts"]
 
@@ -76,7 +77,7 @@ def chain_step_verdicts(question: str, steps) -> np.ndarray:
     return verdicts
 
 
-class StepChecker:
+class StepChecker(Verifier, HasSettings):
     """The exact step verifier of the chain task: score 1.0 for a prefix-correct step, 0.0 otherwise
     (see :func:`chain_step_verdicts`). Free: ``num_tokens`` is 0 and ``model`` None."""
 
@@ -93,7 +94,7 @@ class StepChecker:
         return StepScores(scores=scores, num_tokens=0)
 
 
-class NoisyVerifier:
+class NoisyVerifier(Verifier, HasSettings):
     """A verifier of set quality: scores drawn around a base verifier's verdict with ROC AUC ``auc``.
 
     Each step gets a latent ``z = (+mu/2 if right else -mu/2) + e`` with ``e ~ N(0, 1)``, and the
@@ -124,12 +125,10 @@ class NoisyVerifier:
         self.seed = int(seed)
         self.mu = float(np.sqrt(2.0) * ndtri(self.auc))
         self.name = f"noisy_auc{self.auc:.2f}"
-        self.model = getattr(self.base, "model", None)
+        self.model = self.base.model
 
     def settings(self) -> dict:
         """What a run's manifest records: the exact AUC (the name rounds it), the noise seed, the base verifier."""
-        from ttslib.generate.base import backend_settings
-
         return {"name": self.name, "auc": self.auc, "seed": self.seed, "base": backend_settings(self.base)}
 
     def _uniform(self, question: str, prefix) -> float:

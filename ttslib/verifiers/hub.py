@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ttslib.verifiers.base import StepScores, check_batch
+from ttslib.generate.base import HasSettings
+from ttslib.verifiers.base import StepScores, Verifier, check_batch
 
 __all__ = ["RLHFlowPRM", "QwenMathPRM", "default_dtype"]
 
@@ -42,12 +43,20 @@ def _torch():
 def default_dtype(device, torch) -> str:
     """The weights' dtype for a device: "bfloat16" on a CUDA GPU with bf16, "float16" on an older one,
     "float32" on the CPU (bf16 matrix products are slow on CPUs without bf16 units)."""
-    if getattr(device, "type", str(device)) == "cuda":
+    if torch.device(device).type == "cuda":
         return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
     return "float32"
 
 
-class _TransformersPRM:
+def _context_length(config) -> int:
+    """The longest sequence a transformers model reads: its config's ``max_position_embeddings``, else 4096."""
+    try:
+        return config.max_position_embeddings or 4096
+    except AttributeError:  # a config without the field (transformers maps the usual aliases onto it)
+        return 4096
+
+
+class _TransformersPRM(Verifier, HasSettings):
     """Batching, padding and truncation shared by the hub PRMs; subclasses say how a partial becomes tokens
     (:meth:`encode`) and how the model's output at the label positions becomes probabilities (:meth:`_probs`)."""
 
@@ -85,7 +94,7 @@ class _TransformersPRM:
         self.tokenizer = tokenizer
         self.batch_size, self.padding_side = batch_size, padding_side
         if max_length is None:
-            max_length = getattr(model.config, "max_position_embeddings", None) or 4096
+            max_length = _context_length(model.config)
         if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 2:
             raise ValueError(f"max_length must be an int >= 2 (tokens per sequence); got {max_length!r}")
         self.max_length = max_length
@@ -193,7 +202,7 @@ class RLHFlowPRM(_TransformersPRM):
     auto_class = "AutoModelForCausalLM"
 
     def _setup(self) -> None:
-        if not getattr(self.tokenizer, "is_fast", False):
+        if not self.tokenizer.is_fast:  # every transformers tokenizer says
             raise ValueError(f"{self.name} needs a fast tokenizer (offsets locate each step's label); got {type(self.tokenizer).__name__}")
         self._label = "+"
         self._plus = self.tokenizer.encode("+", add_special_tokens=False)[-1]
@@ -271,7 +280,7 @@ class QwenMathPRM(_TransformersPRM):
 
     def _probs(self, input_ids, attention_mask, position_ids, rows, cols) -> np.ndarray:
         out = self.net(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids)
-        logits = out.logits if hasattr(out, "logits") else out[0]  # (B, T, 2)
+        logits = out[0] if isinstance(out, tuple) else out.logits  # (B, T, 2): remote code may return a plain tuple
         if logits.ndim != 3 or logits.shape[-1] != 2:
             raise ValueError(f"{self.name}: the model must give 2-class logits per token (B, T, 2); got shape "
                              f"{tuple(logits.shape)} (a backbone without the PRM head?)")

@@ -21,7 +21,8 @@ from collections import OrderedDict
 import numpy as np
 from scipy.special import expit
 
-from ttslib.verifiers.base import StepScores, check_batch
+from ttslib.generate.base import HasSettings, NextTokenLogits, Tokenizer, backend_settings, require
+from ttslib.verifiers.base import StepScores, Verifier, check_batch
 
 __all__ = ["sample_confidence", "ModelConfidence", "GenerativeJudge", "JUDGE_FEWSHOT"]
 
@@ -42,7 +43,7 @@ def sample_confidence(samples) -> np.ndarray:
         return np.where(m > 0, np.exp(np.minimum(lp / np.where(m > 0, m, 1.0), 0.0)), 0.0)
 
 
-class ModelConfidence:
+class ModelConfidence(Verifier, HasSettings):
     """Score of step j = ``exp(mean_t lp_jt)`` (``kind="mean"``) or ``exp(min_t lp_jt)`` (``kind="min"``, the
     probability of the step's least likely token), from ``step_logprobs[i][j]`` = the sampled tokens'
     log-probabilities of step j of partial i. A step with no tokens scores 0. Free: ``num_tokens`` 0.
@@ -101,7 +102,7 @@ JUDGE_FEWSHOT = (
 )
 
 
-class GenerativeJudge:
+class GenerativeJudge(Verifier, HasSettings):
     """The embedded model asked, for every step, whether it is right: score = P(" Yes") / (P(" Yes") + P(" No")).
 
     One prompt per step: the few-shot examples, then ``Q: {question}``, the steps up to and including
@@ -112,8 +113,9 @@ class GenerativeJudge:
 
     Parameters
     ----------
-    backend : has ``next_token_logits(prompts) -> (logits (P, V), tokens decoded)`` and
-        ``tokenize(text, add_bos=...) -> list[int]`` (:class:`ttslib.generate.llama.LlamaCppBackend`).
+    backend : declares :class:`~ttslib.generate.base.NextTokenLogits` (``next_token_logits(prompts) ->
+        (logits (P, V), tokens decoded)``) and :class:`~ttslib.generate.base.Tokenizer` (``tokenize(text,
+        add_bos=...)``), as :class:`ttslib.generate.llama.LlamaCppBackend` does; else TypeError naming what is missing.
     fewshot : the examples put before every question (default :data:`JUDGE_FEWSHOT`).
     yes, no : the answer words; each must be one token of the backend's vocabulary.
     model : the judge's name in the :mod:`ttslib.flops` registry (default: the embedded SmolLM2-135M).
@@ -124,9 +126,7 @@ class GenerativeJudge:
 
     def __init__(self, backend, *, fewshot: str = JUDGE_FEWSHOT, yes: str = " Yes", no: str = " No",
                  model: str | None = "SmolLM2-135M", cache_size: int = 200_000):
-        for method in ("next_token_logits", "tokenize"):
-            if not callable(getattr(backend, method, None)):
-                raise TypeError(f"backend must have a {method}() method (LlamaCppBackend has); got {type(backend).__name__}")
+        require(backend, NextTokenLogits, Tokenizer, needed_by="GenerativeJudge (the embedded LlamaCppBackend declares both)")
         self.backend, self.fewshot, self.model, self.cache_size = backend, fewshot, model, int(cache_size)
         ids = []
         for word in (yes, no):
@@ -142,8 +142,6 @@ class GenerativeJudge:
 
     def settings(self) -> dict:
         """What a run's manifest records: the prompt, the answer words and the judging model's settings."""
-        from ttslib.generate.base import backend_settings
-
         return {"name": self.name, "fewshot": self.fewshot, "words": list(self._words), "backend": backend_settings(self.backend)}
 
     def prompt(self, question: str, steps) -> str:
