@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ttslib.data import read_samples, validate_samples, write_samples
-from ttslib.generate.base import BackendError, SamplingConfig, backend_settings, problem_seed, reset_backend
+from ttslib.generate.base import BackendError, SamplingConfig, backend_model_name, backend_settings, problem_seed, reset_backend
 from ttslib.generate.rundir import RunLocked, RunMismatch, check_manifest, check_shard, write_shard, writer_lock
 from ttslib.problems import validate_problems
 
@@ -49,7 +49,7 @@ def problems_digest(problems: pd.DataFrame) -> str:
 def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, problems: pd.DataFrame, per_shard: int) -> dict:
     return {
         "backend": backend.name,
-        "model": getattr(backend, "model_name", None),
+        "model": backend_model_name(backend),  # declared by the backend (HasModelName), else None
         "backend_settings": backend_settings(backend),  # every backend setting that can change a sample
         "template": template,
         "grade_style": grade_style,
@@ -91,7 +91,7 @@ def _rows(batch: pd.DataFrame, results, config: SamplingConfig, backend, seeds, 
         df = grade_table(df, style=grade_style, missing="mark")  # a sampling error keeps its status
     if "level" in batch.columns:
         df["level"] = df["problem_id"].map(dict(zip(batch["problem_id"], batch["level"])))
-    df["model"] = getattr(backend, "model_name", None)
+    df["model"] = backend_model_name(backend)
     df["backend"] = backend.name
     df["temperature"] = config.temperature
     df["top_p"] = config.top_p
