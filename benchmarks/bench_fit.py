@@ -29,9 +29,10 @@ import scipy
 import scipy.optimize
 import scipy.stats
 
+from ttslib.beta import fit_beta
 from ttslib.coverage import pass_at_k
 from ttslib.data import read_pythia_counts
-from ttslib.fit import fit_beta, fit_power_law
+from ttslib.fit import fit_power_law
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pythia_checkpoints_math_counts.csv"
 

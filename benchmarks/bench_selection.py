@@ -46,7 +46,7 @@ import tracemalloc  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ttslib._majority import majority_exact, vote_monte_carlo  # noqa: E402
-from ttslib.selection import _classes, best_of_n, majority_vote, oracle, weighted_vote  # noqa: E402
+from ttslib.selection import answer_tallies, best_of_n, majority_vote, oracle, weighted_vote  # noqa: E402
 
 
 def resample_vectorised(correct: np.ndarray, scores: np.ndarray, draws: int, rng) -> np.ndarray:
@@ -105,7 +105,7 @@ def scale(seed: int) -> None:
         print(f"{label:40s} {t:6.2f} s  peak {peak / 1e9:.2f} GB  (an (N, N) float64 matrix alone: {N * N * 8 / 1e9:.1f} GB)")
     draws = 50
     rb, t_rb, peak_rb = measured(majority_vote, classes, correct, ns12, method="monte_carlo", num_draws=draws, seed=seed)
-    cls, _, good = _classes(classes, correct)
+    cls, _, good = answer_tallies(classes, correct)
     base_draws = 50
     (mean, se), t_base, peak_base = measured(vote_monte_carlo, cls, good, np.ones(cls.shape), ns12, base_draws, seed)
     se_base = (np.sqrt(np.square(se).sum(0)) / P).max()
@@ -123,7 +123,7 @@ def scale(seed: int) -> None:
     distinct = np.tile(np.arange(N2), (P2, 1))  # every sample a different answer; at most one of them right
     corr2 = (np.arange(N2) == rng.integers(0, N2, size=(P2, 1))) & (rng.random((P2, 1)) < 0.5)
     closed, t_closed, _ = measured(majority_vote, distinct, corr2)
-    cls2, sizes2, good2 = _classes(distinct, corr2)
+    cls2, sizes2, good2 = answer_tallies(distinct, corr2)
     dp, t_dp, _ = measured(majority_exact, sizes2[:part], good2[:part], N2, np.arange(1, N2 + 1))
     t_dp_all = t_dp * P2 / part
     print(f"every answer differs, {P2} x {N2}, n = 1..{N2}: closed form {t_closed * 1e3:.0f} ms ({closed.method}); dynamic "

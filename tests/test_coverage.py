@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from math import comb
 
 import numpy as np
@@ -158,3 +159,37 @@ def test_sparse_k_up_to_a_million_does_not_allocate_problems_times_max_k():
     exact = [[1 - comb(n - int(ci), int(k)) / comb(n, int(k)) for k in ks[:3]] for ci in c[:2]]  # Python integers
     np.testing.assert_allclose(got[:2, :3], exact, atol=1e-12)
     assert np.all(got[:, -1] == np.where(c > 0, 1.0, 0.0))  # k = n: every sample drawn
+
+
+def test_sparse_k_past_the_first_block_carries_the_running_product():
+    # issue 28: with the product not carried from one block of k to the next, n = 10^6, c = 1 gave
+    # pass@900000 = 0.40. For c = 1, 1 - C(n-1, k) / C(n, k) = 1 - (n - k) / n = k / n exactly; c = 2
+    # gives 1 - (n-k)(n-k-1) / (n(n-1)). Ten problems make the k sparse (10 x 10^6 > one block of
+    # 2.5e6 entries), so k runs in blocks of 250,000: every k below lies past the first block, k < n.
+    n = np.full(10, 1_000_000)
+    c = np.array([1, 2] * 5)
+    ks = np.array([250_001, 500_000, 750_003, 900_000, 999_999])
+    got = pass_at_k(n, c, ks)
+    assert got[0, 3] == pytest.approx(0.9, rel=1e-9)
+    nn, kk = 1_000_000.0, ks.astype(float)
+    np.testing.assert_allclose(got[0], kk / nn, rtol=1e-9)
+    np.testing.assert_allclose(got[1], 1 - (nn - kk) * (nn - kk - 1) / (nn * (nn - 1)), rtol=1e-9)
+
+
+def test_sparse_k_in_several_blocks_equal_exact_fractions():
+    # many problems with small n make the sparse path run in blocks of 83 k (30,000 x 100 entries >
+    # one block of 2.5e6); every value against the exact ratio of binomials in Python integers
+    rng = np.random.default_rng(5)
+    pairs = [(int(n), int(rng.integers(0, n + 1))) for n in rng.integers(100, 140, size=40)]
+    n, c = (np.array([p[i] for p in pairs] * 750) for i in (0, 1))  # (30000,)
+    ks = np.array([1, 13, 61, 62, 63, 99, 100])
+    got = pass_at_k(n, c, ks)
+    exact = np.array([[1 - Fraction(comb(ni - ci, int(k)), comb(ni, int(k))) for k in ks] for ni, ci in pairs], dtype=float)
+    np.testing.assert_allclose(got[:40], exact, rtol=1e-13, atol=1e-15)
+    np.testing.assert_array_equal(got[40:80], got[:40])
+
+
+def test_a_problem_with_no_samples_is_named_before_anything_else():
+    # issue 29: `ttslib summary` on counts with num_samples = 0 asked pass@k at no k and failed on that
+    with pytest.raises(ValueError, match=r"num_samples must be >= 1 for every problem.*1 problem\(s\) have n = 0, first problem 1"):
+        pass_at_k([5, 0, 3], [1, 0, 0], [])

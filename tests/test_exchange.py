@@ -99,3 +99,23 @@ def test_bad_input(pair):
         equal_flops_exchange(uneven, table(*large), SMALL, LARGE)
     with pytest.raises(ValueError, match="not in the registry"):
         equal_flops_exchange(table(*small), table(*large), "no-such-model", LARGE)
+
+
+def test_swapped_models_or_tables_are_refused_not_answered_with_an_empty_table(pair):
+    # issue 29: with the models swapped every budget of the "large" one bought no sample of the "small"
+    # one and the result was an empty table; the tables' model column was never read
+    small, large = pair
+    with pytest.raises(ValueError, match="no budget to compare. Are the two models swapped"):
+        equal_flops_exchange(table(*large), table(*small), "Qwen2.5-7B", "pythia-70m")
+    named = lambda t, model: table(*t).assign(model=model)  # noqa: E731  the column a run writes
+    ok = equal_flops_exchange(named(small, "SmolLM2-135M-Instruct.Q4_1"), named(large, "gemma-3-270m-q4_k_m"), SMALL, LARGE)
+    pd.testing.assert_frame_equal(ok, equal_flops_exchange(table(*small), table(*large), SMALL, LARGE))
+    with pytest.raises(ValueError, match=r"small: the table's model column says 'gemma-3-270m-q4_k_m' \(registry: gemma-3-270m\), "
+                                         r"but small_model is SmolLM2-135M; are the two tables or the two models swapped"):
+        equal_flops_exchange(named(small, "gemma-3-270m-q4_k_m"), named(large, "gemma-3-270m-q4_k_m"), SMALL, LARGE)
+    with pytest.raises(ValueError, match="large: the table's model column says 'SmolLM2-135M-Instruct.Q4_1'"):
+        equal_flops_exchange(named(small, "SmolLM2-135M-Instruct.Q4_1"), named(large, "SmolLM2-135M-Instruct.Q4_1"), SMALL, LARGE)
+    with pytest.raises(ValueError, match="holds 2 models"):
+        equal_flops_exchange(table(*small).assign(model=["a", "b"] * 24), table(*large), SMALL, LARGE)
+    # a model name the registry does not know cannot be checked, and is let through
+    assert len(equal_flops_exchange(named(small, "my-finetune"), table(*large), SMALL, LARGE)) == 4

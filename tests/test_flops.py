@@ -1,5 +1,5 @@
-"""FLOPs accounting against independent references: direct sums over token positions, parameter counts
-rebuilt from the architecture, hand-worked numbers and published figures (each cited), and bad input."""
+"""FLOPs accounting against independent references: direct sums over token positions, hand-worked numbers
+and published figures (each cited), and bad input. The registry's parameter counts: test_registry.py."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from ttslib import flops as F
-from ttslib.data import read_pythia_counts
+from ttslib.registry import get_model
 
 
 def direct_sum(model, start, n, a):
     """sum_{t=start+1}^{start+n} (2N + a * n_layer * t * d_attn), one position at a time."""
-    spec = F.get_model(model)
+    spec = get_model(model)
     return sum(2 * spec.params + a * spec.n_layers * t * spec.d_attn for t in range(start + 1, start + n + 1))
 
 
@@ -39,6 +38,20 @@ def test_flops_per_token_is_the_papers_formula_written_out():
     assert F.flops_per_token("pythia-1b", 1024) == 2 * 1_011_781_632 + 2 * 16 * 1024 * 2048
     positions = np.array([[1, 2], [3, 2048]])
     assert F.flops_per_token("pythia-1b", positions).shape == (2, 2)
+
+
+def test_tree_flops_by_hand_from_the_formula():
+    # 2 N n + a * n_layer * d_attn * (sum of positions). gemma-3-270m (ttslib/models.csv): N = 270e6,
+    # 18 layers, d_attn = 4 heads x 256 = 1024 (not d_model = 640). Three tokens of a search tree at
+    # positions 10, 57 and 200: sum 267. Kaplan (a = 2): 2 * 270e6 * 3 + 2 * 18 * 1024 * 267
+    # = 1,620,000,000 + 9,842,688 = 1,629,842,688; Monkeys (a = 4): 1,620,000,000 + 19,685,376.
+    assert F.tree_flops("gemma-3-270m", 3, 267) == 1_629_842_688
+    assert F.tree_flops("gemma-3-270m", 3, 267, attention="monkeys") == 1_639_685_376
+    # the same tokens one at a time (flops_per_token), and arrays of trees at once
+    assert F.tree_flops("gemma-3-270m", 3, 267) == F.flops_per_token("gemma-3-270m", [10, 57, 200]).sum()
+    np.testing.assert_array_equal(F.tree_flops("gemma-3-270m", [3, 0], [267, 0]), [1_629_842_688, 0])
+    # one run of n tokens after start is a tree whose positions sum to n start + n (n + 1) / 2
+    assert F.tree_flops("pythia-70m", 40, 40 * 100 + 40 * 41 // 2) == F.sequence_flops("pythia-70m", 40, start=100)
 
 
 def test_large_language_monkeys_per_token_flops_worked_example():
@@ -156,68 +169,13 @@ def test_snell_exchange_multiplier_hand_checked_and_by_flops_balance():
 
 def test_matched_inference_tokens_reduces_to_snell_with_equal_pretraining_data():
     # Pythia sizes share the same 299.9B pretraining tokens
-    small, large = F.get_model("pythia-1b"), F.get_model("pythia-12b")
+    small, large = get_model("pythia-1b"), get_model("pythia-12b")
     d_inf = 3e9
     m = F.matched_inference_multiplier(large.params / small.params, d_inf / small.pretrain_tokens)
     assert F.matched_inference_tokens("pythia-1b", "pythia-12b", d_inf) == pytest.approx(m * d_inf, rel=1e-12)
 
 
-# --- the registry -----------------------------------------------------------------------------------
-
-
-def architecture_params(spec):
-    """Parameter count rebuilt from config values: GPT-NeoX blocks (biases, two LayerNorms, untied
-    embeddings), or Llama-style gated-MLP blocks with RMSNorm (q/k/v biases for Qwen2)."""
-    d, L, hd, V = spec.d_model, spec.n_layers, spec.head_dim, spec.vocab_size
-    if spec.arch == "gpt-neox":
-        layer = (4 * d * d + 4 * d) + (2 * d * spec.d_ff + spec.d_ff + d) + 4 * d
-        final = 2 * d
-    else:
-        q, kv = spec.n_heads * hd, spec.n_kv_heads * hd
-        layer = 2 * d * q + 2 * d * kv + 3 * d * spec.d_ff + 2 * d
-        layer += (q + 2 * kv) if spec.arch == "qwen2" else 0
-        layer += (2 * d + 2 * hd) if spec.arch == "gemma3" else 0  # extra norms, q/k norms
-        final = d
-    return L * layer + final + V * d * (1 if spec.tied_embeddings else 2)
-
-
-def test_registry_parameter_counts_agree_with_the_architecture():
-    for spec in map(F.get_model, F.registry()["name"]):
-        rebuilt = architecture_params(spec)
-        tol = 0 if spec.params_note.startswith("exact") else 0.01  # rounded figures: within 1%
-        assert abs(rebuilt / spec.params - 1) <= tol, (spec.name, rebuilt, spec.params)
-
-
-def test_registry_covers_the_issue_and_cites_sources():
-    names = set(F.registry()["name"])
-    wanted = {f"pythia-{s}" for s in ("70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b")}
-    wanted |= {"Llama-3.2-1B", "Llama-3.2-3B", "Llama-3.1-8B", "Llama-3.1-70B", "Llama-3.1-405B"}
-    wanted |= {f"Qwen2.5-{s}" for s in ("0.5B", "1.5B", "3B", "7B", "14B", "32B", "72B")}
-    wanted |= {"SmolLM2-135M", "SmolLM2-360M", "SmolLM2-1.7B", "gemma-3-270m", "DeepSeek-R1-Distill-Qwen-1.5B"}
-    assert wanted <= names
-    table = F.registry()
-    assert table["name"].str.lower().is_unique
-    assert table["source"].str.contains("arXiv:|model card|README").all()
-    unpublished = table["pretrain_tokens"].isna()
-    assert table.loc[unpublished, "pretrain_tokens_note"].str.contains("not published").all()
-
-
-def test_model_lookup_is_forgiving_about_case_org_and_instruct_suffix():
-    assert F.get_model("HuggingFaceTB/SmolLM2-135M-Instruct").name == "SmolLM2-135M"
-    assert F.get_model("meta-llama/llama-3.2-1b-instruct").name == "Llama-3.2-1B"
-    assert F.get_model("EleutherAI/pythia-1.4b").name == "pythia-1.4b"
-
-
 # --- bad input ---------------------------------------------------------------------------------------
-
-
-def test_unknown_model_names_the_close_matches():
-    with pytest.raises(ValueError, match=r"'Llama-3.2-2B' is not in the registry.*Llama-3.2-1B"):
-        F.get_model("Llama-3.2-2B")
-    with pytest.raises(ValueError, match="pythia-12b"):
-        F.sequence_flops("pythia-13b", 10)
-    with pytest.raises(TypeError, match="registry name or a ModelSpec"):
-        F.get_model(7)
 
 
 @pytest.mark.parametrize("bad", [-1, 2.5, np.nan, np.inf])
@@ -263,33 +221,3 @@ def test_other_mistakes_raise_with_the_argument_named():
         F.matched_inference_multiplier(0.5, 1)
     with pytest.raises(ValueError, match="differs within"):
         F.run_flops(toy_samples().assign(num_prompt_tokens=[5, 6, 5, 9, 9, 9]), "pythia-70m")
-
-
-# --- the iso-FLOPs frontier ----------------------------------------------------------------------------
-
-
-def test_flops_to_reach_and_frontier_on_a_hand_case():
-    k = np.array([1, 2, 4, 8])
-    small = (k, 1.0 * k, np.array([0.1, 0.2, 0.3, 0.4]))  # cheap per sample, slow to improve
-    large = (k, 3.0 * k, np.array([0.25, 0.35, 0.45, 0.5]))
-    np.testing.assert_array_equal(F.flops_to_reach(*small[1:], [0.05, 0.3, 0.45]), [1, 4, np.nan])
-    table = F.iso_flops_frontier({"small": small, "large": large}, [0.2, 0.25, 0.4, 0.5])
-    best = table[table["cheapest"]].set_index("target")
-    # 0.2: small k = 2 (2 FLOPs) vs large k = 1 (3); 0.25: small k = 4 (4) vs large k = 1 (3);
-    # 0.4: small k = 8 (8) vs large k = 4 (12); 0.5: only large, k = 8 (24).
-    assert best["model"].to_dict() == {0.2: "small", 0.25: "large", 0.4: "small", 0.5: "large"}
-    assert best["k"].to_dict() == {0.2: 2, 0.25: 1, 0.4: 8, 0.5: 8}
-    assert best["flops"].to_dict() == {0.2: 2, 0.25: 3, 0.4: 8, 0.5: 24}
-    assert table.query("model == 'small' and target == 0.5")["flops"].isna().all()
-
-
-def test_flops_to_reach_rejects_unordered_budgets():
-    with pytest.raises(ValueError, match="flops must increase"):
-        F.flops_to_reach([1, 1], [0.1, 0.2], [0.1])
-
-
-def test_flops_to_reach_refuses_nan_scores():
-    from ttslib.flops import flops_to_reach
-
-    with pytest.raises(ValueError, match="finite"):
-        flops_to_reach([1.0, 2.0, 3.0], [0.1, np.nan, 0.3], [0.2])

@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import hypergeom
+from scipy.stats import hypergeom, norm
 
 from ttslib.coverage import pass_at_k
 from ttslib.plotting.selection import plot_selection
 from ttslib.selection import (
+    Selection,
     aggregate_steps,
     answer_classes,
     best_of_n,
@@ -273,12 +274,38 @@ def test_selection_curve_band_and_plot():
     exact = selection_curve(majority_vote(answers, correct, method="exact"), n_boot=200)
     mc = selection_curve(majority_vote(answers, correct, method="monte_carlo", num_draws=100), n_boot=200)
     assert np.all(exact.lower <= exact.accuracy) and np.all(exact.accuracy <= exact.upper)
-    assert np.all(exact.mc_se == 0) and np.all(mc.mc_se[:-1] > 0)
+    # mc_se is the Monte Carlo error of the mean over problems, sqrt(sum_p se_p^2) / P, from the rule's own se
+    mc_rule = majority_vote(answers, correct, method="monte_carlo", num_draws=100)
+    assert np.all(exact.mc_se == 0)
+    np.testing.assert_allclose(mc.mc_se, np.sqrt((mc_rule.se ** 2).sum(0)) / 30, rtol=1e-12)
+    assert np.all(mc.mc_se[:-1] > 1e-4)  # n < N: the orders differ, so there is an error to carry
     curves = [selection_curve(oracle(correct, log2_budgets(8))), exact, mc]
     ax = plot_selection(curves)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["pass@n (oracle)", "majority vote", "majority vote (MC)"]
     with pytest.raises(ValueError, match="one entry per curve"):
         plot_selection(curves, labels=["a"])
+
+
+def test_monte_carlo_band_is_the_bootstrap_band_widened_by_z_times_the_mc_error():
+    # issue 28: nothing asserted the widening. The same per-problem accuracies with and without a Monte
+    # Carlo error: the bootstrap draws are the same (distinct rows keep one canonical order), so the two
+    # bands differ by exactly z * sqrt(sum_p se_p^2) / P on each side, z = Phi^-1(0.975) = 1.95996.
+    rng = np.random.default_rng(3)
+    per_problem = rng.random((40, 3))
+    se = np.full((40, 3), [0.0, 0.02, 0.05])
+    n = np.array([1, 4, 16])
+    boot_only = selection_curve(Selection("weighted", n, per_problem, np.zeros_like(se), "exact"), n_boot=300, seed=1)
+    widened = selection_curve(Selection("weighted", n, per_problem, se, "monte_carlo"), n_boot=300, seed=1)
+    z = norm.ppf(0.975)
+    expected = z * np.sqrt(40 * np.array([0.0, 0.02, 0.05]) ** 2) / 40  # 0, 0.0062, 0.0155
+    assert z == pytest.approx(1.959964, abs=1e-6) and expected[2] == pytest.approx(0.01549, abs=1e-5)
+    np.testing.assert_allclose(boot_only.lower - widened.lower, expected, atol=1e-12)
+    np.testing.assert_allclose(widened.upper - boot_only.upper, expected, atol=1e-12)
+    np.testing.assert_array_equal(widened.accuracy, boot_only.accuracy)
+    # and at 80%: z = 1.28155
+    at80 = selection_curve(Selection("weighted", n, per_problem, se, "monte_carlo"), n_boot=300, seed=1, level=0.8)
+    plain80 = selection_curve(Selection("weighted", n, per_problem, np.zeros_like(se), "exact"), n_boot=300, seed=1, level=0.8)
+    np.testing.assert_allclose(plain80.lower - at80.lower, expected * 1.2815516 / z, atol=1e-9)
 
 
 # ---- bad input ---------------------------------------------------------------------------------

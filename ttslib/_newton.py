@@ -1,5 +1,5 @@
-"""The k-step Newton bootstrap behind ``ttslib.fit.fit_beta`` (Andrews 2002, Econometrica 70:119),
-kept apart so that ``fit`` reads in one sitting: per-problem derivatives of a log-likelihood by
+"""The k-step Newton bootstrap behind ``ttslib.beta.fit_beta`` (Andrews 2002, Econometrica 70:119),
+kept apart so that ``beta`` reads in one sitting: per-problem derivatives of a log-likelihood by
 central differences, and Newton steps on each bootstrap replicate's reweighted log-likelihood.
 """
 

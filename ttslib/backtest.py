@@ -16,7 +16,8 @@ import pandas as pd
 
 from ttslib.checks import canonical_order, check_counts, check_ks
 from ttslib.coverage import coverage, log_spaced_ks
-from ttslib.fit import fit_beta, fit_power_law_curve
+from ttslib.beta import fit_beta
+from ttslib.fit import fit_power_law_curve
 
 __all__ = ["subsample_counts", "nested_subsample_counts", "backtest"]
 

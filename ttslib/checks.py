@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["samples_matrix", "whole_numbers", "check_counts", "check_ks", "check_budgets", "check_level", "check_n_boot",
-           "bootstrap_weights", "canonical_order", "Band", "percentile_band", "row_chunks", "CHUNK"]
+           "check_bootstrap_problems", "bootstrap_weights", "canonical_order", "Band", "percentile_band", "row_chunks", "CHUNK"]
 
 CHUNK = 20_000_000  # array elements per block of rows (~160 MB of float64): bounds peak memory
 
@@ -118,6 +118,15 @@ def check_n_boot(n_boot, *, minimum: int = 1) -> int:
     if not float(n_boot).is_integer() or n_boot < minimum:
         raise ValueError(f"n_boot must be a whole number >= {minimum}; got {n_boot!r}")
     return int(n_boot)
+
+
+def check_bootstrap_problems(num_problems: int, n_boot, what: str) -> None:
+    """A bootstrap over problems needs two problems or more: with one, every resample is that problem and
+    the interval has zero width, which would read as certainty. ``n_boot = 0`` (no interval) is fine."""
+    if check_n_boot(n_boot, minimum=0) > 0 and num_problems < 2:
+        raise ValueError(f"{what}: a bootstrap interval over problems needs at least 2 problems; got {num_problems} "
+                         f"(every resample would be that one problem: a zero-width interval). Pass n_boot=0 for the "
+                         f"estimate without an interval")
 
 
 def bootstrap_weights(num_problems: int, n_boot: int, seed: int = 0) -> np.ndarray:

@@ -88,12 +88,13 @@ def pass_at_k(num_samples, num_correct, k, *, beyond_n: str = "raise") -> np.nda
     ndarray, shape (P,) if k is a scalar, else (P, K)
     """
     n, c = check_counts(num_samples, num_correct)
+    if np.any(n == 0):  # before k: a table with n = 0 somewhere leaves no budget to ask for
+        i = int(np.argmax(n == 0))
+        raise ValueError(f"num_samples must be >= 1 for every problem (pass@k of no samples is undefined); "
+                         f"{int((n == 0).sum())} problem(s) have n = 0, first problem {i}")
     ks = check_ks(k)
     if beyond_n not in ("raise", "plugin"):
         raise ValueError(f"beyond_n must be 'raise' or 'plugin'; got {beyond_n!r}")
-    if np.any(n == 0):
-        i = int(np.argmax(n == 0))
-        raise ValueError(f"num_samples must be >= 1 for every problem; problem {i} has n = 0")
     beyond = ks[None, :] > n[:, None]  # (P, K) no unbiased estimate here
     if beyond_n == "raise" and beyond.any():
         i = int(np.argmax(beyond.any(axis=1)))

@@ -20,8 +20,11 @@ Where F_small(N_small + 1) <= F_large(k), the smaller model has run out of sampl
 is not a finding about the budget. Where even one small sample costs more than F_large(k) there is no
 row (it cannot happen when the smaller model is cheaper per sample).
 
-Bad input: the two tables on different problem sets, a model missing from the registry, or k outside
-1..N_large raise ``ValueError`` naming what was wrong.
+Bad input raises ``ValueError`` naming what was wrong: the two tables on different problem sets, a model
+missing from the registry, k outside 1..N_large, a table whose ``model`` column names another registry
+model than the one it is passed with (a value the registry does not know cannot be checked and is let
+through), and models that leave no row at all (no budget of the larger model buys one sample of the
+smaller: most likely the two are swapped).
 """
 
 from __future__ import annotations
@@ -34,8 +37,27 @@ from ttslib.compare import paired_difference
 from ttslib.coverage import pass_at_k
 from ttslib.data import samples_to_counts
 from ttslib.flops import flops_at_k
+from ttslib.registry import get_model
 
 __all__ = ["equal_flops_exchange"]
+
+
+def _check_model(samples: pd.DataFrame, model, name: str) -> None:
+    """The table's ``model`` column, where it has one, must name the registry model it is passed with."""
+    spec = get_model(model)
+    if "model" not in samples.columns:
+        return
+    values = samples["model"].dropna().astype(str).unique().tolist()
+    if len(values) > 1:
+        raise ValueError(f"{name}: the table's model column holds {len(values)} models {values[:3]}; one table per model")
+    for value in values:
+        try:
+            found = get_model(value)
+        except ValueError:
+            continue  # not in the registry: nothing to check it against
+        if found.name != spec.name:
+            raise ValueError(f"{name}: the table's model column says {value!r} (registry: {found.name}), but "
+                             f"{name}_model is {spec.name}; are the two tables or the two models swapped?")
 
 
 def _counts(samples: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -65,6 +87,8 @@ def equal_flops_exchange(small: pd.DataFrame, large: pd.DataFrame, small_model, 
     One row per k: ``k_large, k_small, flops_large, flops_small`` (per problem), ``pass_large, pass_small``
     (mean over problems), ``difference, lower, upper, verdict`` (small minus large, paired), ``capped``.
     """
+    _check_model(small, small_model, "small")
+    _check_model(large, large_model, "large")
     c_small, c_large = _counts(small, "small"), _counts(large, "large")
     if not c_small.index.equals(c_large.index):
         only_small = c_small.index.difference(c_large.index)
@@ -91,5 +115,9 @@ def equal_flops_exchange(small: pd.DataFrame, large: pd.DataFrame, small_model, 
                      "pass_large": float(np.mean(p_large)), "pass_small": float(np.mean(p_small)),
                      "difference": d.mean, "lower": d.lower, "upper": d.upper, "verdict": d.verdict,
                      "capped": bool(k_s == n_small and f_small[-1] + step <= f_l)})
+    if not rows:
+        raise ValueError(f"one sample of small_model ({get_model(small_model).name}: {f_small[0]:.4g} FLOPs per problem) costs "
+                         f"more than the largest budget of large_model ({get_model(large_model).name}: k = {int(ks.max())}, "
+                         f"{f_large.max():.4g} FLOPs per problem): no budget to compare. Are the two models swapped?")
     return pd.DataFrame(rows, columns=["k_large", "k_small", "flops_large", "flops_small", "pass_large", "pass_small",
                                        "difference", "lower", "upper", "verdict", "capped"])

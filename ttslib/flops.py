@@ -18,98 +18,28 @@ A problem's prompt of p tokens, shared through the KV cache by its samples of m_
 ``S(0, p) + sum_j S(p, m_j)``; without sharing every sample pays its own prefill, ``sum_j S(0, p + m_j)``.
 A verifier reading a sample costs the same forward pass on its model. Training costs ``6 N D``
 (arXiv:2001.08361); Snell et al. (arXiv:2408.03314, Sec. 7) trade it against inference ``2 N D_inf``.
+
+The models' sizes and architectures come from the registry (``ttslib.registry``); which model reaches
+a score with the fewest FLOPs is ``ttslib.frontier``.
 """
 
 from __future__ import annotations
 
-import difflib
-import functools
-from dataclasses import dataclass, fields
-from importlib import resources
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ttslib.checks import check_budgets, whole_numbers
+from ttslib.registry import ModelSpec, get_model
 
 __all__ = [
-    "ModelSpec", "registry", "get_model", "ATTENTION",
-    "flops_per_token", "sequence_flops", "tree_flops", "inference_flops", "verifier_flops",
-    "RunFlops", "run_flops", "flops_at_k",
+    "ATTENTION", "flops_per_token", "sequence_flops", "tree_flops", "inference_flops", "verifier_flops",
+    "RunFlops", "run_flops", "flops_at_k", "failed_samples",
     "pretraining_flops", "matched_inference_multiplier", "matched_inference_tokens",
-    "flops_to_reach", "iso_flops_frontier", "failed_samples",
 ]
 
 ATTENTION = {"kaplan": 2.0, "monkeys": 4.0}  # a in C(t) = 2N + a * n_layer * t * d_attn
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One row of the registry ``ttslib/models.csv``: architecture, size and pretraining data, with sources."""
-
-    name: str
-    family: str
-    arch: str  # "gpt-neox", "llama", "qwen2" (q/k/v biases) or "gemma3"
-    params: float  # N as published (see params_note: exact count or rounded)
-    params_nominal: float  # the size in the name, e.g. 3e9 for Llama-3.2-3B
-    params_note: str
-    n_layers: int
-    d_model: int
-    n_heads: int
-    n_kv_heads: int
-    head_dim: int
-    d_ff: int
-    vocab_size: int
-    tied_embeddings: bool
-    context: int  # longest context the model card states
-    pretrain_tokens: float | None  # None where not published
-    pretrain_tokens_note: str
-    source: str
-
-    @property
-    def d_attn(self) -> int:
-        """Width of the attention dot products, n_heads * head_dim (not d_model for Gemma 3)."""
-        return self.n_heads * self.head_dim
-
-
-_PARSE = {  # field type (as annotated) -> how to read it from the CSV text
-    "str": str, "int": int, "float": float, "bool": lambda v: str(v).lower() == "true",
-    "float | None": lambda v: float(v) if v != "" else None,  # empty cell: not published
-}
-
-
-@functools.lru_cache(maxsize=1)
-def _specs() -> dict[str, ModelSpec]:
-    with resources.files("ttslib").joinpath("models.csv").open("r", encoding="utf-8") as f:
-        rows = pd.read_csv(f, keep_default_na=False, dtype=str).to_dict("records")
-    specs = [ModelSpec(**{fd.name: _PARSE[fd.type](row[fd.name]) for fd in fields(ModelSpec)}) for row in rows]
-    return {spec.name.lower(): spec for spec in specs}
-
-
-def registry() -> pd.DataFrame:
-    """The model registry as a table, one row per model (columns as in :class:`ModelSpec`)."""
-    return pd.DataFrame([vars(spec) for spec in _specs().values()])
-
-
-def get_model(model) -> ModelSpec:
-    """Look a model up by name: case-insensitive, ``org/`` prefix dropped; ``-Instruct``/``-it``/``-chat``
-    variants share their base model's row (same architecture; fine-tuning tokens are not counted)."""
-    if isinstance(model, ModelSpec):
-        return model
-    if not isinstance(model, str):
-        raise TypeError(f"model must be a registry name or a ModelSpec; got {type(model).__name__}")
-    specs = _specs()
-    key = model.strip().split("/")[-1].lower()
-    for suffix in ("", "-instruct", "-it", "-chat"):
-        if key.endswith(suffix) and key[: len(key) - len(suffix)] in specs:
-            return specs[key[: len(key) - len(suffix)]]
-    close = difflib.get_close_matches(key, specs, n=3, cutoff=0.5)
-    names = [specs[c].name for c in close]
-    raise ValueError(
-        f"model {model!r} is not in the registry ttslib/models.csv"
-        + (f"; close matches: {names}" if names else "")
-        + "; add a row with its config.json values and a source"
-    )
 
 
 def _tokens(x, name: str) -> np.ndarray:
@@ -320,38 +250,3 @@ def matched_inference_tokens(small, large, large_inference_tokens, *, nominal: b
     n_l = big.params_nominal if nominal else big.params
     budget = pretraining_flops(big, nominal=nominal) + 2.0 * n_l * d_inf
     return (budget - pretraining_flops(s, nominal=nominal)) / (2.0 * n_s)
-
-
-def flops_to_reach(flops, score, targets) -> np.ndarray:
-    """FLOPs at the first budget whose ``score`` reaches each target, NaN where none does.
-
-    ``flops`` and ``score`` have shape (K,), ordered by budget with ``flops`` increasing; ``targets`` (T,).
-    """
-    f, s, t = (np.asarray(a, dtype=float) for a in (flops, score, targets))
-    if f.ndim != 1 or s.shape != f.shape or f.size == 0:
-        raise ValueError(f"flops and score must be 1-d arrays of one length; got shapes {f.shape} and {s.shape}")
-    if np.any(np.diff(f) <= 0):
-        raise ValueError("flops must increase with the budget")
-    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(s)) and np.all(np.isfinite(t))):
-        raise ValueError("flops, score and targets must be finite; found NaN or inf")
-    best = np.maximum.accumulate(s)  # (K,) best score reached by each budget
-    idx = np.searchsorted(best, np.atleast_1d(t), side="left")  # first budget with best >= target
-    out = f[np.minimum(idx, f.size - 1)]
-    return np.where(idx < f.size, out, np.nan)
-
-
-def iso_flops_frontier(curves, targets) -> pd.DataFrame:
-    """For each target score and each model, the FLOPs and budget k needed to reach it, and which model is cheapest.
-
-    ``curves`` maps a model label to ``(k, flops, score)``, each of shape (K,). Returns a long table
-    with columns ``target, model, k, flops, cheapest`` (k and flops NaN where the model never reaches it).
-    """
-    rows = []
-    for label, (k, flops, score) in curves.items():
-        reach = flops_to_reach(flops, score, targets)
-        k_at = np.interp(reach, np.asarray(flops, float), np.asarray(k, float))  # exact at grid points
-        rows.append(pd.DataFrame({"target": np.atleast_1d(targets), "model": label, "k": np.where(np.isnan(reach), np.nan, k_at), "flops": reach}))
-    table = pd.concat(rows, ignore_index=True)
-    least = table.groupby("target")["flops"].transform("min")
-    table["cheapest"] = table["flops"].eq(least) & table["flops"].notna()
-    return table

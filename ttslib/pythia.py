@@ -36,7 +36,7 @@ def inference_compute_tokens(counts: pd.DataFrame, params: pd.Series) -> pd.Data
     tokens per sample it implies with the group's own model (``label_tokens = value / 2 N_label``), and
     with the size ``attribute_flops`` assigns (``implied_model``, ``tokens_per_sample``).
 
-    ``params`` maps each Pythia model name to its parameter count (e.g. from ``ttslib.flops.registry()``).
+    ``params`` maps each Pythia model name to its parameter count (e.g. from ``ttslib.registry.registry()``).
     """
     missing = set(counts["model"]) - set(params.index)
     if missing:

@@ -26,6 +26,7 @@ samples without an answer where they are ignored), ``correct`` that differs with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import gammaln
@@ -37,8 +38,8 @@ from ttslib.checks import (CHUNK, bootstrap_weights, canonical_order, check_budg
                            samples_matrix)
 from ttslib.coverage import pass_at_k
 
-__all__ = ["Selection", "SelectionCurve", "answer_classes", "aggregate_steps", "best_of_n", "oracle",
-           "majority_vote", "weighted_vote", "selection_curve", "log2_budgets"]
+__all__ = ["Selection", "SelectionCurve", "AnswerTallies", "answer_classes", "answer_tallies", "aggregate_steps",
+           "best_of_n", "oracle", "majority_vote", "weighted_vote", "selection_curve", "log2_budgets"]
 
 EXACT_MAJORITY_MAX_WORK = 5e9  # method="auto": exact majority below this work estimate (~5 s), else Monte Carlo
 EXACT_WEIGHTED_MAX_N = 16  # exact weighted vote enumerates 2^N subsets
@@ -241,7 +242,7 @@ def majority_vote(answers, correct, n=None, *, method="auto", num_draws=100, see
     correct = _check_correct(correct)
     N = correct.shape[1]
     ns = _budgets(n, N)
-    cls, sizes, good = _classes(answers, correct)
+    cls, sizes, good = answer_tallies(answers, correct)
     distinct = sizes.max(1, initial=0) <= 1  # (P,) no answer has two samples: closed form
     if _method(method) == "auto":
         work = 0.0 if distinct.all() else majority_work(sizes[~distinct], good[~distinct], N) if N <= 1000 else np.inf
@@ -275,7 +276,7 @@ def weighted_vote(answers, correct, scores, n=None, *, method="auto", num_draws=
     correct = _check_correct(correct)
     N = correct.shape[1]
     ns = _budgets(n, N)
-    cls, _, good = _classes(answers, correct)
+    cls, _, good = answer_tallies(answers, correct)
     s = _check_scores(scores, correct.shape, ignore=cls < 0)
     if np.any((s < 0) & (cls >= 0)):
         raise ValueError(f"weighted_vote needs scores >= 0; found {s[(s < 0) & (cls >= 0)][:3].tolist()}")
@@ -380,8 +381,23 @@ def _class_ids(answers, shape) -> np.ndarray:
     return a.astype(np.int64)
 
 
-def _classes(answers, correct):
-    """Class ids (P, N), class sizes (P, K) and class correctness (P, K), checked to agree."""
+class AnswerTallies(NamedTuple):
+    """What a vote needs of each problem's answers: ``classes`` (P, N) class ids (-1: no answer),
+    ``sizes`` (P, K) samples in each class and ``correct`` (P, K) whether each class is a right answer."""
+
+    classes: np.ndarray
+    sizes: np.ndarray
+    correct: np.ndarray
+
+
+def answer_tallies(answers, correct) -> AnswerTallies:
+    """Answer classes, their sizes and their correctness, the input of ``ttslib._majority``'s votes.
+
+    ``answers`` (P, N) as in :func:`majority_vote` (answers, or class ids from :func:`answer_classes`);
+    ``correct`` (P, N) bool. K is the largest class id + 1. Raises ``ValueError`` where ``correct``
+    differs within an answer class (one answer cannot be both right and wrong).
+    """
+    correct = _check_correct(correct)
     cls = _class_ids(answers, correct.shape)
     P, K = cls.shape[0], int(cls.max(initial=-1)) + 1
     slot = (np.arange(P)[:, None] * (K + 1) + np.where(cls < 0, K, cls)).ravel()  # slot K: no answer
@@ -392,4 +408,4 @@ def _classes(answers, correct):
         p, k = np.argwhere(mixed)[0]
         raise ValueError(f"correct differs within an answer class in {int(mixed.sum())} class(es), first in "
                          f"problem {p}: {int(hits[p, k])} of its {int(sizes[p, k])} samples are correct")
-    return cls, sizes, hits > 0
+    return AnswerTallies(cls, sizes, hits > 0)

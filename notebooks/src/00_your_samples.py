@@ -45,7 +45,8 @@ import pandas as pd
 
 from ttslib.backtest import backtest
 from ttslib.coverage import coverage_curve, log_spaced_ks, pass_at_k
-from ttslib.fit import fit_beta, fit_power_law
+from ttslib.beta import fit_beta
+from ttslib.fit import fit_power_law
 from ttslib.flops import flops_at_k, pretraining_flops, run_flops
 from ttslib.plotting import model_color, savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist

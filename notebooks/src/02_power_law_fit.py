@@ -48,7 +48,8 @@ from scipy.stats import chi2
 from ttslib.backtest import backtest
 from ttslib.coverage import log_spaced_ks
 from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
-from ttslib.fit import BetaFit, fit_beta, fit_power_law
+from ttslib.beta import BetaFit, fit_beta
+from ttslib.fit import fit_power_law
 from ttslib.plotting import savefig, use_theme
 from ttslib.plotting.fit import plot_backtest, plot_exponents, plot_power_law_fits
 

@@ -50,9 +50,11 @@ from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, sample_arrays, samples_to_counts
 from ttslib.exchange import equal_flops_exchange
 from ttslib.flops import (
-    ATTENTION as ATTENTION_COEF, flops_at_k, flops_per_token, get_model, inference_flops, iso_flops_frontier,
-    matched_inference_multiplier, matched_inference_tokens, pretraining_flops, registry, run_flops, sequence_flops,
+    ATTENTION as ATTENTION_COEF, flops_at_k, flops_per_token, inference_flops, matched_inference_multiplier,
+    matched_inference_tokens, pretraining_flops, run_flops, sequence_flops,
 )
+from ttslib.frontier import iso_flops_frontier
+from ttslib.registry import get_model, registry
 from ttslib.plotting import savefig, use_theme
 from ttslib.pythia import inference_compute_tokens
 from ttslib.plotting.flops import plot_exchange, plot_flops_per_token, plot_frontier, plot_vs_flops

@@ -9,7 +9,7 @@ section        applies when
 =============  ===========================================================================================
 summary        always (the table was read and validated)
 coverage       every problem has >= ``MIN_N_COVERAGE`` samples (a curve needs two budgets)
-fits           every problem has >= ``MIN_N_FIT`` samples and coverage lies strictly between 0 and 1 at
+fits           two or more problems, every one with >= ``MIN_N_FIT`` samples, and coverage strictly between 0 and 1 at
                two or more of the fitted k (power law ``exp(a k^b)``, arXiv:2407.21787; Beta, arXiv:2502.17578)
 backtest       the fits apply and every problem has >= ``MIN_N_BACKTEST`` samples: fit on the first
                N / ``BACKTEST_FRACTION`` samples, predict coverage at N (``ttslib.backtest``)

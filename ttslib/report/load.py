@@ -28,7 +28,7 @@ from ttslib.data import (COUNTS_COLUMNS, OPTIONAL_SAMPLE_COLUMNS, SAMPLE_COLUMNS
 from ttslib.data.importers import LM_EVAL_COLUMNS, SAL_COLUMNS
 
 __all__ = ["ReportInputError", "LoadedTable", "FORMATS", "read_table", "standardise", "load_table", "counts_of",
-           "validation_summary", "run_state"]
+           "validation_summary", "run_state", "one_line"]
 
 FILE_TYPES = {".parquet": "Parquet", ".pq": "Parquet", ".jsonl": "JSONL", ".json": "JSON", ".csv": "CSV", ".tsv": "TSV"}
 FORMATS = ("auto", "samples", "search-and-learn", "lm-eval", "table")  # how load_table reads the rows
@@ -55,7 +55,9 @@ class LoadedTable:
     notes: tuple = ()  # what a reader must know before trusting the table: an unfinished run, implausible values
 
 
-def _one_line(err: BaseException) -> str:
+def one_line(err: BaseException) -> str:
+    """The first line of an exception's message (its type's name if the message is empty): what a
+    ``ReportInputError`` and a section's reason quote of an error raised deeper down."""
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__
 
@@ -80,7 +82,7 @@ def read_table(source) -> pd.DataFrame:
         try:
             return pd.concat([pd.read_parquet(p) for p in shards], ignore_index=True)
         except Exception as err:  # noqa: BLE001 - one line naming the directory
-            raise ReportInputError(f"SAMPLES {text!r}: a shard cannot be read as Parquet: {_one_line(err)}") from err
+            raise ReportInputError(f"SAMPLES {text!r}: a shard cannot be read as Parquet: {one_line(err)}") from err
     if path.is_file() and path.stat().st_size == 0:
         raise ReportInputError(f"SAMPLES {text!r} is empty (0 bytes)")
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".bz2", ".zst", ".xz", ".zip")]
@@ -104,7 +106,7 @@ def read_table(source) -> pd.DataFrame:
     except ReportInputError:
         raise
     except Exception as err:  # noqa: BLE001 - every reader's error becomes one line naming the file
-        raise ReportInputError(f"SAMPLES {text!r} cannot be read as {fmt}: {_one_line(err)}") from err
+        raise ReportInputError(f"SAMPLES {text!r} cannot be read as {fmt}: {one_line(err)}") from err
 
 
 def _bad_json_line(path: Path) -> str:
@@ -153,7 +155,7 @@ def _read_hub(dataset_id: str) -> pd.DataFrame:
     try:
         splits = datasets.load_dataset(name, config or None)
     except Exception as err:  # noqa: BLE001 - network, missing dataset, missing config
-        raise ReportInputError(f"SAMPLES {dataset_id!r}: no local file, and the hub dataset cannot be loaded: {_one_line(err)}") from err
+        raise ReportInputError(f"SAMPLES {dataset_id!r}: no local file, and the hub dataset cannot be loaded: {one_line(err)}") from err
     split = next((s for s in ("test", "train") if s in splits), None) if len(splits) > 1 else next(iter(splits))
     if split is None:
         raise ReportInputError(f"SAMPLES {dataset_id!r} has splits {list(splits)}; expected one, or 'test' or 'train'")
@@ -184,7 +186,7 @@ def standardise(df: pd.DataFrame) -> tuple[str, pd.DataFrame, tuple]:
         if set(COUNTS_COLUMNS) <= columns:
             return "counts", validate_counts(df), ()
     except (TypeError, ValueError) as err:
-        raise ReportInputError(_one_line(err)) from err
+        raise ReportInputError(one_line(err)) from err
     raise ReportInputError(
         f"not a sample table (needs at least 'problem_id' and 'is_correct') nor a counts table (needs "
         f"{list(COUNTS_COLUMNS)}); its columns are {list(df.columns)[:12]}"
@@ -211,7 +213,7 @@ def load_table(source, *, format: str = "auto", columns=None) -> LoadedTable:
     except ReportInputError as err:
         raise ReportInputError(f"SAMPLES {str(source)!r}: {err}") from None
     except (TypeError, ValueError) as err:
-        raise ReportInputError(f"SAMPLES {str(source)!r} read as {layout}: {_one_line(err)}") from None
+        raise ReportInputError(f"SAMPLES {str(source)!r} read as {layout}: {one_line(err)}") from None
     manifest = _manifest(source) if kind == "samples" and "model" not in table.columns else None
     if manifest is not None:
         table = table.assign(model=manifest[1])  # the run's model, for the FLOPs section

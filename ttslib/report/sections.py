@@ -11,7 +11,7 @@ import pandas as pd
 
 from ttslib.coverage import coverage, log_spaced_ks
 from ttslib.data import validate_samples
-from ttslib.report.load import _one_line, counts_of, standardise
+from ttslib.report.load import counts_of, one_line, standardise
 
 __all__ = ["MIN_N_COVERAGE", "MIN_N_FIT", "MIN_N_BACKTEST", "BACKTEST_FRACTION", "SECTIONS", "Decision", "which_sections",
            "first_n_samples", "score_source", "sample_scores", "selection_rules", "resolve_model"]
@@ -115,7 +115,7 @@ def selection_rules(samples: pd.DataFrame, n, *, num_draws: int = 1000, seed: in
 def resolve_model(table: pd.DataFrame, model=None):
     """``(ModelSpec or None, why)``: ``model`` looked up in the registry, or, if None, the table's single
     ``model`` value; ``why`` says what was looked up and, if nothing was found, why not."""
-    from ttslib.flops import get_model
+    from ttslib.registry import get_model
 
     named = None if model is None else str(model)
     if named is None and "model" in table.columns and table["model"].nunique() == 1:
@@ -130,7 +130,7 @@ def resolve_model(table: pd.DataFrame, model=None):
         except ValueError as err:
             errors.append(err)
     how = "MODEL" if model is not None else "the table's 'model' column (no MODEL given)"
-    return None, f"{how}: {_one_line(errors[0])}"
+    return None, f"{how}: {one_line(errors[0])}"
 
 
 def _flops_decision(kind: str, table: pd.DataFrame, model) -> Decision:
@@ -146,7 +146,7 @@ def _flops_decision(kind: str, table: pd.DataFrame, model) -> Decision:
     try:
         run_flops(table, spec)  # what the section computes: its errors name what is missing
     except ValueError as err:
-        return Decision(False, f"model {spec.name} is in the registry, but {_one_line(err)}")
+        return Decision(False, f"model {spec.name} is in the registry, but {one_line(err)}")
     return Decision(True, f"model {spec.name} from the registry ({spec.params:.3g} parameters), token counts from the table")
 
 
@@ -164,6 +164,8 @@ def which_sections(table: pd.DataFrame, *, model=None, num_bins: int = 5) -> dic
                        Decision(False, f"a problem has only {n_min} sample(s); a coverage curve needs {MIN_N_COVERAGE} or more"))
     if n_min < MIN_N_FIT:
         out["fits"] = Decision(False, f"a problem has only {n_min} samples; the fits need {MIN_N_FIT} or more per problem")
+    elif P < 2:
+        out["fits"] = Decision(False, "one problem: the fits' intervals are a bootstrap over problems, which needs 2 or more")
     else:
         ks = log_spaced_ks(n_min, 40)
         cov = coverage(counts["num_samples"], counts["num_correct"], ks)
