@@ -33,6 +33,7 @@ from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
 from ttslib.plotting.fit import plot_backtest, plot_exponents, plot_power_law_fits
 from ttslib.plotting.flops import plot_exchange, plot_flops_per_token, plot_frontier, plot_vs_flops
 from ttslib.plotting.policy import plot_bin_curves, plot_efficiency, plot_policy_evaluation, plot_policy_map
+from ttslib.policy import Strategy, VerifierSpec
 from ttslib.plotting.selection import plot_selection
 from ttslib.plotting.style import STRATEGIES, THEME
 from ttslib.selection import SelectionCurve
@@ -62,15 +63,17 @@ def selection_curve(rule, n, acc, method="exact"):
 # ---- the palettes are fixed ------------------------------------------------------------------------
 
 
-# every spelling of a strategy the notebooks and ttslib.selection / ttslib.policy / ttslib.search use
+NOISY = VerifierSpec.noisy(0.8)
+
+# every spelling of a strategy the notebooks and ttslib.selection / ttslib.policy / ttslib.search use: a name, a label, a record
 NOTEBOOK_NAMES = {
     "oracle": ["oracle", "pass@n (oracle)", "pass@N (oracle)", "pass@16 (oracle)", "coverage (oracle)"],
     "majority": ["majority", "majority vote", "majority vote (MC)", "majority vote (no verifier)"],
-    "best_of_n": ["best_of_n", "best-of-N", "best_of_n/noisy_auc0.80", "best-of-N (d' = 1.0)"],
-    "weighted": ["weighted", "weighted best-of-N", "weighted/noisy_auc0.80", "weighted best-of-N (MC)"],
-    "beam_search": ["beam_search", "beam search", "beam search (M = 4)", "beam_search/noisy_auc0.80"],
-    "dvts": ["dvts", "DVTS", "DVTS (M = 4)", "dvts/noisy_auc0.80"],
-    "sampling": ["sampling", "sampling/noisy_auc0.80"],
+    "best_of_n": ["best_of_n", "best-of-N", Strategy("best_of_n", NOISY), "best-of-N (d' = 1.0)"],
+    "weighted": ["weighted", "weighted best-of-N", Strategy("weighted", NOISY), "weighted best-of-N (MC)"],
+    "beam_search": ["beam_search", "beam search", "beam search (M = 4)", Strategy("beam_search", NOISY, beam_width=4)],
+    "dvts": ["dvts", "DVTS", "DVTS (M = 4)", Strategy("dvts", NOISY, beam_width=4)],
+    "sampling": ["sampling", "step-by-step sampling"],
     "compute_optimal": ["compute-optimal", "compute_optimal", "compute-optimal policy"],
 }
 
@@ -101,11 +104,13 @@ def test_strategy_colours_are_distinct_and_do_not_depend_on_the_company():
 
 
 def test_the_verifier_shades_its_strategy():
-    base, checker, confidence = (strategy_color(f"best_of_n{v}") for v in ("", "/step_checker", "/confidence"))
+    base = strategy_color("best_of_n")
+    checker, confidence = (strategy_color(Strategy("best_of_n", v)) for v in (VerifierSpec.step_checker(), VerifierSpec.confidence()))
     assert luminance(checker) < luminance(base) < luminance(confidence)
-    assert rgb(strategy_color("best_of_n/noisy_auc0.80")).tolist() == rgb(base).tolist()
-    assert strategy_label("best_of_n/step_checker") == "best-of-N (step checker)"
-    assert strategy_label("weighted/noisy_auc0.80") == "weighted best-of-N (noisy, AUC 0.80)"
+    assert rgb(strategy_color(Strategy("best_of_n", NOISY))).tolist() == rgb(base).tolist()
+    assert strategy_label(Strategy("best_of_n", VerifierSpec.step_checker())) == "best-of-N (step checker)"
+    assert strategy_label(Strategy("weighted", NOISY)) == "weighted best-of-N (noisy, AUC 0.80)"
+    assert strategy_label("best_of_n/step_checker") == "best_of_n/step_checker"  # a string is a display name, never parsed
     assert strategy_label("something else") == "something else"
 
 
@@ -127,9 +132,9 @@ def test_one_strategy_has_one_colour_in_every_plot_function():
     mesh = plot_policy_map(choices).collections[0]
     assert np.round(mesh.get_facecolors()[0, :3], 6).tolist() == expected.tolist()
     eff = pd.DataFrame({"n": [1, 2], "multiple": [2.0, 3.0], "lower": [1.0, 2.0], "upper": [3.0, 4.0], "status": "reached"})
-    ax = plot_efficiency({"vs best_of_n": eff})
+    ax = plot_efficiency({Strategy("best_of_n", VerifierSpec.recorded("prm")): eff})  # keyed by the baseline's record
     assert rgb(ax.get_lines()[0].get_color()).tolist() == expected.tolist()
-    assert ax.get_lines()[0].get_label() == "vs best-of-N"
+    assert ax.get_lines()[0].get_label() == "vs best-of-N (prm)"
 
 
 def test_model_sizes_have_fixed_sequential_colours():
@@ -285,7 +290,8 @@ def test_policy_evaluation_draws_the_summary_and_its_given_bands():
 def test_heatmap_cells_are_the_table_given():
     choices = pd.DataFrame({
         "bin": [1, 1, 1, 2, 2, 2], "grid_n": [1, 2, 4] * 2, "n": [1, 2, 8, 1, 4, 4],
-        "strategy": ["majority", "best_of_n/step_checker", "weighted/confidence", "best_of_n/step_checker", "majority", "dvts/noisy_auc0.80"],
+        "strategy": [Strategy("majority"), Strategy("best_of_n", VerifierSpec.step_checker()), Strategy("weighted", VerifierSpec.confidence()),
+                     Strategy("best_of_n", VerifierSpec.step_checker()), Strategy("majority"), Strategy("dvts", NOISY, beam_width=4)],
     })
     ax = plot_policy_map(choices)
     faces = ax.collections[0].get_facecolors()[:, :3].reshape(2, 3, 3)  # rows: bins, columns: grid budgets
@@ -294,7 +300,7 @@ def test_heatmap_cells_are_the_table_given():
         assert np.round(cell, 6).tolist() == rgb(strategy_color(row["strategy"])).tolist(), row.to_dict()
     assert sorted(t.get_text() for t in ax.texts) == sorted(f"{b:g}" for b in choices["n"])
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["majority vote", "best-of-N (step checker)", "weighted best-of-N (confidence)", "DVTS (noisy, AUC 0.80)"]
+    assert legend == ["majority vote", "best-of-N (step checker)", "weighted best-of-N (confidence)", "DVTS (noisy, AUC 0.80, M = 4)"]
 
 
 # ---- the theme, and files that do not change ---------------------------------------------------------
@@ -354,12 +360,11 @@ def test_many_coverage_curves_alternate_solid_and_dashed():
     assert {line.get_linestyle() for line in few} == {"-"}
 
 
-def test_a_strategy_record_name_reads_as_its_label():
+def test_a_strategy_record_is_labelled_from_its_fields():
     from ttslib.plotting.style import strategy_key, strategy_label
-    from ttslib.policy import Strategy
 
-    beam = Strategy("beam_search", "noisy_auc0.80", beam_width=4, lookahead=1)
-    assert strategy_key(beam.name) == "beam_search" and strategy_label(beam.name) == "beam search (noisy, AUC 0.80, M = 4, lookahead 1)"
-    sal = Strategy("dvts", "step_checker", beam_width=2, variant="sal")
-    assert strategy_label(sal.name) == "DVTS (step checker, M = 2, search-and-learn's)"
-    assert strategy_label(Strategy("weighted", "confidence").name) == "weighted best-of-N (confidence)"
+    beam = Strategy("beam_search", NOISY, beam_width=4, lookahead=1)
+    assert strategy_key(beam) == "beam_search" and strategy_label(beam) == "beam search (noisy, AUC 0.80, M = 4, lookahead 1)"
+    sal = Strategy("dvts", VerifierSpec.step_checker(), beam_width=2, variant="sal")
+    assert strategy_label(sal) == "DVTS (step checker, M = 2, search-and-learn's)"
+    assert strategy_label(Strategy("weighted", VerifierSpec.confidence())) == "weighted best-of-N (confidence)"

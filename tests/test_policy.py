@@ -1,4 +1,5 @@
-"""Difficulty bins and the compute-optimal policy against brute force, constructed cases and properties."""
+"""ttslib.policy.choose, splits and efficiency: difficulty bins, folds and the compute-optimal policy against
+brute force, constructed cases and properties."""
 
 from __future__ import annotations
 
@@ -13,31 +14,45 @@ import pytest
 from scipy.stats import hypergeom
 
 import ttslib.policy.choose as policy_choose  # where evaluate_policy looks choose_policy up
-from ttslib.data import read_samples, write_samples
-from ttslib.flops import get_model, inference_flops
+from ttslib.flops import inference_flops
 from ttslib.policy import (
+    SETTINGS,
+    Strategy,
+    VerifierSpec,
+    assign_folds,
     bin_curves,
     choose_policy,
     difficulty_bins,
     efficiency_multiple,
     evaluate_policy,
-    Strategy,
-    results_from_search,
     results_from_selection,
     sampling_cost,
     split_counts,
     split_samples,
+    strategies_of,
     strategy_curve,
     validate_results,
 )
 from ttslib.selection import best_of_n, majority_vote, weighted_vote
 
 
+def rec(name: str) -> Strategy:
+    """A strategy record told apart by a name (its verifier's), for tables built by hand; records of this
+    form order as their names do."""
+    return Strategy("best_of_n", VerifierSpec.recorded(name))
+
+
 def table(acc, cost, strategies, budgets):
-    """Results from arrays (P, C) over configs [(strategy, budget), ...] given as two lists."""
+    """Results from arrays (P, C) over configs [(strategy, budget), ...] given as two lists (names for
+    :func:`rec`), written column by column as the table's schema says; ``strategy`` is the test's own handle."""
     P, C = np.shape(acc)
-    return pd.DataFrame({"problem_id": np.repeat([f"p{i:03d}" for i in range(P)], C), "strategy": np.tile(strategies, P),
-                         "n": np.tile(budgets, P), "accuracy": np.ravel(acc), "cost": np.ravel(cost)})
+    records = [rec(s) for s in strategies] * P
+    df = pd.DataFrame({"problem_id": np.repeat([f"p{i:03d}" for i in range(P)], C)})
+    for col in SETTINGS:
+        df[col] = pd.Series([getattr(r, col) for r in records], dtype=object)
+    df["n"], df["accuracy"], df["cost"] = np.tile(budgets, P), np.ravel(acc), np.ravel(cost)
+    df["strategy"] = pd.Series(records, dtype=object)
+    return df
 
 
 def easy_hard(P=400, seed=0, noise=True):
@@ -81,10 +96,10 @@ def test_bad_results_are_refused(edit, message):
 def test_a_strategy_missing_at_a_budget_is_no_candidate_there():
     """Documented fallback: configs compete by cost, so B without budget 2 still competes at its others."""
     df, bins = easy_hard(P=40, noise=False)
-    df = df[~((df["strategy"] == "B") & (df["n"] == 2))]
+    df = df[~((df["strategy"] == rec("B")) & (df["n"] == 2))]
     pick = choose_policy(df, bins, 2.0).set_index("bin")
-    assert pick.loc["easy", "strategy"] == "A" and pick.loc["easy", "n"] == 2
-    assert pick.loc["hard", "strategy"] == "B" and pick.loc["hard", "n"] == 1  # B at 2 does not exist
+    assert pick.loc["easy", "strategy"] == rec("A") and pick.loc["easy", "n"] == 2
+    assert pick.loc["hard", "strategy"] == rec("B") and pick.loc["hard", "n"] == 1  # B at 2 does not exist
 
 
 # ---- choose_policy ---------------------------------------------------------------------------------
@@ -123,11 +138,11 @@ def test_choose_policy_matches_brute_force_with_ties(seed):
         assert (got["max_cost"] == budget).all()
 
 
-def test_choose_policy_tie_breaks_by_cost_then_name():
+def test_choose_policy_tie_breaks_by_cost_then_the_records_order():
     acc = np.full((4, 3), 0.5)
     df = table(acc, np.tile([2.0, 1.0, 1.0], (4, 1)), ["a", "c", "b"], [1, 1, 1])
     pick = choose_policy(df, pd.Series(1, index=df["problem_id"].unique()), 5.0)
-    assert pick.loc[0, "strategy"] == "b"  # a costs more; b and c cost the same: b by name
+    assert pick.loc[0, "strategy"] == rec("b")  # a costs more; b and c cost the same: b by the records' fields
 
 
 def test_choose_policy_refuses_a_budget_nothing_fits_and_a_problem_without_bin():
@@ -143,12 +158,12 @@ def test_choose_policy_refuses_a_budget_nothing_fits_and_a_problem_without_bin()
 
 def test_policy_finds_a_on_easy_and_b_on_hard_and_beats_every_single_strategy():
     df, bins = easy_hard()
-    ev = evaluate_policy(df, bins, reference="A", folds=2, n_boot=200)
+    ev = evaluate_policy(df, bins, reference=rec("A"), folds=2, n_boot=200)
     held = ev.choices[(ev.choices["fold"] >= 0) & (ev.choices["bin"] != "all")]
-    assert (held.loc[held["bin"] == "easy", "strategy"] == "A").all()
-    assert (held.loc[held["bin"] == "hard", "strategy"] == "B").all()
+    assert (held.loc[held["bin"] == "easy", "strategy"] == rec("A")).all()
+    assert (held.loc[held["bin"] == "hard", "strategy"] == rec("B")).all()
     for k, b in enumerate(ev.max_costs if ev.ns is None else ev.ns):
-        for s in ("A", "B"):
+        for s in (rec("A"), rec("B")):
             single = df[(df.strategy == s) & (df["n"] == b)]["accuracy"]
             se = np.sqrt(single.var() / len(single) + ev.held_out[:, k].var() / len(single))
             assert ev.held_out[:, k].mean() >= single.mean() - 2 * se
@@ -166,7 +181,7 @@ def test_no_test_fold_problem_reaches_choose_policy(monkeypatch):
         return real(results, b, max_cost)
 
     monkeypatch.setattr(policy_choose, "choose_policy", recording)
-    ev = evaluate_policy(df, bins, reference="A", folds=3, n_boot=10)
+    ev = evaluate_policy(df, bins, reference=rec("A"), folds=3, n_boot=10)
     all_ids = set(ev.problem_ids)
     by_fold = [set(ev.problem_ids[ev.fold == f]) for f in range(3)]
     train_calls = [(r, b) for r, b in seen if r != all_ids]
@@ -180,10 +195,11 @@ def test_no_test_fold_problem_reaches_choose_policy(monkeypatch):
 
 def test_held_out_and_optimistic_match_brute_force():
     rng = np.random.default_rng(3)
-    P, configs = 30, [("x", 1), ("x", 2), ("y", 1), ("y", 2)]
+    P, names = 30, [("x", 1), ("x", 2), ("y", 1), ("y", 2)]
+    configs = [(rec(s), b) for s, b in names]
     acc = rng.random((P, 4))
     cost = np.tile([1.0, 2.0, 1.0, 2.0], (P, 1))
-    df = table(acc, cost, [s for s, _ in configs], [b for _, b in configs])
+    df = table(acc, cost, [s for s, _ in names], [b for _, b in names])
     bins = pd.Series(rng.integers(1, 3, P), index=[f"p{i:03d}" for i in range(P)])
     bins.iloc[:4] = [1, 1, 2, 2]  # both bins have >= 2 problems
     ev = evaluate_policy(df, bins, max_costs=[1.0, 2.0], folds=2, n_boot=50)
@@ -205,11 +221,13 @@ def test_evaluate_policy_refuses_too_few_problems_per_bin():
     bins = bins.copy()
     bins.iloc[0] = "rare"  # one problem: with 2 folds one fold has none
     with pytest.raises(ValueError, match="bin 'rare' has 1 problem"):
-        evaluate_policy(df, bins, reference="A", folds=2)
+        evaluate_policy(df, bins, reference=rec("A"), folds=2)
     with pytest.raises(ValueError, match="fewer than folds = 30"):  # fewer problems than bins x folds
-        evaluate_policy(df, bins.where(bins != "rare", "easy"), reference="A", folds=30)
-    with pytest.raises(ValueError, match="reference 'Z'"):
-        evaluate_policy(df, bins.where(bins != "rare", "easy"), reference="Z")
+        evaluate_policy(df, bins.where(bins != "rare", "easy"), reference=rec("A"), folds=30)
+    with pytest.raises(ValueError, match="reference best_of_n/Z is not a strategy"):
+        evaluate_policy(df, bins.where(bins != "rare", "easy"), reference=rec("Z"))
+    with pytest.raises(TypeError, match="reference must be a Strategy"):
+        evaluate_policy(df, bins.where(bins != "rare", "easy"), reference="best_of_n/A")
 
 
 # ---- bins -------------------------------------------------------------------------------------------
@@ -260,6 +278,24 @@ def test_split_samples_is_a_partition_shared_by_every_array():
         split_samples(idx, fraction=0.01)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_assign_folds_is_stratified_by_bin(seed):
+    """Per fold, each bin's count differs by at most one from any other fold's, counted here from the
+    (problem, fold) pairs; a plain random assignment of the same sizes fails this check."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 4, 61)
+    codes[:12] = np.repeat(np.arange(4), 3)  # every bin has at least folds = 3 problems
+    fold = assign_folds(codes, 3, seed=seed)
+    counts = np.zeros((4, 3), dtype=int)
+    for b, f in zip(codes.tolist(), fold.tolist()):
+        counts[b, f] += 1
+    assert (counts.max(1) - counts.min(1) <= 1).all() and (counts.sum(1) == np.bincount(codes)).all()
+    assert np.ptp(np.bincount(fold, minlength=3)) <= 1  # the deal continues across bins: folds of equal size too
+    dealt = [np.random.default_rng(s).permutation(np.arange(61) % 3) for s in range(20)]  # random folds of equal size
+    unstratified = [np.bincount(codes * 3 + f, minlength=12).reshape(4, 3) for f in dealt]
+    assert sum(((c.max(1) - c.min(1)) > 1).any() for c in unstratified) >= 15  # the check bites on them
+
+
 def test_split_counts_is_hypergeometric():
     n, c = np.full(40_000, 10), np.full(40_000, 4)
     (m, c_held), (m_rest, c_rest) = split_counts(n, c, fraction=0.5, seed=0)
@@ -308,113 +344,40 @@ def test_results_from_selection_and_sampling_cost():
     answers = np.where(correct, "r", rng.choice(["a", "b"], (6, 8))).astype(object)
     scores = rng.random((6, 8))
     ns = np.array([1, 2, 8])
-    sels = [majority_vote(answers, correct, ns), best_of_n(correct, scores, ns), weighted_vote(answers, correct, scores, ns)]
+    v = VerifierSpec.recorded("v")
+    maj, bon, wei = Strategy("majority"), Strategy("best_of_n", v), Strategy("weighted", v)
+    sels = {maj: majority_vote(answers, correct, ns), bon: best_of_n(correct, scores, ns), wei: weighted_vote(answers, correct, scores, ns)}
     tokens = rng.integers(1, 20, (6, 8))
     cost = sampling_cost(tokens, ns)
     np.testing.assert_allclose(cost, tokens.mean(1, keepdims=True) * ns)
     ids = [f"p{i}" for i in range(6)]
     df = results_from_selection(sels, ids, cost, level=np.arange(6), score=scores.mean(1))
-    assert set(df["strategy"]) == {"majority", "best_of_n", "weighted"} and len(df) == 3 * 6 * 3
-    row = df[(df.strategy == "weighted") & (df["n"] == 2) & (df.problem_id == "p4")].iloc[0]
-    assert row["accuracy"] == sels[2].per_problem[4, 1] and row["cost"] == cost[4, 1] and row["level"] == 4
-    _, acc, _ = strategy_curve(df, "best_of_n", problem_ids=ids[::-1])
-    np.testing.assert_array_equal(acc, sels[1].per_problem[::-1])
+    strategy = strategies_of(df)
+    assert set(strategy) == {maj, bon, wei} and len(df) == 3 * 6 * 3
+    assert (df["method"].to_numpy() == [s.method for s in strategy]).all() and (df.loc[strategy == maj, "verifier"].isna()).all()
+    row = df[(strategy == wei) & (df["n"] == 2) & (df.problem_id == "p4")].iloc[0]
+    assert row["accuracy"] == sels[wei].per_problem[4, 1] and row["cost"] == cost[4, 1] and row["level"] == 4
+    _, acc, _ = strategy_curve(df, bon, problem_ids=ids[::-1])
+    np.testing.assert_array_equal(acc, sels[bon].per_problem[::-1])
     flops = sampling_cost(tokens, [8], prompt_tokens=np.full(6, 30), model="SmolLM2-135M")  # n = N: every sample
     np.testing.assert_allclose(flops[:, 0], [inference_flops("SmolLM2-135M", 30, t) for t in tokens])
     with pytest.raises(ValueError, match="shape"):
         results_from_selection(sels, ids[:5], cost)
 
 
-def search_table(seed=0):
-    """A small table in the search schema (/tmp/design_search.md): runs told apart by method, n, verifier."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for method, n, verifier in itertools.product(["beam_search", "dvts"], [4, 8], ["v1", "v2"]):
-        for p in range(5):
-            spent = rng.integers(50, 500, 3)
-            for i in range(n):
-                steps = int(rng.integers(1, 4))
-                answer = rng.choice(["3", "5", "7", None], p=[0.4, 0.3, 0.2, 0.1])
-                rows.append({"problem_id": f"c{p}", "sample_idx": i, "completion": "x", "answer": answer,
-                             "is_correct": answer == "3", "num_prompt_tokens": 20, "num_completion_tokens": 5 * steps,
-                             "method": method, "n": n, "beam_width": 2, "verifier": verifier, "level": p % 3,
-                             "steps": ["s"] * steps, "step_scores": list(rng.choice([0.2, 0.5, 0.8], steps)),
-                             "step_num_tokens": [5] * steps, "search_generated_tokens": spent[0],
-                             "search_prefill_tokens": spent[1], "search_verifier_tokens": spent[2], "status": "ok",
-                             "search_context_sum": int(spent[0]) * 27})
-    return pd.DataFrame(rows)
-
-
-def brute_vote(answers, correct, weights):
-    """Plain Python: the answer with the largest summed weight, ties split, no-answer samples ignored."""
-    sums, good = {}, {}
-    for a, c, w in zip(answers, correct, weights):
-        if a is not None:
-            sums[a] = sums.get(a, 0.0) + w
-            good[a] = c
-    if not sums:
-        return 0.0
-    top = max(sums.values())
-    winners = [a for a, s in sums.items() if s >= top - 1e-9 * abs(top)]
-    return sum(good[a] for a in winners) / len(winners)
-
-
-@pytest.mark.parametrize("rule", ["weighted", "majority", "best_of_n"])
-def test_results_from_search_on_a_table_in_the_schema(tmp_path, rule):
-    path = write_samples(search_table(), tmp_path / "chains_search.parquet", group_by=("method", "n", "verifier"))
-    table_ = read_samples(path, group_by=("method", "n", "verifier"))
-    df = results_from_search(table_, rule=rule)
-    name = {(m, v): Strategy(m, v, beam_width=2, select=rule).name for m in ("beam_search", "dvts") for v in ("v1", "v2")}
-    assert len(df) == 8 * 5 and set(df["strategy"]) == set(name.values())
-    for (method, n, verifier, pid), g in table_.groupby(["method", "n", "verifier", "problem_id"]):
-        g = g.sort_values("sample_idx")
-        answers = [a if isinstance(a, str) else None for a in g["answer"]]
-        last = [float(s[-1]) for s in g["step_scores"]]
-        if rule == "weighted":
-            want = brute_vote(answers, g["is_correct"], last)
-        elif rule == "majority":
-            want = brute_vote(answers, g["is_correct"], np.ones(n))
-        else:  # the highest last-step score among answered candidates, ties split
-            scored = [(s, c) for s, c, a in zip(last, g["is_correct"], answers) if a is not None]
-            top = max(s for s, _ in scored)
-            want = np.mean([c for s, c in scored if s == top])
-        got = df[(df.strategy == name[(method, verifier)]) & (df["n"] == n) & (df.problem_id == pid)].iloc[0]
-        assert got["accuracy"] == pytest.approx(want) and got["cost"] == g["search_generated_tokens"].iloc[0]
-
-
-def test_results_from_search_flops_and_bad_tables():
-    t = search_table()
-    df = results_from_search(t, model="SmolLM2-135M", verifier_models={"v1": None, "v2": "SmolLM2-360M"})
-    row = t[(t.method == "dvts") & (t.n == 4) & (t.verifier == "v2") & (t.problem_id == "c1")].iloc[0]
-    spec, p = get_model("SmolLM2-135M"), row.num_prompt_tokens
-    attention = 2 * spec.n_layers * spec.d_attn  # Kaplan et al.: 2 n_layer n_ctx d_attn per token at context n_ctx
-    want = sum(2 * spec.params + attention * t for t in range(1, p + 1))  # the prompt, token by token
-    want += 2 * spec.params * row.search_generated_tokens + attention * row.search_context_sum  # the tree's tokens
-    want += sum(2 * spec.params + attention * t for t in range(1, row.search_prefill_tokens - p + 1))  # re-sent beyond the prompt
-    want += 2 * get_model("SmolLM2-360M").params * row.search_verifier_tokens
-    got = df[(df.strategy == "dvts/v2 (M=2)") & (df["n"] == 4) & (df.problem_id == "c1")]["cost"].iloc[0]
-    assert got == pytest.approx(want, rel=1e-12)
-    with pytest.raises(ValueError, match="verifier 'v2' read tokens"):
-        results_from_search(t, model="SmolLM2-135M", verifier_models={"v1": None})
-    with pytest.raises(ValueError, match="exactly n candidates"):
-        results_from_search(t.drop(index=0))
-    with pytest.raises(ValueError, match="select must be one of"):
-        results_from_search(t, rule="vote")
-
-
 def test_bin_curves_are_the_means_per_bin():
     df, bins = easy_hard(P=40)
     curves = bin_curves(df, bins).set_index(["bin", "strategy", "n"])
-    hard = df[df.problem_id.isin(bins.index[bins == "hard"]) & (df.strategy == "B") & (df["n"] == 4)]
-    assert curves.loc[("hard", "B", 4), "accuracy"] == pytest.approx(hard["accuracy"].mean())
-    assert curves.loc[("hard", "B", 4), "num_problems"] == 20
+    hard = df[df.problem_id.isin(bins.index[bins == "hard"]) & (df.strategy == rec("B")) & (df["n"] == 4)]
+    assert curves.loc[("hard", rec("B"), 4), "accuracy"] == pytest.approx(hard["accuracy"].mean())
+    assert curves.loc[("hard", rec("B"), 4), "num_problems"] == 20
     # the band: the percentile interval of explicit resamples of the bin's problems (in problem-id order)
     from ttslib.checks import bootstrap_weights, percentile_band
 
     per = hard.sort_values("problem_id", kind="stable")["accuracy"].to_numpy()
     boot = bootstrap_weights(per.size, 1000, 0) @ per / per.size
     band = percentile_band(boot, 0.95)
-    assert (curves.loc[("hard", "B", 4), "lower"], curves.loc[("hard", "B", 4), "upper"]) == pytest.approx((band.lower, band.upper))
+    assert (curves.loc[("hard", rec("B"), 4), "lower"], curves.loc[("hard", rec("B"), 4), "upper"]) == pytest.approx((band.lower, band.upper))
     assert (curves["lower"] >= 0).all() and (curves["upper"] <= 1).all() and (curves["lower"] <= curves["accuracy"]).all()
     shuffled = bin_curves(df.sample(frac=1.0, random_state=3), bins).set_index(["bin", "strategy", "n"])
     pd.testing.assert_frame_equal(shuffled, curves)
@@ -426,19 +389,23 @@ def test_bin_curves_are_the_means_per_bin():
 def test_plots_draw_what_they_are_given():
     import matplotlib.pyplot as plt
 
-    from ttslib.plotting.policy import plot_bin_curves, plot_efficiency, plot_policy_evaluation, plot_policy_map, strategy_palette
+    from ttslib.plotting.policy import KIND_STYLE, plot_bin_curves, plot_efficiency, plot_policy_evaluation, plot_policy_map, strategy_palette
 
     df, bins = easy_hard(P=40)
-    ev = evaluate_policy(df, bins, reference="A", n_boot=20)
-    palette = strategy_palette(df["strategy"])
+    ev = evaluate_policy(df, bins, reference=rec("A"), n_boot=20)
+    palette = strategy_palette(strategies_of(df))
     ax = plot_bin_curves(bin_curves(df, bins).query("bin == 'hard'"), palette=palette)
-    assert [line.get_label() for line in ax.get_lines()] == ["A", "B"]
+    assert [line.get_label() for line in ax.get_lines()] == ["best-of-N (A)", "best-of-N (B)"]
     choices = ev.choices[(ev.choices["fold"] == -1) & (ev.choices["bin"] != "all")]
     ax = plot_policy_map(choices, palette=palette)
     assert sorted(t.get_text() for t in ax.texts) == sorted(f"{b:g}" for b in choices["n"])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["easy", "hard"]
     ax = plot_policy_evaluation(ev.summary)
-    assert len(ax.get_lines()) == 3
+    drawn = {line.get_label(): (list(line.get_xdata()), list(line.get_ydata())) for line in ax.get_lines()}
+    for kind in ("optimistic", "held_out", "single"):  # each kind's line goes through its summary rows, in order of n
+        rows = ev.summary[ev.summary["kind"] == kind].sort_values("n")
+        xs, ys = drawn[KIND_STYLE[kind][0]]
+        assert xs == pytest.approx(rows["n"].tolist()) and ys == pytest.approx(rows["accuracy"].tolist())
     eff = efficiency_multiple([[0.25, 0.5]], [[2.0, 2.0]], [[0.0, 0.4]], [[1.0, 16.0]], n_boot=10).assign(n=[1, 2])
     ax = plot_efficiency({"vs A": eff})
     marked = [line for line in ax.get_lines() if line.get_label() == "vs A: not reached: more than"]

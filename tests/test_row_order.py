@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from ttslib import backtest, coverage, fit, selection, synthetic
+from ttslib import backtest, beta, coverage, fit, selection, synthetic
 from ttslib.checks import canonical_order
 from ttslib.data import read_pythia_counts, read_samples, sample_arrays
-from ttslib.policy import choose, results
+from ttslib.policy import Strategy, VerifierSpec, choose, efficiency, results
 
 SHUFFLES = (1, 2, 3)
 
@@ -80,8 +80,8 @@ def test_canonical_order_is_a_stable_sort_on_values():
     lambda n, c: coverage.coverage_curve(n, c, [1, 10, 100, 1000], n_boot=200, seed=3, beyond_n="plugin"),
     lambda n, c: fit.fit_power_law(n, c, n_boot=200, seed=3),
     lambda n, c: fit.fit_power_law(n, c, method="nls", n_boot=100, seed=3),
-    lambda n, c: fit.fit_beta(n, c, n_boot=100, seed=3),
-    lambda n, c: fit.fit_beta(n, c, scaled=True, n_boot=20, seed=3),
+    lambda n, c: beta.fit_beta(n, c, n_boot=100, seed=3),
+    lambda n, c: beta.fit_beta(n, c, scaled=True, n_boot=20, seed=3),
     lambda n, c: backtest.backtest(n, c, m=(100, 1000), seed=3),
 ], ids=["coverage_curve", "power_law_loglog", "power_law_nls", "beta", "scaled_beta", "backtest"])
 def test_counts_estimators_ignore_row_order(call):
@@ -137,16 +137,17 @@ def test_efficiency_multiple_and_policy_ignore_row_order():
     ns = [1, 2, 4, 8, 16, 32]
     bon, maj = selection.best_of_n(correct, score, ns), selection.majority_vote(answers, correct, ns)
     cost = np.broadcast_to(np.asarray(ns, dtype=float), bon.per_problem.shape)
-    want = choose.efficiency_multiple(maj.per_problem, cost, bon.per_problem, cost, n_boot=200, seed=2)
+    want = efficiency.efficiency_multiple(maj.per_problem, cost, bon.per_problem, cost, n_boot=200, seed=2)
     ids = np.array([f"p{i}" for i in range(correct.shape[0])])
-    table = results.results_from_selection([bon, maj], ids, np.ascontiguousarray(cost))
+    best = Strategy("best_of_n", VerifierSpec.recorded("score"))
+    table = results.results_from_selection({best: bon, Strategy("majority"): maj}, ids, np.ascontiguousarray(cost))
     bins = choose.difficulty_bins(pd.Series(correct.mean(1), index=ids), num_bins=3)
-    policy = choose.evaluate_policy(table, bins, reference="best_of_n", n_boot=200, seed=2)
+    policy = choose.evaluate_policy(table, bins, reference=best, n_boot=200, seed=2)
     for perm in _perms(correct.shape[0]):
-        got = choose.efficiency_multiple(maj.per_problem[perm], cost[perm], bon.per_problem[perm], cost[perm], n_boot=200, seed=2)
+        got = efficiency.efficiency_multiple(maj.per_problem[perm], cost[perm], bon.per_problem[perm], cost[perm], n_boot=200, seed=2)
         _same(got, want)
         shuffled = table.sample(frac=1.0, random_state=int(perm[0]))
-        _same(choose.evaluate_policy(shuffled, bins.iloc[perm], reference="best_of_n", n_boot=200, seed=2).summary, policy.summary)
+        _same(choose.evaluate_policy(shuffled, bins.iloc[perm], reference=best, n_boot=200, seed=2).summary, policy.summary)
 
 
 def test_synthetic_samples_depend_on_the_seed_alone():
@@ -160,14 +161,14 @@ _PROGRAM = r"""
 import json, numpy as np
 import sys; sys.path.insert(0, "tests")
 from test_row_order import _pythia, _arith
-from ttslib import backtest, coverage, fit, selection
+from ttslib import backtest, beta, coverage, fit, selection
 n, c = _pythia()
 answers, correct, score = _arith()
 out = {
     "coverage": coverage.coverage_curve(n, c, [1, 10, 100, 1000], n_boot=200, seed=3, beyond_n="plugin").lower,
     "power_law": fit.fit_power_law(n, c, n_boot=200, seed=3).b_interval,
     "power_law_nls": fit.fit_power_law(n, c, method="nls", n_boot=50, seed=3).b_interval,
-    "beta": fit.fit_beta(n, c, n_boot=50, seed=3).boot,
+    "beta": beta.fit_beta(n, c, n_boot=50, seed=3).boot,
     "backtest": backtest.backtest(n, c, seed=3)["predicted"],
     "majority": selection.majority_vote(answers, correct, [4, 16], method="monte_carlo", num_draws=20, seed=4).accuracy,
     "weighted": selection.weighted_vote(answers, correct, score, [4, 16], method="monte_carlo", num_draws=20, seed=4).accuracy,

@@ -18,7 +18,7 @@ from ttslib.generate.base import Completion, PromptResult
 from ttslib.generate.openai_http import server_eos
 from ttslib.generate.vllm import vllm_eos
 from ttslib.grade import final_answer_line
-from ttslib.policy import search_strategies
+from ttslib.strategies import search_strategies
 from ttslib.problems import make_chains
 from ttslib.search import SEARCH_PRESETS, SearchConfig, run_search
 from ttslib.verifiers import StepChecker
@@ -100,7 +100,7 @@ def test_each_dvts_variant_reaches_its_exact_expected_accuracy(variant):
     solved = table.groupby("problem_id")["is_correct"].any()
     se = np.sqrt(want * (1 - want) / solved.size)
     assert abs(solved.mean() - want) < 4 * se, (variant, solved.mean(), want)
-    names = {s.name for s in search_strategies(table)}
+    names = {s.label for s in search_strategies(table)}
     assert names == {f"dvts/step_checker (M=2{', variant=sal' if variant == 'sal' else ''})"}
 
 

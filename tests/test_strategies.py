@@ -1,4 +1,5 @@
-"""ttslib.policy.strategies: a strategy as a record, a pool and search runs turned into strategy results."""
+"""ttslib.strategies: a sampling pool and search runs turned into arrays and strategy results, against the
+selection rules called by hand, brute-force votes and the FLOPs formulas."""
 
 import itertools
 
@@ -6,53 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ttslib.data import read_samples, write_samples
 from ttslib.flops import get_model, sequence_flops, tree_flops
 from ttslib.grade import answer_keys
-from ttslib.policy import (Strategy, evaluate_policy, make_verifier, pool_arrays, pool_strategies, search_strategies,
-                           validate_results)
+from ttslib.policy import Strategy, VerifierSpec, evaluate_policy, strategies_of, validate_results
 from ttslib.selection import Selection, best_of_n, majority_vote, oracle, weighted_vote
-from ttslib.verifiers import sample_confidence
+from ttslib.strategies import (known_verifier, make_verifier, pool_arrays, pool_strategies, results_from_search, score_pool,
+                               search_strategies)
+from ttslib.verifiers import NoisyVerifier, sample_confidence
 
-
-# ---- Strategy -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("strategy", [
-    Strategy("oracle"), Strategy("majority"), Strategy("best_of_n", "confidence"),
-    Strategy("weighted", "noisy_auc0.80", "min"), Strategy("beam_search", "step_checker", beam_width=4),
-    Strategy("beam_search", "prm", "prod", beam_width=2, lookahead=1, select="best_of_n"),
-    Strategy("dvts", "step_checker", beam_width=4, variant="sal"), Strategy("dvts", "v", beam_width=8, select="majority"),
-])
-def test_a_strategy_name_spells_every_setting_and_reads_back(strategy):
-    assert Strategy.parse(strategy.name) == strategy and str(strategy) == strategy.name
-
-
-def test_strategies_that_differ_in_one_setting_have_different_names():
-    grid = [Strategy("beam_search", "v", agg, beam_width=m, lookahead=la) for agg in ("last", "min", "prod")
-            for m in (2, 4) for la in (0, 1)]
-    grid += [Strategy("dvts", "v", agg, beam_width=m, variant=var) for agg in ("last", "min") for m in (2, 4) for var in ("kit", "sal")]
-    assert len({s.name for s in grid}) == len(grid)
-    assert Strategy("beam_search", "v", beam_width=4).name == "beam_search/v (M=4)"  # defaults stay out of the name
-    assert Strategy("weighted", "v").name == "weighted/v" and Strategy("weighted", "v").aggregate == "last"
-
-
-@pytest.mark.parametrize("kwargs, match", [
-    ({"method": "vote"}, "method must be"), ({"method": "best_of_n"}, "needs a verifier"),
-    ({"method": "majority", "verifier": "v"}, "uses no verifier"), ({"method": "beam_search", "verifier": "v"}, "beam_width"),
-    ({"method": "dvts", "verifier": "v", "beam_width": 4, "lookahead": 1}, "lookahead"),
-    ({"method": "weighted", "verifier": "v", "beam_width": 4}, "settings of a search"),
-    ({"method": "weighted", "verifier": "v", "aggregate": "max"}, "aggregate"),
-    ({"method": "beam_search", "verifier": "v", "beam_width": 4, "variant": "sal"}, "variant is a setting of DVTS"),
-])
-def test_a_strategy_refuses_settings_that_do_not_apply(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        Strategy(**kwargs)
-
-
-def test_parse_refuses_what_is_not_a_strategy_name():
-    for bad in ("best-of-N", "beam_search/v (beam=4)", "weighted/v (M=)"):
-        with pytest.raises(ValueError):
-            Strategy.parse(bad)
+V, W = VerifierSpec.recorded("v"), VerifierSpec.recorded("w")  # verifiers known only by the names the tables record
 
 
 # ---- pool_arrays, pool_strategies --------------------------------------------------------------
@@ -77,7 +41,7 @@ def pool_table(P=6, N=8, seed=0):
 def test_pool_strategies_are_the_selection_rules_on_canonical_answers():
     t = pool_table()
     pa = pool_arrays(t)
-    assert sorted(pa.step_scores) == ["v", "w"] and pa.shape == (6, 8)
+    assert sorted(pa.step_scores) == [V, W] and pa.shape == (6, 8)
     res = pool_strategies(pa, model="SmolLM2-135M")
     # independent: answers grouped by hand (every spelling of 1/2 one class), the rules called directly
     half = {"1/2", "0.5", "\\frac{1}{2}"}
@@ -86,24 +50,25 @@ def test_pool_strategies_are_the_selection_rules_on_canonical_answers():
     correct = cls == 0
     ns = np.array([1, 2, 4, 8])
     np.testing.assert_allclose(res[Strategy("majority")].per_problem, majority_vote(cls, correct, ns).per_problem)
-    np.testing.assert_allclose(res["oracle"].per_problem, oracle(correct, ns).per_problem)
+    np.testing.assert_allclose(res[Strategy("oracle")].per_problem, oracle(correct, ns).per_problem)
     last = np.array([[s[-1] for s in row] for row in t.sort_values(["problem_id", "sample_idx"])["step_scores"].to_numpy().reshape(6, 8)])
-    np.testing.assert_allclose(res["best_of_n/v"].per_problem, best_of_n(correct, last, ns, answers=cls).per_problem)
-    np.testing.assert_allclose(res["weighted/v"].per_problem, weighted_vote(cls, correct, last, ns).per_problem)
+    np.testing.assert_allclose(res[Strategy("best_of_n", V)].per_problem, best_of_n(correct, last, ns, answers=cls).per_problem)
+    assert res[Strategy("weighted", V)].rule == Strategy("weighted", V)  # each selection carries its record, for plots to read
+    np.testing.assert_allclose(res[Strategy("weighted", V)].per_problem, weighted_vote(cls, correct, last, ns).per_problem)
     # the cost: the prompt once, then n samples of the mean length at their positions (Kaplan et al.)
     m = t.sort_values(["problem_id", "sample_idx"])["num_completion_tokens"].to_numpy().reshape(6, 8)
     p = np.arange(30, 36)
     for k, n in enumerate(ns):
         want = [sequence_flops("SmolLM2-135M", p[i]) + n * np.mean([sequence_flops("SmolLM2-135M", mj, start=p[i]) for mj in m[i]])
                 for i in range(6)]
-        np.testing.assert_allclose(res.cost("best_of_n/v")[:, k], want, rtol=1e-12)
-        np.testing.assert_allclose(res.cost("majority", "tokens")[:, k], n * m.mean(1))
+        np.testing.assert_allclose(res.cost(Strategy("best_of_n", V))[:, k], want, rtol=1e-12)
+        np.testing.assert_allclose(res.cost(Strategy("majority"), "tokens")[:, k], n * m.mean(1))
 
 
 def test_pool_results_do_not_depend_on_row_order():
     t = pool_table(P=10, N=8, seed=2)
-    a = pool_strategies(pool_arrays(t), verifiers=["v", "w"]).table()
-    b = pool_strategies(pool_arrays(t.sample(frac=1.0, random_state=5)), verifiers=["v", "w"]).table()
+    a = pool_strategies(pool_arrays(t), verifiers=[V, W]).table()
+    b = pool_strategies(pool_arrays(t.sample(frac=1.0, random_state=5)), verifiers=[V, W]).table()
     pd.testing.assert_frame_equal(a, b)
     ha, _ = pool_arrays(t).split(0.5, seed=1)
     hb, _ = pool_arrays(t.sample(frac=1.0, random_state=7)).split(0.5, seed=1)
@@ -127,7 +92,7 @@ def test_confidence_is_one_definition_and_a_pool_without_verifier_uses_it():
     m = t["num_completion_tokens"].to_numpy()
     np.testing.assert_allclose(conf, np.where(m > 0, np.exp(-0.3), 0.0))
     res = pool_strategies(pool_arrays(t))
-    assert res.find(method="best_of_n") == [Strategy("best_of_n", "confidence")]
+    assert res.find(method="best_of_n") == [Strategy("best_of_n", VerifierSpec.confidence())]
     with pytest.raises(ValueError, match="logprob"):
         sample_confidence(t.assign(logprob=0.5))
 
@@ -140,8 +105,8 @@ def test_bad_pools_are_refused_with_the_reason():
         pool_arrays(t.drop(columns="answer"))
     with pytest.raises(ValueError, match="grade the table"):
         pool_arrays(t.assign(is_correct=None))
-    with pytest.raises(ValueError, match="no scores of verifier 'x'"):
-        pool_strategies(pool_arrays(t), verifiers=["x"])
+    with pytest.raises(ValueError, match="no scores of verifier x"):
+        pool_strategies(pool_arrays(t), verifiers=[VerifierSpec.recorded("x")])
 
 
 def test_answer_keys_group_spellings_and_keep_missing():
@@ -174,11 +139,12 @@ def test_runs_that_differ_only_in_beam_width_or_lookahead_are_different_strategi
     runs = pd.concat([search_rows("beam_search", 4, 2), search_rows("beam_search", 4, 4, seed=1),
                       search_rows("beam_search", 4, 4, lookahead=1, seed=2), search_rows("beam_search", 8, 4, seed=3)])
     res = search_strategies(runs)
-    assert sorted(s.name for s in res) == ["beam_search/v (M=2)", "beam_search/v (M=4)", "beam_search/v (M=4, lookahead=1)"]
-    assert res["beam_search/v (M=4)"].n.tolist() == [4, 8]
+    assert sorted(res) == [Strategy("beam_search", V, beam_width=2), Strategy("beam_search", V, beam_width=4),
+                           Strategy("beam_search", V, beam_width=4, lookahead=1)]
+    assert res[Strategy("beam_search", V, beam_width=4)].n.tolist() == [4, 8]
     validate_results(res.table())  # no duplicate rows: each setting is its own strategy
     mins = search_strategies(runs, aggregate="min")
-    assert all(s.aggregate == "min" for s in mins) and "beam_search/v (M=2, aggregate=min)" in mins
+    assert all(s.aggregate == "min" for s in mins) and Strategy("beam_search", V, "min", beam_width=2) in mins
 
 
 def test_search_votes_group_equivalent_answers():
@@ -187,7 +153,7 @@ def test_search_votes_group_equivalent_answers():
     for i, (_, g) in enumerate(runs.groupby("problem_id", sort=True)):
         counts = g["answer"].map(lambda a: None if a is None else ("half" if a in ("0.5", "1/2") else a)).value_counts()
         top = counts[counts == counts.max()].index
-        assert res["dvts/v (M=2, select=majority)"].per_problem[i, 0] == pytest.approx(("half" in top) / len(top))
+        assert res[Strategy("dvts", V, beam_width=2, select="majority")].per_problem[i, 0] == pytest.approx(("half" in top) / len(top))
 
 
 def test_search_flops_use_the_recorded_positions_or_say_they_were_estimated():
@@ -195,10 +161,10 @@ def test_search_flops_use_the_recorded_positions_or_say_they_were_estimated():
     res = search_strategies(runs, model="SmolLM2-135M")
     gen = runs.groupby("problem_id")["search_generated_tokens"].first().to_numpy()
     want = sequence_flops("SmolLM2-135M", 25) + tree_flops("SmolLM2-135M", gen, gen * 31)
-    np.testing.assert_allclose(res.cost("beam_search/v (M=2)")[:, 0], want, rtol=1e-12) and not res.notes
+    np.testing.assert_allclose(res.cost(Strategy("beam_search", V, beam_width=2))[:, 0], want, rtol=1e-12) and not res.notes
     old = search_strategies(runs.drop(columns="search_context_sum"), model="SmolLM2-135M")
     assert old.notes and "estimated" in old.notes[0]
-    assert np.all(old.cost("beam_search/v (M=2)") > 2 * get_model("SmolLM2-135M").params * (gen + 25)[:, None])
+    assert np.all(old.cost(Strategy("beam_search", V, beam_width=2)) > 2 * get_model("SmolLM2-135M").params * (gen + 25)[:, None])
 
 
 def test_tree_flops_of_one_contiguous_run_is_sequence_flops():
@@ -208,14 +174,14 @@ def test_tree_flops_of_one_contiguous_run_is_sequence_flops():
 
 
 def test_pool_and_search_merge_on_common_problems_and_feed_the_policy():
-    pool = pool_strategies(pool_arrays(pool_table(P=8)), verifiers=["v"])
+    pool = pool_strategies(pool_arrays(pool_table(P=8)), verifiers=[V])
     runs = search_rows("beam_search", 4, 2, P=6)
     runs["problem_id"] = runs["problem_id"].map({f"q{i}": f"q{i}" for i in range(6)})
     both = pool.merge(search_strategies(runs))
     assert both.problem_ids.tolist() == [f"q{i}" for i in range(6)]
     table = both.table()
     bins = pd.Series([1, 1, 1, 2, 2, 2], index=both.problem_ids)
-    ev = evaluate_policy(table, bins, reference="best_of_n/v", n_boot=20)
+    ev = evaluate_policy(table, bins, reference=Strategy("best_of_n", V), n_boot=20)
     assert ev.ns.tolist() == [1, 2, 4, 8] and np.all(np.isfinite(ev.held_out))
     with pytest.raises(ValueError, match="in both"):
         both.merge(pool)
@@ -231,8 +197,114 @@ def test_selection_is_indexed_by_n_and_cut_to_problems():
         sel.at(8)
 
 
-def test_make_verifier_reads_the_names_runs_record():
-    assert make_verifier("noisy_auc0.80").name == "noisy_auc0.80"
-    assert make_verifier("step_checker").name == "step_checker" and make_verifier("confidence").name == "confidence"
-    with pytest.raises(ValueError, match="no verifier is named"):
-        make_verifier("oracle")
+def test_make_verifier_builds_what_the_record_says_and_nothing_reads_a_name():
+    noisy = make_verifier(VerifierSpec.noisy(0.7, seed=3))
+    assert isinstance(noisy, NoisyVerifier) and (noisy.auc, noisy.seed) == (0.7, 3)
+    assert make_verifier(VerifierSpec.step_checker()).name == "step_checker"
+    assert make_verifier(VerifierSpec.confidence("min")).name == "confidence_min"
+    with pytest.raises(TypeError, match="VerifierSpec"):
+        make_verifier("noisy_auc0.80")
+    with pytest.raises(ValueError, match="recorded name"):
+        make_verifier(VerifierSpec.recorded("qwen_math_prm"))
+
+
+def test_known_verifier_matches_labels_of_declared_records():
+    noisy = VerifierSpec.noisy(0.8)
+    assert known_verifier("noisy_auc0.80", [noisy]) is noisy
+    assert known_verifier("noisy_auc0.80") == VerifierSpec.recorded("noisy_auc0.80")  # undeclared: known by its name only
+    assert known_verifier("step_checker") == VerifierSpec.step_checker()
+    with pytest.raises(TypeError, match="VerifierSpec"):
+        known_verifier("v", ["v"])
+
+
+def test_score_pool_names_each_column_by_its_record():
+    t = pool_table(P=3, N=4).assign(steps=lambda d: [["1 + 1 = 2"] * len(s) for s in d["step_scores"]],
+                                     step_num_tokens=lambda d: [[1] * len(s) for s in d["step_scores"]],
+                                     token_logprobs=lambda d: [[-0.1] * len(s) for s in d["step_scores"]])
+    spec = VerifierSpec.noisy(0.9, seed=2)
+    scored = score_pool(t, {f"q{p}": "1 + 1" for p in range(3)}, [spec, VerifierSpec.confidence()])
+    assert {"step_scores_noisy_auc0.90_seed2", "step_scores_confidence"} <= set(scored.columns)
+    pa = pool_arrays(scored, [spec])
+    assert spec in pa.step_scores and VerifierSpec.confidence() in pa.step_scores
+
+
+# ---- results_from_search ---------------------------------------------------------------------------
+
+
+def search_table(seed=0):
+    """A small table in the search schema (/tmp/design_search.md): runs told apart by method, n, verifier."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for method, n, verifier in itertools.product(["beam_search", "dvts"], [4, 8], ["v1", "v2"]):
+        for p in range(5):
+            spent = rng.integers(50, 500, 3)
+            for i in range(n):
+                steps = int(rng.integers(1, 4))
+                answer = rng.choice(["3", "5", "7", None], p=[0.4, 0.3, 0.2, 0.1])
+                rows.append({"problem_id": f"c{p}", "sample_idx": i, "completion": "x", "answer": answer,
+                             "is_correct": answer == "3", "num_prompt_tokens": 20, "num_completion_tokens": 5 * steps,
+                             "method": method, "n": n, "beam_width": 2, "verifier": verifier, "level": p % 3,
+                             "steps": ["s"] * steps, "step_scores": list(rng.choice([0.2, 0.5, 0.8], steps)),
+                             "step_num_tokens": [5] * steps, "search_generated_tokens": spent[0],
+                             "search_prefill_tokens": spent[1], "search_verifier_tokens": spent[2], "status": "ok",
+                             "search_context_sum": int(spent[0]) * 27})
+    return pd.DataFrame(rows)
+
+
+def brute_vote(answers, correct, weights):
+    """Plain Python: the answer with the largest summed weight, ties split, no-answer samples ignored."""
+    sums, good = {}, {}
+    for a, c, w in zip(answers, correct, weights):
+        if a is not None:
+            sums[a] = sums.get(a, 0.0) + w
+            good[a] = c
+    if not sums:
+        return 0.0
+    top = max(sums.values())
+    winners = [a for a, s in sums.items() if s >= top - 1e-9 * abs(top)]
+    return sum(good[a] for a in winners) / len(winners)
+
+
+@pytest.mark.parametrize("rule", ["weighted", "majority", "best_of_n"])
+def test_results_from_search_on_a_table_in_the_schema(tmp_path, rule):
+    path = write_samples(search_table(), tmp_path / "chains_search.parquet", group_by=("method", "n", "verifier"))
+    table_ = read_samples(path, group_by=("method", "n", "verifier"))
+    df = results_from_search(table_, rule=rule)
+    name = {(m, v): Strategy(m, VerifierSpec.recorded(v), beam_width=2, select=rule) for m in ("beam_search", "dvts") for v in ("v1", "v2")}
+    strategy = strategies_of(df)
+    assert len(df) == 8 * 5 and set(strategy) == set(name.values())
+    for (method, n, verifier, pid), g in table_.groupby(["method", "n", "verifier", "problem_id"]):
+        g = g.sort_values("sample_idx")
+        answers = [a if isinstance(a, str) else None for a in g["answer"]]
+        last = [float(s[-1]) for s in g["step_scores"]]
+        if rule == "weighted":
+            want = brute_vote(answers, g["is_correct"], last)
+        elif rule == "majority":
+            want = brute_vote(answers, g["is_correct"], np.ones(n))
+        else:  # the highest last-step score among answered candidates, ties split
+            scored = [(s, c) for s, c, a in zip(last, g["is_correct"], answers) if a is not None]
+            top = max(s for s, _ in scored)
+            want = np.mean([c for s, c in scored if s == top])
+        got = df[(strategy == name[(method, verifier)]) & (df["n"] == n) & (df.problem_id == pid)].iloc[0]
+        assert got["accuracy"] == pytest.approx(want) and got["cost"] == g["search_generated_tokens"].iloc[0]
+
+
+def test_results_from_search_flops_and_bad_tables():
+    t = search_table()
+    v1, v2 = VerifierSpec.recorded("v1"), VerifierSpec.recorded("v2")
+    df = results_from_search(t, model="SmolLM2-135M", verifier_models={v1: None, v2: "SmolLM2-360M"})
+    row = t[(t.method == "dvts") & (t.n == 4) & (t.verifier == "v2") & (t.problem_id == "c1")].iloc[0]
+    spec, p = get_model("SmolLM2-135M"), row.num_prompt_tokens
+    attention = 2 * spec.n_layers * spec.d_attn  # Kaplan et al.: 2 n_layer n_ctx d_attn per token at context n_ctx
+    want = sum(2 * spec.params + attention * t for t in range(1, p + 1))  # the prompt, token by token
+    want += 2 * spec.params * row.search_generated_tokens + attention * row.search_context_sum  # the tree's tokens
+    want += sum(2 * spec.params + attention * t for t in range(1, row.search_prefill_tokens - p + 1))  # re-sent beyond the prompt
+    want += 2 * get_model("SmolLM2-360M").params * row.search_verifier_tokens
+    got = df[(strategies_of(df) == Strategy("dvts", v2, beam_width=2)) & (df["n"] == 4) & (df.problem_id == "c1")]["cost"].iloc[0]
+    assert got == pytest.approx(want, rel=1e-12)
+    with pytest.raises(ValueError, match="verifier v2 read tokens"):
+        results_from_search(t, model="SmolLM2-135M", verifier_models={v1: None})
+    with pytest.raises(ValueError, match="exactly n candidates"):
+        results_from_search(t.drop(index=0))
+    with pytest.raises(ValueError, match="select must be one of"):
+        results_from_search(t, rule="vote")

@@ -39,7 +39,7 @@ SEED = 0
 CHAIN_DIR = "../data/chains"  # the chain search data (data/README.md): a sampling pool and search runs
 CHAIN_POOL = "pool64"  # the pool's file name in CHAIN_DIR (N whole solutions per problem, sampled step by step)
 CHAIN_PER_LEVEL, CHAIN_SEED = 15, 0  # the chain problem set the runs used (ttslib.problems.make_chains)
-MAIN_VERIFIER = "noisy_auc0.80"  # the verifier of the main comparison
+MAIN_AUC = 0.80  # the verifier of the main comparison: the exact step checker blurred to this ROC AUC (noise seed 0)
 BEAM_WIDTH = 4  # M of the search runs
 POOL_AUCS = (0.6, 0.7, 0.8, 0.9, 0.99)  # noisy verifiers scored on the pool for the verifier-quality figure
 FLOPS_MODEL = "SmolLM2-135M"  # the policy, in ttslib.flops' registry
@@ -62,12 +62,15 @@ from ttslib.data import correct_matrix, read_samples
 from ttslib.plotting import savefig, sequential_palette, strategy_color, strategy_label, use_theme
 from ttslib.plotting.flops import plot_vs_flops
 from ttslib.plotting.selection import plot_selection
-from ttslib.policy import Strategy, difficulty_bins, make_verifier, pool_arrays, pool_strategies, score_pool, search_strategies, step_auc
+from ttslib.policy import Strategy, VerifierSpec, difficulty_bins
 from ttslib.problems import make_chains
 from ttslib.selection import best_of_n, log2_budgets, majority_vote, oracle, selection_curve, weighted_vote
+from ttslib.strategies import make_verifier, pool_arrays, pool_strategies, score_pool, search_strategies, step_auc
 from ttslib.synthetic import synthetic_samples, verifier_auc
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
+ORACLE, MAJORITY = Strategy("oracle"), Strategy("majority")  # strategies are records (ttslib.policy.Strategy)
+CHECKER, CONFIDENCE, MAIN_VERIFIER = VerifierSpec.step_checker(), VerifierSpec.confidence(), VerifierSpec.noisy(MAIN_AUC)
 
 # %% [markdown]
 # ## 1. Synthetic samples and a verifier of known quality
@@ -164,7 +167,7 @@ pd.DataFrame(
 # verifiers arrive, the score is the model's own confidence in a sample, `exp(logprob /
 # num_completion_tokens)`, the geometric-mean probability of its tokens (`ttslib.verifiers.sample_confidence`,
 # the one definition the kit uses for whole samples). Answers are grouped with the grader's canonical key
-# (`ttslib.grade.canonical_answer`: `1/2`, `0.5` and `\frac{1}{2}` vote together); `ttslib.policy.pool_arrays`
+# (`ttslib.grade.canonical_answer`: `1/2`, `0.5` and `\frac{1}{2}` vote together); `ttslib.strategies.pool_arrays`
 # reads the table into these arrays.
 
 # %%
@@ -189,9 +192,9 @@ pd.Series(
 
 # %%
 own_ns = log2_budgets(own_correct.shape[1])
-own_res = pool_strategies(own_pool, verifiers=["confidence"], num_draws=NUM_DRAWS, seed=SEED)
-own_sel = {rule: own_res[name] for rule, name in
-           (("oracle", "oracle"), ("majority", "majority"), ("best_of_n", "best_of_n/confidence"), ("weighted", "weighted/confidence"))}
+own_res = pool_strategies(own_pool, verifiers=[CONFIDENCE], num_draws=NUM_DRAWS, seed=SEED)
+own_sel = {"oracle": own_res[ORACLE], "majority": own_res[MAJORITY], "best_of_n": own_res[Strategy("best_of_n", CONFIDENCE)],
+           "weighted": own_res[Strategy("weighted", CONFIDENCE)]}
 ax = plot_selection([selection_curve(s, n_boot=N_BOOT, seed=SEED) for s in own_sel.values()])
 ax.set_title("own samples: score = the model's confidence")
 savefig(ax.figure, "03_own_rules", directory=FIGURES_DIR)
@@ -267,14 +270,15 @@ runs.groupby(["method", "verifier", "n"]).agg(problems=("problem_id", "nunique")
 # by their canonical form (`ttslib.grade.canonical_answer`) before any vote.
 
 # %%
-pool = score_pool(pool, question, ["step_checker", "confidence", *[f"noisy_auc{a:.2f}" for a in POOL_AUCS]])
-chain = pool_arrays(pool)  # (P, N) arrays: correctness, answers, tokens, every verifier's step scores
+pool_verifiers = [CHECKER, CONFIDENCE, *[VerifierSpec.noisy(a) for a in POOL_AUCS]]
+pool = score_pool(pool, question, pool_verifiers)
+chain = pool_arrays(pool, pool_verifiers)  # (P, N) arrays: correctness, answers, tokens, every verifier's step scores
 auc = step_auc(chain)
 chain_level = chains.set_index("problem_id").loc[chain.problem_ids, "level"].to_numpy()
 chain_ns = log2_budgets(chain.shape[1])
-res = pool_strategies(chain, model=FLOPS_MODEL, num_draws=NUM_DRAWS, seed=SEED).merge(search_strategies(runs, model=FLOPS_MODEL))
+res = pool_strategies(chain, model=FLOPS_MODEL, num_draws=NUM_DRAWS, seed=SEED).merge(search_strategies(runs, model=FLOPS_MODEL, verifiers=pool_verifiers))
 assert res.problem_ids.tolist() == chain.problem_ids.tolist()  # the runs cover the pool's problems
-steps = np.concatenate([np.asarray(x, dtype=float) for x in chain.step_scores["step_checker"].ravel()])
+steps = np.concatenate([np.asarray(x, dtype=float) for x in chain.step_scores[CHECKER].ravel()])
 pd.concat([auc.round(3), pd.Series({"steps": steps.size, "right steps": int((steps > 0.5).sum()),
                                     "pass@1": round(chain.correct.mean(), 3)}, name="pool")], axis=1).T
 
@@ -299,7 +303,7 @@ res.accuracy().round(3)
 
 # %%
 vs_sampling = pd.DataFrame([
-    {"search": s.name, "N": int(n), "search accuracy": res[s].accuracy_at(n), "weighted best-of-N": res[weighted(s.verifier)].accuracy_at(n),
+    {"search": s.label, "N": int(n), "search accuracy": res[s].accuracy_at(n), "weighted best-of-N": res[weighted(s.verifier)].accuracy_at(n),
      "difference": str(d := res.difference(s, weighted(s.verifier), n)), "lower": d.lower, "verdict": d.verdict}
     for s in searches for n in res[s].n
 ]).set_index(["search", "N"])
@@ -356,7 +360,7 @@ by_bin.round(3)
 # FLOPs per problem of the policy (`ttslib.flops`, Kaplan et al.'s count with its attention term: 2N per
 # token plus the attention over the context each token sits at), counted alike for both: the prompt
 # once (the pool's samples share it; a search's partial solutions stay in the cache) plus every token
-# sampled, for a search its pruned branches included (`ttslib.policy.strategies`; where a run did not
+# sampled, for a search its pruned branches included (`ttslib.strategies`; where a run did not
 # record its tokens' positions, the note below says how they were estimated). The verifiers here cost
 # nothing. A verifier that is a model (a PRM) would add its own forward pass: with a prefix cache it
 # reads every sampled token once, for best-of-N as for search, so the FLOPs of every verifier-guided
@@ -386,16 +390,16 @@ assert 16 in chain_ns
 quality = pd.DataFrame([{"verifier": s.verifier, "AUC": auc[s.verifier], "strategy": s.method, "accuracy": res[s].accuracy_at(16)}
                         for s in res if s.verifier in auc and 16 in res[s].n])
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
-blurred = quality["verifier"].str.startswith("noisy") | (quality["verifier"] == "step_checker")  # one family: the checker and its blurred copies
+blurred = quality["verifier"].map(lambda v: v.kind in ("noisy", "step_checker"))  # one family: the checker and its blurred copies
 for strategy, g in quality[blurred].sort_values("AUC", kind="stable").groupby("strategy", sort=False):
     ax.plot(g["AUC"], g["accuracy"], "o-", color=strategy_color(strategy), label=strategy_label(strategy), ms=4)
 for strategy, g in quality[~blurred].groupby("strategy", sort=False):  # another family: a marker each, named
     ax.plot(g["AUC"], g["accuracy"], "s", color=strategy_color(strategy), ms=5, mfc="none")
     for _, r in g.iterrows():
-        ax.annotate(r["verifier"], (r["AUC"], r["accuracy"]), xytext=(4, -3), textcoords="offset points", fontsize="x-small",
+        ax.annotate(str(r["verifier"]), (r["AUC"], r["accuracy"]), xytext=(4, -3), textcoords="offset points", fontsize="x-small",
                     color=strategy_color(strategy))
-ax.axhline(res["majority"].accuracy_at(16), color=strategy_color("majority"), lw=1, ls=":", label="majority vote (no verifier)")
-ax.axhline(res["oracle"].accuracy_at(16), color=strategy_color("oracle"), lw=1, ls="--", label="pass@16 (oracle)")
+ax.axhline(res[MAJORITY].accuracy_at(16), color=strategy_color("majority"), lw=1, ls=":", label="majority vote (no verifier)")
+ax.axhline(res[ORACLE].accuracy_at(16), color=strategy_color("oracle"), lw=1, ls="--", label="pass@16 (oracle)")
 ax.set_xlabel("verifier ROC AUC on the pool's steps")
 ax.set_ylabel("accuracy at N = 16")
 ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
@@ -412,8 +416,8 @@ quality.pivot_table(index=["verifier", "AUC"], columns="strategy", values="accur
 # %%
 bon, beam_s, dvts_s = Strategy("best_of_n", MAIN_VERIFIER), searched("beam_search", MAIN_VERIFIER), searched("dvts", MAIN_VERIFIER)
 beam, dvts_sel = (res[s] if s in res else None for s in (beam_s, dvts_s))
-lines = [f"- The pool: pass@1 {chain.correct.mean():.3f}, pass@{chain_ns[-1]} {res['oracle'].accuracy[-1]:.3f}; "
-         f"majority vote reaches {res['majority'].accuracy[-1]:.3f} and best-of-N with {MAIN_VERIFIER} "
+lines = [f"- The pool: pass@1 {chain.correct.mean():.3f}, pass@{chain_ns[-1]} {res[ORACLE].accuracy[-1]:.3f}; "
+         f"majority vote reaches {res[MAJORITY].accuracy[-1]:.3f} and best-of-N with {MAIN_VERIFIER} "
          f"{res[bon].accuracy[-1]:.3f} at N = {chain_ns[-1]}."]
 if beam is not None:
     for n in beam.n:
@@ -452,11 +456,11 @@ wbon = res[weighted(MAIN_VERIFIER)]
 if beam is not None:
     lines.append("- Against weighted best-of-N, the strong sampling baseline: " + "; ".join(
         f"N = {n}: beam search {beam.accuracy_at(n):.3f}, weighted best-of-N {wbon.accuracy_at(n):.3f}, "
-        f"majority vote {res['majority'].accuracy_at(n):.3f}" for n in beam.n) + ".")
+        f"majority vote {res[MAJORITY].accuracy_at(n):.3f}" for n in beam.n) + ".")
 q = quality[quality["strategy"] == "best_of_n"].sort_values("AUC", kind="stable")
 lines.append(f"- Best-of-N at N = 16 goes from {q['accuracy'].iloc[0]:.3f} with the weakest verifier (AUC {q['AUC'].iloc[0]:.2f}) "
              f"to {q['accuracy'].iloc[-1]:.3f} with the exact checker (AUC {q['AUC'].iloc[-1]:.2f}); the model's confidence has AUC "
-             f"{auc['confidence']:.2f}.")
+             f"{auc[CONFIDENCE]:.2f}.")
 guided = sorted({s.verifier for s in searches if 16 in res[s].n}, key=lambda v: auc[v])
 gain = {v: res.difference(searched("beam_search", v), weighted(v), 16) for v in guided}  # search against sampling, same verifier
 gain_dvts = {v: res.difference(searched("dvts", v), weighted(v), 16) for v in guided}
@@ -481,26 +485,26 @@ assert round(100 * selection_curve(own_sel["oracle"], n_boot=10, seed=SEED).leve
 SHIPPED_CHAINS = CHAIN_DIR == "../data/chains" and (NUM_DRAWS, SEED) == (1000, 0)  # the summary's numbers: shipped runs, default draws
 if SHIPPED_CHAINS:
     at64 = {"dvts": res[dvts_s].accuracy_at(64), "beam": res[beam_s].accuracy_at(64), "weighted": wbon.accuracy_at(64),
-            "majority": res["majority"].accuracy_at(64)}
+            "majority": res[MAJORITY].accuracy_at(64)}
     assert [round(at64[k], 2) for k in ("dvts", "beam", "weighted", "majority")] == [0.41, 0.39, 0.33, 0.31], at64
     assert chain_ns[-1] == 64
-    assert abs(res[searched("beam_search", "step_checker")].accuracy_at(16) - 0.62) < 0.005
-    assert abs(res[weighted("step_checker")].accuracy_at(16) - 0.45) < 0.005
+    assert abs(res[searched("beam_search", CHECKER)].accuracy_at(16) - 0.62) < 0.005
+    assert abs(res[weighted(CHECKER)].accuracy_at(16) - 0.45) < 0.005
     def printed(s, n):  # search minus weighted best-of-N with the same verifier, at N = n, as the summary prints it (2 decimals)
         got, wsel = res.difference(s, weighted(s.verifier), n), res[weighted(s.verifier)]
         assert 3 * wsel.accuracy_se[wsel.column(n)] < 0.005  # the Monte Carlo error of weighted best-of-N moves no printed digit
         return got.verdict, *got.printed(2)
 
-    assert printed(searched("beam_search", "step_checker"), 16) == ("ahead", 0.16, 0.11, 0.22)
-    assert printed(searched("dvts", "step_checker"), 16) == ("ahead", 0.13, 0.07, 0.19)
+    assert printed(searched("beam_search", CHECKER), 16) == ("ahead", 0.16, 0.11, 0.22)
+    assert printed(searched("dvts", CHECKER), 16) == ("ahead", 0.13, 0.07, 0.19)
     assert printed(dvts_s, 64) == ("ahead", 0.08, 0.02, 0.14) and printed(beam_s, 64) == ("not shown", 0.05, -0.01, 0.12)
-    assert printed(searched("beam_search", "confidence"), 16) == ("behind", -0.10, -0.15, -0.05)
-    assert printed(searched("dvts", "confidence"), 16) == ("not shown", -0.03, -0.08, 0.01)
+    assert printed(searched("beam_search", CONFIDENCE), 16) == ("behind", -0.10, -0.15, -0.05)
+    assert printed(searched("dvts", CONFIDENCE), 16) == ("not shown", -0.03, -0.08, 0.01)
     assert all(res.difference(s, weighted(MAIN_VERIFIER), n).verdict == "not shown" for s in (beam_s, dvts_s) for n in (4, 16))  # "at N = 4 and 16"
     assert not ahead_hard and binned_n == [4, 16] and half_ns[-1] == 32  # "not ahead ... at every N searched (4 and 16) ... stops at N = 32"
     assert all(d.verdict != "ahead" for d in hard_diff.values())  # "in no N shown ahead"
-    assert abs(auc["confidence"] - 0.87) < 0.005 and abs(auc[MAIN_VERIFIER] - 0.79) < 0.005 and auc["confidence"] > auc[MAIN_VERIFIER]
-    assert not any("variant=sal" in s.name for s in searches)  # "the kit's DVTS"
+    assert abs(auc[CONFIDENCE] - 0.87) < 0.005 and abs(auc[MAIN_VERIFIER] - 0.79) < 0.005 and auc[CONFIDENCE] > auc[MAIN_VERIFIER]
+    assert not any(s.variant == "sal" for s in searches)  # "the kit's DVTS"
 
 # %% [markdown]
 # ## 4. Code: the docstring examples as a verifier, against the hidden tests

@@ -28,7 +28,7 @@ OWN_SAMPLES = "../data/arith_smollm2.parquet"  # the kit's arithmetic run (ttsli
 CHAIN_DIR = "../data/chains"  # the step-level search data (section 3): a sampling pool and search runs (data/README.md)
 CHAIN_POOL = "pool64"  # the pool's file name in CHAIN_DIR; every other Parquet file there is a search run
 CHAIN_PER_LEVEL, CHAIN_SEED = 15, 0  # the chain problem set of those runs (ttslib.problems.make_chains)
-CHAIN_POLICY_VERIFIER = "noisy_auc0.80"  # section 3's policy chooses among this verifier's strategies and majority vote; None: any verifier
+CHAIN_POLICY_AUC = 0.80  # section 3's policy chooses among majority vote and the strategies of the step checker blurred to this AUC (noise seed 0); None: any verifier
 PYTHIA_MODEL = "pythia-1b"  # Pythia counts for the bins-and-coverage section
 PYTHIA_CHECKPOINT = "300B"
 NUM_BINS = 5  # quantile bins, as Snell et al.
@@ -54,19 +54,18 @@ from ttslib.plotting.coverage import plot_coverage
 from ttslib.plotting.policy import plot_bin_curves, plot_efficiency, plot_policy_evaluation, plot_policy_map, strategy_palette
 from ttslib.policy import (
     Strategy,
+    VerifierSpec,
     bin_curves,
     difficulty_bins,
     efficiency_multiple,
     evaluate_policy,
-    pool_arrays,
-    pool_strategies,
-    score_pool,
-    search_strategies,
     split_counts,
+    strategies_of,
     strategy_curve,
 )
 from ttslib.problems import make_chains
 from ttslib.selection import log2_budgets
+from ttslib.strategies import known_verifier, pool_arrays, pool_strategies, score_pool, search_strategies
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
@@ -95,10 +94,10 @@ ns = log2_budgets(correct_s.shape[1])
 assert not SHIPPED_OWN or (correct.shape[1] == 32 and set(pd.Series(level).value_counts()) == {40} and ns[-1] == 16)
 assert NUM_BINS == 5
 assert round(100 * inspect.signature(evaluate_policy).parameters["level"].default) == 95  # the intervals' level
-own_res = pool_strategies(own_scored, verifiers=["confidence"], num_draws=NUM_DRAWS, seed=SEED)
+own_res = pool_strategies(own_scored, verifiers=[VerifierSpec.confidence()], num_draws=NUM_DRAWS, seed=SEED)
 results = own_res.table("tokens", level=level, score=conf_s.mean(1))  # the oracle left out: no policy may read the answers
-BON, MAJORITY, WEIGHTED = (Strategy("best_of_n", "confidence").name, Strategy("majority").name, Strategy("weighted", "confidence").name)
-palette = strategy_palette(results["strategy"])
+BON, MAJORITY, WEIGHTED = Strategy("best_of_n", VerifierSpec.confidence()), Strategy("majority"), Strategy("weighted", VerifierSpec.confidence())
+palette = strategy_palette(strategies_of(results))
 pd.Series(
     {
         "problems x samples (held apart + scored)": f"{correct.shape[0]} x ({correct_held.shape[1]} + {correct_s.shape[1]})",
@@ -223,7 +222,7 @@ for name in ["given: level", "oracle, held-apart samples"]:
                                                           n_boot=N_BOOT, seed=SEED).assign(n=ev.ns)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
 for ax, name in zip(axes, ["given: level", "oracle, held-apart samples"]):
-    plot_efficiency({f"vs {b}": arith_eff[(name, b)] for b in (BON, MAJORITY)}, ax=ax,
+    plot_efficiency({b: arith_eff[(name, b)] for b in (BON, MAJORITY)}, ax=ax,
                     reference=SNELL_MULTIPLE, xlabel="budget: best-of-N's n (compute cap: its cost there)")
     ax.set_title(f"policy on {name} bins (held-out)", fontsize="small")
 savefig(fig, "04_arith_efficiency", directory=FIGURES_DIR)
@@ -402,14 +401,17 @@ if chains_ready:
     pool = read_samples(chain_pool_path)
     search = pd.concat([read_samples(p) for p in chain_run_paths], ignore_index=True)
     chain_questions = dict(make_chains(CHAIN_PER_LEVEL, seed=CHAIN_SEED)[["problem_id", "question"]].to_numpy())
-    pool = score_pool(pool, chain_questions, ["step_checker", "confidence"])  # the other verifiers that guided searches
-    default_verifier = str(pool["verifier"].iloc[0]) if "verifier" in pool.columns else "default"
-    chain = pool_arrays(pool)
+    CHAIN_POLICY_VERIFIER = None if CHAIN_POLICY_AUC is None else VerifierSpec.noisy(CHAIN_POLICY_AUC)
+    chain_verifiers = [] if CHAIN_POLICY_VERIFIER is None else [CHAIN_POLICY_VERIFIER]  # the specs behind the tables' verifier names
+    pool = score_pool(pool, chain_questions, [VerifierSpec.step_checker(), VerifierSpec.confidence()])  # the other verifiers that guided searches
+    default_verifier = known_verifier(str(pool["verifier"].iloc[0]) if "verifier" in pool.columns else "default", chain_verifiers)
+    chain = pool_arrays(pool, chain_verifiers)
     held, scored = chain.split(HOLDOUT_FRACTION, seed=SEED)  # the same split as notebook 03's by-difficulty section
-    chain_res = pool_strategies(scored, num_draws=NUM_DRAWS, seed=SEED).merge(search_strategies(search))
+    chain_res = pool_strategies(scored, num_draws=NUM_DRAWS, seed=SEED).merge(search_strategies(search, verifiers=chain_verifiers))
     if CHAIN_POLICY_VERIFIER is not None:  # one verifier's strategies, and majority vote (it needs none)
         chain_res = chain_res.take(strategies=[s for s in chain_res if s.method == "majority" or s.verifier == CHAIN_POLICY_VERIFIER])
     chain_results = chain_res.table("tokens")  # generated tokens; the oracle left out
+    chain_strategies = strategies_of(chain_results)
     common = chain_res.problem_ids.tolist()
     rows = pd.Index(chain.problem_ids).get_indexer(common)
     chain_bins = {
@@ -421,9 +423,9 @@ if chains_ready:
     if chain.level is not None:
         chain_bins["given: level"] = difficulty_bins(pd.Series(chain.level[rows], index=common), "given")
     score_columns = sorted(chain.step_scores)
-    chain_palette = strategy_palette(chain_results["strategy"])
-    display(pd.Series({"problems": len(common), "strategies": ", ".join(sorted(chain_results["strategy"].unique())),
-                       "verifiers in the pool": ", ".join(score_columns)}).to_frame("chain search data"))
+    chain_palette = strategy_palette(chain_strategies)
+    display(pd.Series({"problems": len(common), "strategies": ", ".join(sorted({str(s) for s in chain_strategies})),
+                       "verifiers in the pool": ", ".join(map(str, score_columns))}).to_frame("chain search data"))
 
 # %%
 if chains_ready:
@@ -439,7 +441,7 @@ if chains_ready:
 
 # %%
 if chains_ready:
-    chain_reference = Strategy("best_of_n", default_verifier).name
+    chain_reference = Strategy("best_of_n", default_verifier)
     chain_eval = {name: evaluate_policy(chain_results, b, reference=chain_reference, folds=FOLDS, seed=SEED, n_boot=N_BOOT)
                   for name, b in chain_bins.items()}
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -465,7 +467,7 @@ if chains_ready:
 # %%
 if chains_ready:
     chain_eff = {}
-    chain_baselines = (Strategy("weighted", default_verifier).name, Strategy("majority").name)  # weighted best-of-N with the same verifier: the strong sampling baseline
+    chain_baselines = (Strategy("weighted", default_verifier), Strategy("majority"))  # weighted best-of-N with the same verifier: the strong sampling baseline
     for name in ["oracle, held-apart samples", f"predicted: mean {default_verifier} score"]:
         ev = chain_eval[name]
         for baseline in chain_baselines:
@@ -474,7 +476,7 @@ if chains_ready:
                                                               n_boot=N_BOOT, seed=SEED).assign(n=ev.ns)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, name in zip(axes, ["oracle, held-apart samples", f"predicted: mean {default_verifier} score"]):
-        plot_efficiency({f"vs {b}": chain_eff[(name, b)] for b in chain_baselines}, ax=ax,
+        plot_efficiency({b: chain_eff[(name, b)] for b in chain_baselines}, ax=ax,
                         reference=SNELL_MULTIPLE, xlabel=f"budget: {chain_reference}'s n (compute cap: its cost there)")
         ax.set_title(f"policy on {name} bins (held-out)", fontsize="small")
     savefig(fig, "04_chains_efficiency", directory=FIGURES_DIR)
@@ -537,4 +539,4 @@ if chains_ready and CHAIN_DIR == "../data/chains" and (N_BOOT, NUM_DRAWS, SEED, 
     assert all(abs(x - y) <= 0.005 + 1e-9 for x, y in zip(eff_w.loc[4.0, ["multiple", "lower", "upper"]], (0.82, 0.69, 0.95)))
     assert ((eff_w.loc[[8.0, 16.0, 32.0], "lower"] <= 1) & (eff_w.loc[[8.0, 16.0, 32.0], "upper"] >= 1)).all()  # "hold 1"
     assert (eff_w.loc[[1.0, 2.0, 4.0], "multiple"] <= 1.005).all() and SNELL_MULTIPLE == 4  # "about 1 or below"
-    assert default_verifier == CHAIN_POLICY_VERIFIER == f"noisy_auc{0.8:.2f}"  # "guided by the AUC 0.8 verifier"
+    assert default_verifier == CHAIN_POLICY_VERIFIER == VerifierSpec.noisy(0.8)  # "guided by the AUC 0.8 verifier"

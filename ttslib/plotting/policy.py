@@ -14,6 +14,7 @@ from matplotlib.transforms import blended_transform_factory
 from ttslib.plotting import new_axes
 from ttslib.plotting._draw import draw_series, integer_log2_ticks, log_axis
 from ttslib.plotting.style import STRATEGIES, resolve_palette, strategy_label, strategy_order, strategy_palette
+from ttslib.policy.strategy import Strategy
 
 __all__ = ["KIND_STYLE", "strategy_palette", "plot_bin_curves", "plot_policy_map", "plot_policy_evaluation", "plot_efficiency"]
 
@@ -103,18 +104,19 @@ def plot_efficiency(tables, *, ax=None, x: str = "n", reference: float | None = 
                     reference_label: str = "Snell et al.: ~4x vs best-of-N (arXiv:2408.03314)", xlabel: str = "reference n",
                     palette=None):
     """Efficiency multiple vs the grid (``x``) with its bootstrap interval, one series per ``efficiency_multiple``
-    table in the mapping ``tables`` (label -> table with an ``x`` column). Points where the baseline never
-    reaches the accuracy are marked (^, open) at their ``bound`` (the multiple is more than that), those
+    table in the mapping ``tables`` (key: the baseline :class:`ttslib.policy.Strategy`, or a label; value: a
+    table with an ``x`` column). Points where the baseline never reaches the accuracy are marked (^, open) at their ``bound`` (the multiple is more than that), those
     below the baseline's range (v, open) at theirs (less than that), each with its interval; without a
     ``bound`` column they sit on the top or bottom edge. An interval whose upper end is "not reached" is
-    drawn to the top edge. The legend goes below the axes, where no interval crosses it; a series labelled ``"vs <strategy>"`` has that baseline strategy's colour."""
+    drawn to the top edge. The legend goes below the axes, where no interval crosses it; a series keyed by a
+    baseline strategy is labelled ``"vs <its label>"`` and has its colour."""
     ax = new_axes(ax)
     finite = [t[c].to_numpy(float) for t in tables.values() for c in ("multiple", "lower", "upper", "bound") if c in t.columns]
     values = np.concatenate(finite + [np.array([1.0, reference or 1.0])])
     values = values[np.isfinite(values) & (values > 0)]
     bottom, top = values.min() / 1.6, values.max() * 1.6
     edge = blended_transform_factory(ax.transData, ax.transAxes)
-    colors = resolve_palette([label.removeprefix("vs ") for label in tables], palette)
+    colors = resolve_palette(list(tables), palette)
     for i, ((label, t), color) in enumerate(zip(tables.items(), colors)):
         shift = 2 ** (0.06 * (i - (len(tables) - 1) / 2))  # side by side on a log2 axis
         xs = t[x].to_numpy(float) * shift
@@ -122,7 +124,7 @@ def plot_efficiency(tables, *, ax=None, x: str = "n", reference: float | None = 
         lo = np.clip(t["lower"].to_numpy(float), bottom / 1e3, None)  # 0 and inf run past the edges
         hi = np.clip(t["upper"].to_numpy(float), None, top * 1e3)
         ax.vlines(xs[ok], lo[ok], hi[ok], color=color, lw=1.2)
-        shown = f"vs {strategy_label(label[3:])}" if label.startswith("vs ") else label  # "vs best-of-N"
+        shown = f"vs {strategy_label(label)}" if isinstance(label, Strategy) else str(label)  # "vs best-of-N (confidence)"
         ax.plot(xs[ok], t["multiple"].to_numpy(float)[ok], "o", color=color, label=shown)
         bound = t["bound"].to_numpy(float) if "bound" in t.columns else np.full(len(t), np.nan)
         for status, y, marker, words in (("not reached", 0.97, "^", "not reached: more than"), ("below baseline range", 0.03, "v", "below range: less than")):

@@ -5,11 +5,11 @@ importing ``ttslib.plotting`` changes no global setting, so a script or a test k
 Colours are tied to what a series *is*, not to its position in a figure, so a reader learns them once:
 
 - **strategies** (categorical, fixed): best-of-N is the same blue in notebooks 03, 04 and 05, majority
-  vote the same green, and so on (:data:`STRATEGIES`). A strategy is named by its key (``"best_of_n"``,
-  as ``ttslib.selection`` and ``ttslib.policy`` name it), by its label (``"best-of-N"``), or as
-  ``"{key}/{verifier}"`` (``ttslib.policy.results_from_search``); :func:`strategy_key` reads all three.
-  The verifier shades the strategy's colour: darker for the exact step checker, lighter for the model's
-  own confidence, the plain colour for any other.
+  vote the same green, and so on (:data:`STRATEGIES`). A strategy is a ``ttslib.policy.Strategy``
+  record (its fields are read, never a name), or a display name: its key (``"best_of_n"``, as
+  ``ttslib.selection`` names it) or its label (``"best-of-N"``); :func:`strategy_key` reads both.
+  A record's verifier shades the strategy's colour: darker for the exact step checker, lighter for the
+  model's own confidence, the plain colour for any other.
 - **model sizes** (sequential, fixed): a model's colour comes from its parameter count in the registry
   (``ttslib/models.csv``) on one log scale from 10M to 30B (larger models share the last colour), so
   pythia-1b has the same colour in every figure, whichever other models are drawn beside it.
@@ -28,6 +28,9 @@ import re
 import matplotlib as mpl
 import numpy as np
 import seaborn as sns
+
+from ttslib.flops import get_model
+from ttslib.policy.strategy import Strategy
 
 __all__ = [
     "THEME", "STRATEGIES", "SEQUENTIAL", "MODEL_SIZE_PALETTE", "MODEL_SIZE_RANGE", "use_theme",
@@ -65,7 +68,7 @@ _ALIASES = {  # normalised spellings (lower case, '_' for spaces and hyphens) ->
     "weighted_bon": "weighted", "beam": "beam_search", "compute_optimal_policy": "compute_optimal",
     "best_single_strategy": "single",
 }
-_VERIFIER_SHADES = {"step_checker": ("black", 0.25), "checker": ("black", 0.25), "confidence": ("white", 0.45)}
+_VERIFIER_SHADES = {"step_checker": ("black", 0.25), "confidence": ("white", 0.45)}  # VerifierSpec.kind -> (toward, amount)
 _FALLBACK = sns.color_palette("dark", 10)  # strategies the kit does not know, in sorted order
 
 SEQUENTIAL = "flare"  # ordered series that are not model sizes, light to dark
@@ -93,77 +96,66 @@ def _normalise(text: str) -> str:
 
 
 def strategy_key(name) -> str | None:
-    """The :data:`STRATEGIES` key a strategy name refers to, or None if it names none.
+    """The :data:`STRATEGIES` key of a strategy, or None if it names none.
 
-    Reads keys (``"best_of_n"``), labels (``"best-of-N"``, ``"majority vote (MC)"``, ``"DVTS (M = 4)"``,
-    ``"pass@16 (oracle)"``) and ``"{key}/{verifier}"``; a parenthesised note is ignored.
+    A :class:`ttslib.policy.Strategy` record gives its ``method``. A string is a display name: a key
+    (``"best_of_n"``), a label (``"best-of-N"``, ``"majority vote (MC)"``, ``"DVTS (M = 4)"``,
+    ``"pass@16 (oracle)"``) or an alias; a parenthesised note is ignored. No string is read as a record.
     """
-    record = _record(name)
-    if record is not None and record.method in STRATEGIES:
-        return record.method
-    method = str(name).split("/", 1)[0]
-    if "(oracle)" in method.lower() or method.lower().startswith("pass@"):
+    if isinstance(name, Strategy):
+        return name.method if name.method in STRATEGIES else None
+    text = str(name)
+    if "(oracle)" in text.lower() or text.lower().startswith("pass@"):
         return "oracle"
-    text = _normalise(re.sub(r"\(.*?\)", "", method))
-    text = text.strip("_")
+    text = _normalise(re.sub(r"\(.*?\)", "", text)).strip("_")
     if text in STRATEGIES:
         return text
     labels = {_normalise(label): key for key, (label, _) in STRATEGIES.items()}
     return _ALIASES.get(text, labels.get(text))
 
 
-def _record(name):
-    """The :class:`ttslib.policy.Strategy` a name spells, or None (a label, or a name of another kind)."""
-    from ttslib.policy.strategies import Strategy
-
-    try:
-        return Strategy.parse(name)
-    except (ValueError, TypeError):
-        return None
+def _verifier_text(verifier) -> str:
+    """A verifier as a label shows it: "noisy, AUC 0.80", "step checker"."""
+    if verifier.kind == "noisy":
+        return f"noisy, AUC {verifier.auc:.2f}" + (f", seed {verifier.seed}" if verifier.seed else "")
+    return verifier.label.replace("_", " ")
 
 
-def _verifier(name) -> str | None:
-    record = _record(name)
-    if record is not None:
-        return record.verifier
-    parts = str(name).split("/", 1)
-    return parts[1] if len(parts) == 2 and parts[1] else None
-
-
-def _settings(name) -> str:
+def _settings(record) -> str:
     """A search's settings as a label shows them: ", M = 4, lookahead 1" (empty for a sampling rule)."""
-    record = _record(name)
-    if record is None or record.beam_width is None:
+    if record.beam_width is None:
         return ""
     parts = [f"M = {record.beam_width}"] + ([f"lookahead {record.lookahead}"] if record.lookahead else [])
     parts += [f"{record.aggregate} step"] if record.aggregate not in (None, "last") else []
     parts += ["search-and-learn's"] if record.variant == "sal" else []
+    parts += [f"{record.select} select"] if record.select not in (None, "weighted") else []
     return ", " + ", ".join(parts)
 
 
 def strategy_label(name) -> str:
-    """The display label of a strategy: ``"best_of_n/step_checker"`` -> ``"best-of-N (step checker)"``.
-
-    A name the kit does not know is returned unchanged.
+    """The display label of a strategy: ``Strategy("best_of_n", VerifierSpec.step_checker())`` ->
+    ``"best-of-N (step checker)"``, read from the record's fields; a string the kit knows gets its
+    :data:`STRATEGIES` label, any other string is returned unchanged.
     """
     key = strategy_key(name)
     if key is None:
         return str(name)
-    label, verifier = STRATEGIES[key][0], _verifier(name)
-    if verifier is None:
+    label = STRATEGIES[key][0]
+    if not isinstance(name, Strategy) or name.verifier is None:
         return label
-    auc = re.fullmatch(r"noisy_auc([0-9.]+)", verifier)
-    return f"{label} ({'noisy, AUC ' + auc.group(1) if auc else verifier.replace('_', ' ')}{_settings(name)})"
+    return f"{label} ({_verifier_text(name.verifier)}{_settings(name)})"
 
 
 def strategy_color(name) -> tuple:
-    """The fixed RGB colour of a strategy (any spelling :func:`strategy_key` reads), shaded by its verifier."""
+    """The fixed RGB colour of a strategy (a record, or any name :func:`strategy_key` reads), a record's
+    shaded by the kind of its verifier."""
     key = strategy_key(name)
     if key is None:
         raise ValueError(f"name {name!r} is no strategy the kit knows ({', '.join(STRATEGIES)}); "
                          f"pass a palette, or use strategy_palette, which colours unknown names too")
     color = np.array(mpl.colors.to_rgb(STRATEGIES[key][1]))
-    toward, amount = _VERIFIER_SHADES.get(_verifier(name), (None, 0.0))
+    verifier = name.verifier if isinstance(name, Strategy) else None
+    toward, amount = _VERIFIER_SHADES.get(verifier.kind if verifier is not None else None, (None, 0.0))
     if toward is not None:
         color = (1 - amount) * color + amount * np.array(mpl.colors.to_rgb(toward))
     return tuple(float(c) for c in color)
@@ -188,8 +180,6 @@ def strategy_order(strategies) -> list:
 
 def _model_params(name) -> float | None:
     """Parameters of a registry model named at the start of ``name`` ("pythia-1b (MATH)"), else None."""
-    from ttslib.flops import get_model
-
     base = re.split(r"\s*[,(]", str(name), maxsplit=1)[0].strip()
     try:
         return float(get_model(base).params)

@@ -6,55 +6,38 @@ less compute than best-of-N for the same accuracy, choosing with 2-fold cross-va
 2025 (arXiv:2502.06703) choose on the test set itself. Here the choice is made on K-1 folds of
 problems and scored on the held-out fold, beside the optimistic (same-problem) score.
 
-Strategy results, the long table everything here reads, one row per (problem_id, strategy, n):
-``accuracy`` in [0, 1], the expected correctness of the answer that strategy returns for that problem
-with its own ``n`` (samples, or a search's N), and ``cost`` >= 0, the compute it spends there
-(generated tokens or FLOPs: one unit per table); optional ``level`` (a given label) and ``score`` (mean
-verifier score, for predicted bins), one value per problem. A (strategy, n) pair is a *config*; a
-strategy's name spells all its settings (:class:`Strategy`). :mod:`ttslib.policy.strategies` makes
-these tables from a sampling pool and search runs.
+Pure maths over a typed table: nothing here runs a model. The modules, bottom up:
 
-Conventions. A config *fits* a compute cap C when its mean cost over the problems the choice is made
-on is at most C (relative tolerance 1e-9). Within a bin the chosen config has the highest mean
-accuracy (ties within 1e-12), then the lowest mean cost in the bin, then the first strategy name,
-then the lowest n. Strategies need not share their n: configs compete by cost, so a strategy with no
-rows at some n is no candidate there. Bins are labels per problem (a Series indexed by problem_id);
-quantile bin 1 is the easiest (highest values).
+- :mod:`~ttslib.policy.strategy`: :class:`Strategy` and :class:`VerifierSpec`, every setting a field;
+- :mod:`~ttslib.policy.table`: the strategy-results table (one column per setting, ``n``, ``accuracy``,
+  ``cost``), its builder, validator and tolerances;
+- :mod:`~ttslib.policy.splits`: held-apart samples, folds of problems stratified by bin, row selection;
+- :mod:`~ttslib.policy.choose`: difficulty bins, the per-bin choice, its held-out evaluation;
+- :mod:`~ttslib.policy.efficiency`: the efficiency multiple against a baseline strategy;
+- :mod:`~ttslib.policy.results`: :class:`StrategyResults`, per strategy its selection and cost.
 
-Bad input raises ValueError: a missing column, NaN or out-of-range accuracy, a config that lacks some
-problems, duplicate rows, a problem without a bin, a compute cap no config fits, a bin with fewer
-problems than folds (so that a fold would lack it).
+``ttslib.strategies`` (above both the maths and the generation side) turns a sampling pool and search runs
+into :class:`StrategyResults`.
 """
 
 from ttslib.policy.choose import (
     ABSOLUTE_BINS,
     PolicyEvaluation,
-    assign_folds,
     bin_curves,
     choose_policy,
     difficulty_bins,
-    efficiency_multiple,
     evaluate_policy,
-    split_counts,
-    split_sample_indices,
-    split_samples,
     strategy_curve,
 )
-from ttslib.policy.results import RESULT_COLUMNS, results_from_search, results_from_selection, sampling_cost, validate_results
-from ttslib.policy.strategies import (
-    PoolArrays,
-    Strategy,
-    StrategyResults,
-    make_verifier,
-    pool_arrays,
-    pool_strategies,
-    score_pool,
-    search_strategies,
-    step_auc,
-)
+from ttslib.policy.efficiency import efficiency_multiple, ordinal_band
+from ttslib.policy.results import StrategyResults, results_from_selection, sampling_cost
+from ttslib.policy.splits import assign_folds, row_index, split_counts, split_sample_indices, split_samples
+from ttslib.policy.strategy import Strategy, VerifierSpec
+from ttslib.policy.table import (ACCURACY_ATOL, COST_RTOL, RESULT_COLUMNS, SETTINGS, results_table, strategies_of,
+                                 validate_results)
 
-__all__ = ["RESULT_COLUMNS", "ABSOLUTE_BINS", "validate_results", "results_from_selection", "sampling_cost",
-           "results_from_search", "split_samples", "split_sample_indices", "split_counts", "difficulty_bins", "bin_curves",
-           "choose_policy", "PolicyEvaluation", "assign_folds", "evaluate_policy", "strategy_curve", "efficiency_multiple",
-           "Strategy", "StrategyResults", "PoolArrays", "pool_arrays", "pool_strategies", "search_strategies",
-           "score_pool", "make_verifier", "step_auc"]
+__all__ = ["Strategy", "VerifierSpec", "SETTINGS", "RESULT_COLUMNS", "ACCURACY_ATOL", "COST_RTOL", "results_table",
+           "strategies_of", "validate_results", "split_samples", "split_sample_indices", "split_counts", "assign_folds",
+           "row_index", "ABSOLUTE_BINS", "difficulty_bins", "bin_curves", "choose_policy", "PolicyEvaluation",
+           "evaluate_policy", "strategy_curve", "efficiency_multiple", "ordinal_band", "StrategyResults",
+           "results_from_selection", "sampling_cost"]

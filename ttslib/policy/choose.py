@@ -1,5 +1,23 @@
-"""Difficulty bins, held-apart splits, the per-bin choice of strategy and its held-out evaluation, and the
-efficiency multiple against a baseline strategy (conventions in ``ttslib.policy``)."""
+"""Difficulty bins, the per-bin choice of strategy under a compute cap, and its evaluation on held-out folds.
+
+Snell et al. 2024 (arXiv:2408.03314, Sec. 3-5) bin problems by difficulty and, per bin and compute budget,
+pick the strategy with the best accuracy, choosing with 2-fold cross-validation; Liu et al. 2025
+(arXiv:2502.06703) choose on the test set itself. Here the choice is made on K-1 folds of problems and
+scored on the held-out fold, beside the optimistic (same-problem) score.
+
+Conventions. Everything reads the strategy-results table of :mod:`ttslib.policy.table`; a config is a
+(:class:`~ttslib.policy.strategy.Strategy`, n) pair, told apart by the record's fields, never by a label.
+A config *fits* a compute cap C when its mean cost over the problems the choice is made on is at most
+``C (1 + COST_RTOL)``. Within a bin the chosen config has the highest mean accuracy (ties within
+``ACCURACY_ATOL``), then the lowest mean cost in the bin, then the first strategy in the records' order
+(their fields in declaration order), then the lowest n. Strategies need not share their n: configs
+compete by cost, so a strategy with no rows at some n is no candidate there. Bins are labels per problem
+(a Series indexed by problem_id); quantile bin 1 is the easiest (highest values). Bands are percentile
+bootstrap bands over problems (``ttslib.checks.percentile_band``), drawn in problem-id order.
+
+Bad input raises ValueError: a bad results table, a problem without a bin, a compute cap no config fits,
+a bin with fewer problems than folds; TypeError: a reference that is not a Strategy.
+"""
 
 from __future__ import annotations
 
@@ -8,48 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ttslib.checks import canonical_order, percentile_band
-from ttslib.coverage import bootstrap_weights
-from ttslib.policy.results import _ATOL, _RTOL, validate_results
+from ttslib.checks import bootstrap_weights, percentile_band
+from ttslib.policy.splits import assign_folds
+from ttslib.policy.strategy import Strategy
+from ttslib.policy.table import ACCURACY_ATOL, COST_RTOL, strategies_of, validate_results
 
 ABSOLUTE_BINS = {1: "easy (pass@1 >= 0.5)", 2: "medium (0.1 <= pass@1 < 0.5)", 3: "hard (pass@1 < 0.1)"}
-
-
-def split_sample_indices(*arrays, fraction: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices (P, m) held apart and (P, N - m) the rest, m = round(fraction N), drawn at random per
-    problem, each problem's draw tied to its values in ``arrays`` (P, N) (their canonical order), so the
-    order of the rows cannot matter."""
-    shapes = {np.shape(a) for a in arrays}
-    if not arrays or len(shapes) != 1 or len(next(iter(shapes))) != 2:
-        raise ValueError(f"split_samples needs arrays of one shape (P, N); got shapes {sorted(shapes)}")
-    P, N = next(iter(shapes))
-    m = int(round(fraction * N))
-    if not 1 <= m <= N - 1:
-        raise ValueError(f"fraction * N must round to 1..N-1 (both parts non-empty); got fraction={fraction}, N={N}")
-    rank = np.empty(P, dtype=np.int64)  # problems draw in their canonical order, so row order cannot matter
-    rank[canonical_order(*arrays)] = np.arange(P)
-    order = np.argsort(np.random.default_rng(seed).random((P, N))[rank], axis=1, kind="stable")
-    return np.sort(order[:, :m], axis=1), np.sort(order[:, m:], axis=1)
-
-
-def split_samples(*arrays, fraction: float = 0.5, seed: int = 0) -> list[np.ndarray]:
-    """Split each problem's N samples at random into round(fraction N) held apart (to estimate its bin)
-    and the rest (to score), the same split for every array (P, N). Returns [a_held, a_rest, b_held, ...]."""
-    held, rest = split_sample_indices(*arrays, fraction=fraction, seed=seed)
-    return [np.take_along_axis(np.asarray(a), idx, 1) for a in arrays for idx in (held, rest)]
-
-
-def split_counts(num_samples, num_correct, *, fraction: float = 0.5, seed: int = 0):
-    """The same split for counts: of n samples with c correct, round(fraction n) held apart hold
-    Hypergeometric(n, c, round(fraction n)) correct ones. Returns ((n_held, c_held), (n_rest, c_rest))."""
-    n, c = np.asarray(num_samples, dtype=np.int64), np.asarray(num_correct, dtype=np.int64)
-    if n.shape != c.shape or np.any(n < 2) or np.any((c < 0) | (c > n)):
-        raise ValueError("num_samples (>= 2 each) and num_correct (0..num_samples) must be arrays of one shape")
-    m = np.clip(np.round(fraction * n).astype(np.int64), 1, n - 1)
-    order = canonical_order(n, c)  # draws in the canonical order of problems, returned in the order given
-    c_held = np.empty_like(c)
-    c_held[order] = np.random.default_rng(seed).hypergeometric(c[order], (n - c)[order], m[order])
-    return (m, c_held), (n - m, c - c_held)
 
 
 def difficulty_bins(values, method: str = "quantile", *, num_bins: int = 5) -> pd.Series:
@@ -80,10 +62,15 @@ def difficulty_bins(values, method: str = "quantile", *, num_bins: int = 5) -> p
 
 
 def _matrices(df):
-    """Problem ids (P,), configs (C,) MultiIndex (strategy, n), accuracy and cost (P, C)."""
-    wide = df.pivot(index="problem_id", columns=["strategy", "n"], values=["accuracy", "cost"]).sort_index(axis=1)
-    configs = wide["accuracy"].columns
-    return wide.index.to_numpy(dtype=str), configs, wide["accuracy"].to_numpy(), wide["cost"][configs].to_numpy()
+    """Problem ids (P,) sorted, configs (C,) a sorted list of (Strategy, n), accuracy and cost (P, C) (NaN: no row)."""
+    ids, row = np.unique(df["problem_id"].to_numpy(dtype=str), return_inverse=True)
+    pairs = list(zip(strategies_of(df), df["n"].to_numpy(dtype=float)))
+    configs = sorted(set(pairs))
+    where = {config: j for j, config in enumerate(configs)}
+    col = np.array([where[p] for p in pairs], dtype=np.int64)
+    acc, cost = np.full((ids.size, len(configs)), np.nan), np.full((ids.size, len(configs)), np.nan)
+    acc[row, col], cost[row, col] = df["accuracy"].to_numpy(dtype=float), df["cost"].to_numpy(dtype=float)
+    return ids, configs, acc, cost
 
 
 def _bin_codes(bins, ids):
@@ -112,7 +99,7 @@ def bin_curves(results: pd.DataFrame, bins, *, n_boot: int = 1000, level: float 
     num_problems``. A config some of the bin's problems lack gets a NaN band."""
     df = validate_results(results)
     codes, labels = _bin_codes(bins, df["problem_id"].to_numpy())
-    out = df.assign(bin=labels[codes]).groupby(["bin", "strategy", "n"], sort=True).agg(
+    out = df.assign(bin=labels[codes], strategy=strategies_of(df)).groupby(["bin", "strategy", "n"], sort=True).agg(
         accuracy=("accuracy", "mean"), se=("accuracy", "sem"), cost=("cost", "mean"), num_problems=("accuracy", "size"))
     out = out.reset_index()
     ids, configs, acc, _ = _matrices(df)  # (P, C), problems sorted by id
@@ -133,10 +120,10 @@ def bin_curves(results: pd.DataFrame, bins, *, n_boot: int = 1000, level: float 
 
 def choose_policy(results: pd.DataFrame, bins, max_cost: float) -> pd.DataFrame:
     """For each bin, the config with the highest mean accuracy among those whose mean cost fits the compute
-    cap ``max_cost`` (units of ``cost``); ties: lower cost in the bin, then strategy name, then n (module
+    cap ``max_cost`` (units of ``cost``); ties: lower cost in the bin, then the records' order, then n (module
     docstring).
 
-    Returns one row per bin: ``bin, strategy, n`` (the config's), ``accuracy, cost`` (its means over the
+    Returns one row per bin: ``bin, strategy, n`` (the config's :class:`Strategy` and n), ``accuracy, cost`` (its means over the
     bin's problems), ``num_problems, max_cost`` (the cap asked for).
     """
     df = validate_results(results)
@@ -147,17 +134,17 @@ def choose_policy(results: pd.DataFrame, bins, max_cost: float) -> pd.DataFrame:
 
 def _choose(configs, acc, cost, codes, labels, max_cost) -> pd.DataFrame:
     """:func:`choose_policy` on matrices (P, C) of the problems to choose on."""
-    fits = cost.mean(0) <= max_cost * (1 + _RTOL)
+    fits = cost.mean(0) <= max_cost * (1 + COST_RTOL)
     if not fits.any():
         j = int(np.argmin(cost.mean(0)))
-        raise ValueError(f"compute cap {max_cost:g} fits no strategy: the cheapest, {configs[j][0]!r} at n = {configs[j][1]:g}, "
+        raise ValueError(f"compute cap {max_cost:g} fits no strategy: the cheapest, {configs[j][0]} at n = {configs[j][1]:g}, "
                          f"costs {cost.mean(0)[j]:g} on average over these {acc.shape[0]} problems")
     rows = []
     for b, label in enumerate(labels):
         a, c = acc[codes == b].mean(0), cost[codes == b].mean(0)  # (C,) means over the bin
-        pick = fits & (a >= a[fits].max() - _ATOL)
-        pick &= c <= c[pick].min() * (1 + _RTOL)
-        j = int(np.argmax(pick))  # configs are sorted by strategy name, then n
+        pick = fits & (a >= a[fits].max() - ACCURACY_ATOL)
+        pick &= c <= c[pick].min() * (1 + COST_RTOL)
+        j = int(np.argmax(pick))  # configs are sorted by their strategy records, then n
         rows.append((label, configs[j][0], configs[j][1], a[j], c[j], int((codes == b).sum()), float(max_cost)))
     return pd.DataFrame(rows, columns=["bin", "strategy", "n", "accuracy", "cost", "num_problems", "max_cost"])
 
@@ -188,25 +175,6 @@ class PolicyEvaluation:
     summary: pd.DataFrame
 
 
-def assign_folds(codes: np.ndarray, folds: int, seed: int = 0, labels=None) -> np.ndarray:
-    """Fold (P,) of each problem, stratified by bin: each bin's problems, shuffled, dealt round-robin over
-    the folds (ValueError where a bin has fewer problems than folds)."""
-    if int(folds) != folds or folds < 2:
-        raise ValueError(f"folds must be an int >= 2; got {folds}")
-    counts = np.bincount(codes)
-    small = (counts > 0) & (counts < folds)
-    if small.any():
-        b = int(np.argmax(small))
-        raise ValueError(f"bin {labels[b] if labels is not None else b!r} has {int(counts[small][0])} problem(s), fewer than folds = {folds}: "
-                         f"a fold would have no problem of it (merge bins or use fewer folds)")
-    rng, fold, offset = np.random.default_rng(seed), np.empty(codes.size, dtype=np.int64), 0
-    for b in range(counts.size):
-        members = rng.permutation(np.flatnonzero(codes == b))
-        fold[members] = (np.arange(members.size) + offset) % folds
-        offset += members.size
-    return fold
-
-
 def _grid(configs, cost, reference, ns, max_costs):
     """The grid (K,) of reference n (or None) and a function rows -> the compute caps (K,) on those rows."""
     if reference is None:
@@ -216,20 +184,22 @@ def _grid(configs, cost, reference, ns, max_costs):
         return None, lambda rows: caps
     if max_costs is not None:
         raise ValueError("with a reference strategy the caps are its mean costs at ns: give ns, not max_costs")
-    own = configs.get_level_values(0) == reference
-    if not own.any():
-        raise ValueError(f"reference {reference!r} is not a strategy of results: {sorted(set(configs.get_level_values(0)))}")
-    ref_ns = configs.get_level_values(1)[own].to_numpy(dtype=float)
+    if not isinstance(reference, Strategy):
+        raise TypeError(f"reference must be a Strategy record; got {reference!r}")
+    ref_ns = np.array([n for s, n in configs if s == reference], dtype=float)
+    if not ref_ns.size:
+        raise ValueError(f"reference {reference} is not a strategy of results: {sorted({str(s) for s, _ in configs})}")
     grid = ref_ns if ns is None else np.atleast_1d(np.asarray(ns, dtype=float))
     if not np.isin(grid, ref_ns).all():
         raise ValueError(f"ns must be n of {reference!r} ({ref_ns.tolist()}); got {grid.tolist()}")
-    cols = [configs.get_loc((reference, n)) for n in grid]
+    cols = [configs.index((reference, n)) for n in grid]
     return grid, lambda rows: cost[rows][:, cols].mean(0)
 
 
 def _score_choice(pick, configs, labels, codes_test, single: bool):
     """Column (P_test,) of the config each test problem gets from a choice (one row per bin, or one for all)."""
-    col = np.array([configs.get_loc((s, n)) for s, n in zip(pick["strategy"], pick["n"])])
+    where = {config: j for j, config in enumerate(configs)}
+    col = np.array([where[(s, n)] for s, n in zip(pick["strategy"], pick["n"])])
     return np.full(codes_test.size, col[0]) if single else col[pd.Index(pick["bin"]).get_indexer(labels)][codes_test]
 
 
@@ -238,18 +208,19 @@ def _summarise(out, spent, ns, caps, n_boot, level, seed, P):
     weights = bootstrap_weights(P, n_boot, seed) / P  # (B, P)
     rows = []
     for kind, per in [*out.items(), ("held_out - single", out["held_out"] - out["single"])]:
-        lo, hi = np.quantile(weights @ per, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        band = percentile_band(weights @ per, level)
+        lo, hi = band.lower, band.upper
         c = spent[kind].mean(0) if kind in spent else np.nan
         rows.append(pd.DataFrame({"n": ns if ns is not None else np.nan, "max_cost": caps, "kind": kind,
                                   "accuracy": per.mean(0), "lower": lo, "upper": hi, "cost": c}))
     return pd.concat(rows, ignore_index=True)
 
 
-def evaluate_policy(results: pd.DataFrame, bins, *, reference: str | None = None, ns=None, max_costs=None,
+def evaluate_policy(results: pd.DataFrame, bins, *, reference: Strategy | None = None, ns=None, max_costs=None,
                     folds: int = 2, seed: int = 0, n_boot: int = 1000, level: float = 0.95) -> PolicyEvaluation:
     """Choose the policy on K-1 folds of problems (stratified by bin), score it on the held-out fold.
 
-    The grid: with ``reference`` (e.g. "best_of_n/..."), its n (``ns``, default all of them), the compute cap
+    The grid: with ``reference`` (a :class:`Strategy`, e.g. best-of-N), its n (``ns``, default all of them), the compute cap
     in each fold being the reference's mean cost at that n over the fold's training problems (Snell et al.
     match compute to best-of-N's generations, arXiv:2408.03314); without it, compute caps ``max_costs`` in
     units of cost. Intervals: percentile bootstrap over problems (``level``), with the folds' choices held
@@ -281,61 +252,16 @@ def evaluate_policy(results: pd.DataFrame, bins, *, reference: str | None = None
                             _summarise(out, spent, grid, caps_all, n_boot, level, seed, ids.size))
 
 
-def strategy_curve(results: pd.DataFrame, strategy: str, problem_ids=None):
+def strategy_curve(results: pd.DataFrame, strategy: Strategy, problem_ids=None):
     """One strategy's n (K,), accuracy and cost (P, K), rows in the order of ``problem_ids``."""
+    if not isinstance(strategy, Strategy):
+        raise TypeError(f"strategy must be a Strategy record; got {strategy!r}")
     df = validate_results(results)
     ids, configs, acc, cost = _matrices(df)
-    own = configs.get_level_values(0) == strategy
+    own = np.array([s == strategy for s, _ in configs])
     if not own.any():
-        raise ValueError(f"strategy {strategy!r} is not in results: {sorted(set(configs.get_level_values(0)))}")
+        raise ValueError(f"strategy {strategy} is not in results: {sorted({str(s) for s, _ in configs})}")
     rows = np.arange(ids.size) if problem_ids is None else pd.Index(ids).get_indexer(np.asarray(problem_ids, dtype=str))
     if np.any(rows < 0):
         raise ValueError(f"problem_ids holds {int((rows < 0).sum())} problem(s) not in results")
-    return configs.get_level_values(1)[own].to_numpy(dtype=float), acc[rows][:, own], cost[rows][:, own]
-
-
-def _cost_to_reach(acc, cost, target):
-    """Cost at which a curve (..., Kb) first reaches each target (..., K), linear in log cost between
-    configs of its running best; status 0 reached, 1 never reached, 2 reached already at its cheapest."""
-    order = np.argsort(cost, axis=-1, kind="stable")
-    c, a = np.take_along_axis(cost, order, -1), np.maximum.accumulate(np.take_along_axis(acc, order, -1), axis=-1)
-    hit = a[..., None, :] >= target[..., :, None] - _ATOL  # (..., K, Kb)
-    j = hit.argmax(-1)
-    take = lambda x, i: np.take_along_axis(x, i, -1)  # noqa: E731
-    a1, a0 = take(a, j), take(a, np.maximum(j - 1, 0))
-    frac = np.clip((target - a0) / np.where(a1 > a0, a1 - a0, 1.0), 0, 1)
-    log_c = np.log(take(c, np.maximum(j - 1, 0))) + frac * (np.log(take(c, j)) - np.log(take(c, np.maximum(j - 1, 0))))
-    status = np.where(~hit.any(-1), 1, np.where((j == 0) & (a[..., :1] > target + _ATOL), 2, 0))
-    return np.where(status == 0, np.exp(np.where(j == 0, np.log(c[..., :1]), log_c)), np.nan), status
-
-
-def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_boot: int = 1000, level: float = 0.95,
-                        seed: int = 0) -> pd.DataFrame:
-    """How many times the compute the baseline needs to reach each of a policy's accuracies.
-
-    ``multiple_k = C_base(mean acc_k) / mean cost_k`` with ``C_base`` the baseline's cost to first reach that
-    accuracy, interpolated linearly in log cost between its configs (running best); Snell et al. report ~4x
-    against best-of-N (arXiv:2408.03314). ``accuracy, cost`` (P, K) and ``baseline_*`` (P, Kb) per problem,
-    the same problems in the same order (a paired bootstrap over problems). Where the baseline never
-    reaches the accuracy the multiple is NaN with status "not reached" (inf in the bootstrap) and ``bound``
-    = its largest cost / the policy's, which the multiple exceeds if the baseline ever gets there; where its
-    cheapest config already exceeds it, NaN with "below baseline range" (0 in the bootstrap) and ``bound``
-    = its smallest cost / the policy's, an upper bound.
-    """
-    arrs = [np.asarray(x, dtype=float) for x in (accuracy, cost, baseline_accuracy, baseline_cost)]
-    if arrs[0].ndim != 2 or arrs[1].shape != arrs[0].shape or arrs[3].shape != arrs[2].shape or arrs[2].shape[0] != arrs[0].shape[0]:
-        raise ValueError(f"accuracy, cost (P, K) and baseline_accuracy, baseline_cost (P, Kb) must share P; got "
-                         f"{[a.shape for a in arrs]}")
-    if not all(np.all(np.isfinite(a)) for a in arrs) or np.any(arrs[1].mean(0) <= 0) or np.any(arrs[3].mean(0) <= 0):
-        raise ValueError("accuracy and cost must be finite and mean costs > 0 (the multiple is a ratio on a log axis)")
-    order = canonical_order(*arrs)  # the paired bootstrap draws problems in their canonical order
-    a, c, ba, bc = (x[order] for x in arrs)
-    need, status = _cost_to_reach(ba.mean(0), bc.mean(0), a.mean(0))
-    w = bootstrap_weights(a.shape[0], n_boot, seed) / a.shape[0]  # (B, P)
-    boot_need, boot_status = _cost_to_reach(w @ ba, w @ bc, w @ a)  # (B, K)
-    boot = np.where(boot_status == 1, np.inf, np.where(boot_status == 2, 0.0, boot_need / (w @ c)))
-    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0, method="inverted_cdf")
-    names = np.array(["reached", "not reached", "below baseline range"])
-    bound = np.where(status == 1, bc.mean(0).max(), np.where(status == 2, bc.mean(0).min(), np.nan)) / c.mean(0)
-    return pd.DataFrame({"accuracy": a.mean(0), "cost": c.mean(0), "baseline_cost": need, "multiple": need / c.mean(0),
-                         "lower": lo, "upper": hi, "status": names[status], "bound": bound, "p_reached": (boot_status == 0).mean(0)})
+    return np.array([n for s, n in configs if s == strategy], dtype=float), acc[rows][:, own], cost[rows][:, own]

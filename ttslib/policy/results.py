@@ -1,76 +1,48 @@
-"""Strategy results tables (``ttslib.policy``'s input): from exact selection curves, from search runs,
-with the compute each spends (generated tokens or FLOPs)."""
+"""Strategy results: per strategy, its exact selection (accuracy per problem at each n) and its cost per
+problem at each n, and the long table (:mod:`ttslib.policy.table`) made from them or from selections.
+
+:class:`StrategyResults` is what ``ttslib.strategies`` builds from a sampling pool and search runs; here it
+is only held, cut, merged, compared and turned into the table, so nothing in this module runs a model.
+Costs: generated tokens, and with a registry model (``ttslib.flops``) FLOPs with the attention term
+(Kaplan et al., arXiv:2001.08361); a pool's rules at n samples cost ``S(0, p) + n * mean_j S(p, m_j)``
+(:func:`sampling_cost`: the prompt prefilled once).
+
+Bad input raises ValueError (shapes that disagree, a strategy in both results of a merge, FLOPs asked of
+results made without a model) or TypeError (a strategy that is not a :class:`Strategy` record).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ttslib.compare import paired_difference
 from ttslib.flops import sequence_flops
-
-RESULT_COLUMNS = ("problem_id", "strategy", "n", "accuracy", "cost")
-_RTOL, _ATOL = 1e-9, 1e-12  # cost fits a budget within _RTOL; accuracies within _ATOL tie
-
-
-def validate_results(results: pd.DataFrame) -> pd.DataFrame:
-    """Check a strategy-results table (module docstring) and return it typed, or raise ValueError."""
-    if not isinstance(results, pd.DataFrame):
-        raise TypeError(f"results must be a pandas DataFrame; got {type(results).__name__}")
-    missing = [c for c in RESULT_COLUMNS if c not in results.columns]
-    if missing:
-        raise ValueError(f"results is missing column(s) {missing}; it has {list(results.columns)}")
-    df = results.astype({"problem_id": str, "strategy": str})
-    for col, ok, want in (("n", lambda x: x > 0, "> 0"), ("accuracy", lambda x: (x >= -_RTOL) & (x <= 1 + _RTOL), "in [0, 1]"),
-                          ("cost", lambda x: x >= 0, ">= 0")):
-        x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-        bad = ~(np.isfinite(x) & ok(x))
-        if bad.any():
-            row = df.loc[bad, ["problem_id", "strategy", "n", col]].iloc[0].to_dict()
-            raise ValueError(f"results column {col!r} must be finite and {want}; {int(bad.sum())} row(s) are not "
-                             f"(NaN or out of range), first {row}")
-        df[col] = np.clip(x, 0, 1) if col == "accuracy" else x  # exact sums may overshoot 1 by rounding
-    dup = df.duplicated(["problem_id", "strategy", "n"])
-    if dup.any():
-        raise ValueError(f"results has duplicate (problem_id, strategy, n) rows, e.g. {df.loc[dup, ['problem_id', 'strategy', 'n']].iloc[0].tolist()}"
-                         " (a strategy's name must spell every setting that changes it: ttslib.policy.Strategy)")
-    P = df["problem_id"].nunique()
-    per_config = df.groupby(["strategy", "n"])["problem_id"].nunique()
-    short = per_config[per_config < P]
-    if len(short):
-        (s, b), m = short.index[0], int(short.iloc[0])
-        raise ValueError(f"strategy {s!r} at n = {b:g} has {m} of the {P} problems; every (strategy, n) "
-                         f"must cover the same problems ({len(short)} config(s) do not)")
-    for col in ("level", "score"):
-        if col in df.columns and (df.groupby("problem_id")[col].nunique(dropna=False) > 1).any():
-            raise ValueError(f"results column {col!r} must hold one value per problem")
-    return df
+from ttslib.policy.splits import row_index
+from ttslib.policy.strategy import Strategy
+from ttslib.policy.table import results_table
+from ttslib.selection import Selection
 
 
-def results_from_selection(selections, problem_ids, cost, *, level=None, score=None) -> pd.DataFrame:
+def results_from_selection(selections: Mapping, problem_ids, cost, *, level=None, score=None) -> pd.DataFrame:
     """Strategy results from ``ttslib.selection.Selection`` objects (exact expectations over n-subsets).
 
-    ``selections``: a mapping name -> Selection, or Selections named by their rule; ``problem_ids`` (P,)
-    their rows; ``cost`` (P, K) at each selection's ``n`` (or a mapping name -> (P, K)), e.g.
-    :func:`sampling_cost`; ``level``, ``score`` (P,) optional per-problem columns.
+    ``selections``: a mapping :class:`Strategy` -> Selection; ``problem_ids`` (P,) their rows; ``cost``
+    (P, K) at each selection's ``n`` (or a mapping Strategy -> (P, K)), e.g. :func:`sampling_cost`;
+    ``level``, ``score`` (P,) optional per-problem columns.
     """
-    sels = dict(selections) if isinstance(selections, Mapping) else {s.rule: s for s in selections}
-    ids = np.asarray(problem_ids, dtype=str)
-    parts = []
-    for name, sel in sels.items():
-        c = np.asarray(cost[name] if isinstance(cost, Mapping) else cost, dtype=float)
-        if c.shape != sel.per_problem.shape or ids.shape != (sel.per_problem.shape[0],):
-            raise ValueError(f"cost of {name!r} must have the shape of its per_problem {sel.per_problem.shape} and "
-                             f"problem_ids one entry per row; got {c.shape} and {ids.shape}")
-        K = sel.n.size
-        part = pd.DataFrame({"problem_id": np.repeat(ids, K), "strategy": str(name), "n": np.tile(sel.n, ids.size),
-                             "accuracy": sel.per_problem.ravel(), "cost": c.ravel()})
-        for col, values in (("level", level), ("score", score)):
-            if values is not None:
-                part[col] = np.repeat(np.asarray(values), K)
-        parts.append(part)
-    return validate_results(pd.concat(parts, ignore_index=True))
+    if not isinstance(selections, Mapping):
+        raise TypeError(f"selections must be a mapping Strategy -> Selection; got {type(selections).__name__}")
+    curves = {}
+    for s, sel in selections.items():
+        c = np.asarray(cost[s] if isinstance(cost, Mapping) else cost, dtype=float)
+        if c.shape != sel.per_problem.shape:
+            raise ValueError(f"cost of {s} must have the shape of its per_problem {sel.per_problem.shape}; got {c.shape}")
+        curves[s] = (sel.n, sel.per_problem, c)
+    return results_table(problem_ids, curves, level=level, score=score)
 
 
 def sampling_cost(completion_tokens, n, *, prompt_tokens=None, model=None, attention: str = "kaplan") -> np.ndarray:
@@ -90,15 +62,82 @@ def sampling_cost(completion_tokens, n, *, prompt_tokens=None, model=None, atten
     return sequence_flops(model, p, attention=attention)[:, None] + each * ns
 
 
-def results_from_search(table: pd.DataFrame, *, rule: str = "weighted", aggregate: str = "last", model=None,
-                        verifier_models=None) -> pd.DataFrame:
-    """Strategy results from search runs (``ttslib.policy.strategies.search_strategies``): one strategy per
-    search setting (method, verifier, M, lookahead, variant), its n those of its runs; ``rule`` picks one
-    of a run's N candidates; cost generated tokens, or FLOPs with ``model``; ``level`` kept if present."""
-    from ttslib.policy.strategies import search_strategies
+@dataclass(frozen=True)
+class StrategyResults:
+    """Per strategy, its exact selection and its cost per problem at each n (module docstring).
+    ``tokens[s]`` (P, K) generated tokens, ``flops[s]`` (P, K) or None without a model."""
 
-    res = search_strategies(table, select=rule, aggregate=aggregate, model=model, verifier_models=verifier_models)
-    level = None
-    if "level" in table.columns:
-        level = table.assign(problem_id=table["problem_id"].astype(str)).groupby("problem_id")["level"].first().loc[res.problem_ids].to_numpy()
-    return res.table("tokens" if model is None else "flops", level=level)
+    problem_ids: np.ndarray
+    selections: dict
+    tokens: dict
+    flops: dict
+    notes: tuple = ()
+
+    def __getitem__(self, strategy: Strategy) -> Selection:
+        return self.selections[_record(strategy)]
+
+    def __contains__(self, strategy: Strategy) -> bool:
+        return _record(strategy) in self.selections
+
+    def __iter__(self):
+        return iter(self.selections)
+
+    def find(self, **settings) -> list[Strategy]:
+        """The strategies whose settings equal ``settings`` (e.g. ``method="dvts", verifier="step_checker"``), sorted."""
+        return sorted(s for s in self.selections if all(getattr(s, k) == v for k, v in settings.items()))
+
+    def cost(self, strategy, unit: str = "flops") -> np.ndarray:
+        """(P, K) cost of a strategy: "flops" or "tokens" (generated)."""
+        s = _record(strategy)
+        table = {"flops": self.flops, "tokens": self.tokens}[unit]
+        if table.get(s) is None:
+            raise ValueError(f"no {unit} for {s}: give a registry model to compute FLOPs")
+        return table[s]
+
+    def take(self, rows=None, *, strategies=None, ns=None) -> StrategyResults:
+        """Cut to some problems (mask, indices or ids), some strategies, and the budgets n listed in ``ns``."""
+        r = row_index(self.problem_ids, rows)
+        keep = [_record(s) for s in strategies] if strategies is not None else list(self.selections)
+        sel, tok, fl = {}, {}, {}
+        for s in keep:
+            cut = self.selections[s].take(r, ns=ns)
+            cols = np.flatnonzero(np.isin(self.selections[s].n, cut.n))
+            sel[s], tok[s] = cut, self.tokens[s][r][:, cols]
+            fl[s] = None if self.flops.get(s) is None else self.flops[s][r][:, cols]
+        return StrategyResults(self.problem_ids[r], sel, tok, fl, self.notes)
+
+    def merge(self, other: StrategyResults) -> StrategyResults:
+        """Both sets of strategies on the problems both have (a strategy in both: ValueError)."""
+        both = sorted(set(self.problem_ids) & set(other.problem_ids))
+        if not both:
+            raise ValueError("the two results share no problem")
+        clash = sorted(set(self.selections) & set(other.selections))
+        if clash:
+            raise ValueError(f"strategy {clash[0]} is in both results")
+        a, b = self.take(both), other.take(both)
+        return StrategyResults(a.problem_ids, a.selections | b.selections, a.tokens | b.tokens, a.flops | b.flops,
+                               tuple(dict.fromkeys(self.notes + other.notes)))
+
+    def table(self, unit: str = "tokens", *, level=None, score=None, oracle: bool = False) -> pd.DataFrame:
+        """The strategy-results table (``ttslib.policy.table``: problem_id, one column per setting, n, accuracy, cost);
+        cost in ``unit``; ``level``, ``score`` (P,) optional. The oracle (pass@n) reads the ground truth, so
+        it is no strategy a policy may choose: left out unless ``oracle``."""
+        curves = {s: (sel.n, sel.per_problem, self.cost(s, unit)) for s, sel in sorted(self.selections.items())
+                  if oracle or s.method != "oracle"}
+        return results_table(self.problem_ids, curves, level=level, score=score)
+
+    def difference(self, a, b, n: int, *, level: float = 0.95, rows=None):
+        """Strategy ``a`` minus ``b`` at the same n, paired over problems (``ttslib.compare.paired_difference``:
+        mean, interval and verdict), optionally on some problems only."""
+        r = row_index(self.problem_ids, rows)
+        return paired_difference(self[a].at(n)[r], self[b].at(n)[r], level=level)
+
+    def accuracy(self) -> pd.DataFrame:
+        """Mean accuracy, strategies by n (rows: strategy labels)."""
+        return pd.DataFrame({s.label: pd.Series(sel.accuracy, index=sel.n) for s, sel in sorted(self.selections.items())}).T.rename_axis(columns="n")
+
+
+def _record(strategy) -> Strategy:
+    if not isinstance(strategy, Strategy):
+        raise TypeError(f"a strategy is a Strategy record (e.g. Strategy('majority')); got {strategy!r}")
+    return strategy

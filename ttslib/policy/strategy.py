@@ -1,0 +1,160 @@
+"""A strategy as a record: every setting that changes what it returns, and the verifier it uses, also a record.
+
+A :class:`Strategy` holds its method (``oracle``, ``majority``, ``best_of_n``, ``weighted``,
+``beam_search``, ``dvts``), the verifier that scores it (a :class:`VerifierSpec`), how a solution's step
+scores become one score (``aggregate``: last, min, prod or mean), and for a search its beam width M,
+lookahead, DVTS variant and the rule that picks one of its N candidates. A later setting (rounds of
+revision, a stopping rule) is one more field with a default that keeps today's strategies equal.
+
+Conventions. Settings that do not apply to a method are None (a sampling rule has no beam width; majority
+vote and the oracle no verifier); settings that apply take their default when not given (aggregate
+"last", lookahead 0, variant "kit", select "weighted"). Records order by their fields in declaration
+order, which is the order ``ttslib.policy`` breaks exact ties in. :attr:`Strategy.label` and ``str`` are
+for display only: nothing in the kit reads a label back into a record.
+
+Bad input raises ValueError (a setting out of its set, a setting for a method it does not apply to) or
+TypeError (a verifier that is not a :class:`VerifierSpec`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+POOL_METHODS = ("oracle", "majority", "best_of_n", "weighted")
+SEARCH_METHODS = ("beam_search", "dvts")
+AGGREGATES = ("last", "min", "prod", "mean")
+SELECT_RULES = ("weighted", "best_of_n", "majority")
+DVTS_VARIANTS = ("kit", "sal")
+VERIFIER_KINDS = ("step_checker", "confidence", "confidence_min", "noisy", "recorded")
+VERIFIED_METHODS = ("best_of_n", "weighted", *SEARCH_METHODS)
+
+
+@dataclass(frozen=True, order=True)
+class VerifierSpec:
+    """A verifier as a record: its kind and the settings of that kind.
+
+    Kinds: ``step_checker`` (the exact checker of the kit's chains), ``confidence`` and ``confidence_min``
+    (the model's own mean or minimum token probability per step), ``noisy`` (the checker blurred to a
+    ROC ``auc`` in [0.5, 1) with noise ``seed``), and ``recorded``: a verifier known only by the ``name`` a
+    table records (a model PRM, a pool's ``"default"``). Build them with the class methods.
+    """
+
+    kind: str
+    auc: float | None = None
+    seed: int | None = None
+    name: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in VERIFIER_KINDS:
+            raise ValueError(f"kind must be one of {VERIFIER_KINDS}; got {self.kind!r}")
+        if self.kind == "noisy":
+            auc = self.auc
+            if isinstance(auc, bool) or not isinstance(auc, (int, float, np.integer, np.floating)) or not 0.5 <= auc < 1:
+                raise ValueError(f"a noisy verifier's auc must be a number in [0.5, 1); got {auc!r}")
+            seed = 0 if self.seed is None else self.seed
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise ValueError(f"a noisy verifier's seed must be an int >= 0; got {self.seed!r}")
+            object.__setattr__(self, "auc", float(auc))
+            object.__setattr__(self, "seed", int(seed))
+        elif self.auc is not None or self.seed is not None:
+            raise ValueError(f"auc and seed are settings of a noisy verifier, not of {self.kind!r}")
+        if self.kind == "recorded":
+            if not isinstance(self.name, str) or not self.name:
+                raise ValueError(f"a recorded verifier needs its name, a non-empty str; got {self.name!r}")
+        elif self.name is not None:
+            raise ValueError(f"name is the setting of a recorded verifier, not of {self.kind!r}")
+
+    @classmethod
+    def step_checker(cls) -> VerifierSpec:
+        """The exact step checker."""
+        return cls("step_checker")
+
+    @classmethod
+    def confidence(cls, kind: str = "mean") -> VerifierSpec:
+        """The model's confidence per step: ``"mean"`` or ``"min"`` token probability."""
+        if kind not in ("mean", "min"):
+            raise ValueError(f"kind must be 'mean' or 'min'; got {kind!r}")
+        return cls("confidence" if kind == "mean" else "confidence_min")
+
+    @classmethod
+    def noisy(cls, auc: float, seed: int = 0) -> VerifierSpec:
+        """The step checker blurred to ROC AUC ``auc`` with noise ``seed``."""
+        return cls("noisy", auc=auc, seed=seed)
+
+    @classmethod
+    def recorded(cls, name: str) -> VerifierSpec:
+        """A verifier known only by the name a table records."""
+        return cls("recorded", name=name)
+
+    @property
+    def label(self) -> str:
+        """Display label, also the name of its ``step_scores_<label>`` column: ``"noisy_auc0.80"``, ``"noisy_auc0.80_seed3"``."""
+        if self.kind == "noisy":
+            return f"noisy_auc{self.auc:.2f}" + (f"_seed{self.seed}" if self.seed else "")
+        return self.name if self.kind == "recorded" else self.kind
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True, order=True)
+class Strategy:
+    """Every setting that changes what a strategy returns (module docstring)."""
+
+    method: str
+    verifier: VerifierSpec | None = None
+    aggregate: str | None = None  # step scores -> one score: "last" (default where a verifier is used), "min", "prod", "mean"
+    beam_width: int | None = None  # search: M
+    lookahead: int | None = None  # beam search: greedy steps rolled before scoring (0 default)
+    variant: str | None = None  # dvts: "kit" (default) or "sal" (search-and-learn's)
+    select: str | None = None  # search: the rule picking one of its N candidates ("weighted" default)
+
+    def __post_init__(self):
+        m, set_ = self.method, object.__setattr__
+        if m not in POOL_METHODS + SEARCH_METHODS:
+            raise ValueError(f"method must be one of {POOL_METHODS + SEARCH_METHODS}; got {m!r}")
+        if self.verifier is not None and not isinstance(self.verifier, VerifierSpec):
+            raise TypeError(f"verifier must be a VerifierSpec (e.g. VerifierSpec.noisy(0.8)) or None; got {self.verifier!r}")
+        if m in VERIFIED_METHODS:
+            if self.verifier is None:
+                raise ValueError(f"strategy {m!r} needs a verifier")
+            set_(self, "aggregate", self.aggregate or "last")
+        elif self.verifier is not None or self.aggregate is not None:
+            raise ValueError(f"strategy {m!r} uses no verifier; got verifier={self.verifier!r}, aggregate={self.aggregate!r}")
+        if self.aggregate is not None and self.aggregate not in AGGREGATES:
+            raise ValueError(f"aggregate must be one of {AGGREGATES}; got {self.aggregate!r}")
+        if m not in SEARCH_METHODS:
+            if any(x is not None for x in (self.beam_width, self.lookahead, self.variant, self.select)):
+                raise ValueError(f"beam_width, lookahead, variant and select are settings of a search, not of {m!r}")
+            return
+        if isinstance(self.beam_width, bool) or not isinstance(self.beam_width, (int, np.integer)) or self.beam_width < 1:
+            raise ValueError(f"a search strategy needs beam_width (M) an int >= 1; got {self.beam_width!r}")
+        set_(self, "beam_width", int(self.beam_width))
+        set_(self, "lookahead", int(self.lookahead or 0))
+        set_(self, "select", self.select or "weighted")
+        if self.select not in SELECT_RULES:
+            raise ValueError(f"select must be one of {SELECT_RULES}; got {self.select!r}")
+        if m == "dvts":
+            set_(self, "variant", self.variant or "kit")
+            if self.variant not in DVTS_VARIANTS:
+                raise ValueError(f"variant must be one of {DVTS_VARIANTS}; got {self.variant!r}")
+        elif self.variant is not None:
+            raise ValueError("variant is a setting of DVTS")
+        if self.lookahead < 0 or (self.lookahead and m != "beam_search"):
+            raise ValueError(f"lookahead must be >= 0, and 0 unless beam search; got {self.lookahead} for {m}")
+
+    @property
+    def label(self) -> str:
+        """Display label ``method[/verifier][ (settings that differ from the defaults; M always for a search)]``."""
+        opts = [f"M={self.beam_width}"] if self.beam_width is not None else []
+        opts += [f"lookahead={self.lookahead}"] if self.lookahead else []
+        opts += [f"aggregate={self.aggregate}"] if self.aggregate not in (None, "last") else []
+        opts += [f"variant={self.variant}"] if self.variant not in (None, "kit") else []
+        opts += [f"select={self.select}"] if self.select not in (None, "weighted") else []
+        head = self.method + (f"/{self.verifier.label}" if self.verifier is not None else "")
+        return head + (f" ({', '.join(opts)})" if opts else "")
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,0 +1,324 @@
+"""From a sampling pool and search runs to strategy results: the one place where a run's table (answers,
+grades, step scores, token counts) becomes the arrays and records ``ttslib.policy`` chooses among.
+
+This module sits above both the maths (``ttslib.selection``, ``ttslib.flops``, ``ttslib.policy``) and the
+generation side (``ttslib.grade`` for canonical answers, ``ttslib.verifiers`` for the model's confidence
+and the verifiers a :class:`~ttslib.policy.strategy.VerifierSpec` names, ``ttslib.search`` to rescore a
+pool), so that the policy runs no model.
+
+- :func:`pool_arrays` reads a sample table into (P, N) arrays (:class:`PoolArrays`): answers grouped by
+  ``ttslib.grade.canonical_answer`` ("0.5" and "\\frac{1}{2}" vote together), the model's confidence per
+  sample (``ttslib.verifiers.sample_confidence``), and every verifier's step scores.
+- :func:`make_verifier` builds the verifier a spec names; :func:`score_pool` adds its step scores to a pool.
+- :func:`pool_strategies` and :func:`search_strategies` give :class:`ttslib.policy.StrategyResults`: a
+  pool's rules at n samples (exact, ``ttslib.selection``), and search runs, with cost in generated tokens
+  and, with a registry model, FLOPs with the attention term (Kaplan et al., arXiv:2001.08361): for a search
+  ``S(0, p)`` for the prompt, ``2 N_params`` per generated token plus the attention term at each token's
+  position in its partial solution (``search_context_sum``; for runs made before it was recorded,
+  estimated from the candidates' lengths, and said so in ``notes``), plus the prompt tokens a text backend
+  re-sent beyond the prompt, and ``2 N_v`` per token a model verifier read.
+
+Verifiers in tables. A table records a verifier by the name its object carries (``verifier`` column,
+``step_scores_<name>`` columns). :func:`known_verifier` matches such a name against the labels of the
+specs the caller declares (and the kit's fixed ones: step checker, confidence); a name no spec has is a
+``VerifierSpec.recorded(name)``. A name is compared with labels formatted from records, never parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from ttslib import verifiers as verifier_objects
+from ttslib.flops import get_model, sequence_flops, tree_flops
+from ttslib.grade import answer_keys
+from ttslib.policy.results import StrategyResults, sampling_cost
+from ttslib.policy.splits import row_index, split_sample_indices
+from ttslib.policy.strategy import SELECT_RULES, Strategy, VerifierSpec
+from ttslib.search import rescore
+from ttslib.selection import (Selection, aggregate_steps, answer_classes, best_of_n, log2_budgets, majority_vote, oracle,
+                              weighted_vote)
+from ttslib.verifiers import roc_auc, sample_confidence
+
+FIXED_VERIFIERS = (VerifierSpec.step_checker(), VerifierSpec.confidence("mean"), VerifierSpec.confidence("min"))
+CONFIDENCE = FIXED_VERIFIERS[1]
+
+
+def known_verifier(name: str, verifiers: Iterable[VerifierSpec] = ()) -> VerifierSpec:
+    """The spec among ``verifiers`` and :data:`FIXED_VERIFIERS` whose label is ``name``, else ``VerifierSpec.recorded(name)``."""
+    specs = list(verifiers)
+    bad = [v for v in specs if not isinstance(v, VerifierSpec)]
+    if bad:
+        raise TypeError(f"verifiers must be VerifierSpec records; got {bad[0]!r}")
+    for spec in (*specs, *FIXED_VERIFIERS):
+        if spec.label == str(name):
+            return spec
+    return VerifierSpec.recorded(str(name))
+
+
+def make_verifier(spec: VerifierSpec):
+    """The ``ttslib.verifiers`` object a spec names (a recorded verifier cannot be made: ValueError)."""
+    if not isinstance(spec, VerifierSpec):
+        raise TypeError(f"spec must be a VerifierSpec (e.g. VerifierSpec.noisy(0.8, seed=3)); got {spec!r}")
+    if spec.kind == "step_checker":
+        return verifier_objects.StepChecker()
+    if spec.kind in ("confidence", "confidence_min"):
+        return verifier_objects.ModelConfidence("mean" if spec.kind == "confidence" else "min")
+    if spec.kind == "noisy":
+        return verifier_objects.NoisyVerifier(verifier_objects.StepChecker(), auc=spec.auc, seed=spec.seed)
+    raise ValueError(f"verifier {spec} is known only by its recorded name: the kit cannot make it")
+
+
+def score_pool(samples: pd.DataFrame, questions: Mapping, verifiers: Iterable) -> pd.DataFrame:
+    """The pool with column ``step_scores_<label>`` added for each :class:`VerifierSpec` in ``verifiers``
+    (``ttslib.search.rescore``; ``questions`` maps problem_id -> question)."""
+    for spec in verifiers:
+        samples = rescore(samples, questions, make_verifier(spec), column=f"step_scores_{spec.label}")
+    return samples
+
+
+@dataclass(frozen=True)
+class PoolArrays:
+    """A pool of N samples per problem as (P, N) arrays, rows in ``problem_ids`` order (sorted)."""
+
+    problem_ids: np.ndarray  # (P,) str
+    correct: np.ndarray  # (P, N) bool
+    answers: np.ndarray  # (P, N) canonical answer keys (object), None: no answer
+    completion_tokens: np.ndarray  # (P, N) float
+    prompt_tokens: np.ndarray  # (P,) float
+    confidence: np.ndarray  # (P, N) exp(mean token log-probability) of each sample
+    step_scores: dict = field(default_factory=dict)  # VerifierSpec -> (P, N) object array of step-score lists
+    level: np.ndarray | None = None  # (P,)
+
+    @property
+    def classes(self) -> np.ndarray:
+        """Answer class ids (P, N), -1: no answer (``ttslib.selection.answer_classes`` of the keys)."""
+        return answer_classes(self.answers)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.correct.shape
+
+    def scores(self, verifier: VerifierSpec, aggregate: str = "last") -> np.ndarray:
+        """One score per sample (P, N): the verifier's step scores aggregated, or the model's confidence."""
+        if verifier in self.step_scores:
+            return aggregate_steps(self.step_scores[verifier], aggregate)
+        if verifier == CONFIDENCE:
+            return self.confidence
+        raise ValueError(f"the pool has no scores of verifier {verifier}; it has {[str(v) for v in sorted(self.step_scores)]}"
+                         " (score_pool adds more)")
+
+    def take(self, rows=None, columns=None) -> PoolArrays:
+        """The pool cut to some problems (a boolean mask, indices or problem ids) and some samples (P, n) index."""
+        r = row_index(self.problem_ids, rows)
+        cut = (lambda a: a[r]) if columns is None else (lambda a: np.take_along_axis(a[r], columns, 1))
+        return PoolArrays(self.problem_ids[r], cut(self.correct), cut(self.answers), cut(self.completion_tokens),
+                          self.prompt_tokens[r], cut(self.confidence), {k: cut(v) for k, v in self.step_scores.items()},
+                          None if self.level is None else self.level[r])
+
+    def split(self, fraction: float = 0.5, seed: int = 0) -> tuple[PoolArrays, PoolArrays]:
+        """Each problem's samples split at random into a held-apart part (for its bin) and a scored part,
+        the draw tied to the problem's own samples (``ttslib.policy.split_samples``)."""
+        tied = [self.correct, self.answers, self.confidence, self.completion_tokens, *(self.step_scores[k] for k in sorted(self.step_scores, key=str))]
+        held, rest = split_sample_indices(*tied, fraction=fraction, seed=seed)
+        return self.take(columns=held), self.take(columns=rest)
+
+
+def _matrix(samples: pd.DataFrame, column: str, ids: np.ndarray, N: int) -> np.ndarray:
+    return samples[column].to_numpy(dtype=object).reshape(ids.size, N)
+
+
+def pool_arrays(samples: pd.DataFrame, verifiers: Iterable[VerifierSpec] = ()) -> PoolArrays:
+    """A sample table (``ttslib.data`` schema, N samples for every problem) as :class:`PoolArrays`.
+
+    Step scores: ``step_scores`` under the table's ``verifier`` (or "default"), and every
+    ``step_scores_<name>`` column under its name, each name the spec :func:`known_verifier` finds among
+    ``verifiers``; a sample with no step score scores 0.
+    """
+    need = ["problem_id", "sample_idx", "is_correct", "answer", "num_completion_tokens", "num_prompt_tokens"]
+    missing = [c for c in need if c not in samples.columns]
+    if missing:
+        raise ValueError(f"the sample table is missing column(s) {missing}; it has {list(samples.columns)}")
+    df = samples.assign(problem_id=samples["problem_id"].astype(str)).sort_values(["problem_id", "sample_idx"], kind="stable")
+    sizes = df.groupby("problem_id", sort=True).size()
+    if sizes.nunique() != 1:
+        raise ValueError(f"every problem needs the same number of samples; problem {sizes.idxmin()!r} has {sizes.min()}, "
+                         f"{sizes.idxmax()!r} has {sizes.max()}")
+    ids, N = sizes.index.to_numpy(dtype=str), int(sizes.iloc[0])
+    if df["is_correct"].isna().any():
+        raise ValueError(f"is_correct is missing in {int(df['is_correct'].isna().sum())} row(s): grade the table first")
+    df = df.assign(_conf=sample_confidence(df))
+    scores = {}
+    names = {"step_scores": str(df["verifier"].iloc[0]) if "verifier" in df.columns and df["verifier"].nunique() == 1 else "default"}
+    names |= {c: c.removeprefix("step_scores_") for c in df.columns if c.startswith("step_scores_")}
+    for column, name in names.items():
+        if column in df.columns:
+            filled = [s if s is not None and len(s) else [0.0] for s in df[column]]
+            scores[known_verifier(name, verifiers)] = np.array(filled + [None], dtype=object)[:-1].reshape(ids.size, N)
+    level = df.groupby("problem_id", sort=True)["level"].first().to_numpy() if "level" in df.columns else None
+    return PoolArrays(ids, _matrix(df, "is_correct", ids, N).astype(bool), answer_keys(_matrix(df, "answer", ids, N)),
+                      _matrix(df, "num_completion_tokens", ids, N).astype(float),
+                      df.groupby("problem_id", sort=True)["num_prompt_tokens"].first().to_numpy(dtype=float),
+                      _matrix(df, "_conf", ids, N).astype(float), scores, level)
+
+
+def step_auc(pool: PoolArrays, truth: VerifierSpec = FIXED_VERIFIERS[0]) -> pd.Series:
+    """ROC AUC of each verifier's step scores against the exact checker's verdicts, over all steps
+    (``ttslib.verifiers.roc_auc``); indexed by :class:`VerifierSpec`."""
+    if truth not in pool.step_scores:
+        raise ValueError(f"step_auc needs the {truth} scores in the pool (score_pool adds them)")
+    flat = lambda s: np.concatenate([np.asarray(x, dtype=float) for x in s.ravel()])  # noqa: E731
+    right = flat(pool.step_scores[truth]) > 0.5
+    return pd.Series({v: roc_auc(flat(s)[right], flat(s)[~right]) for v, s in pool.step_scores.items()}, name="AUC")
+
+
+def pool_strategies(pool: PoolArrays, *, verifiers=None, aggregate: str = "last", ns=None, model=None,
+                    num_draws: int = 1000, seed: int = 0, attention: str = "kaplan") -> StrategyResults:
+    """The sampling rules on a pool: the oracle (pass@n), majority vote, and best-of-N and weighted best-of-N
+    with each verifier (:class:`VerifierSpec`; default: every one the pool has, the model's confidence where
+    it has none), at ``ns`` (default 1, 2, 4, ..., N), exact (``ttslib.selection``); cost at n: n samples'
+    expected tokens, and with ``model`` FLOPs (``ttslib.policy.sampling_cost``)."""
+    ns = log2_budgets(pool.shape[1]) if ns is None else np.asarray(ns)
+    names = list(pool.step_scores) or [CONFIDENCE] if verifiers is None else list(verifiers)
+    cls = pool.classes
+    sels = {Strategy("oracle"): oracle(pool.correct, ns), Strategy("majority"): majority_vote(cls, pool.correct, ns)}
+    for v in names:
+        score = pool.scores(v, aggregate)
+        sels[Strategy("best_of_n", v, aggregate)] = best_of_n(pool.correct, score, ns, answers=cls)
+        sels[Strategy("weighted", v, aggregate)] = weighted_vote(cls, pool.correct, score, ns, num_draws=num_draws, seed=seed)
+    sels = {s: replace(sel, rule=s) for s, sel in sels.items()}  # the rule is the record: plots read its fields
+    tokens = sampling_cost(pool.completion_tokens, ns)
+    flops = None if model is None else sampling_cost(pool.completion_tokens, ns, prompt_tokens=pool.prompt_tokens, model=model,
+                                                     attention=attention)
+    return StrategyResults(pool.problem_ids, sels, dict.fromkeys(sels, tokens), dict.fromkeys(sels, flops))
+
+
+def _full_vote(cls, correct, weights):
+    """Accuracy of the answer with the largest summed weight over all N samples (ties split), (P,)."""
+    onehot = cls[..., None] == np.arange(max(int(cls.max()) + 1, 1))  # (P, N, K)
+    good, bad = (onehot & correct[..., None]).any(1), (onehot & ~correct[..., None]).any(1)
+    if (good & bad).any():
+        raise ValueError(f"is_correct differs within an answer in {int((good & bad).any(1).sum())} problem(s)")
+    sums = np.where(onehot.any(1), np.einsum("pn,pnk->pk", weights, onehot), -np.inf)  # (P, K)
+    top = sums.max(1, keepdims=True)
+    win = np.isfinite(sums) & (sums >= top - 1e-9 * np.abs(top))
+    return np.where(win.any(1), (win & good).sum(1) / np.maximum(win.sum(1), 1), 0.0)
+
+
+def search_strategy(group: pd.DataFrame, *, select: str = "weighted", aggregate: str = "last", verifiers=()) -> Strategy:
+    """The strategy of one search run's rows (their method, verifier, beam width, lookahead, variant); the
+    verifier is the spec :func:`known_verifier` finds among ``verifiers`` for the recorded name."""
+    first = group.iloc[0]
+    get = lambda c, default=None: first[c] if c in group.columns and pd.notna(first[c]) else default  # noqa: E731
+    return Strategy(str(first["method"]), known_verifier(str(first["verifier"]), verifiers), aggregate, int(get("beam_width", 4)),
+                    int(get("lookahead", 0)), (str(get("dvts_variant", "kit")) if first["method"] == "dvts" else None), select)
+
+
+SEARCH_KEYS = ("method", "verifier", "beam_width", "lookahead", "dvts_variant")
+
+
+def search_strategies(runs: pd.DataFrame, *, select: str = "weighted", aggregate: str = "last", model=None,
+                      verifier_models=None, attention: str = "kaplan", verifiers: Iterable[VerifierSpec] = ()) -> StrategyResults:
+    """Search runs (``ttslib.search`` tables, several runs concatenated) as strategies: runs that differ only
+    in n form one strategy's curve over n; ``select`` picks one of each run's N candidates (the HF blog's
+    weighted vote by default; ties split evenly). ``verifier_models`` maps a verifier (:class:`VerifierSpec`)
+    that read tokens to its registry model (None: free); ``verifiers`` declares the specs behind the runs'
+    recorded verifier names (:func:`known_verifier`). Every strategy must cover the same problems at each of its n."""
+    if select not in SELECT_RULES:
+        raise ValueError(f"select must be one of {SELECT_RULES}; got {select!r}")
+    need = ["problem_id", "method", "n", "verifier", "answer", "is_correct", "step_scores", "search_generated_tokens"]
+    missing = [c for c in need if c not in runs.columns]
+    if missing:
+        raise ValueError(f"search table is missing column(s) {missing}; it has {list(runs.columns)}")
+    df = runs.assign(problem_id=runs["problem_id"].astype(str), _key=answer_keys(runs["answer"]))
+    keys = [c for c in SEARCH_KEYS if c in df.columns]
+    df = df.sort_values(keys + ["n", "problem_id"] + (["sample_idx"] if "sample_idx" in df else []), kind="stable")
+    per_strategy: dict[Strategy, dict] = {}
+    notes = []
+    for _, g in df.groupby(keys + ["n"], sort=True, dropna=False):
+        s, n = search_strategy(g, select=select, aggregate=aggregate, verifiers=verifiers), int(g["n"].iloc[0])
+        sizes = g.groupby("problem_id", sort=True).size()
+        if (sizes != n).any():
+            raise ValueError(f"search run {s} at n={n} has {int(sizes[sizes != n].iloc[0])} rows for problem "
+                             f"{sizes.index[sizes != n][0]!r}; a run keeps exactly n candidates per problem")
+        P = sizes.size
+        correct = g["is_correct"].to_numpy(dtype=bool).reshape(P, n)
+        cls = answer_classes(g["_key"].to_numpy(dtype=object).reshape(P, n))
+        if select == "majority":
+            acc = majority_vote(cls, correct, n).per_problem[:, 0]
+        else:
+            score = aggregate_steps(g["step_scores"].to_numpy(dtype=object).reshape(P, n), aggregate)
+            acc = best_of_n(correct, score, n, answers=cls).per_problem[:, 0] if select == "best_of_n" else \
+                _full_vote(cls, correct, np.where(cls < 0, 0.0, score))
+        tokens, flops, note = _search_cost(g, sizes.index, n, model, verifier_models, attention, s)
+        notes += [note] if note else []
+        per_strategy.setdefault(s, {})[n] = (sizes.index.to_numpy(dtype=str), acc, tokens, flops)
+    sels, tok, fl, ids = {}, {}, {}, None
+    for s, by_n in per_strategy.items():
+        ns = sorted(by_n)
+        these = by_n[ns[0]][0]
+        if ids is None:
+            ids = these
+        for n in ns:
+            if not np.array_equal(by_n[n][0], ids):
+                raise ValueError(f"search run {s} at n={n} covers other problems than the first run "
+                                 f"({len(by_n[n][0])} vs {len(ids)}); cut the runs to common problems first")
+        stack = lambda i: np.stack([by_n[n][i] for n in ns], axis=1)  # noqa: E731
+        sels[s] = Selection(s, np.array(ns), stack(1), np.zeros((ids.size, len(ns))), "exact")
+        tok[s], fl[s] = stack(2), (None if model is None else stack(3))
+    if not sels:
+        raise ValueError("the search table has no rows")
+    return StrategyResults(ids, sels, tok, fl, tuple(dict.fromkeys(notes)))
+
+
+def _one_per_problem(g: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    spent = g.groupby("problem_id", sort=True)[column].agg(["min", "max"])
+    if (spent["min"] != spent["max"]).any():
+        raise ValueError(f"search run {what}: {column} differs within a problem (it is a per-problem total)")
+    return spent["min"].to_numpy(dtype=float)
+
+
+def _search_cost(g, ids, n, model, verifier_models, attention, s):
+    """Generated tokens (P,) and FLOPs (P,) of one run (module docstring), and a note if FLOPs were estimated."""
+    what = f"{s} at n={n}"
+    generated = _one_per_problem(g, "search_generated_tokens", what)
+    if model is None:
+        return generated, None, None
+    prompt = g.groupby("problem_id", sort=True)["num_prompt_tokens"].first().to_numpy(dtype=float)
+    note = None
+    if "search_context_sum" in g.columns and g["search_context_sum"].notna().all():
+        context = _one_per_problem(g, "search_context_sum", what)
+    else:  # each generated token placed at the candidates' mean token position: an estimate
+        m = g["num_completion_tokens"].to_numpy(dtype=float).reshape(ids.size, n)
+        mean_pos = prompt + ((m * (m + 1) / 2).sum(1) / np.maximum(m.sum(1), 1))
+        context = np.round(generated * mean_pos)
+        note = ("search runs without search_context_sum (made before it was recorded): the attention term of their "
+                "generated tokens is estimated at the candidates' mean token position")
+    flops = sequence_flops(model, prompt, attention=attention) + tree_flops(model, generated, context, attention=attention)
+    if "search_prefill_tokens" in g.columns:  # re-sent partial solutions (text backends), beyond the prompt
+        extra = np.maximum(_one_per_problem(g, "search_prefill_tokens", what) - prompt, 0.0)
+        flops += sequence_flops(model, extra, attention=attention) if extra.any() else 0.0
+    read = _one_per_problem(g, "search_verifier_tokens", what) if "search_verifier_tokens" in g.columns else np.zeros(ids.size)
+    if read.any():
+        v_model = (verifier_models or {}).get(s.verifier, "missing")
+        if v_model == "missing":
+            raise ValueError(f"verifier {s.verifier} read tokens: give its model (or None if free) in verifier_models")
+        if v_model is not None:
+            flops = flops + 2.0 * get_model(v_model).params * read
+    return generated, flops, note
+
+
+def results_from_search(table: pd.DataFrame, *, rule: str = "weighted", aggregate: str = "last", model=None,
+                        verifier_models=None, verifiers: Iterable[VerifierSpec] = ()) -> pd.DataFrame:
+    """The strategy-results table (``ttslib.policy.table``) of search runs (:func:`search_strategies`): one
+    strategy per search setting, its n those of its runs; ``rule`` picks one of a run's N candidates; cost
+    generated tokens, or FLOPs with ``model``; ``level`` kept if present."""
+    res = search_strategies(table, select=rule, aggregate=aggregate, model=model, verifier_models=verifier_models,
+                            verifiers=verifiers)
+    level = None
+    if "level" in table.columns:
+        level = table.assign(problem_id=table["problem_id"].astype(str)).groupby("problem_id")["level"].first().loc[res.problem_ids].to_numpy()
+    return res.table("tokens" if model is None else "flops", level=level)
