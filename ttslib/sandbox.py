@@ -1,64 +1,78 @@
 """Run model-written programs against their tests, contained: the verifier of code tasks (HumanEval).
 
-Each program runs in its own process (its own session and process group) under a fresh Python
-(``python -I -S``: no site-packages, no environment variables read), with:
+The tests never share an interpreter with the program. Each job runs as two processes in one sandbox
+(:mod:`ttslib._sandbox_inside`): the *test process* runs the hidden tests and the docstring examples, and
+calls the program's functions (``candidate``, and any other function the program defines) through a pipe
+to the *program process*, a fork of it that dropped to its own user and limits before the program ran.
+Arguments and results cross as plain data in a tagged JSON format (None, bool, int, float, str, bytes,
+complex, and lists, tuples, dicts, sets of them); an object with behaviour of its own (an always-true
+``__eq__``, a generator) does not cross, and the call raises in the tests. Exceptions cross by name;
+in-place changes to list, dict and set arguments are copied back. The verdict is written by the test
+process on a pipe the program never holds, and read by the grader: whatever the program replaces in its
+own interpreter (``exec``, ``json.dumps``, ``os.write``, the harness's functions, its ``gc`` and frames)
+is not where the tests run.
 
-- limits (``resource.setrlimit``): CPU seconds, address space (memory), processes of its user, size of
-  any file it writes (its stdout and stderr are files too), open files, no core dumps; and a wall-clock
-  timeout after which its whole process group is killed;
-- where the machine allows it (``ISOLATION == "namespaces"``: util-linux ``unshare``, as root or with
-  unprivileged user namespaces), new mount, network and PID namespaces: no network interface but a
-  down loopback, private empty ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (so nothing it writes there
-  survives it), and its PID namespace dies with it, taking every process it forked. Run as root, it also
-  drops to the unprivileged user ``nobody`` (65534), which cannot write the machine's own files or
-  signal its processes, and whose process count the process limit caps (root's is not capped);
-- a working directory of its own, removed afterwards; stdin closed; its output kept up to
-  ``Limits.output_bytes`` each; the standard-library modules of :data:`PRELOAD` that it imports are
-  imported beforehand (``nobody`` may not read the interpreter's files), others only where ``nobody`` can.
+The sandbox, by :func:`isolation` (the first that works here; ``TTSLIB_SANDBOX`` or ``mode=`` choose):
 
-Several programs run at once (:func:`run_many`, a thread per core). Each returns a :class:`Verdict`:
-``passed`` (the hidden tests ran to their end), ``failed`` (an assertion failed), ``timeout``,
-``out_of_memory`` or ``error`` (the program raised, exited or was killed before its tests finished), with
-the reason. A pass needs a line that only the harness can write, carrying a random nonce, after the
-tests returned: a program that calls ``sys.exit(0)`` or ``os._exit(0)`` before them, prints a fake
-success, or defines its own ``check`` (the tests' ``check`` is defined after it) does not pass.
-Docstring examples, when given, run one by one after the hidden tests; how many passed is reported.
+- ``"bwrap"`` (bubblewrap, preferred): new PID, network, IPC, UTS, mount (and cgroup) namespaces; a root
+  of read-only binds of ``/usr`` and the interpreter only, a private ``/proc``, ``/dev`` and a size-capped
+  tmpfs ``/tmp``; ``--die-with-parent`` and ``--new-session``. As root, the program runs as ``nobody``
+  and the test process as root (without capabilities but changing users), so the program cannot signal
+  or trace it; as another user both run as that user, and the test process is not dumpable (no ptrace,
+  no ``/proc/<pid>/mem``) and ignores signals: the program can at most kill it (an error, never a pass).
+- ``"namespaces"`` (util-linux ``unshare``, today's path): new mount, network, PID, IPC and UTS
+  namespaces, a private ``/proc``, private tmpfs over ``/tmp``, ``/var/tmp``, ``/dev/shm``,
+  ``/dev/mqueue`` and ``/run`` (``/run/lock`` and the sockets there); the rest of the host's filesystem
+  is visible, read-only to ``nobody`` where its permissions say so. ``setpriv --pdeathsig`` and
+  ``--kill-child`` end it with the grader.
+- ``"rlimits"`` (fallback, announced once per process with a :class:`SandboxWarning`): limits and a
+  process group only. As root the program still runs as ``nobody``, never as root; it dies with its test
+  process, which dies with the grader.
 
-What this does not protect against (say so before trusting it with code you do not control):
+In every mode: ``python -I -S``, rlimits (CPU seconds, address space, processes, file size, open files,
+no core dumps), a wall-clock kill, an empty environment, stdin closed, output kept up to
+``Limits.output_bytes``. Nothing is written on the host but a work directory in ``rlimits`` mode, named
+``ttslib-sandbox-<pid>-*`` and removed after the run, or at the next start if the grader was killed.
+Each verdict records its mode (``Verdict.isolation``; the ``isolation`` column of a graded table).
 
-- a program that reads the harness's own memory (``gc``, frames) can find the nonce and forge a pass;
-  one that returns objects whose comparisons always succeed passes ``assert f(x) == y`` tests;
-- without namespaces (``ISOLATION == "rlimits"``): the network, writes anywhere its user may write
-  (``/tmp``, and as the same user as the grader its files), processes that leave the process group
-  (``setsid``) and outlive the timeout, and signals to the grader's processes;
-- kernel exploits, and anything a process of the machine's ``nobody`` user can do (read world-readable
-  files, spend the CPU and memory its limits allow); this is process isolation, not a virtual machine.
+What a program can still do:
+
+- compute its answers from the arguments it is given (and special-case the public tests it can read
+  in its own memory or files); a test whose assertion the candidate's *values* satisfy passes;
+- spend the CPU, memory and time its limits allow, and write up to them in its own tmpfs;
+- in ``bwrap`` as a non-root user: kill or stop its test process (the job ends ``error`` or
+  ``timeout``); read what the read-only binds show (the Python installation, ``/usr``);
+- in ``namespaces``: read every world-readable host file; reach a filesystem socket outside the private
+  tmpfs directories if its permissions let ``nobody`` in;
+- in ``rlimits``: the network, every world-readable file and socket, writes where ``nobody`` (or the
+  grader's user) may write, processes that leave the process group (``setsid``) and outlive a killed
+  grader;
+- kernel exploits: this is process isolation, not a virtual machine.
 """
 
 from __future__ import annotations
 
-import json
+import io
+import marshal
 import os
-import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-__all__ = ["Limits", "Verdict", "Job", "run_tests", "run_many", "isolation", "VERDICTS"]
+from ttslib import _sandbox_inside as inside
+from ttslib import _sandbox_modes as modes
+from ttslib._sandbox_modes import MODES, PRELOAD, SandboxWarning
+
+__all__ = ["Limits", "Verdict", "Job", "run_tests", "run_many", "isolation", "available", "MODES", "VERDICTS", "SandboxWarning"]
 
 VERDICTS = ("passed", "failed", "timeout", "out_of_memory", "error")
-# Standard-library modules imported before the program runs (as nobody it may not read the interpreter's
-# files, e.g. under /root): what HumanEval's solutions and tests import, and the usual helpers.
-PRELOAD = ("typing", "math", "re", "string", "collections", "collections.abc", "itertools", "functools", "heapq", "bisect",
-           "hashlib", "random", "statistics", "fractions", "decimal", "datetime", "copy", "operator", "cmath", "array",
-           "numbers", "dataclasses", "enum", "json", "textwrap", "unicodedata", "sys", "time")
 NOBODY = 65534
 
 
@@ -112,195 +126,142 @@ class Verdict:
         return self.examples_passed / self.examples_total if self.examples_total else float("nan")
 
 
-# The harness: runs inside the sandbox, reads the job from one pipe, reports on another (lines with the nonce).
-_HARNESS = r'''
-import ctypes, json, os, resource, sys
-src, out = int(sys.argv[1]), int(sys.argv[2])
-chunks = []
-while True:
-    b = os.read(src, 1 << 20)
-    if not b:
-        break
-    chunks.append(b)
-os.close(src)
-job = json.loads(b"".join(chunks).decode())
-nonce = job["nonce"]
-def report(**kw):
-    os.write(out, (json.dumps({"nonce": nonce, **kw}) + "\n").encode())
-if job["namespaces"]:
-    libc = ctypes.CDLL(None, use_errno=True)
-    MS_REC, MS_PRIVATE = 16384, 1 << 18
-    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-        report(stage="setup", error="mount --make-rprivate failed: errno %d" % ctypes.get_errno()); os._exit(70)
-    for d in (b"/tmp", b"/var/tmp", b"/dev/shm"):
-        if os.path.isdir(d) and libc.mount(b"tmpfs", d, b"tmpfs", 0, ("size=%dm,mode=1777" % (4 * job["file_mb"])).encode()) != 0:
-            report(stage="setup", error="tmpfs on %s failed: errno %d" % (d.decode(), ctypes.get_errno())); os._exit(70)
-    work = "/tmp/work"
-    os.mkdir(work, 0o777)
-    os.chmod(work, 0o777)
-else:
-    work = job["work"]
-os.chdir(work)
-L = job["limits"]
-for what, value in ((resource.RLIMIT_CPU, L["cpu_s"]), (resource.RLIMIT_AS, L["memory_mb"] << 20), (resource.RLIMIT_FSIZE, L["file_mb"] << 20),
-                    (resource.RLIMIT_NOFILE, L["open_files"]), (resource.RLIMIT_CORE, 0)):
-    resource.setrlimit(what, (value, value))
-for name in job["preload"]:  # before dropping privileges: the interpreter's own files may be unreadable to nobody
+@lru_cache(maxsize=1)
+def _inside_code():
+    return compile(Path(inside.__file__).read_text(), inside.__file__, "exec")
+
+
+@lru_cache(maxsize=None)
+def _works(mode: str) -> bool:
+    """Whether ``mode`` runs a canonical program to a pass here (a probe, once per process)."""
+    if mode == "rlimits":
+        return True
+    if shutil.which(modes.prefix(mode, Limits().file_mb)[0]) is None:
+        return False
     try:
-        __import__(name)
-    except ImportError:
-        pass
-if job["drop_to"] is not None and os.getuid() == 0:
-    os.setgroups([]); os.setgid(job["drop_to"]); os.setuid(job["drop_to"])
-    resource.setrlimit(resource.RLIMIT_NPROC, (L["processes"], L["processes"]))
-elif job["nproc"]:
-    resource.setrlimit(resource.RLIMIT_NPROC, (job["nproc"], job["nproc"]))
-os.environ.clear(); os.environ.update({"HOME": work, "PATH": "/usr/bin:/bin", "TMPDIR": work})
-def attempt(stage, source, g, **kw):
-    try:
-        exec(compile(source, stage + ".py", "exec"), g)
-        return None
-    except MemoryError:
-        return "MemoryError"
-    except AssertionError as e:
-        return "AssertionError" + (": " + str(e)[:200] if str(e) else "")
-    except OSError as e:
-        if e.errno == 27:  # EFBIG: Python ignores SIGXFSZ, so the write fails instead
-            return "file size limit: it wrote more than allowed (EFBIG)"
-        return type(e).__name__ + ": " + str(e)[:200]
-    except BaseException as e:
-        return type(e).__name__ + (": " + str(e)[:200] if str(e) else "")
-g = {"__name__": "solution", "__builtins__": __builtins__}
-report(stage="start")
-err = attempt("program", job["program"], g)
-if err is not None:
-    report(stage="program", error=err); os._exit(0)
-err = attempt("tests", job["tests"] + "\ncheck(" + job["entry_point"] + ")\n", g)
-report(stage="hidden", error=err)
-for i, ex in enumerate(job["examples"]):
-    err = attempt("example", ex, dict(g))
-    report(stage="example", i=i, error=err)
-report(stage="done")
-os._exit(0)
-'''
+        v = run_tests(Job("def f():\n    return 1\n", "def check(c):\n    assert c() == 1\n", "f"), Limits(), mode=mode)
+    except OSError:
+        return False
+    return v.verdict == "passed"
+
+
+def available() -> tuple[str, ...]:
+    """The isolation modes that work on this machine, most contained first."""
+    return tuple(m for m in MODES if _works(m))
 
 
 @lru_cache(maxsize=1)
 def isolation() -> str:
-    """"namespaces" if util-linux ``unshare`` can make mount, network and PID namespaces here (as root, or
-    in a user namespace), else "rlimits" (limits and a process group only: see the module docstring)."""
-    base = ["unshare", "--mount", "--net", "--pid", "--fork", "--kill-child"]
-    for prefix in ([base] if os.geteuid() == 0 else []) + [base[:1] + ["--user", "--map-root-user"] + base[1:]]:
-        try:
-            probe = subprocess.run(prefix + [sys.executable, "-I", "-S", "-c", "import os; os.getpid() == 1 or exit(3)"],
-                                   capture_output=True, timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if probe.returncode == 0:
-            _PREFIX[:] = prefix
-            return "namespaces"
-    return "rlimits"
+    """The mode jobs run in: ``TTSLIB_SANDBOX`` if set (it must work here), else the most contained that
+    works ("bwrap", "namespaces", "rlimits"; module docstring). Leftovers of killed runs are removed."""
+    modes.sweep()
+    wanted = os.environ.get("TTSLIB_SANDBOX")
+    if wanted:
+        if wanted not in MODES:
+            raise ValueError(f"TTSLIB_SANDBOX must be one of {MODES}; got {wanted!r}")
+        if not _works(wanted):
+            raise ValueError(f"TTSLIB_SANDBOX={wanted} does not work on this machine; available: {available()}")
+        return wanted
+    return available()[0]
 
 
-_PREFIX: list[str] = []
+def run_tests(job: Job, limits: Limits = Limits(), *, mode: str | None = None) -> Verdict:
+    """Run one program against its tests in the sandbox (module docstring) and say what happened.
+    ``mode``: an isolation mode of :data:`MODES` (default :func:`isolation`)."""
+    _check_job(job)
+    return _Sandbox(_mode(mode), limits).run(job)
 
 
-def _imports(job: Job) -> list[str]:
-    """The standard-library modules of :data:`PRELOAD` the program, its tests or examples import (read
-    with ``ast``; a source that does not parse imports nothing here and fails in the sandbox)."""
-    import ast
-
-    found = set()
-    for source in (job.program, job.tests, *job.examples):
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found |= {a.name for a in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                found.add(node.module)
-    wanted = {m for m in found if m in PRELOAD} | {m.split(".")[0] for m in found if m.split(".")[0] in PRELOAD}
-    return sorted(wanted)
-
-
-def _user_processes() -> int:
-    """Processes of this user now (RLIMIT_NPROC counts them all, so the limit goes on top)."""
-    uid = os.getuid()
-    count = 0
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                count += os.stat(f"/proc/{pid}").st_uid == uid
-            except OSError:
-                pass
-    return count
-
-
-def run_tests(job: Job, limits: Limits = Limits()) -> Verdict:
-    """Run one program against its tests in the sandbox (module docstring) and say what happened."""
+def _check_job(job) -> None:
     if not isinstance(job, Job):
         raise TypeError(f"run_tests takes a Job; got {type(job).__name__}")
     if not job.entry_point.isidentifier():
         raise ValueError(f"entry_point must be a Python identifier; got {job.entry_point!r}")
-    mode = isolation()
-    nonce = secrets.token_hex(16)
-    host = tempfile.mkdtemp(prefix="ttslib-sandbox-")
-    root_inside = mode == "namespaces" and os.geteuid() == 0
-    try:
-        os.chmod(host, 0o700)
-        work = os.path.join(host, "work")
-        os.mkdir(work)
-        harness = os.path.join(host, "harness.py")
-        with open(harness, "w") as f:
-            f.write(_HARNESS)
-        payload = json.dumps({
-            "nonce": nonce, "program": job.program, "tests": job.tests, "entry_point": job.entry_point,
-            "examples": list(job.examples), "namespaces": mode == "namespaces", "work": work,
-            "limits": {k: (int(v) if k != "wall_s" else v) for k, v in limits.__dict__.items()}, "file_mb": limits.file_mb,
-            "drop_to": NOBODY if root_inside else None, "preload": _imports(job) if root_inside else [],
-            "nproc": None if root_inside or os.geteuid() == 0 else _user_processes() + limits.processes,
-        }).encode()
-        job_r, job_w = os.pipe()
-        res_r, res_w = os.pipe()
-        stdout_f = open(os.path.join(host, "stdout"), "w+b")
-        stderr_f = open(os.path.join(host, "stderr"), "w+b")
-        cmd = (_PREFIX if mode == "namespaces" else []) + [sys.executable, "-I", "-S", harness, str(job_r), str(res_w)]
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout_f, stderr=stderr_f, cwd=host,
-                                start_new_session=True, close_fds=True, pass_fds=(job_r, res_w), env={"PATH": "/usr/bin:/bin"})
-        os.close(job_r)
-        os.close(res_w)
-        try:
-            _write_all(job_w, payload)
-        except BrokenPipeError:
-            pass
-        finally:
-            os.close(job_w)
-        fired = threading.Event()  # a timer kills the group at the deadline; the wait itself blocks (no polling)
 
-        def expire():
-            fired.set()
-            _kill_group(proc, wait=False)
 
-        timer = threading.Timer(limits.wall_s + (0.5 if mode == "namespaces" else 0.2), expire)
-        timer.start()
+def _mode(mode: str | None) -> str:
+    if mode is None:
+        mode = isolation()
+    elif mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}; got {mode!r}")
+    modes.announce(mode)
+    return mode
+
+
+class _Sandbox:
+    """One sandbox, started and waiting for its job: its interpreter boots while another job runs."""
+
+    def __init__(self, mode: str, limits: Limits):
+        self.mode, self.limits, self.root = mode, limits, os.geteuid() == 0
+        self.host = tempfile.mkdtemp(prefix=f"ttslib-sandbox-{os.getpid()}-") if mode == "rlimits" else None
+        if self.host is not None:
+            os.chmod(self.host, 0o777 if self.root else 0o700)  # nobody's work directory, in a name only this run knows
+        job_r, self.job_w = os.pipe()
+        self.res_r, res_w = os.pipe()
+        self.out, self.err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # unlinked: nothing to leave behind
+        cmd = modes.prefix(mode, limits.file_mb) + [modes.python(), "-I", "-S", "-c", modes.BOOT, str(job_r), str(res_w)]
         try:
-            proc.wait()
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err, cwd="/",
+                                         start_new_session=True, close_fds=True, pass_fds=(job_r, res_w), env={"PATH": "/usr/bin:/bin"})
+        except BaseException:
+            self.proc = None
+            self.close()
+            raise
         finally:
-            timer.cancel()
-        timed_out = fired.is_set()
-        _kill_group(proc)
-        seconds = time.perf_counter() - start
-        lines = _read_reports(res_r, nonce)
-        os.close(res_r)
-        out, err = (_head(f, limits.output_bytes) for f in (stdout_f, stderr_f))
-        stdout_f.close()
-        stderr_f.close()
-        return _verdict(lines, proc.returncode, timed_out, seconds, out, err, mode, len(job.examples), limits)
-    finally:
-        shutil.rmtree(host, ignore_errors=True)
+            os.close(job_r)
+            os.close(res_w)
+
+    def run(self, job: Job) -> Verdict:
+        limits, mode = self.limits, self.mode
+        payload = marshal.dumps((_inside_code(), {
+            "mode": mode, "program": job.program, "tests": job.tests, "entry_point": job.entry_point,
+            "examples": list(job.examples), "work": self.host, "grader_pid": os.getpid(), "tmpfs": modes.PRIVATE_DIRS,
+            "limits": {k: (int(v) if k != "wall_s" else v) for k, v in limits.__dict__.items()},
+            "drop_to": NOBODY if self.root else None, "preload": modes.imports(job.program, job.tests, *job.examples) if self.root and mode != "bwrap" else [],
+            "nproc": None if self.root else modes.user_processes() + 2 * limits.processes,
+        }))
+        try:
+            start = time.perf_counter()
+            try:
+                _write_all(self.job_w, payload)
+            except BrokenPipeError:
+                pass
+            os.close(self.job_w)
+            self.job_w = None
+            fired = threading.Event()  # a timer kills the group at the deadline; the wait itself blocks (no polling)
+
+            def expire():
+                fired.set()
+                _kill_group(self.proc, wait=False)
+
+            timer = threading.Timer(limits.wall_s + (0.2 if mode == "rlimits" else 0.5), expire)
+            timer.start()
+            try:
+                self.proc.wait()
+            finally:
+                timer.cancel()
+            _kill_group(self.proc)
+            seconds = time.perf_counter() - start
+            lines = _read_reports(self.res_r)
+            out, err = (_head(f, limits.output_bytes) for f in (self.out, self.err))
+            return _verdict(lines, self.proc.returncode, fired.is_set(), seconds, out, err, mode, len(job.examples), limits)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Kill what is left of it and release its pipes, files and work directory (idempotent)."""
+        if self.proc is not None:
+            _kill_group(self.proc)
+        for name in ("job_w", "res_r"):
+            fd = getattr(self, name, None)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)
+        self.out.close()
+        self.err.close()
+        if self.host is not None:
+            shutil.rmtree(self.host, ignore_errors=True)
+            self.host = None
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -310,7 +271,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _kill_group(proc, wait: bool = True) -> None:
-    """Kill the program's whole process group (in namespaces its PID namespace goes with it)."""
+    """Kill the sandbox's process group (its namespaces, and the program with them, die with it)."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -319,7 +280,8 @@ def _kill_group(proc, wait: bool = True) -> None:
         proc.wait()
 
 
-def _read_reports(fd: int, nonce: str) -> list[dict]:
+def _read_reports(fd: int) -> list[dict]:
+    """The test process's report lines (this pipe is its alone: the program never holds it)."""
     os.set_blocking(fd, False)
     data = b""
     while len(data) < 1 << 20:
@@ -330,14 +292,15 @@ def _read_reports(fd: int, nonce: str) -> list[dict]:
         if not chunk:
             break
         data += chunk
-    out = []
-    for line in data.decode(errors="replace").splitlines():
+    out, stream = [], io.BytesIO(data)
+    while True:
         try:
-            item = json.loads(line)
+            item = inside._receive(stream)
         except ValueError:
-            continue
-        if isinstance(item, dict) and item.get("nonce") == nonce:  # only the harness knows it
-            out.append(item)
+            break
+        if not isinstance(item, dict):
+            break
+        out.append(item)
     return out
 
 
@@ -363,6 +326,12 @@ def _verdict(lines, returncode, timed_out, seconds, out, err, mode, num_examples
         return Verdict("out_of_memory", "MemoryError", **kw)
     if failure and failure.startswith("AssertionError") and hidden is not None:
         return Verdict("failed", failure, **kw)
+    if failure and failure.startswith("ProgramGone") and not timed_out:
+        sig = failure.rsplit("signal ", 1)[-1] if "signal " in failure else ""
+        if sig == str(int(signal.SIGXCPU)) or (sig == str(int(signal.SIGKILL)) and seconds >= 0.9 * min(limits.cpu_s, limits.wall_s)):
+            return Verdict("timeout", f"CPU time limit ({limits.cpu_s} s)", **kw)
+        if sig == str(int(signal.SIGXFSZ)):
+            return Verdict("error", "file size limit: it wrote more than the limit (SIGXFSZ)", **kw)
     if failure:
         where = "in the tests" if hidden is not None else "in the program"
         return Verdict("error", f"{failure} ({where})", **kw)
@@ -370,30 +339,38 @@ def _verdict(lines, returncode, timed_out, seconds, out, err, mode, num_examples
         return Verdict("timeout", f"no result within the wall-clock limit ({seconds:.1f} s)", **kw)
     if "start" in stages and seconds >= 0.9 * min(limits.cpu_s, limits.wall_s):  # killed at its CPU limit (SIGXCPU)
         return Verdict("timeout", f"CPU time limit ({limits.cpu_s} s)", **kw)
-    sig = -returncode if returncode is not None and returncode < 0 else None
-    if returncode is not None and returncode > 128:  # unshare reports its child's signal as 128 + n
-        sig = returncode - 128
-    if sig == signal.SIGXCPU:
-        return Verdict("timeout", "CPU time limit (SIGXCPU)", **kw)
-    if sig == signal.SIGXFSZ:
-        return Verdict("error", "file size limit: it wrote more than the limit (SIGXFSZ)", **kw)
-    if sig == signal.SIGKILL and "start" in stages:
-        return Verdict("error", "killed (SIGKILL) before its tests finished", **kw)
     if "MemoryError" in err:
         return Verdict("out_of_memory", "MemoryError", **kw)
     if "start" not in stages:
         return Verdict("error", f"the sandbox did not start (exit code {returncode}): {err.strip()[-300:]}", **kw)
-    return Verdict("error", f"exited before its tests finished (exit code {returncode})", **kw)
+    return Verdict("error", f"the tests did not finish (exit code {returncode})", **kw)
 
 
-def run_many(jobs, limits: Limits = Limits(), *, workers: int | None = None, progress: bool = False) -> list[Verdict]:
-    """:func:`run_tests` for every job, ``workers`` at once (default: one per core), in the order given."""
+def run_many(jobs, limits: Limits = Limits(), *, workers: int | None = None, progress: bool = False,
+             mode: str | None = None) -> list[Verdict]:
+    """:func:`run_tests` for every job, ``workers`` at once (default: one per core), in the order given.
+    Each worker starts its next sandbox before it runs a job, so that the start overlaps the run."""
     jobs = list(jobs)
+    for j in jobs:
+        _check_job(j)
     workers = workers or os.cpu_count() or 1
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        it = pool.map(lambda j: run_tests(j, limits), jobs)
-        if progress:
-            from tqdm import tqdm
+    mode = _mode(mode)
+    spares: dict[int, _Sandbox] = {}
 
-            it = tqdm(it, total=len(jobs), desc="sandbox")
-        return list(it)
+    def one(j: Job) -> Verdict:
+        me = threading.get_ident()
+        box = spares.pop(me, None) or _Sandbox(mode, limits)
+        spares[me] = _Sandbox(mode, limits)
+        return box.run(j)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            it = pool.map(one, jobs)
+            if progress:
+                from tqdm import tqdm
+
+                it = tqdm(it, total=len(jobs), desc="sandbox")
+            return list(it)
+    finally:
+        for box in spares.values():
+            box.close()
