@@ -65,6 +65,20 @@ if ! installed; then
   echo "$want" > "$stamp"
 fi
 
+# bubblewrap (bwrap): the sandbox ttslib.sandbox prefers for model-written code (docs/sandbox.md). Installed
+# where the machine allows it (as root, with apt-get); elsewhere the sandbox uses its fallback and says so.
+if ! command -v bwrap >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    if apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1; }; then
+      echo "bubblewrap installed (the code sandbox)"
+    else
+      echo "note: bubblewrap could not be installed; ttslib.sandbox falls back to namespaces or limits only (docs/sandbox.md)" >&2
+    fi
+  else
+    echo "note: bubblewrap (bwrap) is not installed; ttslib.sandbox uses its fallback (docs/sandbox.md). Debian: sudo apt-get install bubblewrap" >&2
+  fi
+fi
+
 TORCH_VERSION=2.13.0+cpu
 if [ "${1:-}" = "--with-torch" ] && ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
   links=${TTSLIB_TORCH_LINKS:-${PIP_FIND_LINKS:-}}
