@@ -179,7 +179,7 @@ def test_shipped_run_manifests_are_what_the_run_loop_writes_now():
     import json
 
     from ttslib.generate.base import SamplingConfig
-    from ttslib.generate.run import _manifest, problems_digest
+    from ttslib.generate.run import problems_digest, run_manifest
     from ttslib.problems import make_arithmetic
 
     for name in ("arith_smollm2", "gsm8k_smollm2"):
@@ -187,9 +187,78 @@ def test_shipped_run_manifests_are_what_the_run_loop_writes_now():
         backend = type("Backend", (), {"name": shipped["backend"], "model_name": shipped["model"]})()
         config = SamplingConfig(**shipped["sampling"])
         problems = make_arithmetic(40, seed=0)  # only its shape matters for the keys
-        written = _manifest(backend, config, shipped["template"], shipped["grade_style"], problems, shipped["problems_per_shard"])
+        written = run_manifest(backend, config, shipped["template"], shipped["grade_style"], problems, shipped["problems_per_shard"])
         assert list(shipped) == list(written), f"{name}.run.json keys differ from what the run loop writes"
         assert shipped["sampling"] == written["sampling"]
     arith = json.loads((ROOT / "data" / "arith_smollm2.run.json").read_text())
     assert arith["problems_sha256"] == problems_digest(make_arithmetic(40, seed=0))
     assert arith["num_problems"] == 400
+
+
+# --- bad input is named: the value, its row, its problem (issue 29) -----------------------------------
+
+def _counts(**columns) -> pd.DataFrame:
+    base = {"problem_id": ["p0", "p1", "p2"], "num_samples": [4, 4, 4], "num_correct": [1, 0, 2]}
+    return pd.DataFrame({**base, **columns})
+
+
+@pytest.mark.parametrize("columns, match", [
+    ({"num_samples": [4, 4, "many"]}, r"'num_samples' must hold numbers; found 'many' in 1 row\(s\) of the counts table, first row 2 \(problem_id 'p2'\)"),
+    ({"num_samples": [4, 0, 4], "num_correct": [1, 0, 2]}, r"'num_samples' must hold whole numbers >= 1 \(a problem with no samples has no pass@k\); found 0 .* first row 1 \(problem_id 'p1'\)"),
+    ({"num_correct": [1, 0.5, 2]}, r"'num_correct' must hold whole numbers >= 0; found 0.5 .* first row 1"),
+    ({"num_correct": [1, None, 2]}, r"'num_correct' has missing values in 1 row\(s\) of the counts table, first row 1"),
+    ({"level": [1, None, 2]}, r"column 'level' is blank in 1 row\(s\) of the counts table, first row 1 \(problem_id 'p1'\)"),
+    ({"problem_id": [7, "7", "p2"]}, r"duplicate \('problem_id',\) keys: \[\['7'\], \['7'\]\]"),
+])
+def test_a_bad_counts_table_names_the_value_and_its_row(columns, match):
+    with pytest.raises(ValueError, match=match):
+        validate_counts(_counts(**columns))
+
+
+def test_a_blank_level_in_a_sample_table_is_refused_naming_the_row():
+    df = make_samples(P=2, N=2).assign(level=[1.0, 1.0, None, 2.0])
+    with pytest.raises(ValueError, match=r"column 'level' is blank in 1 row\(s\) of the sample table, first row 2 \(problem_id 'p1'\)"):
+        validate_samples(df)
+
+
+def test_csv_ids_are_text_so_007_and_7_stay_two_problems(tmp_path):
+    path = tmp_path / "counts.csv"
+    path.write_text("problem_id,num_samples,num_correct\n007,4,1\n7,4,2\n")
+    counts = read_counts(path)
+    assert counts["problem_id"].tolist() == ["007", "7"] and counts["num_correct"].tolist() == [1, 2]
+
+
+def test_write_samples_writes_page_checksums_and_read_samples_checks_them(tmp_path):
+    """Every byte changed inside a column's pages is refused naming the file, or leaves the values as they were
+    (bit padding); read without the checksums, some of the same changes decode to other values."""
+    import pyarrow.parquet as pq
+
+    df = make_samples(P=3, N=4)
+    path = write_samples(df, tmp_path / "t.parquet")
+    good = read_samples(path)
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    chunk = next(group.column(i) for i in range(group.num_columns) if group.column(i).path_in_schema == "num_completion_tokens")
+    start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+    data = path.read_bytes()
+    unnoticed = 0
+    for offset in range(start, start + chunk.total_compressed_size):
+        flipped = bytearray(data)
+        flipped[offset] ^= 0x01
+        path.write_bytes(bytes(flipped))
+        try:
+            back = read_samples(path)
+        except ValueError as err:
+            assert str(path) in str(err), err
+            try:
+                unnoticed += not pd.read_parquet(path)["num_completion_tokens"].equals(good["num_completion_tokens"])
+            except Exception:  # noqa: BLE001 - pyarrow refuses some changes by itself
+                pass
+            continue
+        pd.testing.assert_frame_equal(back, good)
+    assert unnoticed > 0, "no change in the pages would have gone through unchecked: the test shows nothing"
+
+
+def test_the_shipped_tables_still_read():
+    """Tables written before page checksums (every data/*.parquet) read as before: verified where present."""
+    for path in sorted((ROOT / "data").rglob("*.parquet")):
+        assert len(read_samples(path)) > 0, path

@@ -248,6 +248,22 @@ def test_missing_and_unreadable_files(tmp_path):
     (tmp_path / "bad.jsonl").write_text('{"a": 1}\n{"a": \n')
     with pytest.raises(ValueError, match="line 2 is not JSON"):
         import_lm_eval_samples(tmp_path / "bad.jsonl")
+    (tmp_path / "array.jsonl").write_text('{"a": 1}\n[1, 2]\n')
+    with pytest.raises(ValueError, match="array.jsonl: line 2 is a JSON list, not an object"):
+        import_lm_eval_samples(tmp_path / "array.jsonl")
+    (tmp_path / "first.jsonl").write_text('[1, 2]\n{"a": 1}\n')  # starts like a JSON array, but is lines
+    with pytest.raises(ValueError, match="first.jsonl: line 1 is a JSON list"):
+        import_lm_eval_samples(tmp_path / "first.jsonl")
+    (tmp_path / "elements.json").write_text('[{"a": 1}, 3]')
+    with pytest.raises(ValueError, match="element 1 of the JSON array is a int"):
+        import_table(tmp_path / "elements.json", **TABLE_MAP)
+
+
+def test_csv_ids_007_and_7_stay_two_problems(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("problem_id,completion,reference\n007,The answer is 2.,2\n7,The answer is 3.,2\n")
+    table = import_table(path)
+    assert table["problem_id"].tolist() == ["007", "7"] and table["is_correct"].tolist() == [True, False]
 
 
 # --------------------------------------------------------------------------- the package
@@ -256,8 +272,13 @@ def test_missing_and_unreadable_files(tmp_path):
 def test_package_exports_and_stays_light():
     import ttslib.data
     import ttslib.data.importers as importers
+    import ttslib.data.schema as schema
 
-    assert ttslib.data.import_table is importers.import_table
+    assert ttslib.data.import_table is importers.import_table and ttslib.data.read_samples is schema.read_samples
+    assert {"read_pythia_counts", "monkey_business_to_samples", "load_monkey_business"} <= set(importers.__all__)
+    assert set(ttslib.data.__all__) == set(schema.__all__) | (set(importers.__all__) & set(dir(ttslib.data)))
+    assert not any(line.startswith(("from ttslib", "import ttslib"))  # the schema is a leaf: no cycle through it
+                   for line in (ROOT / "ttslib/data/schema.py").read_text().splitlines())
     assert {"import_search_and_learn", "import_lm_eval_samples", "import_table", "read_samples"} <= set(ttslib.data.__all__)
     code = "import sys, ttslib.data; print('math_verify' in sys.modules, 'datasets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -82,3 +84,53 @@ def test_chains_are_distinct_seeded_and_solved_by_their_worked_solution():
         make_chains(2, levels=(11,))
     with pytest.raises(ValueError, match="chain"):
         chain_solution("3 * 4")
+
+
+# --- a local problem file that is not one is named, with the line and the keys (issue 29) --------------
+
+@pytest.mark.parametrize("loader, keys", [
+    (load_gsm8k, ["question", "answer"]),
+    (load_math500, ["unique_id", "problem", "answer", "solution", "subject", "level"]),
+    ("humaneval", ["task_id", "prompt", "canonical_solution", "entry_point", "test"]),
+    ("read_problems", ["problem_id", "question", "reference"]),
+])
+def test_a_bad_problem_file_is_named_with_what_is_wrong(loader, keys, tmp_path):
+    from ttslib import problems
+
+    load = getattr(problems, "load_humaneval" if loader == "humaneval" else loader) if isinstance(loader, str) else loader
+    with pytest.raises(FileNotFoundError, match="no file at .*missing.jsonl"):
+        load(tmp_path / "missing.jsonl")
+    with pytest.raises(ValueError, match=rf"{tmp_path} is a directory"):
+        load(tmp_path)
+    text = tmp_path / "text.jsonl"
+    text.write_text(json.dumps(dict.fromkeys(keys, "1")) + "\nnot json\n")
+    with pytest.raises(ValueError, match=r"text.jsonl line 2 is not JSON"):
+        load(text)
+    array = tmp_path / "array.jsonl"
+    array.write_text("[1, 2]\n")
+    with pytest.raises(ValueError, match=r"array.jsonl line 1 is a JSON list, not an object"):
+        load(array)
+    short = tmp_path / "short.jsonl"
+    short.write_text(json.dumps(dict.fromkeys(keys[:-1], "1")) + "\n")
+    with pytest.raises(ValueError, match=rf"short.jsonl line 1 lacks key\(s\) \['{keys[-1]}'\]"):
+        load(short)
+    gz = tmp_path / "bad.jsonl.gz"
+    gz.write_bytes(b"not gzip at all")
+    with pytest.raises(ValueError, match="bad.jsonl.gz cannot be read as JSON lines"):
+        load(gz)
+
+
+def test_read_problems_keeps_ids_as_written_and_a_missing_reference_missing(tmp_path):
+    from ttslib.problems import read_problems
+
+    path = tmp_path / "p.jsonl"
+    rows = [{"problem_id": "007", "question": "1 + 1", "reference": 2}, {"problem_id": "7", "question": "2 + 2", "reference": None}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    df = read_problems(path)
+    assert df["problem_id"].tolist() == ["007", "7"] and df["reference"].tolist() == ["2", None]
+
+
+def test_a_blank_level_is_refused_naming_the_problem():
+    df = pd.DataFrame({"problem_id": ["a", "b"], "question": ["q", "r"], "reference": ["1", "2"], "level": [1, None]})
+    with pytest.raises(ValueError, match=r"'level' is blank for 1 problem\(s\), e.g. 'b'"):
+        validate_problems(df)

