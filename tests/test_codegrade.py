@@ -10,6 +10,7 @@ import pytest
 
 from ttslib.codegrade import grade_code_table
 from ttslib.problems import docstring_examples, load_humaneval
+from ttslib.sandbox import Limits, isolation
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +66,40 @@ def test_grading_names_what_is_missing(humaneval):
         grade_code_table(samples_of(humaneval, [("HumanEval/0", "")]), humaneval.drop(columns="tests"))
     with pytest.raises(ValueError, match="not in the problem set"):
         grade_code_table(samples_of(humaneval, [("HumanEval/999", "")]), humaneval)
+
+
+# issue 29: a table of nine programs for HumanEval/0 graded pass@1 0.667: five tricks passed and set score to 1.0
+TRICKS = [
+    "    return False\nimport builtins\n_e = builtins.exec\nbuiltins.exec = lambda c, g=None, *a: None if "
+    "getattr(c, 'co_filename', '') in ('tests.py', 'example.py') else _e(c, g, *a)\n",
+    "    return False\nimport builtins\n_c = builtins.compile\nbuiltins.compile = lambda s, f, m, *a, **k: _c('pass', f, m)\n",
+    "    return False\nimport json, os\njson.dumps = lambda *a, **k: '{\"stage\": \"hidden\", \"error\": null}'\nos.write = lambda fd, b: len(b)\n",
+    "    return False\nimport sys\nsys.modules['__main__'].attempt = lambda *a, **k: None\n",
+    "    return False\nimport sys, os\ntry:\n    sys.modules['__main__'].report(stage='hidden', error=None)\nexcept Exception:\n    pass\nos._exit(0)\n",
+    "    class Yes:\n        def __eq__(self, other):\n            return True\n    return Yes()\n",
+]
+PROBES = [
+    "    import os\n    return bool(os.listdir('/'))\n",  # looks at the files: a wrong answer all the same
+    "    import os\n    return 'SECRET' in open(f'/proc/{os.getppid()}/environ').read()\n",
+]
+
+
+def test_the_tampering_table_of_issue_29_grades_only_the_canonical_solution(humaneval):
+    p = humaneval.iloc[0]
+    bodies = [p["reference"], "    return not False\n", *TRICKS, *PROBES]
+    graded = grade_code_table(samples_of(humaneval, [(p["problem_id"], b) for b in bodies]), humaneval.head(1))
+    assert graded["is_correct"].tolist() == [True] + [False] * (len(bodies) - 1), graded[["verdict", "verdict_reason"]]
+    assert graded["score"].iloc[0] == 1.0 and (graded["score"].iloc[1:] < 1).all()  # the examples too
+    assert graded["is_correct"].mean() == pytest.approx(1 / len(bodies))  # was 0.667 on the issue's nine
+
+
+def test_the_table_records_the_isolation_and_a_missing_completion_is_not_run(humaneval):
+    p = humaneval.iloc[0]
+    samples = samples_of(humaneval, [(p["problem_id"], p["reference"]), (p["problem_id"], None), (p["problem_id"], float("nan")),
+                                     (p["problem_id"], "nan")])
+    graded = grade_code_table(samples, humaneval.head(1), limits=Limits(wall_s=2.0, cpu_s=3))
+    assert graded["isolation"].tolist() == [isolation(), "", "", isolation()]
+    assert graded["verdict"].tolist()[:3] == ["passed", "not run: completion missing", "not run: completion missing"]
+    assert graded["status"].tolist() == ["ok", "missing", "missing", "ok"]  # the text "nan" is a program (it fails)
+    assert graded["is_correct"].tolist() == [True, False, False, False] and graded["score"].iloc[1:3].isna().all()
+    assert graded["verdict"].iloc[3] == "error" and "NameError" in graded["verdict_reason"].iloc[3]
