@@ -16,6 +16,7 @@ import pytest
 
 from ttslib.data import read_samples
 from ttslib.generate import BackendError, RunLocked, RunMismatch, SamplingConfig, generate_samples
+from ttslib.generate.rundir import ShardCorrupted
 from ttslib.generate.base import Backend, Completion, HasModelName, HasSettings, PromptResult, failed_result
 from ttslib.problems import make_arithmetic
 
@@ -118,7 +119,10 @@ def test_a_shard_holding_other_problems_than_its_name_is_refused(tmp_path):
     (shards / "000000.parquet").rename(shards / "swap")
     (shards / "000001.parquet").rename(shards / "000000.parquet")
     (shards / "swap").rename(shards / "000001.parquet")
-    with pytest.raises(RunMismatch, match="shard 000000"):
+    with pytest.raises(ShardCorrupted, match=r"shard \S+000000.parquet is corrupted: .* recorded for shards/000001.parquet"):
+        run(ScriptedBackend(), problems, tmp_path)
+    (tmp_path / "SHA256SUMS").unlink()  # as an older run has none: the content check still refuses the swap
+    with pytest.raises(RunMismatch, match="shard 000000 .* not .* as its name says"):
         run(ScriptedBackend(), problems, tmp_path)
 
 

@@ -4,18 +4,22 @@ Layout of a run directory (:mod:`ttslib.generate.rundir`: the lock, the manifest
 
     writer.lock           held by the one process writing the run
     run.json              what was asked: backend and its settings, model, prompt template, sampling config
-    shards/000017.parquet the samples of the problems of one batch, written atomically
+    shards/000017.parquet the samples of the problems of one batch, written atomically with page checksums
+    SHA256SUMS            each finished shard's SHA-256 (and samples.parquet's), recorded by the writer
     samples.parquet       every shard merged, written when the run completes
 
 Running again with the same settings skips the problems whose shard exists, so after a kill at
 any point each (problem, sample) appears exactly once. Different settings on an existing
 directory are refused, naming each field that differs with its stored and its new value; so is
-a second writer, and a shard that is not this run's.
+a second writer, a shard that is not this run's, and a shard whose bytes are not those recorded
+when it was finished (checked on resume and again when the shards are merged). ``docs/runs.md``
+says what a run directory guarantees.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from pathlib import Path
 
@@ -24,10 +28,12 @@ import pandas as pd
 
 from ttslib.data import read_samples, validate_samples, write_samples
 from ttslib.generate.base import BackendError, SamplingConfig, backend_model_name, backend_settings, problem_seed, reset_backend
-from ttslib.generate.rundir import RunLocked, RunMismatch, check_manifest, check_shard, write_shard, writer_lock
+from ttslib.generate.rundir import (SUMS, RunLocked, RunMismatch, ShardCorrupted, check_manifest, check_shard, file_sha256,
+                                    read_sums, record_sum, write_shard, writer_lock)
 from ttslib.problems import validate_problems
 
-__all__ = ["generate_samples", "run_sharded", "problems_digest", "render_prompt", "RunMismatch", "RunLocked"]
+__all__ = ["generate_samples", "run_sharded", "run_manifest", "problems_digest", "render_prompt", "RunMismatch", "ShardCorrupted",
+           "RunLocked"]
 
 
 def render_prompt(template: str, question: str) -> str:
@@ -46,7 +52,10 @@ def problems_digest(problems: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, problems: pd.DataFrame, per_shard: int) -> dict:
+def run_manifest(backend, config: SamplingConfig, template: str, grade_style: str, problems: pd.DataFrame,
+                 per_shard: int) -> dict:
+    """The manifest :func:`generate_samples` writes to ``run.json`` and compares on resume: every setting that
+    changes a sample or its grade (``data/*.run.json`` are such manifests)."""
     return {
         "backend": backend.name,
         "model": backend_model_name(backend),  # declared by the backend (HasModelName), else None
@@ -57,7 +66,18 @@ def _manifest(backend, config: SamplingConfig, template: str, grade_style: str, 
         "num_problems": int(len(problems)),
         "problems_sha256": problems_digest(problems),  # ids, questions and references, in order
         "problems_per_shard": int(per_shard),  # shards are named by their first problem's position
+        **_sandbox_field(grade_style),
     }
+
+
+def _sandbox_field(grade_style: str) -> dict:
+    """Code runs record the sandbox's isolation mode (ttslib.sandbox: bwrap, namespaces or rlimits): a run is
+    not resumed under another mode."""
+    if grade_style != "code":
+        return {}
+    from ttslib.sandbox import isolation
+
+    return {"sandbox_isolation": isolation()}
 
 
 def _rows(batch: pd.DataFrame, results, config: SamplingConfig, backend, seeds, grade_style: str) -> pd.DataFrame:
@@ -125,7 +145,7 @@ def generate_samples(
     after the finished shards are on disk.
     """
     problems = validate_problems(problems)
-    manifest = _manifest(backend, config, template, grade_style, problems, problems_per_shard) if out_dir is not None else None
+    manifest = run_manifest(backend, config, template, grade_style, problems, problems_per_shard) if out_dir is not None else None
 
     def make_rows(batch: pd.DataFrame) -> pd.DataFrame:
         reset_backend(backend)  # a shard's samples depend on the shard alone, not on what ran (or failed) before
@@ -169,12 +189,11 @@ def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_pr
         check_manifest(out_dir / "run.json", manifest)
         shard_dir = out_dir / "shards"
         shard_dir.mkdir(exist_ok=True)
-        for stale in shard_dir.glob("*.tmp"):
-            stale.unlink()  # a shard being written when its writer died (this process holds the lock)
+        for stale in [*shard_dir.glob("*.tmp"), *out_dir.glob(f".{SUMS}.*.tmp")]:
+            stale.unlink()  # a file being written when its writer died (this process holds the lock)
         finished = {int(p.stem) for p in shard_dir.glob("[0-9]*.parquet")}
-        for start in [start for start in todo if start in finished]:
-            ids = problems["problem_id"].iloc[start : start + problems_per_shard]
-            done.append(check_shard(shard_dir / f"{start:06d}.parquet", ids, rows_per_problem, manifest))
+        done = _finished_shards(out_dir, problems, [start for start in todo if start in finished], problems_per_shard,
+                                rows_per_problem, manifest)
         todo = [start for start in todo if start not in finished]
 
     bar = tqdm(total=len(problems) * rows_per_problem, initial=sum(len(d) for d in done), unit="sample", disable=not progress)
@@ -194,10 +213,36 @@ def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_pr
     finally:
         bar.close()
 
+    if out_dir is not None:  # merge what is on disk, every shard checked against its recorded hash once more
+        done = _finished_shards(out_dir, problems, range(0, len(problems), problems_per_shard), problems_per_shard,
+                                rows_per_problem, manifest)
     table = validate_samples(pd.concat(done, ignore_index=True))
     order = {pid: i for i, pid in enumerate(problems["problem_id"])}
     table = table.sort_values(["problem_id", "sample_idx"], key=lambda s: s.map(order) if s.name == "problem_id" else s, kind="stable")
     table = table.reset_index(drop=True)
     if out_dir is not None:  # return what is on disk, so a fresh run and a resumed one compare equal
-        table = read_samples(write_samples(table, out_dir / "samples.parquet"))
+        merged = write_samples(table, out_dir / "samples.parquet")
+        record_sum(out_dir, merged.name, file_sha256(merged))
+        table = read_samples(merged)
     return table
+
+
+def _finished_shards(out_dir: Path, problems, starts, per_shard: int, rows_per_problem: int, manifest) -> list[pd.DataFrame]:
+    """The rows of the finished shards starting at problems ``starts``, each checked (``rundir.check_shard``)
+    against the hash recorded when it was finished. A shard with none on record (an older run's, or one
+    copied in without ``SHA256SUMS``) is checked by its page checksums and content, then its hash is recorded,
+    and one line on stderr says so."""
+    sums, rows, adopted = read_sums(out_dir), [], []
+    for start in starts:
+        path = out_dir / "shards" / f"{start:06d}.parquet"
+        relative = f"shards/{path.name}"
+        ids = problems["problem_id"].iloc[start : start + per_shard]
+        rows.append(check_shard(path, ids, rows_per_problem, manifest, sums))
+        if relative not in sums:
+            record_sum(out_dir, relative, file_sha256(path))
+            adopted.append(relative)
+    if adopted:
+        print(f"{out_dir}: {len(adopted)} finished shard(s) had no hash in {SUMS} (written before hashes were recorded, "
+              f"or copied in without it), e.g. {adopted[0]}; they were checked by their page checksums where they have "
+              f"them and by their content, and their hashes are recorded now", file=sys.stderr)
+    return rows

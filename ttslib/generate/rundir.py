@@ -5,7 +5,10 @@ The run loop (:func:`ttslib.generate.run.run_sharded`) keeps a long run in a dir
     writer.lock           held (``flock``) by the one process writing; names its pid, host and start
     run.json              the manifest: every setting that changes a sample or a score
     shards/000017.parquet one batch of problems, written atomically, the manifest in its metadata
+    SHA256SUMS            the SHA-256 of every finished shard (and of samples.parquet), ``sha256sum -c`` format
     samples.parquet       every shard merged, written when the run completes
+
+What a run directory guarantees, and what it does not, is written out in ``docs/runs.md``.
 
 - **One writer.** :func:`writer_lock` takes an exclusive ``flock`` on ``writer.lock`` (the kernel
   drops it when the process dies, however it dies). A second writer is refused with
@@ -14,9 +17,21 @@ The run loop (:func:`ttslib.generate.run.run_sharded`) keeps a long run in a dir
 - **The run it claims to be.** :func:`check_manifest` compares a resumed run's manifest with
   ``run.json`` key by key (nested keys dotted: ``sampling.top_p``) and refuses a difference,
   naming each field with its stored and its new value (:class:`RunMismatch`).
-- **Shards match the manifest.** :func:`check_shard` reads a shard back and refuses it unless it
-  holds exactly the problems its name says, ``rows_per_problem`` rows of each with
-  ``sample_idx`` 0..n-1, and (where the shard records one) the same manifest.
+- **Shards are the bytes that were written.** :func:`write_shard` writes each Parquet page with its
+  CRC-32 checksum, and records the file's SHA-256 in ``SHA256SUMS`` (atomically, by the one writer)
+  before the shard takes its name, so a finished shard always has its hash on record.
+  :func:`check_shard` refuses a shard whose bytes do not hash to the recorded value
+  (:class:`ShardCorrupted`, naming its path): a changed byte anywhere is refused, never merged. A
+  corrupted shard is refused rather than made again: it says the disk or a copy changed data, which
+  the user should know, and a server backend may not draw the same samples twice; the message says
+  to delete it to have it made again.
+- **Shards match the manifest.** :func:`check_shard` then reads the shard with its page checksums
+  verified and refuses it unless it holds exactly the problems its name says, ``rows_per_problem``
+  rows of each with ``sample_idx`` 0..n-1, and (where the shard records one) the same manifest.
+- **Older shards.** A shard with no recorded hash (written before hashes were recorded, or copied in
+  without ``SHA256SUMS``) is checked by its page checksums where it has them and by its content, then
+  its hash is recorded, with a note on stderr; a byte change such a shard carried in is caught
+  only as far as those checks reach.
 
 Locks are advisory and local: ``flock`` over NFS depends on the mount; two hosts writing one
 directory on a file system without working locks are not caught.
@@ -24,9 +39,12 @@ directory on a file system without working locks are not caught.
 
 from __future__ import annotations
 
+import base64
 import fcntl
+import hashlib
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -37,13 +55,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["RunMismatch", "RunLocked", "writer_lock", "check_manifest", "write_shard", "check_shard", "flatten"]
+__all__ = ["RunMismatch", "ShardCorrupted", "RunLocked", "writer_lock", "check_manifest", "write_shard", "check_shard",
+           "flatten", "file_sha256", "read_sums", "record_sum", "SUMS"]
 
 MANIFEST_KEY = b"ttslib.manifest"  # a shard's Parquet metadata: the manifest of the run that wrote it
+SUMS = "SHA256SUMS"  # in the run directory: "<sha256>  shards/000017.parquet" per finished file
+_SUM_LINE = re.compile(r"^([0-9a-f]{64})  (\S+)$")
 
 
 class RunMismatch(ValueError):
     """The run directory holds a run made with other settings, or a shard that is not this run's."""
+
+
+class ShardCorrupted(RunMismatch):
+    """A finished shard's bytes differ from those its writer recorded, or do not decode: refused, never merged."""
 
 
 class RunLocked(RuntimeError):
@@ -139,30 +164,117 @@ def check_manifest(path: Path, manifest: dict) -> None:
     tmp.replace(path)
 
 
-def write_shard(rows: pd.DataFrame, path: Path, manifest: dict | None) -> None:
-    """Write one shard atomically (a temporary file of this process, then a rename), the manifest in its metadata."""
+def file_sha256(path) -> str:
+    """SHA-256 of a file's bytes, as 64 hex digits."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_sums(run_dir) -> dict[str, str]:
+    """``{relative path: sha256}`` from ``run_dir/SHA256SUMS`` ({} where there is none, as in a run made before
+    hashes were recorded); :class:`ShardCorrupted` naming the line if the file is not in ``sha256sum`` format."""
+    path = Path(run_dir) / SUMS
+    if not path.exists():
+        return {}
+    sums = {}
+    for number, line in enumerate(path.read_bytes().decode("utf-8", "replace").splitlines(), 1):
+        match = _SUM_LINE.match(line)
+        if match is None:
+            raise ShardCorrupted(f"{path} line {number} is not '<sha256>  <path>' ({line[:80]!r}); the record of the "
+                                 f"shards' hashes is damaged: move the run directory aside, or delete {SUMS} to have "
+                                 f"the shards checked by their content only")
+        sums[match.group(2)] = match.group(1)
+    return sums
+
+
+def record_sum(run_dir, relative: str, sha256: str) -> None:
+    """Record ``sha256`` for ``relative`` in ``run_dir/SHA256SUMS`` (rewritten atomically; the caller holds the lock)."""
+    run_dir = Path(run_dir)
+    sums = read_sums(run_dir)
+    sums[relative] = sha256
+    path = run_dir / SUMS
+    tmp = path.with_name(f".{SUMS}.{os.getpid()}.tmp")
+    tmp.write_text("".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items())))
+    tmp.replace(path)
+
+
+def write_shard(rows: pd.DataFrame, path: Path, manifest: dict | None) -> str:
+    """Write one shard atomically with page checksums, the manifest in its metadata, its SHA-256 recorded in
+    ``SHA256SUMS`` of the run directory (``path.parent.parent``) before it takes its name; return the hash.
+
+    The order makes every state a kill can leave safe: a temporary file (removed at the next start), a hash
+    recorded for a shard not yet renamed (made again, its record replaced), or a finished shard on record.
+    """
     table = pa.Table.from_pandas(rows, preserve_index=False)
     if manifest is not None:
         meta = dict(table.schema.metadata or {})
         meta[MANIFEST_KEY] = json.dumps(normalise(manifest), sort_keys=True).encode()
         table = table.replace_schema_metadata(meta)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
+    pq.write_table(table, tmp, write_page_checksum=True)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    digest = file_sha256(tmp)
+    record_sum(path.parent.parent, f"{path.parent.name}/{path.name}", digest)
     tmp.replace(path)
+    return digest
 
 
-def check_shard(path: Path, problem_ids, rows_per_problem: int, manifest: dict | None) -> pd.DataFrame:
-    """Read a finished shard back; :class:`RunMismatch` unless it is this run's (module docstring)."""
+def _read_verified(path: Path) -> tuple[pd.DataFrame, dict]:
+    """A shard's rows and its schema metadata, its page checksums verified where it has them, and its columns'
+    types those of the Arrow schema stored beside them (a changed byte in the Parquet schema can turn text
+    into bytes, which no page checksum covers)."""
     try:
-        shard = pd.read_parquet(path)
-        meta = pq.read_schema(path).metadata or {}
-    except Exception as err:  # pyarrow raises several types for a damaged file
-        raise RunMismatch(f"shard {path} cannot be read ({type(err).__name__}: {err}); delete it to have it made again") from None
+        with pq.ParquetFile(path, page_checksum_verification=True) as file:
+            table = file.read()
+            meta = dict(file.metadata.metadata or {})  # as written (read_table drops the stored Arrow schema)
+        table.validate(full=True)  # text that is not UTF-8, offsets out of range: what a damaged page without a checksum gives
+        if b"ARROW:schema" in meta:
+            stored = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(meta[b"ARROW:schema"])))
+            differ = [f"{field.name}: {field.type}" for field in table.schema
+                      if stored.get_field_index(field.name) < 0 or stored.field(field.name).type != field.type]
+            if differ or len(stored) != len(table.schema):
+                raise ValueError(f"its column types differ from the schema stored with them ({differ[:3]})")
+        return table.to_pandas(), meta
+    except Exception as err:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+        first = (str(err).strip().splitlines() or [""])[0][:200]
+        raise ShardCorrupted(f"shard {path} cannot be read ({type(err).__name__}: {first}); "
+                             f"delete it to have it made again") from None
+
+
+def check_shard(path: Path, problem_ids, rows_per_problem: int, manifest: dict | None,
+                sums: dict[str, str] | None = None) -> pd.DataFrame:
+    """Read a finished shard back; :class:`ShardCorrupted` if its bytes do not hash to the value ``sums``
+    (:func:`read_sums`) records for it, where it records one, or do not decode; :class:`RunMismatch` unless
+    it is this run's (module docstring)."""
+    path = Path(path)
+    sums = sums or {}
+    recorded = sums.get(f"{path.parent.name}/{path.name}")
+    if recorded is not None:
+        found = file_sha256(path)
+        if found != recorded:
+            other = [name for name, digest in sums.items() if digest == found]
+            moved = f" (its bytes are those recorded for {other[0]}: moved or swapped?)" if other else ""
+            raise ShardCorrupted(f"shard {path} is corrupted: its SHA-256 is {found[:16]}..., but {recorded[:16]}... was "
+                                 f"recorded in {SUMS} when it was finished{moved}; it is refused, not merged. Delete it "
+                                 f"to have it made again")
+    shard, meta = _read_verified(path)
     name = path.stem
     if manifest is not None and MANIFEST_KEY in meta:
-        differ = _differences(json.loads(meta[MANIFEST_KEY]), normalise(manifest))
+        try:
+            stored = json.loads(meta[MANIFEST_KEY])
+        except ValueError:
+            raise ShardCorrupted(f"shard {path}: the manifest in its metadata is not JSON; delete it to have it made again") from None
+        differ = _differences(stored if isinstance(stored, dict) else {"manifest": stored}, normalise(manifest))
         if differ:
             raise RunMismatch(f"shard {name} in {path.parent} was written by another run: " + "; ".join(differ[:5]))
+    absent = [c for c in ("problem_id", "sample_idx") if c not in shard.columns]
+    if absent:
+        raise ShardCorrupted(f"shard {path} has no column(s) {absent}; its columns are {list(shard.columns)[:12]}. "
+                             f"Delete it to have it made again")
     want = list(problem_ids)
     if set(shard["problem_id"]) != set(want):
         raise RunMismatch(f"shard {name} in {path.parent} holds problems {sorted(map(str, set(shard['problem_id'])))[:3]}..., "
