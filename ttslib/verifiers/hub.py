@@ -23,6 +23,8 @@ is built, never at ``import ttslib``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ttslib.generate.base import HasSettings
@@ -280,7 +282,8 @@ class QwenMathPRM(_TransformersPRM):
 
     def _probs(self, input_ids, attention_mask, position_ids, rows, cols) -> np.ndarray:
         out = self.net(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids)
-        logits = out[0] if isinstance(out, tuple) else out.logits  # (B, T, 2): remote code may return a plain tuple
+        # (B, T, 2): a transformers output (a mapping of its non-None fields) or, from remote code, a plain tuple
+        logits = out["logits"] if isinstance(out, Mapping) and "logits" in out else out[0]
         if logits.ndim != 3 or logits.shape[-1] != 2:
             raise ValueError(f"{self.name}: the model must give 2-class logits per token (B, T, 2); got shape "
                              f"{tuple(logits.shape)} (a backbone without the PRM head?)")
