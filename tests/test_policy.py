@@ -1,5 +1,5 @@
-"""ttslib.policy.choose, splits and efficiency: difficulty bins, folds and the compute-optimal policy against
-brute force, constructed cases and properties."""
+"""ttslib.policy.choose: difficulty bins and the compute-optimal policy (the per-bin choice and its held-out
+evaluation) against brute force, constructed cases and properties; the policy figures draw what it returns."""
 
 from __future__ import annotations
 
@@ -11,29 +11,20 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import hypergeom
 
 import ttslib.policy.choose as policy_choose  # where evaluate_policy looks choose_policy up
-from ttslib.flops import inference_flops
 from ttslib.policy import (
     SETTINGS,
     Strategy,
     VerifierSpec,
-    assign_folds,
     bin_curves,
     choose_policy,
     difficulty_bins,
     efficiency_multiple,
     evaluate_policy,
-    results_from_selection,
-    sampling_cost,
-    split_counts,
-    split_samples,
     strategies_of,
-    strategy_curve,
     validate_results,
 )
-from ttslib.selection import best_of_n, majority_vote, weighted_vote
 
 
 def rec(name: str) -> Strategy:
@@ -264,105 +255,6 @@ def test_perfect_verifier_gives_the_oracle_bins_and_a_noisy_one_does_not():
     assert difficulty_bins(pd.Series(perfect.mean(1))).equals(oracle)
     noisy = np.clip(perfect + rng.normal(0, 0.6, correct.shape), 0, 1)
     assert not difficulty_bins(pd.Series(noisy.mean(1))).equals(oracle)
-
-
-def test_split_samples_is_a_partition_shared_by_every_array():
-    idx = np.tile(np.arange(10), (7, 1))
-    held, rest, other_held, other_rest = split_samples(idx, idx * 10, fraction=0.3, seed=2)
-    assert held.shape == (7, 3) and rest.shape == (7, 7)
-    assert all(sorted(np.r_[h, r]) == list(range(10)) for h, r in zip(held, rest))
-    np.testing.assert_array_equal(other_held, held * 10)
-    np.testing.assert_array_equal(split_samples(idx, fraction=0.3, seed=2)[0], held)
-    assert not np.array_equal(split_samples(idx, fraction=0.3, seed=3)[0], held)
-    with pytest.raises(ValueError, match="fraction"):
-        split_samples(idx, fraction=0.01)
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_assign_folds_is_stratified_by_bin(seed):
-    """Per fold, each bin's count differs by at most one from any other fold's, counted here from the
-    (problem, fold) pairs; a plain random assignment of the same sizes fails this check."""
-    rng = np.random.default_rng(seed)
-    codes = rng.integers(0, 4, 61)
-    codes[:12] = np.repeat(np.arange(4), 3)  # every bin has at least folds = 3 problems
-    fold = assign_folds(codes, 3, seed=seed)
-    counts = np.zeros((4, 3), dtype=int)
-    for b, f in zip(codes.tolist(), fold.tolist()):
-        counts[b, f] += 1
-    assert (counts.max(1) - counts.min(1) <= 1).all() and (counts.sum(1) == np.bincount(codes)).all()
-    assert np.ptp(np.bincount(fold, minlength=3)) <= 1  # the deal continues across bins: folds of equal size too
-    dealt = [np.random.default_rng(s).permutation(np.arange(61) % 3) for s in range(20)]  # random folds of equal size
-    unstratified = [np.bincount(codes * 3 + f, minlength=12).reshape(4, 3) for f in dealt]
-    assert sum(((c.max(1) - c.min(1)) > 1).any() for c in unstratified) >= 15  # the check bites on them
-
-
-def test_split_counts_is_hypergeometric():
-    n, c = np.full(40_000, 10), np.full(40_000, 4)
-    (m, c_held), (m_rest, c_rest) = split_counts(n, c, fraction=0.5, seed=0)
-    assert (m == 5).all() and (m_rest == 5).all() and (c_held + c_rest == 4).all()
-    freq = np.bincount(c_held, minlength=5) / c_held.size
-    np.testing.assert_allclose(freq, hypergeom(10, 4, 5).pmf(np.arange(5)), atol=0.01)
-
-
-# ---- efficiency multiple ----------------------------------------------------------------------------
-
-
-def test_efficiency_multiple_against_itself_is_one_and_against_twice_the_cost_is_two():
-    rng = np.random.default_rng(0)
-    acc = np.sort(rng.random((50, 5)), axis=1)  # (P, K) rising with budget on every problem
-    cost = np.tile([1.0, 2.0, 4.0, 8.0, 16.0], (50, 1)) * rng.uniform(1, 2, (50, 1))
-    itself = efficiency_multiple(acc, cost, acc, cost, n_boot=100)
-    np.testing.assert_allclose(itself["multiple"], 1.0)
-    assert (itself["status"] == "reached").all() and np.allclose(itself[["lower", "upper"]], 1.0)
-    double = efficiency_multiple(acc, cost, acc, 2 * cost, n_boot=100)
-    np.testing.assert_allclose(double["multiple"], 2.0)
-    np.testing.assert_allclose(double[["lower", "upper"]], 2.0)
-
-
-def test_efficiency_multiple_interpolates_in_log_cost_and_says_not_reached():
-    base_cost = np.array([[1.0, 2.0, 4.0, 8.0, 16.0]])
-    base_acc = 0.1 * np.log2(base_cost)  # 0, 0.1, ..., 0.4: linear in log cost
-    out = efficiency_multiple([[0.25, 0.5, 0.0]], [[2.0, 2.0, 0.5]], base_acc, base_cost, n_boot=20)
-    np.testing.assert_allclose(out.loc[0, "baseline_cost"], 2**2.5)  # 0.25 is reached at log2 cost 2.5
-    np.testing.assert_allclose(out.loc[0, "multiple"], 2**1.5)
-    assert out.loc[1, "status"] == "not reached" and np.isnan(out.loc[1, "multiple"]) and out.loc[1, "upper"] == np.inf
-    assert out.loc[1, "bound"] == 16 / 2 and np.isnan(out.loc[0, "bound"])  # more than 8x, if ever reached
-    assert out.loc[2, "status"] == "reached" and out.loc[2, "multiple"] == 2.0  # exactly at the cheapest config
-    below = efficiency_multiple([[0.05]], [[1.0]], base_acc + 0.1, base_cost, n_boot=20)
-    assert below.loc[0, "status"] == "below baseline range" and np.isnan(below.loc[0, "multiple"])
-    assert below.loc[0, "bound"] == 1.0 and below.loc[0, "lower"] == 0.0
-    with pytest.raises(ValueError, match="share P"):
-        efficiency_multiple(np.ones((2, 1)), np.ones((2, 1)), base_acc, base_cost)
-
-
-# ---- builders ---------------------------------------------------------------------------------------
-
-
-def test_results_from_selection_and_sampling_cost():
-    rng = np.random.default_rng(0)
-    correct = rng.random((6, 8)) < 0.5
-    answers = np.where(correct, "r", rng.choice(["a", "b"], (6, 8))).astype(object)
-    scores = rng.random((6, 8))
-    ns = np.array([1, 2, 8])
-    v = VerifierSpec.recorded("v")
-    maj, bon, wei = Strategy("majority"), Strategy("best_of_n", v), Strategy("weighted", v)
-    sels = {maj: majority_vote(answers, correct, ns), bon: best_of_n(correct, scores, ns), wei: weighted_vote(answers, correct, scores, ns)}
-    tokens = rng.integers(1, 20, (6, 8))
-    cost = sampling_cost(tokens, ns)
-    np.testing.assert_allclose(cost, tokens.mean(1, keepdims=True) * ns)
-    ids = [f"p{i}" for i in range(6)]
-    df = results_from_selection(sels, ids, cost, level=np.arange(6), score=scores.mean(1))
-    strategy = strategies_of(df)
-    assert set(strategy) == {maj, bon, wei} and len(df) == 3 * 6 * 3
-    assert (df["method"].to_numpy() == [s.method for s in strategy]).all() and (df.loc[strategy == maj, "verifier"].isna()).all()
-    row = df[(strategy == wei) & (df["n"] == 2) & (df.problem_id == "p4")].iloc[0]
-    assert row["accuracy"] == sels[wei].per_problem[4, 1] and row["cost"] == cost[4, 1] and row["level"] == 4
-    _, acc, _ = strategy_curve(df, bon, problem_ids=ids[::-1])
-    np.testing.assert_array_equal(acc, sels[bon].per_problem[::-1])
-    flops = sampling_cost(tokens, [8], prompt_tokens=np.full(6, 30), model="SmolLM2-135M")  # n = N: every sample
-    np.testing.assert_allclose(flops[:, 0], [inference_flops("SmolLM2-135M", 30, t) for t in tokens])
-    with pytest.raises(ValueError, match="shape"):
-        results_from_selection(sels, ids[:5], cost)
 
 
 def test_bin_curves_are_the_means_per_bin():

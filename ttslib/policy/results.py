@@ -83,7 +83,7 @@ class StrategyResults:
         return iter(self.selections)
 
     def find(self, **settings) -> list[Strategy]:
-        """The strategies whose settings equal ``settings`` (e.g. ``method="dvts", verifier="step_checker"``), sorted."""
+        """The strategies whose settings equal ``settings`` (e.g. ``method="dvts", verifier=VerifierSpec.step_checker()``), sorted."""
         return sorted(s for s in self.selections if all(getattr(s, k) == v for k, v in settings.items()))
 
     def cost(self, strategy, unit: str = "flops") -> np.ndarray:
