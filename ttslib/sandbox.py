@@ -4,7 +4,7 @@ The tests never share an interpreter with the program. Each job runs as two proc
 (:mod:`ttslib._sandbox_inside`): the *test process* runs the hidden tests and the docstring examples, and
 calls the program's functions (``candidate``, and any other function the program defines) through a pipe
 to the *program process*, a fork of it that dropped to its own user and limits before the program ran.
-Arguments and results cross as plain data in a tagged JSON format (None, bool, int, float, str, bytes,
+Arguments and results cross as plain data in a tagged format parsed by hand (None, bool, int, float, str, bytes,
 complex, and lists, tuples, dicts, sets of them); an object with behaviour of its own (an always-true
 ``__eq__``, a generator) does not cross, and the call raises in the tests. Exceptions cross by name;
 in-place changes to list, dict and set arguments are copied back. The verdict is written by the test
@@ -14,7 +14,7 @@ is not where the tests run.
 
 The sandbox, by :func:`isolation` (the first that works here; ``TTSLIB_SANDBOX`` or ``mode=`` choose):
 
-- ``"bwrap"`` (bubblewrap, preferred): new PID, network, IPC, UTS, mount (and cgroup) namespaces; a root
+- ``"bwrap"`` (bubblewrap, preferred): new PID, network, IPC and mount namespaces; a root
   of read-only binds of ``/usr`` and the interpreter only, a private ``/proc``, ``/dev`` and a size-capped
   tmpfs ``/tmp``; ``--die-with-parent`` and ``--new-session``. As root, the program runs as ``nobody``
   and the test process as root (without capabilities but changing users), so the program cannot signal
@@ -46,7 +46,8 @@ What a program can still do:
   tmpfs directories if its permissions let ``nobody`` in;
 - in ``rlimits``: the network, every world-readable file and socket, writes where ``nobody`` (or the
   grader's user) may write, processes that leave the process group (``setsid``) and outlive a killed
-  grader;
+  grader, other programs' work directories in ``/tmp``; run as a user other than root, it is that
+  user: it can signal the grader's processes and read what that user may;
 - kernel exploits: this is process isolation, not a virtual machine.
 """
 
@@ -128,7 +129,7 @@ class Verdict:
 
 @lru_cache(maxsize=1)
 def _inside_code():
-    return compile(Path(inside.__file__).read_text(), inside.__file__, "exec")
+    return compile(Path(inside.__file__).read_text(), inside.__file__, "exec", dont_inherit=True)  # no future flag of this module leaks in
 
 
 @lru_cache(maxsize=None)
