@@ -22,7 +22,7 @@ from conftest import ROOT
 from ttslib import backtest, beta, coverage, fit, selection, synthetic
 from ttslib.checks import canonical_order
 from ttslib.data import read_pythia_counts, read_samples, sample_arrays
-from ttslib.policy import Strategy, VerifierSpec, choose, efficiency, results
+from ttslib.policy import Strategy, VerifierSpec, choose, efficiency, results, splits
 
 SHUFFLES = (1, 2, 3)
 
@@ -96,12 +96,12 @@ def test_subsamples_and_splits_follow_the_problem_not_its_row():
     keep = n >= 1000
     n, c = n[keep], c[keep]
     sub = backtest.nested_subsample_counts(n, c, (100, 1000), rng=np.random.default_rng(5))
-    (n_held, c_held), _ = choose.split_counts(n, c, seed=5)
+    (n_held, c_held), _ = splits.split_counts(n, c, seed=5)
     for perm in _perms(n.size):
         sub_p = backtest.nested_subsample_counts(n[perm], c[perm], (100, 1000), rng=np.random.default_rng(5))
         for m in (100, 1000):
             _same_rows((n, c), sub[m], (n[perm], c[perm]), sub_p[m])
-        (_, c_held_p), _ = choose.split_counts(n[perm], c[perm], seed=5)
+        (_, c_held_p), _ = splits.split_counts(n[perm], c[perm], seed=5)
         _same_rows((n, c), c_held, (n[perm], c[perm]), c_held_p)
 
 
@@ -114,7 +114,7 @@ def _arith():
     lambda a, k, s: selection.majority_vote(a, k, [1, 4, 16], method="monte_carlo", num_draws=20, seed=4),
     lambda a, k, s: selection.weighted_vote(a, k, s, [1, 4, 16], method="monte_carlo", num_draws=20, seed=4),
     lambda a, k, s: selection.selection_curve(selection.best_of_n(k, s, [1, 4, 16]), n_boot=200, seed=4),
-    lambda a, k, s: choose.split_samples(k, s, seed=4),
+    lambda a, k, s: splits.split_samples(k, s, seed=4),
 ], ids=["majority_monte_carlo", "weighted_monte_carlo", "selection_curve", "split_samples"])
 def test_sample_estimators_ignore_row_order(call):
     answers, correct, score = _arith()
