@@ -7,15 +7,23 @@ notebooks/05_flops.ipynb and its page reports/05_flops.html. It fails, naming th
 environment drifts from requirements.lock (a newer matplotlib draws other pixels) or when code or
 data changed and `make figures` was not rerun. The fast tests check the lock against pyproject.toml
 and the installed packages, and that normalising a notebook drops exactly what a rerun changes.
+
+The same bytes whatever OpenBLAS kernels the caller's environment asks for (issue 28, item 7): the
+kernel's environment pins OpenBLAS to its Haswell kernels on one thread (a fast test, and a slow one
+that asks the kernel's OpenBLAS which kernels it runs), and a slow test reruns notebook 02, whose
+fits move with the BLAS (Beta intervals of near-degenerate checkpoints by up to 14% between the
+SkylakeX and Haswell kernels, unpinned), under two core types and compares every byte it writes.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib.metadata
+import os
 import re
 import sys
 import tomllib
+from pathlib import Path
 
 import nbformat
 import papermill
@@ -27,10 +35,12 @@ from packaging.utils import canonicalize_name
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from run_notebooks import dumps, execute, normalise  # noqa: E402
+from run_notebooks import KERNEL_BLAS, cpu_flags, dumps, execute, kernel_env, normalise  # noqa: E402
 
 LOCK = ROOT / "requirements.lock"
 RERUN = "05_flops"
+FITTING = "02_power_law_fit"  # a notebook whose fits move with the BLAS kernels when they are not pinned
+CORE_TYPES = ("Haswell", "Sandybridge")  # two OpenBLAS core types the caller may set; Sandybridge needs AVX
 
 
 def locked(here_only: bool = False) -> dict[str, str]:
@@ -158,3 +168,100 @@ def test_rerun_writes_the_committed_figures_notebook_and_page_byte_for_byte(tmp_
         f"{len(ours.cells)} vs {len(theirs.cells)} cells): rerun `make figures`")
     assert html.read_bytes() == (ROOT / "reports" / f"{RERUN}.html").read_bytes(), (
         f"reports/{RERUN}.html is not what a rerun writes: rerun `make figures`")
+
+
+# ---- the notebooks' kernel runs the same BLAS kernels whatever the caller's environment --------------
+
+
+def test_kernel_env_pins_openblas_to_haswell_on_one_thread_where_the_cpu_has_avx2_and_fma():
+    assert KERNEL_BLAS == {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_NUM_THREADS": "1"}
+    avx2 = kernel_env(frozenset({"sse2", "avx", "avx2", "fma", "avx512f"}))
+    assert avx2["OPENBLAS_CORETYPE"] == "Haswell" and avx2["OPENBLAS_NUM_THREADS"] == "1"
+    assert avx2["NPY_DISABLE_CPU_FEATURES"] == "X86_V4 AVX512_ICL AVX512_SPR" and avx2["PYTHONHASHSEED"] == "0"
+    for lacking in ({"sse2", "avx", "fma"}, {"sse2", "avx", "avx2"}, set()):  # the Haswell kernels would not run
+        env = kernel_env(frozenset(lacking))
+        assert "OPENBLAS_CORETYPE" not in env and env["OPENBLAS_NUM_THREADS"] == "1", lacking
+
+
+def test_cpu_flags_are_this_cpus():
+    flags = cpu_flags()
+    if not Path("/proc/cpuinfo").exists():
+        assert flags == frozenset()
+        return
+    listed = re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(), flags=re.M)
+    assert flags == (frozenset(listed.group(1).split()) if listed else frozenset())
+
+
+def _needs_avx2():
+    flags = cpu_flags()
+    if not {"avx", "avx2", "fma"} <= flags:
+        pytest.skip(f"needs an x86-64 CPU with AVX, AVX2 and FMA for the core types {CORE_TYPES} (this one lists "
+                    f"{sorted(flags & {'avx', 'avx2', 'fma'}) or 'none of them'})")
+
+
+# a notebook that asks numpy's bundled OpenBLAS (scipy-openblas) which kernels it loaded
+_ASK_OPENBLAS = """# %% [markdown]
+# # which kernels
+
+# %% tags=["parameters"]
+N = 1
+
+# %%
+import ctypes, glob, os
+import numpy
+libs = glob.glob(os.path.join(os.path.dirname(numpy.__file__), os.pardir, "numpy.libs", "libscipy_openblas64_*.so"))
+core = "unknown"
+if libs:
+    ask = ctypes.CDLL(libs[0]).scipy_openblas_get_corename64_
+    ask.restype = ctypes.c_char_p
+    core = ask().decode()
+print(os.environ.get("OPENBLAS_CORETYPE"), os.environ.get("OPENBLAS_NUM_THREADS"), core)
+"""
+
+
+@pytest.fixture
+def callers_env():
+    """Set variables in this process (the caller of ``execute``) for one test, then restore them."""
+    saved = dict(os.environ)
+    yield os.environ
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.mark.slow
+def test_the_kernel_runs_haswell_kernels_whatever_the_caller_asks(tmp_path, callers_env):
+    _needs_avx2()
+    source = tmp_path / "src" / "98_blas.py"
+    source.parent.mkdir()
+    source.write_text(_ASK_OPENBLAS)
+    for asked in ("Sandybridge", "SkylakeX", None):
+        callers_env.pop("OPENBLAS_CORETYPE", None)
+        if asked:
+            callers_env["OPENBLAS_CORETYPE"] = asked
+        callers_env["OPENBLAS_NUM_THREADS"] = "2"
+        nb = execute(source, tmp_path / "98_blas.ipynb", cwd=tmp_path)
+        coretype, threads, core = nb.cells[-1].outputs[0].text.split()
+        assert (coretype, threads) == ("Haswell", "1"), asked
+        assert core in ("Haswell", "unknown"), f"asked for {asked}, the kernel's OpenBLAS runs {core}"
+        assert os.environ.get("OPENBLAS_CORETYPE") == asked, "the caller's environment is restored"
+
+
+@pytest.mark.slow
+def test_a_fitting_notebook_writes_the_same_bytes_under_two_blas_core_types(tmp_path, callers_env):
+    # what the issue saw: OPENBLAS_CORETYPE=Haswell set by the environment on an AVX-512 CPU changed five
+    # files of notebook 02; here the kernel must write every byte alike whichever core type is asked for
+    _needs_avx2()
+    written = {}
+    for coretype in CORE_TYPES:
+        root = tmp_path / coretype
+        (root / "notebooks").mkdir(parents=True)
+        (root / "data").symlink_to(ROOT / "data")
+        callers_env["OPENBLAS_CORETYPE"] = coretype
+        out = root / "notebooks" / f"{FITTING}.ipynb"
+        execute(ROOT / "notebooks" / "src" / f"{FITTING}.py", out, cwd=root / "notebooks", html=root / f"{FITTING}.html")
+        written[coretype] = {p.relative_to(root).as_posix(): p.read_bytes()
+                             for p in [out, root / f"{FITTING}.html", *sorted((root / "figures").iterdir())]}
+    first, second = (written[c] for c in CORE_TYPES)
+    assert sorted(first) == sorted(second) and len(first) > 2
+    differ = [name for name in first if first[name] != second[name]]
+    assert not differ, f"notebook {FITTING} wrote other bytes under OPENBLAS_CORETYPE={CORE_TYPES[1]} than {CORE_TYPES[0]}: {differ}"

@@ -11,16 +11,24 @@ notebooks are the executed ones, so a reader on a code-hosting site sees every f
 it goes reports/NN_*.html, a self-contained page (nbconvert's lab template, images embedded).
 
 Both files are deterministic, so rerunning on the same data with the locked environment changes
-no byte (tests/test_notebook_figures.py checks it):
+no byte (tests/test_run_notebooks.py checks it):
   * notebook metadata is only the kernelspec and the language (no Python patch version, no
     papermill block with its times and paths); cell metadata is only the tags;
   * cell ids are the cell's position (``cell-00``, ``cell-01``, ...), execution counts run 1, 2, ...;
   * consecutive stream outputs of one name are merged (how the kernel chunks them depends on timing),
     the checkout's absolute path becomes ``<repo>`` and object addresses (``at 0x7f...``) are dropped;
-  * the kernel runs with PYTHONHASHSEED=0, so anything iterated from a set comes in one order, and
-    with numpy's AVX-512 kernels off (NPY_DISABLE_CPU_FEATURES=KERNEL_NUMPY_DISPATCH): numpy computes
-    exp, log and power with other code on AVX-512 CPUs, which moves the last bits of optimiser-based
-    fits; with them off every x86-64 CPU with AVX2 runs the same code and draws the same bytes;
+  * the kernel runs with PYTHONHASHSEED=0, so anything iterated from a set comes in one order;
+  * the kernel's floating point is pinned (``kernel_env``), so that every x86-64 CPU with AVX2 and FMA
+    runs the same code and draws the same bytes, whatever the CPU or the caller's environment:
+    numpy's AVX-512 kernels are off (NPY_DISABLE_CPU_FEATURES=KERNEL_NUMPY_DISPATCH: numpy computes
+    exp, log and power with other code on AVX-512 CPUs), and OpenBLAS, the BLAS and LAPACK of numpy
+    and scipy, runs its Haswell kernels (AVX2 and FMA) on one thread (OPENBLAS_CORETYPE=Haswell,
+    OPENBLAS_NUM_THREADS=1): left to itself it picks its AVX-512 kernels on an AVX-512 CPU, or what
+    OPENBLAS_CORETYPE says, and each kernel sums in its own order, which moves the last bits of every
+    least-squares and optimiser-based fit. On a CPU without AVX2 or FMA the BLAS is not pinned (the
+    Haswell kernels would not run there) and the last bits may differ;
+  * what ``ttslib.plotting.savefig`` writes is rounded far below a pixel (``ttslib.plotting._draw.round_drawn``: 10 significant digits), so a
+    difference in the last bits of a drawn value changes no byte of a figure;
   * PNGs drawn by the inline backend carry no time (matplotlib writes none).
 A notebook that fails is written, with its error, to notebooks/executed/ (git ignores it) and
 nothing it would have replaced is touched.
@@ -61,7 +69,37 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+(?=>)")
 
 # numpy's AVX-512 dispatch groups: off in the kernel, so AVX-512 and AVX2 CPUs compute alike
 KERNEL_NUMPY_DISPATCH = "X86_V4 AVX512_ICL AVX512_SPR"
-KERNEL_ENV = {"PYTHONHASHSEED": "0", "NPY_DISABLE_CPU_FEATURES": KERNEL_NUMPY_DISPATCH}
+# OpenBLAS's kernels for AVX2 and FMA (Intel Haswell and later, AMD Excavator, Zen and later), one thread
+KERNEL_BLAS = {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_NUM_THREADS": "1"}
+KERNEL_BLAS_NEEDS = frozenset({"avx2", "fma"})  # /proc/cpuinfo flags the Haswell kernels use
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux lists them in /proc/cpuinfo (empty elsewhere)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    line = re.search(r"^flags\s*:(.*)$", text, flags=re.M)
+    return frozenset(line.group(1).split()) if line else frozenset()
+
+
+def kernel_env(flags: frozenset[str] | None = None) -> dict[str, str]:
+    """The environment the notebooks' kernel gets on top of the caller's (see the module docstring).
+
+    ``flags`` are the CPU's feature flags (default: this CPU's, :func:`cpu_flags`). OpenBLAS is pinned
+    to its Haswell kernels only where the CPU has AVX2 and FMA; elsewhere those kernels would stop the
+    kernel with an illegal instruction, and OpenBLAS keeps its own choice.
+    """
+    flags = cpu_flags() if flags is None else frozenset(flags)
+    env = {"PYTHONHASHSEED": "0", "NPY_DISABLE_CPU_FEATURES": KERNEL_NUMPY_DISPATCH,
+           "OPENBLAS_NUM_THREADS": KERNEL_BLAS["OPENBLAS_NUM_THREADS"]}
+    if KERNEL_BLAS_NEEDS <= flags:
+        env["OPENBLAS_CORETYPE"] = KERNEL_BLAS["OPENBLAS_CORETYPE"]
+    return env
+
+
+KERNEL_ENV = kernel_env()
 
 
 def sources(selected: list[str] | None = None) -> list[Path]:
