@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
+from ttslib.plotting._draw import DRAWN_DIGITS, round_drawn
 from ttslib.plotting.style import (
     model_color,
     model_palette,
@@ -27,7 +28,7 @@ from ttslib.plotting.style import (
     use_theme,
 )
 
-__all__ = ["savefig", "new_axes", "FIGURES_DIR", "use_theme", "strategy_key", "strategy_label", "strategy_color",
+__all__ = ["savefig", "new_axes", "FIGURES_DIR", "DRAWN_DIGITS", "use_theme", "strategy_key", "strategy_label", "strategy_color",
            "strategy_palette", "model_color", "model_palette", "sequential_palette", "resolve_palette"]
 
 _CHECKOUT = Path(__file__).resolve().parents[2]
@@ -43,12 +44,18 @@ def new_axes(ax=None, *, figsize=(5, 3.5)):
 
 
 def savefig(fig, name: str, *, directory=None, formats=("png", "pdf"), dpi: int = 150) -> list[Path]:
-    """Write ``fig`` as ``<directory>/<name>.<fmt>`` with no timestamps or software versions in it.
+    """Write the finished ``fig`` as ``<directory>/<name>.<fmt>`` with no timestamps or software versions in it.
 
     ``name`` starts with the notebook's number, e.g. ``"01_coverage_math"``. The same figure
-    written twice gives byte-identical files, so ``git diff`` shows only real changes.
+    written twice gives byte-identical files, so ``git diff`` shows only real changes. Before
+    writing, every drawn coordinate and view limit of ``fig`` is rounded in place to
+    ``DRAWN_DIGITS`` = 10 significant decimal digits (a value moves by at most 5e-10 of itself,
+    far below a pixel; ``ttslib.plotting._draw.round_drawn``), so values that differ between
+    machines only in their last bits (another BLAS kernel, another CPU) draw the same bytes; the
+    figure shown inline after the cell is the rounded one too.
     """
     directory = Path(directory) if directory is not None else FIGURES_DIR
+    round_drawn(fig)
     directory.mkdir(parents=True, exist_ok=True)
     metadata = {
         "png": {"Software": None},

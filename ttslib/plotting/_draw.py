@@ -1,11 +1,16 @@
-"""Drawing helpers shared by the ``plot_*`` functions: lines with given bands from a long table, and
-log axes whose tick labels stay readable. They draw values as given and compute no statistic."""
+"""Drawing helpers shared by the ``plot_*`` functions: lines with given bands from a long table, log
+axes whose tick labels stay readable, and the rounding of drawn coordinates that ``savefig`` applies.
+They draw values as given and compute no statistic."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon, Rectangle
+from matplotlib.text import Annotation, Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 
@@ -95,3 +100,80 @@ def integer_log2_ticks(ax, values, *, which: str = "x", max_ticks: int = 12):
     axis.set_major_locator(FixedLocator(ticks))
     axis.set_minor_locator(NullLocator())
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+# Significant decimal digits kept of every drawn coordinate: a value moves by at most 5e-10 of itself.
+# A figure is at most ~2,000 px wide and Agg places edges to 1/256 px, so on an axis whose values lie
+# within 1,000 times its span of zero that is under 1e-3 of the finest step Agg draws: nothing visibly
+# moves. Decimal digits rather than bits, so that the values a notebook writes (a limit of -1.6, a
+# threshold of 0.05) stay exactly as written, and ticks at them stay on the axis. A value that differs
+# from machine to machine in its last bits (a relative 1e-16 to 1e-12) rounds to the same decimal
+# except when it lies that close to a rounding boundary (about one case in 10^6 to 10^2 per value).
+DRAWN_DIGITS = 10
+_POW10 = np.array([float(10**i) for i in range(309)])  # 10^0..10^308, exact up to 10^22, else the nearest double
+_LOG10_2 = 0.30102999566398120
+
+
+def round_significant(values, digits: int = DRAWN_DIGITS):
+    """``values`` rounded to ``digits`` (or ``digits + 1``) significant decimal digits, ties to even.
+
+    ``x`` in ``[2^(e-1), 2^e)`` (``np.frexp``) keeps ``p = digits - 1 - floor((e - 1) log10 2)`` decimals:
+    ``round(x 10^p) / 10^p``, with the decimal exponent taken from the binary one and the powers of ten
+    taken from a table, so no ``log10`` or ``pow`` of the platform enters and equal inputs round alike on
+    every IEEE machine. Any value moves by at most ``5 10^-digits`` of itself. Where ``10^p`` is exact
+    (``|p| <= 22``: with 10 digits, every ``|x| >= 1e-13``) the result is the double nearest to the
+    rounded decimal, so a decimal of at most ``digits`` significant digits (``-1.6``, ``0.05``,
+    ``1e13``) is left exactly as it is. Zero, inf, NaN, values below about ``1e-299``, integer and
+    non-numeric arrays (categorical axes) pass unchanged, as does the mask of a masked array.
+    Returns a new array of the input's shape.
+    """
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
+        raise ValueError(f"digits must be an int in 1..15 (float64 holds 15 to 17 significant digits); got {digits!r}")
+    if isinstance(values, np.ma.MaskedArray):
+        return np.ma.array(round_significant(values.data, digits), mask=np.ma.getmaskarray(values))
+    array = np.asarray(values)
+    if not np.issubdtype(array.dtype, np.floating):
+        return array.copy()
+    x = array.astype(float)
+    _, e = np.frexp(x)
+    power = digits - 1 - np.floor((e - 1) * _LOG10_2).astype(int)
+    scale = _POW10[np.minimum(np.abs(power), len(_POW10) - 1)]
+    with np.errstate(all="ignore"):  # inf and NaN pass through the arithmetic and are put back below
+        rounded = np.where(power >= 0, np.round(x * scale) / scale, np.round(x / scale) * scale)
+    return np.where(np.isfinite(x) & (x != 0) & (np.abs(power) < len(_POW10)), rounded, x)
+
+
+def round_drawn(fig, digits: int = DRAWN_DIGITS):
+    """Round, in place, every coordinate ``fig`` draws from data, and every Axes' view limits, to
+    ``digits`` significant decimal digits (:func:`round_significant`), so that values equal but for
+    their last bits draw byte-identical files. Call it on a finished figure (``savefig`` does).
+
+    Rounded: lines and markers (``Line2D``), scatter points (``PathCollection`` offsets), bands and
+    polygons (``PolyCollection``), error bars (``LineCollection``), bars (``Rectangle``),
+    ``Polygon`` patches, the positions of texts and annotations, and the view limits, fixed at their
+    rounded values without changing whether the axis autoscales (a limit written in the notebook, such
+    as -1.6, is left as written). Rounding twice changes nothing. Returns ``fig``.
+    """
+    def r(values):
+        return round_significant(values, digits)
+
+    for line in fig.findobj(Line2D):
+        line.set_data(r(line.get_xdata(orig=True)), r(line.get_ydata(orig=True)))
+    for collection in fig.findobj(lambda a: isinstance(a, (PolyCollection, LineCollection))):
+        for path in collection.get_paths():
+            path.vertices = r(path.vertices)
+    for collection in fig.findobj(PathCollection):  # scatter: the markers' places are the offsets
+        collection.set_offsets(r(collection.get_offsets()))
+    for rect in fig.findobj(Rectangle):
+        rect.set_bounds(*r([rect.get_x(), rect.get_y(), rect.get_width(), rect.get_height()]))
+    for polygon in fig.findobj(Polygon):
+        polygon.set_xy(r(polygon.get_xy()))
+    for text in fig.findobj(Text):
+        if all(isinstance(v, (float, np.floating)) for v in text.get_position()):
+            text.set_position(tuple(r(text.get_position())))
+        if isinstance(text, Annotation) and all(isinstance(v, (float, np.floating)) for v in text.xy):
+            text.xy = tuple(r(text.xy))
+    for ax in fig.axes:
+        ax.set_xlim(*r(ax.get_xlim()), auto=None)
+        ax.set_ylim(*r(ax.get_ylim()), auto=None)
+    return fig
