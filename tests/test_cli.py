@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import enum
+import inspect
 import json
+import math
+import typing
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from conftest import ROOT
@@ -14,6 +20,18 @@ from ttslib.coverage import coverage
 from ttslib.data import read_samples, samples_to_counts
 
 runner = CliRunner()
+
+
+def _parameters(command: str) -> dict:
+    """``{name: (type, OptionInfo or ArgumentInfo)}`` of a command, read from the typer app itself (its
+    function's signature), so that an option added to the command is here without a word."""
+    func = next(c.callback for c in app.registered_commands if (c.name or c.callback.__name__) == command)
+    hints = typing.get_type_hints(func)
+    return {name: (hints[name], p.default) for name, p in inspect.signature(func).parameters.items()}
+
+
+def _commands() -> list[str]:
+    return [c.name or c.callback.__name__ for c in app.registered_commands]
 
 
 def test_summary_of_the_shipped_arithmetic_run():
@@ -28,14 +46,14 @@ def test_summary_of_the_shipped_arithmetic_run():
 
 def test_generate_rejects_an_unknown_prompt_and_a_missing_server(tmp_path):
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "x"), "--prompt", "nope"])
-    assert result.exit_code != 0 and "--prompt must be one of" in result.output
+    assert result.exit_code == 2 and "'--prompt': must be one of" in result.output
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "y"), "--backend", "openai", "--per-level", "1"])
-    assert result.exit_code == 1 and "needs --model and at least one --base-url" in result.output
+    assert result.exit_code == 2 and "needs --model and at least one --base-url" in result.output
 
 
 def test_summary_names_a_missing_file(tmp_path):
     result = runner.invoke(app, ["summary", str(tmp_path / "none.parquet")])
-    assert result.exit_code == 1 and "no such file or directory" in result.output and "none.parquet" in result.output
+    assert result.exit_code == 2 and "no such file or directory" in result.output and "none.parquet" in result.output
 
 
 # --- every option of generate and search either reaches the run's manifest or cannot change a result ---
@@ -98,17 +116,13 @@ CHANGES = {
 def test_every_option_changes_the_manifest_or_cannot_change_a_result(command, monkeypatch, tmp_path):
     import dataclasses
 
-    import click
-    import typer.main
-
     from ttslib.generate import PROMPTS
     from ttslib.problems import make_arithmetic
 
     # a second template with a step delimiter, so that search's --prompt has another value to take
     monkeypatch.setitem(PROMPTS, "chain_other", dataclasses.replace(PROMPTS["chain_fewshot"], template="Q. {question}\n"))
 
-    cli = typer.main.get_command(app).commands[command]
-    options = {p.name for p in cli.params if isinstance(p, click.Option)}
+    options = {name for name, (_, info) in _parameters(command).items() if isinstance(info, typer.models.OptionInfo)}
     unclassified = options - set(CHANGES[command]) - set(NO_EFFECT)
     assert not unclassified, f"`ttslib {command}` options neither in the manifest test nor argued harmless: {unclassified}"
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
@@ -151,10 +165,10 @@ def _bad_tables(tmp_path):
 
 @pytest.mark.parametrize("case", ["empty", "corrupt", "jsonl"])
 @pytest.mark.parametrize("command", ["summary", "report"])
-def test_a_bad_table_gets_one_line_and_exit_1(command, case, tmp_path):
+def test_a_bad_table_gets_one_line_and_exit_2(command, case, tmp_path):
     path, message = _bad_tables(tmp_path)[case]
     result = runner.invoke(app, [command, str(path)])
-    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
     assert message in result.output and len(result.output.strip().splitlines()) == 1, result.output
 
 
@@ -207,7 +221,7 @@ def test_step_scores_outside_0_1_in_a_search_and_learn_file_are_refused(score, t
     path = tmp_path / "sal_completions.jsonl"
     path.write_text(json.dumps(row).replace("NaN", "NaN") + "\n")
     result = runner.invoke(app, ["summary", str(path)])
-    assert result.exit_code == 1 and "outside [0, 1]" in result.output and "'p1'" in result.output, result.output
+    assert result.exit_code == 2 and "outside [0, 1]" in result.output and "'p1'" in result.output, result.output
 
 
 @pytest.mark.model
@@ -225,3 +239,165 @@ def test_generate_humaneval_grades_by_running_and_regrade_agrees(tmp_path):
     assert again.exit_code == 0, again.output
     regraded = pd.read_parquet(tmp_path / "re.parquet")
     assert regraded["verdict"].tolist() == table["verdict"].tolist() and regraded["is_correct"].tolist() == table["is_correct"].tolist()
+
+
+# --- every option of every command refuses an out-of-range value: one line on stderr, exit 2, no work ---
+
+# Options whose bounds a callback checks (typer cannot show them to this test) and free strings: the bad
+# values to try, each a list of command-line words ("{dir}", "{file}", "{table}", "{input}" are filled in).
+BAD_VALUES = {
+    ("*", "limit"): [["-1"], ["0"]],  # issue 29's cases, tried whatever the declaration says: -1 ran 163 of 164
+    ("*", "n"): [["0"]],
+    ("*", "per_level"): [["0"]],
+    ("generate", "max_tokens"): [["0"]],
+    ("*", "temperature"): [["-1"], ["nan"], ["inf"]],
+    ("*", "top_p"): [["0"], ["1.5"], ["nan"]],
+    ("*", "base_url"): [["ftp://127.0.0.1/v1"], ["127.0.0.1:8000"]],
+    ("generate", "prompt"): [["nope"]],
+    ("search", "prompt"): [["nope"], ["arith_fewshot"]],  # a template without a step delimiter
+    ("search", "method"): [["greedy"]],
+    ("search", "dvts_variant"): [["other"]],
+    ("search", "auc"): [["0.4"], ["1"], ["nan"]],
+    ("regrade", "table"): [["{file}"], ["{empty}"]],  # not Parquet; no rows
+    ("regrade", "out"): [["{input}"]],  # the input itself, which regrade promises to leave as it is
+    ("regrade", "timeout"): [["0"], ["-1"], ["nan"], ["3601"]],
+    ("summary", "path"): [["{missing}"], ["{zero}"], ["{text}"], ["{blank_level}"], ["{array_line}"]],
+    ("report", "samples"): [["{missing}"], ["{zero}"]],
+    ("report", "model"): [["no-such-model"]],
+    ("report", "fmt"): [["nope"]],
+    ("report", "column"): [["problem_id"]],
+    ("generate", "problems_file"): [["{file}"], ["{short}"]],  # not JSON lines; a line without 'reference'
+    ("search", "problems_file"): [["{file}"], ["{short}"]],
+}
+# Options with no out-of-range value, and why.
+NO_BAD_VALUE = {
+    "flash_attn": "a flag: on and off are both valid",
+    "model": "generate/search: a registry name, a GGUF path, a hub id or a served model's name; which is valid depends "
+             "on --backend and only the backend knows when it starts (a bad one: one line, exit 1)",
+}
+# The least each command needs to reach its work; the parameter under test replaces its own entry.
+BASE = {"generate": {"out": ["--out", "{run}"], "problems": ["--problems", "file"], "problems_file": ["--problems-file", "{problems}"]},
+        "search": {"out": ["--out", "{run}"], "problems": ["--problems", "file"], "problems_file": ["--problems-file", "{problems}"]},
+        "regrade": {"table": ["{input}"], "out": ["--out", "{regraded}"]},
+        "summary": {"path": ["{input}"]},
+        "report": {"samples": ["{input}"]}}
+
+
+def _typed_bad_values(annotation, info) -> list[list[str]]:
+    """Out-of-range values that the option's declaration itself gives: its bounds, its choices, its path kind."""
+    kind = typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Union else annotation
+    bad = []
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        bad.append(["not-a-choice"])
+    if getattr(info, "min", None) is not None:
+        bad.append([str(info.min - 1) if kind is int else str(info.min - 0.5)])
+    if getattr(info, "max", None) is not None:
+        bad.append([str(info.max + 1)])
+    if kind is Path:
+        if getattr(info, "exists", False):
+            bad.append(["{missing}"])
+        if not getattr(info, "dir_okay", True):
+            bad.append(["{dir}"])
+        if not getattr(info, "file_okay", True):
+            bad.append(["{file}"])
+    return bad
+
+
+def _cases():
+    for command in _commands():
+        for name, (annotation, info) in _parameters(command).items():
+            bad = _typed_bad_values(annotation, info) + BAD_VALUES.get((command, name), BAD_VALUES.get(("*", name), []))
+            if not bad and name not in NO_BAD_VALUE:
+                yield pytest.param(command, name, None, id=f"{command}-{name}-UNCOVERED")
+            for i, words in enumerate(bad):
+                yield pytest.param(command, name, words, id=f"{command}-{name}-{i}")
+
+
+@pytest.fixture
+def files(tmp_path):
+    """The paths the bad values name, made once per test."""
+    from ttslib.problems import make_arithmetic
+
+    table = read_samples(ROOT / "data" / "code" / "humaneval_smollm2.parquet").head(2)
+    made = {"dir": tmp_path / "a_dir", "file": tmp_path / "plain.txt", "missing": tmp_path / "missing.parquet",
+            "input": tmp_path / "input.parquet", "empty": tmp_path / "empty.parquet", "run": tmp_path / "run",
+            "regraded": tmp_path / "regraded.parquet", "problems": tmp_path / "problems.jsonl",
+            "short": tmp_path / "short.jsonl", "zero": tmp_path / "zero.csv", "text": tmp_path / "text.csv",
+            "blank_level": tmp_path / "blank.csv", "array_line": tmp_path / "array.jsonl"}
+    made["dir"].mkdir()
+    made["file"].write_text("not a table, not JSON\n")
+    table.to_parquet(made["input"])
+    table.head(0).to_parquet(made["empty"])
+    make_arithmetic(1, levels=(2,)).to_json(made["problems"], orient="records", lines=True)
+    made["short"].write_text('{"problem_id": "a", "question": "1 + 1"}\n')
+    made["zero"].write_text("problem_id,num_samples,num_correct\na,4,1\nb,0,0\n")
+    made["text"].write_text("problem_id,num_samples,num_correct\na,4,1\nb,many,0\n")
+    made["blank_level"].write_text("problem_id,num_samples,num_correct,level\na,4,1,1\nb,4,0,\n")
+    made["array_line"].write_text('{"problem_id": "a", "is_correct": true}\n[1, 2]\n')
+    return {key: str(path) for key, path in made.items()}
+
+
+@pytest.mark.parametrize("command, name, words", list(_cases()))
+def test_every_option_refuses_an_out_of_range_value_in_one_line(command, name, words, files, monkeypatch):
+    assert words is not None, (f"`ttslib {command}` parameter {name!r} has no declared bound, choice or path kind: "
+                               f"give it one, or list its bad values in BAD_VALUES, or why it has none in NO_BAD_VALUE")
+    import ttslib.cli as cli
+    import ttslib.codegrade
+    import ttslib.generate
+    import ttslib.generate.run
+
+    def work(*args, **kwargs):
+        raise AssertionError("work started before the bad value was refused")
+
+    for module, attribute in [(ttslib.generate.run, "run_sharded"), (ttslib.generate, "make_backend"),
+                              (ttslib.codegrade, "grade_code_table"), (cli, "_write_report")]:
+        monkeypatch.setattr(module, attribute, work)
+    annotation, info = _parameters(command)[name]
+    flag = ([d for d in info.param_decls if d.startswith("--")] or [f"--{name.replace('_', '-')}"])[0] \
+        if isinstance(info, typer.models.OptionInfo) else None
+    base = {key: ws for key, ws in BASE[command].items() if key != name}
+    args = [command] + [w for ws in base.values() for w in ws] + ([flag] if flag else []) + list(words)
+    args = [a.format(**files) for a in args]
+    result = runner.invoke(app, args)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2, (args, result.exit_code, result.output, result.exception)
+    assert len(lines) == 1 and lines[0].startswith("error: ") and result.stdout == "", (args, result.output)
+    named = flag if flag else name.upper()
+    assert named.lower() in lines[0].lower(), f"the message does not name {named}: {lines[0]}"
+
+
+@pytest.mark.parametrize("options", [["--n", "6"], ["--method", "dvts", "--lookahead", "1"], ["--dvts-variant", "sal"]])
+def test_search_options_that_do_not_go_together_are_refused_before_any_work(options, monkeypatch, tmp_path):
+    import ttslib.generate
+
+    monkeypatch.setattr(ttslib.generate, "make_backend", lambda *a, **k: pytest.fail("work started"))
+    result = runner.invoke(app, ["search", "--out", str(tmp_path / "run"), *options])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1, result.output
+
+
+def test_regrade_checks_out_before_grading_and_loses_nothing(tmp_path, monkeypatch):
+    """`--out` naming a folder, or the input itself: refused before any program runs; the folder, the input and
+    the directory around them are as they were (issue 29: a traceback after all the grading, and <dir>.tmp left)."""
+    import ttslib.codegrade
+
+    monkeypatch.setattr(ttslib.codegrade, "grade_code_table", lambda *a, **k: pytest.fail("grading started"))
+    table = tmp_path / "input.parquet"
+    read_samples(ROOT / "data" / "code" / "humaneval_smollm2.parquet").head(2).to_parquet(table)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "kept.txt").write_text("mine")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    for out in (folder, table):
+        result = runner.invoke(app, ["regrade", str(table), "--out", str(out)])
+        assert result.exit_code == 2 and "'--out'" in result.stderr, result.output
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_a_limit_of_minus_one_runs_nothing(tmp_path, monkeypatch):
+    """`--limit -1` ran 163 of 164 problems (pandas' head(-1)); now it is refused."""
+    import ttslib.generate.run
+
+    monkeypatch.setattr(ttslib.generate.run, "run_sharded", lambda *a, **k: pytest.fail("work started"))
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path / "run"), "--limit", "-1"])
+    assert result.exit_code == 2 and "'--limit'" in result.stderr
+    assert not (tmp_path / "run").exists()

@@ -13,15 +13,127 @@ Kill a run at any point and start the same command again: it resumes from its sh
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from enum import Enum
 from pathlib import Path
 from typing import Optional
+from urllib.parse import urlparse
 
 import typer
+from typer.core import TyperGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
+# click's exception classes, from wherever this typer takes click (typer 0.2x carries its own copy of it)
+UsageError = typer.BadParameter.__mro__[1]  # a bad command line: exit code 2
+ClickException = typer.BadParameter.__mro__[2]
+
+
+class OneLineErrors(TyperGroup):
+    """Every usage error (an option out of range, a file that is not one, a table that cannot be read) as one
+    line on stderr, ``error: <what was wrong>``, and exit code 2: no usage block, no box, no traceback."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        given = sys.argv[1:] if args is None else list(args)
+        if not standalone_mode or not given:  # `ttslib` alone prints the help, as typer does
+            return super().main(given, prog_name, complete_var, standalone_mode=standalone_mode, **extra)
+        try:
+            code = super().main(given, prog_name, complete_var, standalone_mode=False, **extra)
+        except ClickException as err:
+            typer.echo("error: " + " ".join(err.format_message().split()), err=True)
+            sys.exit(err.exit_code)
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(cls=OneLineErrors, add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
+
+
+# --------------------------------------------------------------------------- what an option may be
+# Bounds are declared on the option (typer's min=/max=, or these callbacks), so that a bad value stops
+# the command before any work starts, naming the option (click.BadParameter: one line, exit 2).
+
+
+def _finite(low: float, high: float = math.inf, *, open_low: bool = False, open_high: bool = False):
+    """A callback: the value is a finite number in the interval given (``open_*``: that end excluded)."""
+    def check(value):
+        if value is None:
+            return value
+        above = value > low if open_low else value >= low
+        below = value < high if open_high else value <= high
+        if not (math.isfinite(value) and above and below):
+            interval = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high or math.isinf(high) else ']'}"
+            raise typer.BadParameter(f"must be a finite number in {interval}; got {value!r}")
+        return value
+    return check
+
+
+def _choice(*allowed: str):
+    """A callback: the value is one of ``allowed``."""
+    def check(value):
+        if value is not None and value not in allowed:
+            raise typer.BadParameter(f"must be one of {list(allowed)}; got {value!r}")
+        return value
+    return check
+
+
+def _urls(values: list[str]) -> list[str]:
+    for url in values:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise typer.BadParameter(f"must be an http(s) URL such as http://127.0.0.1:8000/v1; got {url!r}")
+    return values
+
+
+def _prompt(value: Optional[str]) -> Optional[str]:
+    from ttslib.generate import PROMPTS
+
+    if value is not None and value not in PROMPTS:
+        raise typer.BadParameter(f"must be one of {sorted(PROMPTS)}; got {value!r}")
+    return value
+
+
+def _step_prompt(value: Optional[str]) -> Optional[str]:
+    from ttslib.generate import PROMPTS
+
+    with_steps = sorted(k for k, v in PROMPTS.items() if v.step_delimiter)
+    if value is not None and value not in with_steps:
+        raise typer.BadParameter(f"must be one of {with_steps} (templates with a step delimiter); got {value!r}")
+    return value
+
+
+def _search_method(value: str) -> str:
+    from ttslib.search.loop import METHODS
+
+    return _choice(*METHODS)(value)
+
+
+def _registry_model(value: Optional[str]) -> Optional[str]:
+    import pandas as pd
+
+    from ttslib.report.sections import resolve_model
+
+    if value is not None and resolve_model(pd.DataFrame(), value)[0] is None:
+        raise typer.BadParameter(f"{value!r} is not in the model registry (ttslib/models.csv)")
+    return value
+
+
+def _columns(values: list[str]) -> list[str]:
+    odd = [c for c in values if "=" not in c or not all(c.split("=", 1))]
+    if odd:
+        raise typer.BadParameter(f"takes NAME=COLUMN, e.g. problem_id=qid; got {odd}")
+    return values
+
+
+def _report_format(value: str) -> str:
+    from ttslib.report import FORMATS
+
+    return _choice(*FORMATS)(value)
+
+
+PROBLEMS_FILE = dict(exists=True, dir_okay=False, readable=True)  # --problems-file: an existing, readable file
 
 
 class ProblemSet(str, Enum):
@@ -44,55 +156,67 @@ class BackendKind(str, Enum):
 
 
 def load_problems(kind: ProblemSet, path: Optional[Path], limit: Optional[int], per_level: int, seed: int):
-    """The problem set named on the command line (``file``: a problem set written by the kit)."""
+    """The problem set named on the command line (``file``: a problem set written by the kit); a file that
+    cannot be read as one is a bad ``--problems-file`` (one line, exit 2)."""
     from ttslib import problems
 
-    if kind is ProblemSet.arith:
-        table = problems.make_arithmetic(per_level, seed=seed)
-    elif kind is ProblemSet.chains:
-        table = problems.make_chains(per_level, seed=seed)
-    elif kind is ProblemSet.gsm8k:
-        table = problems.load_gsm8k(path)
-    elif kind is ProblemSet.math500:
-        table = problems.load_math500(path)
-    elif kind is ProblemSet.humaneval:
-        table = problems.load_humaneval(path)
-    else:
+    if kind is ProblemSet.file and path is None:
+        raise typer.BadParameter("--problems file needs --problems-file", param_hint="'--problems'")
+    try:
+        if kind is ProblemSet.arith:
+            table = problems.make_arithmetic(per_level, seed=seed)
+        elif kind is ProblemSet.chains:
+            table = problems.make_chains(per_level, seed=seed)
+        elif kind is ProblemSet.gsm8k:
+            table = problems.load_gsm8k(path)
+        elif kind is ProblemSet.math500:
+            table = problems.load_math500(path)
+        elif kind is ProblemSet.humaneval:
+            table = problems.load_humaneval(path)
+        else:
+            table = problems.read_problems(path)
+    except (ValueError, FileNotFoundError) as err:
         if path is None:
-            raise typer.BadParameter("--problems file needs --problems-file")
-        table = problems.read_problems(path)
+            raise
+        raise typer.BadParameter(str(err), param_hint="'--problems-file'") from None
     return table.head(limit) if limit is not None else table
+
+
+def _backend_needs(kind: BackendKind, model: Optional[str], base_url: list[str]) -> None:
+    """What a backend cannot start without, said before any work (exit 2)."""
+    if kind is BackendKind.openai and (model is None or not base_url):
+        raise UsageError("the openai backend needs --model and at least one --base-url")
+    if kind is BackendKind.vllm and model is None:
+        raise UsageError("the vllm backend needs --model (a hub id or a local directory)")
 
 
 @app.command()
 def generate(
-    out: Path = typer.Option(..., help="run directory: shards, run.json and samples.parquet go here"),
+    out: Path = typer.Option(..., file_okay=False, help="run directory: shards, run.json and samples.parquet go here"),
     problems: ProblemSet = typer.Option(ProblemSet.arith, help="problem set"),
-    problems_file: Optional[Path] = typer.Option(None, help="local JSONL/Parquet instead of the hub"),
-    limit: Optional[int] = typer.Option(None, help="only the first LIMIT problems"),
-    per_level: int = typer.Option(50, help="arith, chains: problems per difficulty level"),
+    problems_file: Optional[Path] = typer.Option(None, **PROBLEMS_FILE, help="local JSONL/Parquet instead of the hub"),
+    limit: Optional[int] = typer.Option(None, min=1, help="only the first LIMIT problems"),
+    per_level: int = typer.Option(50, min=1, help="arith, chains: problems per difficulty level"),
     backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, or openai (HTTP)"),
     model: Optional[str] = typer.Option(None, help="llama: smollm2-135m (default), gemma3-270m or a GGUF path; vllm: model id or dir; openai: served name"),
-    base_url: list[str] = typer.Option([], help="OpenAI-compatible server URL, repeat for several"),
-    concurrency: int = typer.Option(4, help="openai: requests in flight per server"),
-    n_per_request: Optional[int] = typer.Option(None, help="openai: samples per request (1 for servers ignoring n)"),
-    prompt: Optional[str] = typer.Option(None, help="a template name from ttslib.generate.PROMPTS [default: the problem set's: arith_fewshot, chain_fewshot, gsm8k_fewshot, math_boxed, humaneval_fewshot]"),
-    n: int = typer.Option(32, help="samples per problem"),
-    temperature: float = typer.Option(0.8),
-    top_p: float = typer.Option(1.0),
-    max_tokens: int = typer.Option(256),
-    seed: int = typer.Option(0, help="run seed: each problem's seed derives from it and its id"),
-    problems_per_shard: int = typer.Option(1, help="problems per backend call and per shard"),
+    base_url: list[str] = typer.Option([], callback=_urls, help="OpenAI-compatible server URL, repeat for several"),
+    concurrency: int = typer.Option(4, min=1, help="openai: requests in flight per server"),
+    n_per_request: Optional[int] = typer.Option(None, min=1, help="openai: samples per request (1 for servers ignoring n)"),
+    prompt: Optional[str] = typer.Option(None, callback=_prompt, help="a template name from ttslib.generate.PROMPTS [default: the problem set's: arith_fewshot, chain_fewshot, gsm8k_fewshot, math_boxed, humaneval_fewshot]"),
+    n: int = typer.Option(32, min=1, help="samples per problem"),
+    temperature: float = typer.Option(0.8, callback=_finite(0), help="0 is greedy"),
+    top_p: float = typer.Option(1.0, callback=_finite(0, 1, open_low=True), help="nucleus mass, in (0, 1]"),
+    max_tokens: int = typer.Option(256, min=1),
+    seed: int = typer.Option(0, min=0, help="run seed: each problem's seed derives from it and its id"),
+    problems_per_shard: int = typer.Option(1, min=1, help="problems per backend call and per shard"),
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
-    threads: Optional[int] = typer.Option(None, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
+    threads: Optional[int] = typer.Option(None, min=1, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
 ):
     """Sample N completions per problem, grade them, and write a sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError, RunLocked, SamplingConfig, generate_samples
 
-    prompt = prompt or DEFAULT_PROMPTS[problems.value]
-    if prompt not in PROMPTS:
-        raise typer.BadParameter(f"--prompt must be one of {sorted(PROMPTS)}; got {prompt!r}")
-    style = PROMPTS[prompt]
+    _backend_needs(backend, model, base_url)
+    style = PROMPTS[prompt or DEFAULT_PROMPTS[problems.value]]
     table = load_problems(problems, problems_file, limit, per_level, seed)
     config = SamplingConfig(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, stop=style.stop, seed=seed)
     start = time.perf_counter()
@@ -152,51 +276,51 @@ def _verifier(kind: VerifierKind, auc: float, seed: int, backend):
 
 @app.command()
 def search(
-    out: Path = typer.Option(..., help="run directory: shards, run.json and samples.parquet go here"),
-    method: str = typer.Option("beam_search", help="beam_search or dvts"),
-    n: int = typer.Option(16, help="N: candidates per problem and partial solutions sampled per step"),
-    beam_width: int = typer.Option(4, help="M: next steps sampled from each kept partial solution"),
-    lookahead: int = typer.Option(0, help="beam search: greedy steps rolled before scoring"),
-    max_steps: Optional[int] = typer.Option(None, help="steps per solution at most [default: the problem set's preset, ttslib.search.SEARCH_PRESETS: 10 for chains, 40 for MATH]"),
-    max_step_tokens: Optional[int] = typer.Option(None, help="tokens per step at most [default: the preset's: 32 for chains, 2048 for MATH]"),
-    dvts_variant: str = typer.Option("kit", help="dvts: kit (continue until M ended) or sal (search-and-learn's: follow the best child, stop when it ends)"),
+    out: Path = typer.Option(..., file_okay=False, help="run directory: shards, run.json and samples.parquet go here"),
+    method: str = typer.Option("beam_search", callback=_search_method, help="beam_search, dvts, or sampling (N solutions, step by step)"),
+    n: int = typer.Option(16, min=1, help="N: candidates per problem and partial solutions sampled per step"),
+    beam_width: int = typer.Option(4, min=1, help="M: next steps sampled from each kept partial solution (N a multiple of M)"),
+    lookahead: int = typer.Option(0, min=0, help="beam search: greedy steps rolled before scoring"),
+    max_steps: Optional[int] = typer.Option(None, min=1, help="steps per solution at most [default: the problem set's preset, ttslib.search.SEARCH_PRESETS: 10 for chains, 40 for MATH]"),
+    max_step_tokens: Optional[int] = typer.Option(None, min=1, help="tokens per step at most [default: the preset's: 32 for chains, 2048 for MATH]"),
+    dvts_variant: str = typer.Option("kit", callback=_choice("kit", "sal"), help="dvts: kit (continue until M ended) or sal (search-and-learn's: follow the best child, stop when it ends)"),
     verifier: VerifierKind = typer.Option(VerifierKind.noisy, help="checker (exact), noisy, confidence or judge"),
-    auc: float = typer.Option(0.8, help="noisy: the verifier's ROC AUC"),
-    verifier_seed: int = typer.Option(0, help="noisy: its noise seed"),
+    auc: float = typer.Option(0.8, callback=_finite(0.5, 1, open_high=True), help="noisy: the verifier's ROC AUC, in [0.5, 1)"),
+    verifier_seed: int = typer.Option(0, min=0, help="noisy: its noise seed"),
     problems: ProblemSet = typer.Option(ProblemSet.chains, help="problem set"),
-    problems_file: Optional[Path] = typer.Option(None, help="local JSONL/Parquet instead of the hub"),
-    limit: Optional[int] = typer.Option(None, help="only the first LIMIT problems"),
-    per_level: int = typer.Option(15, help="arith, chains: problems per difficulty level"),
+    problems_file: Optional[Path] = typer.Option(None, **PROBLEMS_FILE, help="local JSONL/Parquet instead of the hub"),
+    limit: Optional[int] = typer.Option(None, min=1, help="only the first LIMIT problems"),
+    per_level: int = typer.Option(15, min=1, help="arith, chains: problems per difficulty level"),
     backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, or openai (HTTP)"),
     model: Optional[str] = typer.Option(None, help="llama: smollm2-135m (default), gemma3-270m or a GGUF path; vllm: model id or dir; openai: served name"),
-    base_url: list[str] = typer.Option([], help="OpenAI-compatible server URL, repeat for several"),
-    concurrency: int = typer.Option(4, help="openai: requests in flight per server"),
-    n_per_request: Optional[int] = typer.Option(None, help="openai: samples per request (1 for servers ignoring n)"),
-    prompt: Optional[str] = typer.Option(None, help="a template name from ttslib.generate.PROMPTS with a step delimiter [default: the preset's]"),
-    temperature: float = typer.Option(0.8),
-    top_p: float = typer.Option(1.0),
-    seed: int = typer.Option(0, help="run seed: each problem's seed derives from it and its id"),
-    problems_per_shard: Optional[int] = typer.Option(None, help="problems searched together and per shard (default: at most 8192 tokens of work per shard, ttslib.search.default_problems_per_shard)"),
+    base_url: list[str] = typer.Option([], callback=_urls, help="OpenAI-compatible server URL, repeat for several"),
+    concurrency: int = typer.Option(4, min=1, help="openai: requests in flight per server"),
+    n_per_request: Optional[int] = typer.Option(None, min=1, help="openai: samples per request (1 for servers ignoring n)"),
+    prompt: Optional[str] = typer.Option(None, callback=_step_prompt, help="a template name from ttslib.generate.PROMPTS with a step delimiter [default: the preset's]"),
+    temperature: float = typer.Option(0.8, callback=_finite(0), help="0 is greedy"),
+    top_p: float = typer.Option(1.0, callback=_finite(0, 1, open_low=True), help="nucleus mass, in (0, 1]"),
+    seed: int = typer.Option(0, min=0, help="run seed: each problem's seed derives from it and its id"),
+    problems_per_shard: Optional[int] = typer.Option(None, min=1, help="problems searched together and per shard (default: at most 8192 tokens of work per shard, ttslib.search.default_problems_per_shard)"),
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
-    threads: Optional[int] = typer.Option(None, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
+    threads: Optional[int] = typer.Option(None, min=1, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
 ):
     """Beam search or DVTS guided by a step verifier; writes N candidates per problem as a sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError, RunLocked
     from ttslib.search import SEARCH_PRESETS, SearchConfig, run_search
 
     preset = SEARCH_PRESETS[problems.value]
-    prompt = preset.prompt if prompt is None else prompt
+    style = PROMPTS[_step_prompt(preset.prompt if prompt is None else prompt)]
     max_steps = preset.max_steps if max_steps is None else max_steps
     max_step_tokens = preset.max_step_tokens if max_step_tokens is None else max_step_tokens
-    if prompt not in PROMPTS or PROMPTS[prompt].step_delimiter is None:
-        with_steps = sorted(k for k, v in PROMPTS.items() if v.step_delimiter)
-        raise typer.BadParameter(f"--prompt must be one of {with_steps} (templates with a step delimiter); got {prompt!r}")
-    style = PROMPTS[prompt]
-    start = time.perf_counter()
-    try:
+    try:  # what the options mean together (N a multiple of M, lookahead only in beam search, ...), before any work
         config = SearchConfig(method=method, n=n, beam_width=beam_width, lookahead=lookahead, max_steps=max_steps,
                               max_step_tokens=max_step_tokens, dvts_variant=dvts_variant, temperature=temperature, top_p=top_p, seed=seed)
-        table = load_problems(problems, problems_file, limit, per_level, seed)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    _backend_needs(backend, model, base_url)
+    table = load_problems(problems, problems_file, limit, per_level, seed)
+    start = time.perf_counter()
+    try:
         engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
         judge = _verifier(verifier, auc, verifier_seed, engine)
         samples = run_search(table, engine, judge, config, template=style.template, delimiter=style.step_delimiter,
@@ -216,13 +340,13 @@ def search(
 
 @app.command()
 def regrade(
-    table: Path = typer.Argument(..., help="a sample table (Parquet) of code samples"),
-    out: Path = typer.Option(..., help="where the regraded table goes (Parquet); the input is left as it is"),
+    table: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="a sample table (Parquet) of code samples"),
+    out: Path = typer.Option(..., dir_okay=False, help="where the regraded table goes (Parquet); the input is left as it is"),
     problems: ProblemSet = typer.Option(ProblemSet.humaneval, help="the problem set the samples answer"),
-    problems_file: Optional[Path] = typer.Option(None, help="a local copy of the problem set"),
-    timeout: float = typer.Option(5.0, help="wall-clock seconds per program"),
-    memory_mb: int = typer.Option(512, help="address space per program"),
-    workers: Optional[int] = typer.Option(None, help="programs at once (default: one per core)"),
+    problems_file: Optional[Path] = typer.Option(None, **PROBLEMS_FILE, help="a local copy of the problem set"),
+    timeout: float = typer.Option(5.0, callback=_finite(0, 3600, open_low=True), help="wall-clock seconds per program, in (0, 3600]"),
+    memory_mb: int = typer.Option(512, min=64, help="address space per program (at least 64: the interpreter needs about 30)"),
+    workers: Optional[int] = typer.Option(None, min=1, help="programs at once (default: one per core)"),
 ):
     """Grade a table of code samples again in the sandbox (is_correct, score, verdict, verdict_reason)."""
     from ttslib.codegrade import grade_code_table
@@ -230,14 +354,21 @@ def regrade(
     from ttslib.sandbox import Limits
 
     if problems is not ProblemSet.humaneval:
-        raise typer.BadParameter("regrade runs code: --problems humaneval (or another code problem set)")
+        raise typer.BadParameter("regrade runs code: --problems humaneval (or another code problem set)", param_hint="'--problems'")
+    if out.resolve() == table.resolve():
+        raise typer.BadParameter(f"{out} is the input table, which regrade leaves as it is: name another file", param_hint="'--out'")
     try:
         samples = read_samples(table)
-        graded = grade_code_table(samples, load_problems(problems, problems_file, None, 0, 0),
-                                  limits=Limits(wall_s=timeout, cpu_s=int(timeout) + 1, memory_mb=memory_mb), workers=workers, progress=True)
-    except (ValueError, FileNotFoundError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(code=1) from None
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="'TABLE'") from None
+    if len(samples) == 0:
+        raise typer.BadParameter(f"{table} holds no samples: nothing to grade", param_hint="'TABLE'")
+    code_problems = load_problems(problems, problems_file, None, 0, 0)
+    try:
+        graded = grade_code_table(samples, code_problems, limits=Limits(wall_s=timeout, cpu_s=math.ceil(timeout) + 1, memory_mb=memory_mb),
+                                  workers=workers, progress=True)
+    except ValueError as err:  # samples that are not of these problems: named by the grader
+        raise UsageError(str(err)) from None
     write_samples(graded, out)
     typer.echo(f"{len(graded)} samples regraded into {out}: pass@1 {graded['is_correct'].mean():.3f}; verdicts "
                + ", ".join(f"{k} {v}" for k, v in graded["verdict"].value_counts().items()))
@@ -252,8 +383,7 @@ def summary(path: str = typer.Argument(..., help="a sample or counts table (Parq
     try:  # the same reader as `ttslib report`: the same formats, the same one-line errors
         loaded = load_table(path)
     except ReportInputError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(code=1) from None
+        raise typer.BadParameter(str(err), param_hint="'PATH'") from None
     for note in loaded.notes:
         typer.echo(f"note: {note}", err=True)
     samples, counts = loaded.table, counts_of(loaded.table)
@@ -266,7 +396,7 @@ def summary(path: str = typer.Argument(..., help="a sample or counts table (Parq
         typer.echo(f"completion tokens: mean {samples['num_completion_tokens'].mean():.1f}, total {int(samples['num_completion_tokens'].sum())}")
     if "status" in samples.columns:
         typer.echo("status: " + ", ".join(f"{s}: {c}" for s, c in samples["status"].value_counts().items()))
-    if "level" in counts.columns:
+    if "level" in counts.columns:  # every row has its level (ttslib.data refuses a blank one)
         by_level = counts.assign(p=counts["num_correct"] / counts["num_samples"]).groupby("level")["p"].mean()
         typer.echo("pass@1 by level: " + ", ".join(f"{lv}: {p:.2f}" for lv, p in by_level.items()))
 
@@ -277,24 +407,21 @@ REPORT_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "00_your_s
 @app.command()
 def report(
     samples: str = typer.Argument(..., help="a sample or counts table: Parquet/JSONL/CSV file, or a hub dataset id"),
-    model: Optional[str] = typer.Option(None, help="registry name (ttslib/models.csv) of the model that drew the samples"),
-    out: Optional[Path] = typer.Option(None, help="where the executed notebook, its HTML page and figures go [default: reports/<name>/]"),
-    fmt: str = typer.Option("auto", "--format", help="auto, samples, search-and-learn, lm-eval or table (another tool's output, graded on the way in)"),
-    column: list[str] = typer.Option([], help="format table: NAME=COLUMN, where import_table finds problem_id, completion, reference"),
-    seed: int = typer.Option(0, help="seed of the bootstraps and Monte Carlo draws"),
+    model: Optional[str] = typer.Option(None, callback=_registry_model, help="registry name (ttslib/models.csv) of the model that drew the samples"),
+    out: Optional[Path] = typer.Option(None, file_okay=False, help="where the executed notebook, its HTML page and figures go [default: reports/<name>/]"),
+    fmt: str = typer.Option("auto", "--format", callback=_report_format, help="auto, samples, search-and-learn, lm-eval or table (another tool's output, graded on the way in)"),
+    column: list[str] = typer.Option([], callback=_columns, help="format table: NAME=COLUMN, where import_table finds problem_id, completion, reference"),
+    seed: int = typer.Option(0, min=0, help="seed of the bootstraps and Monte Carlo draws"),
 ):
     """Run notebook 00 on a table: the executed notebook, its HTML page (images embedded) and its figures."""
     from ttslib.report import ReportInputError, load_table, which_sections
 
+    columns = dict(c.split("=", 1) for c in column) or None
     try:  # read and validate before anything is written
-        if any("=" not in c for c in column):
-            raise ReportInputError(f"--column takes NAME=COLUMN, e.g. problem_id=qid; got {[c for c in column if '=' not in c]}")
-        columns = dict(c.split("=", 1) for c in column) or None
         loaded = load_table(samples, format=fmt, columns=columns)
         sections = which_sections(loaded.table, model=model)
     except ReportInputError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(code=1) from None
+        raise typer.BadParameter(str(err), param_hint="'SAMPLES'") from None
     for note in loaded.notes:
         typer.echo(f"note: {note}", err=True)
     if not REPORT_NOTEBOOK.exists():
