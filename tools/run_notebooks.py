@@ -88,8 +88,8 @@ def kernel_env(flags: frozenset[str] | None = None) -> dict[str, str]:
     """The environment the notebooks' kernel gets on top of the caller's (see the module docstring).
 
     ``flags`` are the CPU's feature flags (default: this CPU's, :func:`cpu_flags`). OpenBLAS is pinned
-    to its Haswell kernels only where the CPU has AVX2 and FMA; elsewhere those kernels would stop the
-    kernel with an illegal instruction, and OpenBLAS keeps its own choice.
+    to its Haswell kernels only where the CPU has AVX2 and FMA; elsewhere those kernels use instructions
+    the CPU lacks, so OpenBLAS keeps its own choice.
     """
     flags = cpu_flags() if flags is None else frozenset(flags)
     env = {"PYTHONHASHSEED": "0", "NPY_DISABLE_CPU_FEATURES": KERNEL_NUMPY_DISPATCH,
