@@ -236,12 +236,12 @@ def test_notebook_00_prose_states_no_number():
 
 
 @pytest.mark.parametrize("content", [b"", bytes(range(256)) * 8], ids=["empty", "garbage"])
-def test_report_on_bad_input_exits_1_with_one_line_and_writes_nothing(tmp_path, content):
+def test_report_on_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, content):
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(content)
     out = tmp_path / "out"
     result = runner.invoke(app, ["report", str(bad), "--out", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input, as every usage error of the command line (issue 29)
     assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith("error: SAMPLES") and "bad.parquet" in result.stderr
     assert not out.exists()

@@ -382,8 +382,8 @@ def summary(path: str = typer.Argument(..., help="a sample or counts table (Parq
 
     try:  # the same reader as `ttslib report`: the same formats, the same one-line errors
         loaded = load_table(path)
-    except ReportInputError as err:
-        raise typer.BadParameter(str(err), param_hint="'PATH'") from None
+    except ReportInputError as err:  # its message names the table and what is wrong with it
+        raise UsageError(str(err)) from None
     for note in loaded.notes:
         typer.echo(f"note: {note}", err=True)
     samples, counts = loaded.table, counts_of(loaded.table)
@@ -420,8 +420,8 @@ def report(
     try:  # read and validate before anything is written
         loaded = load_table(samples, format=fmt, columns=columns)
         sections = which_sections(loaded.table, model=model)
-    except ReportInputError as err:
-        raise typer.BadParameter(str(err), param_hint="'SAMPLES'") from None
+    except ReportInputError as err:  # its message names the table and what is wrong with it
+        raise UsageError(str(err)) from None
     for note in loaded.notes:
         typer.echo(f"note: {note}", err=True)
     if not REPORT_NOTEBOOK.exists():

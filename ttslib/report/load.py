@@ -32,6 +32,7 @@ __all__ = ["ReportInputError", "LoadedTable", "FORMATS", "read_table", "standard
 
 FILE_TYPES = {".parquet": "Parquet", ".pq": "Parquet", ".jsonl": "JSONL", ".json": "JSON", ".csv": "CSV", ".tsv": "TSV"}
 FORMATS = ("auto", "samples", "search-and-learn", "lm-eval", "table")  # how load_table reads the rows
+ID_AS_TEXT = {"problem_id": str}  # ids as written: "007" and "7" are two problems, not one
 _LAYOUTS = {"search-and-learn": set(SAL_COLUMNS), "lm-eval": set(LM_EVAL_COLUMNS)}  # the columns that name each importer's input
 
 
@@ -96,13 +97,13 @@ def read_table(source) -> pd.DataFrame:
         if fmt == "Parquet":
             return pd.read_parquet(path)
         if fmt in ("CSV", "TSV"):
-            return pd.read_csv(path, sep="," if fmt == "CSV" else "\t")
+            return pd.read_csv(path, sep="," if fmt == "CSV" else "\t", dtype=ID_AS_TEXT)
         try:
-            return pd.read_json(path, lines=True)
+            return pd.read_json(path, lines=True, dtype=ID_AS_TEXT)
         except ValueError:
             if fmt == "JSONL":
                 raise ReportInputError(f"SAMPLES {text!r} cannot be read as JSONL: {_bad_json_line(path)}") from None
-            return pd.read_json(path)
+            return pd.read_json(path, dtype=ID_AS_TEXT)
     except ReportInputError:
         raise
     except Exception as err:  # noqa: BLE001 - every reader's error becomes one line naming the file
