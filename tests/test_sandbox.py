@@ -258,6 +258,13 @@ def test_values_exceptions_and_in_place_changes_cross_as_in_one_interpreter(mode
     assert v.verdict == "passed", v
 
 
+def test_set_order_and_so_verdicts_are_the_same_at_each_run():
+    expected = subprocess.run([sys.executable, "-c", "print(hash('abc'), list({'x', 'y', 'z', 'w'}))"], capture_output=True, text=True,
+                              env={"PYTHONHASHSEED": "0"}, check=True).stdout.strip()
+    v = run_tests(probe("return f\"{hash('abc')} {list({'x', 'y', 'z', 'w'})}\"", f"seen == {expected!r}"))
+    assert v.verdict == "passed", v
+
+
 # ---- limits ------------------------------------------------------------------------------------------
 
 def test_an_infinite_loop_times_out():

@@ -6,8 +6,8 @@ to leave behind), which runs :func:`main`. The *test process* reads the job from
 *program process*, and runs the hidden tests and the docstring examples in its own interpreter: their
 ``candidate`` (and every other function the program defines) is a proxy whose calls go through a pipe to
 the program process. Arguments and results cross that pipe as plain data in a tagged format of its own
-(:func:`encode` / :func:`decode`, parsed by hand: nothing with behaviour comes out): None, bool, int, float, str, bytes, complex, and lists, tuples,
-dicts, sets and frozensets of them. An object with behaviour of its own (a class instance, a generator)
+(:func:`encode` / :func:`decode`, parsed by hand: nothing with behaviour comes out): None, bool, int,
+float, str, bytes, complex, and lists, tuples, dicts, sets and frozensets of them. An object with behaviour of its own (a class instance, a generator)
 does not cross: the call raises :class:`NotPlainData` in the tests. An exception the candidate raises
 crosses by name (a built-in exception is raised again as itself, so ``assertRaises``-style tests still
 work; any other as :class:`CandidateError`). Lists, dicts and sets the candidate changed in place are
@@ -21,7 +21,6 @@ import os
 import sys
 
 MAX_LINE = 16 << 20  # bytes of one call or reply on the pipe
-NOBODY = 65534
 _MUTABLE = (list, dict, set, bytearray)
 _SYNCHRONOUS = {getattr(_signal, n) for n in ("SIGKILL", "SIGSTOP", "SIGCHLD", "SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT",
                                               "SIGTRAP", "SIGSYS")}

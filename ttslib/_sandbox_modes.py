@@ -23,6 +23,8 @@ MODES = ("bwrap", "namespaces", "rlimits")  # most contained first
 BOOT = ("import marshal, os, sys\nfd = int(sys.argv[1])\nchunks = []\nwhile True:\n    b = os.read(fd, 1 << 20)\n"
         "    if not b:\n        break\n    chunks.append(b)\nos.close(fd)\ncode, job = marshal.loads(b''.join(chunks))\n"
         "g = {'__name__': 'ttslib_sandbox_inside', '__builtins__': __builtins__}\nexec(code, g)\ng['main'](job, int(sys.argv[2]))\n")
+# The sandbox's whole environment: a fixed hash seed makes set and dict-of-str order, and so verdicts, reproducible.
+ENVIRONMENT = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0"}
 # namespaces mode: where the host's root filesystem lets anyone write or keeps sockets (private tmpfs there)
 PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run", "/var/lock", "/var/crash", "/var/mail")
 
@@ -32,7 +34,7 @@ class SandboxWarning(UserWarning):
 
 
 def python() -> str:
-    """The interpreter the sandbox runs (this one's real path: -I -S keeps it to the standard library)."""
+    """The interpreter the sandbox runs (this one's real path: -s -S -P keep it to the standard library)."""
     return os.path.realpath(sys.executable)
 
 

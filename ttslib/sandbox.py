@@ -29,7 +29,8 @@ The sandbox, by :func:`isolation` (the first that works here; ``TTSLIB_SANDBOX``
   process group only. As root the program still runs as ``nobody``, never as root; it dies with its test
   process, which dies with the grader.
 
-In every mode: ``python -I -S``, rlimits (CPU seconds, address space, processes, file size, open files,
+In every mode: ``python -s -S -P`` (the standard library only) with an environment of ``PATH`` and
+``PYTHONHASHSEED=0`` (set order, and so a verdict, is the same at each run), rlimits (CPU seconds, address space, processes, file size, open files,
 no core dumps), a wall-clock kill, an empty environment, stdin closed, output kept up to
 ``Limits.output_bytes``. Nothing is written on the host but a work directory in ``rlimits`` mode, named
 ``ttslib-sandbox-<pid>-*`` and removed after the run, or at the next start if the grader was killed.
@@ -163,7 +164,7 @@ def isolation() -> str:
         if not _works(wanted):
             raise ValueError(f"TTSLIB_SANDBOX={wanted} does not work on this machine; available: {available()}")
         return wanted
-    return available()[0]
+    return next(m for m in MODES if _works(m))  # rlimits always works
 
 
 def run_tests(job: Job, limits: Limits = Limits(), *, mode: str | None = None) -> Verdict:
@@ -200,10 +201,12 @@ class _Sandbox:
         job_r, self.job_w = os.pipe()
         self.res_r, res_w = os.pipe()
         self.out, self.err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # unlinked: nothing to leave behind
-        cmd = modes.prefix(mode, limits.file_mb) + [modes.python(), "-I", "-S", "-c", modes.BOOT, str(job_r), str(res_w)]
+        # -s -S -P: no site-packages, no user site, no script directory on the path (-I, but with the environment
+        # below read: a fixed hash seed, so that a program whose answer follows set order grades the same each time)
+        cmd = modes.prefix(mode, limits.file_mb) + [modes.python(), "-s", "-S", "-P", "-c", modes.BOOT, str(job_r), str(res_w)]
         try:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err, cwd="/",
-                                         start_new_session=True, close_fds=True, pass_fds=(job_r, res_w), env={"PATH": "/usr/bin:/bin"})
+                                         start_new_session=True, close_fds=True, pass_fds=(job_r, res_w), env=modes.ENVIRONMENT)
         except BaseException:
             self.proc = None
             self.close()
