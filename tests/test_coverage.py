@@ -193,3 +193,35 @@ def test_a_problem_with_no_samples_is_named_before_anything_else():
     # issue 29: `ttslib summary` on counts with num_samples = 0 asked pass@k at no k and failed on that
     with pytest.raises(ValueError, match=r"num_samples must be >= 1 for every problem.*1 problem\(s\) have n = 0, first problem 1"):
         pass_at_k([5, 0, 3], [1, 0, 0], [])
+
+
+def test_coverage_curve_band_ignores_row_order():
+    # the bootstrap draws problems in their canonical order (ttslib.checks.canonical_order): a shuffle of
+    # the rows gives the same band, bit for bit
+    rng = np.random.default_rng(8)
+    n = rng.integers(50, 60, size=60)
+    c = rng.binomial(n, rng.beta(0.3, 2, size=60))
+    want = coverage_curve(n, c, [1, 5, 50], n_boot=200, seed=2)
+    for seed in (1, 2):
+        perm = np.random.default_rng(seed).permutation(60)
+        got = coverage_curve(n[perm], c[perm], [1, 5, 50], n_boot=200, seed=2)
+        np.testing.assert_array_equal(got.lower, want.lower)
+        np.testing.assert_array_equal(got.upper, want.upper)
+
+
+def test_coverage_curve_band_is_the_percentile_band_of_explicit_resamples():
+    # replicate b is the coverage of a resample of problems drawn with replacement: problem order[i]
+    # taken weights[b, i] times (multinomial counts, drawn in the canonical order of the problems)
+    from ttslib.checks import bootstrap_weights, canonical_order
+
+    rng = np.random.default_rng(4)
+    n = np.full(25, 40)
+    c = rng.binomial(n, rng.beta(0.5, 2, size=25))
+    ks = [1, 4, 40]
+    band = coverage_curve(n, c, ks, n_boot=400, seed=6, level=0.9)
+    order = canonical_order(n, c)
+    replicates = [coverage(n[idx], c[idx], ks) for w in bootstrap_weights(25, 400, 6).astype(int)
+                  for idx in [np.repeat(order, w)]]
+    lower, upper = np.quantile(replicates, [0.05, 0.95], axis=0)
+    np.testing.assert_allclose(band.lower, lower, rtol=1e-12)
+    np.testing.assert_allclose(band.upper, upper, rtol=1e-12)

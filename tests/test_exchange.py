@@ -119,3 +119,14 @@ def test_swapped_models_or_tables_are_refused_not_answered_with_an_empty_table(p
         equal_flops_exchange(table(*small).assign(model=["a", "b"] * 24), table(*large), SMALL, LARGE)
     # a model name the registry does not know cannot be checked, and is let through
     assert len(equal_flops_exchange(named(small, "my-finetune"), table(*large), SMALL, LARGE)) == 4
+
+
+def test_a_model_against_itself_spends_the_same_samples_and_is_never_capped(pair):
+    # equal FLOPs are allowed (F_small(j) <= F_large(k) with equality: k_small = k), and a model that
+    # has all the samples its budget buys is not capped: one more sample would cost more than the budget
+    small, _ = pair
+    got = equal_flops_exchange(table(*small), table(*small), SMALL, SMALL)
+    assert got["k_small"].tolist() == got["k_large"].tolist() == list(range(1, 9))
+    assert (got["difference"] == 0).all() and (got["verdict"] == "not shown").all()
+    np.testing.assert_array_equal(got["flops_small"], got["flops_large"])
+    assert not got["capped"].any()
