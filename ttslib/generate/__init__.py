@@ -7,6 +7,9 @@ load their heavy dependencies only when constructed:
 - :class:`~ttslib.generate.llama.LlamaCppBackend`: GGUF on CPU, N samples batched over a shared prompt cache;
 - :class:`~ttslib.generate.vllm.VLLMBackend`: vLLM in-process, prefix caching on;
 - :class:`~ttslib.generate.openai_http.OpenAIBackend`: any OpenAI-compatible server, several at once.
+
+What a backend can do beyond ``generate`` (a prefix cache, forking, next-token logits, ...) it declares
+by subclassing the capability protocols of :mod:`ttslib.generate.base`; docs/backends.md has the table.
 """
 
 from ttslib.generate.base import BackendError, Completion, PromptResult, SamplingConfig
