@@ -103,3 +103,14 @@ def test_the_table_records_the_isolation_and_a_missing_completion_is_not_run(hum
     assert graded["status"].tolist() == ["ok", "missing", "missing", "ok"]  # the text "nan" is a program (it fails)
     assert graded["is_correct"].tolist() == [True, False, False, False] and graded["score"].iloc[1:3].isna().all()
     assert graded["verdict"].iloc[3] == "error" and "NameError" in graded["verdict_reason"].iloc[3]
+
+
+def test_a_code_runs_manifest_records_the_isolation_mode():
+    from ttslib.generate.base import SamplingConfig
+    from ttslib.generate.run import run_manifest
+    from ttslib.problems import make_arithmetic
+
+    backend = type("Backend", (), {"name": "llama.cpp", "model_name": "m"})()
+    code = run_manifest(backend, SamplingConfig(), "{question}", "code", make_arithmetic(4, seed=0), 1)
+    other = run_manifest(backend, SamplingConfig(), "{question}", "auto", make_arithmetic(4, seed=0), 1)
+    assert code["sandbox_isolation"] == isolation() and "sandbox_isolation" not in other
