@@ -20,6 +20,7 @@ from ttslib.selection import (
     Selection,
     aggregate_steps,
     answer_classes,
+    answer_tallies,
     best_of_n,
     log2_budgets,
     majority_vote,
@@ -284,6 +285,17 @@ def test_selection_curve_band_and_plot():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["pass@n (oracle)", "majority vote", "majority vote (MC)"]
     with pytest.raises(ValueError, match="one entry per curve"):
         plot_selection(curves, labels=["a"])
+
+
+def test_answer_tallies_count_each_class_and_whether_it_is_right():
+    answers = np.array([["7", None, "7", "8", " 8", "9"], ["1", "1", "1", None, None, None]], dtype=object)
+    correct = np.array([[True, False, True, False, False, False], [False] * 6])
+    tallies = answer_tallies(answers, correct)
+    np.testing.assert_array_equal(tallies.classes, [[0, -1, 0, 1, 1, 2], [0, 0, 0, -1, -1, -1]])
+    np.testing.assert_array_equal(tallies.sizes, [[2, 2, 1], [3, 0, 0]])  # K = 3: the largest class id + 1
+    np.testing.assert_array_equal(tallies.correct, [[True, False, False], [False, False, False]])
+    with pytest.raises(ValueError, match=r"differs within an answer class in 2 class\(es\), first in problem 0: 1 of its 2"):
+        answer_tallies(answers, correct ^ np.eye(2, 6, dtype=bool))
 
 
 def test_monte_carlo_band_is_the_bootstrap_band_widened_by_z_times_the_mc_error():

@@ -168,10 +168,16 @@ def fit_beta(num_samples, num_correct, *, scaled=False, n_boot=1000, level=0.95,
     ----------
     num_samples, num_correct : array_like, shape (P,); every n >= 1. Never-solved problems are data.
     scaled : also fit the upper end ``scale`` of the support (the scaled Beta of arXiv:2502.17578).
-    n_boot, level, seed : bootstrap over problems (0: no intervals).
+    n_boot, level, seed : bootstrap over problems (0: no intervals; more needs two or more problems).
     boot_steps : Newton steps per bootstrap replicate; default 3 (two-parameter: equals a refit) or 1
         (scaled: its quadrature likelihood is too costly to re-differentiate per replicate, and its
         (beta, scale) are weakly identified, so these intervals are approximate; alpha's is the usable one).
+
+    Returns
+    -------
+    BetaFit. A parameter on an edge of ``BOUNDS`` is named in ``at_bound`` and held there by the
+    bootstrap (module docstring). Raises ``ValueError`` for no problem, n = 0, counts never or always
+    correct (no MLE), and ``n_boot > 0`` with one problem.
     """
     n, c = check_counts(num_samples, num_correct)
     order = canonical_order(n, c)  # the likelihood's sums and the bootstrap in the canonical order of problems

@@ -76,7 +76,7 @@ def equal_flops_exchange(small: pd.DataFrame, large: pd.DataFrame, small_model, 
     ----------
     small, large : sample tables (``ttslib.data`` schema, with token counts) of the two models on the same
         problems, each with one N per problem
-    small_model, large_model : registry names or ``ModelSpec`` (``ttslib.flops.get_model``)
+    small_model, large_model : registry names or ``ModelSpec`` (``ttslib.registry.get_model``)
     k : int or (K,) budgets of the larger model in 1..N_large, default every budget
     attention : the attention term of ``ttslib.flops`` ("kaplan" or "monkeys")
     shared_prompt : the prompt prefilled once per problem (True, as a KV cache shares it) or once per sample
