@@ -103,6 +103,14 @@ def test_one_sample_per_problem_and_few_problems():
     assert not sections["difficulty"].applies and "3 problems" in sections["difficulty"].reason
 
 
+def test_one_problem_gets_no_fits_since_their_intervals_bootstrap_over_problems():
+    # issue 29: a fit on one problem had a zero-width interval; the fits now refuse it, and the report says why
+    one = report.which_sections(samples(1, 64, p=0.3))
+    assert one["coverage"].applies and not one["fits"].applies and not one["backtest"].applies
+    assert "needs 2 or more" in one["fits"].reason
+    assert report.which_sections(samples(2, 64, p=0.3))["fits"].applies
+
+
 def test_flops_need_a_registry_model_and_token_counts():
     df = samples(10, 4)
     assert not report.which_sections(df)["flops"].applies  # no MODEL, no model column
