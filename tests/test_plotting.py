@@ -17,7 +17,7 @@ from matplotlib.colors import to_rgb
 
 from ttslib.coverage import CoverageCurve
 from ttslib.fit import PowerLawFit
-from ttslib.flops import get_model
+from ttslib.registry import get_model
 from ttslib.plotting import (
     model_color,
     model_palette,

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from ttslib.data import read_samples, write_samples
-from ttslib.flops import get_model, sequence_flops, tree_flops
+from ttslib.flops import sequence_flops, tree_flops
 from ttslib.grade import answer_keys
 from ttslib.policy import Strategy, VerifierSpec, evaluate_policy, strategies_of, validate_results
+from ttslib.registry import get_model
 from ttslib.selection import Selection, best_of_n, majority_vote, oracle, weighted_vote
 from ttslib.strategies import (known_verifier, make_verifier, pool_arrays, pool_strategies, results_from_search, score_pool,
                                search_strategies)

@@ -33,11 +33,12 @@ import numpy as np
 import pandas as pd
 
 from ttslib import verifiers as verifier_objects
-from ttslib.flops import get_model, sequence_flops, tree_flops
+from ttslib.flops import sequence_flops, tree_flops
 from ttslib.grade import answer_keys
 from ttslib.policy.results import StrategyResults, sampling_cost
 from ttslib.policy.splits import row_index, split_sample_indices
 from ttslib.policy.strategy import SELECT_RULES, Strategy, VerifierSpec
+from ttslib.registry import get_model
 from ttslib.search import rescore
 from ttslib.selection import (Selection, aggregate_steps, answer_classes, best_of_n, log2_budgets, majority_vote, oracle,
                               weighted_vote)

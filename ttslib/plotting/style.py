@@ -29,7 +29,7 @@ import matplotlib as mpl
 import numpy as np
 import seaborn as sns
 
-from ttslib.flops import get_model
+from ttslib.registry import get_model
 from ttslib.policy.strategy import Strategy
 
 __all__ = [
