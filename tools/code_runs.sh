@@ -26,10 +26,11 @@ run() {  # NAME ARGS...: one run, skipped when its table is already in data/code
   printf '%s\t%s\t%s\n' "$name" "$((SECONDS - t0))" "ttslib generate $* --out runs/code/$name" >> data/code/timings.tsv
 }
 case "${1:-gemma}" in
-  part)  # the manifest and the finished shards (not the writer's lock, nor a shard being written)
+  part)  # the manifest, the finished shards and their hashes (not the writer's lock, nor a shard being written)
     rm -rf "data/code/parts/$2" && mkdir -p "data/code/parts/$2/shards"
     cp "runs/code/$2/run.json" "data/code/parts/$2/"
     cp runs/code/"$2"/shards/[0-9]*.parquet "data/code/parts/$2/shards/"
+    [ ! -f "runs/code/$2/SHA256SUMS" ] || cp "runs/code/$2/SHA256SUMS" "data/code/parts/$2/"  # the finished shards' hashes, checked on resume
     ;;
   gemma) run humaneval_gemma3 "${code[@]}" --model gemma3-270m ;;
   smollm2) run humaneval_smollm2 "${code[@]}" --model smollm2-135m ;;
