@@ -35,7 +35,9 @@ from packaging.utils import canonicalize_name
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from run_notebooks import KERNEL_BLAS, cpu_flags, dumps, execute, kernel_env, normalise  # noqa: E402
+from run_notebooks import dumps, execute, normalise  # noqa: E402
+
+from ttslib.report.kernel import cpu_flags  # noqa: E402
 
 LOCK = ROOT / "requirements.lock"
 RERUN = "05_flops"
@@ -171,25 +173,6 @@ def test_rerun_writes_the_committed_figures_notebook_and_page_byte_for_byte(tmp_
 
 
 # ---- the notebooks' kernel runs the same BLAS kernels whatever the caller's environment --------------
-
-
-def test_kernel_env_pins_openblas_to_haswell_on_one_thread_where_the_cpu_has_avx2_and_fma():
-    assert KERNEL_BLAS == {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_NUM_THREADS": "1"}
-    avx2 = kernel_env(frozenset({"sse2", "avx", "avx2", "fma", "avx512f"}))
-    assert avx2["OPENBLAS_CORETYPE"] == "Haswell" and avx2["OPENBLAS_NUM_THREADS"] == "1"
-    assert avx2["NPY_DISABLE_CPU_FEATURES"] == "X86_V4 AVX512_ICL AVX512_SPR" and avx2["PYTHONHASHSEED"] == "0"
-    for lacking in ({"sse2", "avx", "fma"}, {"sse2", "avx", "avx2"}, set()):  # the Haswell kernels would not run
-        env = kernel_env(frozenset(lacking))
-        assert "OPENBLAS_CORETYPE" not in env and env["OPENBLAS_NUM_THREADS"] == "1", lacking
-
-
-def test_cpu_flags_are_this_cpus():
-    flags = cpu_flags()
-    if not Path("/proc/cpuinfo").exists():
-        assert flags == frozenset()
-        return
-    listed = re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(), flags=re.M)
-    assert flags == (frozenset(listed.group(1).split()) if listed else frozenset())
 
 
 def _needs_avx2():

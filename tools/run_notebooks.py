@@ -18,7 +18,7 @@ no byte (tests/test_run_notebooks.py checks it):
   * consecutive stream outputs of one name are merged (how the kernel chunks them depends on timing),
     the checkout's absolute path becomes ``<repo>`` and object addresses (``at 0x7f...``) are dropped;
   * the kernel runs with PYTHONHASHSEED=0, so anything iterated from a set comes in one order;
-  * the kernel's floating point is pinned (``kernel_env``), so that every x86-64 CPU with AVX2 and FMA
+  * the kernel's floating point is pinned (``ttslib.report.kernel.kernel_env``, which ``ttslib report`` uses too), so that every x86-64 CPU with AVX2 and FMA
     runs the same code and draws the same bytes, whatever the CPU or the caller's environment:
     numpy's AVX-512 kernels are off (NPY_DISABLE_CPU_FEATURES=KERNEL_NUMPY_DISPATCH: numpy computes
     exp, log and power with other code on AVX-512 CPUs), and OpenBLAS, the BLAS and LAPACK of numpy
@@ -49,6 +49,8 @@ import nbformat
 import papermill
 from nbconvert import HTMLExporter
 
+from ttslib.report.kernel import kernel_env, pinned_kernel
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = NOTEBOOKS / "src"
@@ -67,39 +69,7 @@ LANGUAGE_INFO = {
 }
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+(?=>)")
 
-# numpy's AVX-512 dispatch groups: off in the kernel, so AVX-512 and AVX2 CPUs compute alike
-KERNEL_NUMPY_DISPATCH = "X86_V4 AVX512_ICL AVX512_SPR"
-# OpenBLAS's kernels for AVX2 and FMA (Intel Haswell and later, AMD Excavator, Zen and later), one thread
-KERNEL_BLAS = {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_NUM_THREADS": "1"}
-KERNEL_BLAS_NEEDS = frozenset({"avx2", "fma"})  # /proc/cpuinfo flags the Haswell kernels use
-
-
-def cpu_flags() -> frozenset[str]:
-    """The CPU's feature flags as Linux lists them in /proc/cpuinfo (empty elsewhere)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return frozenset()
-    line = re.search(r"^flags\s*:(.*)$", text, flags=re.M)
-    return frozenset(line.group(1).split()) if line else frozenset()
-
-
-def kernel_env(flags: frozenset[str] | None = None) -> dict[str, str]:
-    """The environment the notebooks' kernel gets on top of the caller's (see the module docstring).
-
-    ``flags`` are the CPU's feature flags (default: this CPU's, :func:`cpu_flags`). OpenBLAS is pinned
-    to its Haswell kernels only where the CPU has AVX2 and FMA; elsewhere those kernels use instructions
-    the CPU lacks, so OpenBLAS keeps its own choice.
-    """
-    flags = cpu_flags() if flags is None else frozenset(flags)
-    env = {"PYTHONHASHSEED": "0", "NPY_DISABLE_CPU_FEATURES": KERNEL_NUMPY_DISPATCH,
-           "OPENBLAS_NUM_THREADS": KERNEL_BLAS["OPENBLAS_NUM_THREADS"]}
-    if KERNEL_BLAS_NEEDS <= flags:
-        env["OPENBLAS_CORETYPE"] = KERNEL_BLAS["OPENBLAS_CORETYPE"]
-    return env
-
-
-KERNEL_ENV = kernel_env()
+KERNEL_ENV = kernel_env()  # this CPU's; the variables and why: ttslib.report.kernel
 
 
 def sources(selected: list[str] | None = None) -> list[Path]:
@@ -192,9 +162,7 @@ def execute(source: Path, out: Path, *, cwd: Path = NOTEBOOKS, figures_dir: Path
     if not source.is_file():
         raise FileNotFoundError(f"source: no notebook source at {source}")
     parameters = ({} if figures_dir is None else {"FIGURES_DIR": str(Path(figures_dir).resolve())}) | dict(parameters or {})
-    saved = {k: os.environ.get(k) for k in KERNEL_ENV}
-    os.environ.update(KERNEL_ENV)  # inherited by the kernel papermill starts
-    with tempfile.TemporaryDirectory(prefix="ttslib-nb-") as tmp:
+    with pinned_kernel(KERNEL_ENV), tempfile.TemporaryDirectory(prefix="ttslib-nb-") as tmp:  # inherited by the kernel papermill starts
         given, executed = Path(tmp) / f"{source.stem}.ipynb", Path(tmp) / f"executed_{source.stem}.ipynb"
         nbformat.write(read_source(source), given)
         try:
@@ -207,12 +175,6 @@ def execute(source: Path, out: Path, *, cwd: Path = NOTEBOOKS, figures_dir: Path
                 failed.write_text(executed.read_text(encoding="utf-8"), encoding="utf-8")
                 print(f"{source.stem}: failed; the notebook with its error is {failed}", file=sys.stderr)
             raise
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     nb = normalise(nb)
     _write(out, dumps(nb))
     if html is not None:

@@ -457,6 +457,8 @@ def _write_report(parameters: dict, out: Path, name: str) -> list[Path]:
     import papermill
     from nbconvert import HTMLExporter
 
+    from ttslib.report.kernel import pinned_kernel
+
     titles = [c.source.splitlines()[0][3:].strip() for c in nbformat.read(REPORT_NOTEBOOK, as_version=4).cells
               if c.cell_type == "markdown" and c.source.startswith("## ")]
 
@@ -470,9 +472,10 @@ def _write_report(parameters: dict, out: Path, name: str) -> list[Path]:
         staged.mkdir()
         executed = staged / f"{name}.ipynb"
         try:
-            papermill.execute_notebook(str(REPORT_NOTEBOOK), str(executed), cwd=str(REPORT_NOTEBOOK.parent), kernel_name="python3",
-                                       language="python", parameters={**parameters, "FIGURES_DIR": str(staged / "figures")},
-                                       progress_bar=False, on_cell_start=progress)  # language: a paired .ipynb may carry none
+            with pinned_kernel():  # the kernel make figures runs in: same numbers and figure bytes on any AVX2 CPU
+                papermill.execute_notebook(str(REPORT_NOTEBOOK), str(executed), cwd=str(REPORT_NOTEBOOK.parent), kernel_name="python3",
+                                           language="python", parameters={**parameters, "FIGURES_DIR": str(staged / "figures")},
+                                           progress_bar=False, on_cell_start=progress)  # language: a paired .ipynb may carry none
         except papermill.PapermillExecutionError as err:
             first = str(err.evalue).splitlines()[0] if err.evalue else ""
             raise _ReportFailed(f"notebook 00 failed on {parameters['SAMPLES']} in cell {err.exec_count}: {err.ename}: {first}") from None
