@@ -25,6 +25,7 @@ samples without an answer where they are ignored), ``correct`` that differs with
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -48,9 +49,10 @@ EXACT_WEIGHTED_MAX_N = 16  # exact weighted vote enumerates 2^N subsets
 @dataclass(frozen=True)
 class Selection:
     """Expected accuracy of one rule: ``n`` (K,) budgets, ``per_problem`` (P, K), ``se`` (P, K) the
-    Monte Carlo standard error of each entry (0 where ``method == "exact"``)."""
+    Monte Carlo standard error of each entry (0 where ``method == "exact"``). ``rule`` names the rule:
+    a str here ("majority", ...), the strategy's record where ``ttslib.strategies`` made it (shown by ``str``)."""
 
-    rule: str
+    rule: Hashable
     n: np.ndarray
     per_problem: np.ndarray
     se: np.ndarray
@@ -96,9 +98,9 @@ class Selection:
 @dataclass(frozen=True)
 class SelectionCurve:
     """Accuracy vs n, arrays (K,); [lower, upper] is a percentile bootstrap over problems widened by
-    z * ``mc_se`` (the Monte Carlo error, 0 if exact)."""
+    z * ``mc_se`` (the Monte Carlo error, 0 if exact). ``rule`` as in :class:`Selection`."""
 
-    rule: str
+    rule: Hashable
     n: np.ndarray
     accuracy: np.ndarray
     lower: np.ndarray
