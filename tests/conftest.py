@@ -1,7 +1,10 @@
-"""Shared test helpers: where the read-only reference data lives, and a skip that says why."""
+"""Shared test helpers: where the read-only reference data lives, a skip that says why, and a writer killed mid-run."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -17,3 +20,15 @@ def shared_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"needs the reference file {path} (present in CI and beside the project, absent in a user's clone)")
     return path
+
+
+def kill_after_shards(writer: subprocess.Popen, run_dir: Path, at_least: int, timeout: float = 120) -> int:
+    """SIGKILL ``writer`` (a process writing the run directory ``run_dir``) once it has finished ``at_least``
+    shards, or after ``timeout`` seconds; return how many finished shards it left."""
+    shards = Path(run_dir) / "shards"
+    deadline = time.monotonic() + timeout
+    while len(list(shards.glob("[0-9]*.parquet"))) < at_least and time.monotonic() < deadline:
+        time.sleep(0.02)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    return len(list(shards.glob("[0-9]*.parquet")))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, kill_after_shards
 from ttslib.data import read_samples
 from ttslib.generate import PROMPTS, BackendError, RunMismatch, SamplingConfig, generate_samples
 from ttslib.generate.base import problem_seed, sample_tokens
@@ -254,12 +254,7 @@ def test_cli_killed_with_sigkill_resumes_with_every_sample_once(tmp_path):
     cmd = [sys.executable, "-m", "ttslib.cli", "generate", "--problems", "arith", "--per-level", "2", "--n", "4",
            "--max-tokens", "6", "--out", str(out), "--seed", "2"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while len(list((out / "shards").glob("*.parquet"))) < 3 and time.time() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    shards_before = len(list((out / "shards").glob("*.parquet")))
+    shards_before = kill_after_shards(proc, out, 3)
     assert 3 <= shards_before < 20, "the run should have been killed midway"
     assert not (out / "samples.parquet").exists()
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import kill_after_shards
 from test_generate_run import ScriptedBackend, run
 from ttslib.generate.rundir import SUMS, RunMismatch, ShardCorrupted, check_shard, file_sha256, read_sums
 from ttslib.problems import make_arithmetic
@@ -187,12 +186,7 @@ def test_a_kill_mid_run_resumes_to_the_table_of_a_clean_run(tmp_path):
     problems = make_arithmetic(6, levels=(2,), seed=0)
     out = tmp_path / "run"
     writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(out), str(Path(__file__).parent)])
-    deadline = time.monotonic() + 120
-    while len(list((out / "shards").glob("[0-9]*.parquet"))) < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    writer.send_signal(signal.SIGKILL)
-    writer.wait()
-    finished = len(list((out / "shards").glob("[0-9]*.parquet")))
+    finished = kill_after_shards(writer, out, 3)
     assert 3 <= finished < 6 and not (out / "samples.parquet").exists(), "killed mid-run"
     resumed = run(ScriptedBackend(), problems, out)
     pd.testing.assert_frame_equal(resumed, run(ScriptedBackend(), problems, tmp_path / "clean"))
