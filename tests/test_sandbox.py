@@ -481,9 +481,13 @@ def test_the_fallback_is_announced_once_per_process():
 GRADER = """
 import sys
 from ttslib.sandbox import Job, Limits, run_tests
+# sleepers the test finds by their command line. "escape": one in a session of its own and one in the
+# program's, while the program process itself stays (its pipe to the tests open, so the job cannot end
+# before the grader dies); "exec": the program process itself becomes the one sleeper
+sleeper = "os.execv('/bin/sleep', ['sleep', '{token}'])\\n"
 program = ("import os, time\\n"
-           "if os.fork() == 0:\\n    os.setsid()\\n    os.execv('/bin/sleep', ['sleep', '{token}'])\\n"
-           "os.execv('/bin/sleep', ['sleep', '{token}'])\\n")
+           + ("if os.fork() == 0:\\n    os.setsid()\\n    " + sleeper + "if os.fork() == 0:\\n    " + sleeper
+              + "time.sleep(60)\\n" if sys.argv[2] == "escape" else sleeper))
 print("go", flush=True)
 run_tests(Job(program, "def check(c):\\n    pass\\n", "f"), Limits(wall_s=30, cpu_s=30), mode=sys.argv[1])
 """
@@ -504,7 +508,9 @@ def _sleepers(token: str) -> list[int]:
 @pytest.mark.parametrize("mode", contained)
 def test_every_sandbox_process_dies_with_the_grader(mode, how):
     token = f"{1000 + int(_token()[:4], 16) % 1000}.{int(_token()[:4], 16)}"
-    grader = subprocess.Popen([sys.executable, "-c", GRADER.format(token=token), mode], cwd=ROOT, stdout=subprocess.PIPE)
+    # nobody's process limit counts every process of that user: wait until earlier tests' jobs are gone
+    assert _gone(lambda: _nobody_processes() == 0, 10), f"{_nobody_processes()} processes of nobody left by earlier tests"
+    grader = subprocess.Popen([sys.executable, "-c", GRADER.format(token=token), mode, "escape"], cwd=ROOT, stdout=subprocess.PIPE)
     try:
         assert grader.stdout.readline().strip() == b"go"
         assert _gone(lambda: len(_sleepers(token)) == 2, 10), "the program did not start"
@@ -519,8 +525,8 @@ def test_every_sandbox_process_dies_with_the_grader(mode, how):
 
 def test_the_fallback_dies_with_the_grader_and_its_files_go_at_the_next_start():
     token = f"{2000 + int(_token()[:4], 16) % 1000}.{int(_token()[:4], 16)}"
-    program = GRADER.replace("if os.fork() == 0", "if False")
-    grader = subprocess.Popen([sys.executable, "-W", "ignore", "-c", program.format(token=token), "rlimits"], cwd=ROOT, stdout=subprocess.PIPE)
+    grader = subprocess.Popen([sys.executable, "-W", "ignore", "-c", GRADER.format(token=token), "rlimits", "exec"], cwd=ROOT,
+                              stdout=subprocess.PIPE)  # no process of its own session: rlimits cannot catch those (docs)
     try:
         assert grader.stdout.readline().strip() == b"go"
         assert _gone(lambda: len(_sleepers(token)) == 1, 10), "the program did not start"
