@@ -188,3 +188,32 @@ def test_one_problem_has_no_bootstrap_interval_and_says_so():
     assert np.isnan(alone.b_interval).all() and alone.b < 0
     two = fit_power_law([1000, 1000], [40, 3], n_boot=200)
     assert two.b_interval[0] < two.b < two.b_interval[1]
+
+
+def test_a_paired_fit_shares_its_resamples_and_keeps_each_point_estimate():
+    from ttslib.checks import bootstrap_weights, canonical_order
+    from ttslib.coverage import pass_at_k
+    from ttslib.fit import fit_power_law_pair
+
+    rng = np.random.default_rng(11)
+    P, n = 60, 64
+    p = rng.beta(0.3, 2.0, P)
+    c_a, c_b = rng.binomial(n, p), rng.binomial(n, np.clip(p * 1.5, 0, 1))
+    ns = np.full(P, n)
+    fa, fb = fit_power_law_pair(ns, c_a, ns, c_b, n_boot=50, seed=3)
+    for fit, c in ((fa, c_a), (fb, c_b)):
+        alone = fit_power_law(ns, c, n_boot=0)
+        assert (fit.a, fit.b) == pytest.approx((alone.a, alone.b), rel=1e-12)
+    # replicate j of both fits is the same hand-built resample of problems, in the joint canonical order
+    order = canonical_order(ns, c_a, ns, c_b)
+    w = bootstrap_weights(P, 50, 3)[7]
+    for fit, c in ((fa, c_a), (fb, c_b)):
+        table = pass_at_k(ns, c, fit.k)[order]
+        assert tuple(fit.boot[7]) == pytest.approx([float(x) for x in fit_power_law_curve(fit.k, w @ table / P)], rel=1e-9)
+    same_a, same_b = fit_power_law_pair(ns, c_a, ns, c_a, n_boot=50)
+    assert np.array_equal(same_a.boot, same_b.boot)  # identical models: every replicate difference is 0
+    shuffle = rng.permutation(P)
+    ga, gb = fit_power_law_pair(ns[shuffle], c_a[shuffle], ns[shuffle], c_b[shuffle], n_boot=50, seed=3)
+    assert np.array_equal(ga.boot, fa.boot) and np.array_equal(gb.boot, fb.boot)  # rows shuffled together: same bits
+    with pytest.raises(ValueError, match="same problems"):
+        fit_power_law_pair(ns, c_a, ns[:10], c_b[:10])

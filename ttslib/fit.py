@@ -27,7 +27,7 @@ from ttslib.checks import (CHUNK, bootstrap_weights, canonical_order, check_boot
                            row_chunks)
 from ttslib.coverage import log_spaced_ks, pass_at_k
 
-__all__ = ["PowerLawFit", "fit_power_law_curve", "fit_power_law_nls_curve", "fit_power_law"]
+__all__ = ["PowerLawFit", "fit_power_law_curve", "fit_power_law_nls_curve", "fit_power_law", "fit_power_law_pair"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,45 @@ def fit_power_law_nls_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, a, np.nan).reshape(shape), np.where(ok, b, np.nan).reshape(shape)
 
 
+def _per_problem(num_samples, num_correct, ks, order, beyond_n) -> np.ndarray:
+    """(P, K) unbiased pass@k of each problem, rows in ``order``."""
+    n = np.asarray(num_samples).size
+    return pass_at_k(num_samples, num_correct, ks, beyond_n=beyond_n).reshape(n, -1)[order]
+
+
+def _default_ks(*num_samples) -> np.ndarray:
+    """40 log-spaced k from 1 to the smallest n of all problems (every problem has an unbiased pass@k there)."""
+    n_min = min((int(np.min(n)) for n in num_samples if np.size(n)), default=None)
+    if n_min is None or n_min < 2:
+        raise ValueError(f"the default k needs every problem to have n >= 2; smallest n is {n_min}")
+    return log_spaced_ks(n_min, 40)
+
+
+def _fit_table(per_problem, ks, weights, *, method, level, num_never_solved) -> PowerLawFit:
+    """Fit one (P, K) pass@k table (rows in canonical order) and its bootstrap replicates ``weights`` (B, P)."""
+    P = per_problem.shape[0]
+    cov = per_problem.mean(axis=0)
+    use = (cov > 0) & ((cov < 1) if method == "loglog" else (cov <= 1))
+    if np.count_nonzero(use) < 2 or np.unique(ks[use]).size < 2 or np.all(cov[use] == 1):
+        raise ValueError(
+            f"a power law needs coverage strictly between 0 and 1 at two or more distinct k; got coverage "
+            f"{np.round(cov, 4).tolist()[:8]} at k = {ks.tolist()[:8]}"
+            + (" (the model never succeeds)" if not np.any(cov > 0) else "")
+        )
+    curve = fit_power_law_curve if method == "loglog" else fit_power_law_nls_curve
+    a, b = curve(ks[use], cov[use])
+    boot_cov = weights @ per_problem[:, use] / P  # (B, K')
+    boot = np.stack(curve(ks[use], boot_cov), axis=-1).reshape(-1, 2)  # (B, 2)
+    lower, upper, failed = percentile_band(boot, level) if weights.shape[0] else (np.full(2, np.nan), np.full(2, np.nan), 0)
+    return PowerLawFit(float(a), float(b), (float(lower[0]), float(upper[0])), (float(lower[1]), float(upper[1])), ks[use], cov[use], P,
+                       num_never_solved, level, boot, method, failed)
+
+
+def _check_method(method) -> None:
+    if method not in ("loglog", "nls"):
+        raise ValueError(f"method must be 'loglog' or 'nls'; got {method!r}")
+
+
 def fit_power_law(num_samples, num_correct, k=None, *, method="loglog", n_boot=1000, level=0.95, seed=0,
                   beyond_n="raise") -> PowerLawFit:
     """Fit ``coverage(k) = exp(a k^b)`` (arXiv:2407.21787, Sec. 3) with a bootstrap over problems.
@@ -143,29 +182,42 @@ def fit_power_law(num_samples, num_correct, k=None, *, method="loglog", n_boot=1
     "nls" 0 < cov <= 1, not all 1), e.g. a model that never succeeds, or a single k; and if
     ``n_boot > 0`` with a single problem (no bootstrap over problems: module docstring).
     """
-    if method not in ("loglog", "nls"):
-        raise ValueError(f"method must be 'loglog' or 'nls'; got {method!r}")
+    _check_method(method)
     n, c = check_counts(num_samples, num_correct)
     check_bootstrap_problems(n.size, n_boot, "fit_power_law")
     order = canonical_order(n, c)  # draws and sums in the canonical order of problems: row order cannot matter
-    if k is None:
-        if n.size == 0 or n.min() < 2:
-            raise ValueError(f"the default k needs every problem to have n >= 2; smallest n is {n.min() if n.size else None}")
-        k = log_spaced_ks(int(n.min()), 40)
-    ks = check_ks(k)
-    per_problem = pass_at_k(num_samples, num_correct, ks, beyond_n=beyond_n).reshape(n.size, -1)[order]  # (P, K)
-    cov = per_problem.mean(axis=0)
-    use = (cov > 0) & ((cov < 1) if method == "loglog" else (cov <= 1))
-    if np.count_nonzero(use) < 2 or np.unique(ks[use]).size < 2 or np.all(cov[use] == 1):
-        raise ValueError(
-            f"a power law needs coverage strictly between 0 and 1 at two or more distinct k; got coverage "
-            f"{np.round(cov, 4).tolist()[:8]} at k = {ks.tolist()[:8]}"
-            + (" (the model never succeeds)" if not np.any(cov > 0) else "")
-        )
-    curve = fit_power_law_curve if method == "loglog" else fit_power_law_nls_curve
-    a, b = curve(ks[use], cov[use])
-    boot_cov = bootstrap_weights(n.size, n_boot, seed) @ per_problem[:, use] / n.size  # (B, K')
-    boot = np.stack(curve(ks[use], boot_cov), axis=-1).reshape(-1, 2)  # (B, 2)
-    lower, upper, failed = percentile_band(boot, level) if n_boot else (np.full(2, np.nan), np.full(2, np.nan), 0)
-    return PowerLawFit(float(a), float(b), (float(lower[0]), float(upper[0])), (float(lower[1]), float(upper[1])), ks[use], cov[use], n.size,
-                       int(np.sum(np.asarray(num_correct) == 0)), level, boot, method, failed)
+    ks = check_ks(_default_ks(n) if k is None else k)
+    return _fit_table(_per_problem(num_samples, num_correct, ks, order, beyond_n), ks, bootstrap_weights(n.size, n_boot, seed),
+                      method=method, level=level, num_never_solved=int(np.sum(c == 0)))
+
+
+def fit_power_law_pair(num_samples_a, num_correct_a, num_samples_b, num_correct_b, k=None, *, method="loglog", n_boot=1000,
+                       level=0.95, seed=0, beyond_n="raise") -> tuple[PowerLawFit, PowerLawFit]:
+    """Two power-law fits on the same P problems whose bootstrap replicates share their resamples.
+
+    Row i of both count arrays is the same problem. Replicate j of both fits is fitted on the same
+    resample of problems, so ``fit_a.boot[:, 1] - fit_b.boot[:, 1]`` are replicates of the difference of
+    the exponents (for :func:`ttslib.findings.bootstrap_finding`): a paired bootstrap, which sees what the
+    two models share on each problem, where two separate intervals cannot.
+
+    Parameters
+    ----------
+    num_samples_a, num_correct_a, num_samples_b, num_correct_b : array_like, shape (P,), same problems, same order
+    k : budgets for both fits; default 40 log-spaced k from 1 to the smallest n of either model
+    method, n_boot, level, seed, beyond_n : as in :func:`fit_power_law`
+
+    Returns
+    -------
+    (fit_a, fit_b). Each point estimate equals :func:`fit_power_law`'s on its own counts and ``k``.
+    """
+    _check_method(method)
+    n_a, c_a = check_counts(num_samples_a, num_correct_a)
+    n_b, c_b = check_counts(num_samples_b, num_correct_b)
+    if n_a.shape != n_b.shape:
+        raise ValueError(f"both models must be counted on the same problems; got {n_a.size} and {n_b.size} problems")
+    check_bootstrap_problems(n_a.size, n_boot, "fit_power_law_pair")
+    order = canonical_order(n_a, c_a, n_b, c_b)  # one order for both: row order cannot matter, and resample j is one set of problems
+    ks = check_ks(_default_ks(n_a, n_b) if k is None else k)
+    weights = bootstrap_weights(n_a.size, n_boot, seed)
+    return tuple(_fit_table(_per_problem(n, c, ks, order, beyond_n), ks, weights, method=method, level=level,
+                            num_never_solved=int(np.sum(c == 0))) for n, c in ((num_samples_a, num_correct_a), (num_samples_b, num_correct_b)))

@@ -1,0 +1,113 @@
+"""ttslib.findings against independent references: Holm's adjusted p-values written out by their
+textbook formula, the power of the detectable difference by simulation, and the paired bootstrap
+against a hand-built resample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from ttslib.compare import paired_difference
+from ttslib.findings import (Finding, Summary, bootstrap_finding, detectable_difference, family, holm, paired_finding, trend)
+
+
+def holm_adjusted(p, alpha):
+    """Holm's adjusted p-values (Wright 1992): p~_(i) = max_{j <= i} min(1, (m - j + 1) p_(j)); reject where p~ <= alpha."""
+    p = np.asarray(p, dtype=float)
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted <= alpha
+
+
+def test_holm_matches_the_adjusted_p_values_on_random_families():
+    rng = np.random.default_rng(1)
+    for _ in range(2000):
+        m = int(rng.integers(1, 9))
+        p = rng.choice([rng.random(), rng.random() * 0.05, 0.01, 0.025, 0.05], size=m)
+        assert np.array_equal(holm(p, alpha=0.05), holm_adjusted(p, 0.05)), p
+
+
+def test_holm_on_a_worked_example():
+    # m = 4, alpha = 0.05: thresholds 0.0125, 0.0167, 0.025, 0.05; 0.01 and 0.015 pass, 0.03 fails and stops the rest
+    assert holm([0.03, 0.01, 0.04, 0.015]).tolist() == [False, True, False, True]
+    with pytest.raises(ValueError, match="p_values"):
+        holm([0.1, np.nan])
+
+
+def test_detectable_difference_has_the_stated_power_by_simulation():
+    rng = np.random.default_rng(2)
+    P, sd = 200, 0.5
+    delta = detectable_difference(sd / np.sqrt(P))
+    assert delta == pytest.approx((norm.ppf(0.975) + norm.ppf(0.8)) * sd / np.sqrt(P))
+    d = rng.normal(delta, sd, size=(4000, P))
+    lower = d.mean(axis=1) - norm.ppf(0.975) * d.std(axis=1, ddof=1) / np.sqrt(P)
+    assert abs((lower > 0).mean() - 0.8) < 0.025
+
+
+def test_paired_finding_follows_the_paired_interval():
+    rng = np.random.default_rng(3)
+    for shift in (0.0, 0.15, -0.15):
+        a = rng.random(150) < 0.4 + shift
+        b = rng.random(150) < 0.4
+        f = paired_finding(a, b, a="A", b="B", quantity="accuracy", range="N = 64")
+        d = paired_difference(a, b)
+        assert (f.difference, f.lower, f.upper) == (d.mean, d.lower, d.upper)
+        assert f.verdict == d.verdict
+        assert f.a_value == pytest.approx(a.mean()) and f.b_value == pytest.approx(b.mean())
+        assert (f.p_value < 0.05) == (f.verdict != "not shown")  # the p-value and the interval say the same
+        assert f.verdict in f.sentence() and "150 problems" in f.sentence() and "N = 64" in f.sentence()
+    assert "could detect at 80% power" in paired_finding(a, a, a="A", b="B", quantity="q", range="r").sentence()
+
+
+def test_a_paired_bootstrap_sees_what_two_separate_intervals_miss():
+    # two estimates with wide, overlapping intervals whose replicates move together: the difference is shown
+    rng = np.random.default_rng(4)
+    common = rng.normal(0, 1, 1000)
+    a_boot, b_boot = common + 0.3 + rng.normal(0, 0.05, 1000), common + rng.normal(0, 0.05, 1000)
+    f = bootstrap_finding(0.3, 0.0, a_boot, b_boot, a="A", b="B", quantity="exponent", range="k = 1..64", num_problems=164)
+    assert np.quantile(a_boot, 0.025) < np.quantile(b_boot, 0.975)  # the separate intervals overlap
+    assert f.verdict == "ahead" and 0.1 < f.lower < 0.3 < f.upper < 0.5 and f.p_value == 2 / 1001
+    same = bootstrap_finding(0.3, 0.3, a_boot, a_boot, a="A", b="B", quantity="q", range="r", num_problems=10)
+    assert (same.lower, same.upper, same.p_value, same.verdict) == (0.0, 0.0, 1.0, "not shown")
+    with pytest.raises(ValueError, match="a_boot and b_boot"):
+        bootstrap_finding(0, 0, a_boot, b_boot[:5], a="A", b="B", quantity="q", range="r", num_problems=10)
+
+
+def test_a_family_keeps_a_lone_small_p_value_from_counting():
+    rng = np.random.default_rng(5)
+    base = rng.random(100)
+    z = rng.normal(0, 1, 100)
+    z = (z - z.mean()) / z.std(ddof=1)  # exactly mean 0, sd 1: the difference below has se 0.01, so p = 2 Phi(-2) = 0.0455
+    shown = paired_finding(base + 0.02 + 0.1 * z, base, a="A", b="B", quantity="q", range="r")
+    assert 0.0125 < shown.p_value < 0.05 and shown.verdict == "ahead"  # shown alone, not after Holm over 4
+    others = [paired_finding(base + 0.1 * rng.permutation(z), base, a=f"C{i}", b="B", quantity="q", range="r") for i in range(3)]
+    judged = family([shown, *others])
+    assert judged[0].verdict == "not shown" and judged[0].unadjusted_verdict == "ahead"
+    assert "before Holm's adjustment over 4 comparisons" in judged[0].sentence()
+    strong = paired_finding(base + 0.2, base + rng.normal(0, 0.01, 100), a="D", b="B", quantity="q", range="r")
+    assert family([strong, *others])[0].verdict == "ahead" and "after Holm's adjustment over 4" in family([strong, *others])[0].sentence()
+
+
+def test_a_trend_chains_its_steps_and_names_the_steps_not_shown():
+    rng = np.random.default_rng(6)
+    x = rng.random(80)
+    v = {"s": x, "m": x + 0.2 + rng.normal(0, 0.01, 80), "l": x + 0.2 + rng.normal(0, 0.05, 80)}
+    steps = [paired_finding(v[b], v[a], a=b, b=a, quantity="q", range="r") for a, b in (("s", "m"), ("m", "l"))]
+    t = trend(steps, quantity="accuracy")
+    assert t.order == ("s", "m", "l") and t.direction() == "not shown at every step"
+    assert "up at 1" in t.sentence() and "not shown at 1" in t.sentence()
+    with pytest.raises(ValueError, match="chain"):
+        trend(steps[::-1], quantity="accuracy")
+
+
+def test_a_summary_shows_as_markdown_and_plain_text():
+    f = paired_finding([1, 0, 1], [0, 0, 1], a="A", b="B", quantity="q", range="r")
+    s = Summary(f, ["a fact"])
+    assert s._repr_markdown_() == repr(s) == f"- {f.sentence()}\n- a fact"
+    assert isinstance(f, Finding)

@@ -1,0 +1,257 @@
+"""Findings: a comparison as a record, whose sentence the package writes from its numbers.
+
+A notebook never types "ahead" or "steeper": it builds a :class:`Finding` (what is compared, how, over
+which range, both estimates, the difference and its paired interval) and prints ``finding.sentence()``.
+The verdict comes from the interval alone:
+
+- **ahead**: the interval of ``a - b`` lies above 0; **behind**: below 0;
+- **not shown**: it holds 0. Then the sentence also gives the smallest difference the data could have
+  detected with 80% power at this level, ``(z_{1-alpha/2} + z_{0.8}) * se`` (the normal approximation
+  of a two-sided test; Cohen 1988, ch. 2), so that "not shown" is read as "not shown, with this power".
+
+Three ways to get the interval:
+
+- :func:`paired_finding`: per-problem values of both sides on the same problems (accuracy, pass@k):
+  the paired normal interval of :func:`ttslib.compare.paired_difference`.
+- :func:`bootstrap_finding`: bootstrap replicates of both estimates made on the *same* resamples of
+  problems (fitted parameters: exponents, Beta parameters). The interval is the percentile band of the
+  replicate differences (Efron & Tibshirani 1993, ch. 13); never two separate intervals checked for
+  overlap, which is no test (Schenker & Gentleman 2001).
+- several comparisons made together form a :func:`family`: p-values adjusted by Holm's step-down
+  method (Holm 1979), which holds the chance of any false "ahead"/"behind" in the family at 1 - level.
+  Each finding then states its adjusted verdict and the size of its family.
+
+A trend ("rises with pretraining") is a :func:`trend` over ordered pairs: each step is a finding, the
+steps form a family, and the trend is stated only for the steps shown.
+
+Bad input (NaN, shapes that differ, fewer than 2 problems or 2 replicates, a level outside (0, 1))
+raises ``ValueError`` naming the argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from ttslib.checks import check_level
+from ttslib.compare import paired_difference
+
+__all__ = ["Finding", "Trend", "Summary", "paired_finding", "bootstrap_finding", "family", "trend", "holm", "detectable_difference",
+           "POWER"]
+
+POWER = 0.8  # the power at which "the smallest difference this data could detect" is stated
+
+
+def detectable_difference(se: float, *, level: float = 0.95, power: float = POWER) -> float:
+    """Smallest true difference a two-sided test at ``level`` detects with probability ``power``:
+    ``(z_{(1+level)/2} + z_{power}) * se`` (normal approximation; about 2.80 se at 95% and 80%)."""
+    level, power = check_level(level), check_level(power)
+    return float((ndtri((1 + level) / 2) + ndtri(power)) * se)
+
+
+def holm(p_values, *, alpha: float = 0.05) -> np.ndarray:
+    """Which hypotheses Holm's step-down method rejects at family-wise error ``alpha`` (Holm 1979):
+    sort the m p-values ascending; reject the i-th smallest (i = 1..m) while ``p_(i) <= alpha / (m - i + 1)``;
+    stop at the first that is not. Returns a (m,) bool array in the input's order."""
+    p = np.asarray(p_values, dtype=float)
+    if p.ndim != 1 or np.isnan(p).any() or (p < 0).any() or (p > 1).any():
+        raise ValueError(f"p_values must be a 1-d array of numbers in [0, 1]; got {p_values!r}")
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    passed = p[order] <= alpha / (m - np.arange(m))
+    stop = m if passed.all() else int(np.argmin(passed))  # index of the first that fails
+    reject = np.zeros(m, dtype=bool)
+    reject[order[:stop]] = True
+    return reject
+
+
+@dataclass(frozen=True)
+class Finding:
+    """``a`` against ``b``: the ``quantity`` measured by ``method`` over ``range`` on ``num_problems`` problems.
+
+    ``difference`` is a - b, with its ``level`` interval [lower, upper] and two-sided ``p_value``;
+    ``detectable`` is :func:`detectable_difference` for this interval. ``family_size`` > 1 marks a
+    finding judged within a Holm family (:func:`family`); ``adjusted_shown`` is then whether Holm
+    rejects "no difference" for it.
+    """
+
+    a: str
+    b: str
+    quantity: str
+    method: str
+    range: str
+    a_value: float
+    b_value: float
+    difference: float
+    lower: float
+    upper: float
+    level: float
+    p_value: float
+    detectable: float
+    num_problems: int
+    family_size: int = 1
+    adjusted_shown: bool | None = None
+
+    @property
+    def unadjusted_verdict(self) -> str:
+        """"ahead" (interval above 0), "behind" (below 0) or "not shown" (it holds 0), before any family adjustment."""
+        return "ahead" if self.lower > 0 else "behind" if self.upper < 0 else "not shown"
+
+    @property
+    def verdict(self) -> str:
+        """The verdict the sentence states: the interval's, and "not shown" where a family's Holm adjustment keeps it."""
+        if self.family_size > 1 and not self.adjusted_shown:
+            return "not shown"
+        return self.unadjusted_verdict
+
+    def interval(self, decimals: int = 3) -> str:
+        """``+0.080 [+0.020, +0.140]``: the difference and its interval as a sentence prints them."""
+        return f"{self.difference:+.{decimals}f} [{self.lower:+.{decimals}f}, {self.upper:+.{decimals}f}]"
+
+    def printed(self, decimals: int = 3) -> tuple[float, float, float]:
+        """(difference, lower, upper) rounded as the sentence prints them, for an assert next to it."""
+        return tuple(round(float(x), decimals) + 0.0 for x in (self.difference, self.lower, self.upper))
+
+    def verdict_text(self, decimals: int = 3) -> str:
+        """The verdict with what qualifies it: the power behind "not shown", the family behind an adjusted one."""
+        text = f"{self.a} {self.verdict}" if self.verdict != "not shown" else "not shown"
+        if self.verdict == "not shown":
+            text += f" (smallest difference this data could detect at {POWER:.0%} power: {self.detectable:.{decimals}f})"
+            if self.family_size > 1 and self.unadjusted_verdict != "not shown":
+                text += f"; {self.unadjusted_verdict} before Holm's adjustment over {self.family_size} comparisons"
+        elif self.family_size > 1:
+            text += f" (after Holm's adjustment over {self.family_size} comparisons)"
+        return text
+
+    def sentence(self, decimals: int = 3) -> str:
+        """One sentence from the record's fields: both sides, the quantity, range, method, interval and verdict."""
+        return (f"{self.a} minus {self.b}, {self.quantity} ({self.range}; {self.num_problems} problems): "
+                f"{self.a_value:.{decimals}f} against {self.b_value:.{decimals}f}, difference {self.interval(decimals)} "
+                f"({self.level:.0%} {self.method}): {self.verdict_text(decimals)}.")
+
+    def __str__(self) -> str:
+        return self.sentence()
+
+
+def paired_finding(a_values, b_values, *, a: str, b: str, quantity: str, range: str, level: float = 0.95) -> Finding:
+    """A finding from per-problem values of both sides on the same problems, in the same order.
+
+    Parameters
+    ----------
+    a_values, b_values : (P,) per-problem values (accuracy, pass@k, ...) of the two things compared
+    a, b : their names, as the sentence should print them
+    quantity, range : what the values are ("accuracy") and where they were measured ("N = 64")
+    level : the interval's coverage
+
+    The interval is the paired normal interval of :func:`ttslib.compare.paired_difference`.
+    """
+    d = paired_difference(a_values, b_values, level=level)
+    a_mean = float(np.sort(np.asarray(a_values, dtype=float), kind="stable").sum() / d.num_problems)
+    b_mean = float(np.sort(np.asarray(b_values, dtype=float), kind="stable").sum() / d.num_problems)
+    p = float(2 * ndtr(-abs(d.mean) / d.se)) if d.se > 0 else float(d.mean == 0)
+    return Finding(a, b, quantity, "paired normal interval over problems", range, a_mean, b_mean, d.mean, d.lower, d.upper, d.level, p,
+                   detectable_difference(d.se, level=level), d.num_problems)
+
+
+def bootstrap_finding(a_value: float, b_value: float, a_boot, b_boot, *, a: str, b: str, quantity: str, range: str,
+                      num_problems: int, level: float = 0.95) -> Finding:
+    """A finding from two estimates and their bootstrap replicates on the same resamples of problems.
+
+    Parameters
+    ----------
+    a_value, b_value : the two point estimates (fitted on all problems)
+    a_boot, b_boot : (B,) their replicates; replicate i of both sides must come from the same resample of
+        problems (as :func:`ttslib.fit.fit_power_law_pair` makes them). NaN replicates (a failed fit) are
+        left out of both.
+    num_problems : problems resampled
+
+    The interval is the percentile band of ``a_boot - b_boot``; the p-value is twice the smaller share of
+    replicate differences on either side of 0 (with the +1 correction of Davison & Hinkley 1997, eq. 4.11).
+    The detectable difference uses the replicates' standard deviation as the standard error.
+    """
+    level = check_level(level)
+    a_boot, b_boot = np.asarray(a_boot, dtype=float), np.asarray(b_boot, dtype=float)
+    if a_boot.shape != b_boot.shape or a_boot.ndim != 1:
+        raise ValueError(f"a_boot and b_boot must be (B,) replicates of the same resamples; got shapes {a_boot.shape} and {b_boot.shape}")
+    if not (np.isfinite(a_value) and np.isfinite(b_value)):
+        raise ValueError(f"a_value and b_value must be finite; got {a_value} and {b_value}")
+    d = np.sort((a_boot - b_boot)[~(np.isnan(a_boot) | np.isnan(b_boot))], kind="stable")
+    if d.size < 2:
+        raise ValueError(f"a bootstrap finding needs at least 2 replicates where both fits succeeded; got {d.size}")
+    lower, upper = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
+    p = float(min(1.0, 2 * (1 + min(np.count_nonzero(d <= 0), np.count_nonzero(d >= 0))) / (d.size + 1)))
+    se = float(np.sqrt(((d - d.sum() / d.size) ** 2).sum() / (d.size - 1)))
+    return Finding(a, b, quantity, f"paired bootstrap percentile interval, {d.size} resamples of problems", range, float(a_value), float(b_value),
+                   float(a_value - b_value), float(lower), float(upper), level, p, detectable_difference(se, level=level), int(num_problems))
+
+
+def family(findings: Sequence[Finding]) -> list[Finding]:
+    """The findings of one section judged together: Holm's adjustment at 1 - level over all of them.
+
+    Returns the findings, in order, each with ``family_size`` and ``adjusted_shown`` set; a finding whose
+    interval excludes 0 but which Holm does not reject is then "not shown". All must share one level.
+    """
+    findings = list(findings)
+    if not findings:
+        raise ValueError("a family needs at least one finding; got none")
+    levels = {f.level for f in findings}
+    if len(levels) != 1:
+        raise ValueError(f"a family's findings must share one level; got {sorted(levels)}")
+    shown = holm([f.p_value for f in findings], alpha=1 - levels.pop())
+    return [replace(f, family_size=len(findings), adjusted_shown=bool(s)) for f, s in zip(findings, shown)]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """``quantity`` along ``order`` (e.g. model sizes): one finding per step (later minus earlier), judged as a family."""
+
+    quantity: str
+    order: tuple[str, ...]
+    steps: tuple[Finding, ...]
+
+    def direction(self) -> str:
+        """"rises" if every step is shown ahead, "falls" if every step is shown behind, else "not shown at every step"."""
+        verdicts = {s.verdict for s in self.steps}
+        return "rises" if verdicts == {"ahead"} else "falls" if verdicts == {"behind"} else "not shown at every step"
+
+    def sentence(self, decimals: int = 3) -> str:
+        counts = {v: sum(s.verdict == v for s in self.steps) for v in ("ahead", "behind", "not shown")}
+        head = (f"{self.quantity} along {' -> '.join(self.order)} ({len(self.steps)} steps, each later minus earlier, "
+                f"Holm-adjusted together): {self.direction()}; up at {counts['ahead']}, down at {counts['behind']}, "
+                f"not shown at {counts['not shown']} steps")
+        return head + ": " + "; ".join(f"{s.b} -> {s.a} {s.interval(decimals)} ({s.verdict})" for s in self.steps) + "."
+
+    def __str__(self) -> str:
+        return self.sentence()
+
+
+def trend(findings: Sequence[Finding], *, quantity: str) -> Trend:
+    """A trend from the findings of consecutive ordered pairs: ``findings[i]`` is item i+1 minus item i."""
+    steps = family(findings)
+    for before, after in zip(steps, steps[1:]):
+        if after.b != before.a:
+            raise ValueError(f"a trend's steps must chain: step '{before.b} -> {before.a}' is followed by '{after.b} -> {after.a}'")
+    return Trend(quantity, (steps[0].b, *(s.a for s in steps)), tuple(steps))
+
+
+class Summary:
+    """What a section shows, rendered: a list of lines (findings, trends, paper comparisons, plain facts).
+
+    A notebook cell that ends with a Summary shows it as Markdown and as plain text (for viewers without
+    Markdown). Facts are for measured values that compare nothing ("pass@1 is 0.30 on 150 problems").
+    """
+
+    def __init__(self, *lines):
+        items = [x for line in lines for x in (line if isinstance(line, (list, tuple)) else [line])]
+        self.lines = [x.sentence() if hasattr(x, "sentence") else str(x) for x in items]
+
+    def __str__(self) -> str:
+        return "\n".join(f"- {line}" for line in self.lines)
+
+    __repr__ = __str__
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
