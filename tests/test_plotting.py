@@ -103,12 +103,14 @@ def test_strategy_colours_are_distinct_and_do_not_depend_on_the_company():
     assert tuple(rgb(everything["zeta"])) not in set(colors.values())
 
 
-def test_the_verifier_shades_its_strategy():
-    base = strategy_color("best_of_n")
-    checker, confidence = (strategy_color(Strategy("best_of_n", v)) for v in (VerifierSpec.step_checker(), VerifierSpec.confidence()))
-    assert luminance(checker) < luminance(base) < luminance(confidence)
-    assert rgb(strategy_color(Strategy("best_of_n", NOISY))).tolist() == rgb(base).tolist()
-    assert strategy_label(Strategy("best_of_n", VerifierSpec.step_checker())) == "best-of-N (step checker)"
+def test_a_strategys_colour_is_its_methods_whatever_the_verifier():
+    # 03_own_rules (confidence) and 03_synthetic_rules (no record) drew best-of-N in two blues; one now
+    for method in ("best_of_n", "weighted", "beam_search", "dvts"):
+        base = rgb(strategy_color(method))
+        for verifier in (VerifierSpec.step_checker(), VerifierSpec.confidence(), NOISY, VerifierSpec.recorded("prm")):
+            assert rgb(strategy_color(Strategy(method, verifier, beam_width=4 if method in ("beam_search", "dvts") else None))).tolist() \
+                == base.tolist(), (method, verifier)
+    assert strategy_label(Strategy("best_of_n", VerifierSpec.step_checker())) == "best-of-N (step checker)"  # the verifier is in the label
     assert strategy_label(Strategy("weighted", NOISY)) == "weighted best-of-N (noisy, AUC 0.80)"
     assert strategy_label("best_of_n/step_checker") == "best_of_n/step_checker"  # a string is a display name, never parsed
     assert strategy_label("something else") == "something else"
@@ -137,17 +139,21 @@ def test_one_strategy_has_one_colour_in_every_plot_function():
     assert ax.get_lines()[0].get_label() == "vs best-of-N (prm)"
 
 
-def test_model_sizes_have_fixed_sequential_colours():
+def test_model_colours_are_fixed_per_run():
     colors = [model_color(m) for m in PYTHIA]
-    assert len({tuple(rgb(c)) for c in colors}) == len(PYTHIA)
     assert all(luminance(a) > luminance(b) for a, b in zip(colors, colors[1:]))  # light (small) to dark (large)
     assert rgb(model_color("pythia-1b (MATH)")).tolist() == rgb(colors[4]).tolist()
     assert rgb(model_color(get_model("pythia-1b").params)).tolist() == rgb(colors[4]).tolist()
     assert rgb(model_palette(["pythia-1b", "pythia-12b"])["pythia-1b"]).tolist() == rgb(colors[4]).tolist()
-    # SmolLM2-135M sits between pythia-70m and pythia-160m, whatever it is drawn with
-    assert luminance(colors[1]) > luminance(model_color("SmolLM2-135M-Instruct")) > luminance(colors[2])
+    # the kit's own runs: one colour whatever the spelling (instruct, quantised file), not a Pythia size's
+    for spellings in (["SmolLM2-135M", "SmolLM2-135M-Instruct", "HuggingFaceTB/SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct.Q4_1"],
+                      ["gemma-3-270m", "gemma-3-270m-it", "gemma-3-270m-q4_k_m"]):
+        assert len({tuple(rgb(model_color(name))) for name in spellings}) == 1, spellings
+    assert tuple(rgb(model_color("SmolLM2-135M"))) not in {tuple(rgb(c)) for c in colors}
     with pytest.raises(ValueError, match="registry name"):
         model_color("no-such-model")
+    with pytest.raises(ValueError, match="parameter count > 0"):
+        model_color(0)
 
 
 def test_resolve_palette_picks_the_kind_of_series_from_the_labels():
@@ -335,29 +341,6 @@ def test_savefig_twice_writes_the_same_bytes(tmp_path):
     for a, b, c in zip(first, second, third):
         assert a.read_bytes() == b.read_bytes() == c.read_bytes(), a.name
     assert b"CreationDate" not in first[1].read_bytes() and b"matplotlib" not in first[0].read_bytes().lower()
-
-
-def test_a_curve_measured_with_gaps_is_dotted_between_its_markers():
-    from ttslib.selection import Selection, selection_curve
-
-    dense = Selection("weighted", np.array([1, 2, 4, 8, 16]), np.tile([0.2, 0.3, 0.4, 0.5, 0.6], (6, 1)), np.zeros((6, 5)), "exact")
-    sparse = Selection("beam_search", np.array([4, 16]), np.tile([0.45, 0.62], (6, 1)), np.zeros((6, 2)), "exact")
-    ax = plot_selection([selection_curve(s, n_boot=10, seed=0) for s in (dense, sparse)])
-    solid, dotted = ax.get_lines()[:2]
-    assert solid.get_linestyle() == "-" and dotted.get_linestyle() != "-"
-    assert list(dotted.get_xdata()) == [4, 16]  # markers at the measured N only
-
-
-def test_many_coverage_curves_alternate_solid_and_dashed():
-    from ttslib.coverage import coverage_curve
-
-    n, c = np.full(20, 16), np.arange(20) % 5
-    curves = [coverage_curve(n, np.minimum(c + i, 16), [1, 2, 4, 8], n_boot=5, seed=0) for i in range(9)]
-    lines = plot_coverage(curves, labels=PYTHIA, band=False).get_lines()[:9]
-    styles = [line.get_linestyle() for line in lines]
-    assert all(a != b for a, b in zip(styles, styles[1:]))  # neighbours (adjacent sizes) differ in line style
-    few = plot_coverage(curves[:3], labels=PYTHIA[:3], band=False).get_lines()[:3]
-    assert {line.get_linestyle() for line in few} == {"-"}
 
 
 def test_a_strategy_record_is_labelled_from_its_fields():

@@ -4,15 +4,19 @@ Every figure of the notebooks is drawn under :func:`use_theme` (each notebook's 
 importing ``ttslib.plotting`` changes no global setting, so a script or a test keeps its own style).
 Colours are tied to what a series *is*, not to its position in a figure, so a reader learns them once:
 
-- **strategies** (categorical, fixed): best-of-N is the same blue in notebooks 03, 04 and 05, majority
+- **strategies** (categorical, fixed): best-of-N is the same blue in notebooks 00, 03, 04 and 05, majority
   vote the same green, and so on (:data:`STRATEGIES`). A strategy is a ``ttslib.policy.Strategy``
   record (its fields are read, never a name), or a display name: its key (``"best_of_n"``, as
   ``ttslib.selection`` names it) or its label (``"best-of-N"``); :func:`strategy_key` reads both.
-  A record's verifier shades the strategy's colour: darker for the exact step checker, lighter for the
-  model's own confidence, the plain colour for any other.
-- **model sizes** (sequential, fixed): a model's colour comes from its parameter count in the registry
-  (``ttslib/models.csv``) on one log scale from 10M to 30B (larger models share the last colour), so
-  pythia-1b has the same colour in every figure, whichever other models are drawn beside it.
+  The colour is a function of the method alone: the verifier a record names goes into its label, not its
+  colour, so best-of-N scored by the model's confidence is the blue of best-of-N scored by any other verifier.
+- **models** (fixed per run): a model's colour is a function of its registry row (``ttslib/models.csv``)
+  and nothing else, so a run has one colour in every figure, whichever other models are drawn beside it.
+  The nine Pythia sizes have nine colours (:data:`MODEL_SIZE_COLORS`) that differ in hue as well as in
+  lightness (light cyan for 14m to dark olive for 12b; every two at least 26 apart in CIE76 Delta E);
+  the kit's own runs, SmolLM2-135M and gemma-3-270m, have colours of their own (:data:`OWN_MODEL_COLORS`),
+  apart from every Pythia size; any other model, or a bare parameter count, takes the colour of its size
+  on the Pythia scale (interpolated in CIELAB on log parameters between the two nearest Pythia sizes).
 - **other ordered series** (checkpoints, difficulty levels or bins, verifier quality): one sequential
   palette (:data:`SEQUENTIAL`), light to dark in the order given.
 
@@ -33,7 +37,7 @@ from ttslib.registry import get_model
 from ttslib.policy.strategy import Strategy
 
 __all__ = [
-    "THEME", "STRATEGIES", "SEQUENTIAL", "MODEL_SIZE_PALETTE", "MODEL_SIZE_RANGE", "use_theme",
+    "THEME", "STRATEGIES", "SEQUENTIAL", "MODEL_SIZE_COLORS", "OWN_MODEL_COLORS", "use_theme",
     "strategy_key", "strategy_label", "strategy_color", "strategy_palette", "strategy_order", "model_color", "model_palette",
     "sequential_palette", "resolve_palette",
 ]
@@ -68,12 +72,22 @@ _ALIASES = {  # normalised spellings (lower case, '_' for spaces and hyphens) ->
     "weighted_bon": "weighted", "beam": "beam_search", "compute_optimal_policy": "compute_optimal",
     "best_single_strategy": "single",
 }
-_VERIFIER_SHADES = {"step_checker": ("black", 0.25), "confidence": ("white", 0.45)}  # VerifierSpec.kind -> (toward, amount)
 _FALLBACK = sns.color_palette("dark", 10)  # strategies the kit does not know, in sorted order
 
 SEQUENTIAL = "flare"  # ordered series that are not model sizes, light to dark
-MODEL_SIZE_PALETTE = ("mako_r", 0.1, 0.92)  # model sizes: colour map and the stretch of it used, mint (small) to navy (large)
-MODEL_SIZE_RANGE = (1e7, 3e10)  # parameters mapped onto the ends of that stretch (log scale)
+
+# Pythia size (registry name) -> colour. Designed in CIELAB: lightness 72 (14m) down to 28 (12b) in equal
+# steps, the hue turning from cyan through blue, violet, red and brown to olive, chroma 60 where sRGB holds
+# it; the hues spaced to make the smallest CIE76 distance among these nine and the two colours below as
+# large as possible (26; tests/test_plotting_palette.py measures it). Light to dark, small to large.
+MODEL_SIZE_COLORS = {
+    "pythia-14m": "#12c0e7", "pythia-70m": "#16aafa", "pythia-160m": "#6c8ef8", "pythia-410m": "#a66cd1",
+    "pythia-1b": "#be4a9d", "pythia-1.4b": "#c02f66", "pythia-2.8b": "#ad2931", "pythia-6.9b": "#853701",
+    "pythia-12b": "#583d00",
+}
+# The kit's own runs (registry name) -> colour: hues the Pythia scale leaves out (teal, green), so that
+# SmolLM2-135M (between pythia-70m and -160m in size) and gemma-3-270m stay apart from the sizes near them.
+OWN_MODEL_COLORS = {"SmolLM2-135M": "#058d8d", "gemma-3-270m": "#046f2e"}
 
 
 def use_theme(context: str | None = None, font_scale: float | None = None) -> None:
@@ -147,18 +161,13 @@ def strategy_label(name) -> str:
 
 
 def strategy_color(name) -> tuple:
-    """The fixed RGB colour of a strategy (a record, or any name :func:`strategy_key` reads), a record's
-    shaded by the kind of its verifier."""
+    """The fixed RGB colour of a strategy (a record, or any name :func:`strategy_key` reads): a function of
+    its method alone (``STRATEGIES[key]``), whatever verifier or settings a record names."""
     key = strategy_key(name)
     if key is None:
         raise ValueError(f"name {name!r} is no strategy the kit knows ({', '.join(STRATEGIES)}); "
                          f"pass a palette, or use strategy_palette, which colours unknown names too")
-    color = np.array(mpl.colors.to_rgb(STRATEGIES[key][1]))
-    verifier = name.verifier if isinstance(name, Strategy) else None
-    toward, amount = _VERIFIER_SHADES.get(verifier.kind if verifier is not None else None, (None, 0.0))
-    if toward is not None:
-        color = (1 - amount) * color + amount * np.array(mpl.colors.to_rgb(toward))
-    return tuple(float(c) for c in color)
+    return tuple(float(c) for c in mpl.colors.to_rgb(STRATEGIES[key][1]))
 
 
 def strategy_palette(strategies) -> dict:
@@ -178,25 +187,74 @@ def strategy_order(strategies) -> list:
     return sorted(rank, key=rank.get)
 
 
-def _model_params(name) -> float | None:
-    """Parameters of a registry model named at the start of ``name`` ("pythia-1b (MATH)"), else None."""
+def _model_spec(name):
+    """The registry row of a model named at the start of ``name`` ("pythia-1b (MATH)"), else None."""
     base = re.split(r"\s*[,(]", str(name), maxsplit=1)[0].strip()
     try:
-        return float(get_model(base).params)
+        return get_model(base)
     except (ValueError, TypeError):
         return None
 
 
+def _model_params(name) -> float | None:
+    """Parameters of a registry model named at the start of ``name``, else None."""
+    spec = _model_spec(name)
+    return float(spec.params) if spec is not None else None
+
+
+def _to_lab(rgb) -> np.ndarray:
+    """sRGB in [0, 1] -> CIELAB (D65)."""
+    rgb = np.asarray(rgb, dtype=float)
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = lin @ _SRGB_TO_XYZ.T / _D65
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+def _from_lab(lab) -> np.ndarray:
+    """CIELAB (D65) -> sRGB in [0, 1], clipped to the gamut."""
+    L, a, b = np.asarray(lab, dtype=float)
+    fy = (L + 16) / 116
+    f = np.array([fy + a / 500, fy, fy - b / 200])
+    xyz = np.where(f > 6 / 29, f**3, 3 * (6 / 29) ** 2 * (f - 4 / 29)) * _D65
+    lin = np.clip(np.linalg.solve(_SRGB_TO_XYZ, xyz), 0.0, 1.0)
+    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+
+
+_SRGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]])
+_D65 = np.array([0.95047, 1.0, 1.08883])
+
+
+def _size_color(params: float) -> tuple:
+    """The colour of a size on the Pythia scale: a Pythia size's own, else interpolated in CIELAB on
+    log10(params) between the two nearest Pythia sizes (the ends beyond them)."""
+    anchors = sorted((float(get_model(name).params), color) for name, color in MODEL_SIZE_COLORS.items())
+    logs = np.log10([p for p, _ in anchors])
+    labs = np.array([_to_lab(mpl.colors.to_rgb(c)) for _, c in anchors])
+    x = float(np.clip(np.log10(params), logs[0], logs[-1]))
+    i = int(np.clip(np.searchsorted(logs, x, side="right") - 1, 0, len(logs) - 2))
+    t = (x - logs[i]) / (logs[i + 1] - logs[i])
+    if t in (0.0, 1.0):  # a Pythia size: its colour exactly, not one through the Lab round trip
+        return tuple(float(c) for c in mpl.colors.to_rgb(anchors[i + int(t)][1]))
+    return tuple(float(c) for c in _from_lab((1 - t) * labs[i] + t * labs[i + 1]))
+
+
 def model_color(model) -> tuple:
-    """The fixed RGB colour of a model size: ``model`` is a registry name (``"pythia-1b"``, suffixes like
-    ``" (MATH)"`` ignored) or a parameter count, placed on :data:`MODEL_SIZE_RANGE` on a log scale."""
-    params = float(model) if isinstance(model, (int, float, np.number)) else _model_params(model)
-    if params is None or not params > 0:
+    """The fixed RGB colour of a model: ``model`` is a registry name (``"pythia-1b"``; org prefixes,
+    ``-Instruct`` and quantisation suffixes, and suffixes like ``" (MATH)"`` ignored) or a parameter count.
+
+    A Pythia size has its :data:`MODEL_SIZE_COLORS` entry, the kit's own runs their :data:`OWN_MODEL_COLORS`
+    entry, any other registry model and any parameter count the colour of its size on the Pythia scale.
+    """
+    if isinstance(model, (int, float, np.number)) and not isinstance(model, bool):
+        if not float(model) > 0:
+            raise ValueError(f"model must be a registry name (ttslib/models.csv) or a parameter count > 0; got {model!r}")
+        return _size_color(float(model))
+    spec = _model_spec(model)
+    if spec is None:
         raise ValueError(f"model must be a registry name (ttslib/models.csv) or a parameter count > 0; got {model!r}")
-    low, high = np.log10(MODEL_SIZE_RANGE)
-    where = float(np.clip((np.log10(params) - low) / (high - low), 0.0, 1.0))
-    name, start, stop = MODEL_SIZE_PALETTE
-    return tuple(float(c) for c in sns.color_palette(name, as_cmap=True)(start + (stop - start) * where)[:3])
+    fixed = MODEL_SIZE_COLORS.get(spec.name, OWN_MODEL_COLORS.get(spec.name))
+    return tuple(float(c) for c in mpl.colors.to_rgb(fixed)) if fixed else _size_color(float(spec.params))
 
 
 def model_palette(models) -> dict:
@@ -229,6 +287,6 @@ def resolve_palette(labels, palette=None) -> list:
         return colors[: len(labels)]
     if labels and all(strategy_key(label) is not None for label in labels):
         return [strategy_color(label) for label in labels]
-    if labels and all(_model_params(label) is not None for label in labels):
+    if labels and all(_model_spec(label) is not None for label in labels):
         return [model_color(label) for label in labels]
     return sequential_palette(len(labels))
