@@ -4,6 +4,8 @@ They draw values as given and compute no statistic."""
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -49,6 +51,84 @@ def draw_series(ax, table: pd.DataFrame, *, x: str, y: str, series: str, colors:
             g = table[table[series] == s].sort_values(x, kind="stable")
             ax.fill_between(g[x], g[lower], g[upper], color=colors[s], alpha=band_alpha, lw=0)
     return lines
+
+
+def draws_something(artist) -> bool:
+    """False for a line with no finite (x, y) point: such a line shows nothing and gets no legend entry.
+    Anything that is not a Line2D (a band, a bar, a proxy patch) counts as drawing something."""
+    if not isinstance(artist, Line2D):
+        return True
+    x, y = (np.asarray(v, dtype=float) for v in (artist.get_xdata(orig=False), artist.get_ydata(orig=False)))
+    if x.size == 0 or y.size == 0 or x.shape != y.shape:
+        return x.size > 0 and y.size > 0  # axhline/axvline hold two points in mixed coordinates
+    return bool(np.any(np.isfinite(x) & np.isfinite(y)))
+
+
+def _has_neighbour_right(ax) -> bool:
+    """Whether another visible Axes of ``ax``'s figure lies to its right at an overlapping height (a panel
+    a legend beside ``ax`` would cover)."""
+    box = ax.get_position()
+    return any(other is not ax and other.get_visible() and other.get_position().x0 >= box.x1 - 1e-9
+               and other.get_position().y0 < box.y1 and other.get_position().y1 > box.y0 for other in ax.figure.axes
+               if other.get_label() != "<colorbar>")
+
+
+def place_legend(ax, handles=None, labels=None, *, extra=(), where="outside", **legend_kws):
+    """The legend of ``ax``, outside the data: upper left of it at the axes' upper right corner.
+
+    ``handles``/``labels`` default to the axes' labelled artists; those that draw nothing (a line with no
+    finite point, :func:`draws_something`) are left out, and ``extra`` (``(handle, label)`` pairs: keys
+    for a line style, such as "plug-in beyond n") is appended. ``where="outside"`` puts it beside the axes
+    unless another panel of the figure lies there (then inside, ``loc="best"``; gather the panels' legends
+    into one with :func:`figure_legend`); ``"inside"`` lets matplotlib choose a corner. Returns the Legend,
+    or None if there is nothing to list (an old legend of ``ax`` is then removed).
+    """
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    pairs = [(h, lab) for h, lab in zip(handles, labels) if draws_something(h)] + list(extra)
+    if not pairs:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        return None
+    kws = {"fontsize": "small"}
+    if where == "outside" and not _has_neighbour_right(ax):
+        kws |= {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
+    elif where not in ("outside", "inside"):
+        raise ValueError(f"where must be 'outside' or 'inside'; got {where!r}")
+    return ax.legend([h for h, _ in pairs], [lab for _, lab in pairs], **(kws | legend_kws))
+
+
+def figure_legend(fig, axes=None, **legend_kws):
+    """One legend for a figure of several panels, beside them on the right: the entries of every panel's
+    legend (or labelled artists, where a panel has no legend) in order, each label once; the panels' own
+    legends are removed. Returns the figure Legend, or None if no panel lists anything."""
+    axes = list(axes) if axes is not None else list(fig.axes)
+    entries = {}
+    for ax in axes:
+        legend = ax.get_legend()
+        if legend is not None:
+            pairs = zip(legend.legend_handles, [t.get_text() for t in legend.get_texts()])
+            legend.remove()
+        else:
+            pairs = [(h, lab) for h, lab in zip(*ax.get_legend_handles_labels()) if draws_something(h)]
+        for handle, label in pairs:
+            entries.setdefault(label, handle)
+    if not entries:
+        return None
+    kws = {"loc": "upper left", "bbox_to_anchor": (1.0, 0.98), "fontsize": "small", "frameon": False}
+    return fig.legend(list(entries.values()), list(entries), **(kws | legend_kws))
+
+
+def wrap_label(ax, text: str, which: str = "x") -> str:
+    """``text`` broken into lines no wider than ``ax`` (x label) or tall (y label), at spaces, so that
+    the labels of panels side by side never run into each other (an estimate from the font size:
+    a character is about 0.6 of it wide)."""
+    box = ax.get_position()
+    width, height = ax.figure.get_size_inches()
+    inches = box.width * width if which == "x" else box.height * height
+    size = ax.xaxis.label.get_size() if which == "x" else ax.yaxis.label.get_size()
+    chars = max(int(inches * 72 / (0.6 * size)), 10)
+    return "\n".join(textwrap.wrap(text, chars)) if text and len(text) > chars else text
 
 
 def series_table(xs, ys, lowers=None, uppers=None) -> pd.DataFrame:

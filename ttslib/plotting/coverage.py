@@ -7,19 +7,31 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.lines import Line2D
 
 from ttslib.plotting import new_axes
-from ttslib.plotting._draw import draw_series, series_table
+from ttslib.plotting._draw import draw_series, place_legend, series_table
 from ttslib.plotting.style import resolve_palette
 
 __all__ = ["plot_coverage", "plot_pass1_hist"]
 
 
-MAX_PLAIN_CURVES = 4  # beyond this many curves, every second one is dashed
-ALTERNATE_DASHES = (5, 2)
+PLUGIN_DASHES = (4, 2)  # a coverage curve past its measured range (plug-in values) is dashed and faded
+PLUGIN_ALPHA = 0.55
 
 
-def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: bool = False, palette=None):
+def _measured_limits(measured_k_max, count: int) -> list:
+    """``measured_k_max`` as one limit (or None) per curve."""
+    if measured_k_max is None or np.ndim(measured_k_max) == 0:
+        return [measured_k_max] * count
+    limits = list(measured_k_max)
+    if len(limits) != count:
+        raise ValueError(f"measured_k_max must be one number or one per curve; got {len(limits)} for {count} curves")
+    return limits
+
+
+def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: bool = False, palette=None,
+                  measured_k_max=None, plugin_label: str = "plug-in beyond each run's smallest n", legend: bool = True):
     """Coverage vs number of samples k on a log axis, one line per curve, its bootstrap band shaded.
 
     Parameters
@@ -27,32 +39,50 @@ def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: boo
     curves : sequence of ``ttslib.coverage.CoverageCurve``
     labels : sequence of str, optional, one per curve
     band : draw each curve's band (``lower``..``upper``, as computed by ``coverage_curve``)
-    log_y : log scale on the y axis (as in arXiv:2407.21787 Fig. 2 for weak models)
-    palette : colours (``ttslib.plotting.style.resolve_palette``); default: model sizes when the labels
-        are registry models, else the kit's sequential palette in the order given
-
-    With more than four curves every second one is dashed, so that neighbouring shades stay apart.
+    log_y : log scale on the y axis (as in arXiv:2407.21787 Fig. 2 for weak models); points at coverage 0
+        have no place on it and are not drawn (a curve that is 0 everywhere draws nothing, and has no
+        legend entry)
+    palette : colours (``ttslib.plotting.style.resolve_palette``); default: each model's fixed colour when
+        the labels are registry models, else the kit's sequential palette in the order given
+    measured_k_max : number, or sequence of numbers or None (one per curve), optional
+        The largest k the counts estimate without bias: the smallest number of samples n of the curve's
+        problems (``num_samples.min()``). The curve up to it is solid; past it (values from
+        ``beyond_n="plugin"``) it is dashed and faded, from the last k at or below it on, and the legend
+        has an entry ``plugin_label`` for that style. None: every point is measured.
+    legend : add the legend, beside the axes (``_draw.place_legend``)
     """
     ax = new_axes(ax)
     curves = list(curves)
     labels = list(labels) if labels is not None else [None] * len(curves)
     if len(labels) != len(curves):
         raise ValueError(f"labels must have one entry per curve; got {len(labels)} labels for {len(curves)} curves")
-    table = series_table([c.k for c in curves], [c.coverage for c in curves],
-                         [c.lower for c in curves] if band else None, [c.upper for c in curves] if band else None)
+    limits = _measured_limits(measured_k_max, len(curves))
+    ys = [np.where(np.asarray(c.coverage, dtype=float) > 0, c.coverage, np.nan) if log_y else c.coverage for c in curves]
+    table = series_table([c.k for c in curves], ys, [c.lower for c in curves] if band else None,
+                         [c.upper for c in curves] if band else None)
+    # per row: measured (k at most the curve's limit), and plug-in (from the curve's last measured k on)
+    limit = table["series"].map(lambda i: np.inf if limits[i] is None else float(limits[i]))
+    measured = table["x"] <= limit
+    last = table["x"].where(measured).groupby(table["series"]).transform("max")  # NaN: nothing measured
+    plugin = ~measured | (table["x"] == last) & (table["x"] < table.groupby("series")["x"].transform("max"))
     colors = dict(enumerate(resolve_palette(labels, palette)))
-    # many curves (nine model sizes) make neighbouring shades of one colour map hard to tell apart:
-    # every second curve is then dashed, so neighbours differ in line style as well as in shade
-    dashes = {i: (ALTERNATE_DASHES if i % 2 else "") for i in range(len(curves))} if len(curves) > MAX_PLAIN_CURVES else None
-    draw_series(ax, table, x="x", y="y", series="series", colors=colors, labels=dict(enumerate(labels)),
-                lower="lower" if band else None, upper="upper" if band else None, linewidth=1.5, dashes=dashes)
+    has_measured = set(table.loc[measured & table["y"].notna(), "series"])
+    bands = {"lower": "lower" if band else None, "upper": "upper" if band else None}
+    draw_series(ax, table[measured], x="x", y="y", series="series", colors=colors, labels=dict(enumerate(labels)),
+                linewidth=1.5, **bands)
+    beyond = table[plugin]
+    drawn = draw_series(ax, beyond, x="x", y="y", series="series", colors=colors,
+                        labels={i: (labels[i] if i not in has_measured else "_plug-in") for i in range(len(curves))},
+                        dashes={i: PLUGIN_DASHES for i in range(len(curves))}, linewidth=1.2, alpha=PLUGIN_ALPHA,
+                        band_alpha=0.06, **bands)
     ax.set_xscale("log")
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel("number of samples k")
     ax.set_ylabel("coverage (pass@k)")
-    if any(label is not None for label in labels):
-        ax.legend(fontsize="small")
+    if legend and any(label is not None for label in labels):
+        key = Line2D([], [], color="0.35", linewidth=1.2, alpha=PLUGIN_ALPHA, dashes=PLUGIN_DASHES)
+        place_legend(ax, extra=[(key, plugin_label)] if any(len(line.get_xdata()) > 1 for line in drawn) else [])
     return ax
 
 
@@ -100,6 +130,6 @@ def plot_pass1_hist(pass1, *, ax=None, bins=None, label=None, color=None, log_x:
                      label=names[name], linewidth=1.5, ax=ax)
         ax.set_ylabel("number of problems")
         if names[name]:
-            ax.legend(fontsize="small")
+            place_legend(ax)
     ax.set_xlabel("per-problem pass@1")
     return ax

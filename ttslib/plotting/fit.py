@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import seaborn as sns
+from matplotlib.lines import Line2D
 
 from ttslib.plotting import new_axes
-from ttslib.plotting._draw import draw_series
+from ttslib.plotting._draw import draw_series, place_legend
 from ttslib.plotting.style import resolve_palette, sequential_palette
 
 __all__ = ["plot_power_law_fits", "plot_exponents", "plot_backtest"]
@@ -14,21 +15,38 @@ __all__ = ["plot_power_law_fits", "plot_exponents", "plot_backtest"]
 BACKTEST_MARKERS = {"power law": "o", "beta": "s", "scaled beta": "^"}  # estimator -> marker in plot_backtest
 
 
-def plot_power_law_fits(fits, *, ax=None, labels=None, curves=None, k_max=None, palette=None):
+EXTRAPOLATED_ALPHA = 0.55  # a line beyond the k its fit saw is dashed and faded
+FIT_STYLE = {"fit": ("-", (5, 2)), "curve": ((1, 1.5), (5, 1.5, 1, 1.5))}  # line -> (dashes within the fitted k, beyond)
+
+
+def _styled(ax, x, y, color, dashes, **kws):
+    line = ax.plot(x, y, color=color, **kws)[0]
+    if dashes != "-":
+        line.set_dashes(dashes)
+    return line
+
+
+def plot_power_law_fits(fits, *, ax=None, labels=None, curves=None, k_max=None, palette=None,
+                        fit_label: str = "power law fit", curve_label: str = "Beta fit",
+                        extrapolation_label: str = "extrapolated beyond the fitted k", legend: bool = True):
     """``-log(coverage)`` vs k on log-log axes: data as points, the fitted ``-a k^b`` as a line.
 
     On these axes the exponentiated power law of arXiv:2407.21787 is a straight line of slope b
-    (the view of arXiv:2502.17578, Fig. 1). Points, fitted line and extrapolation mix markers and
-    line styles per fit, so this stays matplotlib; the colours are the kit's (model sizes for
-    registry models, ``ttslib.plotting.style``).
+    (the view of arXiv:2502.17578, Fig. 1). Only the points are measurements. Over the k the fit used
+    (``fit.k.min()`` to ``fit.k.max()``) the power law is solid and a curve from ``curves`` dotted; beyond
+    ``fit.k.max()`` both are extrapolations, drawn faded and dashed (the power law in long dashes, a curve
+    in dash-dots), starting exactly at ``fit.k.max()``. The legend names the runs (by their points) and
+    keys the three line styles (``fit_label``, ``curve_label``, ``extrapolation_label``). Colours are the
+    kit's (each registry model's fixed colour, ``ttslib.plotting.style``).
 
     Parameters
     ----------
     fits : sequence of ``ttslib.fit.PowerLawFit``
     labels : sequence of str, optional, one per fit
     curves : sequence of (k, coverage) array pairs or None, optional, one per fit
-        Another model's coverage (e.g. a Beta fit's exact pass_D@k), drawn dashed in the fit's colour.
-    k_max : draw each fitted line out to this k (an extrapolation beyond the data, drawn dotted).
+        Another model's coverage (e.g. a Beta fit's exact pass_D@k) in the fit's colour; its points at k
+        above ``fit.k.max()`` are drawn as extrapolation, joined to its last point at or below it.
+    k_max : draw each fitted line out to this k (an extrapolation beyond the data).
     palette : colours (``resolve_palette``), default by the labels
     """
     ax = new_axes(ax)
@@ -37,22 +55,42 @@ def plot_power_law_fits(fits, *, ax=None, labels=None, curves=None, k_max=None, 
     curves = list(curves) if curves is not None else [None] * len(fits)
     if not len(labels) == len(curves) == len(fits):
         raise ValueError(f"labels and curves need one entry per fit; got {len(labels)}, {len(curves)} for {len(fits)} fits")
+    (fit_in, fit_out), (curve_in, curve_out) = FIT_STYLE["fit"], FIT_STYLE["curve"]
+    beyond = False
     for fit, label, curve, color in zip(fits, labels, curves, resolve_palette(labels, palette)):
         ax.plot(fit.k, -np.log(fit.coverage), "o", ms=2.5, color=color, label=label)
-        k = np.geomspace(1, fit.k.max(), 100)
-        ax.plot(k, -fit.a * k**fit.b, color=color, lw=1.2)
-        if k_max is not None and k_max > fit.k.max():
-            k = np.geomspace(fit.k.max(), k_max, 50)
-            ax.plot(k, -fit.a * k**fit.b, color=color, lw=1.2, ls=":")
+        low, high = float(np.min(fit.k)), float(np.max(fit.k))
+        k = np.geomspace(low, high, 100)
+        _styled(ax, k, -fit.a * k**fit.b, color, fit_in, lw=1.2)
+        if k_max is not None and k_max > high:
+            k = np.geomspace(high, k_max, 50)
+            _styled(ax, k, -fit.a * k**fit.b, color, fit_out, lw=1.2, alpha=EXTRAPOLATED_ALPHA)
+            beyond = True
         if curve is not None:
-            ax.plot(curve[0], -np.log(curve[1]), color=color, lw=1.0, ls="--")
+            ck, cy = np.asarray(curve[0], dtype=float), -np.log(np.asarray(curve[1], dtype=float))
+            inside = ck <= high
+            _styled(ax, ck[inside], cy[inside], color, curve_in, lw=1.2)
+            if np.any(~inside):
+                start = max(int(np.sum(inside)) - 1, 0)  # joined to the last point within the fitted k
+                _styled(ax, ck[start:], cy[start:], color, curve_out, lw=1.0, alpha=EXTRAPOLATED_ALPHA)
+                beyond = True
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("number of samples k")
     ax.set_ylabel("-log(coverage)")
-    if any(label is not None for label in labels):
-        ax.legend(fontsize="x-small")
+    if legend:
+        keys = [(_key(fit_in), fit_label)] + ([(_key(curve_in), curve_label)] if any(c is not None for c in curves) else [])
+        keys += [(_key(fit_out, alpha=EXTRAPOLATED_ALPHA), extrapolation_label)] if beyond else []
+        place_legend(ax, extra=keys, fontsize="x-small")
     return ax
+
+
+def _key(dashes, **kws):
+    """A grey legend key for a line style."""
+    line = Line2D([], [], color="0.35", lw=1.2, **kws)
+    if dashes != "-":
+        line.set_dashes(dashes)
+    return line
 
 
 def plot_exponents(table, *, x: str, y: str = "b", by: str | None = None, ax=None, log_x: bool = True,
@@ -82,7 +120,7 @@ def plot_exponents(table, *, x: str, y: str = "b", by: str | None = None, ax=Non
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     if by is not None:
-        ax.legend(fontsize="x-small")
+        place_legend(ax, fontsize="x-small")
     return ax
 
 
@@ -108,5 +146,5 @@ def plot_backtest(table, *, ax=None):
     ax.set_aspect("equal")
     ax.set_xlabel("observed coverage")
     ax.set_ylabel("predicted coverage")
-    sns.move_legend(ax, "lower right", fontsize="x-small", title=None)
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="x-small", title=None)
     return ax

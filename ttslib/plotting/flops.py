@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ttslib.plotting import new_axes
-from ttslib.plotting._draw import draw_series, log_axis, series_table
+from ttslib.plotting._draw import draw_series, log_axis, place_legend, series_table
 from ttslib.plotting.style import resolve_palette
 
 __all__ = ["plot_flops_per_token", "plot_vs_flops", "plot_frontier", "plot_exchange"]
@@ -50,7 +50,7 @@ def plot_flops_per_token(positions, values, *, ax=None, ylabel: str = "forward F
     ax.set_xscale("log")
     ax.set_xlabel("context position t (tokens attended)")
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize="small")
+    place_legend(ax)
     return ax
 
 
@@ -76,6 +76,8 @@ def plot_vs_flops(flops, values, *, lower=None, upper=None, labels=None, ax=None
         if np.shape(x) != np.shape(y):
             raise ValueError(f"a run's flops and values differ in shape: {np.shape(x)} vs {np.shape(y)}")
     band = lower is not None and upper is not None
+    if log_y:  # a score of 0 has no place on a log axis: not drawn (a run at 0 everywhere draws nothing, and is not listed)
+        values = [np.where(np.asarray(v, dtype=float) > 0, v, np.nan) for v in values]
     table = series_table(flops, values, lower if band else None, upper if band else None)
     draw_series(ax, table, x="x", y="y", series="series", colors=dict(enumerate(resolve_palette(labels, palette))),
                 labels=dict(enumerate(labels)), lower="lower" if band else None, upper="upper" if band else None,
@@ -86,7 +88,7 @@ def plot_vs_flops(flops, values, *, lower=None, upper=None, labels=None, ax=None
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if any(label is not None for label in labels):
-        ax.legend(fontsize="small")
+        place_legend(ax)
     return ax
 
 
@@ -111,7 +113,7 @@ def plot_frontier(table, *, ax=None, palette=None, xlabel: str = "target coverag
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if legend:
-        ax.legend(fontsize="small")
+        place_legend(ax)
     return ax
 
 
@@ -145,6 +147,6 @@ def plot_exchange(x, lines, *, ax=None, xlabel: str = "R = D_inf / D_pre", ylabe
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize="small")
+    place_legend(ax)
     return ax
 

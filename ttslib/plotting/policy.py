@@ -9,10 +9,10 @@ import seaborn as sns
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from ttslib.plotting import new_axes
-from ttslib.plotting._draw import draw_series, integer_log2_ticks, log_axis
+from ttslib.plotting._draw import draw_series, integer_log2_ticks, log_axis, place_legend, wrap_label
 from ttslib.plotting.style import STRATEGIES, resolve_palette, strategy_label, strategy_order, strategy_palette
 from ttslib.policy.strategy import Strategy
 
@@ -45,7 +45,7 @@ def plot_bin_curves(curves, *, ax=None, palette=None, x: str = "cost", band: boo
                 upper="upper" if band else None, band_alpha=0.12, marker="o", markersize=3, markeredgewidth=0,
                 linewidth=1.3)
     log_axis(ax, "x")
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(wrap_label(ax, xlabel))  # within the panel: side by side, labels never run into each other
     ax.set_ylabel("accuracy")
     return ax
 
@@ -69,7 +69,7 @@ def plot_policy_map(choices, *, ax=None, palette=None, column: str = "grid_n", a
     used = [s for s in names if s in set(choices["strategy"])]
     ax.legend([Patch(color=palette[s]) for s in used], [strategy_label(s) for s in used], fontsize="small",
               loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(wrap_label(ax, xlabel))  # within the panel: side by side, labels never run into each other
     ax.set_ylabel(ylabel)
     return ax
 
@@ -93,10 +93,10 @@ def plot_policy_evaluation(summary, *, ax=None, kinds=("optimistic", "held_out",
     if "held_out - single" in kinds:
         ax.axhline(0.0, color="0.5", lw=0.8)
     integer_log2_ticks(ax, table[x].to_numpy())
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(wrap_label(ax, xlabel))  # within the panel: side by side, labels never run into each other
     ax.set_ylabel("accuracy" if "held_out - single" not in kinds else "accuracy difference")
     if legend:
-        ax.legend(fontsize="small")
+        place_legend(ax)
     return ax
 
 
@@ -142,7 +142,11 @@ def plot_efficiency(tables, *, ax=None, x: str = "n", reference: float | None = 
     ax.set_yscale("log", base=2)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_ylim(bottom, top)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(wrap_label(ax, xlabel))  # within the panel: side by side, labels never run into each other
     ax.set_ylabel("compute the baseline needs / policy's")
-    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)  # below: no interval crosses it
+    # below the x label (however many lines it wraps to): no interval crosses it, no tick label under it
+    below = ScaledTranslation(0, -(ax.xaxis.label.get_size() * 1.25 * (1 + ax.get_xlabel().count("\n")) + 22) / 72,
+                              ax.figure.dpi_scale_trans)
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=ax.transAxes + below,
+              frameon=False)
     return ax
