@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 
-from ttslib.plotting._draw import DRAWN_DIGITS, round_drawn
+from ttslib.plotting._draw import DRAWN_DIGITS, figure_legend, place_legend, round_drawn
 from ttslib.plotting.style import (
     model_color,
     model_palette,
@@ -28,7 +28,7 @@ from ttslib.plotting.style import (
     use_theme,
 )
 
-__all__ = ["savefig", "new_axes", "FIGURES_DIR", "DRAWN_DIGITS", "use_theme", "strategy_key", "strategy_label", "strategy_color",
+__all__ = ["savefig", "new_axes", "FIGURES_DIR", "DRAWN_DIGITS", "figure_legend", "place_legend", "use_theme", "strategy_key", "strategy_label", "strategy_color",
            "strategy_palette", "model_color", "model_palette", "sequential_palette", "resolve_palette"]
 
 _CHECKOUT = Path(__file__).resolve().parents[2]
