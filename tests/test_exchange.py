@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ttslib.exchange import equal_flops_exchange
+from ttslib.exchange import describe_runs, equal_flops_exchange, run_differences
 from ttslib.flops import sequence_flops
 
 SMALL, LARGE = "SmolLM2-135M", "gemma-3-270m"
@@ -109,7 +109,9 @@ def test_swapped_models_or_tables_are_refused_not_answered_with_an_empty_table(p
         equal_flops_exchange(table(*large), table(*small), "Qwen2.5-7B", "pythia-70m")
     named = lambda t, model: table(*t).assign(model=model)  # noqa: E731  the column a run writes
     ok = equal_flops_exchange(named(small, "SmolLM2-135M-Instruct.Q4_1"), named(large, "gemma-3-270m-q4_k_m"), SMALL, LARGE)
-    pd.testing.assert_frame_equal(ok, equal_flops_exchange(table(*small), table(*large), SMALL, LARGE))
+    unnamed = equal_flops_exchange(table(*small), table(*large), SMALL, LARGE)
+    pd.testing.assert_frame_equal(ok.drop(columns="finding"), unnamed.drop(columns="finding"))
+    assert ok["finding"].iloc[0].a.startswith("SmolLM2-135M-Instruct.Q4_1 (") and unnamed["finding"].iloc[0].a.startswith("SmolLM2-135M (")
     with pytest.raises(ValueError, match=r"small: the table's model column says 'gemma-3-270m-q4_k_m' \(registry: gemma-3-270m\), "
                                          r"but small_model is SmolLM2-135M; are the two tables or the two models swapped"):
         equal_flops_exchange(named(small, "gemma-3-270m-q4_k_m"), named(large, "gemma-3-270m-q4_k_m"), SMALL, LARGE)
@@ -130,3 +132,58 @@ def test_a_model_against_itself_spends_the_same_samples_and_is_never_capped(pair
     assert (got["difference"] == 0).all() and (got["verdict"] == "not shown").all()
     np.testing.assert_array_equal(got["flops_small"], got["flops_large"])
     assert not got["capped"].any()
+
+
+def brute_majority(answers_row, correct_row, k):
+    """Expected accuracy of the most frequent answer over every k-subset, ties split evenly."""
+    scores = []
+    for s in combinations(range(len(answers_row)), k):
+        votes = pd.Series([answers_row[i] for i in s]).value_counts()
+        top = votes.index[votes == votes.max()]
+        right = {answers_row[i] for i in range(len(answers_row)) if correct_row[i]}
+        scores.append(np.mean([a in right for a in top]))
+    return np.mean(scores)
+
+
+def test_each_row_carries_its_finding_and_majority_matches_brute_force(pair):
+    small, large = pair
+    rng = np.random.default_rng(3)
+    voted = [table(*t).assign(answer=lambda d: np.where(d["is_correct"], "1", rng.choice(["2", "3"], len(d)))) for t in (small, large)]
+    got = equal_flops_exchange(*voted, SMALL, LARGE, selection="majority")
+    cover = equal_flops_exchange(*voted, SMALL, LARGE)
+    assert got["k_small"].tolist() == cover["k_small"].tolist()  # the budgets do not depend on the rule
+    by_problem = [{p: g.sort_values("sample_idx") for p, g in t.groupby("problem_id")} for t in voted]
+    for row in got.itertuples():
+        per = [np.array([brute_majority(g["answer"].tolist(), g["is_correct"].tolist(), k) for g in side.values()])
+               for side, k in zip(by_problem, (row.k_small, row.k_large))]
+        assert row.pass_small == pytest.approx(per[0].mean()) and row.pass_large == pytest.approx(per[1].mean())
+        assert row.difference == pytest.approx((per[0] - per[1]).mean())
+    for t in (got, cover):
+        for row in t.itertuples():  # the finding is the row: its numbers, its verdict, the quantity it names
+            f = row.finding
+            assert (f.difference, f.lower, f.upper, f.verdict) == pytest.approx((row.difference, row.lower, row.upper, row.verdict))
+            assert f.a.startswith(f"{SMALL} ({row.k_small} sample") and f.b.startswith(f"{LARGE} ({row.k_large} sample")
+            assert ("capped" in f.range) == row.capped
+    assert "majority" in got["finding"].iloc[0].quantity and "oracle" in cover["finding"].iloc[0].quantity
+    with pytest.raises(ValueError, match="selection must be one of"):
+        equal_flops_exchange(*voted, SMALL, LARGE, selection="best_of_n")
+
+
+def test_describe_runs_reads_tuning_quantisation_length_and_cap(pair):
+    small, large = pair
+    a = table(*small).assign(model="SmolLM2-135M-Instruct.Q4_1", finish_reason=["length"] * 3 + ["stop"] * 45)
+    b = table(*large).assign(model="gemma-3-270m-q4_k_m", finish_reason="length")
+    runs = describe_runs({"s": (a, SMALL, {"sampling": {"max_tokens": 40}}), "g": (b, LARGE, {"sampling": {"max_tokens": 40}})})
+    assert runs.loc["s", ["tuning", "quantisation", "length_stops", "num_samples", "max_tokens"]].tolist() == [
+        "instruction-tuned", "Q4_1", 3, 48, 40]
+    assert runs.loc["g", ["tuning", "quantisation", "length_stops"]].tolist() == ["base", "Q4_K_M", 24]
+    assert runs.loc["s", "mean_completion_tokens"] == pytest.approx(small[2].mean())
+    text = run_differences(runs.loc["s"], runs.loc["g"])
+    assert text.startswith("SmolLM2-135M-Instruct.Q4_1 and gemma-3-270m-q4_k_m differ in more than size: 135M against 270M parameters; "
+                           "instruction-tuned against base; Q4_1 against Q4_K_M weights; ")
+    assert text.endswith("3 of 48 against 24 of 24 samples cut off by the 40-token cap.")
+    same = describe_runs({"x": (table(*small), SMALL, None), "y": (table(*large), LARGE, None)})
+    assert same["max_tokens"].isna().all() and (same["length_stops"] == 0).all() and (same["tuning"] == "base").all()
+    assert "against base" not in run_differences(same.loc["x"], same.loc["y"]) and "their length caps" in run_differences(same.loc["x"], same.loc["y"])
+    with pytest.raises(ValueError, match=r"runs\['s'\]: the table names 'gemma-3-270m-q4_k_m'"):
+        describe_runs({"s": (b, SMALL, None)})

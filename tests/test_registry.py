@@ -65,3 +65,23 @@ def test_unknown_model_names_the_close_matches():
         F.sequence_flops("pythia-13b", 10)
     with pytest.raises(TypeError, match="registry name or a ModelSpec"):
         get_model(7)
+
+
+def test_checkpoint_reads_tuning_and_quantisation_from_a_run_name():
+    from ttslib.registry import checkpoint
+
+    cases = {  # name as a run records it -> (registry row, tuning, quantisation)
+        "SmolLM2-135M-Instruct.Q4_1": ("SmolLM2-135M", "instruction-tuned", "Q4_1"),
+        "gemma-3-270m-q4_k_m": ("gemma-3-270m", "base", "Q4_K_M"),
+        "google/gemma-3-270m-it-q8_0.gguf": ("gemma-3-270m", "instruction-tuned", "Q8_0"),
+        "HuggingFaceTB/SmolLM2-135M": ("SmolLM2-135M", "base", None),
+        "pythia-1b.f16": ("pythia-1b", "base", "F16"),
+    }
+    for name, want in cases.items():
+        c = checkpoint(name)
+        assert (c.spec.name, c.tuning, c.quantisation) == want, name
+        assert c.name == name
+    with pytest.raises(ValueError, match="not in the registry"):
+        checkpoint("no-such-model-Instruct.Q4_1")
+    with pytest.raises(TypeError, match="name must be a model name"):
+        checkpoint(3)

@@ -4,7 +4,9 @@ One row per model in ``ttslib/models.csv`` (parameters as published, the archite
 ``config.json``, pretraining tokens where published, and the source of each), read once into
 :class:`ModelSpec` records. :func:`get_model` looks a model up by name, forgiving case, an ``org/``
 prefix and an ``-Instruct``/``-it``/``-chat`` suffix; an unknown name raises ``ValueError`` naming the
-close matches. The FLOPs of running a model are ``ttslib.flops``.
+close matches. :func:`checkpoint` reads what a run's model name says beyond the row: whether the
+file is instruction-tuned and how it is quantised (two runs of different sizes often differ in both).
+The FLOPs of running a model are ``ttslib.flops``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["ModelSpec", "registry", "get_model"]
+__all__ = ["ModelSpec", "Checkpoint", "registry", "get_model", "checkpoint"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +94,35 @@ def get_model(model) -> ModelSpec:
         + (f"; close matches: {names}" if names else "")
         + "; add a row with its config.json values and a source"
     )
+
+
+_TUNED = ("-instruct", "-it", "-chat")  # suffixes of instruction-tuned variants, as get_model forgives them
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A model file as a run names it (``SmolLM2-135M-Instruct.Q4_1``): its registry row, whether it is the
+    instruction-tuned variant, and its quantisation (``None`` where the name gives none)."""
+
+    name: str  # as the run recorded it
+    spec: ModelSpec
+    tuning: str  # "instruction-tuned" or "base"
+    quantisation: str | None  # e.g. "Q4_1", "Q4_K_M", "F16"
+
+
+def checkpoint(name: str) -> Checkpoint:
+    """What a run's model name says: the registry row (:func:`get_model`), tuning and quantisation.
+
+    The tuning is read from an ``-Instruct``/``-it``/``-chat`` suffix (after the quantisation is taken off);
+    the quantisation from a GGUF-style tail (``.Q4_1``, ``-q4_k_m``, ``.gguf`` dropped), upper-cased.
+    A name without either is read as the base model, unquantised as far as the name says.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a model name (str); got {type(name).__name__}")
+    spec = get_model(name)
+    key = name.strip().split("/")[-1].lower()
+    tail = _QUANTISED.search(key)
+    quant = re.findall(r"q\d\w*|bf16|f16|f32", tail.group(0)) if tail else []
+    base = _QUANTISED.sub("", key)
+    tuned = any(base.endswith(suffix) and base[: len(base) - len(suffix)] == spec.name.lower() for suffix in _TUNED)
+    return Checkpoint(name, spec, "instruction-tuned" if tuned else "base", quant[0].upper() if quant else None)
