@@ -3,9 +3,10 @@
 #
 # **Question.** You have samples from a model, graded (a *sample table*: one row per sample), or only
 # counts (samples drawn and samples correct per problem). What can the kit say about them? How coverage
-# grows with the number of samples; whether that growth follows a power law and how well it
-# extrapolates; how far majority vote and score-ranked selection stay below the oracle; what the
-# samples cost in FLOPs; and how the problems spread in difficulty.
+# depends on the number of samples; how a power law and a Beta fit describe that curve, and which of
+# the two forecasts it closer in a backtest on the table itself; how the accuracy of majority vote and of
+# score-ranked selection compares with the oracle and with one another; what the samples cost in FLOPs;
+# and how the problems spread in difficulty.
 #
 # **Run it on your table.** `ttslib report my_samples.parquet --model Qwen2.5-1.5B --out reports/mine/`
 # writes this notebook executed on the table, with its HTML page; or with papermill:
@@ -18,9 +19,10 @@
 # table of completions with references through a column mapping (`FORMAT = "table"`, `COLUMNS`).
 # The defaults show the kit's own arithmetic run, `data/arith_smollm2.parquet`.
 #
-# **Reproduces** no figure of its own: it applies the methods of notebooks 01-05 to your table, and every
-# section that does not apply to it says why and is skipped (`ttslib.report.which_sections` decides,
-# with the thresholds in its docstring).
+# **Paper figures.** None is redrawn: the notebook applies the methods of notebooks 01-05 to your table,
+# and every section that does not apply to it says why and is skipped (`ttslib.report.which_sections`
+# decides, with the thresholds in its docstring). Each comparison it states is a finding rendered by
+# `ttslib.findings` from a paired interval, under the section that measured it.
 
 # %% tags=["parameters"]
 SAMPLES = "../data/arith_smollm2.parquet"  # a sample or counts table: Parquet/JSONL/CSV file, a run directory, or a hub dataset id
@@ -54,8 +56,10 @@ from ttslib.plotting.fit import plot_backtest, plot_power_law_fits
 from ttslib.plotting.flops import plot_vs_flops
 from ttslib.plotting.selection import plot_selection
 from ttslib.policy import difficulty_bins, split_counts
+from ttslib.findings import Summary
 from ttslib.report import (BACKTEST_FRACTION, counts_of, load_table, resolve_model, selection_rules, validation_summary,
                            which_sections)
+from ttslib.report.compare import backtest_findings, selection_findings
 from ttslib.selection import log2_budgets, selection_curve
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
@@ -64,6 +68,8 @@ table, counts = loaded.table, counts_of(loaded.table)
 N = int(counts["num_samples"].min())  # the fewest samples of any problem: pass@k is unbiased for k <= N
 NAME = Path(str(SAMPLES)).stem
 sections = which_sections(table, model=MODEL, num_bins=NUM_BINS)
+sampler = resolve_model(table, MODEL)[0]  # a registry model drew the samples: its fixed colour, as in notebooks 01-05
+RUN_COLOR = [model_color(sampler.name)] if sampler else None  # one colour for this run in every figure below
 ks = np.union1d(log_spaced_ks(N, K_POINTS), log2_budgets(N))  # (K,) budgets of the coverage curve
 curve = coverage_curve(counts["num_samples"], counts["num_correct"], ks, n_boot=N_BOOT, seed=SEED)
 pd.DataFrame(sections, index=["applies", "why"]).T
@@ -91,8 +97,7 @@ print(("applies: " if sections["coverage"].applies else "skipped: ") + sections[
 # %%
 if sections["coverage"].applies:
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    sampler = resolve_model(table, MODEL)[0]  # a registry model drew the samples: its fixed colour, as in notebooks 01-05
-    plot_coverage([curve], labels=[NAME], ax=ax, palette=[model_color(sampler.params)] if sampler else None)
+    plot_coverage([curve], labels=[NAME], ax=ax, palette=RUN_COLOR)
     ax.set_title(f"coverage, {curve.num_problems} problems, {100 * curve.level:.0f}% band")
     savefig(fig, "00_coverage", directory=FIGURES_DIR)
     shown = np.isin(curve.k, log2_budgets(N))
@@ -105,10 +110,10 @@ if sections["coverage"].applies:
 # The exponentiated power law `coverage(k) = exp(a k^b)` of Large Language Monkeys (arXiv:2407.21787),
 # fitted by least squares on log-log axes over log-spaced k up to N, and the distributional view of
 # Schaeffer et al. (arXiv:2502.17578): per-problem success rates `p ~ Beta(alpha, beta)` fitted to the counts
-# by maximum likelihood, whose exact curve `1 - E[(1-p)^k]` bends away from the line where the tail of
-# small p thins out; `-alpha` is its large-k exponent. Intervals: bootstrap over problems (as notebook 02).
-# Both lines are extrapolated to `K_FAR`: the power law dotted, the Beta dashed. Where they part, the
-# samples cannot tell which is right; notebook 02's backtest says the Beta has been the safer forecast.
+# by maximum likelihood, whose exact curve is `1 - E[(1-p)^k]`; `-alpha` is its large-k exponent.
+# Intervals: bootstrap over problems (as notebook 02). Both lines are extrapolated to `K_FAR`, past the
+# k <= N the samples measure: the power law dotted, the Beta dashed. Past N the samples cannot say which
+# is right; the backtest below asks which of the two forecasts this table's own coverage at N from fewer samples.
 
 # %%
 print(("applies: " if sections["fits"].applies else "skipped: ") + sections["fits"].reason)
@@ -120,7 +125,8 @@ if sections["fits"].applies:
     beta = fit_beta(counts["num_samples"], counts["num_correct"], n_boot=N_BOOT, seed=SEED)
     k_line = np.geomspace(1, k_far, 80)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    plot_power_law_fits([power], labels=[NAME], curves=[(k_line, beta.coverage(k_line))], k_max=k_far, ax=ax)
+    plot_power_law_fits([power], labels=[NAME], curves=[(k_line, beta.coverage(k_line))], k_max=k_far, ax=ax,
+                        palette=RUN_COLOR)
     ax.set_title(f"fits on k <= {N}, extrapolated to k = {k_far}")
     savefig(fig, "00_fits", directory=FIGURES_DIR)
     display(pd.Series({
@@ -141,7 +147,12 @@ if sections["fits"].applies:
 # Fit both laws on the first N / `BACKTEST_FRACTION` samples of each problem (drawn as a random subset,
 # which is what the first samples are when samples are exchangeable) and predict the coverage at N that
 # all samples measure (`ttslib.backtest`, as notebook 02 does at a larger scale). The error of each
-# estimator is a rough guide to how far to trust the extrapolations above.
+# estimator is a rough guide to how far to trust the extrapolations above. The power law and the Beta are
+# compared by the closeness of their forecasts, `-|predicted - observed|`, with a paired bootstrap: each
+# of `N_BOOT` replicates resamples the problems, draws again which samples came first, and fits both laws
+# to that one draw (`ttslib.report.compare.backtest_findings`; the scaled Beta, whose fit takes about a
+# second, is in the table and not compared). One draw of first samples on one table: the finding states
+# the smallest difference this data could detect.
 
 # %%
 print(("applies: " if sections["backtest"].applies else "skipped: ") + sections["backtest"].reason)
@@ -155,6 +166,13 @@ if sections["backtest"].applies:
     savefig(fig, "00_backtest", directory=FIGURES_DIR)
     display(tested[["m", "estimator", "observed", "predicted", "error", "observed_exponent", "exponent", "status"]].round(4))
 
+# %%
+if sections["backtest"].applies:
+    forecast = backtest_findings(counts["num_samples"], counts["num_correct"], m=N // BACKTEST_FRACTION, k_target=N, n_boot=N_BOOT, seed=SEED)
+    point = tested.set_index("estimator")["error"]  # the finding's two sides are the table's errors above
+    assert np.isclose(forecast.a_value, -abs(point["beta"])) and np.isclose(forecast.b_value, -abs(point["power law"]))
+    display(Summary(forecast))
+
 # %% [markdown]
 # ## 5 · Selection: one answer from n samples
 #
@@ -163,8 +181,10 @@ if sections["backtest"].applies:
 # `score` column, else the last of its `step_scores`, else the model's own confidence
 # `exp(logprob / num_completion_tokens)`. Each value is the expectation over all n-subsets of each
 # problem's first N samples, computed exactly (`ttslib.selection`; the weighted vote by Monte Carlo where
-# N is too large to enumerate, marked MC); pass@n, dashed, is the oracle above every rule. Bands:
-# bootstrap over problems (as notebook 03).
+# N is too large to enumerate, marked MC); pass@n, dashed, is the oracle, which no rule can pass. Bands:
+# bootstrap over problems (as notebook 03). At the largest n the rules are compared with one another and
+# with pass@n, each a paired interval over the same problems, all of them one family adjusted by Holm's
+# method (`ttslib.report.compare.selection_findings`).
 
 # %%
 print(("applies: " if sections["selection"].applies else "skipped: ") + sections["selection"].reason)
@@ -178,6 +198,15 @@ if sections["selection"].applies:
     ax.set_title(f"selection among the first {N} samples")
     savefig(ax.figure, "00_selection", directory=FIGURES_DIR)
     display(pd.DataFrame({f"{name} ({s.method})": s.accuracy for name, s in rules.items()}, index=pd.Index(ns, name="n")).round(4))
+
+# %%
+if sections["selection"].applies:
+    n_last = int(ns[-1])
+    chosen = selection_findings(rules, n_last)
+    accuracies = np.array([s.accuracy_at(n_last) for s in rules.values()])  # the table's row n = n_last
+    assert all(np.isclose(accuracies, f.a_value).any() and np.isclose(accuracies, f.b_value).any() for f in chosen)
+    assert all(f.difference >= -1e-12 for f in chosen if f.a == "pass@n (oracle)")  # no rule passes the oracle on any problem
+    display(Summary(chosen or f"one rule only at n = {n_last}: nothing to compare"))
 
 # %% [markdown]
 # ## 6 · What the samples cost in FLOPs
@@ -196,7 +225,8 @@ if sections["flops"].applies:
     run = run_flops(table, spec)
     per_problem = flops_at_k(table, spec, curve.k) / len(counts)  # (K,) expected FLOPs per problem at k samples
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    plot_vs_flops([per_problem], [curve.coverage], lower=[curve.lower], upper=[curve.upper], labels=[f"{spec.name}: {NAME}"], ax=ax)
+    plot_vs_flops([per_problem], [curve.coverage], lower=[curve.lower], upper=[curve.upper], labels=[f"{spec.name}: {NAME}"], ax=ax,
+                  palette=RUN_COLOR)
     ax.set_title("coverage against FLOPs per problem")
     savefig(fig, "00_flops", directory=FIGURES_DIR)
     pretrain = pretraining_flops(spec) if spec.pretrain_tokens else np.nan
@@ -211,13 +241,13 @@ if sections["flops"].applies:
     }, name="FLOPs").to_frame())
 
 # %% [markdown]
-# ## 7 · Difficulty: the per-problem pass@1 behind the curves
+# ## 7 · Difficulty: the per-problem pass@1
 #
-# Each problem's pass@1 (c/n) is its success rate; coverage grows slowly where many problems have a small
-# one (Schaeffer et al., arXiv:2502.17578). Left: its distribution (one row per level where the table has
+# Each problem's pass@1 (c/n) is its success rate; Schaeffer et al. (arXiv:2502.17578) model coverage
+# through the distribution of these rates. Left: its distribution (one row per level where the table has
 # levels); right: coverage within each bin. The bins come from a held-apart half of each problem's samples
 # (a hypergeometric split of its counts, `ttslib.policy.split_counts`) and the coverage from the other half,
-# so no curve is measured on the samples that chose its bin (that would flatter the hard bins' growth).
+# so no curve is measured on the samples that chose its bin.
 # Problems fall into quantile bins of that pass@1 (Snell et al.'s *oracle* bins, arXiv:2408.03314), equal in
 # size as far as ties allow: problems of equal pass@1 share a bin, so where many are never solved, the
 # hardest bin takes them all and a bin can stay empty (the table says how many each holds); into Liu et
@@ -258,8 +288,8 @@ if sections["difficulty"].applies:
 # %% [markdown]
 # ## In short
 #
-# The numbers this notebook found, in one place (each from a section above; a dash where the section
-# did not apply).
+# The numbers this notebook measured, in one place (each from a section above; a dash where the section
+# did not apply). The comparisons are the findings of the backtest and selection sections; none is repeated here.
 
 # %%
 pd.Series({
@@ -267,8 +297,6 @@ pd.Series({
     "pass@1": f"{curve.coverage[0]:.4f}",
     f"coverage at k = {N}": f"{curve.coverage[-1]:.4f}",
     "power law b / Beta -alpha": f"{power.b:.3f} / {-beta.alpha:.3f}" if sections["fits"].applies else "-",
-    "best selection rule at the largest n": "{1} ({0:.4f})".format(*max((s.accuracy[-1], n) for n, s in rules.items() if n != "oracle"))
-    if sections["selection"].applies and len(rules) > 1 else "-",
     "FLOPs per problem, all samples": f"{run.policy / run.num_problems:.4g}" if sections["flops"].applies else "-",
     "sections skipped": ", ".join(name for name, d in sections.items() if not d.applies) or "none",
 }, name=NAME).to_frame()

@@ -23,7 +23,8 @@ Reading (``ttslib.report.load``): ``load_table(source, format="auto")`` takes a 
 in the ``ttslib.data`` schema, or another tool's output through ``ttslib.data.importers``; bad input
 raises :class:`ReportInputError` with one line naming the source and what was wrong (a missing, empty
 or unreadable file, a table with no rows, or one that fits no format). Deciding and selecting:
-``ttslib.report.sections``.
+``ttslib.report.sections``. Comparing (the findings the backtest and selection sections render):
+``ttslib.report.compare``.
 """
 
 from ttslib.report.load import (FORMATS, LoadedTable, ReportInputError, counts_of, load_table, read_table, standardise,
