@@ -111,3 +111,14 @@ def test_a_summary_shows_as_markdown_and_plain_text():
     s = Summary(f, ["a fact"])
     assert s._repr_markdown_() == repr(s) == f"- {f.sentence()}\n- a fact"
     assert isinstance(f, Finding)
+
+
+def test_a_trend_states_the_power_of_each_step_not_shown():
+    x = np.linspace(0, 1, 40)
+    noise = np.tile([0.2, -0.2], 20)
+    steps = [paired_finding(x + 0.1, x, a="m", b="s", quantity="q", range="r"),
+             paired_finding(x + 0.1 + noise, x + 0.1, a="l", b="m", quantity="q", range="r")]
+    t = trend(steps, quantity="accuracy")
+    assert t.steps[1].verdict == "not shown"
+    assert f"could detect {t.steps[1].detectable:.3f} at 80% power" in t.sentence()
+    assert "could detect" not in t.sentence().split(";")[1]  # the shown step states no power

@@ -222,7 +222,11 @@ class Trend:
         head = (f"{self.quantity} along {' -> '.join(self.order)} ({len(self.steps)} steps, each later minus earlier, "
                 f"Holm-adjusted together): {self.direction()}; up at {counts['ahead']}, down at {counts['behind']}, "
                 f"not shown at {counts['not shown']} steps")
-        return head + ": " + "; ".join(f"{s.b} -> {s.a} {s.interval(decimals)} ({s.verdict})" for s in self.steps) + "."
+        def step(s: Finding) -> str:
+            said = s.verdict if s.verdict != "not shown" else f"not shown; could detect {s.detectable:.{decimals}f} at {POWER:.0%} power"
+            return f"{s.b} -> {s.a} {s.interval(decimals)} ({said})"
+
+        return head + ": " + "; ".join(step(s) for s in self.steps) + "."
 
     def __str__(self) -> str:
         return self.sentence()
