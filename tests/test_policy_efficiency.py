@@ -1,19 +1,26 @@
 """ttslib.policy.efficiency: the efficiency multiple against constructed baselines (itself, twice the cost,
-a curve linear in log cost) and its order-statistic band."""
+a curve linear in log cost), its order-statistic band, and the sentences that say where it is undefined."""
 
 import numpy as np
 import pytest
 
-from ttslib.policy import efficiency_multiple, ordinal_band
+from ttslib.policy import EfficiencyFinding, efficiency_findings, efficiency_multiple, ordinal_band
 
 
-def test_efficiency_multiple_against_itself_is_one_and_against_twice_the_cost_is_two():
+def test_efficiency_multiple_against_itself_is_undefined_and_against_twice_the_cost_is_two():
     rng = np.random.default_rng(0)
     acc = np.sort(rng.random((50, 5)), axis=1)  # (P, K) rising with budget on every problem
     cost = np.tile([1.0, 2.0, 4.0, 8.0, 16.0], (50, 1)) * rng.uniform(1, 2, (50, 1))
     itself = efficiency_multiple(acc, cost, acc, cost, n_boot=100)
-    np.testing.assert_allclose(itself["multiple"], 1.0)
-    assert (itself["status"] == "reached").all() and np.allclose(itself[["lower", "upper"]], 1.0)
+    assert (itself["status"] == "coincides").all()  # the policy is the baseline: no multiple to report
+    assert itself[["multiple", "lower", "upper", "baseline_cost"]].isna().all().all()
+    # the same mean accuracy and cost, but other problems solved: not the baseline, and the multiple is 1
+    swapped = efficiency_multiple(acc[::-1], cost[::-1], acc, cost, n_boot=100)
+    assert (swapped["status"] == "reached").all()
+    np.testing.assert_allclose(swapped["multiple"], 1.0)
+    # one policy column equal to one baseline config (on every problem), the others not
+    mixed = efficiency_multiple(np.c_[acc[:, 2], acc[:, 2] + 0.01], np.c_[cost[:, 2], cost[:, 2]], acc, cost, n_boot=50)
+    assert mixed["status"].tolist()[0] == "coincides" and mixed["status"].tolist()[1] != "coincides"
     double = efficiency_multiple(acc, cost, acc, 2 * cost, n_boot=100)
     np.testing.assert_allclose(double["multiple"], 2.0)
     np.testing.assert_allclose(double[["lower", "upper"]], 2.0)
@@ -42,3 +49,26 @@ def test_ordinal_band_is_an_order_statistic_and_takes_infinities():
     assert ordinal_band(boot, 0.9)[1][0] == np.inf
     with pytest.raises(ValueError, match="NaN"):
         ordinal_band(np.array([[np.nan]]), 0.9)
+
+
+def test_efficiency_findings_say_undefined_where_the_multiple_is_and_name_censored_resamples():
+    base_cost = np.array([[1.0, 2.0, 4.0, 8.0, 16.0]] * 4)
+    base_acc = 0.1 * np.log2(base_cost) + np.array([[0.0], [0.1], [0.2], [0.3]])  # per problem: linear in log cost
+    acc = np.c_[base_acc[:, 0], base_acc[:, 0] + 0.25, base_acc[:, 0] + 0.6, base_acc[:, 0] - 0.05]
+    cost = np.c_[base_cost[:, 0], [2.0] * 4, [2.0] * 4, [1.0] * 4]
+    table = efficiency_multiple(acc, cost, base_acc, base_cost, n_boot=200)
+    found = efficiency_findings(table, policy="policy", baseline="best-of-N", budgets=["budget 1", "budget 2", "budget 3", "budget 4"])
+    assert [f.status for f in found] == ["coincides", "reached", "not reached", "below baseline range"]
+    assert [f.verdict for f in found] == ["undefined", "above 1", "undefined", "undefined"]
+    assert "coincides with best-of-N" in found[0].sentence() and "[" not in found[0].short()
+    assert found[1].short().startswith("budget 2: 2.83 [") and "above 1" in found[1].short()  # 2**1.5
+    assert "does not reach" in found[2].short() and "8.00x" in found[2].short()  # 16 / 2
+    assert "smallest budget, 1.00x" in found[3].short()
+    # a band whose ends are censored says so: here the baseline reaches 0.25 above in some resamples only
+    f = EfficiencyFinding("p", "b", "budget 8", 0.3, 1.0, 1.1, 0.4, np.inf, "reached", np.nan, 0.7, 0.1)
+    assert f.verdict == "not shown" and "1.10 [0.40, inf)" in f.short()
+    assert "in 20.0% of resamples b never reaches" in f.short() and "in 10.0% of resamples b's smallest budget already" in f.short()
+    with pytest.raises(ValueError, match="budgets must name"):
+        efficiency_findings(table, policy="p", baseline="b", budgets=[1, 2])
+    with pytest.raises(ValueError, match="lacks"):
+        efficiency_findings(table.drop(columns="p_below"), policy="p", baseline="b", budgets=[1, 2, 3, 4])

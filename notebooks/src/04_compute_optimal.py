@@ -2,24 +2,29 @@
 # # 04 · Compute-optimal test-time compute: does choosing a strategy per difficulty bin pay?
 #
 # **Question.** Snell et al. 2024 (arXiv:2408.03314) sort problems into difficulty bins and, per bin and
-# compute budget, pick the strategy with the best accuracy; they report that this *compute-optimal*
-# policy needs about 4x less compute than best-of-N for the same accuracy. The Hugging Face blog and Liu
-# et al. 2025 (arXiv:2502.06703) make the same choice. Does it pay on the kit's own samples, and how much
-# of the gain survives when the policy is chosen on some problems and scored on others?
+# compute budget, pick the strategy with the highest accuracy: a *compute-optimal* policy, whose compute
+# for a given accuracy they set against best-of-N's. The Hugging Face blog and Liu et al. 2025
+# (arXiv:2502.06703) make the same choice. Does it pay on the kit's own samples, and how much of it
+# survives when the policy is chosen on some problems and scored on others?
 #
-# **Reproduces** the shape of Snell et al. Fig. 2/4 (compute-optimal vs best-of-N vs budget, per
-# difficulty bin) and their "about 4x" efficiency (Sec. 5); Liu et al.'s absolute difficulty levels.
+# **What is redrawn, what is asked.** Snell et al.'s plots of accuracy against budget per difficulty bin
+# (Sec. 5) are redrawn on the kit's data: the policy, the best single strategy and each strategy per bin.
+# Their efficiency multiple (the compute best-of-N needs for the policy's accuracy, over the policy's) is
+# computed the same way, and set beside theirs with both settings named (`ttslib.references`). Liu et
+# al.'s absolute difficulty levels are applied to Pythia's MATH counts.
 #
 # **Method** (`ttslib.policy`). A *strategy results* table holds, per problem, strategy and budget, the
 # expected accuracy (exact over all n-subsets of the samples, `ttslib.selection`) and the cost (generated
-# tokens). Bins: given labels (the arithmetic levels, MATH levels), 5 equal-count bins of pass@1 (Snell's
-# *oracle* bins) or of the mean verifier score (*predicted* bins, no ground truth), or Liu et al.'s
-# absolute bins. Oracle bins estimated from the very samples that are scored leak their outcome into the
-# bin; so each problem's samples are split at random, half to estimate the bin and half to score, and the
-# leaky version (bin and score from the same half) is shown beside it. The policy is chosen on one fold of
-# problems and scored on the other (2 folds, as Snell et al.; Liu et al. choose on the test set itself),
-# and compared with the same choice scored on the same problems (*optimistic*) and with the best single
-# strategy (one choice for every bin, also held out). Intervals: 95% bootstrap over problems.
+# tokens). Bins: given labels (the arithmetic levels, MATH levels), `NUM_BINS` equal-count bins of pass@1
+# (Snell's *oracle* bins) or of the mean verifier score (*predicted* bins, no ground truth), or Liu et
+# al.'s absolute bins. Oracle bins estimated from the very samples that are scored leak their outcome into
+# the bin; so each problem's samples are split at random, half to estimate the bin and half to score, and
+# the leaky version (bin and score from the same half) is shown beside it. The policy is chosen on
+# `FOLDS - 1` folds of problems and scored on the one left out (Snell et al. use two folds; Liu et al.
+# choose on the test set itself), and compared with the same choice scored on the same problems
+# (*optimistic*) and with the best single strategy (one choice for every bin, also held out). Every
+# comparison is a finding of `ttslib.findings`: a paired interval over the same problems, its verdict, and
+# where nothing is shown the smallest difference the data could have detected (at the power `ttslib.findings.POWER`).
 
 # %% tags=["parameters"]
 DATA_DIR = "../data"
@@ -34,13 +39,12 @@ PYTHIA_CHECKPOINT = "300B"
 NUM_BINS = 5  # quantile bins, as Snell et al.
 HOLDOUT_FRACTION = 0.5  # share of each problem's samples held apart to estimate its oracle bin
 FOLDS = 2  # folds of problems: choose on FOLDS - 1, score on the one left out
-SNELL_MULTIPLE = 4.0  # arXiv:2408.03314: compute-optimal about 4x more efficient than best-of-N
 NUM_DRAWS = 1000  # Monte Carlo draws where no exact form is used (weighted vote with N > 16)
 N_BOOT = 1000  # bootstrap resamples of problems
 SEED = 0
 
 # %%
-import inspect
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -49,14 +53,17 @@ import pandas as pd
 
 from ttslib.coverage import coverage_curve, log_spaced_ks
 from ttslib.data import read_pythia_counts, read_samples
-from ttslib.plotting import savefig, use_theme
+from ttslib.findings import Summary, family, paired_finding
+from ttslib.plotting import figure_legend, savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage
 from ttslib.plotting.policy import plot_bin_curves, plot_efficiency, plot_policy_evaluation, plot_policy_map, strategy_palette
 from ttslib.policy import (
+    ABSOLUTE_BINS,
     Strategy,
     VerifierSpec,
     bin_curves,
     difficulty_bins,
+    efficiency_findings,
     efficiency_multiple,
     evaluate_policy,
     split_counts,
@@ -64,6 +71,7 @@ from ttslib.policy import (
     strategy_curve,
 )
 from ttslib.problems import make_chains
+from ttslib.references import Setting, compare_with_paper, paper_result
 from ttslib.selection import log2_budgets
 from ttslib.strategies import known_verifier, pool_arrays, pool_strategies, score_pool, search_strategies
 
@@ -75,13 +83,13 @@ use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per
 # SmolLM2-135M-Instruct on the graded arithmetic set, with its difficulty levels (`data/README.md`; the
 # table below gives the sizes). Three strategies share the same samples, so at a budget of n samples they cost
 # the same tokens: majority vote, best-of-N and weighted best-of-N, scored by the model's own confidence
-# (the sampled tokens' mean log-probability, normalised per token and mapped into (0, 1] as the
-# geometric-mean token probability `exp(logprob / tokens)`). Each problem's 32 samples are split at
-# random: half held apart to estimate its oracle bin, half to score the strategies at `n = 1, 2, 4, ...`
+# (the sampled tokens' mean log-probability, normalised per token and mapped into `(0, 1]` as the
+# geometric-mean token probability `exp(logprob / tokens)`). Each problem's samples are split at random
+# (sizes in the table below): half held apart to estimate its oracle bin, half to score the strategies at
+# `n = 1, 2, 4, ...`
 
 # %%
 own = read_samples(OWN_SAMPLES)
-SHIPPED_OWN = Path(OWN_SAMPLES).resolve() == Path("../data/arith_smollm2.parquet").resolve()  # the prose speaks of that run
 if "level" not in own.columns:
     raise ValueError(f"{OWN_SAMPLES} has no level column: this section bins by the given levels beside the oracle and predicted bins")
 own_pool = pool_arrays(own)  # (P, N) arrays: answers by canonical key, the model's confidence per sample
@@ -90,10 +98,7 @@ problem_ids, correct, confidence, completion_tokens, level = (own_pool.problem_i
 own_held, own_scored = own_pool.split(HOLDOUT_FRACTION, seed=SEED)  # half to bin, half to score
 correct_held, correct_s, conf_s = own_held.correct, own_scored.correct, own_scored.confidence
 ns = log2_budgets(correct_s.shape[1])
-# what the prose states: 32 samples per problem, 40 problems per level (of the shipped run), 5 bins, 95% intervals, n up to 16
-assert not SHIPPED_OWN or (correct.shape[1] == 32 and set(pd.Series(level).value_counts()) == {40} and ns[-1] == 16)
-assert NUM_BINS == 5
-assert round(100 * inspect.signature(evaluate_policy).parameters["level"].default) == 95  # the intervals' level
+assert correct_held.shape[1] + correct_s.shape[1] == correct.shape[1] and ns[-1] <= correct_s.shape[1]  # disjoint halves; n within the scored half
 own_res = pool_strategies(own_scored, verifiers=[VerifierSpec.confidence()], num_draws=NUM_DRAWS, seed=SEED)
 results = own_res.table("tokens", level=level, score=conf_s.mean(1))  # the oracle left out: no policy may read the answers
 BON, MAJORITY, WEIGHTED = Strategy("best_of_n", VerifierSpec.confidence()), Strategy("majority"), Strategy("weighted", VerifierSpec.confidence())
@@ -113,8 +118,8 @@ pd.Series(
 #
 # The given levels; oracle bins of pass@1 from the held-apart half; the same from the
 # scored half (leaky); and predicted bins of the mean confidence of the scored half (no ground truth).
-# Pass@1 from a handful of samples takes few values and many problems share 0 or 1, so the equal-count
-# bins are as equal as ties allow (equal values share a bin; a bin can stay empty):
+# Pass@1 from a handful of samples takes few values and many problems share the same one; equal values
+# share a bin, so the equal-count bins are as equal as ties allow and a bin can stay empty:
 
 # %%
 arith_bins = {
@@ -138,7 +143,7 @@ for ax, lv in zip(axes.flat, levels):
     plot_bin_curves(by_level[by_level["bin"] == lv], ax=ax, palette=palette, xlabel="")
     ax.set_title(f"level {lv}", fontsize="small")
     ax.set_ylabel("")
-axes.flat[0].legend(fontsize="x-small", frameon=False)
+figure_legend(fig)  # one legend beside the panels
 fig.supxlabel("generated tokens per problem")
 fig.supylabel("accuracy")
 savefig(fig, "04_arith_bins", directory=FIGURES_DIR)
@@ -171,9 +176,9 @@ savefig(fig, "04_arith_policy_map", directory=FIGURES_DIR)
 
 # %% [markdown]
 # Top: accuracy of the policy chosen on the other fold (held-out), the same choice scored on the problems
-# it was made on (optimistic) and the best single strategy (held-out). The bands over problems are wide
-# because the problems differ so much in difficulty; the bottom row takes the paired difference, problem
-# by problem, which is what decides whether binning pays.
+# it was made on (optimistic) and the best single strategy (held-out), with bootstrap bands over problems.
+# Bottom: the paired difference of the held-out policy and the best single strategy, problem by problem,
+# the comparison the findings below test.
 
 # %%
 fig, axes = plt.subplots(2, len(arith_eval), figsize=(3.6 * len(arith_eval), 6.2), sharex=True, sharey="row",
@@ -185,9 +190,7 @@ for j, (name, ev) in enumerate(arith_eval.items()):
     if j:
         axes[0, j].set_ylabel("")
         axes[1, j].set_ylabel("")
-handles = axes[0, 0].get_legend_handles_labels()[0] + axes[1, 0].get_legend_handles_labels()[0]
-fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=2, fontsize="small", frameon=False,
-           bbox_to_anchor=(0.5, -0.06))
+figure_legend(fig)  # the top row's kinds and the bottom row's paired difference, beside the panels
 savefig(fig, "04_arith_policy", directory=FIGURES_DIR)
 
 # %%
@@ -199,7 +202,7 @@ arith_gap = pd.concat({name: ev.summary[ev.summary["kind"] == "held_out - single
 arith_summary.round(4)
 
 # %% [markdown]
-# The held-out gain over the best single strategy, with its 95% interval:
+# The held-out gain over the best single strategy, with its bootstrap interval over problems:
 
 # %%
 arith_gap.round(4)
@@ -208,9 +211,11 @@ arith_gap.round(4)
 # ### Efficiency multiple against best-of-N and majority vote
 #
 # At each budget: the tokens best-of-N (or majority vote) needs to reach the policy's held-out accuracy,
-# divided by the tokens the policy spends, interpolated on a log axis between the baseline's budgets;
-# "not reached" where the baseline never gets there within its largest n (no number is made up; `bound` says how far that goes), "below range"
-# where its smallest budget already does better. Snell et al. report about 4x against best-of-N.
+# divided by the tokens the policy spends, interpolated on a log axis between the baseline's budgets
+# (`ttslib.policy.efficiency_multiple`). It is undefined, and reported so, where the baseline never reaches
+# the policy's accuracy within its largest n ("not reached"; `bound` says how far that goes), where its
+# smallest n already goes past it ("below range"), and where the policy coincides with one of the
+# baseline's budgets problem by problem ("coincides").
 
 # %%
 arith_eff = {}
@@ -222,83 +227,126 @@ for name in ["given: level", "oracle, held-apart samples"]:
                                                           n_boot=N_BOOT, seed=SEED).assign(n=ev.ns)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
 for ax, name in zip(axes, ["given: level", "oracle, held-apart samples"]):
-    plot_efficiency({b: arith_eff[(name, b)] for b in (BON, MAJORITY)}, ax=ax,
-                    reference=SNELL_MULTIPLE, xlabel="budget: best-of-N's n (compute cap: its cost there)")
+    plot_efficiency({b: arith_eff[(name, b)] for b in (BON, MAJORITY)}, ax=ax, reference=None,
+                    xlabel="budget: best-of-N's n (compute cap: its cost there)")
     ax.set_title(f"policy on {name} bins (held-out)", fontsize="small")
 savefig(fig, "04_arith_efficiency", directory=FIGURES_DIR)
-pd.concat(arith_eff)[["accuracy", "cost", "baseline_cost", "multiple", "lower", "upper", "status"]].round(3)
-
-# %%
-# the numbers the text below states, from the tables above
-spread = gap_at_max.max(axis=1) - gap_at_max.min(axis=1)  # (levels,) best minus worst rule at n = 16
-gain = arith_gap["accuracy"]
-eff_level = arith_eff[("given: level", BON)]
-eff_oracle = arith_eff[("oracle, held-apart samples", BON)]
-opt_minus_held = arith_summary["optimistic"] - arith_summary["held_out"]
-arith_facts = {
-    "largest spread between the three rules within a level at n = 16": f"{spread.max():.3f} (level {spread.idxmax()})",
-    "levels where the rules' spread at n = 16 is under 0.05": f"{int((spread < 0.05).sum())} of {len(spread)}",
-    "held-out gain over the best single strategy, range": f"{gain.min():.4f} .. {gain.max():.4f}",
-    "(scheme, budget) pairs whose gain interval lies above 0": f"{int((arith_gap['lower'] > 0).sum())} of {len(arith_gap)}",
-    "... of them with level or predicted bins": int((arith_gap.loc[['given: level', 'predicted: mean confidence'], 'lower'] > 0).sum()),
-    "optimistic minus held-out accuracy, largest": f"{opt_minus_held.max():.4f}",
-    "leaky minus held-apart oracle bins, held-out accuracy (mean over budgets)": f"{(arith_summary.loc['oracle, leaky (scored samples)', 'held_out'] - arith_summary.loc['oracle, held-apart samples', 'held_out']).mean():+.4f}",
-    "multiple vs best-of-N, level bins, where reached": ", ".join(f"{m:.2f}" for m in eff_level.query("status == 'reached'")["multiple"]),
-    "multiple vs best-of-N, oracle bins, where reached": ", ".join(f"{m:.2f}" for m in eff_oracle.query("status == 'reached'")["multiple"]),
-    "budgets where best-of-N never reaches the oracle-bin policy": ", ".join(f"n = {b:g} (multiple > {m:.1f})" for b, m in eff_oracle.query("status == 'not reached'")[["n", "bound"]].to_numpy()) or "none",
-}
-pd.Series(arith_facts).to_frame("arithmetic run")
+pd.concat(arith_eff)[["accuracy", "cost", "baseline_cost", "multiple", "lower", "upper", "status", "p_reached", "p_below"]].round(3)
 
 # %% [markdown]
-# ### What this shows
+# ### What the policy picks
 #
-# (Every number is in the table just above; the asserts below check each statement.)
-#
-# - **Within a level the three rules barely differ.** The per-level panels show their curves on top of one
-#   another: in most levels the best and the worst rule at n = 16 are less than 0.05 apart, well inside the
-#   bands of 40 problems. On answers of a few tokens scored by the model's own confidence there is little to choose.
-# - **So choosing per bin gains little, most with oracle bins.** Held out, the policy's gain over the best
-#   single strategy stays within about two and a half points of accuracy; its interval lies above 0 at every
-#   budget from 2 with oracle (pass@1, held-apart) bins, at budgets 8 and 16 with the predicted (confidence)
-#   bins, and never with the given levels. The
-#   optimistic curve sits above the held-out one at the larger budgets: that difference is what choosing and
-#   scoring on the same problems (as Liu et al. do) would have added.
-# - **Held-apart vs leaky oracle bins** differ by less than their noise here: leakage cannot flatter a choice
-#   between rules that agree. The split costs nothing to keep and matters where strategies differ (section 3).
-# - **No ~4x shown.** The multiple is defined only where best-of-N's flat curve reaches the policy's accuracy,
-#   and there it is ill-conditioned: a gain of about 0.01 moves it far along best-of-N's cost axis. With the
-#   given levels it is about 1 (1.06 [0.97, 1.35] at budget 2) and undetermined at the two largest budgets,
-#   where best-of-N never reaches the policy but the interval's lower end lies below 1. With oracle bins it is
-#   2.1 [1.7, inf) at budget 2, and from budget 4 best-of-N reaches the policy in under 2.5% of bootstrap resamples: oracle
-#   pass@1, which no test-time policy has, buys accuracy that best-of-N with up to 32 samples does not reach.
-#   Against majority vote, weaker at small n, the multiple is larger (2.7 [2.1, inf) at budget 2 with the given
-#   levels). Snell et al.'s ~4x needs strategies that differ
-#   by difficulty, as beam search and best-of-N with a process reward model do; section 3 asks that.
+# The choice made on all problems (the heatmaps above), per bin and budget: the strategy and its own n.
 
 # %%
-if SHIPPED_OWN:  # the sentences above are about the shipped run
-    assert (spread < 0.05).sum() > len(spread) / 2
-    assert gain.abs().max() < 0.025  # "within about two and a half points"
-    assert (arith_gap.loc["given: level", "lower"] <= 0).all()  # "never with the given levels"
-    assert (arith_gap.loc["oracle, held-apart samples"].query("n >= 2")["lower"] > 0).all()  # "every budget from 2"
-    predicted_above = arith_gap.loc["predicted: mean confidence"].query("lower > 0").index.tolist()
-    assert predicted_above == [8.0, 16.0]  # "at budgets 8 and 16 with the predicted (confidence) bins"
-    assert (arith_gap.loc[["oracle, held-apart samples", "oracle, leaky (scored samples)"], "lower"] > 0).any()
-    assert (opt_minus_held.xs(16.0, level="n") > 0).all()
-    assert abs((arith_summary.loc["oracle, leaky (scored samples)", "held_out"] - arith_summary.loc["oracle, held-apart samples", "held_out"]).mean()) < 0.01
-    assert [round(float(eff_level[c].iloc[1]), 2) for c in ("multiple", "lower", "upper")] == [1.06, 0.97, 1.35]  # "1.06 [0.97, 1.35]"
-    assert (eff_level["status"].iloc[3:] == "not reached").all() and (eff_level["lower"].iloc[3:] < 1).all()  # "undetermined at the two largest"
-    assert [round(float(eff_oracle[c].iloc[1]), 1) for c in ("multiple", "lower", "upper")] == [2.1, 1.7, np.inf]  # "2.1 [1.7, inf) at budget 2"
-    assert (eff_oracle["status"].iloc[2:] == "not reached").all() and (100 * eff_oracle["p_reached"].iloc[2:] < 2.5).all()  # "in under 2.5% of bootstrap resamples"
-    eff_level_majority = arith_eff[("given: level", MAJORITY)]
-    assert abs(eff_level_majority["multiple"].iloc[1] - 2.7) < 0.05 and eff_level_majority["lower"].iloc[1] > 2  # "2.7 [2.1, inf)"
+arith_choices = {}
+for name in ["given: level", "oracle, held-apart samples"]:
+    ch = arith_eval[name].choices
+    ch = ch[(ch["fold"] == -1) & (ch["bin"] != "all")]
+    arith_choices[name] = ch.assign(pick=[f"{st}, n = {n:g}" for st, n in zip(ch["strategy"], ch["n"])]).pivot(
+        index="bin", columns="grid_n", values="pick").rename_axis(columns="budget")
+pd.concat(arith_choices)
+
+# %% [markdown]
+# ### What this section shows
+#
+# Rendered from the tables above. Four families of comparisons, each paired over the same problems and
+# Holm-adjusted within its family: the other two rules against best-of-N within each level at the largest
+# n; the held-out policy against the best single strategy, per binning and budget (budgets where the two
+# give every problem the same accuracy are listed, not tested); in the bins where the oracle-bin policy
+# keeps a smaller n than the budget allows, the chosen config against the same strategy at the largest n;
+# the optimistic choice against the held-out one. Then the efficiency multiple per budget, and Snell et
+# al.'s result beside it.
+
+# %%
+ids = arith_eval["given: level"].problem_ids  # sorted problem ids: the order of every per-problem array below
+level_of = arith_bins["given: level"].reindex(ids).to_numpy()
+at_top = {s: (c := strategy_curve(results, s, ids))[1][:, c[0] == ns[-1]][:, 0] for s in (BON, MAJORITY, WEIGHTED)}  # (P,) at the largest n
+level_pairs = [(lv, s) for lv in levels for s in (MAJORITY, WEIGHTED)]
+level_same = [(lv, s) for lv, s in level_pairs if np.array_equal(at_top[s][level_of == lv], at_top[BON][level_of == lv])]
+within_level = family([paired_finding(at_top[s][level_of == lv], at_top[BON][level_of == lv], a=str(s), b=str(BON), quantity="accuracy",
+                                      range=f"level {lv}, n = {ns[-1]:g} samples") for lv, s in level_pairs if (lv, s) not in level_same])
+gain_keys = [(name, k) for name, ev in arith_eval.items() for k in range(len(ev.ns)) if not np.array_equal(ev.held_out[:, k], ev.single[:, k])]
+arith_gain = family([paired_finding(arith_eval[name].held_out[:, k], arith_eval[name].single[:, k], a=f"held-out policy on {name} bins",
+                                    b="the best single strategy (held out)", quantity="accuracy",
+                                    range=f"budget {arith_eval[name].ns[k]:g} (best-of-N's n)") for name, k in gain_keys])
+arith_same = [f"{name} at budget {ev.ns[k]:g}" for name, ev in arith_eval.items() for k in range(len(ev.ns)) if (name, k) not in gain_keys]
+# the bins where the oracle-bin policy, chosen on all problems, keeps a smaller n than the largest budget allows
+picked = arith_eval["oracle, held-apart samples"].choices
+picked = picked[(picked["fold"] == -1) & (picked["bin"] != "all") & (picked["grid_n"] == ns[-1])]
+oracle_of = arith_bins["oracle, held-apart samples"].reindex(ids).to_numpy()
+kept_small = [(r.bin, r.strategy, r.n) for r in picked.itertuples() if r.n < ns[-1]]
+small_pairs = {(b, st, n): ((c := strategy_curve(results, st, ids))[1][oracle_of == b][:, c[0] == n][:, 0], c[1][oracle_of == b][:, c[0] == ns[-1]][:, 0])
+               for b, st, n in kept_small}  # per bin: the chosen config and the same strategy at the largest n, (P_b,) each
+small_same = [key for key, (x, y) in small_pairs.items() if np.array_equal(x, y)]
+small_n = family([paired_finding(x, y, a=f"{st} at n = {n:g}", b=f"{st} at n = {ns[-1]:g}", quantity="accuracy",
+                                 range=f"oracle bin {b} (held-apart samples)") for (b, st, n), (x, y) in small_pairs.items()
+                  if (b, st, n) not in small_same]) if len(small_same) < len(small_pairs) else []
+arith_optimism = family([paired_finding(ev.optimistic[:, -1], ev.held_out[:, -1], a=f"optimistic policy on {name} bins",
+                                        b="the held-out one", quantity="accuracy", range=f"budget {ev.ns[-1]:g} (best-of-N's n)")
+                         for name, ev in arith_eval.items()])
+arith_eff_found = {key: efficiency_findings(t, policy=f"the held-out policy on {key[0]} bins", baseline=str(key[1]),
+                                           budgets=[f"budget {n:g}" for n in t["n"]]) for key, t in arith_eff.items()}
+arith_eff_lines = [f"Efficiency multiple of the held-out policy on {name} bins against {base} (the baseline's tokens to reach the "
+                   f"policy's accuracy / the policy's tokens; {found[0].level:.0%} paired bootstrap band over {len(ids)} problems): "
+                   + "; ".join(f.short() for f in found) + "." for (name, base), found in arith_eff_found.items()]
+oracle_cells = arith_eval["oracle, held-apart samples"].choices
+oracle_cells = oracle_cells[(oracle_cells["fold"] == -1) & (oracle_cells["bin"] != "all")]
+arith_choice_line = (f"The oracle-bin policy chosen on all problems picks " + ", ".join(
+    f"{st} in {c}" for st, c in oracle_cells["strategy"].astype(str).value_counts().items()) + f" of its {len(oracle_cells)} (bin, budget) "
+    "cells; at the largest budget it keeps " + (", ".join(f"n = {n:g} ({st}) in bin {b}" for b, st, n in kept_small) or "the largest n in every bin")
+    + "".join(f"; in bin {b}, {st} gives every problem the same accuracy at n = {n:g} as at the largest n (the tie goes to the cheaper)"
+              for b, st, n in small_same) + ".")
+eff_o = arith_eff[("oracle, held-apart samples", BON)]
+defined = eff_o[eff_o["status"] == "reached"]
+snell_arith = compare_with_paper(
+    "snell_compute_optimal_4x",
+    Setting(f"{own['model'].iloc[0] if 'model' in own.columns else OWN_SAMPLES}, its own token confidence as verifier",
+            f"the kit's graded arithmetic ({len(ids)} problems)",
+            "generated tokens for equal accuracy: best-of-N over the per-bin policy",
+            f"per-bin choice among majority vote, best-of-N and weighted best-of-N on oracle bins ({FOLDS}-fold cross-validated) against best-of-N",
+            f"budgets n = 1 to {ns[-1]:g} samples; " + (f"the multiple at n = {defined['n'].iloc[-1]:g}, the largest budget where it is defined"
+                                                        if len(defined) else "the multiple is undefined at every budget")),
+    *((defined[c].iloc[-1] for c in ("multiple", "lower", "upper")) if len(defined) else (None, None, None)), decimals=2)
+Summary(
+    f"Within each level, majority vote and weighted best-of-N against best-of-N at n = {ns[-1]:g} ({len(within_level)} comparisons, Holm; "
+    + f"{len(level_same)} more pairs give every problem the same accuracy: " + (", ".join(f"{s} in level {lv}" for lv, s in level_same) or "none") + "): "
+    + ", ".join(f"{v} {sum(f.verdict == v for f in within_level)}" for v in ("ahead", "behind", "not shown"))
+    + f"; the smallest differences these {int(pd.Series(level_of).value_counts().min())}-problem comparisons detect at 80% power run from "
+    + f"{min(f.detectable for f in within_level):.3f} to {max(f.detectable for f in within_level):.3f}.",
+    [f for f in within_level if f.verdict != "not shown"],
+    f"Budgets where the held-out policy and the best single strategy give every problem the same accuracy (no comparison): "
+    + (", ".join(arith_same) or "none") + ".",
+    arith_gain,
+    arith_choice_line,
+    small_n,
+    arith_optimism,
+    paired_finding(arith_eval["oracle, leaky (scored samples)"].held_out[:, -1], arith_eval["oracle, held-apart samples"].held_out[:, -1],
+                   a="held-out policy on leaky oracle bins", b="on held-apart oracle bins", quantity="accuracy",
+                   range=f"budget {ns[-1]:g} (best-of-N's n)"),
+    arith_eff_lines,
+    snell_arith,
+)
+
+# %%
+# the findings are the plotted numbers: each policy-minus-single finding is the summary's paired difference at its budget
+for f, (name, k) in zip(arith_gain, gain_keys):
+    row = arith_eval[name].summary.query("kind == 'held_out - single'").iloc[k]
+    assert abs(f.difference - row["accuracy"]) < 1e-9, (name, k)
+# where every bin's choice (on every fold) is one sample, the policy is best-of-N at n = 1 itself: its multiple is undefined
+for name, arith_ev in arith_eval.items():
+    if name in ("given: level", "oracle, held-apart samples"):
+        fold_choices = arith_ev.choices[(arith_ev.choices["fold"] >= 0) & (arith_ev.choices["bin"] != "all")]
+        for k, n in enumerate(arith_ev.ns):
+            if (fold_choices.loc[fold_choices["grid_n"] == n, "n"] == 1).all():
+                assert arith_eff[(name, BON)]["status"].iloc[k] == "coincides", (name, n)
 
 # %% [markdown]
 # ## 2. Pythia on MATH: bins and coverage only
 #
 # The Pythia counts (Brown et al. 2024, arXiv:2407.21787; `data/README.md`) have no answers and no
-# verifier scores, so there is no strategy to choose, only bins to compare. Do they carry a difficulty
-# level (MATH's 1..5)?
+# verifier scores, so there is no strategy to choose, only bins to set side by side. Do they carry a
+# difficulty level (MATH's `1..5`)?
 
 # %%
 math = read_pythia_counts(f"{DATA_DIR}/pythia_checkpoints_math_counts.csv")
@@ -316,9 +364,9 @@ pd.Series({"has a MATH level": has_level, "problems": len(pythia), "samples per 
            "problems never solved in the held-apart half": int((c_held == 0).sum())}).to_frame(f"{PYTHIA_MODEL} @ {PYTHIA_CHECKPOINT}")
 
 # %% [markdown]
-# The counts do carry MATH's level. The held-apart half (a random half of each problem's samples, drawn
-# as a hypergeometric split of its counts) sets the bin; coverage is measured on the other half. How do
-# MATH's levels fall into the quantile bins?
+# Where the counts carry MATH's level, it is a third binning. The held-apart half (a random half of each
+# problem's samples, drawn as a hypergeometric split of its counts) sets the bin; coverage is measured on
+# the other half. How do MATH's levels fall into the quantile bins?
 
 # %%
 crosstab = pd.crosstab(pythia_bins["MATH level"], pythia_bins["quantile of pass@1 (held-apart)"]) if has_level else None
@@ -337,43 +385,33 @@ savefig(fig, "04_pythia_bins", directory=FIGURES_DIR)
 
 # %%
 quantile_b = pythia_bins["quantile of pass@1 (held-apart)"].to_numpy()
-K_COMPARED = 100  # the k at which the end bins' coverage is compared
-cov100 = {name: [coverage_curve(n_rest[(b == lab).to_numpy()], c_rest[(b == lab).to_numpy()], [K_COMPARED], beyond_n="plugin", n_boot=1).coverage[0]
-                 for lab in (b.min(), b.max())] for name, b in pythia_bins.items()}
+K_COMPARED = 100  # the k at which the end bins' coverage is given
+cov_ends = {name: [coverage_curve(n_rest[(b == lab).to_numpy()], c_rest[(b == lab).to_numpy()], [K_COMPARED], beyond_n="plugin", n_boot=1).coverage[0]
+                   for lab in (b.min(), b.max())] for name, b in pythia_bins.items()}
 level_rank_corr = pd.Series(pythia["level"].to_numpy()).corr(pythia_bins["quantile of pass@1 (held-apart)"].reset_index(drop=True), method="spearman") if has_level else np.nan
-pythia_facts = {
-    "Spearman correlation, MATH level vs quantile bin": f"{level_rank_corr:.2f}",
-    "problems per quantile bin": ", ".join(f"{b}: {c}" for b, c in pythia_bins["quantile of pass@1 (held-apart)"].value_counts().sort_index().items()),
-    "problems per absolute bin (1 easy, 2 medium, 3 hard)": ", ".join(f"{b}: {c}" for b, c in pythia_bins["absolute (Liu et al.)"].value_counts().sort_index().items()),
-    "coverage at k = 100 (other half), easiest vs hardest quantile bin": "{:.2f} vs {:.2f}".format(*cov100["quantile of pass@1 (held-apart)"]),
-    "coverage at k = 100 (other half), MATH level 1 vs 5": "{:.2f} vs {:.2f}".format(*cov100["MATH level"]) if has_level else "n/a",
-}
-pd.Series(pythia_facts).to_frame(f"{PYTHIA_MODEL} @ {PYTHIA_CHECKPOINT}")
+assert all(b.value_counts().sum() == len(pythia) for b in pythia_bins.values())  # every problem in exactly one bin of each binning
 
 # %% [markdown]
-# ### What this shows
+# ### What this section shows
 #
-# - MATH's levels and the model's own difficulty agree only loosely (the rank correlation above, and the
-#   spread of every level over several quantile bins in the cross table): a level-5 problem can be one the
-#   model solves now and then, a level-1 problem one it never solves. A policy chosen per MATH level mixes
-#   easy and hard problems in each bin.
-# - Quantile bins of the held-apart half separate coverage on the other half far more cleanly: their curves
-#   fan out, while the MATH-level curves overlap within their bands (at k = 100 the gap between the easiest
-#   and the hardest bin is several times the gap between levels 1 and 5). The split keeps this honest: the
-#   bin and the coverage come from disjoint samples. With pass@1 near 0 for most problems, the hardest bin
-#   takes every problem never solved in the held-apart half (ties share a bin), so bin 4 stays empty; and
-#   Liu et al.'s absolute bins, made for stronger models, put every problem in "hard". Past the smallest
-#   number of samples left per problem, the curves use the plug-in estimate for the problems with fewer (as
-#   notebook 01).
+# Measured facts only, rendered from the tables above: no comparison between binnings is tested here (the
+# bins hold different problems, and no strategy is chosen).
 
 # %%
-assert has_level and 0 < level_rank_corr < 0.5  # harder levels, harder bins, on average, loosely
-assert (crosstab > 0).sum(axis=1).min() >= 2  # every MATH level spreads over at least two quantile bins
-gap_q, gap_l = (np.subtract(*cov100[k]) for k in ("quantile of pass@1 (held-apart)", "MATH level"))
-assert gap_q > 3 * gap_l, (gap_q, gap_l)
-assert NUM_BINS - 1 not in set(quantile_b) and (pythia_bins["absolute (Liu et al.)"] == 3).all()
-assert NUM_BINS - 1 == 4 and list(np.unique(pythia["level"])[[0, -1]]) == [1, 5]  # the empty bin 4; MATH levels 1 and 5
-assert all(len(v) == 2 for v in cov100.values()) and K_COMPARED == 100  # cov100: coverage at k = 100 per end bin
+empty = sorted(set(range(1, NUM_BINS + 1)) - set(quantile_b))
+Summary(
+    *([f"Spearman rank correlation between MATH level and quantile bin of pass@1 (held-apart half): {level_rank_corr:.2f} over "
+       f"{len(pythia)} problems.",
+       "Quantile bins each MATH level spreads over (cross table above): " + ", ".join(f"level {lv}: {c}" for lv, c in (crosstab > 0).sum(axis=1).items()) + "."]
+      if has_level else ["The counts carry no MATH level."]),
+    f"Problems per quantile bin: " + ", ".join(f"bin {b}: {c}" for b, c in pythia_bins["quantile of pass@1 (held-apart)"].value_counts().sort_index().items())
+    + (f"; bins left empty by ties: {', '.join(map(str, empty))}" if empty else "") + f" ({int((c_held == 0).sum())} problems are never solved in the held-apart half).",
+    "Liu et al.'s absolute bins: " + ", ".join(f"{ABSOLUTE_BINS[b]}: {c} problems" for b, c in pythia_bins["absolute (Liu et al.)"].value_counts().sort_index().items()) + ".",
+    *(f"Coverage at k = {K_COMPARED} on the other half ({name}): {lo:.2f} in bin {b.min()}, {hi:.2f} in bin {b.max()}."
+      for (name, (lo, hi)), b in zip(cov_ends.items(), pythia_bins.values()) if b.nunique() > 1),
+    *([f"Past the smallest number of samples left per problem ({int(n_rest.min())}), the curves use the plug-in estimate for the problems with "
+       f"fewer (as notebook 01)."] if n_rest.min() < ks.max() else []),
+)
 
 # %% [markdown]
 # ## 3. Step-level search on the chain problems
@@ -385,8 +423,10 @@ assert all(len(v) == 2 for v in cov100.values()) and K_COMPARED == 100  # cov100
 # weighted vote of its N candidates on their last-step scores (as the HF blog). Budgets are the tokens
 # best-of-N with the default verifier spends; a search costs the tokens its whole tree generated.
 # The policy chooses among the strategies guided by one verifier, `CHAIN_POLICY_VERIFIER`, and majority
-# vote, as Snell et al. choose with one PRM: a policy free to pick the exact step checker would beat
-# best-of-N with the noisy verifier by knowing more, not by allocating compute better.
+# vote, as Snell et al. choose with one PRM: a policy free to pick the exact step checker would set a
+# verifier that knows more against best-of-N with the noisy one, not one allocation of compute against
+# another. The study is small (the table below gives the problems; one run per search), so each finding
+# states the smallest difference it could detect.
 
 # %%
 chain_pool_path = Path(CHAIN_DIR) / f"{CHAIN_POOL}.parquet"
@@ -436,7 +476,7 @@ if chains_ready:
     for ax, b in zip(axes.flat, bins_c):
         plot_bin_curves(chain_curves[chain_curves["bin"] == b], ax=ax, palette=chain_palette, xlabel="generated tokens per problem")
         ax.set_title(f"oracle bin {b}", fontsize="small")
-    axes.flat[-1].legend(fontsize="x-small", frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    figure_legend(fig)
     savefig(fig, "04_chains_bins", directory=FIGURES_DIR)
 
 # %%
@@ -455,8 +495,7 @@ if chains_ready:
     for ax, (name, ev) in zip(axes.flat, chain_eval.items()):
         plot_policy_evaluation(ev.summary, ax=ax, xlabel=f"budget: {chain_reference}'s n (compute cap: its cost there)", legend=False)
         ax.set_title(name, fontsize="small")
-    fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="upper center", ncol=3, fontsize="small", frameon=False,
-               bbox_to_anchor=(0.5, 0.0))  # one legend for the four panels, below them
+    figure_legend(fig)  # one legend for the panels, beside them
     savefig(fig, "04_chains_policy", directory=FIGURES_DIR)
     display(pd.concat({name: ev.summary.pivot(index="n", columns="kind", values="accuracy") for name, ev in chain_eval.items()}).round(4))
     # the held-out policy minus the best single strategy (chosen on the other fold, same budget), paired over problems
@@ -477,66 +516,120 @@ if chains_ready:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, name in zip(axes, ["oracle, held-apart samples", f"predicted: mean {default_verifier} score"]):
         plot_efficiency({b: chain_eff[(name, b)] for b in chain_baselines}, ax=ax,
-                        reference=SNELL_MULTIPLE, xlabel=f"budget: {chain_reference}'s n (compute cap: its cost there)")
+                        reference=None, xlabel=f"budget: {chain_reference}'s n (compute cap: its cost there)")
         ax.set_title(f"policy on {name} bins (held-out)", fontsize="small")
     savefig(fig, "04_chains_efficiency", directory=FIGURES_DIR)
     display(pd.concat(chain_eff)[["accuracy", "cost", "baseline_cost", "multiple", "lower", "upper", "status"]].round(3))
 
 # %% [markdown]
-# ### What this shows
+# ### What the policy picks, and how far apart the strategies are within a bin
 #
-# Read it as section 1: the heatmap says which strategy wins per bin and budget (Snell et al. found beam
-# search on hard problems and at small budgets, best-of-N on easy ones at large budgets), the held-out
-# curve says how much of that survives choosing on other problems, and the efficiency table gives the
-# multiple against best-of-N with its interval, or "not reached", beside Snell et al.'s ~4x. The numbers,
-# formatted from the tables above (without the search data this cell says so):
+# The choice on oracle bins (held-apart samples) made on all problems, per bin and budget. Then, within
+# each oracle bin, every strategy against weighted best-of-N at the largest N all of them ran (equal N,
+# not equal tokens: the mean tokens per problem are printed beside), one Holm family over all bins.
 
 # %%
 if chains_ready:
-    ev_c = chain_eval["oracle, held-apart samples"].summary.pivot(index="n", columns="kind", values="accuracy")
-    eff_c = chain_eff[("oracle, held-apart samples", chain_baselines[0])]
-    won = chain_eval["oracle, held-apart samples"].choices
-    won = won[(won["fold"] == -1) & (won["bin"] != "all")]["strategy"].value_counts()
-    lines = [f"- Oracle bins from held-apart samples, budget {b:g} (best-of-N's n): held-out {r['held_out']:.3f}, "
-             f"optimistic {r['optimistic']:.3f}, best single strategy {r['single']:.3f}." for b, r in ev_c.iterrows()]
-    lines.append(f"- Strategies chosen over all bins and budgets: " + ", ".join(f"{k} {v}" for k, v in won.items()) + ".")
-    lines.append(f"- Efficiency multiple of the held-out policy against {chain_baselines[0]}, by budget: "
-                 + ", ".join(f"{m:.2f} [{lo:.2f}, {hi:.2f}]" if np.isfinite(m) else str(st)
-                             for m, lo, hi, st in zip(eff_c["multiple"], eff_c["lower"], eff_c["upper"], eff_c["status"]))
-                 + f" (Snell et al.: about {SNELL_MULTIPLE:g}x against best-of-N with a PRM on MATH).")
-    gap_c = chain_gap.loc["oracle, held-apart samples"]
-    lines.append("- Held-out policy minus the best single strategy, paired (95%): "
-                 + ", ".join(f"budget {b:g} {r.accuracy:+.3f} [{r.lower:+.3f}, {r.upper:+.3f}]" for b, r in gap_c.iterrows()) + ".")
-    text = "\n".join(lines)
-else:
-    text = "- The chain search data are not there: no numbers for this section."
-display({"text/markdown": text, "text/plain": text}, raw=True)  # plain text too, for viewers without Markdown
+    ev = chain_eval["oracle, held-apart samples"]
+    ids_c = ev.problem_ids  # sorted problem ids: the order of every per-problem array below
+    ch = ev.choices[(ev.choices["fold"] == -1) & (ev.choices["bin"] != "all")]
+    chain_choice = ch.assign(pick=[f"{st}, n = {n:g}" for st, n in zip(ch["strategy"], ch["n"])]).pivot(
+        index="bin", columns="grid_n", values="pick").rename_axis(columns="budget")
+    display(chain_choice)
+    curves_c = {st: strategy_curve(chain_results, st, ids_c) for st in dict.fromkeys(chain_strategies)}  # (ns, acc (P, K), cost (P, K))
+    n_common = max(set.intersection(*(set(c[0]) for c in curves_c.values())))  # the largest N every strategy ran
+    at_n = {st: (c[1][:, c[0] == n_common][:, 0], c[2][:, c[0] == n_common][:, 0]) for st, c in curves_c.items()}  # accuracy, tokens (P,)
+    weighted_c = chain_baselines[0]
+    bin_of = oracle_bins.reindex(ids_c).to_numpy()
+    bin_pairs = [(b, st) for b in bins_c for st in at_n if st != weighted_c]
+    bin_same = [(b, st) for b, st in bin_pairs if np.array_equal(at_n[st][0][bin_of == b], at_n[weighted_c][0][bin_of == b])]
+    within_bin = family([paired_finding(at_n[st][0][bin_of == b], at_n[weighted_c][0][bin_of == b], a=str(st), b=str(weighted_c),
+                                        quantity="accuracy", range=f"oracle bin {b}, N = {n_common:g} (equal N, not equal tokens)")
+                         for b, st in bin_pairs if (b, st) not in bin_same])
+    display(pd.DataFrame([(f.range.split(",")[0], f.a, f.a_value, f.b_value, f.difference, f.lower, f.upper, f.verdict, f.detectable, f.num_problems)
+                          for f in within_bin], columns=["bin", "strategy", "accuracy", str(weighted_c), "difference", "lower", "upper",
+                                                         "verdict (Holm)", "detectable at 80% power", "problems"]).round(3))
 
 # %% [markdown]
-# On the chains, then (each sentence checked below, on the shipped runs):
+# ### What this section shows
 #
-# - **Choosing per bin does not beat the best single strategy here.** Held out, the policy on oracle bins
-#   from held-apart samples is not shown ahead at any budget: the paired 95% interval of its difference with
-#   the best single strategy holds 0 at budgets 1, 2, 8, 16 and 32 and lies below 0 at 4 (-0.011
-#   [-0.021, -0.002]); at 32 it reaches 0.332 against 0.353. No other binning is ahead at any budget either.
-# - **What choosing on the test set would add.** The optimistic curve, chosen and scored on the same
-#   problems as Liu et al. do, lies above: 0.373 at budget 32.
-# - **No ~4x.** Against weighted best-of-N with the same verifier, at equal generated tokens, the multiple
-#   is about 1 or below wherever it is determined (0.82 [0.69, 0.95] at budget 4; the intervals at 8 to 32
-#   hold 1). Snell et al.'s ~4x is against best-of-N with a PRM on MATH, where beam search and best-of-N
-#   differ by difficulty; on these chains the strategies guided by the AUC 0.8 verifier lie within a few
-#   points of one another (section 3 of notebook 03), so there is little for a per-bin choice to gain.
+# Rendered from the tables above, as in section 1: the held-out policy against the best single strategy
+# per binning and budget (one Holm family; budgets where the two give every problem the same accuracy are
+# listed, not tested); the optimistic choice against the held-out one; the held-out policy against
+# weighted best-of-N at the same compute cap; the within-bin family; the efficiency multiple per budget.
+# Then the study's power beside the effect Snell et al.'s multiple would imply on this baseline's own
+# curve (a policy that many times as efficient as weighted best-of-N at budget n matches the baseline's
+# accuracy at that many times n), and their result beside ours with both settings named.
 
 # %%
-if chains_ready and CHAIN_DIR == "../data/chains" and (N_BOOT, NUM_DRAWS, SEED, FOLDS) == (1000, 1000, 0, 2):  # the sentences above: shipped runs, default draws
-    gap_c = chain_gap.loc["oracle, held-apart samples"]
-    assert (gap_c.drop(4.0)["lower"] <= 0).all() and (gap_c.drop(4.0)["upper"] >= 0).all() and gap_c.loc[4.0, "upper"] < 0
-    assert all(abs(x - y) <= 0.0005 + 1e-9 for x, y in zip(gap_c.loc[4.0, ["accuracy", "lower", "upper"]], (-0.011, -0.021, -0.002)))
-    assert (chain_gap["lower"] <= 0).all()  # "no other binning is ahead at any budget"
-    assert abs(ev_c.loc[32.0, "held_out"] - 0.332) <= 0.0005 and abs(ev_c.loc[32.0, "single"] - 0.353) <= 0.0005
-    assert abs(ev_c.loc[32.0, "optimistic"] - 0.373) <= 0.0005 and (ev_c["optimistic"] >= ev_c["held_out"]).all()
-    eff_w = chain_eff[("oracle, held-apart samples", chain_baselines[0])].set_index("n")
-    assert all(abs(x - y) <= 0.005 + 1e-9 for x, y in zip(eff_w.loc[4.0, ["multiple", "lower", "upper"]], (0.82, 0.69, 0.95)))
-    assert ((eff_w.loc[[8.0, 16.0, 32.0], "lower"] <= 1) & (eff_w.loc[[8.0, 16.0, 32.0], "upper"] >= 1)).all()  # "hold 1"
-    assert (eff_w.loc[[1.0, 2.0, 4.0], "multiple"] <= 1.005).all() and SNELL_MULTIPLE == 4  # "about 1 or below"
-    assert default_verifier == CHAIN_POLICY_VERIFIER == VerifierSpec.noisy(0.8)  # "guided by the AUC 0.8 verifier"
+if chains_ready:
+    chain_keys = [(name, k) for name, e in chain_eval.items() for k in range(len(e.ns)) if not np.array_equal(e.held_out[:, k], e.single[:, k])]
+    chain_gain = family([paired_finding(chain_eval[name].held_out[:, k], chain_eval[name].single[:, k], a=f"held-out policy on {name} bins",
+                                        b="the best single strategy (held out)", quantity="accuracy",
+                                        range=f"budget {chain_eval[name].ns[k]:g} ({chain_reference}'s n)") for name, k in chain_keys])
+    chain_same = [f"{name} at budget {e.ns[k]:g}" for name, e in chain_eval.items() for k in range(len(e.ns)) if (name, k) not in chain_keys]
+    chain_optimism = paired_finding(ev.optimistic[:, -1], ev.held_out[:, -1], a="optimistic policy on oracle bins (held-apart samples)",
+                                    b="the held-out one", quantity="accuracy", range=f"budget {ev.ns[-1]:g} ({chain_reference}'s n)")
+    base_n, base_acc, _ = curves_c[weighted_c]
+    vs_weighted = family([paired_finding(ev.held_out[:, k], base_acc[:, base_n == n][:, 0], a="held-out policy on oracle bins (held-apart samples)",
+                                         b=f"{weighted_c} at n = {n:g}", quantity="accuracy", range=f"budget {n:g} (the same compute cap)")
+                          for k, n in enumerate(ev.ns)])
+    chain_eff_lines = [f"Efficiency multiple of the held-out policy on {name} bins against {base} (the baseline's tokens to reach the policy's "
+                       f"accuracy / the policy's tokens; {found[0].level:.0%} paired bootstrap band over {len(ids_c)} problems): "
+                       + "; ".join(f.short() for f in found) + "."
+                       for (name, base), t in chain_eff.items()
+                       for found in [efficiency_findings(t, policy=f"the held-out policy on {name} bins", baseline=str(base),
+                                                         budgets=[f"budget {n:g}" for n in t["n"]])]]
+    snell = paper_result("snell_compute_optimal_4x")
+    chain_run_json = chain_pool_path.with_suffix(".run.json")  # the pool's run record (data/README.md) names its model
+    chain_model = json.loads(chain_run_json.read_text())["model"] if chain_run_json.exists() else "the chain runs' model"
+    fold_cells = ev.choices[(ev.choices["fold"] >= 0) & (ev.choices["bin"] != "all")].merge(ch, on=["bin", "grid_n"], suffixes=("", "_all"))
+    fold_differs = int(((fold_cells["strategy"] != fold_cells["strategy_all"]) | (fold_cells["n"] != fold_cells["n_all"])).sum())
+    base_mean = dict(zip(base_n, base_acc.mean(0)))  # weighted best-of-N's accuracy at each n
+    power_lines = [f"budget {n:g}: " + (f"a policy {snell.value:g}x as efficient as {weighted_c} would match its accuracy at n = {snell.value * n:g}, "
+                                        f"{base_mean[snell.value * n] - base_mean[n]:+.3f} over it here; the policy-minus-{weighted_c} comparison at this "
+                                        f"budget detects {f.detectable:.3f} at 80% power, "
+                                        + ("more than that effect: the study could not have shown it" if f.detectable > base_mean[snell.value * n] - base_mean[n]
+                                           else "less than that effect")
+                                        if snell.value * n in base_mean else f"n = {snell.value * n:g} lies beyond the measured n: no effect size to set beside")
+                   for n, f in zip(ev.ns, vs_weighted)]
+    defined_c = chain_eff[("oracle, held-apart samples", weighted_c)].query("status == 'reached'")
+    snell_chain = compare_with_paper(
+        "snell_compute_optimal_4x",
+        Setting(f"{chain_model}, verifier {CHAIN_POLICY_VERIFIER or 'of each strategy'}",
+                f"the kit's chain problems ({len(ids_c)} problems)", "generated tokens for equal accuracy: weighted best-of-N over the per-bin policy",
+                f"per-bin choice among majority vote, best-of-N, weighted best-of-N, beam search and DVTS on oracle bins ({FOLDS}-fold "
+                f"cross-validated) against weighted best-of-N",
+                f"budgets n = {ev.ns[0]:g} to {ev.ns[-1]:g} samples; " + (f"the multiple at n = {defined_c['n'].iloc[-1]:g}, the largest budget where it is defined"
+                                                                        if len(defined_c) else "the multiple is undefined at every budget")),
+        *((defined_c[c].iloc[-1] for c in ("multiple", "lower", "upper")) if len(defined_c) else (None, None, None)), decimals=2)
+    display(Summary(
+        f"Budgets where the held-out policy and the best single strategy give every problem the same accuracy (no comparison): "
+        + (", ".join(chain_same) or "none") + ".",
+        chain_gain,
+        chain_optimism,
+        vs_weighted,
+        f"Oracle-bin policy chosen on all problems (table above): " + ", ".join(f"{st} in {c}" for st, c in ch["strategy"].astype(str).value_counts().items())
+        + f" of its {len(ch)} (bin, budget) cells; the choices made on the {FOLDS} folds differ from it in {fold_differs} of {len(fold_cells)} cells.",
+        f"Within each oracle bin, each strategy against {weighted_c} at N = {n_common:g} ({len(within_bin)} comparisons, Holm"
+        + (f"; pairs with the same accuracy on every problem, not tested: {', '.join(f'{st} in bin {b}' for b, st in bin_same)}" if bin_same else "") + "; "
+        + ", ".join(f"{v} {sum(f.verdict == v for f in within_bin)}" for v in ("ahead", "behind", "not shown"))
+        + f"); with {int(pd.Series(bin_of).value_counts().min())} to {int(pd.Series(bin_of).value_counts().max())} problems per bin they detect "
+        + f"{min(f.detectable for f in within_bin):.3f} to {max(f.detectable for f in within_bin):.3f} at 80% power. Mean tokens per problem at this N: "
+        + ", ".join(f"{st} {v[1].mean():.0f}" for st, v in at_n.items()) + ".",
+        [f for f in within_bin if f.verdict != "not shown"],
+        chain_eff_lines,
+        f"Power of the chain study ({len(ids_c)} problems, one run per search), against the effect Snell et al.'s multiple implies on this baseline's own curve: "
+        + "; ".join(power_lines) + ".",
+        snell_chain,
+    ))
+else:
+    print("The chain search data are not there: no findings for this section.")
+
+# %%
+if chains_ready:
+    for f, (name, k) in zip(chain_gain, chain_keys):  # the findings are the plotted numbers
+        assert abs(f.difference - chain_eval[name].summary.query("kind == 'held_out - single'").iloc[k]["accuracy"]) < 1e-9, (name, k)
+    assert sum(f.num_problems for f in within_bin) + sum(int((bin_of == b).sum()) for b, _ in bin_same) == (len(at_n) - 1) * len(ids_c)  # each problem in one bin
+    eff_table = chain_eff[("oracle, held-apart samples", weighted_c)]
+    assert all(abs(f.a_value - a) < 1e-9 for f, a in zip(vs_weighted, eff_table["accuracy"]))  # the efficiency table scores the same policy

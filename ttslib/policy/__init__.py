@@ -13,7 +13,7 @@ Pure maths over a typed table: nothing here runs a model. The modules, bottom up
   ``cost``), its builder, validator and tolerances;
 - :mod:`~ttslib.policy.splits`: held-apart samples, folds of problems stratified by bin, row selection;
 - :mod:`~ttslib.policy.choose`: difficulty bins, the per-bin choice, its held-out evaluation;
-- :mod:`~ttslib.policy.efficiency`: the efficiency multiple against a baseline strategy;
+- :mod:`~ttslib.policy.efficiency`: the efficiency multiple against a baseline strategy, and its sentence (undefined where it is);
 - :mod:`~ttslib.policy.results`: :class:`StrategyResults`, per strategy its selection and cost.
 
 ``ttslib.strategies`` (above both the maths and the generation side) turns a sampling pool and search runs
@@ -29,7 +29,7 @@ from ttslib.policy.choose import (
     evaluate_policy,
     strategy_curve,
 )
-from ttslib.policy.efficiency import efficiency_multiple, ordinal_band
+from ttslib.policy.efficiency import EfficiencyFinding, efficiency_findings, efficiency_multiple, ordinal_band
 from ttslib.policy.results import StrategyResults, results_from_selection, sampling_cost
 from ttslib.policy.splits import assign_folds, row_index, split_counts, split_sample_indices, split_samples
 from ttslib.policy.strategy import Strategy, VerifierSpec
@@ -39,5 +39,5 @@ from ttslib.policy.table import (ACCURACY_ATOL, COST_RTOL, RESULT_COLUMNS, SETTI
 __all__ = ["Strategy", "VerifierSpec", "SETTINGS", "RESULT_COLUMNS", "ACCURACY_ATOL", "COST_RTOL", "results_table",
            "strategies_of", "validate_results", "split_samples", "split_sample_indices", "split_counts", "assign_folds",
            "row_index", "ABSOLUTE_BINS", "difficulty_bins", "bin_curves", "choose_policy", "PolicyEvaluation",
-           "evaluate_policy", "strategy_curve", "efficiency_multiple", "ordinal_band", "StrategyResults",
+           "evaluate_policy", "strategy_curve", "efficiency_multiple", "ordinal_band", "EfficiencyFinding", "efficiency_findings", "StrategyResults",
            "results_from_selection", "sampling_cost"]

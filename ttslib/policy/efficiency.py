@@ -4,15 +4,25 @@
 arXiv:2408.03314), with a paired bootstrap over problems. The multiple can be infinite in a resample
 (the baseline never gets there), so its band is an order statistic of the resamples
 (:func:`ordinal_band`, inverted-CDF quantiles), defined where a mean or an interpolated quantile is not.
+
+Where the multiple is undefined, it is reported so, never as a number: "coincides" (the policy gives
+every problem the accuracy and cost of one of the baseline's configs: it *is* the baseline there, and
+the multiple 1 says nothing), "not reached" (the baseline never gets to the policy's accuracy within its
+largest budget), "below baseline range" (its smallest budget already does). :class:`EfficiencyFinding`
+renders one budget's multiple as a sentence that says which, and how many resamples were censored.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ttslib.checks import bootstrap_weights, canonical_order, check_level
-from ttslib.policy.table import ACCURACY_ATOL
+from ttslib.policy.table import ACCURACY_ATOL, COST_RTOL
+
+STATUSES = ("reached", "not reached", "below baseline range", "coincides")
 
 
 def ordinal_band(boot, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +63,10 @@ def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_b
     reaches the accuracy the multiple is NaN with status "not reached" (inf in the bootstrap) and ``bound``
     = its largest cost / the policy's, which the multiple exceeds if the baseline ever gets there; where its
     cheapest config already exceeds it, NaN with "below baseline range" (0 in the bootstrap) and ``bound``
-    = its smallest cost / the policy's, an upper bound.
+    = its smallest cost / the policy's, an upper bound. Where the policy's accuracy and cost equal those of
+    one baseline config on every problem (within ``ACCURACY_ATOL`` and ``COST_RTOL``), NaN with "coincides"
+    and a NaN band: the two are the same there. ``p_reached`` and ``p_below`` are the shares of resamples
+    in which the baseline reaches the accuracy, and in which its cheapest config already exceeds it.
     """
     arrs = [np.asarray(x, dtype=float) for x in (accuracy, cost, baseline_accuracy, baseline_cost)]
     if arrs[0].ndim != 2 or arrs[1].shape != arrs[0].shape or arrs[3].shape != arrs[2].shape or arrs[2].shape[0] != arrs[0].shape[0]:
@@ -68,7 +81,81 @@ def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_b
     boot_need, boot_status = _cost_to_reach(w @ ba, w @ bc, w @ a)  # (B, K)
     boot = np.where(boot_status == 1, np.inf, np.where(boot_status == 2, 0.0, boot_need / (w @ c)))
     lo, hi = ordinal_band(boot, level)
-    names = np.array(["reached", "not reached", "below baseline range"])
+    same = (np.isclose(a[:, :, None], ba[:, None, :], rtol=0, atol=ACCURACY_ATOL)
+            & np.isclose(c[:, :, None], bc[:, None, :], rtol=COST_RTOL, atol=0)).all(0).any(-1)  # (K,): one config equals it
+    status = np.where(same, 3, status)
     bound = np.where(status == 1, bc.mean(0).max(), np.where(status == 2, bc.mean(0).min(), np.nan)) / c.mean(0)
-    return pd.DataFrame({"accuracy": a.mean(0), "cost": c.mean(0), "baseline_cost": need, "multiple": need / c.mean(0),
-                         "lower": lo, "upper": hi, "status": names[status], "bound": bound, "p_reached": (boot_status == 0).mean(0)})
+    return pd.DataFrame({"accuracy": a.mean(0), "cost": c.mean(0), "baseline_cost": np.where(same, np.nan, need),
+                         "multiple": np.where(same, np.nan, need / c.mean(0)), "lower": np.where(same, np.nan, lo),
+                         "upper": np.where(same, np.nan, hi), "status": np.array(STATUSES)[status], "bound": bound,
+                         "p_reached": (boot_status == 0).mean(0), "p_below": (boot_status == 2).mean(0)})
+
+
+@dataclass(frozen=True)
+class EfficiencyFinding:
+    """One budget's efficiency multiple of ``policy`` against ``baseline`` (a row of :func:`efficiency_multiple`).
+
+    ``verdict``: "above 1" / "below 1" where the multiple is defined and its ``level`` band lies above / below 1,
+    "not shown" where the band holds 1, "undefined" where the status is not "reached" (the sentence says why
+    and gives ``bound``). ``p_reached`` and ``p_below``: shares of resamples in which the baseline reached the
+    accuracy, and in which its cheapest config already exceeded it (those count as inf and 0 in the band).
+    """
+
+    policy: str
+    baseline: str
+    budget: str
+    accuracy: float
+    cost: float
+    multiple: float
+    lower: float
+    upper: float
+    status: str
+    bound: float
+    p_reached: float
+    p_below: float
+    level: float = 0.95
+
+    @property
+    def verdict(self) -> str:
+        if self.status != "reached":
+            return "undefined"
+        return "above 1" if self.lower > 1 else "below 1" if self.upper < 1 else "not shown"
+
+    def short(self, decimals: int = 2) -> str:
+        """``budget 4: 0.82 [0.69, 0.95], below 1``: the multiple, its band, verdict and any censoring."""
+        d = decimals
+        if self.status == "coincides":
+            return f"{self.budget}: undefined (the policy coincides with {self.baseline} here, problem by problem)"
+        if self.status == "not reached":
+            return (f"{self.budget}: undefined ({self.baseline} does not reach the policy's accuracy {self.accuracy:.3f} within its "
+                    f"largest budget, {self.bound:.{d}f}x the policy's cost; reached in {self.p_reached:.1%} of resamples)")
+        if self.status == "below baseline range":
+            return (f"{self.budget}: undefined ({self.baseline}'s smallest budget, {self.bound:.{d}f}x the policy's cost, already "
+                    f"exceeds the policy's accuracy {self.accuracy:.3f})")
+        hi = "inf)" if np.isinf(self.upper) else f"{self.upper:.{d}f}]"
+        text = f"{self.budget}: {self.multiple:.{d}f} [{self.lower:.{d}f}, {hi}, {self.verdict}"
+        censored = [f"in {share:.1%} of resamples {what}" for share, what in
+                    ((1 - self.p_reached - self.p_below, f"{self.baseline} never reaches the policy's accuracy, counted as inf"),
+                     (self.p_below, f"{self.baseline}'s smallest budget already goes past it, counted as 0")) if share > 1e-9]
+        return text + (f" ({'; '.join(censored)})" if censored else "")
+
+    def sentence(self, decimals: int = 2) -> str:
+        return (f"Efficiency multiple of {self.policy} against {self.baseline} (the baseline's tokens to reach the policy's "
+                f"accuracy / the policy's tokens; {self.level:.0%} paired bootstrap band over problems), {self.short(decimals)}.")
+
+    def __str__(self) -> str:
+        return self.sentence()
+
+
+def efficiency_findings(table: pd.DataFrame, *, policy: str, baseline: str, budgets, level: float = 0.95) -> list[EfficiencyFinding]:
+    """One :class:`EfficiencyFinding` per row of an :func:`efficiency_multiple` table; ``budgets`` (K,) names
+    each row as the sentence should print it ("budget 4")."""
+    budgets = list(budgets)
+    if len(budgets) != len(table):
+        raise ValueError(f"budgets must name each of the table's {len(table)} rows; got {len(budgets)}")
+    missing = {"accuracy", "cost", "multiple", "lower", "upper", "status", "bound", "p_reached", "p_below"} - set(table.columns)
+    if missing:
+        raise ValueError(f"table must be an efficiency_multiple table; it lacks {sorted(missing)}")
+    return [EfficiencyFinding(policy, baseline, str(b), float(r.accuracy), float(r.cost), float(r.multiple), float(r.lower),
+                              float(r.upper), str(r.status), float(r.bound), float(r.p_reached), float(r.p_below), level)
+            for b, r in zip(budgets, table.itertuples())]
