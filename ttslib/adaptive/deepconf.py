@@ -35,11 +35,11 @@ def _check_eta(eta):
         raise ValueError(f"eta must lie in (0, 100) (the percentage of traces kept); got {eta!r}")
 
 
-def _weighted_share(classes, weights, good):
-    """Correct share of the weighted vote; classes (n, p, R), weights (n, p, R), good (p, K) -> (p, R)."""
-    count, sums = tally(classes, weights, good.shape[1])
-    _, present = tally(classes, weights > 0, good.shape[1])
-    return _winner_correct(sums, present > 0, good[:, None, :])
+def _weighted_share(classes, weights, voting, good):
+    """Correct share of the vote of the ``voting`` samples (n, p, R) with ``weights`` (n, p, R); classes
+    (n, p, R), good (p, K) -> (p, R)."""
+    count, sums = tally(np.where(voting, classes, -1), weights, good.shape[1])
+    return _winner_correct(sums, count > 0, good[:, None, :])
 
 
 def _need_confidence(pool, what):
@@ -71,8 +71,8 @@ class DeepConfOffline:
         _need_confidence(pool, "DeepConfOffline")
         c = pool.confidence
         s = np.percentile(c, 100 - self.eta, axis=1, keepdims=True)
-        w = np.where((c >= s) & (pool.classes >= 0), c, 0.0)
-        acc = _weighted_share(pool.classes.T[:, :, None], w.T[:, :, None], pool.good)[:, 0]
+        keep = ((c >= s) & (pool.classes >= 0)).T[:, :, None]
+        acc = _weighted_share(pool.classes.T[:, :, None], c.T[:, :, None], keep, pool.good)[:, 0]
         N = c.shape[1]
         return acc, np.full(acc.shape, float(N)), pool.tokens.sum(1)
 
@@ -82,7 +82,7 @@ class DeepConfOffline:
         c = gather(pool.confidence, pre.order[: self.n])  # (n, p, R)
         s = np.percentile(c, 100 - self.eta, axis=0, keepdims=True)
         seq = pre.seq[: self.n]
-        acc = _weighted_share(seq, np.where((c >= s) & (seq >= 0), c, 0.0), pool.good)
+        acc = _weighted_share(seq, c, (c >= s) & (seq >= 0), pool.good)
         return acc, np.full(acc.shape, float(self.n)), pre.spent[self.n]
 
 
@@ -119,10 +119,10 @@ class DeepConfOnline:
         order, seq = pre.order[:L], pre.seq[:L]
         c = gather(pool.confidence, order)  # (L, p, R) scores along the order
         s = np.percentile(c[:W], 100 - self.eta, axis=0)  # (p, R) the bar set by the warm-up
-        vote = np.where((c >= s) & (seq >= 0), c, 0.0)  # (L, p, R) weight of each trace's vote
-        tau = self._stop(seq, vote, pool.good.shape[1], W)
+        votes = (c >= s) & (seq >= 0)  # (L, p, R) the traces that vote, if drawn
+        tau = self._stop(seq, np.where(votes, c, 0.0), pool.good.shape[1], W)
         live = np.arange(L)[:, None, None] < tau
-        acc = _weighted_share(seq, np.where(live, vote, 0.0), pool.good)
+        acc = _weighted_share(seq, c, votes & live, pool.good)
         # a trace's cost: all of it, unless it came after the warm-up and fell below the bar; then the
         # tokens up to its first record low below the bar (lows fall along a trace: count those >= s)
         cost = gather(pool.tokens, order)

@@ -59,10 +59,11 @@ def prefixes(classes, good, tokens, order) -> Prefixes:
     whole-array operations per position (module docstring)."""
     p, R, N = order.shape
     K = good.shape[1]
-    order = np.ascontiguousarray(order.transpose(2, 0, 1)).astype(np.int64)  # (N, p, R)
-    seq = gather(classes, order)
+    order = np.ascontiguousarray(order.transpose(2, 0, 1))  # (N, p, R)
+    flat = order + (np.arange(p) * N)[None, :, None]  # into the (p, N) tables, raveled
+    seq = classes.ravel()[flat]
     spent = np.zeros((N + 1, p, R))
-    np.cumsum(gather(tokens, order), axis=0, out=spent[1:])
+    np.cumsum(tokens.ravel()[flat], axis=0, out=spent[1:])
     slot = np.where(seq < 0, K, seq) + (np.arange(p) * (K + 1))[None, :, None]  # (N, p, R) a cell per problem's answer
     r = running_count(slot.reshape(N, p * R), R, p * (K + 1)).reshape(N, p, R)
     r[seq < 0] = 0  # a missing answer counts for nothing

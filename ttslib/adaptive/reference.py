@@ -10,7 +10,7 @@ a list of sample indices, and returns (correct share, samples drawn, tokens spen
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import beta
+from scipy.special import betainc
 
 __all__ = ["vote", "esc", "adaptive_consistency", "shortest_majority", "fixed_majority", "oracle_bound",
            "deepconf_offline", "deepconf_online", "two_stage_sizes"]
@@ -55,7 +55,7 @@ def esc(cls, good, tok, order, window, cap):
 def adaptive_consistency(cls, good, tok, order, threshold, cap):
     for n in range(1, cap + 1):
         top2 = sorted(_counts(cls, order[:n]).values(), reverse=True) + [0, 0]
-        if beta.sf(0.5, top2[0] + 1, top2[1] + 1) >= threshold:  # P(share of the leader > 1/2)
+        if 1 - betainc(top2[0] + 1, top2[1] + 1, 0.5) >= threshold:  # P(share of the leader > 1/2)
             break
     return fixed_majority(cls, good, tok, order, n)
 
