@@ -4,6 +4,7 @@ and predictions on data from a known Beta."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.stats as st
 
@@ -68,3 +69,58 @@ def test_backtest_without_successes_reports_why_and_without_deep_problems_raises
     assert table["observed"].tolist() == [0.05] * 3 and table["m"].tolist() == [100] * 3
     with pytest.raises(ValueError, match="n >= k_target"):
         backtest([500, 500], [3, 1])
+
+
+def _draws_table(errors):
+    """Stacked backtest-like rows from {(unit, draw, estimator): error}; observed coverage 0.5, observed exponent -0.3."""
+    rows = [dict(model=unit, draw=draw, m=100, estimator=est, observed=0.5, predicted=0.5 + e, error=e,
+                 exponent=-0.3 + e, observed_exponent=-0.3) for (unit, draw, est), e in errors.items()]
+    return pd.DataFrame(rows)
+
+
+def test_compare_forecasts_is_a_paired_t_test_over_draws():
+    from ttslib.backtest import compare_forecasts
+
+    rng = np.random.default_rng(3)
+    errors = {(u, d, est): float(rng.normal(0.1 if est == "beta" else 0.05, 0.05))
+              for u in ("u1", "u2", "u3") for d in range(6) for est in ("power law", "beta")}
+    errors[("u3", 4, "power law")] = errors[("u3", 4, "beta")] = np.nan  # no forecast from anyone in one draw
+    table = _draws_table(errors)
+    found = compare_forecasts(table, "power law", "beta", m=100, k_target=1000, num_problems=40)
+    # by hand: per draw, mean |error| over the units forecast by both; the t test of (beta - power law) over draws
+    per_draw = [[np.mean([abs(errors[(u, d, est)]) for u in ("u1", "u2", "u3") if not np.isnan(errors[(u, d, est)])])
+                 for est in ("power law", "beta")] for d in range(6)]
+    diff = np.array([b - a for a, b in per_draw])
+    ref = st.ttest_1samp(diff, 0.0)
+    lo, hi = st.t.interval(0.95, diff.size - 1, loc=diff.mean(), scale=st.sem(diff))
+    assert found.difference == pytest.approx(diff.mean(), rel=1e-12)
+    assert (found.lower, found.upper) == pytest.approx((lo, hi), rel=1e-9) and found.p_value == pytest.approx(ref.pvalue, rel=1e-9)
+    assert found.a_value == pytest.approx(-np.mean([a for a, _ in per_draw])) and found.num_problems == 40
+    assert "2 to 3 of 3 backtests" in found.range and "6 draws" in found.method and "k = 1,000" in found.quantity
+    assert found.verdict == ("ahead" if lo > 0 else "behind" if hi < 0 else "not shown")
+    # the exponent's error is read from its own columns
+    assert compare_forecasts(table, "power law", "beta", m=100, k_target=1000, num_problems=40, what="exponent").difference \
+        == pytest.approx(diff.mean(), rel=1e-9)
+    # swapping the two sides flips the sign and the interval
+    swapped = compare_forecasts(table, "beta", "power law", m=100, k_target=1000, num_problems=40)
+    assert (swapped.difference, swapped.lower, swapped.upper) == pytest.approx((-found.difference, -found.upper, -found.lower))
+
+
+def test_compare_forecasts_bad_input_raises():
+    from ttslib.backtest import compare_forecasts
+
+    errors = {(u, d, est): 0.1 for u in ("u1", "u2") for d in range(3) for est in ("power law", "beta")}
+    table = _draws_table(errors)
+    with pytest.raises(ValueError, match="missing column"):
+        compare_forecasts(table.drop(columns="draw"), "power law", "beta", m=100, k_target=1000, num_problems=1)
+    with pytest.raises(ValueError, match="estimator 'scaled beta'"):
+        compare_forecasts(table, "power law", "scaled beta", m=100, k_target=1000, num_problems=1)
+    with pytest.raises(ValueError, match="what must be"):
+        compare_forecasts(table, "power law", "beta", m=100, k_target=1000, num_problems=1, what="slope")
+    with pytest.raises(ValueError, match="at least 2 draws"):
+        compare_forecasts(table[table["draw"] == 0], "power law", "beta", m=100, k_target=1000, num_problems=1)
+    with pytest.raises(ValueError, match="more than one row"):
+        compare_forecasts(table, "power law", "beta", m=100, k_target=1000, num_problems=1, unit=())
+    gone = table.assign(predicted=np.where(table["draw"] == 1, np.nan, table["predicted"]))
+    with pytest.raises(ValueError, match=r"draw\(s\) \[1\]"):
+        compare_forecasts(gone, "power law", "beta", m=100, k_target=1000, num_problems=1)

@@ -100,6 +100,24 @@ def test_beta_k_step_bootstrap_equals_refits_on_resamples(pythia_12b_math):
         refit = fit_beta(n[idx], c[idx], n_boot=0)
         np.testing.assert_allclose(fit.boot[b, :2], [refit.alpha, refit.beta], rtol=1e-3)
 
+def test_beta_and_power_law_of_one_model_share_their_resamples(pythia_12b_math):
+    # what lets a notebook compare -alpha with b paired (ttslib.findings.bootstrap_finding): replicate j of
+    # fit_beta and of fit_power_law, same counts and seed, is a fit to one hand-built resample of problems
+    from ttslib.fit import fit_power_law
+
+    n, c = pythia_12b_math
+    beta, power = fit_beta(n, c, n_boot=20, seed=5), fit_power_law(n, c, n_boot=20, seed=5)
+    weights = np.random.default_rng(5).multinomial(n.size, np.full(n.size, 1 / n.size), size=20)
+    shuffle = np.random.default_rng(1).permutation(n.size)  # the row order given does not matter
+    shuffled = fit_beta(n[shuffle], c[shuffle], n_boot=20, seed=5)
+    np.testing.assert_array_equal(shuffled.boot, beta.boot)
+    for j in (0, 7):
+        idx = np.repeat(canonical_order(n, c), weights[j])
+        np.testing.assert_allclose(beta.boot[j, :2], [(r := fit_beta(n[idx], c[idx], n_boot=0)).alpha, r.beta], rtol=1e-3)
+        alone = fit_power_law(n[idx], c[idx], k=power.k, n_boot=0)
+        np.testing.assert_allclose(power.boot[j], [alone.a, alone.b], rtol=1e-9)
+
+
 def test_scaled_beta_one_step_bootstrap_is_close_to_refits_for_alpha(pythia_12b_math):
     # one Newton step per replicate is an approximation; measured on 16 replicates of this model
     # (resamples drawn in canonical order): median |log(alpha_one_step / alpha_refit)| 0.03 with

@@ -217,3 +217,37 @@ def test_a_paired_fit_shares_its_resamples_and_keeps_each_point_estimate():
     assert np.array_equal(ga.boot, fa.boot) and np.array_equal(gb.boot, fb.boot)  # rows shuffled together: same bits
     with pytest.raises(ValueError, match="same problems"):
         fit_power_law_pair(ns, c_a, ns[:10], c_b[:10])
+
+
+def test_relative_error_is_the_fitted_over_the_observed_coverage_minus_one():
+    # against the coverage computed by hand from the fitted (a, b): exp(a k^b) / observed - 1
+    n, c = synthetic_counts(0.3, 3.0, problems=400, samples=256, seed=4)
+    fit = fit_power_law(n, c, n_boot=0)
+    np.testing.assert_allclose(fit.relative_error(), np.exp(fit.a * fit.k.astype(float) ** fit.b) / coverage(n, c, fit.k) - 1, rtol=1e-9, atol=1e-12)
+    # an exact power law is its own fit: no error at any k
+    from ttslib.fit import PowerLawFit
+
+    k = log_spaced_ks(1000)
+    a, b = fit_power_law_curve(k, np.exp(-2.0 * k**-0.4))
+    exact = PowerLawFit(float(a), float(b), (np.nan,) * 2, (np.nan,) * 2, k, np.exp(-2.0 * k**-0.4), 3, 1, 0.95, np.zeros((0, 2)))
+    assert np.abs(exact.relative_error()).max() < 1e-9
+    half = PowerLawFit(-2.0, -0.4, (np.nan,) * 2, (np.nan,) * 2, k, 0.5 * np.exp(-2.0 * k**-0.4), 3, 1, 0.95, np.zeros((0, 2)))
+    np.testing.assert_allclose(half.relative_error(), 1.0)  # the fitted coverage is twice the observed at every k
+
+
+def test_compare_exponents_is_the_paired_bootstrap_of_fit_power_law_pair():
+    from ttslib.findings import bootstrap_finding
+    from ttslib.fit import compare_exponents, fit_power_law_pair
+
+    rng = np.random.default_rng(5)
+    P, n = 150, 128
+    p = rng.beta(0.3, 3.0, P)
+    ns, c_a, c_b = np.full(P, n), rng.binomial(n, p), rng.binomial(n, np.clip(3 * p, 0, 1))
+    found = compare_exponents(ns, c_a, ns, c_b, a="A", b="B", where="synthetic", n_boot=300, seed=2)
+    fa, fb = fit_power_law_pair(ns, c_a, ns, c_b, n_boot=300, seed=2)
+    ref = bootstrap_finding(fa.b, fb.b, fa.boot[:, 1], fb.boot[:, 1], a="A", b="B", quantity="q", range="r", num_problems=P)
+    assert (found.difference, found.lower, found.upper, found.p_value) == (ref.difference, ref.lower, ref.upper, ref.p_value)
+    assert found.range == f"synthetic, k = 1 to {n}" and "log-log" in found.quantity and found.num_problems == P
+    same = compare_exponents(ns, c_a, ns, c_a, a="A", b="A again", n_boot=300)
+    assert same.difference == 0 and same.lower == same.upper == 0 and same.verdict == "not shown"
+    assert "nonlinear" in compare_exponents(ns, c_a, ns, c_b, a="A", b="B", method="nls", n_boot=50).quantity

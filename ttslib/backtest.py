@@ -7,19 +7,28 @@ draws are nested: ``c_1000 ~ Hypergeometric(n, c, 1000)``, then ``c_100 ~ Hyperg
 c_1000, 100)``, whose joint law is that of the first 100 and 1000 samples of one random order.
 The estimators compared are those of Schaeffer et al. 2025 (arXiv:2502.17578): the power law of
 Brown et al. 2024 (arXiv:2407.21787) extrapolated, and the Beta fits' exact ``pass_D@k``.
+
+Which samples came first is not recorded, so one draw is one of many equally likely backtests.
+:func:`compare_forecasts` judges two estimators over several draws (seeds), paired by draw: in each
+draw both forecast from the same first m samples, so the draw-to-draw noise they share cancels.
+Its interval holds that noise only; the problems and models stay the ones given.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+from scipy.stats import t as student_t
 
-from ttslib.checks import canonical_order, check_counts, check_ks
+from ttslib.checks import canonical_order, check_counts, check_ks, check_level
 from ttslib.coverage import coverage, log_spaced_ks
 from ttslib.beta import fit_beta
+from ttslib.findings import POWER, Finding
 from ttslib.fit import fit_power_law_curve
 
-__all__ = ["subsample_counts", "nested_subsample_counts", "backtest"]
+__all__ = ["subsample_counts", "nested_subsample_counts", "backtest", "compare_forecasts"]
 
 
 def subsample_counts(num_samples, num_correct, m: int, *, rng) -> np.ndarray:
@@ -92,3 +101,78 @@ def backtest(num_samples, num_correct, *, m=(100, 1000), k_target=10_000, seed=0
                              error=predicted - observed, exponent=exponent, observed_exponent=observed_b,
                              num_problems=int(n.size), status=status))
     return pd.DataFrame(rows)
+
+
+_TARGETS = {  # what= -> (absolute error column pair, how the sentence names the target)
+    "coverage": (("predicted", "observed"), "coverage at k = {k}"),
+    "exponent": (("exponent", "observed_exponent"), "exponent b on k <= {k}"),
+}
+
+
+def compare_forecasts(draws: pd.DataFrame, a: str, b: str, *, m: int, k_target: int, num_problems: int, what: str = "coverage",
+                      unit: Sequence[str] = ("model",), level: float = 0.95) -> Finding:
+    """How much closer estimator ``a``'s forecasts come than ``b``'s, paired over draws of the first m samples.
+
+    For each draw d: ``E_d(x)``, the mean over backtests (one per ``unit``: a model, a task) of the absolute
+    error of estimator x (``|predicted - observed|`` for ``what="coverage"``, ``|exponent - observed_exponent|``
+    for ``what="exponent"``). The finding is on closeness, minus that error: ``a - b`` is ``E_d(b) - E_d(a)``
+    averaged over the D draws, positive where a's forecasts come closer. Its interval is the paired t
+    interval over draws, ``mean +- t_{D-1} se`` (Student 1908: with a handful of draws the normal quantile
+    would be too narrow); the p-value is the same t test's, and the detectable difference
+    ``(t_{D-1, (1+level)/2} + t_{D-1, power}) se``.
+
+    Parameters
+    ----------
+    draws : stacked :func:`backtest` tables, each with the columns in ``unit`` and a ``draw`` column (its seed)
+    a, b : estimators, as in the ``estimator`` column ('power law', 'beta', 'scaled beta')
+    m : the backtest's first-m rows to compare
+    k_target : the target budget the backtests were run with (for the sentence)
+    num_problems : how many problems the targets rest on (for the sentence)
+    what : "coverage" or "exponent"
+    unit : columns that name one backtest
+    level : the interval's coverage
+
+    In each draw, the backtests where both estimators forecast enter (a backtest without a forecast, e.g.
+    no success in its first m samples, has none from any estimator in that draw, so the two stay paired);
+    which backtests those are can change from draw to draw, as the draws themselves do, and the range
+    counts them. Raises ``ValueError`` for a missing column, two rows for one backtest, draw and estimator,
+    an unknown estimator or ``what``, fewer than 2 draws, or a draw with no backtest forecast by both.
+    """
+    level = check_level(level)
+    if what not in _TARGETS:
+        raise ValueError(f"what must be one of {sorted(_TARGETS)}; got {what!r}")
+    (forecast, seen), target = _TARGETS[what]
+    unit = list(unit)
+    missing = sorted({"m", "estimator", "draw", forecast, seen, *unit} - set(draws.columns))
+    if missing:
+        raise ValueError(f"draws is missing column(s) {missing}; pass backtest() tables stacked with {unit + ['draw']}")
+    rows = draws[draws["m"] == m]
+    for name in (a, b):
+        if name not in set(rows["estimator"]):
+            raise ValueError(f"estimator {name!r} has no row at m = {m}; got {sorted(set(rows['estimator']))}")
+    keys = [*unit, "draw", "estimator"]
+    if rows.duplicated(keys).any():
+        raise ValueError(f"draws holds more than one row per {keys} at m = {m}: name each backtest by its unit columns")
+    error = rows.assign(_err=(rows[forecast] - rows[seen]).abs()).set_index(keys)["_err"].unstack("estimator")[[a, b]]
+    num_draws = rows["draw"].nunique()
+    if num_draws < 2:
+        raise ValueError(f"a comparison over draws needs at least 2 draws; got {num_draws}")
+    both = error.dropna()
+    used = both.groupby(level="draw", sort=True).size().reindex(sorted(rows["draw"].unique()), fill_value=0)  # backtests per draw
+    if (used == 0).any():
+        raise ValueError(f"draw(s) {used.index[used == 0].tolist()} have no backtest forecast by both {a!r} and {b!r} at m = {m}")
+    per_draw = both.groupby(level="draw", sort=True).mean()  # (D, 2): mean absolute error per draw
+    d = np.sort((per_draw[b] - per_draw[a]).to_numpy(dtype=float), kind="stable")  # closeness of a minus b, per draw
+    mean = float(d.sum() / d.size)
+    se = float(np.sqrt(((d - mean) ** 2).sum() / (d.size - 1) / d.size))
+    df = d.size - 1
+    half = float(student_t.ppf((1 + level) / 2, df)) * se
+    p = float(2 * student_t.sf(abs(mean) / se, df)) if se > 0 else float(mean == 0)
+    detectable = float((student_t.ppf((1 + level) / 2, df) + student_t.ppf(POWER, df)) * se)
+    total = error.index.droplevel("draw").nunique()
+    counted = f"{used.min()}" if used.min() == used.max() else f"{used.min()} to {used.max()}"
+    where = f"fitted on the first m = {m:,} samples per problem; {counted} of {total} backtests forecast by both per draw"
+    return Finding(a, b, f"closeness of the forecast (minus its mean absolute error) of {target.format(k=f'{k_target:,}')}",
+                   f"paired t interval over {d.size} draws of the first samples; problems and models held fixed", where,
+                   -float(per_draw[a].mean()), -float(per_draw[b].mean()), mean, mean - half, mean + half, level, p, detectable,
+                   int(num_problems))

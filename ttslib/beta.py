@@ -9,7 +9,10 @@ power-law exponent for large k is ``b = -alpha`` (the power law itself: ``ttslib
 Intervals resample problems: each bootstrap replicate takes k Newton steps from the full-data estimate
 (Andrews 2002, Econometrica 70:119, ``ttslib._newton``); a replicate whose fit fails (NaN) is counted in
 ``num_failed_boot`` and left out. A bootstrap over problems needs two problems or more (``n_boot > 0``
-with one problem raises ``ValueError``, as ``scipy.stats.bootstrap`` does).
+with one problem raises ``ValueError``, as ``scipy.stats.bootstrap`` does). The resamples are those of
+``ttslib.fit.fit_power_law`` on the same counts and seed (the same weights on the same canonical order of
+problems), so replicate j of ``-alpha`` and of the power law's ``b`` come from one resample: the two
+exponents can be compared paired (``ttslib.findings.bootstrap_finding``).
 
 The estimate lives in a box (``BOUNDS``): alpha up to e^7 ~ 1100 is a point mass in all but name. Where
 the likelihood keeps rising towards an edge of the box (counts with less spread than any Beta mixture,
@@ -190,8 +193,11 @@ def fit_beta(num_samples, num_correct, *, scaled=False, n_boot=1000, level=0.95,
     if np.all(c == n):
         raise ValueError(f"every sample of all {n.size} problems is correct; the Beta MLE does not exist")
 
+    pairs, inverse = np.unique(np.column_stack([n, c]), axis=0, return_inverse=True)  # problems with equal counts
+    inverse = inverse.ravel()  # share one likelihood term, computed once: the same bits, fewer evaluations
+
     def loglik(theta):  # theta (B, d) -> (B, P)
-        return beta_binomial_logpmf(n, c, *_to_params(theta))
+        return beta_binomial_logpmf(pairs[:, 0], pairs[:, 1], *_to_params(theta))[..., inverse]
 
     def objective(theta):
         theta = np.clip(theta, _LOWER[:theta.size], _UPPER[:theta.size])

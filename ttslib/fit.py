@@ -26,8 +26,9 @@ import numpy as np
 from ttslib.checks import (CHUNK, bootstrap_weights, canonical_order, check_bootstrap_problems, check_counts, check_ks, percentile_band,
                            row_chunks)
 from ttslib.coverage import log_spaced_ks, pass_at_k
+from ttslib.findings import Finding, bootstrap_finding
 
-__all__ = ["PowerLawFit", "fit_power_law_curve", "fit_power_law_nls_curve", "fit_power_law", "fit_power_law_pair"]
+__all__ = ["PowerLawFit", "fit_power_law_curve", "fit_power_law_nls_curve", "fit_power_law", "fit_power_law_pair", "compare_exponents"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,13 @@ class PowerLawFit:
 
     def predict(self, k) -> np.ndarray:
         return np.exp(self.a * np.asarray(k, dtype=float) ** self.b)
+
+    def relative_error(self) -> np.ndarray:
+        """(K,) how far the fitted curve is from the observed coverage at the k it was fitted on:
+        ``predict(k) / coverage - 1`` (0 where the line passes through the point; -0.8 where the fitted
+        coverage is a fifth of the observed). A goodness-of-fit check that reads in the units of coverage,
+        where the log-log plot hides a factor of several at small k."""
+        return self.predict(self.k) / self.coverage - 1
 
 
 def _check_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
@@ -221,3 +229,25 @@ def fit_power_law_pair(num_samples_a, num_correct_a, num_samples_b, num_correct_
     weights = bootstrap_weights(n_a.size, n_boot, seed)
     return tuple(_fit_table(_per_problem(n, c, ks, order, beyond_n), ks, weights, method=method, level=level,
                             num_never_solved=int(np.sum(c == 0))) for n, c in ((num_samples_a, num_correct_a), (num_samples_b, num_correct_b)))
+
+
+def compare_exponents(num_samples_a, num_correct_a, num_samples_b, num_correct_b, *, a: str, b: str, where: str = "", k=None,
+                      method="loglog", n_boot=1000, level=0.95, seed=0) -> Finding:
+    """Exponent ``b`` of model a minus that of model b on the same problems, as a paired bootstrap finding.
+
+    Both are fitted by :func:`fit_power_law_pair` (replicate j of both on one resample of problems) and
+    compared by :func:`ttslib.findings.bootstrap_finding`: "behind" means a's exponent is the more negative.
+
+    Parameters
+    ----------
+    num_samples_a, num_correct_a, num_samples_b, num_correct_b : array_like, shape (P,), same problems, same order
+    a, b : the names the sentence gives the two models (e.g. two sizes, or two checkpoints of one model)
+    where : what the sentence's range names before the k range (benchmark, checkpoint)
+    k, method, n_boot, level, seed : as in :func:`fit_power_law_pair` (n_boot >= 2)
+    """
+    fa, fb = fit_power_law_pair(num_samples_a, num_correct_a, num_samples_b, num_correct_b, k, method=method, n_boot=n_boot,
+                                level=level, seed=seed)
+    low, high = int(min(fa.k.min(), fb.k.min())), int(max(fa.k.max(), fb.k.max()))
+    fitted = {"loglog": "log-log least squares", "nls": "nonlinear least squares of log coverage"}[method]
+    return bootstrap_finding(fa.b, fb.b, fa.boot[:, 1], fb.boot[:, 1], a=a, b=b, quantity=f"power-law exponent b ({fitted})",
+                             range=f"{where + ', ' if where else ''}k = {low} to {high:,}", num_problems=fa.num_problems, level=level)

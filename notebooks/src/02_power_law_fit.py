@@ -1,22 +1,28 @@
 # %% [markdown]
-# # 02 · Scaling laws for repeated sampling: the power law, the distribution behind it, a backtest
+# # 02 · Scaling laws for repeated sampling: the power law, a distribution of success rates, a backtest
 #
-# **Question.** Coverage grows with the number of samples k (notebook 01). How well does a
-# two-parameter law describe that growth, and how well can coverage at k = 10^4 be predicted
-# from only the first 100 or 1000 samples of each problem?
+# **Questions.** Coverage, the share of problems that at least one of k samples solves, is measured in
+# notebook 01. This notebook asks:
+# - how closely the exponentiated power law `coverage(k) ≈ exp(a k^b)` of Large Language Monkeys
+#   (Brown et al. 2024, arXiv:2407.21787, Sec. 3 and Table 3) fits these Pythia curves, read in units of
+#   coverage as well as on log-log axes;
+# - how its exponent `b` changes from one model size to the next, and from one pretraining checkpoint
+#   to the next, each step tested on the same problems;
+# - how `b` compares with `-alpha`, the large-k exponent of a Beta distribution of per-problem success
+#   rates fitted to the counts (Schaeffer et al. 2025, arXiv:2502.17578);
+# - how Pythia-12B's exponent compares with Table 3 of Brown et al., with the fitting method, problems
+#   and k range of both sides named;
+# - in a backtest, which forecast of coverage at `K_TARGET` from the first m samples of each problem
+#   comes closer to what was observed: the power law extrapolated, or the Betas' exact curves (the
+#   comparison Schaeffer et al. make).
 #
-# **Reproduces**
-# - the exponentiated power law `coverage(k) ≈ exp(a k^b)` of Large Language Monkeys
-#   (Brown et al. 2024, arXiv:2407.21787, Sec. 3 and Table 3), drawn as in Schaeffer et al. 2025
-#   (arXiv:2502.17578, Fig. 1, top): `-log(coverage)` against k on log-log axes, where the law is a line;
-# - the distributional view of Schaeffer et al.: per-problem success probabilities p follow a
-#   (scaled) Beta, fitted to the counts by maximum likelihood (beta-binomial), whose aggregate curve
-#   `pass_D@k = 1 - E[(1-p)^k]` is exact and whose large-k exponent is `-alpha`;
-# - their claim that the distributional estimator forecasts better from few samples, as a backtest.
+# **Figures redrawn.** `-log(coverage)` against k on log-log axes with the fitted lines, as in Schaeffer
+# et al. 2025, Fig. 1 (top). The other figures (the exponent against model size and over pretraining,
+# the backtest, the fits to the kit's own runs) are drawn for the questions above.
 #
-# **Data.** `data/pythia_checkpoints_*_counts.csv` (see notebook 01): per problem, samples drawn n
-# and samples correct c, for 9 Pythia sizes x several pretraining checkpoints, on 128 MATH and 128
-# GSM8K problems per model at the final checkpoint (GSM8K's earlier checkpoints use 130 in all).
+# **Data.** `data/pythia_checkpoints_*_counts.csv` (notebook 01, `data/README.md`): per problem, samples
+# drawn n and samples correct c, for the Pythia sizes and pretraining checkpoints of the source, on MATH
+# and GSM8K. The first code cell prints how many of each.
 
 # %% tags=["parameters"]
 DATA_DIR = "../data"
@@ -26,32 +32,33 @@ CODE_SAMPLES = {  # HumanEval sample tables graded by their hidden tests, keyed 
     "SmolLM2-135M": "../data/code/humaneval_smollm2.parquet",
     "gemma-3-270m": "../data/code/humaneval_gemma3.parquet",
 }
-CODE_BACKTEST_M = 16  # HumanEval backtest: fit on the first 16 of 64 samples, predict coverage at 64
+CODE_BACKTEST_M = 16  # HumanEval backtest: fit on the first 16 samples of each problem, predict coverage at all 64
 CHECKPOINT = "300B"  # the fully trained checkpoint, for the table of fits and the backtest
 K_TARGET = 10_000  # the budget the backtest predicts, as in arXiv:2407.21787
 BACKTEST_M = (100, 1000)  # samples per problem the backtest may see
-BACKTEST_DRAWS = 5  # nested draws of the first m samples (seeds SEED, SEED + 1, ...): the backtest's own noise
-N_BOOT = 1000  # bootstrap resamples of problems for the intervals
-N_BOOT_SWEEP = 200  # fewer for the checkpoint sweep (about 150 fits)
+BACKTEST_DRAWS = 10  # nested draws of the first m samples (seeds SEED, SEED + 1, ...): the backtest's own noise
+N_BOOT = 1000  # bootstrap resamples of problems for the intervals and the paired comparisons
+N_BOOT_SWEEP = 200  # fewer for the checkpoint sweep's figure (about 150 Beta fits)
 MIN_SOLVED = 10  # checkpoints that solve fewer problems are left out of the sweep
+MIN_DEEP = 16  # the backtest: models with fewer problems sampled K_TARGET times or more are left out
+K_OWN = 1000  # the kit's own run: the budget its two extrapolations are drawn to and compared at
 SEED = 0
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from scipy.stats import chi2
 
-from ttslib.backtest import backtest
+from ttslib.backtest import backtest, compare_forecasts
+from ttslib.beta import BetaFit, beta_coverage, fit_beta
 from ttslib.coverage import log_spaced_ks
 from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
-from ttslib.beta import BetaFit, fit_beta
-from ttslib.fit import fit_power_law
-from ttslib.plotting import savefig, use_theme
+from ttslib.findings import Summary, bootstrap_finding, family, trend
+from ttslib.fit import compare_exponents, fit_power_law, fit_power_law_pair
+from ttslib.plotting import figure_legend, savefig, use_theme
 from ttslib.plotting.fit import plot_backtest, plot_exponents, plot_power_law_fits
+from ttslib.references import Setting, compare_with_paper
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
@@ -59,11 +66,13 @@ counts = {
     task: read_pythia_counts(f"{DATA_DIR}/pythia_checkpoints_{task.lower()}_counts.csv")
     for task in ("MATH", "GSM8K")
 }
-final = {task: df[df["pretrain_tokens"] == CHECKPOINT].sort_values("params", kind="stable") for task, df in counts.items()}
-assert all(df["model"].nunique() == 9 for df in counts.values())  # as the text says; 128 problems per model at CHECKPOINT:
-assert all((df.groupby("model")["problem_id"].nunique() == 128).all() for df in final.values())
-assert counts["GSM8K"]["problem_id"].nunique() == 130
-assert K_TARGET == 10**4 and BACKTEST_M == (100, 1000)
+final = {task: df[df["pretrain_tokens"] == CHECKPOINT].sort_values(["params", "problem_id"], kind="stable") for task, df in counts.items()}
+# every size at CHECKPOINT is counted on one set of problems, so sizes can be compared paired, problem by problem
+assert all(df.groupby("model")["problem_id"].agg(frozenset).nunique() == 1 for df in final.values())
+pd.DataFrame({task: {"models": df["model"].nunique(), "checkpoints": df["pretrain_tokens"].nunique(),
+                     f"problems per model at {CHECKPOINT}": final[task].groupby("model")["problem_id"].nunique().max(),
+                     "problems over all checkpoints": df["problem_id"].nunique()}
+              for task, df in counts.items()})
 
 # %% [markdown]
 # ## What each fit sees
@@ -71,15 +80,18 @@ assert K_TARGET == 10**4 and BACKTEST_M == (100, 1000)
 # - **Power law.** Fitted on 40 log-spaced k, as in the paper, by least squares of
 #   `log(-log coverage) = log(-a) + b log k` (a line, so the fit is closed-form: `method="loglog"`, used
 #   by every table and figure of this notebook unless a column says `nls`). The paper's own fit is
-#   nonlinear least squares of `log coverage = a k^b` (`method="nls"`); a section below compares the two.
-#   Here k runs up to the smallest n of the model's problems, so that every problem has an unbiased
-#   pass@k at every k; for all final checkpoints but the two smallest models that is only 128 to 1,408
-#   (the source drew 10^4 samples or more for a fixed subset of problems and fewer for the rest). Never-solved problems stay
-#   in: they are part of coverage.
+#   nonlinear least squares of `log coverage = a k^b` (`method="nls"`); a section below sets the two side by side.
+#   Here k runs up to the smallest n of the model's problems (column `k_max` of the table below), so that
+#   every problem has an unbiased pass@k at every k. Never-solved problems stay in: they are part of coverage.
 # - **Beta / scaled Beta.** Fitted to all counts (n, c) at once by maximum likelihood, with the binomial
 #   noise of each count in the likelihood, so unequal n are no obstacle and c = 0 is information.
 # - Models that never solve any problem have no fit (coverage is zero at every k; the Beta MLE does not
 #   exist) and are listed, not dropped silently.
+# - **Paired comparisons.** Two exponents are compared on the same problems with a paired bootstrap:
+#   both are refitted on each resample of problems (`ttslib.fit.fit_power_law_pair`, or, for `b` and
+#   `-alpha` of one model, `fit_power_law` and `fit_beta` with one seed, which resample alike) and the
+#   interval is that of the replicate differences (`ttslib.findings.bootstrap_finding`). Several
+#   comparisons made in one section form a family, judged with Holm's adjustment (`ttslib.findings.family`).
 
 # %%
 solved = {task: df.groupby("model", sort=False)["num_correct"].sum() > 0 for task, df in final.items()}
@@ -97,22 +109,19 @@ fits = {
     if solved[task][model]
 }
 params = {model: p for df in final.values() for model, p in zip(df["model"], df["params"])}
-k_fit = [len(pl.k) for pl, _, _ in fits.values()]
-assert max(k_fit) <= 40 and all(pl.method == "loglog" for pl, _, _ in fits.values())  # 40 log-spaced k (fewer where k repeat)
-k_max = {key: int(pl.k.max()) for key, (pl, _, _) in fits.items()}
-most = [k for (task, model), k in k_max.items() if model not in ("pythia-14m", "pythia-70m")]
-assert min(most) == 128 and max(most) == 1408  # "128 to 1,408" for all but the two smallest models
-larger_gsm8k = [k for (task, model), k in k_max.items() if task == "GSM8K" and params[model] >= 4e8]
-assert min(larger_gsm8k) == 128 and max(larger_gsm8k) == 640  # "What this shows": GSM8K's b on k up to 128 to 640
+assert max(len(pl.k) for pl, _, _ in fits.values()) <= 40 and all(pl.method == "loglog" for pl, _, _ in fits.values())  # 40 log-spaced k (fewer where k repeat)
 
 # %% [markdown]
 # ## The fits (95% bootstrap intervals over problems)
 #
 # `b` is the power-law exponent on the data's k range; `-alpha` is the Beta's large-k exponent
-# (`-log pass_D@k ~ k^-alpha`, arXiv:2502.17578). `LR` is twice the log-likelihood gain of the scaled
-# Beta over the Beta (one extra parameter on the boundary of its range, scale = 1, so the null is a 50:50
-# mix of chi2_0 and chi2_1 (Self & Liang 1987): above 2.71 the scale is significant at 5%). The scaled
-# Beta's bootstrap takes a single Newton step per resample, so its interval is approximate.
+# (`-log pass_D@k ~ k^-alpha`, arXiv:2502.17578). `fit/obs at k=1` is the fitted coverage `exp(a)` over
+# the observed pass@1; `worst |fit/obs - 1|` is the largest relative error of the fitted coverage over
+# the k the fit used, and `at k` where it is (`PowerLawFit.relative_error`). `LR` is twice the
+# log-likelihood gain of the scaled Beta over the Beta (one extra parameter on the boundary of its range,
+# scale = 1, so the null is a 50:50 mix of chi2_0 and chi2_1 (Self & Liang 1987): above 2.71 the scale is
+# significant at 5%). The scaled Beta's bootstrap takes a single Newton step per resample, so its
+# intervals are approximate.
 
 # %%
 table = pd.DataFrame(
@@ -122,43 +131,50 @@ table = pd.DataFrame(
             "never_solved": pl.num_never_solved,
             "a": pl.a, "a_lo": pl.a_interval[0], "a_hi": pl.a_interval[1],
             "b": pl.b, "b_lo": pl.b_interval[0], "b_hi": pl.b_interval[1],
+            "fit/obs at k=1": 1 + pl.relative_error()[0],
+            "worst |fit/obs - 1|": np.abs(pl.relative_error()).max(), "at k": int(pl.k[np.argmax(np.abs(pl.relative_error()))]),
             "-alpha": -beta.alpha, "-alpha_lo": -beta.alpha_interval[1], "-alpha_hi": -beta.alpha_interval[0],
             "beta": beta.beta,
-            "scaled -alpha": -scaled.alpha, "scale": scaled.scale,
+            "scaled -alpha": -scaled.alpha, "scale": scaled.scale, "scale_lo": scaled.scale_interval[0], "scale_hi": scaled.scale_interval[1],
             "LR": 2 * (scaled.log_likelihood - beta.log_likelihood),
         }
         for (task, model), (pl, beta, scaled) in fits.items()
     ]
 )
-assert N_BOOT >= 1000 and all(round(100 * pl.level) == 95 and round(100 * beta.level) == 95 for pl, beta, _ in fits.values())  # 95% intervals
+assert all(round(100 * pl.level) == 95 and round(100 * beta.level) == 95 for pl, beta, _ in fits.values())  # 95% intervals
 assert all(pl.num_failed_boot == 0 and beta.num_failed_boot == 0 for pl, beta, _ in fits.values())  # no resample dropped
+assert all(pl.k[0] == 1 for pl, _, _ in fits.values())  # the first fitted k is k = 1 for every fit
 assert round(float(chi2.ppf(1 - 2 * BetaFit.DEGENERATE_P, 1)), 2) == 2.71 and round(100 * BetaFit.DEGENERATE_P) == 5  # 5% for the 50:50 chi2 mix
 assert all(scaled.scale <= 1 for _, _, scaled in fits.values())
 table.round(3)
 
 # %% [markdown]
-# ## Against the published fits (arXiv:2407.21787, Table 3, MATH)
-#
-# The paper fitted Pythia-12B at `(a, b) = (-3.92, -0.35)` and Pythia-70M at `(-7.59, -0.18)`, on
-# 10^4 samples of every problem (checked: `K_TARGET`). Our counts are a different sampling of the same models: here the
-# final Pythia-70M never succeeds on MATH, and Pythia-12B's pass@1 is lower than the paper's `a`
-# implies, so `a` cannot match. The exponent of Pythia-12B is compared with our bootstrap interval
-# (also checked in `tests/test_fit.py`).
+# ### What the table shows (rendered from it)
 
 # %%
-published = pd.DataFrame({"model": ["pythia-12b", "pythia-70m"], "a_paper": [-3.92, -7.59], "b_paper": [-0.35, -0.18]})
-published.merge(table[table["task"] == "MATH"], on="model", how="left")[
-    ["model", "a_paper", "a", "a_lo", "a_hi", "b_paper", "b", "b_lo", "b_hi", "k_max"]
-].round(3)
+gof = {task: t.set_index("model") for task, t in table.groupby("task", sort=False)}
+significant = table[table["LR"] > chi2.ppf(1 - 2 * BetaFit.DEGENERATE_P, 1)]
+Summary(
+    *[f"{task}, {CHECKPOINT} checkpoint, {len(t)} log-log fits: the fitted coverage at k = 1 is "
+      f"{t['fit/obs at k=1'].min():.2f} ({t['fit/obs at k=1'].idxmin()}) to {t['fit/obs at k=1'].max():.2f} "
+      f"({t['fit/obs at k=1'].idxmax()}) times the observed pass@1; the largest relative error of the fitted coverage over "
+      f"each fit's k is {t['worst |fit/obs - 1|'].min():.2f} to {t['worst |fit/obs - 1|'].max():.2f}, at k = 1 in "
+      f"{int((t['at k'] == 1).sum())} of {len(t)} fits."
+      for task, t in gof.items()],
+    f"The scaled Beta's likelihood-ratio statistic is above {chi2.ppf(1 - 2 * BetaFit.DEGENERATE_P, 1):.2f} (scale significant "
+    f"at {BetaFit.DEGENERATE_P:.0%}, each test alone) in {len(significant)} of {len(table)} fits"
+    + (": " + ", ".join(f"{t} {m}" for t, m in zip(significant["task"], significant["model"])) if len(significant) else "") + ".",
+)
 
 # %% [markdown]
 # ## The paper's fit and the log-log fit on the same counts
 #
 # Brown et al. fit `log(coverage) = a k^b` by nonlinear least squares on the 40 log-spaced k
-# (`ttslib.fit.fit_power_law_nls_curve`; bootstrapped here over problems exactly as the log-log fit).
-# The log-log form stretches the points near coverage 1 (where `-log coverage` is small) and weighs
-# each point by its log-log residual, the paper's form weighs each k by its error in `log coverage`;
-# on the same Pythia counts and the same k they differ by the amounts below.
+# (`ttslib.fit.fit_power_law_nls_curve`; bootstrapped here over problems exactly as the log-log fit, on
+# the same resamples). The log-log form stretches the points near coverage 1 (where `-log coverage` is
+# small) and weighs each point by its log-log residual; the paper's form weighs each k by its error in
+# `log coverage`. The table sets the two side by side on the same counts and the same k; the cell after
+# it compares the two exponents of each model, paired (one family of comparisons, one per fit).
 
 # %%
 nls = {
@@ -168,65 +184,79 @@ nls = {
 }
 methods = pd.DataFrame(
     [{"task": task, "model": model, "a (loglog)": fits[task, model][0].a, "a (nls)": f.a, "b (loglog)": fits[task, model][0].b,
-      "b (nls)": f.b, "b_lo (nls)": f.b_interval[0], "b_hi (nls)": f.b_interval[1]} for (task, model), f in nls.items()]
-).assign(da=lambda t: t["a (nls)"] - t["a (loglog)"], db=lambda t: t["b (nls)"] - t["b (loglog)"],
-         da_rel=lambda t: (t["a (nls)"] - t["a (loglog)"]).abs() / t["a (loglog)"].abs())
-assert all(np.array_equal(nls[key].k, fits[key][0].k) for key in fits)  # the same k for both
-assert (methods["db"] > 0).all() and (methods["da"] > 0).all()  # the paper's fit is shallower and smaller in |a| everywhere
-assert round(methods["da"].max(), 1) == 2.2 and int(100 * methods["da_rel"].max()) == 22 and round(methods["db"].max(), 2) == 0.11
-assert round(methods["db"].min(), 2) == 0.01
-pd12 = methods.set_index(["task", "model"]).loc[("MATH", "pythia-12b")]
-assert round(pd12["b (loglog)"], 2) == -0.36 and round(pd12["b (nls)"], 2) == -0.32
+      "b (nls)": f.b, "b_lo (nls)": f.b_interval[0], "b_hi (nls)": f.b_interval[1],
+      "fit/obs at k=1 (nls)": 1 + f.relative_error()[0], "worst |fit/obs - 1| (nls)": np.abs(f.relative_error()).max()}
+     for (task, model), f in nls.items()]
+)
+assert all(np.array_equal(nls[key].k, fits[key][0].k) and nls[key].num_failed_boot == 0 for key in fits)  # the same k for both, no resample dropped
 methods.round(3)
 
+# %%
+by_method = family([
+    bootstrap_finding(nls[key].b, fits[key][0].b, nls[key].boot[:, 1], fits[key][0].boot[:, 1], a="nls (the paper's fit)",
+                      b="log-log fit", quantity=f"power-law exponent b of {key[1]} on {key[0]}",
+                      range=f"{CHECKPOINT} checkpoint, k = 1 to {int(fits[key][0].k.max()):,}", num_problems=fits[key][0].num_problems)
+    for key in fits
+])
+Summary(*by_method)
+
 # %% [markdown]
-# Every model's `b` is shallower and `|a|` smaller with the paper's fit: by 0.01 to 0.11 in `b` and up
-# to 2.2 in `a` (22% of its value), most on GSM8K, whose curves reach higher coverage, where the two
-# losses weigh points most differently. For Pythia-12B on MATH the paper's Table 3 gives `b = -0.35`;
-# the log-log fit gives -0.36 and the paper's own method -0.32 on these counts (different samples from
-# the same model, see above). The exponents of the tables and figures above and below are the log-log
-# ones; compare exponents across papers only when the method matches.
+# ## Against the published fits (arXiv:2407.21787, Table 3, MATH)
 #
-# Like with like, then: the paper's method against Table 3, once on all 128 problems over the k these
-# counts give every problem (up to 128), and once on the k range the paper used (up to 10^4), which here
-# only the problems sampled that deep have:
+# The paper fitted Pythia-12B at `(a, b) = (-3.92, -0.35)` and Pythia-70M at `(-7.59, -0.18)` with its
+# nonlinear least squares on k up to `K_TARGET`. Here only some problems have that many samples, so
+# Pythia-12B's exponent is fitted three ways with the paper's method: on all problems over the k every
+# problem has, and on the problems with n >= `K_TARGET` over both that k range and the paper's. The
+# comparison with the paper tests only where model, benchmark (the problems), quantity and method are the same
+# (`ttslib.references.compare_with_paper`); the range of each side is named. The two fits on the
+# problems sampled deep are compared with each other, paired: on one set of problems, the k range alone differs.
 
 # %%
 g12 = final["MATH"][final["MATH"]["model"] == "pythia-12b"]
 deep12 = g12[g12["num_samples"] >= K_TARGET]
-like = {name: fit_power_law(t["num_samples"], t["num_correct"], method="nls", n_boot=N_BOOT, seed=SEED)
-        for name, t in {"all problems": g12, f"problems with n >= {K_TARGET}": deep12}.items()}
-b_paper = published.set_index("model").loc["pythia-12b", "b_paper"]
-table3 = pd.DataFrame([{"fit (method nls)": name, "problems": int(f.num_problems), "k up to": int(f.k.max()), "a": f.a, "b": f.b, "b 95% interval": f"[{f.b_interval[0]:.3f}, {f.b_interval[1]:.3f}]",
-                        "holds the paper's b": bool(f.b_interval[0] <= b_paper <= f.b_interval[1])}
-                       for name, f in like.items()]).set_index("fit (method nls)")
-table3.round(3)
-
-# %% [markdown]
-# On the paper's k range the paper's method gives Pythia-12B's exponent back: b = -0.33 [-0.37, -0.29] on the
-# 32 problems with at least 10^4 samples holds Table 3's -0.35. On all problems, where k stops at 128,
-# it gives -0.32 [-0.34, -0.29], which does not: at small k the curve is shallower. The log-log fit's
-# -0.36 on k up to 128 holds -0.35 too, but by another method, so it is not a like comparison. `a` differs
-# either way (about -5.3 and -5.5 against -3.92): the deep problems are the hard ones, and these counts are
-# another sampling of the model.
+k_all = log_spaced_ks(int(g12["num_samples"].min()), 40)  # the k every problem has
+like = {
+    (f"MATH ({len(g12)} problems)", k_all.max()): fit_power_law(g12["num_samples"], g12["num_correct"], k=k_all, method="nls",
+                                                                n_boot=N_BOOT, seed=SEED),
+    **{(f"MATH (the {len(deep12)} of those {len(g12)} problems with n >= {K_TARGET:,})", ks.max()):
+       fit_power_law(deep12["num_samples"], deep12["num_correct"], k=ks, method="nls", n_boot=N_BOOT, seed=SEED)
+       for ks in (k_all, log_spaced_ks(K_TARGET, 40))},
+}
+pd.DataFrame([{"problems": benchmark, "k up to": int(f.k.max()), "a": f.a, "a 95%": f"[{f.a_interval[0]:.3f}, {f.a_interval[1]:.3f}]",
+               "b": f.b, "b 95%": f"[{f.b_interval[0]:.3f}, {f.b_interval[1]:.3f}]"} for (benchmark, _), f in like.items()]).round(3)
 
 # %%
-deep_fit, all_fit = like[f"problems with n >= {K_TARGET}"], like["all problems"]
-assert len(deep12) == 32 and deep_fit.k.max() >= K_TARGET and all_fit.k.max() == 128 and b_paper == -0.35
-assert deep_fit.b_interval[0] <= b_paper <= deep_fit.b_interval[1] and not all_fit.b_interval[0] <= b_paper <= all_fit.b_interval[1]
-if DATA_DIR == "../data":  # the numbers stated, on the shipped counts: each within its printed rounding
-    near = lambda x, stated, digits=2: abs(x - stated) <= 0.5 * 10**-digits + 1e-9  # noqa: E731
-    assert all(map(near, (deep_fit.b, *deep_fit.b_interval), (-0.33, -0.37, -0.29)))  # "-0.33 [-0.37, -0.29]"
-    assert all(map(near, (all_fit.b, *all_fit.b_interval), (-0.32, -0.34, -0.29)))  # "-0.32 [-0.34, -0.29]"
-    assert near(pd12["b (loglog)"], -0.36) and near(all_fit.a, -5.3, 1) and near(deep_fit.a, -5.5, 1) and published["a_paper"].iloc[0] == -3.92
-loglog12 = fits["MATH", "pythia-12b"][0]
-assert loglog12.b_interval[0] <= b_paper <= loglog12.b_interval[1]  # "the log-log fit's ... holds -0.35 too"
+paper_fit = "nonlinear least squares of log coverage on 40 log-spaced k"  # the method as ttslib/references.csv names the paper's
+(all_key, all12), (deep_short_key, deep_short), (deep_long_key, deep_long) = like.items()
+g70 = final["MATH"][final["MATH"]["model"] == "pythia-70m"]
+k_range = family([bootstrap_finding(deep_long.b, deep_short.b, deep_long.boot[:, 1], deep_short.boot[:, 1],
+                                    a=f"k up to {int(deep_long.k.max()):,}", b=f"k up to {int(deep_short.k.max())}",
+                                    quantity="Pythia-12B's power-law exponent b (nls)", range=f"{deep_long_key[0]}, {CHECKPOINT} checkpoint",
+                                    num_problems=deep_long.num_problems)])
+table3 = [
+    *[compare_with_paper("monkeys_pythia12b_math_fit",
+                         Setting("Pythia-12B", benchmark, "power-law exponent b of coverage(k) = exp(a k^b)", paper_fit,
+                                 f"k = 1 to {int(f.k.max()):,}, {CHECKPOINT} checkpoint"), f.b, *f.b_interval)
+      for (benchmark, _), f in like.items()],
+    compare_with_paper("monkeys_pythia12b_math_fit_a",
+                       Setting("Pythia-12B", all_key[0], "power-law prefactor a of coverage(k) = exp(a k^b)", paper_fit,
+                               f"k = 1 to {int(all12.k.max()):,}, {CHECKPOINT} checkpoint"), all12.a, *all12.a_interval),
+    compare_with_paper("monkeys_pythia70m_math_fit",
+                       Setting("Pythia-70M", all_key[0], "power-law exponent b of coverage(k) = exp(a k^b)", paper_fit,
+                               f"{CHECKPOINT} checkpoint, {int(g70['num_correct'].sum())} correct of {int(g70['num_samples'].sum()):,} samples"
+                               + ("" if ("MATH", "pythia-70m") in nls else ": no fit")),
+                       *((nls["MATH", "pythia-70m"].b, *nls["MATH", "pythia-70m"].b_interval) if ("MATH", "pythia-70m") in nls else (None,))),
+]
+assert deep12["num_samples"].min() >= K_TARGET and deep_long.k.max() <= K_TARGET and deep_short.k.max() == all12.k.max()
+Summary(*table3, *k_range)
 
 # %% [markdown]
 # ## The fitted curves over the data (arXiv:2502.17578, Fig. 1, top)
 #
-# Points: observed `-log(coverage)`; solid lines: the power-law fits on the data's k range, dotted
-# beyond it up to `K_TARGET`; dashed: the exact curve `pass_D@k` of each model's Beta fit.
+# Points: observed `-log(coverage)`, the only measurements. Over the k each power law was fitted on, its
+# line is solid and the exact curve `pass_D@k` of the model's Beta fit dotted; beyond that k, up to
+# `K_TARGET`, both are extrapolations, drawn faded and dashed (the legend names the styles). How far each
+# line is from its points in units of coverage is in the table of fits (`fit/obs at k=1`, `worst |fit/obs - 1|`).
 
 # %%
 ks_curve = log_spaced_ks(K_TARGET, 60)
@@ -241,6 +271,7 @@ for ax, task in zip(axes, final):
         ax=ax,
     )
     ax.set_title(f"{task}: Pythia, {CHECKPOINT}-token checkpoint")
+figure_legend(fig, axes[::-1])  # one legend beside both panels (GSM8K's first: it has every size)
 savefig(fig, "02_power_law_fits", directory=FIGURES_DIR)
 
 # %% [markdown]
@@ -248,7 +279,10 @@ savefig(fig, "02_power_law_fits", directory=FIGURES_DIR)
 #
 # The power-law exponent b (log-log fit) and the Beta's large-k exponent -alpha, both with 95% intervals. A model
 # that solves only a handful of problems has a wide Beta interval (it runs off the axis for the
-# smallest model on MATH): the tail is estimated from those few.
+# smallest model on MATH): the tail is estimated from those few. Below the figure, two sets of comparisons:
+# b of each size against the next size up, on the same problems (a trend per benchmark: each step is a
+# paired finding over the k both models have, the steps of one benchmark one family); and, for each fit,
+# `-alpha` against `b` of the same model (one family over all fits).
 
 # %%
 long = pd.concat(
@@ -266,24 +300,47 @@ for ax, task in zip(axes, final):
     ax.set_ylabel("exponent")
     ax.set_ylim(-1.6, 0)  # the widest intervals (models that solve a handful of problems) run off the axis
     ax.set_title(task)
+figure_legend(fig)  # the same two estimators in both panels: one legend beside them
 savefig(fig, "02_exponent_vs_params", directory=FIGURES_DIR)
+
+# %%
+size_trends = {
+    task: trend([
+        compare_exponents(pair["num_samples_a"], pair["num_correct_a"], pair["num_samples_b"], pair["num_correct_b"], a=larger, b=smaller,
+                          where=f"{task}, {CHECKPOINT} checkpoint", n_boot=N_BOOT, seed=SEED)
+        for smaller, larger in zip(sizes, sizes[1:])
+        for pair in [df[df["model"] == larger].merge(df[df["model"] == smaller], on="problem_id", suffixes=("_a", "_b"))]
+    ], quantity=f"{task}: power-law exponent b (log-log fit) from each size to the next")
+    for task, df in final.items()
+    for sizes in [[m for m in dict.fromkeys(df["model"]) if solved[task][m]]]
+}
+tail_vs_curve = family([
+    bootstrap_finding(-beta.alpha, pl.b, -beta.boot[:, 0], pl.boot[:, 1], a="Beta -alpha", b="power-law b",
+                      quantity=f"exponent of {model} on {task}", range=f"{CHECKPOINT} checkpoint; b fitted on k = 1 to {int(pl.k.max()):,}, "
+                      "-alpha the Beta's large-k limit", num_problems=pl.num_problems)
+    for (task, model), (pl, beta, _) in fits.items()
+])
+assert all(len(t.steps) == sum(solved[task]) - 1 for task, t in size_trends.items())  # every consecutive pair of fitted sizes
+Summary(*size_trends.values(), *tail_vs_curve)
 
 # %% [markdown]
 # ## The exponent over pretraining (the checkpoint sweep)
 #
 # The same two fits for every (model, checkpoint) that solves at least `MIN_SOLVED` problems, with
-# fewer bootstrap resamples. Early checkpoints solve few or none: with a handful of solved problems
-# there is no tail to fit. Where the Beta fits no better than one common p for all problems
-# (`BetaFit.degenerate`, a likelihood-ratio test at 5%) its -alpha is no tail exponent and is left
-# out of the lower panels. The lower panels are cut at -2: checkpoints that solve few problems have
-# Beta intervals far wider than that.
+# `N_BOOT_SWEEP` bootstrap resamples for the figure. Early checkpoints solve few or none: with a handful of
+# solved problems there is no tail to fit. Where the Beta's likelihood is not significantly above that
+# of one common p for all problems (`BetaFit.degenerate`, a likelihood-ratio test at 5%) its -alpha is no
+# tail exponent and is left out of the bottom panels. The bottom panels are cut at -2: checkpoints that solve few problems have
+# Beta intervals far wider than that. Below the figure, for each model, `b` of each kept checkpoint
+# against the next kept checkpoint, on the problems both were counted on (`N_BOOT` paired resamples;
+# a trend per model, its steps one family).
 
 # %%
 sweep = pd.DataFrame(
     [
         {
             "task": task, "model": model, "params": g["params"].iloc[0], "tokens": g["pretrain_tokens_n"].iloc[0],
-            "b": pl.b, "b_lo": pl.b_interval[0], "b_hi": pl.b_interval[1],
+            "checkpoint": tokens, "b": pl.b, "b_lo": pl.b_interval[0], "b_hi": pl.b_interval[1],
             "-alpha": -beta.alpha, "-alpha_lo": -beta.alpha_interval[1], "-alpha_hi": -beta.alpha_interval[0],
             "degenerate": beta.degenerate,
         }
@@ -294,8 +351,8 @@ sweep = pd.DataFrame(
                           fit_beta(g["num_samples"], g["num_correct"], n_boot=N_BOOT_SWEEP, seed=SEED))]
     ]
 ).sort_values(["task", "params", "tokens"], kind="stable")
-assert (sweep["-alpha_lo"] < -2).any()  # the lower panels are cut at -2 below: some intervals reach further
-sweep.loc[sweep["degenerate"], ["task", "model", "tokens", "-alpha"]]  # left out of the -alpha panels (LR test at 5%)
+assert (sweep["-alpha_lo"] < -2).any()  # the bottom panels are cut at -2 below: some intervals reach further
+sweep.loc[sweep["degenerate"], ["task", "model", "checkpoint", "-alpha"]]  # left out of the -alpha panels (LR test at 5%)
 
 # %%
 fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, sharey="row")
@@ -307,27 +364,43 @@ for col, task in enumerate(final):
     axes[0, col].set_xlabel("")
     axes[1, col].set_xlabel("pretraining tokens")
     axes[1, col].set_ylim(-2, 0)  # intervals of checkpoints with few solved problems run off the axis
+figure_legend(fig, axes[:, ::-1].T.ravel())  # one legend of the sizes beside the grid (GSM8K's panels first: they have every size)
 savefig(fig, "02_exponent_vs_tokens", directory=FIGURES_DIR)
 
+# %%
+pretraining_trends = {
+    (task, model): trend([
+        compare_exponents(pair["num_samples_a"], pair["num_correct_a"], pair["num_samples_b"], pair["num_correct_b"], a=later, b=earlier,
+                          where=f"{task}, {model}", n_boot=N_BOOT, seed=SEED)
+        for earlier, later in zip(kept, kept[1:])
+        for pair in [g[g["pretrain_tokens"] == later].merge(g[g["pretrain_tokens"] == earlier], on="problem_id", suffixes=("_a", "_b"))]
+    ], quantity=f"{task} {model}: power-law exponent b (log-log fit) from each pretraining checkpoint to the next")
+    for (task, model), s in sweep.groupby(["task", "model"], sort=False)
+    for kept, g in [(s["checkpoint"].tolist(), counts[task][counts[task]["model"] == model])]
+    if len(kept) > 1
+}
+assert all(step.num_problems >= MIN_SOLVED for t in pretraining_trends.values() for step in t.steps)
+Summary(*pretraining_trends.values())
+
 # %% [markdown]
-# ## Backtest: predict coverage at 10^4 from the first m samples
+# ## Backtest: predict coverage at `K_TARGET` from the first m samples
 #
 # Only the counts are stored, not the order of the samples. With exchangeable samples the first m
 # of a problem are a random m-subset, so the number correct among them is drawn from
-# `Hypergeometric(n, c, m)` with a seeded generator, nested so that the first 100 lie inside the
-# first 1000 (`ttslib.backtest.nested_subsample_counts`). The target is the unbiased coverage at
-# `K_TARGET` over the problems with n >= `K_TARGET` (for most models the fixed subset of 32 MATH
-# problems; on GSM8K only checkpoints where enough problems qualify), and
-# the estimators see only those problems. The power law is fitted on k <= m and extrapolated; the
-# Betas predict with their exact `pass_D@K_TARGET`. `exponent` is each estimator's b on k <= 10^4
-# (for the Betas, the line through their exact curve), `observed_exponent` the b fitted to all samples.
+# `Hypergeometric(n, c, m)` with a seeded generator, nested so that the first samples of the smaller m
+# lie inside those of the larger (`ttslib.backtest.nested_subsample_counts`). The target is the unbiased
+# coverage at `K_TARGET` over the problems with n >= `K_TARGET` (the column `num_problems`; models with
+# fewer than `MIN_DEEP` such problems, or no success on them, are left out), and the estimators see only
+# those problems. The power law is fitted on k <= m and extrapolated; the Betas predict with their exact `pass_D@K_TARGET`. `exponent` is each
+# estimator's b on k <= `K_TARGET` (for the Betas, the line through their exact curve), `observed_exponent`
+# the b fitted to all samples.
 
 # %%
 deep = {
     (task, model): g
     for task, df in final.items()
     for model, g in df.groupby("model", sort=False)
-    if (g["num_samples"] >= K_TARGET).sum() >= 16 and g.loc[g["num_samples"] >= K_TARGET, "num_correct"].sum() > 0
+    if (g["num_samples"] >= K_TARGET).sum() >= MIN_DEEP and g.loc[g["num_samples"] >= K_TARGET, "num_correct"].sum() > 0
 }
 backtests = pd.concat(
     [
@@ -336,16 +409,16 @@ backtests = pd.concat(
     ],
     ignore_index=True,
 )
-assert backtests.loc[backtests["task"] == "MATH", "num_problems"].value_counts().idxmax() == 32  # mostly the 32 deep MATH problems
 backtests[["task", "model", "num_problems", "m", "estimator", "observed", "predicted", "error",
            "observed_exponent", "exponent", "status"]].round(3)
 
 # %% [markdown]
 # Which first m samples a problem had is not recorded, so one draw of them is one of many equally
-# likely backtests. The mean absolute error of each estimator over these models is therefore
-# computed for `BACKTEST_DRAWS` nested draws (the table above is the first), and estimators are
-# compared draw by draw: the difference of their errors, its mean over draws and its standard error
-# over draws (rows without a prediction left out, and counted).
+# likely backtests. Each estimator's mean absolute error over these models is therefore computed for
+# `BACKTEST_DRAWS` nested draws (the table above is the first), and two estimators are compared draw by
+# draw (`ttslib.backtest.compare_forecasts`): the power law against each Beta, at each m, once for the
+# forecast coverage at `K_TARGET` and once for the forecast exponent (two families of comparisons). The
+# interval holds the noise of the draws only: the problems and models are the ones above.
 
 # %%
 draws = pd.concat(
@@ -361,26 +434,18 @@ per_draw = draws.assign(abs_error=draws["error"].abs(), abs_exponent_error=(draw
     ["m", "estimator", "draw"], sort=False
 ).agg(models=("model", "size"), predicted=("predicted", "count"), mean_abs_error=("abs_error", "mean"),
       mean_abs_exponent_error=("abs_exponent_error", "mean"))
-summary = per_draw.groupby(["m", "estimator"], sort=False).agg(
-    models=("models", "first"), predicted=("predicted", "min"), mean_abs_error=("mean_abs_error", "mean"),
-    lowest=("mean_abs_error", "min"), highest=("mean_abs_error", "max"), mean_abs_exponent_error=("mean_abs_exponent_error", "mean"))
-mae_draws = per_draw["mean_abs_error"].unstack("draw")  # (m, estimator) x draw
-paired = pd.DataFrame([
-    {"m": m, "difference": f"{a} - power law", "mean": (d := mae_draws.loc[(m, a)] - mae_draws.loc[(m, "power law")]).mean(),
-     "se": d.std(ddof=1) / np.sqrt(d.size), "draws where lower": int((d < 0).sum())}
-    for m in BACKTEST_M for a in ("beta", "scaled beta")
-]).set_index(["m", "difference"])
-paired["verdict"] = np.where(paired["mean"] + 2 * paired["se"] < 0, "lower error", np.where(paired["mean"] - 2 * paired["se"] > 0, "higher error", "not shown"))
-assert BACKTEST_DRAWS >= 3 and mae_draws.shape[1] == BACKTEST_DRAWS  # a standard error over draws
-if DATA_DIR == "../data" and mae_draws.shape[1] == 5:  # "What this shows" speaks of the shipped counts and 5 draws
-    assert paired["verdict"].tolist() == ["higher error", "higher error", "not shown", "not shown"]
-    assert round(paired.loc[(100, "beta - power law"), "mean"], 2) == 0.07  # "+0.07" as printed
-    assert round(paired.loc[(100, "scaled beta - power law"), "mean"], 2) == 0.06  # "+0.06" as printed
-    assert (paired.xs(1000)["mean"].abs() < 0.01).all()  # "within 0.01"
-summary.round(3)
-
-# %%
-paired.round(3)
+deep_problems = len({(task, p) for (task, _), g in deep.items() for p in g.loc[g["num_samples"] >= K_TARGET, "problem_id"]})  # the targets' problems
+compared = [(m, beta) for m in BACKTEST_M for beta in ("beta", "scaled beta")]  # the power law against each Beta, at each m
+forecasts = {
+    what: dict(zip(compared, family([compare_forecasts(draws, "power law", beta, m=m, k_target=K_TARGET, num_problems=deep_problems,
+                                                       what=what, unit=("task", "model")) for m, beta in compared])))
+    for what in ("coverage", "exponent")
+}
+assert draws["draw"].nunique() == BACKTEST_DRAWS and all(f.family_size == len(compared) for fs in forecasts.values() for f in fs.values())
+per_draw.groupby(["m", "estimator"], sort=False).agg(
+    backtests=("models", "first"), forecasts=("predicted", "min"), mean_abs_error=("mean_abs_error", "mean"),
+    lowest=("mean_abs_error", "min"), highest=("mean_abs_error", "max"),
+    mean_abs_exponent_error=("mean_abs_exponent_error", "mean")).round(3)
 
 # %%
 fig, ax = plt.subplots(figsize=(4.8, 4.5))
@@ -389,49 +454,50 @@ ax.set_title(f"coverage at k = {K_TARGET} from the first m samples")
 savefig(fig, "02_backtest", directory=FIGURES_DIR)
 
 # %% [markdown]
-# ## What this shows (on these counts)
+# ### What the backtest shows (rendered)
 #
-# - On log-log axes `-log(coverage)` is close to a line over the observed k for every model that
-#   solves anything, so the exponentiated power law of arXiv:2407.21787 describes these Pythia curves.
-#   The exponent steepens with model size up to about a billion parameters and little beyond; over
-#   the checkpoint sweep it steepens with pretraining for all but the smallest models.
-# - The Beta fitted to the counts implies nearly the same exponent as the curve on MATH
-#   (`-alpha` close to `b`, log-log fit), as arXiv:2502.17578 predicts from the left tail of the pass@1 distribution.
-#   On GSM8K the larger models' `-alpha` is steeper than `b`: their exact Beta curves bend down
-#   beyond the data (dashed lines), and `b`, measured on k up to 128 to 640, is a finite-k slope.
-# - Against arXiv:2407.21787 Table 3, like with like (the paper's least squares on `log coverage`):
-#   Pythia-12B's exponent agrees on the paper's k range (up to 10^4, on the 32 problems sampled that
-#   deep: -0.33 [-0.37, -0.29] against -0.35) and not on k up to 128 (-0.32 [-0.34, -0.29]); the prefactor
-#   and Pythia-70M cannot be compared, because these counts are a different sampling (see above).
-# - In the backtest the distributional estimators do not beat the extrapolated power law on these
-#   counts. With the first 100 samples per problem both Betas predict coverage at 10^4 with the higher
-#   mean absolute error (Beta minus power law +0.07, scaled Beta minus power law +0.06, each more than
-#   two standard errors over 5 nested draws of the first samples); with the first 1000 the differences
-#   are within 0.01 and not shown either way. arXiv:2502.17578's estimator is the scaled Beta, which
-#   they report ahead; here it is behind at m = 100 and not shown apart at m = 1000, so their result is
-#   not reproduced on these counts. The targets rest on few problems (mostly the 32 with n >= 10^4),
-#   and a single draw of the first samples can reverse the ordering (it did in an earlier version of
-#   this notebook), which is why the table compares estimators draw by draw.
-# - The scaled Beta rarely fits significantly better than the Beta (`LR` column) and its scale is
-#   poorly determined by these counts.
+# The findings of the two families, then Schaeffer et al.'s result on their distributional estimator (the
+# scaled Beta) beside the scaled Beta's here, for each metric and m, with both sides named.
+
+# %%
+backtest_models = "Pythia " + ", ".join(m.removeprefix("pythia-") for m in sorted({m for _, m in deep}, key=params.get)) + f", {CHECKPOINT} checkpoint"
+forecast_of = {"coverage": f"forecast coverage at k = {K_TARGET:,}", "exponent": f"forecast power-law exponent on k <= {K_TARGET:,}"}
+paper_side = [
+    compare_with_paper(
+        "schaeffer_beta_forecast",
+        Setting(backtest_models, f"the {', '.join(dict.fromkeys(t for t, _ in deep))} problems with n >= {K_TARGET:,}",
+                f"error of the {forecast_of[what]}: the scaled Beta's mean absolute error minus the power law's",
+                "scaled-Beta maximum likelihood on the first m samples against the power law fitted by log-log least squares on "
+                f"k <= m and extrapolated; {BACKTEST_DRAWS} draws of the first samples", f"first m = {m:,} samples per problem"),
+        f.difference, f.lower, f.upper)
+    for what, fs in forecasts.items() for (m, beta), f in fs.items() if beta == "scaled beta"
+]
+Summary(*forecasts["coverage"].values(), *forecasts["exponent"].values(), *paper_side)
 
 # %% [markdown]
 # ## The kit's own samples
 #
-# The same fits on SmolLM2-135M's arithmetic run (400 problems x 32 samples, `OWN_SAMPLES`). With
-# 32 samples the power law is fitted on k = 1..32 only, and the Beta's exponent is what the
-# distributional view predicts beyond; the dotted line extrapolates the power law to k = 1000.
+# The same fits on SmolLM2-135M's arithmetic run (`OWN_SAMPLES`; the cell prints its problems and samples).
+# The power law is fitted on k up to the samples per problem only; the Beta's exponent is what the
+# distributional view predicts beyond. The figure draws both past that k, up to `K_OWN`, as extrapolations
+# (faded dashes). Two
+# comparisons, paired over the same resamples of problems (one family): `-alpha` against `b`, and the two
+# forecasts of coverage at k = `K_OWN`. Both forecasts lie past the data: they compare the two models of the
+# curve, not a forecast with an observation. How many problems were never solved is printed too: a run of
+# this size cannot tell a small success rate from none.
 
 # %%
 own = samples_to_counts(read_samples(OWN_SAMPLES))
-SHIPPED_OWN = Path(OWN_SAMPLES).resolve() == Path("../data/arith_smollm2.parquet").resolve()  # the prose speaks of that run
-assert not SHIPPED_OWN or (len(own) == 400 and (own["num_samples"] == 32).all())  # 400 problems x 32 samples
 own_fit = fit_power_law(own["num_samples"], own["num_correct"], n_boot=N_BOOT, seed=SEED)
 own_beta = fit_beta(own["num_samples"], own["num_correct"], n_boot=N_BOOT, seed=SEED)
 pd.Series(
     {
+        "problems": f"{len(own)}", "samples per problem": " to ".join(dict.fromkeys(str(n) for n in (own["num_samples"].min(), own["num_samples"].max()))),
+        "k fitted": f"{own_fit.k.min()} to {own_fit.k.max()}",
         "a": f"{own_fit.a:.3f} [{own_fit.a_interval[0]:.3f}, {own_fit.a_interval[1]:.3f}]",
         "b": f"{own_fit.b:.3f} [{own_fit.b_interval[0]:.3f}, {own_fit.b_interval[1]:.3f}]",
+        "fit/obs at k=1": f"{1 + own_fit.relative_error()[0]:.3f}",
+        "worst |fit/obs - 1|": f"{np.abs(own_fit.relative_error()).max():.3f} at k = {own_fit.k[np.argmax(np.abs(own_fit.relative_error()))]}",
         "Beta alpha": f"{own_beta.alpha:.3f} [{own_beta.alpha_interval[0]:.3f}, {own_beta.alpha_interval[1]:.3f}]",
         "Beta beta": f"{own_beta.beta:.3f}",
         "never solved": f"{own_fit.num_never_solved} of {own_fit.num_problems}",
@@ -439,38 +505,43 @@ pd.Series(
 )
 
 # %%
-if SHIPPED_OWN:  # the sentences above, on the shipped run: stated values within their intervals and their rounding
-    assert own_fit.k.min() == 1 and own_fit.k.max() == 32
-    assert abs(own_fit.b + 0.22) <= 0.005 and own_fit.b_interval[0] <= -0.22 <= own_fit.b_interval[1]  # "b about -0.22"
-    assert abs(own_beta.alpha - 0.15) <= 0.005 and own_beta.alpha_interval[0] <= 0.15 <= own_beta.alpha_interval[1]  # "-alpha about -0.15"
-    assert own_fit.num_never_solved == 168 and round(100 * 168 / 400) == 42  # "42% of the problems (168 of 400)"
-    assert own_beta.coverage(1000) < own_fit.predict(1000)  # the Beta predicts lower coverage at k = 1000
-k_own = np.geomspace(1, 1000, 60)
+k_own = np.geomspace(1, K_OWN, 60)
 fig, ax = plt.subplots(figsize=(5, 3.8))
-plot_power_law_fits([own_fit], labels=["SmolLM2-135M, arithmetic"], curves=[(k_own, own_beta.coverage(k_own))], k_max=1000, ax=ax)
-ax.set_title("the kit's own run: fit on k <= 32")
+plot_power_law_fits([own_fit], labels=["SmolLM2-135M, arithmetic"], curves=[(k_own, own_beta.coverage(k_own))], k_max=K_OWN, ax=ax)
+ax.set_title(f"the kit's own run: fit on k <= {own_fit.k.max()}")
 savefig(fig, "02_power_law_own", directory=FIGURES_DIR)
 
-# %% [markdown]
-# On k <= 32 the power law holds closely (b about -0.22). The Beta's large-k exponent, -alpha about
-# -0.15, is shallower: the distributional view expects the curve to bend and predicts a lower coverage
-# at k = 1000 than the straight-line extrapolation (dashed above dotted). 42% of the problems (168 of
-# 400) were never solved in 32 samples, many at levels where this model may never be right; 32
-# samples cannot tell a long left tail of small success rates from a hard floor at zero, which is
-# where the backtest above says to be careful with extrapolation.
+# %%
+own_range = f"arithmetic, b on k = 1 to {own_fit.k.max()}"
+own_findings = family([
+    bootstrap_finding(-own_beta.alpha, own_fit.b, -own_beta.boot[:, 0], own_fit.boot[:, 1], a="Beta -alpha", b="power-law b",
+                      quantity="exponent of SmolLM2-135M", range=own_range + ", -alpha the Beta's large-k limit", num_problems=len(own)),
+    bootstrap_finding(float(own_beta.coverage(K_OWN)), float(own_fit.predict(K_OWN)),
+                      beta_coverage(K_OWN, own_beta.boot[:, 0], own_beta.boot[:, 1]), np.exp(own_fit.boot[:, 0] * K_OWN ** own_fit.boot[:, 1]),
+                      a="Beta", b="power law",
+                      quantity=f"SmolLM2-135M's coverage at k = {K_OWN} extrapolated from the fit", range=own_range, num_problems=len(own)),
+])
+assert own_fit.num_failed_boot == 0 and own_beta.num_failed_boot == 0 and own_fit.k.max() == own["num_samples"].min()
+own_samples = " to ".join(dict.fromkeys(str(n) for n in (own["num_samples"].min(), own["num_samples"].max())))
+Summary(*own_findings, f"Never solved in {own_samples} samples: {own_fit.num_never_solved} of {own_fit.num_problems} problems "
+                       f"({own_fit.num_never_solved / own_fit.num_problems:.0%}).")
 
 # %% [markdown]
 # ## Code: HumanEval on the kit's two models
 #
-# The same fits on the HumanEval runs of notebook 01 (164 problems x 64 samples per model, graded by
-# the hidden tests). The power law is fitted on k <= 64; the Beta sees every count. Then the backtest in
-# small: fit on the first `CODE_BACKTEST_M` samples of each problem and predict coverage at 64, over
-# `BACKTEST_DRAWS` draws of which samples came first.
+# The same fits on the HumanEval runs of notebook 01 (graded by the hidden tests; the table prints their
+# problems and samples). The power law is fitted on k up to the samples per problem; the Beta sees every
+# count. Two comparisons of the two models, paired over the same resamples of problems
+# (`ttslib.fit.fit_power_law_pair`; one family): their exponents `b`, and their power laws' coverage
+# extrapolated to `K_TARGET`. Then the backtest in small: fit on the first `CODE_BACKTEST_M` samples of
+# each problem and predict coverage at all of them, over `BACKTEST_DRAWS` draws of which samples came
+# first, the power law against each Beta (a second family).
 
 # %%
-code = {model: samples_to_counts(read_samples(path)) for model, path in CODE_SAMPLES.items()}
-SHIPPED_CODE = [Path(p).resolve() for p in CODE_SAMPLES.values()] == [
-    Path(f"../data/code/humaneval_{m}.parquet").resolve() for m in ("smollm2", "gemma3")]
+code = {model: samples_to_counts(read_samples(path)).sort_values("problem_id", kind="stable", ignore_index=True)
+        for model, path in CODE_SAMPLES.items()}
+(small, small_counts), (other, other_counts) = code.items()
+assert small_counts["problem_id"].equals(other_counts["problem_id"])  # the same problems, row by row: the pair below is paired
 code_fits = {
     model: (fit_power_law(c["num_samples"], c["num_correct"], n_boot=N_BOOT, seed=SEED),
             fit_beta(c["num_samples"], c["num_correct"], n_boot=N_BOOT, seed=SEED))
@@ -478,8 +549,9 @@ code_fits = {
 }
 code_n = min(int(c["num_samples"].min()) for c in code.values())
 pd.DataFrame(
-    [{"model": model, "problems": pl.num_problems, "never solved": pl.num_never_solved,
+    [{"model": model, "problems": pl.num_problems, "samples per problem": code_n, "never solved": pl.num_never_solved,
       "b": pl.b, "b 95%": f"[{pl.b_interval[0]:.3f}, {pl.b_interval[1]:.3f}]",
+      "fit/obs at k=1": 1 + pl.relative_error()[0], "worst |fit/obs - 1|": np.abs(pl.relative_error()).max(),
       "-alpha": beta.exponent, "-alpha 95%": f"[{-beta.alpha_interval[1]:.3f}, {-beta.alpha_interval[0]:.3f}]",
       "Beta degenerate": beta.degenerate,
       f"observed pass@{code_n}": pl.coverage[-1],
@@ -493,8 +565,7 @@ pd.DataFrame(
 k_code = np.geomspace(1, K_TARGET, 60)
 fig, ax = plt.subplots(figsize=(5.5, 4))
 plot_power_law_fits([pl for pl, _ in code_fits.values()], labels=list(code_fits),
-                    curves=[(k_code, beta.coverage(k_code)) for _, beta in code_fits.values()], k_max=K_TARGET, ax=ax,
-                    palette=sns.color_palette("colorblind", len(code_fits)))  # as in notebook 01: one hue each
+                    curves=[(k_code, beta.coverage(k_code)) for _, beta in code_fits.values()], k_max=K_TARGET, ax=ax)  # each model's fixed colour
 ax.set_title(f"HumanEval: fit on k <= {code_n}, extrapolated to {K_TARGET:,}")
 savefig(fig, "02_power_law_humaneval", directory=FIGURES_DIR)
 
@@ -505,49 +576,42 @@ code_backtests = pd.concat(
     ignore_index=True,
 )
 code_backtest_error = (code_backtests.assign(abs_error=code_backtests["error"].abs())
-                       .groupby(["model", "estimator"], sort=False)[["predicted", "observed", "abs_error"]].mean())
+                       .groupby(["model", "estimator"], sort=False)[["predicted", "observed", "abs_error"]]
+                       .agg(["mean", "min", "max"]))
 code_backtest_error.round(4)
 
 # %% [markdown]
-# ### What the HumanEval fits show
-#
-# - Most problems are never solved in 64 samples (155 of 164 for SmolLM2-135M, 147 for Gemma 3 270M),
-#   so every fit here rests on 9 and 17 solved problems. The power-law exponents are b = -0.21 (95%
-#   interval -0.24 to -0.17) for SmolLM2 and -0.12 (-0.18 to -0.08) for Gemma; the intervals overlap, so
-#   the fits do not show the exponents apart.
-# - Extrapolated 156-fold, to 10^4 samples, the power law says 0.35 (0.21 to 0.47) for SmolLM2 and 0.30
-#   (0.17 to 0.44) for Gemma; the Beta says 0.31 and 0.19. Each model's interval holds the other's
-#   estimate: the fits do not rank the two models at 10^4, even though Gemma is ahead at 64 (notebook 01).
-#   Monkeys' Gemma-2B on CodeContests (notebook 01) ran on a much harder set, so the levels are not
-#   comparable; only the method is.
-# - The backtest, 4-fold (16 samples to 64): the power law's mean absolute error is 0.012 for both models
-#   (observed 0.055 for SmolLM2 and 0.104 for Gemma), the Beta's 0.017 and 0.020. Across the draws, the power
-#   law's error runs from -0.024 to +0.003 (SmolLM2) and from -0.036 to +0.009 (Gemma): which 16 samples
-#   came first moves the prediction as much as the choice of estimator does, so 5 draws do not rank the
-#   estimators, and a 156-fold extrapolation from so few solved problems is a guess with a wide band, not
-#   a forecast.
+# ### What the HumanEval fits show (rendered)
 
 # %%
-if SHIPPED_CODE:  # the text speaks of the shipped runs
-    (smol_pl, smol_beta), (gemma_pl, gemma_beta) = (code_fits[m] for m in CODE_SAMPLES)
-    assert code_n == 64 and CODE_BACKTEST_M == 16 and code_n // CODE_BACKTEST_M == 4 and BACKTEST_DRAWS == 5
-    assert (smol_pl.num_problems, smol_pl.num_never_solved, gemma_pl.num_never_solved) == (164, 155, 147)
-    assert (smol_pl.num_problems - smol_pl.num_never_solved, gemma_pl.num_problems - gemma_pl.num_never_solved) == (9, 17)
-    assert [round(x, 2) for x in (smol_pl.b, *smol_pl.b_interval)] == [-0.21, -0.24, -0.17]
-    assert [round(x, 2) for x in (gemma_pl.b, *gemma_pl.b_interval)] == [-0.12, -0.18, -0.08]
-    assert gemma_pl.b_interval[0] < smol_pl.b_interval[1]  # the intervals overlap
-    assert round(K_TARGET / code_n) == 156 and K_TARGET == 10**4
-    at_target = {m: (float(pl.predict(K_TARGET)), *np.nanpercentile(np.exp(pl.boot[:, 0] * K_TARGET ** pl.boot[:, 1]), [2.5, 97.5]))
-                 for m, (pl, _) in code_fits.items()}
-    (smol_at, smol_lo, smol_hi), (gemma_at, gemma_lo, gemma_hi) = at_target.values()
-    assert [round(x, 2) for x in (smol_at, smol_lo, smol_hi)] == [0.35, 0.21, 0.47]
-    assert [round(x, 2) for x in (gemma_at, gemma_lo, gemma_hi)] == [0.30, 0.17, 0.44]
-    assert smol_lo < gemma_at < smol_hi and gemma_lo < smol_at < gemma_hi  # "each interval holds the other's estimate"
-    assert (round(float(smol_beta.coverage(K_TARGET)), 2), round(float(gemma_beta.coverage(K_TARGET)), 2)) == (0.31, 0.19)
-    mae = code_backtest_error["abs_error"].unstack()
-    observed = code_backtest_error["observed"].groupby(level="model", sort=False).first()
-    assert [round(mae.loc[m, "power law"], 3) for m in CODE_SAMPLES] == [0.012, 0.012]
-    assert [round(mae.loc[m, "beta"], 3) for m in CODE_SAMPLES] == [0.017, 0.020]
-    assert [round(observed[m], 3) for m in CODE_SAMPLES] == [0.055, 0.104]
-    spread = code_backtests[code_backtests["estimator"] == "power law"].groupby("model")["error"].agg(["min", "max"])
-    assert [round(x, 3) for x in spread.loc[list(CODE_SAMPLES)].to_numpy().ravel()] == [-0.024, 0.003, -0.036, 0.009]
+pair = fit_power_law_pair(small_counts["num_samples"], small_counts["num_correct"], other_counts["num_samples"], other_counts["num_correct"],
+                          n_boot=N_BOOT, seed=SEED)
+at_target = [np.exp(f.boot[:, 0] * K_TARGET ** f.boot[:, 1]) for f in pair]
+code_models = family([
+    bootstrap_finding(pair[0].b, pair[1].b, pair[0].boot[:, 1], pair[1].boot[:, 1], a=small, b=other,
+                      quantity="power-law exponent b (log-log least squares)", range=f"HumanEval, k = 1 to {code_n}",
+                      num_problems=pair[0].num_problems),
+    bootstrap_finding(float(pair[0].predict(K_TARGET)), float(pair[1].predict(K_TARGET)), *at_target, a=small, b=other,
+                      quantity=f"coverage at k = {K_TARGET:,} extrapolated by the power law", range=f"HumanEval, fitted on k = 1 to {code_n}",
+                      num_problems=pair[0].num_problems),
+])
+code_estimators = family([compare_forecasts(code_backtests, "power law", beta, m=CODE_BACKTEST_M, k_target=code_n,
+                                            num_problems=len(small_counts))
+                          for beta in ("beta", "scaled beta")])
+assert all(f.num_failed_boot == 0 for f in pair) and [(f.a, f.b) for f in pair] == [(code_fits[m][0].a, code_fits[m][0].b) for m in code]
+Summary(*code_models, *code_estimators,
+        *[f"{model}: never solved in {code_n} samples, {pl.num_never_solved} of {pl.num_problems} problems; every fit of this model "
+          f"rests on the other {pl.num_problems - pl.num_never_solved}." for model, (pl, _) in code_fits.items()])
+
+# %% [markdown]
+# ## What this notebook shows (rendered from the sections above)
+
+# %%
+Summary(
+    *[f"{task}, {CHECKPOINT} checkpoint, log-log fits: the fitted coverage at k = 1 is {t['fit/obs at k=1'].min():.2f} to "
+      f"{t['fit/obs at k=1'].max():.2f} times the observed pass@1." for task, t in gof.items()],
+    *size_trends.values(),
+    table3[0], table3[2], *k_range,
+    *forecasts["coverage"].values(),
+    code_models[0],
+)
