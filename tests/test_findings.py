@@ -62,7 +62,7 @@ def test_paired_finding_follows_the_paired_interval():
         assert f.a_value == pytest.approx(a.mean()) and f.b_value == pytest.approx(b.mean())
         assert (f.p_value < 0.05) == (f.verdict != "not shown")  # the p-value and the interval say the same
         assert f.verdict in f.sentence() and "150 problems" in f.sentence() and "N = 64" in f.sentence()
-    assert "could detect at 80% power" in paired_finding(a, a, a="A", b="B", quantity="q", range="r").sentence()
+    assert "could detect at 80% power" in paired_finding(a, np.roll(a, 1), a="A", b="B", quantity="q", range="r").sentence()
 
 
 def test_a_paired_bootstrap_sees_what_two_separate_intervals_miss():
@@ -100,8 +100,11 @@ def test_a_trend_chains_its_steps_and_names_the_steps_not_shown():
     v = {"s": x, "m": x + 0.2 + rng.normal(0, 0.01, 80), "l": x + 0.2 + rng.normal(0, 0.05, 80)}
     steps = [paired_finding(v[b], v[a], a=b, b=a, quantity="q", range="r") for a, b in (("s", "m"), ("m", "l"))]
     t = trend(steps, quantity="accuracy")
-    assert t.order == ("s", "m", "l") and t.direction() == "not shown at every step"
-    assert "up at 1" in t.sentence() and "not shown at 1" in t.sentence()
+    assert t.order == ("s", "m", "l") and t.direction() == "no single direction"
+    assert "up at 1, down at 0, not shown at 1 of 2 steps" in t.sentence()
+    rising = trend([steps[0], paired_finding(v["l"] + 0.3, v["m"], a="l", b="m", quantity="q", range="r")], quantity="q",
+                   words=("less negative", "more negative"))
+    assert rising.direction() == "less negative at every step" and "(less negative)" in rising.sentence()
     with pytest.raises(ValueError, match="chain"):
         trend(steps[::-1], quantity="accuracy")
 
@@ -120,5 +123,32 @@ def test_a_trend_states_the_power_of_each_step_not_shown():
              paired_finding(x + 0.1 + noise, x + 0.1, a="l", b="m", quantity="q", range="r")]
     t = trend(steps, quantity="accuracy")
     assert t.steps[1].verdict == "not shown"
-    assert f"could detect {t.steps[1].detectable:.3f} at 80% power" in t.sentence()
+    assert f"could detect at 80% power: {t.steps[1].detectable:.3f}" in t.sentence()
     assert "could detect" not in t.sentence().split(";")[1]  # the shown step states no power
+
+
+def test_when_few_problems_differ_the_sign_test_decides_and_no_power_is_claimed():
+    zeros = np.zeros(128)
+    none = paired_finding(zeros, zeros, a="A", b="B", quantity="coverage", range="k = 100")
+    assert none.verdict == "not shown" and none.num_differ == 0 and "no problem differs" in none.sentence()
+    assert "could detect" not in none.sentence()
+    # 5 problems of 128 differ, all the same way: the normal interval excludes 0, the exact sign test (p = 2 / 2^5) does not
+    few = zeros.copy()
+    few[:5] = 0.01
+    f = paired_finding(few, zeros, a="A", b="B", quantity="coverage", range="k = 100")
+    assert f.lower > 0 and f.p_value == pytest.approx(2 / 2**5) and f.verdict == "not shown"
+    assert "only 5 problems differ" in f.sentence() and "could detect" not in f.sentence()
+    # 9 of 9 the same way: p = 2 / 2^9 < 0.05, and the interval excludes 0: shown
+    nine = zeros.copy()
+    nine[:9] = 0.01
+    assert paired_finding(nine, zeros, a="A", b="B", quantity="q", range="r").verdict == "ahead"
+    # from 10 problems that differ on, the normal interval alone decides
+    assert paired_finding(np.r_[np.full(10, 0.01), zeros[10:]], zeros, a="A", b="B", quantity="q", range="r").num_differ == 10
+
+
+def test_words_say_the_direction_without_a_better_side():
+    f = paired_finding(np.linspace(-1, 0, 50) - 0.2, np.linspace(-1, 0, 50), a="Beta -alpha", b="b", quantity="exponent", range="r",
+                       words=("less negative", "more negative"))
+    assert f.verdict == "behind" and f.said == "more negative" and "Beta -alpha more negative." in f.sentence()
+    with pytest.raises(ValueError, match="words"):
+        paired_finding([1, 0], [0, 0], a="A", b="B", quantity="q", range="r", words=("up", "up"))

@@ -20,13 +20,16 @@ def test_every_published_result_names_model_benchmark_quantity_method_and_range(
 
 def test_a_comparison_tests_only_where_the_settings_agree():
     paper = paper_result("monkeys_pythia12b_math_fit")
-    same = Setting(*(getattr(paper.setting, f) for f in ("model", "benchmark", "quantity", "method")), "k = 1 to 128")
+    same = paper.setting
     inside = compare_with_paper("monkeys_pythia12b_math_fit", same, -0.33, -0.37, -0.29, decimals=2)
     assert inside.differs_in == () and inside.inside is True and "lies inside" in inside.sentence()
     assert compare_with_paper("monkeys_pythia12b_math_fit", same, -0.25, -0.28, -0.22).inside is False
     other = Setting("SmolLM2-135M", "HumanEval", paper.setting.quantity, paper.setting.method, "k = 1 to 64")
     c = compare_with_paper("monkeys_pythia12b_math_fit", other, -0.4, -0.5, -0.3)
-    assert c.differs_in == ("model", "benchmark") and c.inside is None and "not tested" in c.sentence()
+    assert c.differs_in == ("model", "benchmark", "range") and c.inside is None and "not tested" in c.sentence()
+    narrower = Setting(paper.setting.model, paper.setting.benchmark, paper.setting.quantity, paper.setting.method, "k = 1 to 128")
+    assert compare_with_paper("monkeys_pythia12b_math_fit", narrower, -0.33, -0.37, -0.29).differs_in == ("range",)
+    assert "no estimate is measured here" in compare_with_paper("monkeys_pythia12b_math_fit", same, None).sentence()
     assert "Pythia-12B" in c.sentence() and "SmolLM2-135M" in c.sentence() and "arXiv:2407.21787" in c.sentence()
 
 

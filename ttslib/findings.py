@@ -35,14 +35,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import ndtr, ndtri
+from scipy.stats import binomtest
 
 from ttslib.checks import check_level
 from ttslib.compare import paired_difference
 
 __all__ = ["Finding", "Trend", "Summary", "paired_finding", "bootstrap_finding", "family", "trend", "holm", "detectable_difference",
-           "POWER"]
+           "POWER", "FEW_DIFFER"]
 
 POWER = 0.8  # the power at which "the smallest difference this data could detect" is stated
+FEW_DIFFER = 10  # below this many problems that differ, a paired finding uses the exact sign test, and states no power
 
 
 def detectable_difference(se: float, *, level: float = 0.95, power: float = POWER) -> float:
@@ -94,11 +96,20 @@ class Finding:
     num_problems: int
     family_size: int = 1
     adjusted_shown: bool | None = None
+    num_differ: int | None = None  # paired findings: problems whose two values differ (None: not counted)
+    words: tuple[str, str] = ("ahead", "behind")  # how the sentence says a - b > 0 and < 0, e.g. ("less negative", "more negative")
 
     @property
     def unadjusted_verdict(self) -> str:
         """"ahead" (interval above 0), "behind" (below 0) or "not shown" (it holds 0), before any family adjustment."""
+        if self.few_differ and not self.p_value < 1 - self.level:
+            return "not shown"  # too few problems differ for the normal interval alone: the exact sign test must agree
         return "ahead" if self.lower > 0 else "behind" if self.upper < 0 else "not shown"
+
+    @property
+    def few_differ(self) -> bool:
+        """Fewer than :data:`FEW_DIFFER` problems differ: the normal interval is not to be trusted alone."""
+        return self.num_differ is not None and self.num_differ < FEW_DIFFER
 
     @property
     def verdict(self) -> str:
@@ -106,6 +117,11 @@ class Finding:
         if self.family_size > 1 and not self.adjusted_shown:
             return "not shown"
         return self.unadjusted_verdict
+
+    @property
+    def said(self) -> str:
+        """The verdict in this finding's :attr:`words`: ``words[0]`` for "ahead", ``words[1]`` for "behind"."""
+        return {"ahead": self.words[0], "behind": self.words[1]}.get(self.verdict, self.verdict)
 
     def interval(self, decimals: int = 3) -> str:
         """``+0.080 [+0.020, +0.140]``: the difference and its interval as a sentence prints them."""
@@ -117,14 +133,23 @@ class Finding:
 
     def verdict_text(self, decimals: int = 3) -> str:
         """The verdict with what qualifies it: the power behind "not shown", the family behind an adjusted one."""
-        text = f"{self.a} {self.verdict}" if self.verdict != "not shown" else "not shown"
+        text = f"{self.a} {self.said}" if self.verdict != "not shown" else "not shown"
         if self.verdict == "not shown":
-            text += f" (smallest difference this data could detect at {POWER:.0%} power: {self.detectable:.{decimals}f})"
+            text += f" ({self.power_text(decimals)})"
             if self.family_size > 1 and self.unadjusted_verdict != "not shown":
                 text += f"; {self.unadjusted_verdict} before Holm's adjustment over {self.family_size} comparisons"
         elif self.family_size > 1:
             text += f" (after Holm's adjustment over {self.family_size} comparisons)"
         return text
+
+    def power_text(self, decimals: int = 3) -> str:
+        """What a "not shown" could have shown: the detectable difference, or why none can be stated."""
+        if self.num_differ == 0:
+            return "no problem differs: the data hold no difference to detect"
+        if self.few_differ:
+            return (f"only {self.num_differ} problems differ; exact sign test p = {self.p_value:.2g}; "
+                    "too few for a power statement")
+        return f"smallest difference this data could detect at {POWER:.0%} power: {self.detectable:.{decimals}f}"
 
     def sentence(self, decimals: int = 3) -> str:
         """One sentence from the record's fields: both sides, the quantity, range, method, interval and verdict."""
@@ -136,7 +161,8 @@ class Finding:
         return self.sentence()
 
 
-def paired_finding(a_values, b_values, *, a: str, b: str, quantity: str, range: str, level: float = 0.95) -> Finding:
+def paired_finding(a_values, b_values, *, a: str, b: str, quantity: str, range: str, level: float = 0.95,
+                   words: tuple[str, str] = ("ahead", "behind")) -> Finding:
     """A finding from per-problem values of both sides on the same problems, in the same order.
 
     Parameters
@@ -145,19 +171,33 @@ def paired_finding(a_values, b_values, *, a: str, b: str, quantity: str, range: 
     a, b : their names, as the sentence should print them
     quantity, range : what the values are ("accuracy") and where they were measured ("N = 64")
     level : the interval's coverage
+    words : how the sentence says a - b above and below 0; ("ahead", "behind") unless the quantity has no
+        better side (an exponent: ("less negative", "more negative"); an extrapolation: ("higher", "lower"))
 
-    The interval is the paired normal interval of :func:`ttslib.compare.paired_difference`.
+    The interval is the paired normal interval of :func:`ttslib.compare.paired_difference`. Where fewer than
+    :data:`FEW_DIFFER` problems have different values (rare successes: most differences are 0), the normal
+    approximation does not hold: the p-value is then the exact two-sided sign test over the problems that
+    differ (Conover 1999, sec. 3.4), a verdict other than "not shown" needs both it and the interval, and
+    no power is stated.
     """
     d = paired_difference(a_values, b_values, level=level)
-    a_mean = float(np.sort(np.asarray(a_values, dtype=float), kind="stable").sum() / d.num_problems)
-    b_mean = float(np.sort(np.asarray(b_values, dtype=float), kind="stable").sum() / d.num_problems)
-    p = float(2 * ndtr(-abs(d.mean) / d.se)) if d.se > 0 else float(d.mean == 0)
+    a_arr, b_arr = np.asarray(a_values, dtype=float), np.asarray(b_values, dtype=float)
+    a_mean = float(np.sort(a_arr, kind="stable").sum() / d.num_problems)
+    b_mean = float(np.sort(b_arr, kind="stable").sum() / d.num_problems)
+    diff = a_arr - b_arr
+    differ = int(np.count_nonzero(diff))
+    if differ == 0:
+        p = 1.0
+    elif differ < FEW_DIFFER:
+        p = float(binomtest(int(np.count_nonzero(diff > 0)), differ, 0.5).pvalue)
+    else:
+        p = float(2 * ndtr(-abs(d.mean) / d.se))
     return Finding(a, b, quantity, "paired normal interval over problems", range, a_mean, b_mean, d.mean, d.lower, d.upper, d.level, p,
-                   detectable_difference(d.se, level=level), d.num_problems)
+                   detectable_difference(d.se, level=level), d.num_problems, num_differ=differ, words=_check_words(words))
 
 
 def bootstrap_finding(a_value: float, b_value: float, a_boot, b_boot, *, a: str, b: str, quantity: str, range: str,
-                      num_problems: int, level: float = 0.95) -> Finding:
+                      num_problems: int, level: float = 0.95, words: tuple[str, str] = ("ahead", "behind")) -> Finding:
     """A finding from two estimates and their bootstrap replicates on the same resamples of problems.
 
     Parameters
@@ -167,6 +207,7 @@ def bootstrap_finding(a_value: float, b_value: float, a_boot, b_boot, *, a: str,
         problems (as :func:`ttslib.fit.fit_power_law_pair` makes them). NaN replicates (a failed fit) are
         left out of both.
     num_problems : problems resampled
+    words : as in :func:`paired_finding`
 
     The interval is the percentile band of ``a_boot - b_boot``; the p-value is twice the smaller share of
     replicate differences on either side of 0 (with the +1 correction of Davison & Hinkley 1997, eq. 4.11).
@@ -185,7 +226,14 @@ def bootstrap_finding(a_value: float, b_value: float, a_boot, b_boot, *, a: str,
     p = float(min(1.0, 2 * (1 + min(np.count_nonzero(d <= 0), np.count_nonzero(d >= 0))) / (d.size + 1)))
     se = float(np.sqrt(((d - d.sum() / d.size) ** 2).sum() / (d.size - 1)))
     return Finding(a, b, quantity, f"paired bootstrap percentile interval, {d.size} resamples of problems", range, float(a_value), float(b_value),
-                   float(a_value - b_value), float(lower), float(upper), level, p, detectable_difference(se, level=level), int(num_problems))
+                   float(a_value - b_value), float(lower), float(upper), level, p, detectable_difference(se, level=level), int(num_problems),
+                   words=_check_words(words))
+
+
+def _check_words(words) -> tuple[str, str]:
+    if not (isinstance(words, tuple) and len(words) == 2 and all(isinstance(w, str) and w.strip() for w in words) and words[0] != words[1]):
+        raise ValueError(f"words must be two different non-empty strings (for a - b above and below 0); got {words!r}")
+    return words
 
 
 def family(findings: Sequence[Finding]) -> list[Finding]:
@@ -213,17 +261,27 @@ class Trend:
     steps: tuple[Finding, ...]
 
     def direction(self) -> str:
-        """"rises" if every step is shown ahead, "falls" if every step is shown behind, else "not shown at every step"."""
+        """"<up> at every step", "<down> at every step" (the steps' :attr:`Finding.words`), or "no single direction"
+        (some step not shown, or steps that disagree)."""
         verdicts = {s.verdict for s in self.steps}
-        return "rises" if verdicts == {"ahead"} else "falls" if verdicts == {"behind"} else "not shown at every step"
+        up, down = self.steps[0].words
+        return f"{up} at every step" if verdicts == {"ahead"} else f"{down} at every step" if verdicts == {"behind"} else "no single direction"
 
     def sentence(self, decimals: int = 3) -> str:
         counts = {v: sum(s.verdict == v for s in self.steps) for v in ("ahead", "behind", "not shown")}
-        head = (f"{self.quantity} along {' -> '.join(self.order)} ({len(self.steps)} steps, each later minus earlier, "
-                f"Holm-adjusted together): {self.direction()}; up at {counts['ahead']}, down at {counts['behind']}, "
-                f"not shown at {counts['not shown']} steps")
+        first = self.steps[0]
+        head = (f"{self.quantity} along {' -> '.join(self.order)} ({first.range}; {len(self.steps)} steps, each later minus earlier, "
+                f"{first.level:.0%} {first.method}, {first.num_problems} problems, Holm-adjusted together): {self.direction()}; "
+                f"{first.words[0]} at {counts['ahead']}, {first.words[1]} at {counts['behind']}, not shown at {counts['not shown']} of "
+                f"{len(self.steps)} steps")
+
         def step(s: Finding) -> str:
-            said = s.verdict if s.verdict != "not shown" else f"not shown; could detect {s.detectable:.{decimals}f} at {POWER:.0%} power"
+            if s.verdict != "not shown":
+                said = s.said
+            elif s.unadjusted_verdict != "not shown":
+                said = f"not shown after Holm's adjustment; {s.unadjusted_verdict} before it"
+            else:
+                said = f"not shown; {s.power_text(decimals)}"
             return f"{s.b} -> {s.a} {s.interval(decimals)} ({said})"
 
         return head + ": " + "; ".join(step(s) for s in self.steps) + "."
@@ -232,9 +290,12 @@ class Trend:
         return self.sentence()
 
 
-def trend(findings: Sequence[Finding], *, quantity: str) -> Trend:
-    """A trend from the findings of consecutive ordered pairs: ``findings[i]`` is item i+1 minus item i."""
-    steps = family(findings)
+def trend(findings: Sequence[Finding], *, quantity: str, words: tuple[str, str] = ("up", "down")) -> Trend:
+    """A trend from the findings of consecutive ordered pairs: ``findings[i]`` is item i+1 minus item i.
+
+    ``words`` say a step's rise and fall ("up", "down"; for exponents e.g. ("less negative", "more negative")).
+    """
+    steps = [replace(f, words=words) for f in family(findings)]
     for before, after in zip(steps, steps[1:]):
         if after.b != before.a:
             raise ValueError(f"a trend's steps must chain: step '{before.b} -> {before.a}' is followed by '{after.b} -> {after.a}'")

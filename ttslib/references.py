@@ -6,9 +6,10 @@ benchmark, the quantity, the method and the range (k, n, budget). The papers' si
 five fields, with the value as a number where it is one and as the paper words it). A notebook builds
 :func:`compare_with_paper` from its own measured setting, and prints its sentence.
 
-Where the two sides differ in model, benchmark, quantity or method, the sentence lists what differs and
-tests nothing: the numbers are set side by side. Only where those four agree, and the paper gives a
-number, does it say whether that number lies inside the notebook's interval.
+Where the two sides differ in model, benchmark, quantity, method or range, the sentence lists what
+differs and tests nothing: the numbers are set side by side. Only where all five agree (as strings: a
+range "k = 1 to 128" is not "k = 1 to 10^4"), and the paper gives a number, does it say whether that
+number lies inside the notebook's interval.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 __all__ = ["Setting", "PaperResult", "PaperComparison", "paper_result", "paper_results", "compare_with_paper"]
 
 _CSV = Path(__file__).with_name("references.csv")
-_COMPARED = ("model", "benchmark", "quantity", "method")
+_COMPARED = ("model", "benchmark", "quantity", "method", "range")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class PaperComparison:
 
     @property
     def differs_in(self) -> tuple[str, ...]:
-        """The fields (model, benchmark, quantity, method) in which the two sides differ."""
+        """The fields (model, benchmark, quantity, method, range) in which the two sides differ."""
         return tuple(name for name in _COMPARED if getattr(self.ours, name) != getattr(self.paper.setting, name))
 
     @property
@@ -113,7 +114,9 @@ class PaperComparison:
         if self.differs_in:
             return text + f" The two differ in {', '.join(self.differs_in)}: set side by side, not tested."
         if self.inside is None:
-            return text + " The paper gives no number with an interval to test against."
+            missing = "the paper gives no number" if self.paper.value is None else (
+                "no estimate is measured here" if self.estimate is None else "our estimate has no interval")
+            return text + f" Nothing to test: {missing}."
         return text + f" The paper's {self.paper.value:g} lies {'inside' if self.inside else 'outside'} this interval."
 
     def __str__(self) -> str:
