@@ -15,6 +15,8 @@ from matplotlib.patches import Polygon, Rectangle
 from matplotlib.text import Annotation, Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, NullLocator
 
+from ttslib.plotting.style import size_order
+
 
 def draw_series(ax, table: pd.DataFrame, *, x: str, y: str, series: str, colors: dict, labels: dict | None = None,
                 lower: str | None = None, upper: str | None = None, dashes: dict | None = None,
@@ -47,10 +49,120 @@ def draw_series(ax, table: pd.DataFrame, *, x: str, y: str, series: str, colors:
         raise RuntimeError(f"seaborn drew {len(lines)} lines for {len(order)} series")
     for line, s in zip(lines, order):
         line.set_label(str((labels or {}).get(s, s)))
-        if lower is not None and upper is not None:
-            g = table[table[series] == s].sort_values(x, kind="stable")
+        g = table[table[series] == s].sort_values(x, kind="stable")
+        if lower is not None and upper is not None and len(g) > 1:  # a band of one point has no width: nothing
             ax.fill_between(g[x], g[lower], g[upper], color=colors[s], alpha=band_alpha, lw=0)
     return lines
+
+
+# One marker shape per series of a figure, in order: two series with a point in one place stay told apart
+SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
+PLUGIN_DASHES = (4, 2)  # a curve past its measured range (plug-in values) is dashed and faded
+PLUGIN_ALPHA = 0.55
+
+
+def join_runs(budgets, grid) -> np.ndarray:
+    """Run number of each of a series' ``budgets`` (sorted ascending): a new run starts where some budget
+    of ``grid`` (every series' budgets in the figure) lies strictly between two consecutive ones, so a
+    line never passes a budget the series lacks. A run of one budget is drawn as a marker alone."""
+    budgets = np.asarray(budgets, dtype=float)
+    grid = np.asarray(grid, dtype=float)
+    between = [np.any((grid > a) & (grid < b)) for a, b in zip(budgets[:-1], budgets[1:])]
+    return np.concatenate([[0], np.cumsum(between)]).astype(int) if budgets.size else np.zeros(0, dtype=int)
+
+
+def draw_runs(ax, table: pd.DataFrame, *, x: str, y: str, series: str, budget: str, colors: dict,
+              labels: dict | None = None, lower: str | None = None, upper: str | None = None,
+              dashes: dict | None = None, band_alpha: float = 0.15, **line_kws) -> dict:
+    """:func:`draw_series` with a series' points joined only where no other series of ``table`` has a
+    budget (column ``budget``, e.g. the number of samples N; it may differ from ``x``, e.g. FLOPs) strictly
+    between them (:func:`join_runs`); each run is a line of its own, with its band. A run of one point is
+    a marker, with its interval (``lower``..``upper``) as a vertical bar. The series' legend label goes on
+    its first run. ``colors``, ``labels`` and ``dashes`` are keyed by series value. Returns
+    ``{series value: [Line2D of each run]}`` in order of first appearance."""
+    table = table[table[x].notna() & table[y].notna()]
+    table = table.iloc[np.lexsort((table[budget].to_numpy(float), table[series].map(
+        {s: i for i, s in enumerate(dict.fromkeys(table[series]))}).to_numpy()))]
+    grid = np.unique(table[budget].to_numpy(float))
+    run = np.concatenate([join_runs(g[budget], grid) for _, g in table.groupby(series, sort=False)]) if len(table) else []
+    table = table.assign(_run=list(zip(table[series], run)))
+    keys = list(dict.fromkeys(table["_run"]))
+    first = {key: key == next(k for k in keys if k[0] == key[0]) for key in keys}  # the run that carries the label
+    alone = set(table["_run"].value_counts().loc[lambda c: c == 1].index)
+    lines = draw_series(ax, table, x=x, y=y, series="_run", colors={k: colors[k[0]] for k in keys},
+                        labels={k: str((labels or {}).get(k[0], k[0])) if first[k] else "_nolegend_" for k in keys},
+                        lower=lower, upper=upper, dashes={k: (dashes or {}).get(k[0], "") for k in keys} if dashes else None,
+                        band_alpha=band_alpha, **line_kws)
+    out = {}
+    for line, key in zip(lines, keys):
+        out.setdefault(key[0], []).append(line)
+        if key in alone:
+            line.set_linestyle("none")
+            row = table[table["_run"] == key].iloc[0]
+            if lower is not None and upper is not None and np.isfinite([row[lower], row[upper]]).all():
+                ax.vlines(row[x], row[lower], row[upper], color=colors[key[0]], lw=1.2, alpha=0.6)
+    return out
+
+
+def distinguish_markers(ax, runs: dict, *, edge_width: float = 1.0) -> dict:
+    """Give each series of ``runs`` (``{series: [Line2D, ...]}``, as :func:`draw_runs` returns, in figure
+    order) its own marker shape (:data:`SERIES_MARKERS`, in order), and draw a series hollow (face
+    ``"none"``, edge in its colour) where one of its points lies on a point of an earlier series (x within
+    2 % of each other, y within 1 % of the axes' y range), so that a covered marker stays visible
+    around the one above it. Returns ``{series: marker}``."""
+    seen = []  # (x, y) arrays of the earlier series
+    ys = [np.asarray(line.get_ydata(), dtype=float) for lines in runs.values() for line in lines]
+    finite = np.concatenate([v[np.isfinite(v)] for v in ys]) if ys else np.zeros(0)
+    span = float(finite.max() - finite.min()) if finite.size > 1 else 1.0
+    tol = 0.01 * (span if span > 0 else 1.0)
+    markers = {}
+    for i, (key, lines) in enumerate(runs.items()):
+        marker = SERIES_MARKERS[i % len(SERIES_MARKERS)]
+        xy = [(np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)) for line in lines]
+        px = np.concatenate([p[0] for p in xy]) if xy else np.zeros(0)
+        py = np.concatenate([p[1] for p in xy]) if xy else np.zeros(0)
+        covered = any(np.any(np.isclose(px[:, None], sx[None, :], rtol=0.02, atol=0) & (np.abs(py[:, None] - sy[None, :]) <= tol))
+                      for sx, sy in seen)
+        for line in lines:
+            line.set_marker(marker)
+            if covered:
+                line.set_markerfacecolor("none")
+                line.set_markeredgecolor(line.get_color())
+                line.set_markeredgewidth(edge_width)
+        seen.append((px, py))
+        markers[key] = marker
+    return markers
+
+
+def measured_masks(x: pd.Series, series: pd.Series, limits: dict):
+    """Which rows of a long table are measured and which plug-in: row i is measured if ``x[i]`` is at most
+    ``limits[series[i]]`` (None or absent: no limit); the plug-in part of a series starts at its last
+    measured x (so the dashed part joins the solid one) and holds every x beyond. Returns two boolean
+    Series (measured, plug-in)."""
+    limit = series.map(lambda s: np.inf if limits.get(s) is None else float(limits[s]))
+    measured = x <= limit
+    last = x.where(measured).groupby(series).transform("max")  # NaN: nothing measured
+    plugin = ~measured | (x == last) & (x < x.groupby(series).transform("max"))
+    return measured, plugin
+
+
+def limits_per_series(value, keys, name: str) -> dict:
+    """``value`` (None, one number, a sequence with one entry per key, or a mapping key -> number) as
+    ``{key: limit or None}``; ``name`` is the argument's name for the error message."""
+    keys = list(keys)
+    if value is None or np.ndim(value) == 0 and not isinstance(value, dict):
+        return {k: value for k in keys}
+    if isinstance(value, dict):
+        return {k: value.get(k) for k in keys}
+    values = list(value)
+    if len(values) != len(keys):
+        raise ValueError(f"{name} must be one number or one per curve; got {len(values)} for {len(keys)} curves")
+    return dict(zip(keys, values))
+
+
+def plugin_key(label: str):
+    """A grey legend key ``(handle, label)`` for the plug-in style (dashed, faded)."""
+    return Line2D([], [], color="0.35", linewidth=1.2, alpha=PLUGIN_ALPHA, dashes=PLUGIN_DASHES), label
 
 
 def draws_something(artist) -> bool:
@@ -101,7 +213,9 @@ def place_legend(ax, handles=None, labels=None, *, extra=(), where="outside", **
 def figure_legend(fig, axes=None, **legend_kws):
     """One legend for a figure of several panels, beside them on the right: the entries of every panel's
     legend (or labelled artists, where a panel has no legend) in order, each label once; the panels' own
-    legends are removed. Returns the figure Legend, or None if no panel lists anything."""
+    legends are removed. Labels that name registry models are listed by model size, smallest first
+    (``style.size_order``), wherever each panel listed them. Returns the figure Legend, or None if no
+    panel lists anything."""
     axes = list(axes) if axes is not None else list(fig.axes)
     entries = {}
     for ax in axes:
@@ -115,6 +229,7 @@ def figure_legend(fig, axes=None, **legend_kws):
             entries.setdefault(label, handle)
     if not entries:
         return None
+    entries = {label: entries[label] for label in size_order(entries)}  # model names by size, others in place
     kws = {"loc": "upper left", "bbox_to_anchor": (1.0, 0.98), "fontsize": "small", "frameon": False}
     return fig.legend(list(entries.values()), list(entries), **(kws | legend_kws))
 

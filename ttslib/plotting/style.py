@@ -38,7 +38,7 @@ from ttslib.policy.strategy import Strategy
 
 __all__ = [
     "THEME", "STRATEGIES", "SEQUENTIAL", "MODEL_SIZE_COLORS", "OWN_MODEL_COLORS", "use_theme",
-    "strategy_key", "strategy_label", "strategy_color", "strategy_palette", "strategy_order", "model_color", "model_palette",
+    "strategy_key", "strategy_label", "strategy_color", "strategy_palette", "strategy_order", "model_color", "model_palette", "size_order",
     "sequential_palette", "resolve_palette",
 ]
 
@@ -255,6 +255,20 @@ def model_color(model) -> tuple:
         raise ValueError(f"model must be a registry name (ttslib/models.csv) or a parameter count > 0; got {model!r}")
     fixed = MODEL_SIZE_COLORS.get(spec.name, OWN_MODEL_COLORS.get(spec.name))
     return tuple(float(c) for c in mpl.colors.to_rgb(fixed)) if fixed else _size_color(float(spec.params))
+
+
+def size_order(labels) -> list:
+    """The distinct ``labels`` in legend order: those that name a registry model (at their start, as
+    :func:`model_color` reads them) by its parameter count, smallest first, in the places such labels
+    take; any other label stays where it is. Ties keep their order."""
+    labels = list(dict.fromkeys(labels))
+    params = [_model_params(label) for label in labels]
+    places = [i for i, p in enumerate(params) if p is not None]
+    ranked = sorted(places, key=lambda i: params[i])  # sorted() is stable: equal sizes keep their order
+    out = list(labels)
+    for place, i in zip(places, ranked):
+        out[place] = labels[i]
+    return out
 
 
 def model_palette(models) -> dict:
