@@ -12,7 +12,8 @@ from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from ttslib.plotting import new_axes
-from ttslib.plotting._draw import draw_series, integer_log2_ticks, log_axis, place_legend, wrap_label
+from ttslib.plotting._draw import (PLUGIN_ALPHA, PLUGIN_DASHES, distinguish_markers, draw_runs, draw_series, integer_log2_ticks,
+                                   limits_per_series, log_axis, measured_masks, place_legend, plugin_key, wrap_label)
 from ttslib.plotting.style import STRATEGIES, resolve_palette, strategy_label, strategy_order, strategy_palette
 from ttslib.policy.strategy import Strategy
 
@@ -28,25 +29,54 @@ KIND_STYLE = {  # kind in PolicyEvaluation.summary -> (label, colour, dashes: ""
 }
 
 
-def plot_bin_curves(curves, *, ax=None, palette=None, x: str = "cost", band: bool = True, xlabel: str = "cost per problem"):
+def plot_bin_curves(curves, *, ax=None, palette=None, x: str = "cost", band: bool = True, xlabel: str = "cost per problem",
+                    budget: str = "n", measured_x_max=None, plugin_label: str = "plug-in beyond the measured range",
+                    legend: bool = True):
     """Accuracy vs ``x`` of each strategy, from rows of ``ttslib.policy.bin_curves`` (pass one bin's rows),
     drawn by seaborn with nothing aggregated; the band is the rows' ``lower`` and ``upper`` (the bootstrap
     band over the bin's problems that ``bin_curves`` gives). Legend labels are the strategies' display
-    labels (``strategy_label``)."""
+    labels (``strategy_label``).
+
+    A line (and band) joins two rows of one strategy only where no other strategy of the table has a
+    ``budget`` (column, default ``"n"``; the x column where the table has no such column) strictly
+    between them (``_draw.join_runs``, the rule of ``plot_selection``): a search run at N = 4, 16, 64
+    beside sampling rules at every power of two is drawn as markers with their intervals as vertical
+    bars. Each strategy has its own marker shape, and one whose point lies on an earlier strategy's is
+    drawn hollow (``_draw.distinguish_markers``: beam search and DVTS at N = 4 stay both visible).
+
+    Parameters
+    ----------
+    measured_x_max : number, or mapping strategy -> number, or sequence (one per strategy, in legend
+        order), optional. The largest ``x`` that was measured; past it (plug-in values) a strategy's
+        line is dashed and faded, from its last x at or below the limit on, and the legend has an entry
+        ``plugin_label``. None: every row is measured.
+    legend : put the legend beside the axes (``_draw.place_legend``; ``figure_legend`` gathers a grid's)
+    """
     ax = new_axes(ax)
     palette = palette or strategy_palette(curves["strategy"])
     order = strategy_order(curves["strategy"])
     if band and not {"lower", "upper"} <= set(curves.columns):
         raise ValueError(f"curves needs columns 'lower' and 'upper' for the band (ttslib.policy.bin_curves); got {list(curves.columns)}")
-    table = curves
-    table = table.iloc[np.argsort(table["strategy"].map(order.index).to_numpy(), kind="stable")]
-    draw_series(ax, table, x=x, y="accuracy", series="strategy", colors=palette,
-                labels={s: strategy_label(s) for s in order}, lower="lower" if band else None,
-                upper="upper" if band else None, band_alpha=0.12, marker="o", markersize=3, markeredgewidth=0,
-                linewidth=1.3)
+    if budget not in curves.columns:
+        budget = x
+    table = curves.iloc[np.argsort(curves["strategy"].map(order.index).to_numpy(), kind="stable")]
+    limits = limits_per_series(measured_x_max, order, "measured_x_max")
+    measured, plugin = measured_masks(table[x].astype(float), table["strategy"], limits)
+    labels = {s: strategy_label(s) for s in order}
+    bands = {"lower": "lower" if band else None, "upper": "upper" if band else None}
+    runs = draw_runs(ax, table[measured], x=x, y="accuracy", series="strategy", budget=budget, colors=palette,
+                     labels=labels, band_alpha=0.12, marker="o", markersize=3.5, markeredgewidth=0, linewidth=1.3, **bands)
+    distinguish_markers(ax, runs)
+    has_measured = set(runs)
+    beyond = table[plugin & table["accuracy"].notna()]
+    drawn = draw_series(ax, beyond, x=x, y="accuracy", series="strategy", colors=palette,
+                        labels={s: (labels[s] if s not in has_measured else "_plug-in") for s in order},
+                        dashes={s: PLUGIN_DASHES for s in order}, linewidth=1.1, alpha=PLUGIN_ALPHA, band_alpha=0.05, **bands)
     log_axis(ax, "x")
     ax.set_xlabel(wrap_label(ax, xlabel))  # within the panel: side by side, labels never run into each other
     ax.set_ylabel("accuracy")
+    if legend:
+        place_legend(ax, extra=[plugin_key(plugin_label)] if any(len(line.get_xdata()) > 1 for line in drawn) else [])
     return ax
 
 
