@@ -24,8 +24,8 @@ from ttslib.plotting import model_color, resolve_palette, strategy_color
 from ttslib.plotting._draw import figure_legend
 from ttslib.plotting.coverage import plot_coverage
 from ttslib.plotting.fit import plot_power_law_fits
-from ttslib.plotting.flops import plot_vs_flops
-from ttslib.plotting.policy import plot_efficiency, plot_policy_evaluation
+from ttslib.plotting.flops import plot_exchange, plot_frontier, plot_vs_flops
+from ttslib.plotting.policy import plot_bin_curves, plot_efficiency, plot_policy_evaluation
 from ttslib.plotting.selection import plot_selection
 from ttslib.policy import Strategy, VerifierSpec
 from ttslib.registry import registry
@@ -225,6 +225,11 @@ def power_fit(k):
                        num_problems=5, num_never_solved=1, level=0.95, boot=np.zeros((0, 2)))
 
 
+def dashes(line) -> tuple:
+    """A line's dash sequence as set, before matplotlib scales it by the line width (empty: solid)."""
+    return tuple(line._unscaled_dash_pattern[1] or ())
+
+
 def test_a_fitted_line_is_solid_over_its_k_and_dashed_beyond_as_is_a_model_curve():
     fit = power_fit([2.0, 4.0, 8.0, 16.0, 32.0])
     curve_k = np.geomspace(1, 1000, 31)
@@ -238,7 +243,13 @@ def test_a_fitted_line_is_solid_over_its_k_and_dashed_beyond_as_is_a_model_curve
     assert inside.get_xdata().max() <= 32 and inside.get_linestyle() != "-"  # the model curve within the fitted k: dotted
     assert outside.get_xdata()[0] == inside.get_xdata()[-1] and outside.get_xdata()[-1] == 1000
     assert outside.get_linestyle() == "--" and outside.get_alpha() < 1
-    assert legend_texts(ax) == ["pythia-1b", "power law fit", "Beta fit", "extrapolated beyond the fitted k"]
+    assert legend_texts(ax) == ["pythia-1b", "power law fit", "Beta fit", "power law beyond the fitted k", "Beta beyond the fitted k"]
+    # each extrapolation key has the dashes of its line: the power law's long dashes, the curve's dash-dots
+    keys = dict(zip(legend_texts(ax), ax.get_legend().legend_handles))
+    assert dashes(keys["power law beyond the fitted k"]) == dashes(beyond) != dashes(outside) == dashes(keys["Beta beyond the fitted k"])
+    # the Beta alone extrapolated: only its key
+    ax = plot_power_law_fits([fit], labels=["pythia-1b"], curves=[(curve_k, np.exp(-0.9 * curve_k ** -0.25))])
+    assert legend_texts(ax) == ["pythia-1b", "power law fit", "Beta fit", "Beta beyond the fitted k"]
     # no extrapolation asked for: no dashed line and no key for one
     ax = plot_power_law_fits([fit], labels=["pythia-1b"])
     assert [line.get_linestyle() for line in ax.get_lines()] == ["None", "-"]
@@ -260,7 +271,7 @@ def test_a_search_run_is_drawn_only_at_the_n_it_was_run_at():
     for line in runs:  # no line passes N = 8 or 32
         xs = np.sort(line.get_xdata())
         assert not any(np.any((np.asarray(grid) > a) & (np.asarray(grid) < b)) for a, b in zip(xs[:-1], xs[1:]))
-        assert line.get_marker() == "o"
+        assert line.get_marker() not in ("None", "", " ", None)  # its own shape (distinguish_markers)
     bands = [c for c in ax.collections if isinstance(c, PolyCollection) and len(c.get_facecolor())
              and np.allclose(c.get_facecolor()[0, :3], purple)]
     for band in bands:  # no band of the search's colour spans a budget it lacks
@@ -303,3 +314,124 @@ def test_policy_panels_side_by_side_keep_their_x_labels_apart():
     assert overlapping([ax.xaxis.label for ax in axes], fig) == []
     for ax in axes:  # the legend below the (wrapped) label, not over it
         assert overlapping([ax.xaxis.label, ax.get_legend()], fig) == []
+
+
+# ---- the same rule on a FLOPs axis and per difficulty bin; identical points stay visible ----------------
+
+GRID = np.array([1, 2, 4, 8, 16, 32, 64], dtype=float)
+SEARCH_N = np.array([4, 16, 64], dtype=float)
+
+
+def passes_a_budget(line, budgets_of_line, grid):
+    """Whether a drawn line joins two of its points with a budget of ``grid`` strictly between them."""
+    if line.get_linestyle() in ("None", "none", ""):
+        return False
+    b = np.sort(budgets_of_line)
+    return any(np.any((grid > lo) & (grid < hi)) for lo, hi in zip(b[:-1], b[1:]))
+
+
+def test_plot_vs_flops_joins_a_run_only_between_budgets_no_other_run_lies_between():
+    flops = [GRID * 1e9, SEARCH_N * 1.3e9, SEARCH_N * 1.3e9]
+    acc = [GRID / 100, np.array([0.3, 0.4, 0.5]), np.array([0.3, 0.4, 0.5])]  # beam search and DVTS: one algorithm, one value
+    ax = plot_vs_flops(flops, acc, lower=[a - 0.02 for a in acc], upper=[a + 0.02 for a in acc], budgets=[GRID, SEARCH_N, SEARCH_N],
+                       labels=["best-of-N", "beam search", "DVTS"], ylabel="accuracy")
+    by_colour = {s: [line for line in ax.get_lines() if to_rgb(line.get_color()) == to_rgb(strategy_color(s))]
+                 for s in ("best_of_n", "beam_search", "dvts")}
+    assert len(by_colour["best_of_n"]) == 1 and by_colour["best_of_n"][0].get_linestyle() == "-"
+    for s in ("beam_search", "dvts"):  # markers alone, each with its interval as a vertical bar
+        assert sorted(x for line in by_colour[s] for x in line.get_xdata()) == list(SEARCH_N * 1.3e9)
+        assert all(line.get_linestyle() == "None" for line in by_colour[s])
+        bars = [c for c in ax.collections if isinstance(c, LineCollection) and np.allclose(c.get_color()[0, :3], to_rgb(strategy_color(s)))]
+        assert sorted(round(seg[0][1], 9) for c in bars for seg in c.get_segments()) == [0.28, 0.38, 0.48]
+    # the covered run stays visible: another marker shape, and hollow
+    beam, dvts = by_colour["beam_search"][0], by_colour["dvts"][0]
+    assert beam.get_marker() != dvts.get_marker()
+    assert dvts.get_markerfacecolor() == "none" and dvts.get_markeredgewidth() > 0
+    assert beam.get_markerfacecolor() != "none"
+    # without budgets each run is one line, as before
+    ax = plot_vs_flops(flops, acc, labels=["best-of-N", "beam search", "DVTS"])
+    assert [line.get_linestyle() for line in ax.get_lines()] == ["-", "-", "-"]
+    with pytest.raises(ValueError, match="budgets"):
+        plot_vs_flops(flops, acc, budgets=[GRID, SEARCH_N])
+
+
+def bin_rows(strategy, n, accuracy, cost):
+    n = np.asarray(n, dtype=float)
+    acc = np.asarray(accuracy, dtype=float)
+    return pd.DataFrame({"bin": 1, "strategy": strategy, "n": n, "accuracy": acc, "se": 0.01, "lower": acc - 0.03,
+                         "upper": acc + 0.03, "cost": np.asarray(cost, dtype=float), "num_problems": 20})
+
+
+def test_plot_bin_curves_draws_search_runs_as_markers_and_plugin_parts_apart():
+    beam, dvts = Strategy("beam_search", VerifierSpec.noisy(0.8), beam_width=4), Strategy("dvts", VerifierSpec.noisy(0.8), beam_width=4)
+    rows = pd.concat([bin_rows("majority", GRID, GRID / 100, GRID * 100), bin_rows(beam, SEARCH_N, [0.3, 0.4, 0.5], SEARCH_N * 130),
+                      bin_rows(dvts, SEARCH_N, [0.3, 0.4, 0.5], SEARCH_N * 130)], ignore_index=True)
+    ax = plot_bin_curves(rows)
+    for s in (beam, dvts):
+        lines = [line for line in ax.get_lines() if to_rgb(line.get_color()) == to_rgb(strategy_color(s))]
+        assert sorted(x for line in lines for x in line.get_xdata()) == list(SEARCH_N * 130)
+        assert not any(passes_a_budget(line, line.get_xdata() / 130, GRID) for line in lines)
+        bands = [c for c in ax.collections if isinstance(c, PolyCollection) and len(c.get_facecolor())
+                 and np.allclose(c.get_facecolor()[0, :3], to_rgb(strategy_color(s)))]
+        assert bands == []  # no band joins 4, 16 and 64: intervals are bars
+    markers = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+    beam_line, dvts_line = markers["beam search (noisy, AUC 0.80, M = 4)"], markers["DVTS (noisy, AUC 0.80, M = 4)"]
+    assert beam_line.get_marker() != dvts_line.get_marker() and dvts_line.get_markerfacecolor() == "none"
+    # past the measured range: dashed, faded, from the last measured x on, with a legend key
+    ax = plot_bin_curves(rows[rows["strategy"] == "majority"], measured_x_max=1000)
+    solid, dashed = ax.get_lines()[:2]
+    assert solid.get_xdata().max() == 800 and solid.get_linestyle() == "-"
+    assert list(dashed.get_xdata()) == [800, 1600, 3200, 6400] and dashed.get_linestyle() == "--" and dashed.get_alpha() < 1
+    assert legend_texts(ax) == ["majority vote", "plug-in beyond the measured range"]
+    ax = plot_bin_curves(rows[rows["strategy"] == "majority"])  # no limit: all solid, no key
+    assert legend_texts(ax) == ["majority vote"]
+    with pytest.raises(ValueError, match="measured_x_max"):
+        plot_bin_curves(rows, measured_x_max=[1.0, 2.0])
+
+
+def test_plot_selection_keeps_two_identical_curves_both_visible():
+    n, acc = [4, 16, 64], [0.3, 0.4, 0.5]
+    beam = selection_curve(Strategy("beam_search", VerifierSpec.noisy(0.8), beam_width=4), n, acc)
+    dvts = selection_curve(Strategy("dvts", VerifierSpec.noisy(0.8), beam_width=4), n, acc)
+    first, second = plot_selection([beam, dvts], band=False).get_lines()
+    assert first.get_marker() != second.get_marker()
+    assert first.get_markerfacecolor() != "none" and second.get_markerfacecolor() == "none"
+    assert to_rgb(second.get_markeredgecolor()) == to_rgb(strategy_color("dvts"))  # its edge, in its colour
+    # apart, neither is hollow
+    lines = plot_selection([beam, selection_curve("majority", n, [0.1, 0.2, 0.25])], band=False).get_lines()
+    assert all(line.get_markerfacecolor() != "none" for line in lines)
+
+
+# ---- each line in its model's colour; every measured point drawn; legends by size ------------------------
+
+
+def test_plot_exchange_colours_each_reference_by_the_model_it_names_and_keeps_them_apart():
+    r = np.array([0.1, 1.0, 10.0])
+    lines = {"pythia-410m, M(R) samples": np.array([0.1, 0.2, 0.3]), "pythia-1b, M(R) samples": np.array([0.15, 0.25, 0.35])}
+    refs = {"pythia-6.9b, 1 sample": 0.2, "pythia-12b, 1 sample": 0.201}  # nearly one height
+    ax = plot_exchange(r, lines, hlines=refs)
+    drawn = {line.get_label(): line for line in ax.get_lines()}
+    for label in [*lines, *refs]:
+        assert to_rgb(drawn[label].get_color()) == to_rgb(model_color(label.split(",")[0]))
+    assert dashes(drawn["pythia-6.9b, 1 sample"]) != dashes(drawn["pythia-12b, 1 sample"])
+    assert all(dashes(drawn[label]) for label in refs)  # both dashed, not solid like the lines
+    ax = plot_exchange(r, lines, hlines=refs, hline_palette={label: "black" for label in refs})
+    assert all(to_rgb(line.get_color()) == (0, 0, 0) for line in ax.get_lines() if line.get_label() in refs)
+
+
+def test_plot_frontier_marks_every_point_and_lists_models_by_size():
+    table = pd.DataFrame({"target": [0.1, 0.2, 0.1, 0.1, 0.2], "model": ["pythia-12b", "pythia-12b", "pythia-1b", "pythia-70m", "pythia-70m"],
+                          "k": [1, 2, 1, 3, 9], "flops": [2e11, 4e11, 1e10, 3e9, 9e9], "cheapest": [False, False, False, True, True]})
+    ax = plot_frontier(table)
+    drawn = {line.get_label(): line for line in ax.get_lines()}
+    one = drawn["pythia-1b"]  # one target reached: a marker, not nothing
+    assert list(one.get_xdata()) == [0.1] and one.get_marker() not in ("None", "", None)
+    assert all(drawn[m].get_marker() not in ("None", "", None) for m in ("pythia-70m", "pythia-12b"))
+    assert legend_texts(ax)[:3] == ["pythia-70m", "pythia-1b", "pythia-12b"]
+    # figure_legend lists model names by size whatever order the panels drew them in, other labels in place
+    fig, axes = plt.subplots(1, 2)
+    axes[0].plot([1], [1], label="pythia-12b")
+    axes[0].plot([1], [1], label="cheapest (frontier)")
+    axes[1].plot([1], [1], label="pythia-14m")
+    axes[1].plot([1], [1], label="pythia-1b (MATH)")
+    assert [t.get_text() for t in figure_legend(fig).get_texts()] == ["pythia-14m", "cheapest (frontier)", "pythia-1b (MATH)", "pythia-12b"]

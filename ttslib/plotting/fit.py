@@ -28,7 +28,9 @@ def _styled(ax, x, y, color, dashes, **kws):
 
 def plot_power_law_fits(fits, *, ax=None, labels=None, curves=None, k_max=None, palette=None,
                         fit_label: str = "power law fit", curve_label: str = "Beta fit",
-                        extrapolation_label: str = "extrapolated beyond the fitted k", legend: bool = True):
+                        extrapolation_label: str | None = None, legend: bool = True,
+                        fit_extrapolation_label: str = "power law beyond the fitted k",
+                        curve_extrapolation_label: str = "Beta beyond the fitted k"):
     """``-log(coverage)`` vs k on log-log axes: data as points, the fitted ``-a k^b`` as a line.
 
     On these axes the exponentiated power law of arXiv:2407.21787 is a straight line of slope b
@@ -36,8 +38,11 @@ def plot_power_law_fits(fits, *, ax=None, labels=None, curves=None, k_max=None, 
     (``fit.k.min()`` to ``fit.k.max()``) the power law is solid and a curve from ``curves`` dotted; beyond
     ``fit.k.max()`` both are extrapolations, drawn faded and dashed (the power law in long dashes, a curve
     in dash-dots), starting exactly at ``fit.k.max()``. The legend names the runs (by their points) and
-    keys the three line styles (``fit_label``, ``curve_label``, ``extrapolation_label``). Colours are the
-    kit's (each registry model's fixed colour, ``ttslib.plotting.style``).
+    keys each line style drawn: ``fit_label``, ``curve_label``, and each extrapolation on its own
+    (``fit_extrapolation_label`` for the power law's long dashes, ``curve_extrapolation_label`` for the
+    curve's dash-dots). ``extrapolation_label``, if given, replaces ``fit_extrapolation_label`` (the one
+    key of earlier versions). Colours are the kit's (each registry model's fixed colour,
+    ``ttslib.plotting.style``).
 
     Parameters
     ----------
@@ -56,7 +61,7 @@ def plot_power_law_fits(fits, *, ax=None, labels=None, curves=None, k_max=None, 
     if not len(labels) == len(curves) == len(fits):
         raise ValueError(f"labels and curves need one entry per fit; got {len(labels)}, {len(curves)} for {len(fits)} fits")
     (fit_in, fit_out), (curve_in, curve_out) = FIT_STYLE["fit"], FIT_STYLE["curve"]
-    beyond = False
+    fit_beyond = curve_beyond = False
     for fit, label, curve, color in zip(fits, labels, curves, resolve_palette(labels, palette)):
         ax.plot(fit.k, -np.log(fit.coverage), "o", ms=2.5, color=color, label=label)
         low, high = float(np.min(fit.k)), float(np.max(fit.k))
@@ -65,7 +70,7 @@ def plot_power_law_fits(fits, *, ax=None, labels=None, curves=None, k_max=None, 
         if k_max is not None and k_max > high:
             k = np.geomspace(high, k_max, 50)
             _styled(ax, k, -fit.a * k**fit.b, color, fit_out, lw=1.2, alpha=EXTRAPOLATED_ALPHA)
-            beyond = True
+            fit_beyond = True
         if curve is not None:
             ck, cy = np.asarray(curve[0], dtype=float), -np.log(np.asarray(curve[1], dtype=float))
             inside = ck <= high
@@ -73,14 +78,16 @@ def plot_power_law_fits(fits, *, ax=None, labels=None, curves=None, k_max=None, 
             if np.any(~inside):
                 start = max(int(np.sum(inside)) - 1, 0)  # joined to the last point within the fitted k
                 _styled(ax, ck[start:], cy[start:], color, curve_out, lw=1.0, alpha=EXTRAPOLATED_ALPHA)
-                beyond = True
+                curve_beyond = True
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("number of samples k")
     ax.set_ylabel("-log(coverage)")
     if legend:
         keys = [(_key(fit_in), fit_label)] + ([(_key(curve_in), curve_label)] if any(c is not None for c in curves) else [])
-        keys += [(_key(fit_out, alpha=EXTRAPOLATED_ALPHA), extrapolation_label)] if beyond else []
+        fit_extrapolation_label = extrapolation_label if extrapolation_label is not None else fit_extrapolation_label
+        keys += [(_key(fit_out, alpha=EXTRAPOLATED_ALPHA), fit_extrapolation_label)] if fit_beyond else []
+        keys += [(_key(curve_out, alpha=EXTRAPOLATED_ALPHA), curve_extrapolation_label)] if curve_beyond else []
         place_legend(ax, extra=keys, fontsize="x-small")
     return ax
 
