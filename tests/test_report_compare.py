@@ -62,3 +62,19 @@ def test_selection_findings_with_one_rule_compare_it_with_the_oracle_only():
     found = selection_findings(rules, 4)
     assert [(f.a, f.b) for f in found] == [("pass@n (oracle)", "majority vote")] and found[0].family_size == 1
     assert selection_findings({"oracle": rules["oracle"]}, 4) == []
+
+
+def test_a_monte_carlo_rule_is_named_as_one_in_the_range_of_its_findings():
+    table = samples(30, 20, score=True, seed=3)  # N = 20 > 16: the weighted vote is a Monte Carlo estimate
+    rules, _ = report.selection_rules(table, [1, 10, 20], num_draws=50, seed=1)
+    assert rules["weighted"].method == "monte_carlo" and rules["best_of_n"].method == "exact"
+    found = {(f.a, f.b): f for f in selection_findings(rules, 10, num_draws=50)}
+    se = rules["weighted"].accuracy_se[rules["weighted"].column(10)]
+    assert se > 0  # at n < N the orders hold different subsets
+    estimated = ("weighted best-of-N a Monte Carlo estimate over 50 random orders of each problem's samples "
+                 f"(Monte Carlo standard error of its mean: {se:.2g})")
+    assert found[("best-of-N", "weighted best-of-N")].range == f"n = 10; {estimated}"
+    assert found[("pass@n (oracle)", "weighted best-of-N")].range == f"n = 10; {estimated}"
+    assert found[("majority vote", "best-of-N")].range == "n = 10"  # both exact: nothing to name
+    assert "Monte Carlo" in found[("majority vote", "weighted best-of-N")].sentence()
+    assert "Monte Carlo" in selection_findings(rules, 20)[1].range  # without num_draws the rule is still named

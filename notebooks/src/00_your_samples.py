@@ -55,7 +55,7 @@ from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
 from ttslib.plotting.fit import plot_backtest, plot_power_law_fits
 from ttslib.plotting.flops import plot_vs_flops
 from ttslib.plotting.selection import plot_selection
-from ttslib.policy import difficulty_bins, split_counts
+from ttslib.policy import ABSOLUTE_BINS, difficulty_bins, split_counts
 from ttslib.findings import Summary
 from ttslib.report import (BACKTEST_FRACTION, counts_of, load_table, resolve_model, selection_rules, validation_summary,
                            which_sections)
@@ -111,9 +111,11 @@ if sections["coverage"].applies:
 # fitted by least squares on log-log axes over log-spaced k up to N, and the distributional view of
 # Schaeffer et al. (arXiv:2502.17578): per-problem success rates `p ~ Beta(alpha, beta)` fitted to the counts
 # by maximum likelihood, whose exact curve is `1 - E[(1-p)^k]`; `-alpha` is its large-k exponent.
-# Intervals: bootstrap over problems (as notebook 02). Both lines are extrapolated to `K_FAR`, past the
-# k <= N the samples measure: the power law dotted, the Beta dashed. Past N the samples cannot say which
-# is right; the backtest below asks which of the two forecasts this table's own coverage at N from fewer samples.
+# Intervals: bootstrap over problems (as notebook 02). The points are the measured coverage. Over the k the
+# fit saw, the power law is a solid line and the Beta a dotted one; both are extrapolated to `K_FAR`, past the
+# k <= N the samples measure, faded: the power law in long dashes, the Beta in dash-dots (the legend keys all
+# four). Past N the samples cannot say which is right; the backtest below asks which of the two forecasts this
+# table's own coverage at N from fewer samples.
 
 # %%
 print(("applies: " if sections["fits"].applies else "skipped: ") + sections["fits"].reason)
@@ -125,8 +127,9 @@ if sections["fits"].applies:
     beta = fit_beta(counts["num_samples"], counts["num_correct"], n_boot=N_BOOT, seed=SEED)
     k_line = np.geomspace(1, k_far, 80)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    plot_power_law_fits([power], labels=[NAME], curves=[(k_line, beta.coverage(k_line))], k_max=k_far, ax=ax,
-                        palette=RUN_COLOR)
+    plot_power_law_fits([power], labels=[NAME], curves=[(k_line, beta.coverage(k_line))], k_max=k_far, ax=ax, palette=RUN_COLOR,
+                        fit_label="power law fit (fitted k)", curve_label="Beta fit (fitted k)",
+                        extrapolation_label="beyond the fitted k, faded: power law long dashes, Beta dash-dots")
     ax.set_title(f"fits on k <= {N}, extrapolated to k = {k_far}")
     savefig(fig, "00_fits", directory=FIGURES_DIR)
     display(pd.Series({
@@ -146,8 +149,9 @@ if sections["fits"].applies:
 #
 # Fit both laws on the first N / `BACKTEST_FRACTION` samples of each problem (drawn as a random subset,
 # which is what the first samples are when samples are exchangeable) and predict the coverage at N that
-# all samples measure (`ttslib.backtest`, as notebook 02 does at a larger scale). The error of each
-# estimator is a rough guide to how far to trust the extrapolations above. The power law and the Beta are
+# all samples measure (`ttslib.backtest`, as notebook 02 does at a larger scale). This forecast spans a factor
+# of `BACKTEST_FRACTION` in k; the extrapolations above span `K_FAR` / N, which no backtest on this table can
+# measure (the summary under the figure states both factors). The power law and the Beta are
 # compared by the closeness of their forecasts, `-|predicted - observed|`, with a paired bootstrap: each
 # of `N_BOOT` replicates resamples the problems, draws again which samples came first, and fits both laws
 # to that one draw (`ttslib.report.compare.backtest_findings`; the scaled Beta, whose fit takes about a
@@ -161,8 +165,14 @@ print(("applies: " if sections["backtest"].applies else "skipped: ") + sections[
 if sections["backtest"].applies:
     tested = backtest(counts["num_samples"], counts["num_correct"], m=(N // BACKTEST_FRACTION,), k_target=N, seed=SEED)
     fig, ax = plt.subplots(figsize=(4.5, 4.2))
-    plot_backtest(tested.dropna(subset=["predicted"]), ax=ax)
-    ax.set_title(f"coverage at k = {N} from the first {N // BACKTEST_FRACTION} samples")
+    drawn = tested.dropna(subset=["predicted"])
+    plot_backtest(drawn, ax=ax)
+    around = drawn[["observed", "predicted"]].to_numpy()  # the axes hold the points with a margin of 0.05, within [0, 1]
+    ax.set_xlim(max(0.0, around.min() - 0.05), min(1.0, around.max() + 0.05))
+    ax.set_ylim(*ax.get_xlim())
+    same = [" and ".join(g) for g in drawn.groupby(drawn["predicted"].round(4), sort=False)["estimator"].agg(list) if len(g) > 1]
+    ax.set_title(f"coverage at k = {N} from the first {N // BACKTEST_FRACTION} samples"
+                 + "".join(f"\n{s}: equal forecasts, one marker" for s in same), fontsize="medium")
     savefig(fig, "00_backtest", directory=FIGURES_DIR)
     display(tested[["m", "estimator", "observed", "predicted", "error", "observed_exponent", "exponent", "status"]].round(4))
 
@@ -171,7 +181,10 @@ if sections["backtest"].applies:
     forecast = backtest_findings(counts["num_samples"], counts["num_correct"], m=N // BACKTEST_FRACTION, k_target=N, n_boot=N_BOOT, seed=SEED)
     point = tested.set_index("estimator")["error"]  # the finding's two sides are the table's errors above
     assert np.isclose(forecast.a_value, -abs(point["beta"])) and np.isclose(forecast.b_value, -abs(point["power law"]))
-    display(Summary(forecast))
+    span = (f"The backtest forecasts over a factor of {BACKTEST_FRACTION} in k ({N // BACKTEST_FRACTION} -> {N}); "
+            + (f"the fits above extrapolate over a factor of {k_far / N:g} ({N} -> {k_far}), which no backtest on this table measures."
+               if sections["fits"].applies else "the fits section did not apply."))
+    display(Summary(forecast, span))
 
 # %% [markdown]
 # ## 5 · Selection: one answer from n samples
@@ -202,10 +215,11 @@ if sections["selection"].applies:
 # %%
 if sections["selection"].applies:
     n_last = int(ns[-1])
-    chosen = selection_findings(rules, n_last)
+    chosen = selection_findings(rules, n_last, num_draws=NUM_DRAWS)
     accuracies = np.array([s.accuracy_at(n_last) for s in rules.values()])  # the table's row n = n_last
     assert all(np.isclose(accuracies, f.a_value).any() and np.isclose(accuracies, f.b_value).any() for f in chosen)
-    assert all(f.difference >= -1e-12 for f in chosen if f.a == "pass@n (oracle)")  # no rule passes the oracle on any problem
+    # no rule passes the oracle on any problem: exact rules at any n; a Monte Carlo rule where n = N, as every order then holds all samples
+    assert all((rules["oracle"].at(n_last) >= s.at(n_last) - 1e-12).all() for s in rules.values() if s.method == "exact" or n_last == N)
     display(Summary(chosen or f"one rule only at n = {n_last}: nothing to compare"))
 
 # %% [markdown]
@@ -250,7 +264,8 @@ if sections["flops"].applies:
 # so no curve is measured on the samples that chose its bin.
 # Problems fall into quantile bins of that pass@1 (Snell et al.'s *oracle* bins, arXiv:2408.03314), equal in
 # size as far as ties allow: problems of equal pass@1 share a bin, so where many are never solved, the
-# hardest bin takes them all and a bin can stay empty (the table says how many each holds); into Liu et
+# hardest bin takes them all and a bin can stay empty (the table lists every bin with the problems it holds,
+# an empty one included, and the figure's title names the empty ones); into Liu et
 # al.'s absolute bins (arXiv:2502.06703: easy, medium, hard); and into the table's own levels if it has them.
 
 # %%
@@ -273,17 +288,21 @@ if sections["difficulty"].applies:
     labels_b = sorted(set(quantile_bin))
     plot_coverage([coverage_curve(n_rest[quantile_bin == b], c_rest[quantile_bin == b], ks_rest, n_boot=N_BOOT, seed=SEED) for b in labels_b],
                   labels=[f"bin {b} ({int((quantile_bin == b).sum())} problems)" for b in labels_b], ax=axes[1], band=False)
-    axes[1].set_title("coverage by bin, on the other half (1: easiest)")
+    empty = [b for b in range(1, NUM_BINS + 1) if b not in labels_b]  # ties can leave a quantile bin without a problem
+    axes[1].set_title("coverage by bin, on the other half (1: easiest)" + (f"\nbin {', '.join(map(str, empty))}: no problem" if empty else ""))
     savefig(fig, "00_difficulty", directory=FIGURES_DIR)
 
 # %%
 if sections["difficulty"].applies:
     k_rest = int(ks_rest.max())
     per_problem_k = counts.assign(pass1_held=pass1.to_numpy(), coverage_other_half=pass_at_k(n_rest, c_rest, k_rest))
+    every_bin = {"quantile bin of pass@1 (held-apart half)": range(1, NUM_BINS + 1), "absolute bin": list(ABSOLUTE_BINS)}  # empty bins too
     for name, b in bins.items():
-        display(per_problem_k.groupby(b.to_numpy()).agg(problems=("pass1_held", "size"), pass1_held=("pass1_held", "mean"),
-                                                        **{f"coverage@{k_rest} (other half)": ("coverage_other_half", "mean")})
-                .rename_axis(name).round(4))
+        held = per_problem_k.groupby(b.to_numpy()).agg(problems=("pass1_held", "size"), pass1_held=("pass1_held", "mean"),
+                                                       **{f"coverage@{k_rest} (other half)": ("coverage_other_half", "mean")})
+        if name in every_bin:
+            held = held.reindex(every_bin[name]).fillna({"problems": 0}).astype({"problems": int})
+        display(held.rename_axis(name).round(4))
 
 # %% [markdown]
 # ## In short

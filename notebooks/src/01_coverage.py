@@ -33,6 +33,7 @@ CODE_SAMPLES = {  # HumanEval sample tables graded by their hidden tests, keyed 
 }
 
 # %%
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -41,6 +42,7 @@ import pandas as pd
 
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
+from ttslib.exchange import describe_runs, run_differences
 from ttslib.findings import Summary, paired_finding, trend
 from ttslib.references import Setting, compare_with_paper
 from ttslib.plotting import model_color, savefig, use_theme
@@ -141,6 +143,8 @@ plugin = {(task, model): int((g["num_samples"] < K_MAX).sum()) for task, df in f
 for task in final:
     table[(f"k={K_MAX} estimate", task)] = [f"plug-in for {plugin[(task, m)]} of {len(final[task][final[task]['model'] == m])}"
                                              if plugin[(task, m)] else "unbiased" for m in table.index]
+sizes = list(dict.fromkeys(pd.concat(final.values()).sort_values("params", kind="stable")["model"]))  # smallest first
+table = table.reindex(index=sizes, columns=[(k, task) for k in dict.fromkeys(table.columns.get_level_values(0)) for task in final])
 table.round(4)
 
 # %% [markdown]
@@ -206,7 +210,7 @@ checkpoint_table.round(4)
 # ### What the checkpoints show
 
 # %%
-Summary(*steps.values())
+Summary(*(t.sentence(decimals=4) for t in steps.values()))  # four decimals: the first steps move coverage by less than 0.001
 
 # %% [markdown]
 # ## The distribution of per-problem pass@1
@@ -226,10 +230,12 @@ savefig(fig, "01_pass1_distribution", directory=FIGURES_DIR)
 # ## The kit's own samples
 #
 # The same measurement on samples this kit made on a CPU (`ttslib generate`): SmolLM2-135M on the
-# kit's arithmetic set, whose levels run from one-digit products to two-digit products, and on the
-# first GSM8K test problems (the table under the figure gives problems and samples per problem; how each
-# run was made is in `data/README.md`). Here every problem has the same n, so every point is the unbiased
-# estimate. The right panel draws the arithmetic run's curve for each level apart.
+# kit's arithmetic set and on the first GSM8K test problems (the table under the figure gives problems and
+# samples per problem; how each run was made is in `data/README.md`). Here every problem has the same n, so
+# every point is the unbiased estimate. The right panel draws the arithmetic run's curve for each generator
+# level apart. A level is a setting of the problem generator (`ttslib.problems.ARITHMETIC_LEVELS`: an operator
+# and the digits of its operands, from one-digit products to two-digit products), numbered in the generator's
+# order; it is not a measured difficulty (notebook 00 bins the same problems by their measured pass@1).
 
 # %%
 tables = OWN_SAMPLES if isinstance(OWN_SAMPLES, dict) else {Path(OWN_SAMPLES).stem: OWN_SAMPLES}  # one path: one table
@@ -250,7 +256,7 @@ plot_coverage(own_curves.values(), labels=own_curves.keys(), ax=axes[0], palette
 axes[0].set_title("the kit's own runs" if SHIPPED_OWN else "your runs")
 if by_level:
     plot_coverage(by_level.values(), labels=by_level.keys(), ax=axes[1], band=False)
-    axes[1].set_title("arithmetic, by difficulty level" if SHIPPED_OWN else f"{first_name}, by difficulty level")
+    axes[1].set_title("arithmetic, by generator level" if SHIPPED_OWN else f"{first_name}, by level")
 else:
     axes[1].set_axis_off()
     axes[1].text(0.5, 0.5, f"{first_name} has no level column", ha="center", va="center", transform=axes[1].transAxes)
@@ -258,9 +264,9 @@ savefig(fig, "01_coverage_own", directory=FIGURES_DIR)
 
 # %%
 pd.DataFrame(
-    {name: {"problems": len(own[name]), "samples per problem": int(own[name]["num_samples"].min()),
-            "pass@1": c.coverage[0], f"pass@{c.k[-1]}": c.coverage[-1]} for name, c in own_curves.items()}
-).T
+    {name: {"problems": len(own[name]), "samples per problem = largest k": int(own[name]["num_samples"].min()),
+            "pass@1": c.coverage[0], "pass@k at the largest k": c.coverage[-1]} for name, c in own_curves.items()}
+).T.astype({"problems": int, "samples per problem = largest k": int}).round(4)
 
 # %% [markdown]
 # ## Code with unit tests: HumanEval, where the verifier is exact
@@ -273,7 +279,8 @@ pd.DataFrame(
 # them all, so coverage here is solved problems.
 
 # %%
-code = {model: samples_to_counts(read_samples(path)) for model, path in CODE_SAMPLES.items()}
+code_runs = {model: read_samples(path) for model, path in CODE_SAMPLES.items()}
+code = {model: samples_to_counts(t) for model, t in code_runs.items()}
 n_code = min(int(c["num_samples"].min()) for c in code.values())
 code_curves = {
     model: coverage_curve(c["num_samples"], c["num_correct"], np.arange(1, n_code + 1), n_boot=N_BOOT, seed=SEED)
@@ -292,7 +299,7 @@ code_table = pd.DataFrame(
              f"pass@{n_code} 95% interval": f"[{c.lower[-1]:.3f}, {c.upper[-1]:.3f}]",
              "problems solved": int((code[model]["num_correct"] > 0).sum()),
              f"growth pass@{n_code} / pass@1": c.coverage[-1] / c.coverage[0],
-             "log-log slope k = 1..64": np.log(c.coverage[-1] / c.coverage[0]) / np.log(n_code)}
+             f"log-log slope k = 1..{n_code}": np.log(c.coverage[-1] / c.coverage[0]) / np.log(n_code)}
      for model, c in code_curves.items()}
 ).T
 code_table
@@ -311,6 +318,9 @@ savefig(fig, "01_pass1_humaneval", directory=FIGURES_DIR)
 # ### What the HumanEval runs show
 #
 # The two models are compared by pass@k at the largest k both runs measure, paired over the same problems.
+# The two runs differ in more than the model's size: the line under the finding lists how, from the tables,
+# the registry and each run's `run.json` (`ttslib.exchange.run_differences`, as notebook 05 does), so the
+# finding compares these two runs as they were made, not model sizes.
 # Each run is set beside Large Language Monkeys' Gemma-2B on CodeContests (`ttslib.references`), whose
 # model, benchmark and range of k differ from ours: the sentence names both sides and tests nothing.
 # The growth from pass@1 and the mean log-log slope `log(pass@k / pass@1) / log k` in the table above are
@@ -331,8 +341,11 @@ papers = [compare_with_paper("monkeys_gemma2b_codecontests_coverage",
                              Setting(code_models.get(m, m), f"HumanEval ({len(code[m])} problems, hidden tests)", "coverage",
                                      "unbiased pass@k", f"k = {n_code}"),
                              c.coverage[-1], c.lower[-1], c.upper[-1]) for m, c in code_curves.items()]
+manifests = {m: json.loads(Path(path).with_suffix(".run.json").read_text()) if Path(path).with_suffix(".run.json").exists() else None
+             for m, path in CODE_SAMPLES.items()}  # each run's settings as it recorded them (its length cap)
+described = describe_runs({m: (code_runs[m], m, manifests[m]) for m in code})  # as notebook 05 describes its two runs
 once = {m: int((by_problem[m]["num_correct"] == 1).sum()) for m in code}
 solved = {m: int((by_problem[m]["num_correct"] > 0).sum()) for m in code}
-Summary(code_lead, *papers,
+Summary(code_lead, run_differences(described.loc[large_name], described.loc[small_name]), *papers,
         *(f"{m}: {solved[m]} of {len(code[m])} problems solved by some sample; {once[m]} of them in exactly 1 of its "
           f"{int(code[m]['num_samples'].min())} samples." for m in code))

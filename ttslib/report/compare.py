@@ -10,7 +10,9 @@ Two sections of the report compare things, and each says so only through a findi
   resamples the problems, draws which of their samples came first again, and fits both laws to that one
   subsample, so the two sides share every source of noise (:func:`backtest_findings`).
 - **selection**: the rules against one another and each against pass@n, the oracle above them, at one
-  budget n, paired over problems (:func:`selection_findings`), judged as one Holm family.
+  budget n, paired over problems (:func:`selection_findings`), judged as one Holm family. A rule whose
+  expectation is a Monte Carlo estimate (``Selection.method == "monte_carlo"``: the weighted vote where N is
+  too large to enumerate) is named as one in the finding's range, with its Monte Carlo standard error.
 
 The scaled Beta of ``ttslib.backtest`` is not among the compared forecasts: its fit costs about a second
 per replicate, too much for a report's bootstrap.
@@ -94,12 +96,14 @@ def backtest_findings(num_samples, num_correct, *, m: int, k_target: int, n_boot
                              num_problems=n.size, level=level)
 
 
-def selection_findings(rules: dict, n: int, *, level: float = 0.95) -> list[Finding]:
+def selection_findings(rules: dict, n: int, *, num_draws: int | None = None, level: float = 0.95) -> list[Finding]:
     """Every pair of selection rules at budget ``n``, paired over problems, judged as one Holm family.
 
     ``rules`` is ``{name: ttslib.selection.Selection}`` on the same problems (as
     ``ttslib.report.selection_rules`` returns it, "oracle" first). The rules other than the oracle are
     compared with one another in the order given (earlier minus later), then the oracle with each.
+    ``num_draws``: the Monte Carlo orders per problem a ``"monte_carlo"`` rule was computed with (as passed
+    to ``selection_rules``), named in the range of the findings that involve such a rule; None leaves it out.
     Returns the findings of the family, in that order; none if fewer than two rules.
     """
     names = [name for name in rules if name != "oracle"]
@@ -107,6 +111,15 @@ def selection_findings(rules: dict, n: int, *, level: float = 0.95) -> list[Find
     if not pairs:
         return []
     found = [paired_finding(rules[a].at(n), rules[b].at(n), a=RULE_NAMES.get(a, str(a)), b=RULE_NAMES.get(b, str(b)),
-                            quantity="expected accuracy over n-subsets of each problem's samples", range=f"n = {n}", level=level)
+                            quantity="expected accuracy over n-subsets of each problem's samples",
+                            range="; ".join([f"n = {n}"] + [_estimated(name, rules[name], n, num_draws) for name in (a, b)
+                                                            if rules[name].method != "exact"]), level=level)
              for a, b in pairs]
     return family(found)
+
+
+def _estimated(name, selection, n: int, num_draws: int | None) -> str:
+    """How a Monte Carlo rule's expectation was estimated, as a finding's range says it."""
+    draws = f"{num_draws} random orders of each problem's samples" if num_draws else "random orders of each problem's samples"
+    se = float(selection.accuracy_se[selection.column(n)])
+    return f"{RULE_NAMES.get(name, str(name))} a Monte Carlo estimate over {draws} (Monte Carlo standard error of its mean: {se:.2g})"
