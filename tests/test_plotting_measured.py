@@ -20,7 +20,7 @@ from matplotlib.colors import to_rgb
 
 from ttslib.coverage import CoverageCurve
 from ttslib.fit import PowerLawFit
-from ttslib.plotting import model_color, resolve_palette, strategy_color
+from ttslib.plotting import model_color, resolve_palette, sequential_palette, strategy_color
 from ttslib.plotting._draw import figure_legend
 from ttslib.plotting.coverage import plot_coverage
 from ttslib.plotting.fit import plot_power_law_fits
@@ -72,27 +72,39 @@ def test_the_reference_colour_conversion_gives_published_values():
 # ---- colours: one per run, nine sizes told apart --------------------------------------------------------
 
 
-MIN_DELTA_E = 20.0  # a shade of one colour map between neighbours is about 10-15; another colour is 20+
+MIN_DELTA_E = 30.0  # a shade of one colour map between neighbours is about 10-15; another colour is 20+
+MIN_ADJACENT_DELTA_E = 35.0  # sizes drawn next to each other in a legend (and often in a figure) further apart still
 
 
 def test_the_nine_pythia_sizes_are_pairwise_apart_in_hue_as_well_as_lightness():
     assert len(PYTHIA) == 9
     colors = [model_color(m) for m in PYTHIA]
     for (a, ca), (b, cb) in itertools.combinations(zip(PYTHIA, colors), 2):
-        assert delta_e(ca, cb) > MIN_DELTA_E, (a, b, delta_e(ca, cb))
-    # neighbours differ in hue, not only in lightness (one ramp of one hue would not)
-    for a, b in zip(colors, colors[1:]):
-        turn = abs(hue(a) - hue(b)) % 360
+        assert delta_e(ca, cb) >= MIN_DELTA_E, (a, b, delta_e(ca, cb))
+    for (a, ca), (b, cb) in zip(zip(PYTHIA, colors), zip(PYTHIA[1:], colors[1:])):
+        assert delta_e(ca, cb) >= MIN_ADJACENT_DELTA_E, (a, b, delta_e(ca, cb))
+        turn = abs(hue(ca) - hue(cb)) % 360  # neighbours differ in hue, not only in lightness (one ramp would not)
         assert min(turn, 360 - turn) > 15, (a, b)
-    lightness = [lab(c)[0] for c in colors]
-    assert all(x > y for x, y in zip(lightness, lightness[1:]))  # still ordered: small light, large dark
 
 
 def test_the_kits_own_models_stand_apart_from_every_pythia_size_and_each_other():
+    eleven = [model_color(m) for m in PYTHIA + OWN]
+    assert min(delta_e(a, b) for a, b in itertools.combinations(eleven, 2)) >= MIN_DELTA_E
     for own in OWN:
         for size in PYTHIA:
-            assert delta_e(model_color(own), model_color(size)) > MIN_DELTA_E, (own, size)
-    assert delta_e(*(model_color(m) for m in OWN)) > MIN_DELTA_E
+            assert delta_e(model_color(own), model_color(size)) >= MIN_DELTA_E, (own, size)
+    assert delta_e(*(model_color(m) for m in OWN)) >= MIN_DELTA_E
+
+
+@pytest.mark.parametrize("n", range(2, 11))
+def test_ordered_series_that_are_not_sizes_differ_between_neighbours(n):
+    # checkpoints 2M..300B (9), generator levels 1-10, difficulty bins 1-5: neighbours one shade apart read as one
+    colors = sequential_palette(n)
+    assert len(colors) == n
+    steps = [delta_e(a, b) for a, b in zip(colors, colors[1:])]
+    assert min(steps) >= 20.0, steps
+    assert all(lab(c)[0] < 92 for c in colors)  # nothing near the white of the axes
+    assert sequential_palette(n) == colors  # a fixed function of n
 
 
 def test_a_run_has_its_colour_whoever_it_is_drawn_with():

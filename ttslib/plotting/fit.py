@@ -133,7 +133,7 @@ def plot_exponents(table, *, x: str, y: str = "b", by: str | None = None, ax=Non
 
 def plot_backtest(table, *, ax=None):
     """Predicted vs observed coverage at the target budget: ``sns.scatterplot`` of the rows as given, the
-    marker by estimator (:data:`BACKTEST_MARKERS`), the colour by m (samples the fit saw, light to dark).
+    marker by estimator (:data:`BACKTEST_MARKERS`), the colour by m (samples the fit saw, in order of ``sequential_palette``).
 
     ``table`` is the output of ``ttslib.backtest.backtest`` (rows of several models may be stacked).
     """

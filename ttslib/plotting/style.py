@@ -12,13 +12,15 @@ Colours are tied to what a series *is*, not to its position in a figure, so a re
   colour, so best-of-N scored by the model's confidence is the blue of best-of-N scored by any other verifier.
 - **models** (fixed per run): a model's colour is a function of its registry row (``ttslib/models.csv``)
   and nothing else, so a run has one colour in every figure, whichever other models are drawn beside it.
-  The nine Pythia sizes have nine colours (:data:`MODEL_SIZE_COLORS`) that differ in hue as well as in
-  lightness (light cyan for 14m to dark olive for 12b; every two at least 26 apart in CIE76 Delta E);
-  the kit's own runs, SmolLM2-135M and gemma-3-270m, have colours of their own (:data:`OWN_MODEL_COLORS`),
-  apart from every Pythia size; any other model, or a bare parameter count, takes the colour of its size
-  on the Pythia scale (interpolated in CIELAB on log parameters between the two nearest Pythia sizes).
-- **other ordered series** (checkpoints, difficulty levels or bins, verifier quality): one sequential
-  palette (:data:`SEQUENTIAL`), light to dark in the order given.
+  The nine Pythia sizes have nine hues of one qualitative set (:data:`MODEL_SIZE_COLORS`; every two at
+  least 36 apart in CIE76 Delta E, adjacent sizes at least 55), so any two sizes, neighbours above all,
+  are told apart; the kit's own runs, SmolLM2-135M and gemma-3-270m, are black and grey
+  (:data:`OWN_MODEL_COLORS`), apart from every size; any other model, or a bare parameter count, takes
+  the colour of its size on the Pythia scale (interpolated in CIELAB on log parameters between the two
+  nearest Pythia sizes).
+- **other ordered series** (checkpoints, difficulty levels or bins, verifier quality): one ordered
+  multi-hue palette (:func:`sequential_palette`, matplotlib's 'turbo' from dark blue to dark red), so that
+  neighbours differ in hue, up to ten of them.
 
 :func:`resolve_palette` is what every ``plot_*`` calls on its series labels: a palette given by the
 caller wins; otherwise labels that all name strategies get the strategy colours, labels that all name
@@ -37,7 +39,7 @@ from ttslib.registry import get_model
 from ttslib.policy.strategy import Strategy
 
 __all__ = [
-    "THEME", "STRATEGIES", "SEQUENTIAL", "MODEL_SIZE_COLORS", "OWN_MODEL_COLORS", "use_theme",
+    "THEME", "STRATEGIES", "SEQUENTIAL", "SEQUENTIAL_RANGE", "MODEL_SIZE_COLORS", "OWN_MODEL_COLORS", "use_theme",
     "strategy_key", "strategy_label", "strategy_color", "strategy_palette", "strategy_order", "model_color", "model_palette", "size_order",
     "sequential_palette", "resolve_palette",
 ]
@@ -74,20 +76,23 @@ _ALIASES = {  # normalised spellings (lower case, '_' for spaces and hyphens) ->
 }
 _FALLBACK = sns.color_palette("dark", 10)  # strategies the kit does not know, in sorted order
 
-SEQUENTIAL = "flare"  # ordered series that are not model sizes, light to dark
+# ordered series that are not model sizes: matplotlib's 'turbo' (dark blue, cyan, green, yellow, orange, dark
+# red) over SEQUENTIAL_RANGE, which leaves out its darkest ends, sampled at equal CIELAB arc length
+SEQUENTIAL = "turbo"
+SEQUENTIAL_RANGE = (0.05, 0.95)
 
-# Pythia size (registry name) -> colour. Designed in CIELAB: lightness 72 (14m) down to 28 (12b) in equal
-# steps, the hue turning from cyan through blue, violet, red and brown to olive, chroma 60 where sRGB holds
-# it; the hues spaced to make the smallest CIE76 distance among these nine and the two colours below as
-# large as possible (26; tests/test_plotting_palette.py measures it). Light to dark, small to large.
+# Pythia size (registry name) -> colour: nine hues of one qualitative set (matplotlib's tab10 without its
+# grey; the purple darkened, the brown and the pink moved so that every two are 36 or more apart in CIE76
+# Delta E, the two below included), in an order that puts far hues side by side: adjacent sizes are 55 or
+# more apart (tests/test_plotting_measured.py measures both). Size is read from the legend, not the shade.
 MODEL_SIZE_COLORS = {
-    "pythia-14m": "#12c0e7", "pythia-70m": "#16aafa", "pythia-160m": "#6c8ef8", "pythia-410m": "#a66cd1",
-    "pythia-1b": "#be4a9d", "pythia-1.4b": "#c02f66", "pythia-2.8b": "#ad2931", "pythia-6.9b": "#853701",
-    "pythia-12b": "#583d00",
+    "pythia-14m": "#1f77b4", "pythia-70m": "#ff7f0e", "pythia-160m": "#17becf", "pythia-410m": "#d62728",
+    "pythia-1b": "#2ca02c", "pythia-1.4b": "#f781bf", "pythia-2.8b": "#bcbd22", "pythia-6.9b": "#6a3d9a",
+    "pythia-12b": "#a6611a",
 }
-# The kit's own runs (registry name) -> colour: hues the Pythia scale leaves out (teal, green), so that
-# SmolLM2-135M (between pythia-70m and -160m in size) and gemma-3-270m stay apart from the sizes near them.
-OWN_MODEL_COLORS = {"SmolLM2-135M": "#058d8d", "gemma-3-270m": "#046f2e"}
+# The kit's own runs (registry name) -> colour: no hue at all, black and a mid grey, so that SmolLM2-135M
+# and gemma-3-270m stand apart from every Pythia size (and from each other) in any figure.
+OWN_MODEL_COLORS = {"SmolLM2-135M": "#000000", "gemma-3-270m": "#8c8c8c"}
 
 
 def use_theme(context: str | None = None, font_scale: float | None = None) -> None:
@@ -277,11 +282,19 @@ def model_palette(models) -> dict:
 
 
 def sequential_palette(n: int) -> list:
-    """``n`` colours of :data:`SEQUENTIAL`, light to dark, for an ordered series that is not model sizes."""
+    """``n`` colours in order for an ordered series that is not model sizes (checkpoints, levels, bins):
+    points of :data:`SEQUENTIAL` over :data:`SEQUENTIAL_RANGE` spaced equally in CIELAB arc length, so
+    that neighbours differ by as much as the map allows (hue as well as lightness; with n = 10, every two
+    adjacent are 35 or more apart in CIE76 Delta E). One colour: the map's far end."""
     if n < 1:
         return []
-    colors = sns.color_palette(SEQUENTIAL, max(n, 2))
-    return [colors[-1]] if n == 1 else list(colors)
+    cmap = mpl.colormaps[SEQUENTIAL]
+    t = np.linspace(*SEQUENTIAL_RANGE, 2001)
+    lab = _to_lab(cmap(t)[:, :3])
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(lab, axis=0), axis=1))])
+    at = np.interp(np.linspace(0.0, arc[-1], max(n, 2)), arc, t)
+    colors = [tuple(float(c) for c in cmap(v)[:3]) for v in at]
+    return [colors[-1]] if n == 1 else colors
 
 
 def resolve_palette(labels, palette=None) -> list:
