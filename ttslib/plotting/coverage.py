@@ -7,27 +7,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.lines import Line2D
 
 from ttslib.plotting import new_axes
-from ttslib.plotting._draw import draw_series, place_legend, series_table
+from ttslib.plotting._draw import PLUGIN_ALPHA, PLUGIN_DASHES, draw_series, limits_per_series, measured_masks, place_legend, plugin_key, series_table
 from ttslib.plotting.style import resolve_palette
 
 __all__ = ["plot_coverage", "plot_pass1_hist"]
-
-
-PLUGIN_DASHES = (4, 2)  # a coverage curve past its measured range (plug-in values) is dashed and faded
-PLUGIN_ALPHA = 0.55
-
-
-def _measured_limits(measured_k_max, count: int) -> list:
-    """``measured_k_max`` as one limit (or None) per curve."""
-    if measured_k_max is None or np.ndim(measured_k_max) == 0:
-        return [measured_k_max] * count
-    limits = list(measured_k_max)
-    if len(limits) != count:
-        raise ValueError(f"measured_k_max must be one number or one per curve; got {len(limits)} for {count} curves")
-    return limits
 
 
 def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: bool = False, palette=None,
@@ -56,15 +41,12 @@ def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: boo
     labels = list(labels) if labels is not None else [None] * len(curves)
     if len(labels) != len(curves):
         raise ValueError(f"labels must have one entry per curve; got {len(labels)} labels for {len(curves)} curves")
-    limits = _measured_limits(measured_k_max, len(curves))
+    limits = limits_per_series(measured_k_max, range(len(curves)), "measured_k_max")
     ys = [np.where(np.asarray(c.coverage, dtype=float) > 0, c.coverage, np.nan) if log_y else c.coverage for c in curves]
     table = series_table([c.k for c in curves], ys, [c.lower for c in curves] if band else None,
                          [c.upper for c in curves] if band else None)
     # per row: measured (k at most the curve's limit), and plug-in (from the curve's last measured k on)
-    limit = table["series"].map(lambda i: np.inf if limits[i] is None else float(limits[i]))
-    measured = table["x"] <= limit
-    last = table["x"].where(measured).groupby(table["series"]).transform("max")  # NaN: nothing measured
-    plugin = ~measured | (table["x"] == last) & (table["x"] < table.groupby("series")["x"].transform("max"))
+    measured, plugin = measured_masks(table["x"], table["series"], limits)
     colors = dict(enumerate(resolve_palette(labels, palette)))
     has_measured = set(table.loc[measured & table["y"].notna(), "series"])
     bands = {"lower": "lower" if band else None, "upper": "upper" if band else None}
@@ -81,8 +63,7 @@ def plot_coverage(curves, *, ax=None, labels=None, band: bool = True, log_y: boo
     ax.set_xlabel("number of samples k")
     ax.set_ylabel("coverage (pass@k)")
     if legend and any(label is not None for label in labels):
-        key = Line2D([], [], color="0.35", linewidth=1.2, alpha=PLUGIN_ALPHA, dashes=PLUGIN_DASHES)
-        place_legend(ax, extra=[(key, plugin_label)] if any(len(line.get_xdata()) > 1 for line in drawn) else [])
+        place_legend(ax, extra=[plugin_key(plugin_label)] if any(len(line.get_xdata()) > 1 for line in drawn) else [])
     return ax
 
 
