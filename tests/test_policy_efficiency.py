@@ -4,7 +4,9 @@ a curve linear in log cost), its order-statistic band, and the sentences that sa
 import numpy as np
 import pytest
 
-from ttslib.policy import EfficiencyFinding, efficiency_findings, efficiency_multiple, ordinal_band
+import pandas as pd
+
+from ttslib.policy import EfficiencyFinding, Strategy, VerifierSpec, efficiency_findings, efficiency_multiple, one_sample_budgets, ordinal_band
 
 
 def test_efficiency_multiple_against_itself_is_undefined_and_against_twice_the_cost_is_two():
@@ -60,7 +62,7 @@ def test_efficiency_findings_say_undefined_where_the_multiple_is_and_name_censor
     found = efficiency_findings(table, policy="policy", baseline="best-of-N", budgets=["budget 1", "budget 2", "budget 3", "budget 4"])
     assert [f.status for f in found] == ["coincides", "reached", "not reached", "below baseline range"]
     assert [f.verdict for f in found] == ["undefined", "above 1", "undefined", "undefined"]
-    assert "coincides with best-of-N" in found[0].sentence() and "[" not in found[0].short()
+    assert "coincides with best-of-N" in found[0].sentence() and "[" not in found[0].short() and "pass@1" in found[0].short()
     assert found[1].short().startswith("budget 2: 2.83 [") and "above 1" in found[1].short()  # 2**1.5
     assert "does not reach" in found[2].short() and "8.00x" in found[2].short()  # 16 / 2
     assert "smallest budget, 1.00x" in found[3].short()
@@ -72,3 +74,34 @@ def test_efficiency_findings_say_undefined_where_the_multiple_is_and_name_censor
         efficiency_findings(table, policy="p", baseline="b", budgets=[1, 2])
     with pytest.raises(ValueError, match="lacks"):
         efficiency_findings(table.drop(columns="p_below"), policy="p", baseline="b", budgets=[1, 2, 3, 4])
+
+
+def test_one_sample_budgets_mark_where_every_choice_is_one_sample_and_efficiency_multiple_takes_them():
+    bon, weighted = Strategy("best_of_n", VerifierSpec.confidence()), Strategy("weighted", VerifierSpec.confidence())
+    beam = Strategy("beam_search", VerifierSpec.confidence(), beam_width=4)
+    rows = [(0, "1", 1.0, bon, 1), (0, "2", 1.0, weighted, 1), (1, "1", 1.0, bon, 1), (1, "2", 1.0, bon, 1),  # budget 1: all n = 1
+            (0, "1", 4.0, bon, 1), (0, "2", 4.0, weighted, 4), (1, "1", 4.0, bon, 4), (1, "2", 4.0, bon, 4),  # budget 4: one n = 4
+            (0, "1", 8.0, beam, 1), (0, "2", 8.0, bon, 1), (1, "1", 8.0, bon, 1), (1, "2", 8.0, bon, 1),  # budget 8: a search at n = 1
+            (-1, "1", 4.0, bon, 1), (-1, "2", 4.0, bon, 1),  # chosen on all problems: not a held-out choice, not read
+            (0, "all", 1.0, bon, 1), (1, "all", 1.0, bon, 1), (0, "all", 4.0, bon, 4), (1, "all", 4.0, bon, 4),
+            (0, "all", 8.0, bon, 1), (1, "all", 8.0, bon, 1)]
+    choices = pd.DataFrame(rows, columns=["fold", "bin", "grid_n", "strategy", "n"])
+    assert one_sample_budgets(choices, [1, 4, 8]).tolist() == [True, False, False]
+    assert one_sample_budgets(choices, [1, 4, 8], single=True).tolist() == [True, False, True]
+    assert one_sample_budgets(choices, [1, 4, 8], baseline=weighted, baseline_ns=[1, 2, 4]).tolist() == [True, False, False]
+    assert not one_sample_budgets(choices, [1, 4, 8], baseline=weighted, baseline_ns=[2, 4]).any()  # the baseline has no n = 1
+    assert not one_sample_budgets(choices, [1, 4, 8], baseline=beam, baseline_ns=[1, 4]).any()  # a search at n = 1 is no one-sample rule
+    with pytest.raises(ValueError, match="lacks"):
+        one_sample_budgets(choices.drop(columns="fold"), [1])
+    # a policy that differs from the baseline's n = 1 config by Monte Carlo error only: marked, it coincides
+    rng = np.random.default_rng(1)
+    base_acc = np.c_[rng.random(30), rng.random(30)]
+    base_cost = np.tile([1.0, 2.0], (30, 1))
+    policy = np.c_[np.clip(base_acc[:, 0] + rng.normal(0, 0.01, 30), 0, 1), base_acc[:, 1] + 0.05]
+    plain = efficiency_multiple(policy, base_cost, base_acc, base_cost, n_boot=50)
+    assert plain["status"].iloc[0] != "coincides"
+    marked = efficiency_multiple(policy, base_cost, base_acc, base_cost, n_boot=50, same=np.array([True, False]))
+    assert marked["status"].tolist()[0] == "coincides" and np.isnan(marked["multiple"].iloc[0])
+    assert marked["status"].iloc[1] == plain["status"].iloc[1]
+    with pytest.raises(ValueError, match="same must be"):
+        efficiency_multiple(policy, base_cost, base_acc, base_cost, n_boot=50, same=np.array([True]))

@@ -41,6 +41,7 @@ HOLDOUT_FRACTION = 0.5  # share of each problem's samples held apart to estimate
 FOLDS = 2  # folds of problems: choose on FOLDS - 1, score on the one left out
 NUM_DRAWS = 1000  # Monte Carlo draws where no exact form is used (weighted vote with N > 16)
 N_BOOT = 1000  # bootstrap resamples of problems
+POWER_FLOOR = 0.05  # no detectable difference is stated where both sides' accuracy lies within this of 0 or of 1: the spread there is no guide to the spread under a difference
 SEED = 0
 
 # %%
@@ -50,15 +51,18 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
+from scipy.special import ndtr, ndtri
 
 from ttslib.coverage import coverage_curve, log_spaced_ks
 from ttslib.data import read_pythia_counts, read_samples
-from ttslib.findings import Summary, family, paired_finding
+from ttslib.findings import POWER, Summary, detectable_difference, family, paired_finding
 from ttslib.plotting import figure_legend, savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage
 from ttslib.plotting.policy import plot_bin_curves, plot_efficiency, plot_policy_evaluation, plot_policy_map, strategy_palette
 from ttslib.policy import (
     ABSOLUTE_BINS,
+    COST_RTOL,
     Strategy,
     VerifierSpec,
     bin_curves,
@@ -66,6 +70,7 @@ from ttslib.policy import (
     efficiency_findings,
     efficiency_multiple,
     evaluate_policy,
+    one_sample_budgets,
     split_counts,
     strategies_of,
     strategy_curve,
@@ -190,7 +195,8 @@ for j, (name, ev) in enumerate(arith_eval.items()):
     if j:
         axes[0, j].set_ylabel("")
         axes[1, j].set_ylabel("")
-figure_legend(fig)  # the top row's kinds and the bottom row's paired difference, beside the panels
+axes[1, 0].set_ylabel("held-out policy minus\nbest single strategy")
+figure_legend(fig, axes=axes[0])  # the top row's kinds beside the panels; the bottom row's one line is named by its y label
 savefig(fig, "04_arith_policy", directory=FIGURES_DIR)
 
 # %%
@@ -215,16 +221,20 @@ arith_gap.round(4)
 # (`ttslib.policy.efficiency_multiple`). It is undefined, and reported so, where the baseline never reaches
 # the policy's accuracy within its largest n ("not reached"; `bound` says how far that goes), where its
 # smallest n already goes past it ("below range"), and where the policy coincides with one of the
-# baseline's budgets problem by problem ("coincides").
+# baseline's budgets ("coincides"): problem by problem, or where every configuration the policy uses on the
+# held-out folds is a one-sample rule at n = 1 and so is the baseline's smallest budget (majority vote,
+# best-of-N and weighted best-of-N then all return the one sample drawn, and score pass@1 in expectation;
+# a Monte Carlo estimate makes their per-problem values differ by its error only).
 
 # %%
 arith_eff = {}
 for name in ["given: level", "oracle, held-apart samples"]:
     ev = arith_eval[name]
     for baseline in (BON, MAJORITY):
-        _, base_acc, base_cost = strategy_curve(results, baseline, ev.problem_ids)
-        arith_eff[(name, baseline)] = efficiency_multiple(ev.held_out, ev.held_out_cost, base_acc, base_cost,
-                                                          n_boot=N_BOOT, seed=SEED).assign(n=ev.ns)
+        base_ns, base_acc, base_cost = strategy_curve(results, baseline, ev.problem_ids)
+        arith_eff[(name, baseline)] = efficiency_multiple(ev.held_out, ev.held_out_cost, base_acc, base_cost, n_boot=N_BOOT, seed=SEED,
+                                                          same=one_sample_budgets(ev.choices, ev.ns, baseline=baseline, baseline_ns=base_ns)
+                                                          ).assign(n=ev.ns)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
 for ax, name in zip(axes, ["given: level", "oracle, held-apart samples"]):
     plot_efficiency({b: arith_eff[(name, b)] for b in (BON, MAJORITY)}, ax=ax, reference=None,
@@ -266,7 +276,9 @@ level_pairs = [(lv, s) for lv in levels for s in (MAJORITY, WEIGHTED)]
 level_same = [(lv, s) for lv, s in level_pairs if np.array_equal(at_top[s][level_of == lv], at_top[BON][level_of == lv])]
 within_level = family([paired_finding(at_top[s][level_of == lv], at_top[BON][level_of == lv], a=str(s), b=str(BON), quantity="accuracy",
                                       range=f"level {lv}, n = {ns[-1]:g} samples") for lv, s in level_pairs if (lv, s) not in level_same])
-gain_keys = [(name, k) for name, ev in arith_eval.items() for k in range(len(ev.ns)) if not np.array_equal(ev.held_out[:, k], ev.single[:, k])]
+both_one_sample = {name: one_sample_budgets(ev.choices, ev.ns) & one_sample_budgets(ev.choices, ev.ns, single=True) for name, ev in arith_eval.items()}
+gain_keys = [(name, k) for name, ev in arith_eval.items() for k in range(len(ev.ns))
+             if not (np.array_equal(ev.held_out[:, k], ev.single[:, k]) or both_one_sample[name][k])]
 arith_gain = family([paired_finding(arith_eval[name].held_out[:, k], arith_eval[name].single[:, k], a=f"held-out policy on {name} bins",
                                     b="the best single strategy (held out)", quantity="accuracy",
                                     range=f"budget {arith_eval[name].ns[k]:g} (best-of-N's n)") for name, k in gain_keys])
@@ -315,8 +327,8 @@ Summary(
     + f"; the smallest differences these {int(pd.Series(level_of).value_counts().min())}-problem comparisons detect at 80% power run from "
     + f"{min(f.detectable for f in within_level):.3f} to {max(f.detectable for f in within_level):.3f}.",
     [f for f in within_level if f.verdict != "not shown"],
-    f"Budgets where the held-out policy and the best single strategy give every problem the same accuracy (no comparison): "
-    + (", ".join(arith_same) or "none") + ".",
+    f"Budgets where the held-out policy and the best single strategy give every problem the same accuracy, or are both one-sample rules "
+    f"at n = 1 on every fold (pass@1 in expectation; no comparison): " + (", ".join(arith_same) or "none") + ".",
     arith_gain,
     arith_choice_line,
     small_n,
@@ -374,12 +386,17 @@ crosstab
 
 # %%
 ks = log_spaced_ks(int(n_rest.max()), 30)
-fig, axes = plt.subplots(1, len(pythia_bins), figsize=(4.2 * len(pythia_bins), 3.6), sharey=True)
+bin_names = {"quantile of pass@1 (held-apart)": lambda lab: f"bin {lab}", "absolute (Liu et al.)": lambda lab: ABSOLUTE_BINS[lab],
+             "MATH level": lambda lab: f"level {lab}"}  # how each binning names its bins in the figure and the summary
+fig, axes = plt.subplots(1, len(pythia_bins), figsize=(4.2 * len(pythia_bins), 4.8), sharey=True)
 for ax, (name, b) in zip(axes, pythia_bins.items()):
     labels = sorted(b.unique())
     curves = [coverage_curve(n_rest[(b == lab).to_numpy()], c_rest[(b == lab).to_numpy()], ks, beyond_n="plugin",
                              n_boot=N_BOOT, seed=SEED) for lab in labels]
-    plot_coverage(curves, ax=ax, labels=[f"bin {lab} ({int((b == lab).sum())} problems)" for lab in labels])
+    plot_coverage(curves, ax=ax, labels=[f"{bin_names[name](lab)} ({int((b == lab).sum())} problems)" for lab in labels],
+                  measured_k_max=[int(n_rest[(b == lab).to_numpy()].min()) for lab in labels],  # past a bin's fewest samples: plug-in, drawn apart
+                  plugin_label="plug-in past the bin's fewest samples")
+    sns.move_legend(ax, "upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", frameon=False)  # below its panel, clear of the curves
     ax.set_title(name, fontsize="small")
 savefig(fig, "04_pythia_bins", directory=FIGURES_DIR)
 
@@ -407,10 +424,10 @@ Summary(
     f"Problems per quantile bin: " + ", ".join(f"bin {b}: {c}" for b, c in pythia_bins["quantile of pass@1 (held-apart)"].value_counts().sort_index().items())
     + (f"; bins left empty by ties: {', '.join(map(str, empty))}" if empty else "") + f" ({int((c_held == 0).sum())} problems are never solved in the held-apart half).",
     "Liu et al.'s absolute bins: " + ", ".join(f"{ABSOLUTE_BINS[b]}: {c} problems" for b, c in pythia_bins["absolute (Liu et al.)"].value_counts().sort_index().items()) + ".",
-    *(f"Coverage at k = {K_COMPARED} on the other half ({name}): {lo:.2f} in bin {b.min()}, {hi:.2f} in bin {b.max()}."
+    *(f"Coverage at k = {K_COMPARED} on the other half ({name}): {lo:.2f} in {bin_names[name](b.min())}, {hi:.2f} in {bin_names[name](b.max())}."
       for (name, (lo, hi)), b in zip(cov_ends.items(), pythia_bins.values()) if b.nunique() > 1),
-    *([f"Past the smallest number of samples left per problem ({int(n_rest.min())}), the curves use the plug-in estimate for the problems with "
-       f"fewer (as notebook 01)."] if n_rest.min() < ks.max() else []),
+    *([f"Past each bin's smallest number of samples left per problem ({int(n_rest.min())} at the fewest), the curves use the plug-in estimate "
+       f"for the problems with fewer (as notebook 01); the figure draws that part dashed and faded."] if n_rest.min() < ks.max() else []),
 )
 
 # %% [markdown]
@@ -418,9 +435,11 @@ Summary(
 #
 # Beam search and DVTS guided by several verifiers, beside best-of-N, weighted best-of-N and majority vote
 # from a sampling pool on the same problems (`ttslib.search`; the files come from the step-level search
-# runs). Every strategy gives one answer per problem per budget: the pool's rules are exact over n-subsets
-# of half of the pool's samples (the other half sets the oracle bins), a search run's answer is the
-# weighted vote of its N candidates on their last-step scores (as the HF blog). Budgets are the tokens
+# runs). Every strategy gives one answer per problem per budget from half of the pool's samples (the other
+# half sets the oracle bins): majority vote and best-of-N exactly over their n-subsets, weighted best-of-N
+# exactly where the pool is small and otherwise as a Monte Carlo over `NUM_DRAWS` random n-subsets (the
+# table below says which); a search run's answer is the weighted vote of its N candidates on their
+# last-step scores (as the HF blog). Budgets are the tokens
 # best-of-N with the default verifier spends; a search costs the tokens its whole tree generated.
 # The policy chooses among the strategies guided by one verifier, `CHAIN_POLICY_VERIFIER`, and majority
 # vote, as Snell et al. choose with one PRM: a policy free to pick the exact step checker would set a
@@ -465,7 +484,8 @@ if chains_ready:
     score_columns = sorted(chain.step_scores)
     chain_palette = strategy_palette(chain_strategies)
     display(pd.Series({"problems": len(common), "strategies": ", ".join(sorted({str(s) for s in chain_strategies})),
-                       "verifiers in the pool": ", ".join(map(str, score_columns))}).to_frame("chain search data"))
+                       "verifiers in the pool": ", ".join(map(str, score_columns)),
+                       "weighted best-of-N computed": chain_res[Strategy("weighted", default_verifier)].method}).to_frame("chain search data"))
 
 # %%
 if chains_ready:
@@ -510,9 +530,10 @@ if chains_ready:
     for name in ["oracle, held-apart samples", f"predicted: mean {default_verifier} score"]:
         ev = chain_eval[name]
         for baseline in chain_baselines:
-            _, base_acc, base_cost = strategy_curve(chain_results, baseline, ev.problem_ids)
-            chain_eff[(name, baseline)] = efficiency_multiple(ev.held_out, ev.held_out_cost, base_acc, base_cost,
-                                                              n_boot=N_BOOT, seed=SEED).assign(n=ev.ns)
+            base_ns, base_acc, base_cost = strategy_curve(chain_results, baseline, ev.problem_ids)
+            chain_eff[(name, baseline)] = efficiency_multiple(
+                ev.held_out, ev.held_out_cost, base_acc, base_cost, n_boot=N_BOOT, seed=SEED,
+                same=one_sample_budgets(ev.choices, ev.ns, baseline=baseline, baseline_ns=base_ns)).assign(n=ev.ns)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, name in zip(axes, ["oracle, held-apart samples", f"predicted: mean {default_verifier} score"]):
         plot_efficiency({b: chain_eff[(name, b)] for b in chain_baselines}, ax=ax,
@@ -546,8 +567,10 @@ if chains_ready:
     within_bin = family([paired_finding(at_n[st][0][bin_of == b], at_n[weighted_c][0][bin_of == b], a=str(st), b=str(weighted_c),
                                         quantity="accuracy", range=f"oracle bin {b}, N = {n_common:g} (equal N, not equal tokens)")
                          for b, st in bin_pairs if (b, st) not in bin_same])
-    display(pd.DataFrame([(f.range.split(",")[0], f.a, f.a_value, f.b_value, f.difference, f.lower, f.upper, f.verdict, f.detectable, f.num_problems)
-                          for f in within_bin], columns=["bin", "strategy", "accuracy", str(weighted_c), "difference", "lower", "upper",
+    at_floor = [min(f.a_value, 1 - f.a_value) < POWER_FLOOR and min(f.b_value, 1 - f.b_value) < POWER_FLOOR for f in within_bin]
+    display(pd.DataFrame([(f.range.split(",")[0], f.a, f.a_value, f.b_value, f.difference, f.lower, f.upper, f.verdict,
+                           np.nan if floor else f.detectable, f.num_problems)
+                          for f, floor in zip(within_bin, at_floor)], columns=["bin", "strategy", "accuracy", str(weighted_c), "difference", "lower", "upper",
                                                          "verdict (Holm)", "detectable at 80% power", "problems"]).round(3))
 
 # %% [markdown]
@@ -555,15 +578,23 @@ if chains_ready:
 #
 # Rendered from the tables above, as in section 1: the held-out policy against the best single strategy
 # per binning and budget (one Holm family; budgets where the two give every problem the same accuracy are
-# listed, not tested); the optimistic choice against the held-out one; the held-out policy against
-# weighted best-of-N at the same compute cap; the within-bin family; the efficiency multiple per budget.
-# Then the study's power beside the effect Snell et al.'s multiple would imply on this baseline's own
-# curve (a policy that many times as efficient as weighted best-of-N at budget n matches the baseline's
-# accuracy at that many times n), and their result beside ours with both settings named.
+# listed, not tested, and so are budgets where both are one-sample rules); the optimistic choice against
+# the held-out one; the held-out policy against weighted best-of-N at the same compute cap (one Holm
+# family; budgets where the policy is weighted best-of-N at n = 1 are listed, not tested); the within-bin
+# family; the efficiency multiple per budget. Then the study's power against the effect Snell et al.'s
+# multiple would imply on this baseline's own curve: a policy that many times as efficient as weighted
+# best-of-N, spending the cap at budget n, matches the baseline's accuracy at that many times n. Per
+# budget, whether any per-bin choice under the cap could reach that accuracy at all (each problem given
+# its own best configuration that fits the cap is the ceiling of every choice), and where it could, the
+# difference the paired comparison would detect with the standard error it would have under that
+# alternative (the policy scoring as weighted best-of-N at the larger n, problem by problem). Last, their
+# result beside ours with both settings named.
 
 # %%
 if chains_ready:
-    chain_keys = [(name, k) for name, e in chain_eval.items() for k in range(len(e.ns)) if not np.array_equal(e.held_out[:, k], e.single[:, k])]
+    chain_one_sample = {name: one_sample_budgets(e.choices, e.ns) & one_sample_budgets(e.choices, e.ns, single=True) for name, e in chain_eval.items()}
+    chain_keys = [(name, k) for name, e in chain_eval.items() for k in range(len(e.ns))
+                  if not (np.array_equal(e.held_out[:, k], e.single[:, k]) or chain_one_sample[name][k])]
     chain_gain = family([paired_finding(chain_eval[name].held_out[:, k], chain_eval[name].single[:, k], a=f"held-out policy on {name} bins",
                                         b="the best single strategy (held out)", quantity="accuracy",
                                         range=f"budget {chain_eval[name].ns[k]:g} ({chain_reference}'s n)") for name, k in chain_keys])
@@ -571,9 +602,11 @@ if chains_ready:
     chain_optimism = paired_finding(ev.optimistic[:, -1], ev.held_out[:, -1], a="optimistic policy on oracle bins (held-apart samples)",
                                     b="the held-out one", quantity="accuracy", range=f"budget {ev.ns[-1]:g} ({chain_reference}'s n)")
     base_n, base_acc, _ = curves_c[weighted_c]
+    # where every held-out choice is a one-sample rule at n = 1, the policy is weighted best-of-N at n = 1 itself: nothing to compare
+    policy_one_sample = one_sample_budgets(ev.choices, ev.ns, baseline=weighted_c, baseline_ns=base_n)
     vs_weighted = family([paired_finding(ev.held_out[:, k], base_acc[:, base_n == n][:, 0], a="held-out policy on oracle bins (held-apart samples)",
                                          b=f"{weighted_c} at n = {n:g}", quantity="accuracy", range=f"budget {n:g} (the same compute cap)")
-                          for k, n in enumerate(ev.ns)])
+                          for k, n in enumerate(ev.ns) if not policy_one_sample[k]])
     chain_eff_lines = [f"Efficiency multiple of the held-out policy on {name} bins against {base} (the baseline's tokens to reach the policy's "
                        f"accuracy / the policy's tokens; {found[0].level:.0%} paired bootstrap band over {len(ids_c)} problems): "
                        + "; ".join(f.short() for f in found) + "."
@@ -585,14 +618,45 @@ if chains_ready:
     chain_model = json.loads(chain_run_json.read_text())["model"] if chain_run_json.exists() else "the chain runs' model"
     fold_cells = ev.choices[(ev.choices["fold"] >= 0) & (ev.choices["bin"] != "all")].merge(ch, on=["bin", "grid_n"], suffixes=("", "_all"))
     fold_differs = int(((fold_cells["strategy"] != fold_cells["strategy_all"]) | (fold_cells["n"] != fold_cells["n_all"])).sum())
-    base_mean = dict(zip(base_n, base_acc.mean(0)))  # weighted best-of-N's accuracy at each n
-    power_lines = [f"budget {n:g}: " + (f"a policy {snell.value:g}x as efficient as {weighted_c} would match its accuracy at n = {snell.value * n:g}, "
-                                        f"{base_mean[snell.value * n] - base_mean[n]:+.3f} over it here; the policy-minus-{weighted_c} comparison at this "
-                                        f"budget detects {f.detectable:.3f} at 80% power, "
-                                        + ("more than that effect: the study could not have shown it" if f.detectable > base_mean[snell.value * n] - base_mean[n]
-                                           else "less than that effect")
-                                        if snell.value * n in base_mean else f"n = {snell.value * n:g} lies beyond the measured n: no effect size to set beside")
-                   for n, f in zip(ev.ns, vs_weighted)]
+    # power against Snell et al.'s multiple: a policy that spends the cap at budget n and is that many times as efficient as weighted
+    # best-of-N matches weighted best-of-N at that many times n. Two things are measured per budget: the most any per-bin choice under
+    # the cap could reach (each problem given its best configuration that fits its folds' cap, the ceiling of every choice), and the
+    # standard error the paired comparison would have under that alternative (the policy scoring as weighted best-of-N at the
+    # multiple's n, problem by problem), from which the detectable difference follows.
+    cfg_acc = np.concatenate([c[1] for c in curves_c.values()], axis=1)  # (P, configs)
+    cfg_cost = np.concatenate([c[2] for c in curves_c.values()], axis=1)
+    ref_n, _, ref_cost = curves_c[chain_reference]
+    ceiling = np.empty((len(ids_c), len(ev.ns)))  # per problem: its best configuration under the cap of the folds that choose for it
+    for fold_k in range(FOLDS):
+        train = ev.fold != fold_k
+        for k, n in enumerate(ev.ns):
+            fits = cfg_cost[train].mean(0) <= ref_cost[train][:, ref_n == n].mean() * (1 + COST_RTOL)
+            ceiling[~train, k] = cfg_acc[~train][:, fits].max(1)
+    base_at = {n: base_acc[:, base_n == n][:, 0] for n in base_n}  # weighted best-of-N per problem at each n
+    power_lines = []
+    for k, n in enumerate(ev.ns):
+        target = snell.value * n
+        if policy_one_sample[k]:
+            power_lines.append(f"budget {n:g}: every held-out choice is a one-sample rule at n = 1, so the policy is {weighted_c} at n = 1 "
+                               "and no multiple other than 1 can arise")
+            continue
+        if target not in base_at:
+            power_lines.append(f"budget {n:g}: n = {target:g} lies beyond the measured n: no effect size to set beside")
+            continue
+        effect = base_at[target].mean() - base_at[n].mean()
+        if ceiling[:, k].mean() < base_at[target].mean():
+            power_lines.append(f"budget {n:g}: a policy {snell.value:g}x as efficient as {weighted_c}, spending the cap, would match its "
+                               f"accuracy at n = {target:g}, {base_at[target].mean():.3f}; under the cap even each problem's own best "
+                               f"configuration averages {ceiling[:, k].mean():.3f}, so the cap makes that effect unreachable")
+            continue
+        alt = paired_finding(base_at[target], base_at[n], a=f"{weighted_c} at n = {target:g}", b=f"at n = {n:g}", quantity="accuracy",
+                             range=f"budget {n:g}")
+        alt_power = float(ndtr(effect / (alt.detectable / detectable_difference(1.0)) - ndtri(0.975)))  # Phi(effect / se - z_0.975)
+        power_lines.append(f"budget {n:g}: a policy {snell.value:g}x as efficient as {weighted_c}, spending the cap, would match its accuracy "
+                           f"at n = {target:g}, {base_at[target].mean():.3f}, {effect:+.3f} over it at n = {n:g}; were the policy's per-problem accuracies those of "
+                           f"{weighted_c} at n = {target:g}, the paired comparison at this budget would detect {alt.detectable:.3f} at "
+                           f"{POWER:.0%} power, {'more' if alt.detectable > effect else 'less'} than that effect (power against it "
+                           f"{alt_power:.0%}, normal approximation)")
     defined_c = chain_eff[("oracle, held-apart samples", weighted_c)].query("status == 'reached'")
     snell_chain = compare_with_paper(
         "snell_compute_optimal_4x",
@@ -604,10 +668,12 @@ if chains_ready:
                                                                         if len(defined_c) else "the multiple is undefined at every budget")),
         *((defined_c[c].iloc[-1] for c in ("multiple", "lower", "upper")) if len(defined_c) else (None, None, None)), decimals=2)
     display(Summary(
-        f"Budgets where the held-out policy and the best single strategy give every problem the same accuracy (no comparison): "
-        + (", ".join(chain_same) or "none") + ".",
+        f"Budgets where the held-out policy and the best single strategy give every problem the same accuracy, or are both one-sample rules "
+        f"at n = 1 on every fold (pass@1 in expectation; no comparison): " + (", ".join(chain_same) or "none") + ".",
         chain_gain,
         chain_optimism,
+        f"Budgets where every held-out choice of the oracle-bin policy is a one-sample rule at n = 1, so that it is {weighted_c} at n = 1 "
+        "(no comparison): " + (", ".join(f"budget {n:g}" for n, same in zip(ev.ns, policy_one_sample) if same) or "none") + ".",
         vs_weighted,
         f"Oracle-bin policy chosen on all problems (table above): " + ", ".join(f"{st} in {c}" for st, c in ch["strategy"].astype(str).value_counts().items())
         + f" of its {len(ch)} (bin, budget) cells; the choices made on the {FOLDS} folds differ from it in {fold_differs} of {len(fold_cells)} cells.",
@@ -615,7 +681,11 @@ if chains_ready:
         + (f"; pairs with the same accuracy on every problem, not tested: {', '.join(f'{st} in bin {b}' for b, st in bin_same)}" if bin_same else "") + "; "
         + ", ".join(f"{v} {sum(f.verdict == v for f in within_bin)}" for v in ("ahead", "behind", "not shown"))
         + f"); with {int(pd.Series(bin_of).value_counts().min())} to {int(pd.Series(bin_of).value_counts().max())} problems per bin they detect "
-        + f"{min(f.detectable for f in within_bin):.3f} to {max(f.detectable for f in within_bin):.3f} at 80% power. Mean tokens per problem at this N: "
+        + f"{min(f.detectable for f, fl in zip(within_bin, at_floor) if not fl):.3f} to "
+        + f"{max(f.detectable for f, fl in zip(within_bin, at_floor) if not fl):.3f} at 80% power"
+        + (f", no power stated for {', '.join(f'{f.a} in {f.range.split(chr(44))[0]}' for f, fl in zip(within_bin, at_floor) if fl)} "
+           f"(both sides' accuracy within {POWER_FLOOR:g} of 0 or 1: the spread there is no guide to the spread under a difference)" if any(at_floor) else "")
+        + ". Mean tokens per problem at this N: "
         + ", ".join(f"{st} {v[1].mean():.0f}" for st, v in at_n.items()) + ".",
         [f for f in within_bin if f.verdict != "not shown"],
         chain_eff_lines,
@@ -632,4 +702,5 @@ if chains_ready:
         assert abs(f.difference - chain_eval[name].summary.query("kind == 'held_out - single'").iloc[k]["accuracy"]) < 1e-9, (name, k)
     assert sum(f.num_problems for f in within_bin) + sum(int((bin_of == b).sum()) for b, _ in bin_same) == (len(at_n) - 1) * len(ids_c)  # each problem in one bin
     eff_table = chain_eff[("oracle, held-apart samples", weighted_c)]
-    assert all(abs(f.a_value - a) < 1e-9 for f, a in zip(vs_weighted, eff_table["accuracy"]))  # the efficiency table scores the same policy
+    assert all(abs(f.a_value - a) < 1e-9 for f, a in zip(vs_weighted, eff_table["accuracy"][~policy_one_sample], strict=True))  # the same policy
+    assert (eff_table["status"][policy_one_sample] == "coincides").all()  # one-sample budgets: no multiple is stated

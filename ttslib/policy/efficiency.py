@@ -6,8 +6,9 @@ arXiv:2408.03314), with a paired bootstrap over problems. The multiple can be in
 (:func:`ordinal_band`, inverted-CDF quantiles), defined where a mean or an interpolated quantile is not.
 
 Where the multiple is undefined, it is reported so, never as a number: "coincides" (the policy gives
-every problem the accuracy and cost of one of the baseline's configs: it *is* the baseline there, and
-the multiple 1 says nothing), "not reached" (the baseline never gets to the policy's accuracy within its
+every problem the accuracy and cost of one of the baseline's configs, or the caller marks it as one of
+them, as :func:`one_sample_budgets` finds where every config is one sample: it *is* the baseline there,
+and the multiple 1 says nothing), "not reached" (the baseline never gets to the policy's accuracy within its
 largest budget), "below baseline range" (its smallest budget already does). :class:`EfficiencyFinding`
 renders one budget's multiple as a sentence that says which, and how many resamples were censored.
 """
@@ -20,9 +21,39 @@ import numpy as np
 import pandas as pd
 
 from ttslib.checks import bootstrap_weights, canonical_order, check_level
+from ttslib.policy.strategy import Strategy
 from ttslib.policy.table import ACCURACY_ATOL, COST_RTOL
 
 STATUSES = ("reached", "not reached", "below baseline range", "coincides")
+ONE_SAMPLE_METHODS = ("majority", "best_of_n", "weighted")  # sampling rules that, at n = 1, return their one sample's answer
+
+
+def one_sample_budgets(choices: pd.DataFrame, grid, *, single: bool = False, baseline: Strategy | None = None,
+                       baseline_ns=None) -> np.ndarray:
+    """(K,) bool: the budgets of ``grid`` at which every held-out choice is a sampling rule at n = 1.
+
+    ``choices`` is :attr:`ttslib.policy.PolicyEvaluation.choices`; its rows of folds >= 0 are read, per
+    bin (``single=False``: the policy) or the one choice for all bins (``single=True``: the best single
+    strategy). Majority vote, best-of-N and weighted best-of-N at n = 1 all return the one sample drawn,
+    so each scores pass@1 in expectation at the cost of one sample: where every choice is one of them,
+    the policy *is* any of them at n = 1, although a Monte Carlo estimate (weighted best-of-N beyond its
+    exact range) makes their per-problem values differ by its error. With ``baseline`` and its
+    ``baseline_ns``, a budget also needs the baseline to be such a rule with n = 1 among its budgets
+    (pass the result as ``efficiency_multiple(..., same=...)``).
+    """
+    need = {"fold", "bin", "grid_n", "strategy", "n"} - set(choices.columns)
+    if need:
+        raise ValueError(f"choices must be a PolicyEvaluation's choices table; it lacks {sorted(need)}")
+    grid = np.atleast_1d(np.asarray(grid, dtype=float))
+    rows = choices[(choices["fold"] >= 0) & ((choices["bin"] == "all") == single)]
+    out = np.array([bool(len(r)) and all(s.method in ONE_SAMPLE_METHODS and n == 1 for s, n in zip(r["strategy"], r["n"]))
+                    for r in (rows[rows["grid_n"] == g] for g in grid)], dtype=bool)
+    if baseline is not None:
+        if not isinstance(baseline, Strategy):
+            raise TypeError(f"baseline must be a Strategy record; got {baseline!r}")
+        if baseline.method not in ONE_SAMPLE_METHODS or 1 not in np.asarray(baseline_ns, dtype=float):
+            out[:] = False
+    return out
 
 
 def ordinal_band(boot, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +84,7 @@ def _cost_to_reach(acc, cost, target):
 
 
 def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_boot: int = 1000, level: float = 0.95,
-                        seed: int = 0) -> pd.DataFrame:
+                        seed: int = 0, same=None) -> pd.DataFrame:
     """How many times the compute the baseline needs to reach each of a policy's accuracies.
 
     ``multiple_k = C_base(mean acc_k) / mean cost_k`` with ``C_base`` the baseline's cost to first reach that
@@ -65,7 +96,9 @@ def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_b
     cheapest config already exceeds it, NaN with "below baseline range" (0 in the bootstrap) and ``bound``
     = its smallest cost / the policy's, an upper bound. Where the policy's accuracy and cost equal those of
     one baseline config on every problem (within ``ACCURACY_ATOL`` and ``COST_RTOL``), NaN with "coincides"
-    and a NaN band: the two are the same there. ``p_reached`` and ``p_below`` are the shares of resamples
+    and a NaN band: the two are the same there; ``same`` (K,) bool marks more budgets where the caller knows
+    the policy to be one of the baseline's configs although Monte Carlo error makes their values differ
+    (:func:`one_sample_budgets`). ``p_reached`` and ``p_below`` are the shares of resamples
     in which the baseline reaches the accuracy, and in which its cheapest config already exceeds it.
     """
     arrs = [np.asarray(x, dtype=float) for x in (accuracy, cost, baseline_accuracy, baseline_cost)]
@@ -81,13 +114,18 @@ def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_b
     boot_need, boot_status = _cost_to_reach(w @ ba, w @ bc, w @ a)  # (B, K)
     boot = np.where(boot_status == 1, np.inf, np.where(boot_status == 2, 0.0, boot_need / (w @ c)))
     lo, hi = ordinal_band(boot, level)
-    same = (np.isclose(a[:, :, None], ba[:, None, :], rtol=0, atol=ACCURACY_ATOL)
-            & np.isclose(c[:, :, None], bc[:, None, :], rtol=COST_RTOL, atol=0)).all(0).any(-1)  # (K,): one config equals it
-    status = np.where(same, 3, status)
+    coincide = (np.isclose(a[:, :, None], ba[:, None, :], rtol=0, atol=ACCURACY_ATOL)
+                & np.isclose(c[:, :, None], bc[:, None, :], rtol=COST_RTOL, atol=0)).all(0).any(-1)  # (K,): one config equals it
+    if same is not None:
+        marked = np.asarray(same)
+        if marked.dtype != bool or marked.shape != coincide.shape:
+            raise ValueError(f"same must be a ({coincide.size},) bool array, one per budget; got {same!r}")
+        coincide = coincide | marked
+    status = np.where(coincide, 3, status)
     bound = np.where(status == 1, bc.mean(0).max(), np.where(status == 2, bc.mean(0).min(), np.nan)) / c.mean(0)
-    return pd.DataFrame({"accuracy": a.mean(0), "cost": c.mean(0), "baseline_cost": np.where(same, np.nan, need),
-                         "multiple": np.where(same, np.nan, need / c.mean(0)), "lower": np.where(same, np.nan, lo),
-                         "upper": np.where(same, np.nan, hi), "status": np.array(STATUSES)[status], "bound": bound,
+    return pd.DataFrame({"accuracy": a.mean(0), "cost": c.mean(0), "baseline_cost": np.where(coincide, np.nan, need),
+                         "multiple": np.where(coincide, np.nan, need / c.mean(0)), "lower": np.where(coincide, np.nan, lo),
+                         "upper": np.where(coincide, np.nan, hi), "status": np.array(STATUSES)[status], "bound": bound,
                          "p_reached": (boot_status == 0).mean(0), "p_below": (boot_status == 2).mean(0)})
 
 
@@ -125,7 +163,8 @@ class EfficiencyFinding:
         """``budget 4: 0.82 [0.69, 0.95], below 1``: the multiple, its band, verdict and any censoring."""
         d = decimals
         if self.status == "coincides":
-            return f"{self.budget}: undefined (the policy coincides with {self.baseline} here, problem by problem)"
+            return (f"{self.budget}: undefined (the policy coincides with {self.baseline} here: one of its configurations, "
+                    "problem by problem, or one-sample rules, which all score pass@1)")
         if self.status == "not reached":
             return (f"{self.budget}: undefined ({self.baseline} does not reach the policy's accuracy {self.accuracy:.3f} within its "
                     f"largest budget, {self.bound:.{d}f}x the policy's cost; reached in {self.p_reached:.1%} of resamples)")
