@@ -38,7 +38,7 @@ def test_cheapest_findings_paired_over_the_same_resamples():
     rng = np.random.default_rng(0)
     pp = np.sort(rng.random((40, 6)), axis=1)  # (P, K) scores rising with the budget
     k = np.arange(1, 7)
-    from ttslib.frontier import cheapest_findings
+    from ttslib.frontier import SELECTED, cheapest_findings
 
     found = cheapest_findings({"cheap": (1.0 * k, pp), "dear": (10.0 * k, pp)}, [0.3, 0.5, 2.0], quantity="score", n_boot=50)
     assert list(found) == [0.3, 0.5]  # the target 2.0 is reached by nobody: no finding
@@ -46,6 +46,9 @@ def test_cheapest_findings_paired_over_the_same_resamples():
         assert (f.a, f.b, f.verdict) == ("cheap", "dear", "ahead")
         assert (f.difference, f.lower, f.upper) == pytest.approx((1.0, 1.0, 1.0))
         assert f.num_problems == 40 and "-log10 FLOPs" in f.quantity
+        assert f.range.endswith(SELECTED)  # the sentence says the pair was picked on the problems it is tested on
+    (f,) = cheapest_findings({"cheap": (1.0 * k, pp), "dear": (10.0 * k, pp)}, [0.3], n_boot=50, range="one assumed length").values()
+    assert f.range == f"one assumed length; {SELECTED}"
 
 
 def test_cheapest_findings_resolve_a_censored_resample_towards_no_difference():

@@ -122,8 +122,10 @@ def equal_flops_exchange(small: pd.DataFrame, large: pd.DataFrame, small_model, 
     Returns
     -------
     One row per k: ``k_large, k_small, flops_large, flops_small`` (per problem), ``pass_large, pass_small``
-    (mean over problems of the ``selection``'s score), ``difference, lower, upper, verdict`` (small minus
-    large, paired), ``capped``, and ``finding`` (the row as a :class:`ttslib.findings.Finding`).
+    (mean over problems of the ``selection``'s score), ``difference, lower, upper`` (small minus large,
+    paired), ``verdict`` (the finding's, before any family adjustment: where fewer than
+    :data:`ttslib.findings.FEW_DIFFER` problems differ the exact sign test must agree with the interval),
+    ``capped``, and ``finding`` (the row as a :class:`ttslib.findings.Finding`).
     """
     if selection not in SELECTIONS:
         raise ValueError(f"selection must be one of {sorted(SELECTIONS)}; got {selection!r}")
@@ -165,7 +167,7 @@ def equal_flops_exchange(small: pd.DataFrame, large: pd.DataFrame, small_model, 
                                        + (f"; capped: all {n_small} samples cost less than the budget" if capped else ""))
         rows.append({"k_large": k_l, "k_small": k_s, "flops_large": f_l, "flops_small": float(f_small[k_s - 1]),
                      "pass_large": float(np.mean(p_large)), "pass_small": float(np.mean(p_small)),
-                     "difference": d.mean, "lower": d.lower, "upper": d.upper, "verdict": d.verdict,
+                     "difference": d.mean, "lower": d.lower, "upper": d.upper, "verdict": finding.unadjusted_verdict,
                      "capped": capped, "finding": finding})
     if not rows:
         raise ValueError(f"one sample of small_model ({get_model(small_model).name}: {f_small[0]:.4g} FLOPs per problem) costs "

@@ -15,6 +15,11 @@ budgets in a resample needs more FLOPs than it was measured for, by an unknown a
 the interval from one more budget step to infinity, and the replicate's difference is taken at the
 point of that interval nearest to 0 (no difference where the interval holds 0). This can only pull
 the interval towards 0, never make a difference look larger.
+
+The cheapest model and the runner-up are picked on all problems and then compared on resamples of the
+same problems; they are not re-chosen within each resample. The interval is therefore conditional on
+that choice (post-selection): a pick that led by chance on these problems keeps its lead in the
+resamples. Each finding's range says so.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import pandas as pd
 
 from ttslib.findings import Finding, bootstrap_finding
 
-__all__ = ["flops_to_reach", "iso_flops_frontier", "cheapest_findings"]
+__all__ = ["flops_to_reach", "iso_flops_frontier", "cheapest_findings", "SELECTED"]
 
 
 def flops_to_reach(flops, score, targets) -> np.ndarray:
@@ -69,8 +74,11 @@ def _reach_index(curves: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return np.where(hit.any(-1), hit.argmax(-1), curves.shape[-1])
 
 
+SELECTED = "cheapest and runner-up picked on all problems, then compared on resamples of the same problems"
+
+
 def cheapest_findings(curves, targets, *, quantity: str = "score", n_boot: int = 1000, seed: int = 0,
-                      level: float = 0.95) -> dict[float, Finding]:
+                      level: float = 0.95, range: str = "each model's budgets up to its measured samples") -> dict[float, Finding]:
     """Per target, the cheapest model against the runner-up on -log10 FLOPs, paired over problem resamples.
 
     Parameters
@@ -81,6 +89,8 @@ def cheapest_findings(curves, targets, *, quantity: str = "score", n_boot: int =
     targets : (T,) target mean scores
     quantity : what the score is, for the findings' sentences ("MATH coverage (pass@k, an oracle)")
     n_boot, seed : resamples of problems (multinomial weights from ``numpy.random.default_rng(seed)``)
+    range : where the FLOPs were measured, for the findings' sentences: the budgets, and how the FLOPs of a
+        sample were obtained (e.g. one assumed length for every model); :data:`SELECTED` is appended
 
     Returns
     -------
@@ -117,6 +127,6 @@ def cheapest_findings(curves, targets, *, quantity: str = "score", n_boot: int =
         d = np.clip(0.0, low[b][:, t] - high[a][:, t], high[b][:, t] - low[a][:, t])  # log10(F_b / F_a), censoring towards 0
         a_boot = -low[a][:, t]
         findings[float(target)] = bootstrap_finding(
-            -fa, -fb, a_boot, a_boot - d, a=a, b=b, level=level, num_problems=P, range="each model's budgets up to its measured samples",
+            -fa, -fb, a_boot, a_boot - d, a=a, b=b, level=level, num_problems=P, range=f"{range}; {SELECTED}",
             quantity=f"-log10 FLOPs per problem to reach {quantity} {target:g} (higher: fewer FLOPs)")
     return findings

@@ -61,7 +61,7 @@ from ttslib.flops import (
     flops_at_k, flops_per_token, matched_inference_multiplier, matched_inference_tokens, pretraining_flops, run_flops, sequence_flops,
 )
 from ttslib.frontier import cheapest_findings, iso_flops_frontier
-from ttslib.plotting import figure_legend, model_color, savefig, use_theme
+from ttslib.plotting import figure_legend, model_color, savefig, strategy_color, use_theme
 from ttslib.plotting.flops import plot_exchange, plot_flops_per_token, plot_frontier, plot_vs_flops
 from ttslib.pythia import inference_compute_tokens
 from ttslib.references import Setting, compare_with_paper
@@ -161,22 +161,26 @@ Summary(*[f"{task}: read with the row's model, a sample would be {label_spread.l
 
 # %% [markdown]
 # The notebook therefore does not use the column per row. It takes one number from it, the median tokens
-# per sample of each task under the attributed sizes (a few-shot prompt plus a completion, both counted per
-# sample; the split cannot be recovered), and costs every Pythia sample at that length with the registry's
-# architecture:
+# per sample of each task under the attributed sizes, and costs every sample of every Pythia size at that
+# one length with the registry's architecture. This is an assumption, not a measurement: the counts hold no
+# token counts, so whether the sizes wrote samples of different lengths is not known here. Every FLOPs
+# figure and every finding on FLOPs in the Pythia sections rests on it, and their ranges say so.
 
 # %%
 TOKENS_PER_SAMPLE = {task: float(np.median(a["tokens_per_sample"]).round()) for task, a in attributed.items()}
+ASSUMED_LENGTH = {task: f"every size costed at one assumed length of {t:,.0f} tokens per sample, the median attributed from the "
+                        f"inference_compute column, not measured per size" for task, t in TOKENS_PER_SAMPLE.items()}
 sample_flops = pd.DataFrame(
     {task: {m: float(sequence_flops(m, t, attention=ATTENTION)) for m in pythia.index} for task, t in TOKENS_PER_SAMPLE.items()}
-)  # FLOPs of one sample: every token counted (no prompt sharing), as the source column does
+)  # FLOPs of one sample of T tokens, each token costed at its position (no prompt sharing: the column gives no split)
 TOKENS_PER_SAMPLE, sample_flops.map("{:.3g}".format)
 
 # %% [markdown]
 # ## Coverage against inference FLOPs (arXiv:2407.21787's cost axis)
 #
 # The FLOPs of k samples per problem are `k × C_sample(model)`, so on a FLOPs axis each model's curve is
-# its coverage curve shifted right by its cost per sample. The first point of each curve is pass@1,
+# its coverage curve shifted right by its cost per sample, with every size costed at the task's one assumed
+# sample length (above). The first point of each curve is pass@1,
 # the accuracy of a single sample. Each curve stops at the fewest samples any problem has for that model
 # (the table below): beyond it the unbiased estimator does not exist, and notebook 01's plug-in would keep
 # every problem unsolved in its n samples at zero, which biases the large, little-sampled models down. A
@@ -206,7 +210,7 @@ for ax, (task, by_size) in zip(axes, curves.items()):
         [by_size[m].k * sample_flops.loc[m, task] for m in solving[task]], [by_size[m].coverage for m in solving[task]],
         lower=[by_size[m].lower for m in solving[task]], upper=[by_size[m].upper for m in solving[task]], labels=solving[task], ax=ax, log_y=True,
     )
-    ax.set_title(f"{task}: Pythia, {CHECKPOINT} checkpoint, {TOKENS_PER_SAMPLE[task]:.0f} tokens / sample")
+    ax.set_title(f"{task}: Pythia, {CHECKPOINT} checkpoint,\n{TOKENS_PER_SAMPLE[task]:,.0f} tokens / sample assumed for every size")
 figure_legend(fig, axes)
 savefig(fig, "05_coverage_flops", directory=FIGURES_DIR)
 Summary(*[f"{task}: {', '.join(sorted(set(pythia.index) - set(solving[task]), key=pythia.get))} solve no problem "
@@ -224,7 +228,12 @@ Summary(*[f"{task}: {', '.join(sorted(set(pythia.index) - set(solving[task]), ke
 # the cheapest model with the runner-up (the second cheapest on all problems) on `-log10` FLOPs, over
 # `N_BOOT` resamples of the problems shared by all models (paired). A resample in which a model does not
 # reach the target within its measured samples is counted as no difference (its FLOPs are only known to
-# lie beyond its range). The targets of one task form a Holm family.
+# lie beyond its range). The targets of one task form a Holm family. Two limits of the method: the pair is
+# picked on all problems and then compared on resamples of the same problems, not re-chosen within each
+# resample (post-selection: the interval is conditional on the pick); and the FLOPs rest on one assumed
+# sample length shared by every size, so a finding compares the sizes' samples needed times their cost per
+# token, not measured costs. The summary gives the length ratio between the two sizes that the interval's
+# lower end leaves room for.
 
 # %%
 dense = {
@@ -241,7 +250,7 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 for ax, (task, table) in zip(axes, frontier.items()):
     plot_frontier(table, ax=ax, legend=False)
     ax.set_title(f"{task}: FLOPs to reach a coverage")
-figure_legend(fig, axes)  # every size either panel draws, once (a size that reaches no target draws nothing and gets no entry)
+figure_legend(fig, axes[::-1])  # every size either panel draws, once, by size (GSM8K's panel first: it draws every size that reaches a target)
 savefig(fig, "05_frontier", directory=FIGURES_DIR)
 
 # %%
@@ -256,7 +265,8 @@ for task, groups in by_model.items():
     found = cheapest_findings(
         {m: (np.arange(1, n_min[task][m] + 1) * sample_flops.loc[m, task],
              pass_at_k(groups[m]["num_samples"], groups[m]["num_correct"], np.arange(1, n_min[task][m] + 1))) for m in pythia.index},
-        TARGETS, quantity=f"{task} coverage (pass@k, an oracle)", n_boot=N_BOOT, seed=SEED)
+        TARGETS, quantity=f"{task} coverage (pass@k, an oracle)", n_boot=N_BOOT, seed=SEED,
+        range=f"each model's budgets up to its measured samples; {ASSUMED_LENGTH[task]}")
     frontier_findings[task] = dict(zip(found, family(list(found.values()))))
     assert all(f.a == cheapest[task].loc[t, "model"] for t, f in frontier_findings[task].items())  # the same cheapest as the table
 frontier_table = pd.DataFrame([{"task": task, "target": t, "cheapest": f.a, "runner-up": f.b, "log10 FLOPs saved [95%]": f.interval(2),
@@ -264,10 +274,17 @@ frontier_table = pd.DataFrame([{"task": task, "target": t, "cheapest": f.a, "run
 frontier_table
 
 # %%
+shown_lower = {task: min((f.lower for f in fs.values() if f.verdict == "ahead"), default=None) for task, fs in frontier_findings.items()}
 Summary(*[line for task, fs in frontier_findings.items() for line in (
-    f"{task}: the cheapest model on all problems (point estimate) is {' / '.join(dict.fromkeys(f.a for f in fs.values()))} at every target that two models reach "
+    f"{task} ({ASSUMED_LENGTH[task]}): the cheapest model on all problems (point estimate) is "
+    f"{' / '.join(dict.fromkeys(f.a for f in fs.values()))} at every target that two models reach "
     f"({len(fs)} targets, {min(fs):g} to {max(fs):g}); against the runner-up it needs fewer FLOPs (shown after Holm's adjustment over the "
     f"{len(fs)}) at {sum(f.verdict == 'ahead' for f in fs.values())} of them, not shown at {sum(f.verdict == 'not shown' for f in fs.values())}.",
+    *([] if shown_lower[task] is None else [
+        f"{task}, what the assumed length leaves room for: scaling one size's FLOPs per sample by a factor F moves each of its "
+        f"replicates by log10 F; the smallest lower end among the targets shown is {shown_lower[task]:+.3f}, so if the cheapest size's "
+        f"samples cost about {10 ** shown_lower[task]:.2f} times or more what the assumed length gives, relative to the runner-up's, "
+        f"that interval would hold 0 (the sizes' sample lengths are not measured here)."]),
     *fs.values())])
 
 # %% [markdown]
@@ -313,11 +330,11 @@ D_3B = matched_inference_tokens("Llama-3.2-3B", "Llama-3.1-405B", D_INF_405, nom
 liu_checks = [
     compare_with_paper(key, Setting(name, "none (pretraining)", "pretraining FLOPs in units of 1e23",
                                     "6 N D with the nominal size and the published pretraining tokens",
-                                    f"N = {get_model(name).params_nominal:.3g} and D = {get_model(name).pretrain_tokens:.3g} tokens (registry)"),
+                                    f"N = {get_model(name).params_nominal / 1e9:g}e9 and D = {get_model(name).pretrain_tokens / 1e12:g}e12 tokens"),
                        pretraining_flops(name, nominal=True) / 1e23, decimals=3)
     for key, name in (("liu_table4_pretraining_3b", "Llama-3.2-3B"), ("liu_table4_pretraining_405b", "Llama-3.1-405B"))
 ]
-assert all(not c.differs_in for c in liu_checks)  # the same setting on both sides: only the arithmetic is compared
+assert all(abs(c.estimate - c.paper.value) <= 0.002 * c.paper.value for c in liu_checks), liu_checks  # 6 N D from the registry is Table 4's figure to 0.2%
 pre_share = liu_table.loc["pretraining, Table 4", "Llama-3.1-405B"] / (liu_table.loc[["pretraining, Table 4", "inference, Table 4"], "Llama-3.1-405B"].sum())
 Summary(*liu_checks,
         f"Pretraining is {pre_share:.6%} of the Llama-3.1-405B total in Table 4 (pretraining plus inference, verifier not counted).",
@@ -329,7 +346,7 @@ Summary(*liu_checks,
 # the large model answers each query with one sample, serving `D_inf` tokens in all, the small model may
 # draw `M(R)` samples per query for the same total FLOPs. Below, the small model's coverage at M(R) samples
 # (drawn only where M(R) is within its measured samples; at smaller R it would need more) and the large model's pass@1
-# (dashed). Coverage assumes a perfect verifier; no selection rule is applied to these counts, which carry
+# (horizontal lines). Coverage assumes a perfect verifier; no selection rule is applied to these counts, which carry
 # no answers.
 
 # %%
@@ -349,6 +366,9 @@ plot_exchange(R, exchange_lines, hlines=exchange_refs, ax=axes[1], ylabel=f"{EXC
 axes[1].set_title(f"{EXCHANGE_TASK}: small model at matched total FLOPs")
 figure_legend(fig, axes)
 savefig(fig, "05_exchange", directory=FIGURES_DIR)
+Summary("Horizontal lines, pass@1 of the larger models on MATH (mean over problems): "
+        + ", ".join(f"{label.split(',')[0]} {v:.4f}" for label, v in exchange_refs.items())
+        + f" ({abs(np.subtract(*exchange_refs.values())):.4f} apart: at this scale the two lines nearly overlap).")
 
 # %% [markdown]
 # The lines above are means over problems. The comparison is paired: per problem, the small model's
@@ -369,7 +389,12 @@ for small, large in EXCHANGE_PAIRS:
 exchange_findings = dict(zip(exchange_findings, family(list(exchange_findings.values()))))
 exchange_paired = pd.DataFrame([{"pair": f"{s} vs {l}", "R": r, "M(R)": int(f.a.split("(")[1].split(" ")[0]), "difference": f.interval(),
                                  "verdict (Holm)": f.verdict} for (s, l, r), f in exchange_findings.items()]).set_index(["pair", "R"])
-assert (exchange_paired["M(R)"] <= [n_min[EXCHANGE_TASK][s] for s, _, _ in exchange_findings]).all()  # no budget beyond the measured samples
+D_PRE = float(models.loc[models["family"] == "Pythia", "pretrain_tokens"].iloc[0])  # one D_pre for every size (asserted above)
+total_flops = lambda n, r, samples: 6 * n * D_PRE + 2 * n * r * D_PRE * samples  # noqa: E731  pretraining plus inference, D_inf = R D_pre per sample
+for (s, l, r), m_r in zip(exchange_findings, exchange_paired["M(R)"]):  # the FLOPs balance itself, not the multiplier's formula
+    assert total_flops(pythia[s], r, m_r) <= total_flops(pythia[l], r, 1) * (1 + 1e-12), (s, l, r, m_r)  # M(R) samples fit in the large model's total
+    assert m_r == n_min[EXCHANGE_TASK][s] or total_flops(pythia[s], r, m_r + 1) > total_flops(pythia[l], r, 1), (s, l, r, m_r)  # one more would not
+    assert abs(exchange_findings[s, l, r].a_value - dense[EXCHANGE_TASK][s][m_r - 1]) < 1e-9  # the plotted line's value at M(R)
 exchange_paired
 
 # %%
@@ -382,12 +407,13 @@ snell_side = {  # our closest setting to Snell et al.'s largest R, for each pair
         f.difference, f.lower, f.upper)
     for (small, large, r), f in exchange_findings.items() if r == SNELL_R[-1]
 }
+liu_f = exchange_findings[(*EXCHANGE_PAIRS[-1], SNELL_R[-1])]  # the larger pair at Snell et al.'s largest R
 liu_side = compare_with_paper(
     "liu_3b_vs_405b",
-    Setting(f"{EXCHANGE_PAIRS[-1][0]} with repeated sampling against {EXCHANGE_PAIRS[-1][1]}, one sample", f"{EXCHANGE_TASK} ({exchange_findings[(*EXCHANGE_PAIRS[-1], SNELL_R[-1])].num_problems} problems)",
-            "coverage of the smaller model (pass@M(R), an oracle verifier)", f"equal total FLOPs at R = {SNELL_R[-1]:g}, no verifier",
-            f"M(R) = {exchange_paired.loc[(f'{EXCHANGE_PAIRS[-1][0]} vs {EXCHANGE_PAIRS[-1][1]}', SNELL_R[-1]), 'M(R)']} samples"),
-    exchange_findings[(*EXCHANGE_PAIRS[-1], SNELL_R[-1])].a_value)
+    Setting(f"{EXCHANGE_PAIRS[-1][0]} with repeated sampling against {EXCHANGE_PAIRS[-1][1]}, one sample", f"{EXCHANGE_TASK} ({liu_f.num_problems} problems)",
+            f"coverage of the smaller model (pass@M(R), an oracle verifier: {liu_f.a_value:.3f}) minus pass@1 of the larger ({liu_f.b_value:.3f})",
+            f"equal total FLOPs at R = {SNELL_R[-1]:g}, no verifier", f"M(R) = {liu_f.a.split('(')[1].split(' ')[0]} samples"),
+    liu_f.difference, liu_f.lower, liu_f.upper)
 Summary(*exchange_findings.values(), *snell_side.values(), liu_side)
 
 # %% [markdown]
@@ -431,8 +457,8 @@ pd.Series(
 # %%
 own_k = np.unique(np.geomspace(1, N_OWN, 6).round().astype(int))
 own_arrays = sample_arrays(own)  # (P, N) answers and correctness for the selection rules
-own_vote = majority_vote(own_arrays.answers, own_arrays.correct, own_k)
-majority = own_vote.accuracy
+own_vote = majority_vote(own_arrays.answers, own_arrays.correct, np.arange(1, N_OWN + 1))  # every k: the figure draws only measured points
+majority = own_vote.accuracy  # (N,)
 own_curve = coverage_curve(own_counts["num_samples"], own_counts["num_correct"], np.arange(1, N_OWN + 1), n_boot=N_BOOT, seed=SEED)
 own_flops = flops_at_k(own, own_model, own_curve.k, attention=ATTENTION) / P_OWN  # (N,) FLOPs per problem
 
@@ -440,13 +466,13 @@ own_flops = flops_at_k(own, own_model, own_curve.k, attention=ATTENTION) / P_OWN
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 plot_vs_flops([c.k * sample_flops.loc[m, "MATH"] for m, c in curves["MATH"].items() if m in solving["MATH"]],
               [c.coverage for m, c in curves["MATH"].items() if m in solving["MATH"]],
-              labels=[f"{m} (MATH)" for m in solving["MATH"]], ax=axes[0], palette="blend:#c4c4c4,#1a1a1a", log_y=True)
+              labels=[f"{m} (MATH)" for m in solving["MATH"]], ax=axes[0], log_y=True)
 plot_vs_flops([own_flops], [own_curve.coverage], lower=[own_curve.lower], upper=[own_curve.upper],
               labels=[f"{own_model.name} (own run)"], ax=axes[0], log_y=True)
-axes[0].set_title("coverage per FLOPs: Pythia on MATH (grey), own run")
-plot_vs_flops([own_flops, own_flops[own_k - 1]], [own_curve.coverage, majority], labels=["coverage (oracle)", "majority vote"],
-              ax=axes[1], ylabel="accuracy", marker="o")
-axes[1].axhline(own_curve.coverage[0], color="grey", ls=":", lw=1, label="pass@1")
+axes[0].set_title(f"coverage per FLOPs: Pythia on MATH\n({TOKENS_PER_SAMPLE['MATH']:,.0f} tokens / sample assumed), own run")
+axes[1].axhline(own_curve.coverage[0], color=model_color(own_model.name), ls=":", lw=1, label="pass@1 (one sample)")  # before the legend is built
+plot_vs_flops([own_flops, own_flops], [own_curve.coverage, majority], labels=["coverage (oracle)", "majority vote"],
+              ax=axes[1], ylabel="accuracy", marker="o", palette=[model_color(own_model.name), strategy_color("majority")])  # the run's coverage in the run's colour, as on the left
 axes[1].set_title(f"own run: {own_model.name}, {P_OWN} problems")
 figure_legend(fig, axes)
 savefig(fig, "05_own_runs", directory=FIGURES_DIR)
@@ -458,7 +484,7 @@ own_gap = paired_finding(pass_at_k(own_rows["num_samples"], own_rows["num_correc
                          range=f"k = {N_OWN} samples per problem, the same samples")
 assert abs(own_gap.a_value - own_curve.coverage[-1]) < 1e-9 and abs(own_gap.b_value - majority[-1]) < 1e-9  # the plotted ends
 Summary(own_gap), pd.DataFrame({"k": own_k, "FLOPs per problem": own_flops[own_k - 1], "coverage": own_curve.coverage[own_k - 1],
-                                "majority vote": majority}).round(4)
+                                "majority vote": majority[own_k - 1]}).round(4)
 
 # %% [markdown]
 # ## The kit's two models at equal FLOPs: SmolLM2-135M against Gemma 3 270M
@@ -551,13 +577,17 @@ two_summary
 two_groups = {(task, sel, pre): [f for key, f in fs.items() if key[:2] == (sel, pre)]
               for task, fs in two_findings.items() for sel, pre, _ in fs}
 count_verdict = lambda fs, v: sum(f.verdict == v for f in fs)  # noqa: E731
-power_note = lambda fs: (f"; the largest difference detectable at 80% power among those not shown: "  # noqa: E731
-                         f"{max(f.detectable for f in fs if f.verdict == 'not shown'):.3f}" if count_verdict(fs, "not shown") else "")
+powered = lambda fs: [f for f in fs if f.verdict == "not shown" and not f.few_differ and f.num_differ != 0]  # noqa: E731  a power statement holds
+power_note = lambda fs, unit="": ((f"; the largest difference detectable at 80% power among those not shown: "  # noqa: E731
+                                   f"{max(f.detectable for f in powered(fs)):.3f}{unit}" if powered(fs) else "")
+                         + (f"; {count_verdict(fs, 'not shown') - len(powered(fs))} not shown with too few problems differing for a power statement"
+                            if count_verdict(fs, "not shown") > len(powered(fs)) else ""))
 unreached = {task: [t for t in TARGETS if t not in fs] for task, fs in frontier_findings.items()}
 Summary(
-    *[f"Frontier, {task} (coverage, pass@k: an oracle): {' / '.join(dict.fromkeys(f.a for f in fs.values()))} needs fewer FLOPs than the "
+    *[f"Frontier, {task} (coverage, pass@k: an oracle; {ASSUMED_LENGTH[task]}; cheapest and runner-up picked on the problems they are "
+      f"compared on): {' / '.join(dict.fromkeys(f.a for f in fs.values()))} needs fewer FLOPs than the "
       f"runner-up at {count_verdict(fs.values(), 'ahead')} of {len(fs)} coverage targets ({min(fs):g} to {max(fs):g}; paired bootstrap "
-      f"over problems, Holm over the {len(fs)}), not shown at {count_verdict(fs.values(), 'not shown')}{power_note(list(fs.values()))}."
+      f"over problems, Holm over the {len(fs)}), not shown at {count_verdict(fs.values(), 'not shown')}{power_note(list(fs.values()), ' log10 FLOPs')}."
       + (f" Targets {', '.join(f'{t:g}' for t in unreached[task])}: reached by fewer than two sizes within their samples." if unreached[task] else "")
       for task, fs in frontier_findings.items()],
     *[f"Exchange with pretraining ({EXCHANGE_TASK} coverage, pass@k: an oracle, of the small model at M(R) samples against pass@1 of "
