@@ -21,6 +21,7 @@ from ttslib.plotting.style import (
     model_palette,
     resolve_palette,
     sequential_palette,
+    size_order,
     strategy_color,
     strategy_key,
     strategy_label,
@@ -29,7 +30,7 @@ from ttslib.plotting.style import (
 )
 
 __all__ = ["savefig", "new_axes", "FIGURES_DIR", "DRAWN_DIGITS", "figure_legend", "place_legend", "use_theme", "strategy_key", "strategy_label", "strategy_color",
-           "strategy_palette", "model_color", "model_palette", "sequential_palette", "resolve_palette"]
+           "strategy_palette", "model_color", "model_palette", "sequential_palette", "size_order", "resolve_palette"]
 
 _CHECKOUT = Path(__file__).resolve().parents[2]
 # figures/ of the repository when ttslib runs from a checkout, else figures/ under the working directory
