@@ -28,8 +28,8 @@
 # a sample with no answer is never picked. Bands: 95% bootstrap over problems. Comparisons: the
 # difference of two rules on the same problems, with its paired 95% normal interval over problems;
 # the comparisons a section makes are judged together (Holm's adjustment over all of them), and a
-# comparison the data do not decide comes with the smallest difference they could have detected at
-# 80% power.
+# comparison the data do not decide comes with the smallest difference they could have detected (at
+# the power its sentence states).
 
 # %% tags=["parameters"]
 DATA_DIR = "../data"
@@ -55,7 +55,6 @@ CODE_SAMPLES = {  # HumanEval sample tables: is_correct by the hidden tests, sco
 }
 
 # %%
-import inspect
 import json
 from pathlib import Path
 
@@ -64,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from ttslib.data import correct_matrix, read_samples
-from ttslib.findings import POWER, Summary, family, paired_finding, trend
+from ttslib.findings import FEW_DIFFER, POWER, Summary, family, paired_finding, trend
 from ttslib.plotting import figure_legend, place_legend, savefig, sequential_palette, strategy_color, strategy_label, use_theme
 from ttslib.plotting.flops import plot_vs_flops
 from ttslib.plotting.selection import plot_selection
@@ -89,15 +88,19 @@ CHECKER, CONFIDENCE, MAIN_VERIFIER = VerifierSpec.step_checker(), VerifierSpec.c
 # score is a probability, `expit(d' * (correct - 1/2) + noise)` with standard normal noise: `d'` sets its
 # quality, its AUC (the chance that it ranks a random correct sample above a random wrong one) is
 # `Phi(d' / sqrt(2))`. `d' = 0` is a verifier that knows nothing. Its errors are independent from sample
-# to sample, unlike a real verifier's.
+# to sample, unlike a real verifier's. The checks under the next cell read these settings back from the
+# samples drawn.
 
 # %%
 drawn = synthetic_samples(SYN_PROBLEMS, SYN_SAMPLES, DPRIMES, seed=SEED)  # the model above
-defaults = {k: v.default for k, v in inspect.signature(synthetic_samples).parameters.items()}
-assert (defaults["alpha"], defaults["beta"], defaults["num_wrong"], defaults["concentration"], round(100 * defaults["no_answer"])) == (
-    0.6, 1.2, 10, 0.5, 5)  # the model the text states: Beta(0.6, 1.2), 10 wrong answers, Dirichlet(0.5), 5% no answer
-assert verifier_auc(0.0) == 0.5  # d' = 0 knows nothing: AUC 0.5
 syn_correct, syn_answers, syn_scores = drawn.correct, drawn.answers, drawn.scores  # (P, N), (P, N), {d': (P, N)}
+p_se = drawn.p_solve.std(ddof=1) / np.sqrt(drawn.p_solve.size)
+assert abs(drawn.p_solve.mean() - 0.6 / (0.6 + 1.2)) < 3 * p_se  # the success rates drawn have the mean of a Beta(0.6, 1.2)
+assert syn_answers.max() == 10 and round(100 * (syn_answers < 0).mean()) == 5  # 10 wrong answers (class ids 1..10); 5% with no answer
+votes = np.stack([(syn_answers == c).sum(1) for c in range(11)], axis=1)  # (P, 11): samples per answer, the right one first
+assert (votes[:, 1:].max(1) > votes[:, 0]).any()  # on some problems one wrong answer outvotes the right one
+right_scores, wrong_scores = syn_scores[0.0][syn_correct], syn_scores[0.0][~syn_correct][:2000]  # d' = 0: all right, 2,000 wrong
+assert verifier_auc(0.0) == 0.5 and abs((right_scores[:, None] > wrong_scores[None, :]).mean() - 0.5) < 0.01  # d' = 0 knows nothing: AUC 0.5
 N = SYN_SAMPLES
 pd.Series({f"d'={d}": verifier_auc(d) for d in DPRIMES}, name="verifier AUC").round(3).to_frame().T
 
@@ -117,10 +120,10 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
 for ax, d in zip(axes, WEAK_GOOD):
     rules = [syn["oracle"], syn["majority"], syn[("best_of_n", d)], syn[("weighted", d)]]
     plot_selection([selection_curve(s, n_boot=N_BOOT, seed=SEED) for s in rules], ax=ax, legend=False)
-    ax.set_title(f"synthetic, verifier d' = {d} (AUC {verifier_auc(d):.2f})")
+    ax.set_title(f"synthetic, verifier d' = {d} (AUC {verifier_auc(d):.3f})")
 figure_legend(fig)  # one legend beside both panels
 savefig(fig, "03_synthetic_rules", directory=FIGURES_DIR)
-assert round(100 * selection_curve(syn["oracle"], n_boot=10, seed=SEED).level) == 95 and round(100 * POWER) == 80  # the bands' level, the power stated
+assert round(100 * selection_curve(syn["oracle"], n_boot=10, seed=SEED).level) == 95  # the bands' level the text states
 
 # %% [markdown]
 # The distance from each rule's curve to pass@n is what a selector could still gain from the same
@@ -129,15 +132,15 @@ assert round(100 * selection_curve(syn["oracle"], n_boot=10, seed=SEED).level) =
 # ### Best-of-N as the verifier's d' varies
 #
 # With `d' = 0` the scores are pure noise: in expectation over the noise, best-of-N then picks a random
-# sample among those with an answer (a sample without one is never picked); this one draw of noise wanders
-# around that (most at n = N, where the choice is one fixed sample per problem). A constant verifier
-# gives pass@1 exactly at every n.
+# sample among those with an answer (a sample without one is picked only where it is alone in the
+# subset). At n = N the choice is one fixed sample per problem, set by this one draw of noise. The
+# section's summary gives the measured values.
 
 # %%
-curves = [selection_curve(syn["oracle"], n_boot=N_BOOT, seed=SEED)]
-curves += [selection_curve(syn[("best_of_n", d)], n_boot=N_BOOT, seed=SEED) for d in DPRIMES]
-colors = [strategy_color("oracle"), *sequential_palette(len(DPRIMES))]
-labels = ["pass@n (oracle)", *[f"best-of-N, d' = {d} (AUC {verifier_auc(d):.2f})" for d in DPRIMES]]
+curves = [selection_curve(syn[("best_of_n", d)], n_boot=N_BOOT, seed=SEED) for d in DPRIMES]
+curves += [selection_curve(syn["oracle"], n_boot=N_BOOT, seed=SEED)]  # drawn last: on top where the d' = 4 curve comes close
+colors = [*sequential_palette(len(DPRIMES)), strategy_color("oracle")]
+labels = [*[f"best-of-N, d' = {d} (AUC {verifier_auc(d):.3f})" for d in DPRIMES], "pass@n (oracle)"]
 ax = plot_selection(curves, labels=labels, colors=colors)
 ax.set_title("synthetic: best-of-N vs verifier quality")
 savefig(ax.figure, "03_verifier_quality", directory=FIGURES_DIR)
@@ -179,10 +182,12 @@ syn_rules = family([paired_finding(syn[a].at(top), syn[b].at(top), a=syn_name[a]
 syn_trend = trend([paired_finding(syn[("best_of_n", d2)].at(top), syn[("best_of_n", d1)].at(top), a=f"d' = {d2}", b=f"d' = {d1}",
                                   quantity="accuracy", range=f"synthetic, n = {top}") for d1, d2 in zip(DPRIMES, DPRIMES[1:])],
                   quantity=f"best-of-N accuracy at n = {top} (synthetic)")
-noise_gap = np.abs(syn[("best_of_n", 0.0)].accuracy - syn["oracle"].accuracy[0]).max()
+answered = syn_answers >= 0
+random_answered = (syn_correct.sum(1) / np.maximum(answered.sum(1), 1)).mean()  # a random pick among the samples with an answer
 Summary(syn_rules, syn_trend,
-        f"With d' = 0, best-of-N stays within {noise_gap:.3f} of pass@1 ({syn['oracle'].accuracy[0]:.3f}) at every n from 1 to {top}; "
-        f"pass@{top} is {syn['oracle'].accuracy[-1]:.3f}.")
+        f"With d' = 0, best-of-N at n = " + ", ".join(f"{n}: {a:.3f}" for n, a in zip(ns, syn[("best_of_n", 0.0)].accuracy))
+        + f". pass@1 is {syn['oracle'].accuracy[0]:.3f}; a random pick among the samples with an answer ({answered.mean():.1%} of them) "
+        f"gives {random_answered:.3f}; pass@{top} is {syn['oracle'].accuracy[-1]:.3f}.")
 
 # %% [markdown]
 # ## 2. The kit's own samples
@@ -257,16 +262,22 @@ pd.DataFrame(
 #
 # Coverage against each rule at the largest n, judged together; each rule along n (each doubling of n a
 # step, paired over the problems); and the Large Language Monkeys measurement of selection against
-# coverage beside this one, both settings named.
+# coverage beside this one, both settings named. Majority vote's first doubling is not tested: with two
+# samples, two different answers tie and the tie is split evenly, so it can differ from one sample only
+# where a sample has no answer. The summary counts those problems instead.
 
 # %%
 own_top = int(own_ns[-1])
 own_names = {"majority": "majority vote", "best_of_n": "best-of-N (confidence)", "weighted": "weighted best-of-N (confidence)"}
 own_gaps = family([paired_finding(own_sel["oracle"].at(own_top), own_sel[r].at(own_top), a=f"pass@{own_top}", b=name,
                                   quantity="accuracy", range=f"own samples, n = {own_top}") for r, name in own_names.items()])
+tested_ns = {r: own_ns[1:] if r == "majority" else own_ns for r in own_names}  # majority vote from n = 2: n = 1 -> 2 is a tie split
 own_trends = [trend([paired_finding(own_sel[r].at(n2), own_sel[r].at(n1), a=f"n = {n2}", b=f"n = {n1}", quantity="accuracy",
-                                    range="own samples") for n1, n2 in zip(own_ns, own_ns[1:])], quantity=f"{name} accuracy")
+                                    range="own samples") for n1, n2 in zip(tested_ns[r], tested_ns[r][1:])], quantity=f"{name} accuracy")
               for r, name in own_names.items()]
+vote_1, vote_2 = own_sel["majority"].at(1), own_sel["majority"].at(2)
+vote_differ = ~np.isclose(vote_1, vote_2)
+assert not (vote_differ & (own_classes >= 0).all(1)).any()  # "it can differ ... only where a sample has no answer"
 own_band = selection_curve(own_sel["majority"], n_boot=N_BOOT, seed=SEED)
 monkeys = compare_with_paper("monkeys_llama8b_math_plateau",
                              Setting("SmolLM2-135M-Instruct", f"the kit's arithmetic set ({own_correct.shape[0]} problems)",
@@ -275,7 +286,10 @@ monkeys = compare_with_paper("monkeys_llama8b_math_plateau",
                              own_band.accuracy[-1], own_band.lower[-1], own_band.upper[-1])
 Summary(f"pass@1 {own_sel['oracle'].accuracy[0]:.3f}, pass@{own_top} {own_sel['oracle'].accuracy[-1]:.3f}; at n = {own_top}: "
         + ", ".join(f"{name} {own_sel[r].accuracy[-1]:.3f}" for r, name in own_names.items()) + ".",
-        own_gaps, own_trends, monkeys)
+        own_gaps,
+        f"Majority vote at n = 1 and n = 2: {vote_1.mean():.4f} and {vote_2.mean():.4f}; they differ on {int(vote_differ.sum())} of "
+        f"{vote_1.size} problems, each with a sample without an answer ({int((own_classes < 0).sum())} such samples in all).",
+        own_trends, monkeys)
 
 # %% [markdown]
 # ## 3. Step-level search on the kit's chains: best-of-N against beam search and DVTS
@@ -400,10 +414,10 @@ Summary(
     [compare_with_paper(key, ours, main_vs_majority.difference, main_vs_majority.lower, main_vs_majority.upper)
      for key in ("snell_weighted_bon_best_sampling", "hf_weighted_bon")],
     weighted_small,
-    compare_with_paper(reproduced.key, Setting(ours.model, ours.benchmark, ours.quantity, ours.method, f"N = {small_n}"),
+    compare_with_paper(reproduced.key, Setting(ours.model, ours.benchmark, ours.quantity, ours.method, f"n = {small_n}"),
                        weighted_small.difference, weighted_small.lower, weighted_small.upper),
     f"Power at N = {small_n} ({weighted_small.num_problems} problems): the smallest paired difference this comparison could detect at "
-    f"80% power, before Holm's adjustment, is {weighted_small.detectable:.3f}, {'larger' if weighted_small.detectable > reproduced.value else 'not larger'} than "
+    f"{POWER:.0%} power, before Holm's adjustment, is {weighted_small.detectable:.3f}, {'larger' if weighted_small.detectable > reproduced.value else 'not larger'} than "
     f"the {reproduced.value:.3f} the reproduction above reports.",
 )
 
@@ -431,8 +445,12 @@ assert abs(auc[MAIN_VERIFIER] - MAIN_AUC) < 0.02  # the blurred checker's measur
 main = {ORACLE: "pass@N (oracle)", MAJORITY: "majority vote", bon[MAIN_VERIFIER]: "best-of-N", weighted[MAIN_VERIFIER]: "weighted best-of-N"}
 main |= {searched[m, MAIN_VERIFIER]: label for m, label in (("beam_search", f"beam search (M = {BEAM_WIDTH})"), ("dvts", f"DVTS (M = {BEAM_WIDTH})"))
          if (m, MAIN_VERIFIER) in searched}
+beam_s, dvts_s = searched.get(("beam_search", MAIN_VERIFIER)), searched.get(("dvts", MAIN_VERIFIER))
+one_tree = [int(n) for n in res[dvts_s].n if n == BEAM_WIDTH and n in res[beam_s].n]  # N = M: DVTS is beam search
+main[dvts_s] += f"; at N = {', '.join(map(str, one_tree))} it is beam search, drawn once" if one_tree else ""
+drawn_ns = {s: [int(n) for n in res[s].n if not (s == dvts_s and n in one_tree)] for s in main}  # what the figures draw
 main_labels = list(main.values())
-ax = plot_selection([selection_curve(res[s], n_boot=N_BOOT, seed=SEED) for s in main], labels=main_labels)
+ax = plot_selection([selection_curve(res[s].take(ns=drawn_ns[s]), n_boot=N_BOOT, seed=SEED) for s in main], labels=main_labels)
 ax.set_xlabel("N (samples, or beams)")
 ax.set_title(f"chains, SmolLM2-135M, verifier {MAIN_VERIFIER} (measured AUC {auc[MAIN_VERIFIER]:.2f})", fontsize="small")
 savefig(ax.figure, "03_search_vs_bon", directory=FIGURES_DIR)
@@ -442,9 +460,7 @@ savefig(ax.figure, "03_search_vs_bon", directory=FIGURES_DIR)
 #
 # Binned on samples the rules are not scored on: each problem's 64 pool samples are split at random,
 # half set its bin (pass@1 of those 32), and the sampling rules are scored on the other half, so up to
-# N = 32 here; the search runs are separate runs and keep their N = 4 and 16. (Bins from the same samples
-# that score the rules would put into the hardest bin the problems these samples failed most, which
-# moves the rules' accuracy there and not the search's.)
+# N = 32 here; the search runs are separate runs and keep their N = 4 and 16.
 
 # %%
 held, scored = chain.split(0.5, seed=SEED)  # the same split notebook 04 uses
@@ -456,7 +472,8 @@ chain_bins = difficulty_bins(pd.Series(held.correct.mean(1), index=held.problem_
 fig, axes = plt.subplots(1, 5, figsize=(15, 3.4), sharex=True, sharey=True)
 for ax, b in zip(axes, range(1, 6)):
     rows = chain_bins == b
-    plot_selection([selection_curve(half[s].take(rows), n_boot=N_BOOT, seed=SEED) for s in main], labels=main_labels, ax=ax, legend=False)
+    plot_selection([selection_curve(half[s].take(rows, ns=drawn_ns[s]), n_boot=N_BOOT, seed=SEED) for s in main], labels=main_labels, ax=ax,
+                   legend=False)
     ax.set_title(f"bin {b}: pass@1 {held.correct[rows].mean():.2f}, {rows.sum()} problems", fontsize="small")
     ax.set_xlabel("N")
 figure_legend(fig)  # one legend beside the five panels
@@ -479,16 +496,22 @@ by_bin.round(3)
 # strategy would be scaled by the same factor (policy plus verifier parameters, over the policy's), and
 # majority vote, reading nothing, would not. A PRM without a prefix cache re-reads each partial solution
 # at every step it scores; that cost is not counted here. The comparisons of this section are at equal
-# N; the table gives each strategy's FLOPs at its N.
+# N; the table gives each strategy's FLOPs at its N. In the figure a line joins a strategy's points only
+# where no other strategy has an N between them; the search runs are markers with their bootstrap
+# interval as a bar, and DVTS at N = M, the same algorithm as beam search, is drawn once, as beam search.
 
 # %%
 compute = [s for s in main if s.method != "oracle"]
-flops = [res.cost(s, "flops").mean(0) for s in compute]
-ax = plot_vs_flops(flops, [res[s].accuracy for s in compute], labels=[main[s] for s in compute], ylabel="accuracy", marker="o")
+drawn_res = {s: res.take(strategies=[s], ns=drawn_ns[s]) for s in compute}  # DVTS without N = M, drawn once as beam search
+flops = [drawn_res[s].cost(s, "flops").mean(0) for s in compute]
+bands = [selection_curve(drawn_res[s][s], n_boot=N_BOOT, seed=SEED) for s in compute]  # the accuracy's 95% bootstrap band over problems
+ax = plot_vs_flops(flops, [b.accuracy for b in bands], lower=[b.lower for b in bands], upper=[b.upper for b in bands],
+                   labels=[main[s] for s in compute], palette=[strategy_color(s) for s in compute], ylabel="accuracy",
+                   budgets=[drawn_ns[s] for s in compute])
 ax.set_title("chains: accuracy vs inference FLOPs per problem", fontsize="small")
 savefig(ax.figure, "03_search_flops", directory=FIGURES_DIR)
 print("\n".join(res.notes))
-pd.DataFrame({main[s]: pd.Series(f, index=res[s].n) for s, f in zip(compute, flops)}).rename_axis("N").map("{:.2e}".format)
+pd.DataFrame({main[s]: pd.Series(f, index=drawn_ns[s]) for s, f in zip(compute, flops)}).rename_axis("N").map("{:.2e}".format)
 
 # %% [markdown]
 # ### Accuracy vs verifier quality at N = 16
@@ -532,8 +555,6 @@ quality.pivot_table(index=["verifier", "AUC"], columns="strategy", values="accur
 # these data could detect.
 
 # %%
-beam_s, dvts_s = searched.get(("beam_search", MAIN_VERIFIER)), searched.get(("dvts", MAIN_VERIFIER))
-one_tree = [int(n) for n in res[dvts_s].n if n == BEAM_WIDTH and n in res[beam_s].n]  # N = M: DVTS is beam search
 search_pairs = [(s, weighted[s.verifier], int(n)) for s in searches for n in res[s].n if not (s.method == "dvts" and n in one_tree)]
 small = int(res[beam_s].n.min())
 search_pairs += [(beam_s, bon[MAIN_VERIFIER], small)]
@@ -545,8 +566,10 @@ flops_at = {(s, n): res.cost(s, "flops").mean(0)[res[s].column(n)] for s in res 
 main_pairs = [(a, b, n) for a, b, n in search_pairs if a.verifier == MAIN_VERIFIER and b.method == "weighted"]
 ours_search = Setting(f"SmolLM2-135M, noisy step checker of measured step AUC {auc[MAIN_VERIFIER]:.2f}",
                       f"the kit's chains ({chain.shape[0]} problems)", "accuracy of DVTS minus beam search",
-                      "DVTS against beam search with the same verifier, one run each", f"N = {search_pairs[-1][2]}")
+                      "DVTS against beam search with the same verifier, one run each",
+                      f"N = {search_pairs[-1][2]}, the largest N run; all {chain.shape[0]} problems")
 dvts_beam_top = search_family[-1]
+search_keys = ("hf_dvts_large_n", "snell_beam_hard_low_budget", "liu_prm_dependence")  # the papers' rows on search this section cites
 Summary(
     *(f"N = {n}: at equal N " + ", ".join(f"{name[s]} {res[s].accuracy_at(n):.3f} ({flops_at[s, n]:.2e} FLOPs per problem)"
                                           for s in (MAJORITY, bon[MAIN_VERIFIER], weighted[MAIN_VERIFIER], beam_s, dvts_s) if n in res[s].n) + "."
@@ -555,15 +578,13 @@ Summary(
       f"{int(np.isclose(res[beam_s].at(n), res[dvts_s].at(n)).sum())} of {res.problem_ids.size} problems "
       f"({res[beam_s].accuracy_at(n):.3f} and {res[dvts_s].accuracy_at(n):.3f}); counted once, as beam search." for n in one_tree),
     search_family,
-    compare_with_paper("snell_beam_hard_low_budget",
-                       Setting(ours_search.model, ours_search.benchmark, "accuracy of beam search minus best-of-N",
-                               "beam search against best-of-N with the same verifier", f"N = {small}"),
-                       by_n[beam_s, bon[MAIN_VERIFIER], small].difference, by_n[beam_s, bon[MAIN_VERIFIER], small].lower,
-                       by_n[beam_s, bon[MAIN_VERIFIER], small].upper),
     compare_with_paper("hf_dvts_large_n", ours_search, dvts_beam_top.difference, dvts_beam_top.lower, dvts_beam_top.upper),
     f"Power of this chain study ({res.problem_ids.size} problems, one run per search and N): the smallest paired difference each "
-    "comparison could detect at 80% power (before Holm's adjustment) is "
-    + "; ".join(f"{by_n[p].a} minus {by_n[p].b} at N = {p[2]}: {by_n[p].detectable:.3f}" for p in (*main_pairs, search_pairs[-1])) + ".",
+    f"comparison could detect at {POWER:.0%} power (before Holm's adjustment) is "
+    + "; ".join(f"{by_n[p].a} minus {by_n[p].b} at N = {p[2]}: {by_n[p].detectable:.3f}" for p in (*main_pairs, search_pairs[-1])) + ". "
+    + f"The papers' results on search cited here ({'; '.join(paper_result(k).paper for k in search_keys if paper_result(k).value is None)}) "
+    "come with no effect size, so whether this study could detect the effects they report is not known; the one effect size at hand, "
+    f"the reproduction's {reproduced.value:.3f} at n = {small_n}, is about weighted best-of-N against majority vote (above).",
 )
 
 # %% [markdown]
@@ -586,10 +607,30 @@ bin_family = family(
                       quantity=f"{name[beam_s]} minus {name[weighted[MAIN_VERIFIER]]}", range=f"easiest bin ({chain_bins.min()}), rules on the scored half")]
     + [paired_finding(res[dvts_s].at(dvts_top)[chain_bins == b], res[beam_s].at(dvts_top)[chain_bins == b], a=name[dvts_s], b=name[beam_s],
                       quantity="accuracy", range=f"bin {b}, N = {dvts_top}") for b in np.unique(chain_bins) if b not in same_bins])
-ours_bin = Setting(ours_search.model, ours_search.benchmark, "accuracy of beam search minus best-of-N, hardest bin",
-                   "beam search against best-of-N with the same verifier; 5 quantile bins of pass@1 on a held-apart half",
-                   f"N = {binned_n[-1]}; {int(hard_rows.sum())} problems")
-hard_top = bin_family[len(binned_n) - 1]
+hard_low, easy_change_f = bin_family[0], bin_family[len(binned_n)]
+bins_method = "beam search against best-of-N with the same verifier, one run; 5 quantile bins of pass@1 on a held-apart half"
+ours_hard = Setting(ours_search.model, ours_search.benchmark, "accuracy of beam search minus best-of-N, hardest bin", bins_method,
+                    f"N = {binned_n[0]}, the smallest N run; bin {chain_bins.max()}, {int(hard_rows.sum())} problems")
+ours_easy = Setting(ours_search.model, ours_search.benchmark,
+                    f"change from N = {binned_n[0]} to N = {binned_n[-1]} of beam search minus weighted best-of-N, easiest bin",
+                    bins_method.replace("against best-of-N", "against weighted best-of-N"),
+                    f"N = {binned_n[0]} and {binned_n[-1]}; bin {chain_bins.min()}, {int(easy_rows.sum())} problems")
+hard_findings = bin_family[:len(binned_n)]
+hard_beam = {n: half[beam_s].at(n)[hard_rows] for n in binned_n}  # beam search's accuracy on each problem of the hardest bin
+bound = {}  # per N: what bounds "beam search ahead" in this bin
+for f, n in zip(hard_findings, binned_n):
+    top_gain = hard_beam[n].mean()  # beam search minus best-of-N is at most beam search's own accuracy
+    if top_gain == 0:
+        bound[n] = (f"0.000 at N = {n}, where it cannot be ahead", True)
+    elif not f.few_differ and top_gain < f.detectable:
+        bound[n] = (f"{top_gain:.3f} at N = {n}, below the {f.detectable:.3f} the bin could detect at {POWER:.0%} power", True)
+    else:
+        bound[n] = (f"{top_gain:.3f} at N = {n}", False)
+floor = (f"In the hardest bin beam search is right on " + " and ".join(f"{int((hard_beam[n] > 0).sum())} at N = {n}" for n in binned_n)
+         + f" of its {int(hard_rows.sum())} problems (pass@" + " and pass@".join(f"{n} {half[ORACLE].at(n)[hard_rows].mean():.3f}" for n in binned_n)
+         + " on the scored half). Beam search minus best-of-N there is at most beam search's own accuracy: "
+         + "; ".join(text for text, _ in bound.values())
+         + (". With these bounds the bin has too little power to test the part of Snell et al.'s statement about hard problems." if all(low for _, low in bound.values()) else "."))
 Summary(
     f"The hardest bin (bin {chain_bins.max()}, {int(hard_rows.sum())} problems): pass@1 {held.correct[hard_rows].mean():.3f} on the held half; "
     f"on the scored half at N = {binned_n[-1]} best-of-N {half[bon[MAIN_VERIFIER]].at(binned_n[-1])[hard_rows].mean():.3f}, weighted best-of-N "
@@ -598,17 +639,21 @@ Summary(
     bin_family,
     *(f"Bin {b} at N = {dvts_top}: DVTS and beam search give the same accuracy on each of its {int((chain_bins == b).sum())} problems "
       f"({res[dvts_s].at(dvts_top)[chain_bins == b].mean():.3f}); no interval to compute." for b in same_bins),
-    compare_with_paper("hf_beam_hard", ours_bin, hard_top.difference, hard_top.lower, hard_top.upper),
-    f"Power by bin ({np.bincount(chain_bins)[1:].min()} to {np.bincount(chain_bins)[1:].max()} problems a bin, one run per search): the smallest paired "
-    "difference detectable at 80% power, before Holm's adjustment, is "
-    + "; ".join(f"{f.range}: {f.detectable:.3f}" for f in bin_family) + ".",
+    floor,
+    compare_with_paper("snell_beam_hard_low_budget", ours_hard, hard_low.difference, hard_low.lower, hard_low.upper),
+    compare_with_paper("snell_beam_hard_low_budget", ours_easy, easy_change_f.difference, easy_change_f.lower, easy_change_f.upper),
+    f"Power by bin ({np.bincount(chain_bins)[1:].min()} to {np.bincount(chain_bins)[1:].max()} problems a bin, one run per search), "
+    "before Holm's adjustment: " + "; ".join(f"{f.range}: {f.power_text()}" for f in bin_family) + ". Snell et al.'s row gives no effect "
+    "size, so whether these bins could detect the effect they report is not known.",
 )
 
 # %% [markdown]
 # Along the verifiers' measured step AUC at N = 16: best-of-N and weighted best-of-N over the checker
-# and its blurred copies (each step between two consecutive AUCs paired over the problems), and each
-# search's difference with weighted best-of-N over the verifiers that guided a search, ordered by AUC.
-# Liu et al. compare strategies across policy models and PRMs; their side is named beside ours.
+# and its blurred copies, one kind of verifier (each step between two consecutive AUCs paired over the
+# problems). The verifiers that guided a search are of different kinds (a blurred checker, the model's
+# confidence, the checker), so no trend along AUC is stated across them: each search against weighted
+# best-of-N with the same verifier is given per verifier, as judged in the section's family above.
+# Liu et al. compare strategies across policy models and PRMs; their side is named beside each of ours.
 
 # %%
 family_v = sorted([v for v in pool_verifiers if v.kind in ("noisy", "step_checker")], key=lambda v: auc[v])
@@ -617,28 +662,23 @@ rule_trends = [trend([paired_finding(res[rule[v2]].at(16), res[rule[v1]].at(16),
                                      range="chains, N = 16") for v1, v2 in zip(family_v, family_v[1:])],
                      quantity=f"{label} accuracy at N = 16") for rule, label in ((bon, "best-of-N"), (weighted, "weighted best-of-N"))]
 guided = sorted({v for (m, v), s in searched.items() if 16 in res[s].n}, key=lambda v: auc[v])
-gain = {(m, v): res[searched[m, v]].at(16) - res[weighted[v]].at(16) for m, v in searched if v in guided and 16 in res[searched[m, v]].n}
-gain_trends = [trend([paired_finding(gain[m, v2], gain[m, v1], a=auc_name[v2], b=auc_name[v1], quantity="accuracy difference",
-                                     range="chains, N = 16") for v1, v2 in zip(guided, guided[1:])],
-                     quantity=f"{'beam search' if m == 'beam_search' else 'DVTS'} minus weighted best-of-N with the same verifier, N = 16")
-               for m in ("beam_search", "dvts")]
-checker_gain = by_n[searched["beam_search", CHECKER], weighted[CHECKER], 16]
+per_verifier = [by_n[searched[m, v], weighted[v], 16] for v in guided for m in ("beam_search", "dvts") if (m, v) in searched]
+beam_gain = {v: by_n[searched["beam_search", v], weighted[v], 16] for v in guided if ("beam_search", v) in searched}
 Summary(
-    rule_trends, gain_trends,
-    compare_with_paper("liu_prm_dependence",
-                       Setting("SmolLM2-135M, one policy", f"the kit's chains ({chain.shape[0]} problems)",
-                               "accuracy of beam search minus weighted best-of-N, with the step checker",
-                               "three step verifiers (noisy checker, confidence, checker), ordered by measured step AUC", "N = 16"),
-                       checker_gain.difference, checker_gain.lower, checker_gain.upper),
+    rule_trends, per_verifier,
+    [compare_with_paper("liu_prm_dependence",
+                        Setting(f"SmolLM2-135M (one policy) with {auc_name[v]}", f"the kit's chains ({chain.shape[0]} problems)",
+                                f"accuracy of beam search minus weighted best-of-N, both with {v}",
+                                f"beam search (M = {BEAM_WIDTH}, one run) against weighted best-of-N with the same verifier", "N = 16"),
+                        f.difference, f.lower, f.upper) for v, f in beam_gain.items()],
 )
 
 # %% [markdown]
 # ## 4. Code: the docstring examples as a verifier, against the hidden tests
 #
-# Stroebl et al. (arXiv:2411.17501, "Inference Scaling fLaws") argue that a verifier with false
-# positives, such as a problem's visible examples, caps what resampling can reach below pass@n, and
-# that the cap is the more severe for a weaker model, which writes more wrong programs that pass the
-# examples. How large is that cap on the kit's HumanEval samples?
+# A verifier with false positives, such as a problem's visible examples, can pick a wrong program that
+# passes them. How far below pass@n does best-of-n by the examples stay on the kit's HumanEval samples,
+# for each of two models?
 #
 # HumanEval has both: the hidden tests (`is_correct`) and the examples in each docstring, which the
 # kit runs as a second, weaker test set (`score`: the share of a program's examples it passes). Here
@@ -672,7 +712,7 @@ pd.DataFrame(code_stats).T
 fig, axes = plt.subplots(1, len(code_sel), figsize=(5 * len(code_sel), 3.8), sharey=True)
 for ax, (model, sel) in zip(np.atleast_1d(axes), code_sel.items()):
     plot_selection([selection_curve(s, n_boot=N_BOOT, seed=SEED) for s in sel.values()], labels=list(sel), ax=ax, legend=False)
-    ax.axhline(sel["pass@n (hidden tests)"].accuracy_at(1), color="0.6", lw=0.8, ls=":")  # pass@1: a random pick
+    ax.axhline(sel["pass@n (hidden tests)"].accuracy_at(1), color="0.6", lw=0.8, ls=":", label="pass@1 (a random pick)")
     ax.set_title(f"HumanEval, {model}")
 figure_legend(fig)  # one legend beside both panels
 savefig(fig, "03_humaneval_examples_verifier", directory=FIGURES_DIR)
@@ -682,10 +722,9 @@ savefig(fig, "03_humaneval_examples_verifier", directory=FIGURES_DIR)
 #
 # Per model, paired over the problems with examples: coverage against best-of-n by the examples at
 # n = 8 and at the largest n, and best-of-n by the examples against a random pick (pass@1) at the largest
-# n, the six judged together; the counts of false positives; and Stroebl et al.'s statement beside each
-# model's gap, both settings named. At the largest n best-of-n by examples is its own ceiling on these
-# samples: each problem's share of right programs among those passing every example (the limit of
-# best-of-n for n without bound, estimated from the samples drawn).
+# n, the six judged together; and the counts of false positives. At the largest n best-of-n by examples
+# is its own ceiling on these samples: each problem's share of right programs among those passing every
+# example (the limit of best-of-n for n without bound, estimated from the samples drawn).
 
 # %%
 code_pairs = [(model, "pass@n (hidden tests)", "best-of-n by examples", n, n) for model in code_sel for n in (8, code_n)]
@@ -694,16 +733,10 @@ code_family = family([paired_finding(code_sel[m][a].at(na), code_sel[m][b].at(nb
                                      b=f"{b} at n = {nb}" if b != "pass@n (hidden tests)" or nb != 1 else "pass@1 (a random pick)",
                                      quantity="accuracy by the hidden tests", range=f"HumanEval, {m}")
                       for m, a, b, na, nb in code_pairs])
-code_gap = {m: f for (m, a, b, na, nb), f in zip(code_pairs, code_family) if a.startswith("pass@n") and na == code_n}
 Summary(
     [f"{m}: {s['with examples']} of {s['problems']} problems with examples; {s['false positives']} of the {s['samples passing the examples']} "
      f"samples that pass every example fail the hidden tests (precision {s['precision']:.2f}); {s['hidden-test passes failing an example']} "
      f"samples that pass the hidden tests fail an example; {s['problems with a false positive']} problems have a false positive, "
      f"{s['... and a right program']} of them also a right program." for m, s in code_stats.items()],
     code_family,
-    [compare_with_paper("stroebl_flaws_ceiling",
-                        Setting(m, f"HumanEval ({code_stats[m]['with examples']} problems with docstring examples)",
-                                "accuracy of pass@n minus best-of-n by the visible examples",
-                                "best-of-n selected by passing docstring examples against pass@n by hidden tests", f"n = {code_n}"),
-                        f.difference, f.lower, f.upper) for m, f in code_gap.items()],
 )
