@@ -147,7 +147,8 @@ class Finding:
         if self.num_differ == 0:
             return "no problem differs: the data hold no difference to detect"
         if self.few_differ:
-            return (f"only {self.num_differ} problems differ; exact sign test p = {self.p_value:.2g}; "
+            return (f"only {self.num_differ} problem{'s' * (self.num_differ != 1)} differ{'s' * (self.num_differ == 1)}; "
+                    f"exact sign test p = {self.p_value:.2g}; "
                     "too few for a power statement")
         return f"smallest difference this data could detect at {POWER:.0%} power: {self.detectable:.{decimals}f}"
 
@@ -279,7 +280,7 @@ class Trend:
             if s.verdict != "not shown":
                 said = s.said
             elif s.unadjusted_verdict != "not shown":
-                said = f"not shown after Holm's adjustment; {s.unadjusted_verdict} before it"
+                said = f"not shown after Holm's adjustment; {s.words[s.unadjusted_verdict == 'behind']} before it"
             else:
                 said = f"not shown; {s.power_text(decimals)}"
             return f"{s.b} -> {s.a} {s.interval(decimals)} ({said})"
