@@ -43,3 +43,8 @@ def test_bad_input_is_named():
         compare_with_paper("snell_compute_optimal_4x", s, 1.0, 0.5)
     with pytest.raises(TypeError, match="Setting"):
         compare_with_paper("snell_compute_optimal_4x", ("m",), 1.0)
+
+
+def test_an_interval_open_at_infinity_prints_open():
+    s = Setting("m", "b", "q", "x", "r")
+    assert "1.710 [1.500, inf) (95% interval)" in compare_with_paper("snell_compute_optimal_4x", s, 1.71, 1.5, float("inf")).sentence()

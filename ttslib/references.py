@@ -105,7 +105,12 @@ class PaperComparison:
         if self.estimate is None:
             return "not measured here"
         d = self.decimals
-        band = "" if self.lower is None else f" [{self.lower:.{d}f}, {self.upper:.{d}f}] ({self.level:.0%} interval)"
+        if self.lower is None:
+            band = ""
+        else:  # an end at infinity is open: [1.71, inf)
+            left = "(" if math.isinf(self.lower) else "["
+            right = ")" if math.isinf(self.upper) else "]"
+            band = f" {left}{self.lower:.{d}f}, {self.upper:.{d}f}{right} ({self.level:.0%} interval)"
         return f"{self.estimate:.{d}f}{band}"
 
     def sentence(self) -> str:
