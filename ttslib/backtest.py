@@ -127,7 +127,8 @@ def compare_forecasts(draws: pd.DataFrame, a: str, b: str, *, m: int, k_target: 
     a, b : estimators, as in the ``estimator`` column ('power law', 'beta', 'scaled beta')
     m : the backtest's first-m rows to compare
     k_target : the target budget the backtests were run with (for the sentence)
-    num_problems : how many problems the targets rest on (for the sentence)
+    num_problems : how many problems the targets rest on (for the sentence; they are held fixed, the interval's
+        unit is the draw)
     what : "coverage" or "exponent"
     unit : columns that name one backtest
     level : the interval's coverage
@@ -171,8 +172,9 @@ def compare_forecasts(draws: pd.DataFrame, a: str, b: str, *, m: int, k_target: 
     detectable = float((student_t.ppf((1 + level) / 2, df) + student_t.ppf(POWER, df)) * se)
     total = error.index.droplevel("draw").nunique()
     counted = f"{used.min()}" if used.min() == used.max() else f"{used.min()} to {used.max()}"
-    where = f"fitted on the first m = {m:,} samples per problem; {counted} of {total} backtests forecast by both per draw"
+    where = (f"fitted on the first m = {m:,} samples per problem; {counted} of {total} backtests forecast by both per draw; "
+             "the same problems in every draw, not resampled")
     return Finding(a, b, f"closeness of the forecast (minus its mean absolute error) of {target.format(k=f'{k_target:,}')}",
-                   f"paired t interval over {d.size} draws of the first samples; problems and models held fixed", where,
+                   f"paired t interval over {d.size} draws of the first samples, the draw its unit", where,
                    -float(per_draw[a].mean()), -float(per_draw[b].mean()), mean, mean - half, mean + half, level, p, detectable,
                    int(num_problems))

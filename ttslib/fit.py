@@ -1,9 +1,10 @@
 """The power law of repeated sampling: coverage(k) ~ exp(a k^b), fitted to a coverage curve.
 
 The exponentiated power law of Large Language Monkeys (Brown et al. 2024, arXiv:2407.21787, Sec. 3),
-``coverage(k) ~ exp(a * k^b)`` with a, b < 0, two ways. The paper's (Table 3): nonlinear least
-squares of ``log coverage = a k^b`` on 40 log-spaced k (``method="nls"``; a is linear given b, so
-the fit is a one-dimensional search in b). The linearised form (``method="loglog"``): on log-log
+``coverage(k) ~ exp(a * k^b)`` with a, b < 0, fitted on 40 log-spaced k as the paper's Table 3 is
+(which fitting method the paper used, our source does not say), two ways. Nonlinear least squares
+(nls) of ``log coverage = a k^b`` (``method="nls"``; a is linear given b, so the fit is a
+one-dimensional search in b). The linearised form (``method="loglog"``): on log-log
 axes ``log(-log coverage) = log(-a) + b log k`` is a line with a closed-form fit. The two weigh the
 points differently (the log-log form leaves out coverage 1 and stretches points near it), so they
 give different (a, b) on the same counts. Both are vectorised over bootstrap replicates.
@@ -45,7 +46,7 @@ class PowerLawFit:
     num_never_solved: int  # problems with c = 0: kept, they hold coverage below 1
     level: float
     boot: np.ndarray  # (B, 2) bootstrap replicates of (a, b), NaN where a replicate's fit failed
-    method: str = "loglog"  # "loglog" (linearised) or "nls" (the paper's)
+    method: str = "loglog"  # "loglog" (linearised) or "nls" (nonlinear least squares of log coverage)
     num_failed_boot: int = 0  # replicates left out of the intervals because their fit failed
 
     def predict(self, k) -> np.ndarray:
@@ -87,7 +88,7 @@ def fit_power_law_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_power_law_nls_curve(k, cov) -> tuple[np.ndarray, np.ndarray]:
-    """Nonlinear least squares of ``log cov = a k^b`` (arXiv:2407.21787, Sec. 3 and Table 3).
+    """Nonlinear least squares of ``log cov = a k^b``, the form of arXiv:2407.21787, Sec. 3 and Table 3.
 
     Given b, the best a is ``sum y k^b / sum k^2b`` (y = log cov), so the residual sum of squares is
     a function of b alone, ``S(b) = sum y^2 - (sum y k^b)^2 / sum k^2b``; it is minimised on a grid of
@@ -180,7 +181,7 @@ def fit_power_law(num_samples, num_correct, k=None, *, method="loglog", n_boot=1
         Budgets to fit on; default 40 log-spaced k from 1 to min(n), where every problem has an
         unbiased pass@k (as the paper, which fits on 40 log-spaced k).
     method : "loglog" (least squares of ``log(-log cov)`` on ``log k``, ``fit_power_law_curve``) or
-        "nls" (the paper's: least squares of ``log cov`` on ``a k^b``, ``fit_power_law_nls_curve``).
+        "nls" (nonlinear least squares of ``log cov`` on ``a k^b``, ``fit_power_law_nls_curve``).
     n_boot, level, seed : bootstrap resamples of problems (0: no intervals), interval level, RNG seed.
     beyond_n : passed to ``ttslib.coverage.pass_at_k``.
 
@@ -232,11 +233,13 @@ def fit_power_law_pair(num_samples_a, num_correct_a, num_samples_b, num_correct_
 
 
 def compare_exponents(num_samples_a, num_correct_a, num_samples_b, num_correct_b, *, a: str, b: str, where: str = "", k=None,
-                      method="loglog", n_boot=1000, level=0.95, seed=0) -> Finding:
+                      method="loglog", n_boot=1000, level=0.95, seed=0,
+                      words: tuple[str, str] = ("less negative", "more negative")) -> Finding:
     """Exponent ``b`` of model a minus that of model b on the same problems, as a paired bootstrap finding.
 
     Both are fitted by :func:`fit_power_law_pair` (replicate j of both on one resample of problems) and
-    compared by :func:`ttslib.findings.bootstrap_finding`: "behind" means a's exponent is the more negative.
+    compared by :func:`ttslib.findings.bootstrap_finding`. An exponent has no better side, so the sentence
+    says "less negative" / "more negative" (``words``) where a finding on accuracy says "ahead" / "behind".
 
     Parameters
     ----------
@@ -244,10 +247,12 @@ def compare_exponents(num_samples_a, num_correct_a, num_samples_b, num_correct_b
     a, b : the names the sentence gives the two models (e.g. two sizes, or two checkpoints of one model)
     where : what the sentence's range names before the k range (benchmark, checkpoint)
     k, method, n_boot, level, seed : as in :func:`fit_power_law_pair` (n_boot >= 2)
+    words : how the sentence says a - b above and below 0 (:func:`ttslib.findings.bootstrap_finding`)
     """
     fa, fb = fit_power_law_pair(num_samples_a, num_correct_a, num_samples_b, num_correct_b, k, method=method, n_boot=n_boot,
                                 level=level, seed=seed)
     low, high = int(min(fa.k.min(), fb.k.min())), int(max(fa.k.max(), fb.k.max()))
     fitted = {"loglog": "log-log least squares", "nls": "nonlinear least squares of log coverage"}[method]
     return bootstrap_finding(fa.b, fb.b, fa.boot[:, 1], fb.boot[:, 1], a=a, b=b, quantity=f"power-law exponent b ({fitted})",
-                             range=f"{where + ', ' if where else ''}k = {low} to {high:,}", num_problems=fa.num_problems, level=level)
+                             range=f"{where + ', ' if where else ''}k = {low} to {high:,}", num_problems=fa.num_problems, level=level,
+                             words=words)

@@ -13,8 +13,8 @@
 # - how Pythia-12B's exponent compares with Table 3 of Brown et al., with the fitting method, problems
 #   and k range of both sides named;
 # - in a backtest, which forecast of coverage at `K_TARGET` from the first m samples of each problem
-#   comes closer to what was observed: the power law extrapolated, or the Betas' exact curves (the
-#   comparison Schaeffer et al. make).
+#   comes closer to what was observed: the power law extrapolated, or the Betas' exact curves
+#   (Schaeffer et al. set a distributional estimator of the exponent beside a least-squares fit of the curve).
 #
 # **Figures redrawn.** `-log(coverage)` against k on log-log axes with the fitted lines, as in Schaeffer
 # et al. 2025, Fig. 1 (top). The other figures (the exponent against model size and over pretraining,
@@ -52,15 +52,17 @@ from scipy.stats import chi2
 
 from ttslib.backtest import backtest, compare_forecasts
 from ttslib.beta import BetaFit, beta_coverage, fit_beta
-from ttslib.coverage import log_spaced_ks
+from ttslib.coverage import log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
 from ttslib.findings import Summary, bootstrap_finding, family, trend
 from ttslib.fit import compare_exponents, fit_power_law, fit_power_law_pair
 from ttslib.plotting import figure_legend, savefig, use_theme
 from ttslib.plotting.fit import plot_backtest, plot_exponents, plot_power_law_fits
-from ttslib.references import Setting, compare_with_paper
+from ttslib.references import Setting, compare_with_paper, paper_result
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
+EXPONENT_WORDS = ("less negative", "more negative")  # how a finding on exponents reads: an exponent has no better side
+EXTRAPOLATED_WORDS = ("higher", "lower")  # how a finding on an extrapolated value reads: neither side is a measurement
 
 counts = {
     task: read_pythia_counts(f"{DATA_DIR}/pythia_checkpoints_{task.lower()}_counts.csv")
@@ -77,10 +79,11 @@ pd.DataFrame({task: {"models": df["model"].nunique(), "checkpoints": df["pretrai
 # %% [markdown]
 # ## What each fit sees
 #
-# - **Power law.** Fitted on 40 log-spaced k, as in the paper, by least squares of
+# - **Power law.** Fitted on 40 log-spaced k, as the paper's Table 3 is, by least squares of
 #   `log(-log coverage) = log(-a) + b log k` (a line, so the fit is closed-form: `method="loglog"`, used
-#   by every table and figure of this notebook unless a column says `nls`). The paper's own fit is
-#   nonlinear least squares of `log coverage = a k^b` (`method="nls"`); a section below sets the two side by side.
+#   by every table and figure of this notebook unless a column says `nls`). The paper's form is
+#   `log coverage = a k^b`; which method fitted it, our source (`../shared/REFERENCES.md`) does not say.
+#   Nonlinear least squares (nls) of that form (`method="nls"`) is set beside the log-log fit in a section below.
 #   Here k runs up to the smallest n of the model's problems (column `k_max` of the table below), so that
 #   every problem has an unbiased pass@k at every k. Never-solved problems stay in: they are part of coverage.
 # - **Beta / scaled Beta.** Fitted to all counts (n, c) at once by maximum likelihood, with the binomial
@@ -167,12 +170,13 @@ Summary(
 )
 
 # %% [markdown]
-# ## The paper's fit and the log-log fit on the same counts
+# ## Two fitting methods on the same counts: log-log and nonlinear least squares
 #
-# Brown et al. fit `log(coverage) = a k^b` by nonlinear least squares on the 40 log-spaced k
-# (`ttslib.fit.fit_power_law_nls_curve`; bootstrapped here over problems exactly as the log-log fit, on
-# the same resamples). The log-log form stretches the points near coverage 1 (where `-log coverage` is
-# small) and weighs each point by its log-log residual; the paper's form weighs each k by its error in
+# Brown et al. fit `log(coverage) = a k^b` on 40 log-spaced k; our source does not name their fitting
+# method. Nonlinear least squares (nls) of that form on the same k (`ttslib.fit.fit_power_law_nls_curve`;
+# bootstrapped here over problems exactly as the log-log fit, on the same resamples) is one way to fit it.
+# The log-log form stretches the points near coverage 1 (where `-log coverage` is
+# small) and weighs each point by its log-log residual; nls weighs each k by its error in
 # `log coverage`. The table sets the two side by side on the same counts and the same k; the cell after
 # it compares the two exponents of each model, paired (one family of comparisons, one per fit).
 
@@ -193,9 +197,10 @@ methods.round(3)
 
 # %%
 by_method = family([
-    bootstrap_finding(nls[key].b, fits[key][0].b, nls[key].boot[:, 1], fits[key][0].boot[:, 1], a="nls (the paper's fit)",
+    bootstrap_finding(nls[key].b, fits[key][0].b, nls[key].boot[:, 1], fits[key][0].boot[:, 1], a="nonlinear least squares (nls)",
                       b="log-log fit", quantity=f"power-law exponent b of {key[1]} on {key[0]}",
-                      range=f"{CHECKPOINT} checkpoint, k = 1 to {int(fits[key][0].k.max()):,}", num_problems=fits[key][0].num_problems)
+                      range=f"{CHECKPOINT} checkpoint, k = 1 to {int(fits[key][0].k.max()):,}", num_problems=fits[key][0].num_problems,
+                      words=EXPONENT_WORDS)
     for key in fits
 ])
 Summary(*by_method)
@@ -203,13 +208,17 @@ Summary(*by_method)
 # %% [markdown]
 # ## Against the published fits (arXiv:2407.21787, Table 3, MATH)
 #
-# The paper fitted Pythia-12B at `(a, b) = (-3.92, -0.35)` and Pythia-70M at `(-7.59, -0.18)` with its
-# nonlinear least squares on k up to `K_TARGET`. Here only some problems have that many samples, so
-# Pythia-12B's exponent is fitted three ways with the paper's method: on all problems over the k every
-# problem has, and on the problems with n >= `K_TARGET` over both that k range and the paper's. The
-# comparison with the paper tests only where model, benchmark (the problems), quantity and method are the same
-# (`ttslib.references.compare_with_paper`); the range of each side is named. The two fits on the
-# problems sampled deep are compared with each other, paired: on one set of problems, the k range alone differs.
+# Table 3 of Brown et al. gives `(a, b)` for Pythia-12B and Pythia-70M on MATH; the records rendered
+# below print them with what our source says of the paper's method and k range. Here only some problems
+# have `K_TARGET` samples, so Pythia-12B is fitted three ways by nls: on all problems over the k every
+# problem has, and on the problems with n >= `K_TARGET` over both that k range and k up to `K_TARGET`
+# (of the settings these counts hold, the one nearest the paper's). `ttslib.references.compare_with_paper`
+# sets each fit beside the paper's record: it tests only where model, benchmark, quantity, method and
+# range are all the same, and otherwise names the fields that differ and tests nothing. The two fits on the
+# problems sampled deep are compared with each other, paired: on one set of problems, the k range alone
+# differs. Where a model has no fit (no correct sample), the coverage the paper's fit gives at the k every
+# problem here was sampled to is printed beside the coverage observed there; and for Pythia-12B, the
+# pass@1 the paper's fit gives (`exp(a)`) beside the observed pass@1.
 
 # %%
 g12 = final["MATH"][final["MATH"]["model"] == "pythia-12b"]
@@ -218,7 +227,7 @@ k_all = log_spaced_ks(int(g12["num_samples"].min()), 40)  # the k every problem 
 like = {
     (f"MATH ({len(g12)} problems)", k_all.max()): fit_power_law(g12["num_samples"], g12["num_correct"], k=k_all, method="nls",
                                                                 n_boot=N_BOOT, seed=SEED),
-    **{(f"MATH (the {len(deep12)} of those {len(g12)} problems with n >= {K_TARGET:,})", ks.max()):
+    **{(f"MATH ({len(deep12)} of the {len(g12)} problems: those with n >= {K_TARGET:,})", ks.max()):
        fit_power_law(deep12["num_samples"], deep12["num_correct"], k=ks, method="nls", n_boot=N_BOOT, seed=SEED)
        for ks in (k_all, log_spaced_ks(K_TARGET, 40))},
 }
@@ -226,36 +235,57 @@ pd.DataFrame([{"problems": benchmark, "k up to": int(f.k.max()), "a": f.a, "a 95
                "b": f.b, "b 95%": f"[{f.b_interval[0]:.3f}, {f.b_interval[1]:.3f}]"} for (benchmark, _), f in like.items()]).round(3)
 
 # %%
-paper_fit = "nonlinear least squares of log coverage on 40 log-spaced k"  # the method as ttslib/references.csv names the paper's
+nls_method = "nonlinear least squares (nls) of log coverage = a k^b on 40 log-spaced k"  # ours; the paper's is not in our source
 (all_key, all12), (deep_short_key, deep_short), (deep_long_key, deep_long) = like.items()
 g70 = final["MATH"][final["MATH"]["model"] == "pythia-70m"]
 k_range = family([bootstrap_finding(deep_long.b, deep_short.b, deep_long.boot[:, 1], deep_short.boot[:, 1],
                                     a=f"k up to {int(deep_long.k.max()):,}", b=f"k up to {int(deep_short.k.max())}",
                                     quantity="Pythia-12B's power-law exponent b (nls)", range=f"{deep_long_key[0]}, {CHECKPOINT} checkpoint",
-                                    num_problems=deep_long.num_problems)])
+                                    num_problems=deep_long.num_problems, words=EXPONENT_WORDS)])
+fit70 = nls.get(("MATH", "pythia-70m"))
+n70 = int(g70["num_samples"].min())
 table3 = [
     *[compare_with_paper("monkeys_pythia12b_math_fit",
-                         Setting("Pythia-12B", benchmark, "power-law exponent b of coverage(k) = exp(a k^b)", paper_fit,
+                         Setting("Pythia-12B", benchmark, "power-law exponent b of coverage(k) = exp(a k^b)", nls_method,
                                  f"k = 1 to {int(f.k.max()):,}, {CHECKPOINT} checkpoint"), f.b, *f.b_interval)
       for (benchmark, _), f in like.items()],
     compare_with_paper("monkeys_pythia12b_math_fit_a",
-                       Setting("Pythia-12B", all_key[0], "power-law prefactor a of coverage(k) = exp(a k^b)", paper_fit,
+                       Setting("Pythia-12B", all_key[0], "power-law prefactor a of coverage(k) = exp(a k^b)", nls_method,
                                f"k = 1 to {int(all12.k.max()):,}, {CHECKPOINT} checkpoint"), all12.a, *all12.a_interval),
     compare_with_paper("monkeys_pythia70m_math_fit",
-                       Setting("Pythia-70M", all_key[0], "power-law exponent b of coverage(k) = exp(a k^b)", paper_fit,
-                               f"{CHECKPOINT} checkpoint, {int(g70['num_correct'].sum())} correct of {int(g70['num_samples'].sum()):,} samples"
-                               + ("" if ("MATH", "pythia-70m") in nls else ": no fit")),
-                       *((nls["MATH", "pythia-70m"].b, *nls["MATH", "pythia-70m"].b_interval) if ("MATH", "pythia-70m") in nls else (None,))),
+                       Setting("Pythia-70M", f"MATH ({len(g70)} problems)", "power-law exponent b of coverage(k) = exp(a k^b)", nls_method,
+                               f"{CHECKPOINT} checkpoint, n = {n70:,} to {int(g70['num_samples'].max()):,} samples per problem, "
+                               f"{int(g70['num_correct'].sum())} correct of {int(g70['num_samples'].sum()):,}"
+                               + ("" if fit70 is not None else ": no fit (coverage 0 at every k)")),
+                       *((fit70.b, *fit70.b_interval) if fit70 is not None else (None,))),
+]
+# what the paper's (a, b) give where these counts hold a measurement: coverage exp(a k^b) at a k every problem has, and pass@1 exp(a)
+a70, b70 = (paper_result(key).value for key in ("monkeys_pythia70m_math_fit_a", "monkeys_pythia70m_math_fit"))
+covered70 = float(pass_at_k(g70["num_samples"], g70["num_correct"], n70).mean())  # unbiased: every problem has n >= n70
+pass1_12 = (g12["num_correct"] / g12["num_samples"]).to_numpy()
+pass1_se = float(pass1_12.std(ddof=1) / np.sqrt(pass1_12.size))
+a12 = paper_result("monkeys_pythia12b_math_fit_a").value
+same_problems = "The paper names its benchmark MATH; whether its problems are these, our source does not say"
+implied = [
+    f"Pythia-70M on MATH ({len(g70)} problems, {CHECKPOINT} checkpoint): every problem has at least {n70:,} samples; "
+    f"{int((g70['num_correct'] > 0).sum())} of {len(g70)} problems have a correct one, and the observed coverage at k = {n70:,} is "
+    f"{covered70:.3f}. The paper's Table 3 fit (a = {a70:g}, b = {b70:g}) gives coverage exp({a70:g} * {n70:,}^{b70:g}) = "
+    f"{np.exp(a70 * n70 ** b70):.2f} at that k. {same_problems}.",
+    f"Pythia-12B on MATH ({len(g12)} problems, {CHECKPOINT} checkpoint): the paper's a = {a12:g} gives pass@1 = exp(a) = {np.exp(a12):.3f}; "
+    f"the observed pass@1 (mean of c/n over the problems) is {pass1_12.mean():.4f} "
+    f"[{pass1_12.mean() - 1.96 * pass1_se:.4f}, {pass1_12.mean() + 1.96 * pass1_se:.4f}] (95% normal interval over problems). {same_problems}.",
 ]
 assert deep12["num_samples"].min() >= K_TARGET and deep_long.k.max() <= K_TARGET and deep_short.k.max() == all12.k.max()
-Summary(*table3, *k_range)
+assert (g70["num_samples"] >= n70).all() and len(g70) == len(g12)
+Summary(*table3, *k_range, *implied)
 
 # %% [markdown]
 # ## The fitted curves over the data (arXiv:2502.17578, Fig. 1, top)
 #
 # Points: observed `-log(coverage)`, the only measurements. Over the k each power law was fitted on, its
 # line is solid and the exact curve `pass_D@k` of the model's Beta fit dotted; beyond that k, up to
-# `K_TARGET`, both are extrapolations, drawn faded and dashed (the legend names the styles). How far each
+# `K_TARGET`, both are extrapolations, drawn faded: the power law in long dashes, the Beta's curve in
+# dash-dots (the legend keys each of the four line styles). How far each
 # line is from its points in units of coverage is in the table of fits (`fit/obs at k=1`, `worst |fit/obs - 1|`).
 
 # %%
@@ -307,17 +337,17 @@ savefig(fig, "02_exponent_vs_params", directory=FIGURES_DIR)
 size_trends = {
     task: trend([
         compare_exponents(pair["num_samples_a"], pair["num_correct_a"], pair["num_samples_b"], pair["num_correct_b"], a=larger, b=smaller,
-                          where=f"{task}, {CHECKPOINT} checkpoint", n_boot=N_BOOT, seed=SEED)
+                          where=f"{task}, {CHECKPOINT} checkpoint", n_boot=N_BOOT, seed=SEED, words=EXPONENT_WORDS)
         for smaller, larger in zip(sizes, sizes[1:])
         for pair in [df[df["model"] == larger].merge(df[df["model"] == smaller], on="problem_id", suffixes=("_a", "_b"))]
-    ], quantity=f"{task}: power-law exponent b (log-log fit) from each size to the next")
+    ], quantity=f"{task}: power-law exponent b (log-log fit) from each size to the next", words=EXPONENT_WORDS)
     for task, df in final.items()
     for sizes in [[m for m in dict.fromkeys(df["model"]) if solved[task][m]]]
 }
 tail_vs_curve = family([
     bootstrap_finding(-beta.alpha, pl.b, -beta.boot[:, 0], pl.boot[:, 1], a="Beta -alpha", b="power-law b",
                       quantity=f"exponent of {model} on {task}", range=f"{CHECKPOINT} checkpoint; b fitted on k = 1 to {int(pl.k.max()):,}, "
-                      "-alpha the Beta's large-k limit", num_problems=pl.num_problems)
+                      "-alpha the Beta's large-k limit", num_problems=pl.num_problems, words=EXPONENT_WORDS)
     for (task, model), (pl, beta, _) in fits.items()
 ])
 assert all(len(t.steps) == sum(solved[task]) - 1 for task, t in size_trends.items())  # every consecutive pair of fitted sizes
@@ -371,10 +401,10 @@ savefig(fig, "02_exponent_vs_tokens", directory=FIGURES_DIR)
 pretraining_trends = {
     (task, model): trend([
         compare_exponents(pair["num_samples_a"], pair["num_correct_a"], pair["num_samples_b"], pair["num_correct_b"], a=later, b=earlier,
-                          where=f"{task}, {model}", n_boot=N_BOOT, seed=SEED)
+                          where=f"{task}, {model}", n_boot=N_BOOT, seed=SEED, words=EXPONENT_WORDS)
         for earlier, later in zip(kept, kept[1:])
         for pair in [g[g["pretrain_tokens"] == later].merge(g[g["pretrain_tokens"] == earlier], on="problem_id", suffixes=("_a", "_b"))]
-    ], quantity=f"{task} {model}: power-law exponent b (log-log fit) from each pretraining checkpoint to the next")
+    ], quantity=f"{task} {model}: power-law exponent b (log-log fit) from each pretraining checkpoint to the next", words=EXPONENT_WORDS)
     for (task, model), s in sweep.groupby(["task", "model"], sort=False)
     for kept, g in [(s["checkpoint"].tolist(), counts[task][counts[task]["model"] == model])]
     if len(kept) > 1
@@ -450,27 +480,28 @@ per_draw.groupby(["m", "estimator"], sort=False).agg(
 # %%
 fig, ax = plt.subplots(figsize=(4.8, 4.5))
 plot_backtest(backtests.dropna(subset=["predicted"]), ax=ax)
-ax.set_title(f"coverage at k = {K_TARGET} from the first m samples")
+ax.set_title(f"coverage at k = {K_TARGET:,} from the first m samples\n(the first of {BACKTEST_DRAWS} draws of those samples)")
 savefig(fig, "02_backtest", directory=FIGURES_DIR)
 
 # %% [markdown]
 # ### What the backtest shows (rendered)
 #
-# The findings of the two families, then Schaeffer et al.'s result on their distributional estimator (the
-# scaled Beta) beside the scaled Beta's here, for each metric and m, with both sides named.
+# The findings of the two families, then Schaeffer et al.'s claim on their distributional estimator of the
+# exponent (a scaled Beta) beside the scaled Beta's forecast exponent here, at each m, with both sides named
+# as far as our source (`../shared/REFERENCES.md`) names them.
 
 # %%
 backtest_models = "Pythia " + ", ".join(m.removeprefix("pythia-") for m in sorted({m for _, m in deep}, key=params.get)) + f", {CHECKPOINT} checkpoint"
-forecast_of = {"coverage": f"forecast coverage at k = {K_TARGET:,}", "exponent": f"forecast power-law exponent on k <= {K_TARGET:,}"}
-paper_side = [
+paper_side = [  # the paper's claim is on the exponent: our forecast exponent's error at a fixed m is set beside it, not tested
     compare_with_paper(
         "schaeffer_beta_forecast",
         Setting(backtest_models, f"the {', '.join(dict.fromkeys(t for t, _ in deep))} problems with n >= {K_TARGET:,}",
-                f"error of the {forecast_of[what]}: the scaled Beta's mean absolute error minus the power law's",
+                f"error of the forecast power-law exponent on k <= {K_TARGET:,} from a fixed number of samples: "
+                "the scaled Beta's mean absolute error minus the power law's",
                 "scaled-Beta maximum likelihood on the first m samples against the power law fitted by log-log least squares on "
-                f"k <= m and extrapolated; {BACKTEST_DRAWS} draws of the first samples", f"first m = {m:,} samples per problem"),
+                f"k <= m; {BACKTEST_DRAWS} draws of the first samples", f"first m = {m:,} samples per problem"),
         f.difference, f.lower, f.upper)
-    for what, fs in forecasts.items() for (m, beta), f in fs.items() if beta == "scaled beta"
+    for (m, beta), f in forecasts["exponent"].items() if beta == "scaled beta"
 ]
 Summary(*forecasts["coverage"].values(), *forecasts["exponent"].values(), *paper_side)
 
@@ -480,7 +511,7 @@ Summary(*forecasts["coverage"].values(), *forecasts["exponent"].values(), *paper
 # The same fits on SmolLM2-135M's arithmetic run (`OWN_SAMPLES`; the cell prints its problems and samples).
 # The power law is fitted on k up to the samples per problem only; the Beta's exponent is what the
 # distributional view predicts beyond. The figure draws both past that k, up to `K_OWN`, as extrapolations
-# (faded dashes). Two
+# (faded: the power law in long dashes, the Beta's curve in dash-dots). Two
 # comparisons, paired over the same resamples of problems (one family): `-alpha` against `b`, and the two
 # forecasts of coverage at k = `K_OWN`. Both forecasts lie past the data: they compare the two models of the
 # curve, not a forecast with an observation. How many problems were never solved is printed too: a run of
@@ -515,11 +546,13 @@ savefig(fig, "02_power_law_own", directory=FIGURES_DIR)
 own_range = f"arithmetic, b on k = 1 to {own_fit.k.max()}"
 own_findings = family([
     bootstrap_finding(-own_beta.alpha, own_fit.b, -own_beta.boot[:, 0], own_fit.boot[:, 1], a="Beta -alpha", b="power-law b",
-                      quantity="exponent of SmolLM2-135M", range=own_range + ", -alpha the Beta's large-k limit", num_problems=len(own)),
+                      quantity="exponent of SmolLM2-135M", range=own_range + ", -alpha the Beta's large-k limit", num_problems=len(own),
+                      words=EXPONENT_WORDS),
     bootstrap_finding(float(own_beta.coverage(K_OWN)), float(own_fit.predict(K_OWN)),
                       beta_coverage(K_OWN, own_beta.boot[:, 0], own_beta.boot[:, 1]), np.exp(own_fit.boot[:, 0] * K_OWN ** own_fit.boot[:, 1]),
                       a="Beta", b="power law",
-                      quantity=f"SmolLM2-135M's coverage at k = {K_OWN} extrapolated from the fit", range=own_range, num_problems=len(own)),
+                      quantity=f"SmolLM2-135M's coverage at k = {K_OWN} extrapolated from the fit", range=own_range, num_problems=len(own),
+                      words=EXTRAPOLATED_WORDS),
 ])
 assert own_fit.num_failed_boot == 0 and own_beta.num_failed_boot == 0 and own_fit.k.max() == own["num_samples"].min()
 own_samples = " to ".join(dict.fromkeys(str(n) for n in (own["num_samples"].min(), own["num_samples"].max())))
@@ -590,10 +623,10 @@ at_target = [np.exp(f.boot[:, 0] * K_TARGET ** f.boot[:, 1]) for f in pair]
 code_models = family([
     bootstrap_finding(pair[0].b, pair[1].b, pair[0].boot[:, 1], pair[1].boot[:, 1], a=small, b=other,
                       quantity="power-law exponent b (log-log least squares)", range=f"HumanEval, k = 1 to {code_n}",
-                      num_problems=pair[0].num_problems),
+                      num_problems=pair[0].num_problems, words=EXPONENT_WORDS),
     bootstrap_finding(float(pair[0].predict(K_TARGET)), float(pair[1].predict(K_TARGET)), *at_target, a=small, b=other,
                       quantity=f"coverage at k = {K_TARGET:,} extrapolated by the power law", range=f"HumanEval, fitted on k = 1 to {code_n}",
-                      num_problems=pair[0].num_problems),
+                      num_problems=pair[0].num_problems, words=EXTRAPOLATED_WORDS),
 ])
 code_estimators = family([compare_forecasts(code_backtests, "power law", beta, m=CODE_BACKTEST_M, k_target=code_n,
                                             num_problems=len(small_counts))
@@ -611,7 +644,7 @@ Summary(
     *[f"{task}, {CHECKPOINT} checkpoint, log-log fits: the fitted coverage at k = 1 is {t['fit/obs at k=1'].min():.2f} to "
       f"{t['fit/obs at k=1'].max():.2f} times the observed pass@1." for task, t in gof.items()],
     *size_trends.values(),
-    table3[0], table3[2], *k_range,
+    *table3[:3], *k_range, *implied,
     *forecasts["coverage"].values(),
     code_models[0],
 )
