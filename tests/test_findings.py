@@ -152,3 +152,15 @@ def test_words_say_the_direction_without_a_better_side():
     assert f.verdict == "behind" and f.said == "more negative" and "Beta -alpha more negative." in f.sentence()
     with pytest.raises(ValueError, match="words"):
         paired_finding([1, 0], [0, 0], a="A", b="B", quantity="q", range="r", words=("up", "up"))
+
+
+def test_a_trend_over_steps_of_different_ranges_names_each_steps_range():
+    x = np.linspace(0, 1, 30)
+    steps = [paired_finding(x + 0.1, x, a="m", b="s", quantity="q", range="k = 1 to 1,024"),
+             paired_finding(x[:20] + 0.2, x[:20] + 0.1, a="l", b="m", quantity="q", range="k = 1 to 128")]
+    text = trend(steps, quantity="b", words=("less negative", "more negative")).sentence()
+    assert "m -> l [k = 1 to 128; 20 problems]" in text and "problems per step" in text and "2 steps" in text
+    one = trend(steps[:1], quantity="b").sentence()
+    assert "1 step," in one and "of 1 step:" in one and "[k = " not in one
+    f = family([steps[0], *[paired_finding(x + 0.001 * i, x, a="c", b="d", quantity="q", range="r", words=("up", "down")) for i in range(3)]])
+    assert all("ahead before" not in g.sentence() for g in f)

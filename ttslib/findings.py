@@ -137,7 +137,7 @@ class Finding:
         if self.verdict == "not shown":
             text += f" ({self.power_text(decimals)})"
             if self.family_size > 1 and self.unadjusted_verdict != "not shown":
-                text += f"; {self.unadjusted_verdict} before Holm's adjustment over {self.family_size} comparisons"
+                text += f"; {self.words[self.unadjusted_verdict == 'behind']} before Holm's adjustment over {self.family_size} comparisons"
         elif self.family_size > 1:
             text += f" (after Holm's adjustment over {self.family_size} comparisons)"
         return text
@@ -270,11 +270,15 @@ class Trend:
 
     def sentence(self, decimals: int = 3) -> str:
         counts = {v: sum(s.verdict == v for s in self.steps) for v in ("ahead", "behind", "not shown")}
-        first = self.steps[0]
-        head = (f"{self.quantity} along {' -> '.join(self.order)} ({first.range}; {len(self.steps)} steps, each later minus earlier, "
-                f"{first.level:.0%} {first.method}, {first.num_problems} problems, Holm-adjusted together): {self.direction()}; "
+        first, m = self.steps[0], len(self.steps)
+        shared = lambda field: len({getattr(s, field) for s in self.steps}) == 1  # noqa: E731
+        where = [first.range] if shared("range") else []
+        size = f"{first.num_problems} problems" if shared("num_problems") else "problems per step"
+        head = (f"{self.quantity} along {' -> '.join(self.order)} ({'; '.join(where + [f'{m} step' + 's' * (m != 1)])}, "
+                f"each later minus earlier, {first.level:.0%} {first.method}, {size}, Holm-adjusted together): {self.direction()}; "
                 f"{first.words[0]} at {counts['ahead']}, {first.words[1]} at {counts['behind']}, not shown at {counts['not shown']} of "
-                f"{len(self.steps)} steps")
+                f"{m} step" + "s" * (m != 1))
+        per_step = not (shared("range") and shared("num_problems"))
 
         def step(s: Finding) -> str:
             if s.verdict != "not shown":
@@ -283,7 +287,8 @@ class Trend:
                 said = f"not shown after Holm's adjustment; {s.words[s.unadjusted_verdict == 'behind']} before it"
             else:
                 said = f"not shown; {s.power_text(decimals)}"
-            return f"{s.b} -> {s.a} {s.interval(decimals)} ({said})"
+            where = f" [{s.range}; {s.num_problems} problems]" if per_step else ""
+            return f"{s.b} -> {s.a}{where} {s.interval(decimals)} ({said})"
 
         return head + ": " + "; ".join(step(s) for s in self.steps) + "."
 
