@@ -127,9 +127,7 @@ if sections["fits"].applies:
     beta = fit_beta(counts["num_samples"], counts["num_correct"], n_boot=N_BOOT, seed=SEED)
     k_line = np.geomspace(1, k_far, 80)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    plot_power_law_fits([power], labels=[NAME], curves=[(k_line, beta.coverage(k_line))], k_max=k_far, ax=ax, palette=RUN_COLOR,
-                        fit_label="power law fit (fitted k)", curve_label="Beta fit (fitted k)",
-                        extrapolation_label="beyond the fitted k, faded: power law long dashes, Beta dash-dots")
+    plot_power_law_fits([power], labels=[NAME], curves=[(k_line, beta.coverage(k_line))], k_max=k_far, ax=ax, palette=RUN_COLOR)
     ax.set_title(f"fits on k <= {N}, extrapolated to k = {k_far}")
     savefig(fig, "00_fits", directory=FIGURES_DIR)
     display(pd.Series({

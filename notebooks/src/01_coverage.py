@@ -251,7 +251,8 @@ by_level = {
     for level, g in (first.groupby("level") if "level" in first.columns else [])
 }
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-own_colors = [model_color("SmolLM2-135M"), "0.3"] if SHIPPED_OWN else None  # the arithmetic run in SmolLM2's colour, as in 02 and 05
+# the arithmetic run in SmolLM2's colour, as in 02 and 05; the GSM8K run (same model, only here) in a teal no other run of the kit has
+own_colors = [model_color("SmolLM2-135M"), "#1b9e77"] if SHIPPED_OWN else None
 plot_coverage(own_curves.values(), labels=own_curves.keys(), ax=axes[0], palette=own_colors)
 axes[0].set_title("the kit's own runs" if SHIPPED_OWN else "your runs")
 if by_level:
