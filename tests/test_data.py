@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT, shared_file
 from ttslib.coverage import pass_at_k
 from ttslib.data import (
+    OPTIONAL_SAMPLE_COLUMNS,
     correct_matrix,
     load_monkey_business,
     read_counts,
@@ -262,3 +263,34 @@ def test_the_shipped_tables_still_read():
     """Tables written before page checksums (every data/*.parquet) read as before: verified where present."""
     for path in sorted((ROOT / "data").rglob("*.parquet")):
         assert len(read_samples(path)) > 0, path
+
+
+# --- token_confidence: DeepConf's per-token confidence, optional (issue 31) ------------------------------
+
+def _with_confidence(values=None) -> pd.DataFrame:
+    """Three samples of 2, 0 and 3 tokens, each with one confidence per token (``values`` replaces them)."""
+    df = pd.DataFrame({"problem_id": ["p0", "p0", "p1"], "sample_idx": [0, 1, 0], "completion": "x", "answer": None,
+                       "is_correct": False, "num_prompt_tokens": 4, "num_completion_tokens": [2, 0, 3]})
+    return df.assign(token_confidence=values if values is not None else [[1.5, 0.25], [], [3.0, 2.0, 0.0]])
+
+
+def test_token_confidence_round_trips_with_absent_rows(tmp_path):
+    df = _with_confidence([[1.5, 0.25], None, [3.0, 2.0, 0.0]])
+    back = read_samples(write_samples(df, tmp_path / "s.parquet"))
+    assert list(back["token_confidence"].iloc[0]) == [1.5, 0.25] and back["token_confidence"].iloc[1] is None
+    validate_samples(_with_confidence([np.nan, None, None]))  # absent everywhere (a server that gives none)
+    assert "token_confidence" in OPTIONAL_SAMPLE_COLUMNS
+
+
+@pytest.mark.parametrize("values, match", [
+    ([[1.5], [], [3.0, 2.0, 0.0]], r"'token_confidence' must hold one value per completion token; found 1 values where "
+                                   r"num_completion_tokens is 2 in 1 row\(s\) of the sample table, first row 0 \(problem_id 'p0'\)"),
+    ([[1.5, 0.25], [], [3.0, np.nan, 0.0]], r"'token_confidence' must hold finite numbers >= 0 .*found nan in 1 row\(s\).*first row 2 \(problem_id 'p1'\)"),
+    ([[1.5, 0.25], [], [3.0, np.inf, 0.0]], r"'token_confidence' must hold finite numbers >= 0 .*found inf .*first row 2"),
+    ([[1.5, -0.25], [], [3.0, 2.0, 0.0]], r"'token_confidence' must hold finite numbers >= 0 .*found -0.25 .*first row 0"),
+    ([[1.5, 0.25], [], ["a", "b", "c"]], r"'token_confidence' must hold numbers; found \['a', 'b', 'c'\].* first row 2"),
+    ([[1.5, 0.25], [], 2.0], r"'token_confidence' must hold a list of floats per row \(or None\); found 2.0 .*first row 2"),
+])
+def test_a_bad_token_confidence_is_named_with_its_row(values, match):
+    with pytest.raises(ValueError, match=match):
+        validate_samples(_with_confidence(values))

@@ -19,6 +19,10 @@ step_scores            list[float]  a process reward model's score per step (len
 step_num_tokens        list[int]    completion tokens per step
 logprob                float        sum of the sampled tokens' log-probabilities
 token_logprobs         list[float]  log-probability of each sampled token
+token_confidence       list[float]  DeepConf's confidence of each sampled token, -mean of the top-k
+                                    log-probabilities there (arXiv:2508.15260; k: the run's
+                                    ``confidence_top_k``); finite, >= 0, one per completion token;
+                                    None where the backend did not give them
 status                 str          "ok", or why the sample failed ("timeout", "error: ...")
 finish_reason          str          "stop" or "length"
 level                  int          difficulty label of the problem, if the set has one
@@ -34,7 +38,8 @@ Bad input: a validator raises ``ValueError`` naming the column, what it expected
 with the first offending value and its row (counted from 0, with its ``problem_id``): a non-number
 where a count belongs, a count below 0 (``num_samples`` below 1: a problem with no samples has no
 pass@k), a duplicate key, a ``level`` left blank on some rows (a blank would silently drop the
-problem from every per-level figure; give each problem its level or drop the column). Data made
+problem from every per-level figure; give each problem its level or drop the column), a
+``token_confidence`` that is not a list of finite numbers >= 0, one per completion token. Data made
 elsewhere comes in through :mod:`ttslib.data.importers`.
 """
 
@@ -80,6 +85,7 @@ OPTIONAL_SAMPLE_COLUMNS = (
     "step_num_tokens",
     "logprob",
     "token_logprobs",
+    "token_confidence",
     "status",
     "finish_reason",
     "level",
@@ -133,6 +139,53 @@ def _require_level(df: pd.DataFrame, what: str) -> None:
                          f"problem its level, or drop the column")
 
 
+def _require_token_confidence(df: pd.DataFrame, what: str) -> None:
+    """``token_confidence``, where there is the column, is per row None (not given) or a list of finite numbers
+    >= 0 (each ``-mean of the top-k log-probabilities``), one per completion token."""
+    if "token_confidence" not in df.columns:
+        return
+    column = "'token_confidence'"
+    values = df["token_confidence"].to_numpy(dtype=object)
+    given = np.array([not (v is None or (isinstance(v, float) and np.isnan(v))) for v in values], dtype=bool)
+    lists = np.array([g and isinstance(v, (list, tuple, np.ndarray)) and np.ndim(v) == 1 for v, g in zip(values, given)], dtype=bool)
+    if (given & ~lists).any():
+        bad = given & ~lists
+        raise ValueError(f"{what} column {column} must hold a list of floats per row (or None); found "
+                         f"{_plain(values[bad][0])!r} {_where(df, bad, what)}")
+    lengths = np.array([len(v) if g else 0 for v, g in zip(values, given)], dtype=np.int64)
+    tokens = pd.to_numeric(df["num_completion_tokens"], errors="coerce").to_numpy(dtype=float)
+    short = given & (lengths != tokens)
+    if short.any():
+        first = int(np.flatnonzero(short)[0])
+        raise ValueError(f"{what} column {column} must hold one value per completion token; found {lengths[first]} values "
+                         f"where num_completion_tokens is {_plain(df['num_completion_tokens'].iloc[first])!r} "
+                         f"{_where(df, short, what)}")
+    rows = np.flatnonzero(given & (lengths > 0))
+    if not len(rows):
+        return
+    try:
+        flat = np.concatenate([np.asarray(values[r], dtype=float) for r in rows])
+    except (TypeError, ValueError):
+        bad = np.zeros(len(df), dtype=bool)
+        bad[[r for r in rows if not _all_numbers(values[r])]] = True
+        raise ValueError(f"{what} column {column} must hold numbers; found {list(values[bad][0])[:3]!r}... "
+                         f"{_where(df, bad, what)}") from None
+    odd = ~np.isfinite(flat) | (flat < 0)
+    if odd.any():
+        bad = np.zeros(len(df), dtype=bool)
+        bad[rows] = np.logical_or.reduceat(odd, np.concatenate([[0], np.cumsum(lengths[rows])[:-1]]))
+        raise ValueError(f"{what} column {column} must hold finite numbers >= 0 (-mean of top-k log-probabilities); "
+                         f"found {float(flat[odd][0])!r} {_where(df, bad, what)}")
+
+
+def _all_numbers(value) -> bool:
+    try:
+        np.asarray(value, dtype=float)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
 def _ids_as_text(df: pd.DataFrame, keys: list[str], what: str) -> pd.DataFrame:
     """``df`` with ``problem_id`` as text, checked unique over ``keys`` after the conversion (7 and "7" would
     be one problem; "007" and "7" stay two)."""
@@ -164,6 +217,7 @@ def validate_samples(df: pd.DataFrame, *, group_by=()) -> pd.DataFrame:
             f"found {_plain(correct[odd].iloc[0])!r} {_where(df, odd, 'sample table')}"
         )
     _require_level(df, "sample table")
+    _require_token_confidence(df, "sample table")
     out = _ids_as_text(df, [*group_by, "problem_id", "sample_idx"], "sample table")
     for column in ("score", "logprob"):
         if column in df.columns:
