@@ -1,5 +1,5 @@
 """A real OpenAI-compatible server on loopback for the tests: llama-cpp-python's ``llama_cpp.server``
-with the embedded model (SmolLM2-135M), started by the test and killed by it."""
+with the embedded model (SmolLM2-135M), started by the test and killed by it; and a stand-in server answering what a test gives it."""
 
 from __future__ import annotations
 
@@ -36,3 +36,41 @@ def start_llama_server(port: int, *, n_ctx: int = 512, threads: int | None = Non
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("llama_cpp.server did not start within 60 s")
+
+
+def serve_completions(choices, *, refuse: str | None = None):
+    """A stand-in OpenAI-compatible server on 127.0.0.1 (a free port, a daemon thread): every POST to
+    ``/v1/completions`` is answered with ``choices`` (a list of dicts: text, finish_reason, logprobs with
+    tokens, token_logprobs and, where the test gives them, top_logprobs), or refused with HTTP 400 and
+    ``refuse`` as the message. The request bodies are kept in ``server.requests``; ``server.shutdown()`` stops it."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            self.server.requests.append(body)
+            if not self.path.endswith("/completions"):
+                code, reply = 404, {"detail": "Not Found"}
+            elif refuse is not None:
+                code, reply = 400, {"error": {"message": refuse, "type": "BadRequestError", "code": 400}}
+            else:
+                n = int(body.get("n", 1))
+                out = [dict(choices[i % len(choices)], index=i) for i in range(n)]
+                code, reply = 200, {"id": "cmpl-test", "object": "text_completion", "created": 0, "model": body.get("model"),
+                                    "choices": out, "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}}
+            data = json.dumps(reply).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.requests = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -118,6 +118,34 @@ def test_greedy_batch_matches_llama_cpp_own_generation(model_backend):
 
 
 @pytest.mark.model
+def test_token_confidence_equals_the_top_k_mean_of_llama_cpp_own_logits(backend):
+    """DeepConf's C_i recorded while sampling equals -mean of the top-20 log-softmax of the logits llama-cpp-python
+    itself computes for the same tokens (its own non-batched evaluation, log-softmax and sort in float64 here);
+    asking for it changes no sample; with k = 1 at temperature 0, C_i is minus the sampled token's log-probability."""
+    from llama_cpp import Llama
+
+    from test_generate_confidence import direct_confidence
+
+    prompt = ARITH.template.format(question="57 + 38")
+    config = SamplingConfig(n=1, temperature=1.0, max_tokens=8, stop=ARITH.stop, confidence_top_k=20)
+    [sample] = backend.generate([prompt], config, [5])[0].completions
+    [plain] = backend.generate([prompt], SamplingConfig(n=1, temperature=1.0, max_tokens=8, stop=ARITH.stop), [5])[0].completions
+    assert plain.token_ids == sample.token_ids and plain.token_confidence is None
+    assert len(sample.token_confidence) == sample.num_tokens >= 2
+    reference = Llama(str(backend.model_path), n_ctx=512, verbose=False, logits_all=True)
+    tokens = reference.tokenize(prompt.encode(), add_bos=True, special=True)
+    reference.eval(tokens)
+    for token in sample.token_ids[:-1]:  # one token at a time, as sampling decodes them (a batch of several takes other kernels)
+        reference.eval([token])
+    rows = reference.scores[len(tokens) - 1 : len(tokens) - 1 + sample.num_tokens]  # the logits before each sampled token
+    want = [direct_confidence(row, 20) for row in rows]
+    np.testing.assert_allclose(sample.token_confidence, want, atol=5e-3)  # the kernels' agreement on log-probs: 2e-3
+    greedy = backend.generate([prompt], SamplingConfig(n=1, temperature=0, max_tokens=6, stop=ARITH.stop, confidence_top_k=1), [0])
+    c = greedy[0].completions[0]
+    np.testing.assert_allclose(c.token_confidence, -np.array(c.token_logprobs), rtol=1e-6)
+
+
+@pytest.mark.model
 def test_samples_are_seeded_and_varied(backend):
     prompt = ARITH.template.format(question="57 + 38")
     config = SamplingConfig(n=16, temperature=1.0, max_tokens=6, stop=ARITH.stop)

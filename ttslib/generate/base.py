@@ -46,6 +46,8 @@ __all__ = [
     "failed_result",
     "problem_seed",
     "sample_tokens",
+    "top_k_confidence",
+    "top_k_values",
 ]
 
 
@@ -63,6 +65,7 @@ class SamplingConfig:
     max_tokens: int = 256
     stop: tuple[str, ...] = ()
     seed: int = 0
+    confidence_top_k: int | None = None  # record token_confidence from the top-k log-probs per token (DeepConf: k = 20); None: not recorded
 
     def __post_init__(self):
         if not isinstance(self.n, (int, np.integer)) or self.n < 1:
@@ -73,6 +76,10 @@ class SamplingConfig:
             raise ValueError(f"top_p must lie in (0, 1]; got {self.top_p!r}")
         if self.max_tokens < 1:
             raise ValueError(f"max_tokens must be >= 1; got {self.max_tokens!r}")
+        k = self.confidence_top_k
+        if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
+            raise ValueError(f"confidence_top_k (top log-probabilities per token for token_confidence) must be an int "
+                             f">= 1 or None; got {k!r}")
         object.__setattr__(self, "stop", tuple(self.stop))
 
 
@@ -86,6 +93,7 @@ class Completion:
     status: str = "ok"
     token_ids: tuple[int, ...] = ()  # the sampled tokens, where the backend knows them (the embedded one does)
     eos: bool | None = None  # ended on the model's end token (True), not (False: a stop string or the length), or the backend cannot tell (None)
+    token_confidence: tuple[float, ...] | None = None  # DeepConf's C_i per token (SamplingConfig.confidence_top_k), None: not asked or not given
 
     @property
     def num_tokens(self) -> int:
@@ -295,3 +303,43 @@ def sample_tokens(logits: np.ndarray, *, temperature: float, top_p: float, rng: 
             p = p[:keep] / p[:keep].sum()
             tokens[b] = order[rng.choice(keep, p=p)]
     return tokens, shifted[rows, tokens] - log_z_t1
+
+
+def top_k_confidence(logits: np.ndarray, k: int) -> np.ndarray:
+    """DeepConf's token confidence from next-token logits: ``C = -mean of the k largest log-softmax(logits)``
+    per row (Fu et al. 2025, arXiv:2508.15260, Eq. 2; k = 20 in the paper), at temperature 1 as
+    :func:`sample_tokens`'s log-probabilities are.
+
+    ``logits`` (B, V); returns (B,) float >= 0. One log-sum-exp per row and the k largest logits
+    (:func:`top_k_values`); the mean itself is :func:`ttslib.adaptive.confidence.token_confidence`.
+    """
+    from ttslib.adaptive.confidence import token_confidence  # here, not at the top: ttslib.adaptive imports this module
+
+    logits = np.asarray(logits)
+    if logits.ndim != 2 or not 1 <= k <= logits.shape[1]:
+        raise ValueError(f"top_k_confidence: logits must be (B, V) with 1 <= k <= V; got shape {logits.shape}, k = {k!r}")
+    peak = logits.max(axis=1, keepdims=True)  # (B, 1)
+    log_z = peak[:, 0].astype(np.float64) + np.log(np.exp(logits - peak).sum(axis=1, dtype=np.float64))  # (B,)
+    top = top_k_values(logits, k).astype(np.float64)  # (B, k)
+    return token_confidence(top - log_z[:, None])  # <= 0: log_z >= the peak, the sum holding exp(0) = 1
+
+
+def top_k_values(x: np.ndarray, k: int, *, block: int = 128) -> np.ndarray:
+    """The k largest values of each row of ``x`` (B, V), largest first: (B, k).
+
+    Cheaper than a partition of every row: the rows are cut into blocks of ``block`` values, and the
+    k-th largest block maximum tau is a lower bound of the k-th largest value (the k largest block
+    maxima are k values >= tau). Only the values >= tau (a few hundred of the vocabulary, ties
+    included) are sorted. Measured on (16, 49,152) float32: 1.9 ms against 4.5 ms for ``np.partition``.
+    """
+    B, V = x.shape
+    blocks = -(-V // block)
+    if blocks < k:
+        return -np.sort(-np.partition(x, V - k, axis=1)[:, V - k :], axis=1)
+    padded = np.pad(x, ((0, 0), (0, blocks * block - V)), constant_values=-np.inf) if blocks * block > V else x
+    tau = np.partition(padded.reshape(B, blocks, block).max(axis=2), blocks - k, axis=1)[:, blocks - k]  # (B,)
+    rows, cols = np.nonzero(x >= tau[:, None])  # >= k per row, in row order
+    values = x[rows, cols]
+    values = values[np.lexsort((-values, rows))]  # by row, largest first
+    starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=B))[:-1]])
+    return values[starts[:, None] + np.arange(k)]

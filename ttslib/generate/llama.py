@@ -45,6 +45,7 @@ from ttslib.generate.base import (
     Tokenizer,
     failed_result,
     sample_tokens,
+    top_k_confidence,
 )
 
 __all__ = ["LlamaCppBackend", "Seq", "smollm2_path"]
@@ -391,13 +392,16 @@ class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer,
             self._free_ids.append(seq.id)
             seq.logits = None
 
-    def extend(self, seqs: list[Seq], rngs: list, *, max_tokens: int, stop=(), temperature=0.8, top_p=1.0) -> list[Completion]:
+    def extend(self, seqs: list[Seq], rngs: list, *, max_tokens: int, stop=(), temperature=0.8, top_p=1.0,
+               confidence_top_k: int | None = None) -> list[Completion]:
         """Sample each sequence on until an end-of-generation token, a stop string or ``max_tokens``.
 
         ``rngs[i]`` draws sequence i's tokens; sequences given the same generator draw from it in
         their order here, so a problem's draws do not depend on which other problems share the batch.
         The token that completes a stop string is kept in the sequence (decoded on its next use);
-        the completion's text is cut before the stop string.
+        the completion's text is cut before the stop string. With ``confidence_top_k`` = k, each
+        completion also carries DeepConf's confidence of every sampled token, from the same logits
+        (:func:`ttslib.generate.base.top_k_confidence`, at temperature 1).
         """
         if len(rngs) != len(seqs):
             raise ValueError(f"rngs: one per sequence ({len(seqs)}); got {len(rngs)}")
@@ -406,6 +410,7 @@ class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer,
         out_bytes = [bytearray() for _ in seqs]
         ids: list[list[int]] = [[] for _ in seqs]
         lps: list[list[float]] = [[] for _ in seqs]
+        confs: list[list[float]] = [[] for _ in seqs]
         finish = ["length"] * len(seqs)
         groups: dict[int, list[int]] = {}
         for i, rng in enumerate(rngs):
@@ -421,6 +426,10 @@ class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer,
                 if rows:
                     tokens[rows], logps[rows] = sample_tokens(logits[rows], temperature=temperature, top_p=top_p, rng=rngs[live[rows[0]]])
             self.stats["sampled"] += len(live)
+            if confidence_top_k is not None:
+                conf = top_k_confidence(logits, confidence_top_k)  # (live,)
+                for r, i in enumerate(live):
+                    confs[i].append(float(conf[r]))
             still = []
             for r, i in enumerate(live):
                 tok = int(tokens[r])
@@ -445,7 +454,8 @@ class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer,
             text = bytes(out_bytes[i]).decode("utf-8", errors="replace")
             cut = min((text.find(s) for s in stop if s in text), default=-1)
             completions.append(
-                Completion(text=text[:cut] if cut >= 0 else text, token_logprobs=tuple(lps[i]), finish_reason=finish[i], token_ids=tuple(ids[i]))
+                Completion(text=text[:cut] if cut >= 0 else text, token_logprobs=tuple(lps[i]), finish_reason=finish[i], token_ids=tuple(ids[i]),
+                           token_confidence=tuple(confs[i]) if confidence_top_k is not None else None)
             )
         return completions
 
@@ -482,7 +492,8 @@ class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer,
                 seqs += [root] + self.fork(root, config.n - 1)
                 rngs += [rng] * config.n
             try:
-                done = self.extend(seqs, rngs, max_tokens=config.max_tokens, stop=config.stop, temperature=config.temperature, top_p=config.top_p)
+                done = self.extend(seqs, rngs, max_tokens=config.max_tokens, stop=config.stop, temperature=config.temperature, top_p=config.top_p,
+                                   confidence_top_k=config.confidence_top_k)
             finally:
                 self.release(seqs)
             for j, ((i, tokens), _) in enumerate(zip(chunk, roots)):

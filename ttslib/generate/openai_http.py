@@ -7,6 +7,11 @@ URL, and a request that still fails after its retries is tried on the other URLs
 run stops with a :class:`BackendError` naming every URL and the last error. A prompt the server
 refuses (too long for the context, say) is recorded as failed with its real prompt length where the
 server tells it (see ``OpenAIBackend._refused_prompt_tokens``), so FLOPs and token tables stay honest.
+
+With ``SamplingConfig.confidence_top_k`` = k the request asks ``logprobs=k`` and each completion carries
+DeepConf's token confidence from the server's ``top_logprobs`` (:func:`server_token_confidence`). Where a
+server does not return k finite top log-probabilities for every token, that completion's confidence is
+None (never filled in) and the backend says why, once per reason, as a ``RuntimeWarning``.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ import json
 import re
 import threading
 import urllib.request
+import warnings
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 
 from ttslib.generate.base import Backend, BackendError, Completion, HasModelName, HasSettings, PromptResult, SamplingConfig, failed_result
 
-__all__ = ["OpenAIBackend"]
+__all__ = ["OpenAIBackend", "server_token_confidence"]
 
 # prompt tokens as refusal messages state them: vLLM ("your request has 3000 input tokens"; older
 # and OpenAI: "(2000 in the messages, 100 in the completion)"), llama-server ("n_prompt_tokens": 1234)
@@ -55,6 +63,38 @@ def server_eos(choice, stops) -> bool | None:
         if joined.startswith(text) and any(stop and stop in joined[len(text):] for stop in stops):
             return False
     return None
+
+
+def server_token_confidence(logprobs, k: int) -> tuple[tuple[float, ...] | None, str | None]:
+    """DeepConf's token confidence ``C_i = -mean of the k largest log-probabilities at token i``
+    (arXiv:2508.15260, Eq. 2) from a completions choice's ``logprobs`` (``token_logprobs`` and
+    ``top_logprobs``, a dict {token text: log-probability} per token), or (None, why) where the server
+    did not give k finite top log-probabilities at every token.
+
+    Tokens whose ``token_logprobs`` entry is None (an echoed prompt's first token) are left out, as they
+    are from the token log-probabilities. A dict may hold the sampled token beside the top k (k + 1
+    entries, llama-cpp-python's server): the k largest values are the top k. Fewer than k entries (a server
+    that caps ``logprobs``, or two tokens with the same text sharing a key) is not the quantity asked for.
+    """
+    from ttslib.adaptive.confidence import token_confidence
+
+    sampled = getattr(logprobs, "token_logprobs", None) if logprobs is not None else None
+    tops = getattr(logprobs, "top_logprobs", None) if logprobs is not None else None
+    if not isinstance(tops, list):
+        return None, "returned no top_logprobs"
+    if not isinstance(sampled, list) or len(tops) != len(sampled):
+        return None, f"returned top_logprobs for {len(tops)} tokens, not one per sampled token"
+    tops = [top for top, lp in zip(tops, sampled) if lp is not None]
+    sizes = [len(top) if isinstance(top, dict) else 0 for top in tops]
+    if any(size < k for size in sizes):
+        return None, f"returned {min(sizes)} top log-probabilities at a token, fewer than the {k} asked for"
+    if not tops:
+        return (), None
+    try:
+        values = np.array([sorted(map(float, top.values()), reverse=True)[:k] for top in tops])  # (T, k)
+        return tuple(token_confidence(values).tolist()), None
+    except (TypeError, ValueError):
+        return None, "returned top log-probabilities that are not all finite numbers <= 0"
 
 
 class OpenAIBackend(Backend, HasModelName, HasSettings):
@@ -103,6 +143,7 @@ class OpenAIBackend(Backend, HasModelName, HasSettings):
         ]
         self._slots = [threading.BoundedSemaphore(concurrency) for _ in self.base_urls]
         self._pool = ThreadPoolExecutor(max_workers=concurrency * len(self.base_urls))
+        self._said, self._said_lock = set(), threading.Lock()  # reasons token_confidence was absent, said once each
 
     def _request(self, first: int, prompt: str, config: SamplingConfig, seed: int, n: int):
         """One completions request, on URL ``first`` and then on each other URL if it keeps failing."""
@@ -118,10 +159,13 @@ class OpenAIBackend(Backend, HasModelName, HasSettings):
                         top_p=config.top_p,
                         max_tokens=config.max_tokens,
                         stop=list(config.stop) or None,
-                        logprobs=1,
+                        logprobs=config.confidence_top_k or 1,
                         seed=seed,
                     )
             except self._bad_request as err:
+                if config.confidence_top_k and "logprob" in str(err).lower():  # every prompt would be refused alike
+                    raise BackendError(f"{self.base_urls[i]} refused logprobs={config.confidence_top_k} (confidence_top_k): "
+                                       f"{err}. Ask for a k the server allows (vLLM: --max-logprobs)") from err
                 return err  # this prompt only (e.g. longer than the context): recorded, the run goes on
             except self._fatal as err:
                 raise BackendError(f"{self.base_urls[i]} refused the request: {err}") from err
@@ -143,12 +187,18 @@ class OpenAIBackend(Backend, HasModelName, HasSettings):
                 logprobs = choice.logprobs.token_logprobs if choice.logprobs is not None else None
                 if logprobs is None:
                     raise BackendError(f"{self.base_urls[0]} returned no logprobs; the kit needs them for token counts")
+                confidence = None
+                if config.confidence_top_k is not None:
+                    confidence, why = server_token_confidence(choice.logprobs, config.confidence_top_k)
+                    if why is not None:
+                        self._say_absent(why, config.confidence_top_k)
                 completions.append(
                     Completion(
                         text=choice.text,
                         token_logprobs=tuple(float(x) for x in logprobs if x is not None),
                         finish_reason=choice.finish_reason or "stop",
                         eos=server_eos(choice, config.stop),
+                        token_confidence=confidence,
                     )
                 )
         if len(completions) != config.n:
@@ -156,6 +206,15 @@ class OpenAIBackend(Backend, HasModelName, HasSettings):
                 f"asked for {config.n} samples, got {len(completions)}: the server may ignore `n`; set n_per_request=1"
             )
         return PromptResult(num_prompt_tokens=int(responses[0].usage.prompt_tokens), completions=tuple(completions))
+
+    def _say_absent(self, why: str, k: int) -> None:
+        """One RuntimeWarning per reason and backend: token_confidence is None where the server did not give it."""
+        with self._said_lock:
+            if why in self._said:
+                return
+            self._said.add(why)
+        warnings.warn(f"{', '.join(self.base_urls)} {why} (asked logprobs={k}): token_confidence is not recorded for "
+                      f"those samples (None in the table), never filled in", RuntimeWarning, stacklevel=2)
 
     def _refused_prompt_tokens(self, index: int, prompt: str, responses, error) -> int:
         """Prompt tokens of a refused prompt: from a request of it that went through, else the server's

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,8 @@ from ttslib.generate.rundir import (SUMS, RunLocked, RunMismatch, ShardCorrupted
                                     read_sums, record_sum, write_shard, writer_lock)
 from ttslib.problems import validate_problems
 
-__all__ = ["generate_samples", "run_sharded", "run_manifest", "problems_digest", "render_prompt", "RunMismatch", "ShardCorrupted",
-           "RunLocked"]
+__all__ = ["generate_samples", "run_sharded", "confidence_absent", "run_manifest", "problems_digest", "render_prompt",
+           "RunMismatch", "ShardCorrupted", "RunLocked"]
 
 
 def render_prompt(template: str, question: str) -> str:
@@ -62,12 +63,22 @@ def run_manifest(backend, config: SamplingConfig, template: str, grade_style: st
         "backend_settings": backend_settings(backend),  # every backend setting that can change a sample
         "template": template,
         "grade_style": grade_style,
-        "sampling": {k: list(v) if isinstance(v, tuple) else v for k, v in config.__dict__.items()},
+        "sampling": _sampling_field(config),
         "num_problems": int(len(problems)),
         "problems_sha256": problems_digest(problems),  # ids, questions and references, in order
         "problems_per_shard": int(per_shard),  # shards are named by their first problem's position
         **_sandbox_field(grade_style),
     }
+
+
+def _sampling_field(config: SamplingConfig) -> dict:
+    """The sampling settings as the manifest records them. ``confidence_top_k`` is recorded where it is set
+    (token_confidence recorded from the top k log-probabilities), and left out where it is None, so the
+    manifests of runs made before it existed still compare equal on resume."""
+    fields = {k: list(v) if isinstance(v, tuple) else v for k, v in config.__dict__.items()}
+    if fields.get("confidence_top_k") is None:
+        fields.pop("confidence_top_k", None)
+    return fields
 
 
 def _sandbox_field(grade_style: str) -> dict:
@@ -96,6 +107,8 @@ def _rows(batch: pd.DataFrame, results, config: SamplingConfig, backend, seeds, 
                     "num_completion_tokens": c.num_tokens,
                     "logprob": float(lp.sum()),
                     "token_logprobs": lp.tolist(),
+                    **({"token_confidence": None if c.token_confidence is None else [float(x) for x in c.token_confidence]}
+                       if config.confidence_top_k is not None else {}),
                     "finish_reason": c.finish_reason,
                     "status": c.status,
                     "reference": problem["reference"],
@@ -154,8 +167,27 @@ def generate_samples(
         results = backend.generate(prompts, config, seeds)
         return _rows(batch, results, config, backend, seeds, grade_style)
 
-    return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,
-                       rows_per_problem=config.n, progress=progress)
+    table = run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,
+                        rows_per_problem=config.n, progress=progress)
+    if config.confidence_top_k is not None:  # said once per run, here: the table says where, this says that it is so
+        absent = confidence_absent(table)
+        if absent.any():
+            drawn = int((~table["status"].astype(str).str.startswith("error")).sum())
+            warnings.warn(f"token_confidence (confidence_top_k={config.confidence_top_k}) is absent (None) in {int(absent.sum())} "
+                          f"of {drawn} samples drawn: {backend.name} did not return the top {config.confidence_top_k} "
+                          f"log-probabilities there; nothing was filled in", RuntimeWarning, stacklevel=2)
+    return table
+
+
+def confidence_absent(table: pd.DataFrame) -> np.ndarray:
+    """(rows,) bool: samples that were drawn (``status`` not "error: ...", which marks a prompt that could not be
+    sampled) and whose ``token_confidence`` is missing: the backend did not give it."""
+    if "token_confidence" not in table.columns:
+        return np.zeros(len(table), dtype=bool)
+    missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in table["token_confidence"]], dtype=bool)
+    if "status" not in table.columns:
+        return missing
+    return missing & ~table["status"].astype(str).str.startswith("error").to_numpy()
 
 
 def run_sharded(problems: pd.DataFrame, make_rows, *, out_dir=None, manifest: dict | None = None,

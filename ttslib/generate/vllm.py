@@ -2,14 +2,49 @@
 
 All prompts of a call go to one ``LLM.generate`` with ``SamplingParams(n=N, logprobs=0)``, so
 vLLM batches them and, with prefix caching on, computes each prompt's KV cache once for its N
-samples. ``logprobs=0`` returns the log-probability of each sampled token only.
+samples. ``logprobs=0`` returns the log-probability of each sampled token only; with
+``SamplingConfig.confidence_top_k`` = k it is ``logprobs=k``, which returns the top k and the sampled
+token at each step, and each completion carries DeepConf's token confidence (:func:`vllm_token_values`).
+vLLM refuses k above its engine's ``max_logprobs`` (20 by default): pass ``max_logprobs=k`` to the backend.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ttslib.generate.base import Backend, BackendError, Completion, HasModelName, HasSettings, PromptResult, SamplingConfig, failed_result
 
-__all__ = ["VLLMBackend"]
+__all__ = ["VLLMBackend", "vllm_token_values"]
+
+
+def vllm_token_values(token_ids, steps, confidence_top_k: int | None = None) -> tuple[tuple[float, ...], tuple[float, ...] | None]:
+    """The sampled tokens' log-probabilities and, with ``confidence_top_k`` = k, DeepConf's token confidence
+    ``C_i = -mean of the k largest log-probabilities at step i`` (arXiv:2508.15260, Eq. 2), from one vLLM
+    completion: ``token_ids`` (T,) and ``steps`` (T,), each a dict {token id: object with ``.logprob``}.
+
+    With ``logprobs=k`` a step holds the top k tokens and the sampled one (k + 1 entries where the sampled
+    token is not among the top k), so the k largest values are the top k. A step with fewer than k
+    entries, or a value that is not a finite log-probability, is a :class:`BackendError` (the engine did not
+    return what was asked).
+    """
+    from ttslib.adaptive.confidence import token_confidence
+
+    if steps is None:
+        raise BackendError("vLLM returned no logprobs for a completion; the kit needs them for token counts")
+    logprobs = tuple(float(step[tok].logprob) for tok, step in zip(token_ids, steps))
+    if confidence_top_k is None:
+        return logprobs, None
+    k = int(confidence_top_k)
+    short = [len(step) for step in steps if len(step) < k]
+    if short:
+        raise BackendError(f"vLLM returned {short[0]} log-probabilities at a step where logprobs={k} asked for {k}")
+    if not steps:
+        return logprobs, ()
+    top = np.array([sorted((float(v.logprob) for v in step.values()), reverse=True)[:k] for step in steps])  # (T, k)
+    try:
+        return logprobs, tuple(token_confidence(top).tolist())
+    except ValueError as err:  # -inf or NaN among the top k: a confidence would be made up, not measured
+        raise BackendError(f"vLLM's top-{k} log-probabilities of a completion are not all finite: {err}") from err
 
 
 def vllm_eos(finish_reason, stop_reason) -> bool | None:
@@ -74,24 +109,28 @@ class VLLMBackend(Backend, HasModelName, HasSettings):
             top_p=config.top_p,
             max_tokens=config.max_tokens,
             stop=list(config.stop) or None,
-            logprobs=0,
+            logprobs=config.confidence_top_k or 0,
         )
         try:
             outputs = self._llm.generate(prompts, params, use_tqdm=False)
         except ValueError as err:  # vLLM refuses the whole batch for one bad prompt (e.g. too long)
+            if config.confidence_top_k and "logprobs" in str(err).lower():  # not one prompt's fault: every prompt would fail
+                raise BackendError(f"vLLM refused logprobs={config.confidence_top_k} (confidence_top_k): {err}. Build the "
+                                   f"backend with max_logprobs >= {config.confidence_top_k}, or ask for a smaller k") from err
             if len(prompts) == 1:  # recorded with its real length: FLOPs and token tables need it
                 return [failed_result(config.n, f"vLLM refused the prompt: {err}", self._prompt_tokens(prompts[0]))]
             return [r for p, s in zip(prompts, seeds) for r in self.generate([p], config, [s])]
         results = []
         for out in outputs:
-            completions = tuple(
-                Completion(
+            completions = []
+            for c in sorted(out.outputs, key=lambda c: c.index):
+                logprobs, confidence = vllm_token_values(c.token_ids, c.logprobs, config.confidence_top_k)
+                completions.append(Completion(
                     text=c.text,
-                    token_logprobs=tuple(float(step[tok].logprob) for tok, step in zip(c.token_ids, c.logprobs)),
+                    token_logprobs=logprobs,
                     finish_reason=c.finish_reason or "stop",
                     eos=vllm_eos(c.finish_reason, getattr(c, "stop_reason", "absent")),
-                )
-                for c in sorted(out.outputs, key=lambda c: c.index)
-            )
-            results.append(PromptResult(num_prompt_tokens=len(out.prompt_token_ids), completions=completions))
+                    token_confidence=confidence,
+                ))
+            results.append(PromptResult(num_prompt_tokens=len(out.prompt_token_ids), completions=tuple(completions)))
         return results
