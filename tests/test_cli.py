@@ -95,6 +95,7 @@ CHANGES = {
         "prompt": ([], ["--prompt", "gsm8k_fewshot"]), "n": ([], ["--n", "5"]), "temperature": ([], ["--temperature", "0.5"]),
         "top_p": ([], ["--top-p", "0.9"]), "max_tokens": ([], ["--max-tokens", "7"]), "seed": ([], ["--seed", "1"]),
         "problems_per_shard": ([], ["--problems-per-shard", "2"]), "flash_attn": ([], ["--flash-attn"]),
+        "confidence_top_k": ([], ["--confidence-top-k", "20"]),
     },
     "search": {
         "method": ([], ["--method", "dvts"]), "n": ([], ["--n", "8"]), "beam_width": ([], ["--beam-width", "2"]),
@@ -239,6 +240,20 @@ def test_generate_humaneval_grades_by_running_and_regrade_agrees(tmp_path):
     assert again.exit_code == 0, again.output
     regraded = pd.read_parquet(tmp_path / "re.parquet")
     assert regraded["verdict"].tolist() == table["verdict"].tolist() and regraded["is_correct"].tolist() == table["is_correct"].tolist()
+
+
+@pytest.mark.model
+def test_generate_records_token_confidence_when_asked(tmp_path):
+    """`--confidence-top-k 20`: a token_confidence per completion token in the table, k in run.json, and the
+    closing line counts the samples without one (none, with the embedded model)."""
+    out = tmp_path / "conf"
+    result = runner.invoke(app, ["generate", "--per-level", "1", "--limit", "2", "--n", "2", "--max-tokens", "4",
+                                 "--confidence-top-k", "20", "--out", str(out), "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    assert "token_confidence absent in 0" in result.stdout
+    table = read_samples(out / "samples.parquet")
+    assert (table["token_confidence"].map(len) == table["num_completion_tokens"]).all()
+    assert json.loads((out / "run.json").read_text())["sampling"]["confidence_top_k"] == 20
 
 
 # --- every option of every command refuses an out-of-range value: one line on stderr, exit 2, no work ---

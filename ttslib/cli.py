@@ -211,6 +211,7 @@ def generate(
     problems_per_shard: int = typer.Option(1, min=1, help="problems per backend call and per shard"),
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
     threads: Optional[int] = typer.Option(None, min=1, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
+    confidence_top_k: Optional[int] = typer.Option(None, min=1, help="record token_confidence, -mean of the top-K log-probs per token (DeepConf, arXiv:2508.15260: K = 20) [default: not recorded]"),
 ):
     """Sample N completions per problem, grade them, and write a sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError, RunLocked, SamplingConfig, generate_samples
@@ -218,7 +219,8 @@ def generate(
     _backend_needs(backend, model, base_url)
     style = PROMPTS[prompt or DEFAULT_PROMPTS[problems.value]]
     table = load_problems(problems, problems_file, limit, per_level, seed)
-    config = SamplingConfig(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, stop=style.stop, seed=seed)
+    config = SamplingConfig(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, stop=style.stop, seed=seed,
+                            confidence_top_k=confidence_top_k)
     start = time.perf_counter()
     try:
         engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
@@ -235,10 +237,15 @@ def generate(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(code=1) from None
     elapsed = time.perf_counter() - start
+    absent = ""
+    if confidence_top_k is not None:
+        from ttslib.generate.run import confidence_absent
+
+        absent = f", token_confidence absent in {int(confidence_absent(samples).sum())}"
     typer.echo(
         f"{len(samples)} samples of {samples['problem_id'].nunique()} problems in {out / 'samples.parquet'} "
         f"({elapsed:.0f} s this invocation); accuracy {samples['is_correct'].mean():.3f}, "
-        f"{int((samples['status'] != 'ok').sum())} not ok"
+        f"{int((samples['status'] != 'ok').sum())} not ok{absent}"
     )
 
 
