@@ -150,7 +150,7 @@ def majority_rao_blackwell(cls, good, ns, num_draws, rng):
     return mean, se
 
 
-def _winner_correct(sums, present, good):
+def winner_correct(sums, present, good):
     """Fraction of correct answers among the top ones; ``sums``, ``present`` (..., K); 0 if none present."""
     s = np.where(present, sums, -np.inf)
     top = s.max(-1, keepdims=True, initial=-np.inf)
@@ -168,7 +168,7 @@ def vote_enumerate(cls, good, weights, ns):
     acc, step = np.empty((P, ns.size)), max(1, _CHUNK // (2**N * max(good.shape[1], 1)))
     for lo in range(0, P, step):
         b = slice(lo, lo + step)
-        hit = _winner_correct(masks @ (onehot[b] * weights[b, :, None]), masks @ onehot[b] > 0, good[b, None, :])
+        hit = winner_correct(masks @ (onehot[b] * weights[b, :, None]), masks @ onehot[b] > 0, good[b, None, :])
         acc[b] = hit @ of_size  # hit: (p, S)
     return acc
 
@@ -195,6 +195,6 @@ def vote_monte_carlo(cls, good, weights, ns, num_draws, seed):
             sums += np.bincount(slot[:, :, start:stop].ravel(), w[:, :, start:stop].ravel(), minlength=sums.size)
             counts += np.bincount(slot[:, :, start:stop].ravel(), minlength=sums.size)
             shape = (p, num_draws, K + 1)
-            hit = _winner_correct(sums.reshape(shape)[..., :K], counts.reshape(shape)[..., :K] > 0, good[b, None, :])
+            hit = winner_correct(sums.reshape(shape)[..., :K], counts.reshape(shape)[..., :K] > 0, good[b, None, :])
             mean[b, j], se[b, j] = hit.mean(1), hit.std(1, ddof=1) / np.sqrt(num_draws)
     return mean[:, back], se[:, back]

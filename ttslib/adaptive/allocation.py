@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ttslib.adaptive.stopping import _at, _whole
+from ttslib.adaptive.stopping import at_position, whole_setting
 
 __all__ = ["TwoStage", "allocate", "top_count"]
 
@@ -72,7 +72,7 @@ class TwoStage:
     kind = "coupled"
 
     def __post_init__(self):
-        _whole(self.explore, "explore", 1)
+        whole_setting(self.explore, "explore", 1)
         if not float(self.budget) >= self.explore:
             raise ValueError(f"budget must be >= explore = {self.explore} (samples per problem on average); got {self.budget!r}")
 
@@ -90,4 +90,4 @@ class TwoStage:
     def values(self, block):
         n = block.plan[self]  # (p, R) samples each problem gets on each order
         pre = block.prefixes
-        return _at(pre.share, n), n.astype(float), _at(pre.spent, n)
+        return at_position(pre.share, n), n.astype(float), at_position(pre.spent, n)

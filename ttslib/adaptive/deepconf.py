@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ttslib._majority import _winner_correct
+from ttslib._majority import winner_correct
 from ttslib.adaptive.orders import gather, running_count
-from ttslib.adaptive.stopping import _cap, _whole, tally
+from ttslib.adaptive.stopping import sample_cap, whole_setting, tally
 
 __all__ = ["DeepConfOffline", "DeepConfOnline"]
 
@@ -39,7 +39,7 @@ def _weighted_share(classes, weights, voting, good):
     """Correct share of the vote of the ``voting`` samples (n, p, R) with ``weights`` (n, p, R); classes
     (n, p, R), good (p, K) -> (p, R)."""
     count, sums = tally(np.where(voting, classes, -1), weights, good.shape[1])
-    return _winner_correct(sums, count > 0, good[:, None, :])
+    return winner_correct(sums, count > 0, good[:, None, :])
 
 
 def _need_confidence(pool, what):
@@ -61,11 +61,11 @@ class DeepConfOffline:
     def __post_init__(self):
         _check_eta(self.eta)
         if self.n is not None:
-            _whole(self.n, "n", 1)
+            whole_setting(self.n, "n", 1)
 
     def check(self, N: int) -> None:
         if self.n is not None:
-            _whole(self.n, "n", 1, N)
+            whole_setting(self.n, "n", 1, N)
 
     def exact(self, pool):
         _need_confidence(pool, "DeepConfOffline")
@@ -99,14 +99,14 @@ class DeepConfOnline:
 
     def __post_init__(self):
         _check_eta(self.eta)
-        _whole(self.warmup, "warmup", 1)
+        whole_setting(self.warmup, "warmup", 1)
         if self.consensus is not None and not 0 < float(self.consensus) <= 1:
             raise ValueError(f"consensus must lie in (0, 1] (a share of the weighted vote) or be None; got {self.consensus!r}")
 
     def check(self, N: int) -> None:
         if self.warmup > N:
             raise ValueError(f"warmup must be <= N = {N} (the pool's samples per problem); got warmup = {self.warmup}")
-        _cap(self.max_samples, N, low=self.warmup)
+        sample_cap(self.max_samples, N, low=self.warmup)
 
     def values(self, block):
         pool, pre = block.pool, block.prefixes
@@ -115,7 +115,7 @@ class DeepConfOnline:
             raise ValueError("DeepConfOnline needs each trace's record lows (where it would stop): pass lows= and "
                              "lows_at= (from confidence_lows) to make_pool")
         N, p, R = pre.seq.shape
-        L, W = _cap(self.max_samples, N, self.warmup), self.warmup
+        L, W = sample_cap(self.max_samples, N, self.warmup), self.warmup
         order, seq = pre.order[:L], pre.seq[:L]
         c = gather(pool.confidence, order)  # (L, p, R) scores along the order
         s = np.percentile(c[:W], 100 - self.eta, axis=0)  # (p, R) the bar set by the warm-up

@@ -30,21 +30,21 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betainc
 
-from ttslib._majority import _winner_correct
+from ttslib._majority import winner_correct
 from ttslib.adaptive.orders import gather
 from ttslib.selection import majority_vote
 
 __all__ = ["ESC", "AdaptiveConsistency", "ShortestMajority", "FixedMajority", "OracleBound", "ac_stop_probability"]
 
 
-def _whole(value, name, low, high=None):
+def whole_setting(value, name, low, high=None):
     if isinstance(value, bool) or not float(value).is_integer() or value < low or (high is not None and value > high):
         span = f">= {low}" if high is None else f"in {low}..{high}"
         raise ValueError(f"{name} must be a whole number {span}; got {value!r}")
     return int(value)
 
 
-def _cap(max_samples, N, low=1) -> int:
+def sample_cap(max_samples, N, low=1) -> int:
     """The cap L: ``max_samples`` in low..N (the pool cannot replay more samples than it holds)."""
     if max_samples is None:
         return N
@@ -54,7 +54,7 @@ def _cap(max_samples, N, low=1) -> int:
     return int(max_samples)
 
 
-def _at(table, i):
+def at_position(table, i):
     """table (N+1, p, R) at positions i (p, R)."""
     return np.take_along_axis(table, i[None].astype(np.int64), 0)[0]
 
@@ -62,7 +62,7 @@ def _at(table, i):
 def _stopped(block, tau):
     """(accuracy, samples, tokens) of stopping at tau (p, R) and voting by majority."""
     pre = block.prefixes
-    return _at(pre.share, tau), tau.astype(float), _at(pre.spent, tau)
+    return at_position(pre.share, tau), tau.astype(float), at_position(pre.spent, tau)
 
 
 def tally(seq, weights, K: int):
@@ -90,16 +90,16 @@ class ESC:
     kind = "orders"
 
     def __post_init__(self):
-        _whole(self.window, "window", 2)
+        whole_setting(self.window, "window", 2)
 
     def check(self, N: int) -> None:
         if self.window > N:
             raise ValueError(f"window must be <= N = {N} (the pool's samples per problem); got window = {self.window}")
-        _cap(self.max_samples, N, low=self.window)
+        sample_cap(self.max_samples, N, low=self.window)
 
     def values(self, block):
         seq = block.prefixes.seq
-        L, w = _cap(self.max_samples, seq.shape[0], self.window), self.window
+        L, w = sample_cap(self.max_samples, seq.shape[0], self.window), self.window
         k = L // w  # full windows within the cap
         win = seq[: k * w].reshape((k, w) + seq.shape[1:])
         same = (win == win[:, :1]).all(1) & (win[:, 0] >= 0)  # (k, p, R) unanimous windows
@@ -120,11 +120,11 @@ class AdaptiveConsistency:
             raise ValueError(f"threshold must lie in (0, 1) (a posterior probability); got {self.threshold!r}")
 
     def check(self, N: int) -> None:
-        _cap(self.max_samples, N)
+        sample_cap(self.max_samples, N)
 
     def values(self, block):
         pre = block.prefixes
-        L = _cap(self.max_samples, pre.seq.shape[0])
+        L = sample_cap(self.max_samples, pre.seq.shape[0])
         grid = np.arange(L + 1)
         stop_table = ac_stop_probability(grid[:, None], grid[None, :]) >= self.threshold  # (a, b)
         stop = stop_table[pre.top[1 : L + 1], pre.second[1 : L + 1]]  # (L, p, R) after 1..L samples
@@ -140,10 +140,10 @@ class ShortestMajority:
     kind = "orders"
 
     def __post_init__(self):
-        _whole(self.n, "n", 1)
+        whole_setting(self.n, "n", 1)
 
     def check(self, N: int) -> None:
-        _whole(self.n, "n", 1, N)
+        whole_setting(self.n, "n", 1, N)
 
     def values(self, block):
         pre, pool = block.prefixes, block.pool
@@ -151,7 +151,7 @@ class ShortestMajority:
         K = pool.good.shape[1]
         count, length = tally(pre.seq[: self.n], gather(pool.tokens, pre.order[: self.n]), K)
         score = np.where(count > 0, count ** 2 / np.maximum(length, 1), 0.0)
-        acc = _winner_correct(score, count > 0, pool.good[:, None, :])
+        acc = winner_correct(score, count > 0, pool.good[:, None, :])
         return acc, np.full((p, R), float(self.n)), pre.spent[self.n]
 
 
@@ -163,10 +163,10 @@ class FixedMajority:
     kind = "exact"
 
     def __post_init__(self):
-        _whole(self.n, "n", 1)
+        whole_setting(self.n, "n", 1)
 
     def check(self, N: int) -> None:
-        _whole(self.n, "n", 1, N)
+        whole_setting(self.n, "n", 1, N)
 
     def exact(self, pool):
         acc = majority_vote(pool.classes, pool.correct, self.n).per_problem[:, 0]

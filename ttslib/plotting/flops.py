@@ -11,7 +11,7 @@ import numpy as np
 
 from ttslib.plotting import new_axes
 from ttslib.plotting._draw import distinguish_markers, draw_runs, draw_series, log_axis, place_legend, series_table
-from ttslib.plotting.style import _model_spec, model_color, resolve_palette, size_order
+from ttslib.plotting.style import model_spec, model_color, resolve_palette, size_order
 
 __all__ = ["plot_flops_per_token", "plot_vs_flops", "plot_frontier", "plot_exchange"]
 
@@ -167,7 +167,7 @@ def plot_exchange(x, lines, *, ax=None, xlabel: str = "R = D_inf / D_pre", ylabe
     if hline_palette is not None:
         ref_colors = resolve_palette(refs, hline_palette)
     else:  # the model a label names (model_color), else the colour of the line in its place
-        ref_colors = [model_color(label) if _model_spec(label) is not None else colors[i % len(colors)] if colors else "0.3"
+        ref_colors = [model_color(label) if model_spec(label) is not None else colors[i % len(colors)] if colors else "0.3"
                       for i, label in enumerate(refs)]
     for i, (label, color) in enumerate(zip(refs, ref_colors)):
         line = ax.axhline(hlines[label], color=color, lw=1.1, label=label)

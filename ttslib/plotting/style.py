@@ -192,7 +192,7 @@ def strategy_order(strategies) -> list:
     return sorted(rank, key=rank.get)
 
 
-def _model_spec(name):
+def model_spec(name):
     """The registry row of a model named at the start of ``name`` ("pythia-1b (MATH)"), else None."""
     base = re.split(r"\s*[,(]", str(name), maxsplit=1)[0].strip()
     try:
@@ -203,7 +203,7 @@ def _model_spec(name):
 
 def _model_params(name) -> float | None:
     """Parameters of a registry model named at the start of ``name``, else None."""
-    spec = _model_spec(name)
+    spec = model_spec(name)
     return float(spec.params) if spec is not None else None
 
 
@@ -255,7 +255,7 @@ def model_color(model) -> tuple:
         if not float(model) > 0:
             raise ValueError(f"model must be a registry name (ttslib/models.csv) or a parameter count > 0; got {model!r}")
         return _size_color(float(model))
-    spec = _model_spec(model)
+    spec = model_spec(model)
     if spec is None:
         raise ValueError(f"model must be a registry name (ttslib/models.csv) or a parameter count > 0; got {model!r}")
     fixed = MODEL_SIZE_COLORS.get(spec.name, OWN_MODEL_COLORS.get(spec.name))
@@ -314,6 +314,6 @@ def resolve_palette(labels, palette=None) -> list:
         return colors[: len(labels)]
     if labels and all(strategy_key(label) is not None for label in labels):
         return [strategy_color(label) for label in labels]
-    if labels and all(_model_spec(label) is not None for label in labels):
+    if labels and all(model_spec(label) is not None for label in labels):
         return [model_color(label) for label in labels]
     return sequential_palette(len(labels))
