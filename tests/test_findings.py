@@ -100,7 +100,7 @@ def test_a_trend_chains_its_steps_and_names_the_steps_not_shown():
     v = {"s": x, "m": x + 0.2 + rng.normal(0, 0.01, 80), "l": x + 0.2 + rng.normal(0, 0.05, 80)}
     steps = [paired_finding(v[b], v[a], a=b, b=a, quantity="q", range="r") for a, b in (("s", "m"), ("m", "l"))]
     t = trend(steps, quantity="accuracy")
-    assert t.order == ("s", "m", "l") and t.direction() == "no single direction"
+    assert t.order == ("s", "m", "l") and t.direction() == "up at every step shown, down at none"
     assert "up at 1, down at 0, not shown at 1 of 2 steps" in t.sentence()
     rising = trend([steps[0], paired_finding(v["l"] + 0.3, v["m"], a="l", b="m", quantity="q", range="r")], quantity="q",
                    words=("less negative", "more negative"))
@@ -164,3 +164,13 @@ def test_a_trend_over_steps_of_different_ranges_names_each_steps_range():
     assert "1 step," in one and "of 1 step:" in one and "[k = " not in one
     f = family([steps[0], *[paired_finding(x + 0.001 * i, x, a="c", b="d", quantity="q", range="r", words=("up", "down")) for i in range(3)]])
     assert all("ahead before" not in g.sentence() for g in f)
+
+
+def test_a_trends_direction_names_what_its_shown_steps_say():
+    x = np.linspace(0, 1, 40)
+    up = lambda a, b, d: paired_finding(x + d, x, a=a, b=b, quantity="q", range="r")  # noqa: E731
+    flat = lambda a, b: paired_finding(x + np.tile([0.1, -0.1], 20), x, a=a, b=b, quantity="q", range="r")  # noqa: E731
+    assert trend([up("b", "a", 0.1), up("c", "b", -0.1)], quantity="q").direction() == "both directions"
+    assert trend([flat("b", "a"), flat("c", "b")], quantity="q").direction() == "no step shown"
+    assert trend([up("b", "a", -0.1), flat("c", "b")], quantity="q").direction() == "down at every step shown, up at none"
+    assert trend([up("b", "a", -0.1), up("c", "b", -0.1)], quantity="q").direction() == "down at every step"

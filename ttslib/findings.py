@@ -262,11 +262,20 @@ class Trend:
     steps: tuple[Finding, ...]
 
     def direction(self) -> str:
-        """"<up> at every step", "<down> at every step" (the steps' :attr:`Finding.words`), or "no single direction"
-        (some step not shown, or steps that disagree)."""
-        verdicts = {s.verdict for s in self.steps}
+        """What the shown steps say, in the steps' :attr:`Finding.words` (up, down): "<up> at every step",
+        "<down> at every step", "<up> at every step shown, <down> at none" (and the reverse), "both directions"
+        (some steps shown each way) or "no step shown"."""
         up, down = self.steps[0].words
-        return f"{up} at every step" if verdicts == {"ahead"} else f"{down} at every step" if verdicts == {"behind"} else "no single direction"
+        ups, downs = (sum(s.verdict == v for s in self.steps) for v in ("ahead", "behind"))
+        if ups == len(self.steps):
+            return f"{up} at every step"
+        if downs == len(self.steps):
+            return f"{down} at every step"
+        if ups and downs:
+            return "both directions"
+        if ups or downs:
+            return f"{up} at every step shown, {down} at none" if ups else f"{down} at every step shown, {up} at none"
+        return "no step shown"
 
     def sentence(self, decimals: int = 3) -> str:
         counts = {v: sum(s.verdict == v for s in self.steps) for v in ("ahead", "behind", "not shown")}
