@@ -174,3 +174,12 @@ def test_a_trends_direction_names_what_its_shown_steps_say():
     assert trend([flat("b", "a"), flat("c", "b")], quantity="q").direction() == "no step shown"
     assert trend([up("b", "a", -0.1), flat("c", "b")], quantity="q").direction() == "down at every step shown, up at none"
     assert trend([up("b", "a", -0.1), up("c", "b", -0.1)], quantity="q").direction() == "down at every step"
+
+
+def test_a_censored_bootstrap_states_no_power():
+    rng = np.random.default_rng(7)
+    a_boot = rng.normal(0.3, 0.2, 500)
+    b_boot = a_boot - np.where(rng.random(500) < 0.05, 0.0, 0.3)  # 5% of replicates set to no difference
+    f = bootstrap_finding(0.3, 0.0, a_boot, b_boot, a="A", b="B", quantity="q", range="r", num_problems=50, censored=25)
+    assert f.censored == 25 and f.verdict == "not shown" and "25 resamples' differences were set by a rule" in f.sentence()
+    assert "could detect" not in f.sentence()

@@ -98,6 +98,7 @@ class Finding:
     adjusted_shown: bool | None = None
     num_differ: int | None = None  # paired findings: problems whose two values differ (None: not counted)
     words: tuple[str, str] = ("ahead", "behind")  # how the sentence says a - b > 0 and < 0, e.g. ("less negative", "more negative")
+    censored: int = 0  # bootstrap findings: replicates whose difference was set by a rule, not measured (e.g. a target not reached)
 
     @property
     def unadjusted_verdict(self) -> str:
@@ -146,6 +147,9 @@ class Finding:
         """What a "not shown" could have shown: the detectable difference, or why none can be stated."""
         if self.num_differ == 0:
             return "no problem differs: the data hold no difference to detect"
+        if self.censored:
+            return (f"{self.censored} resamples' differences were set by a rule, not measured, so the interval's ends are bounds; "
+                    "no power stated")
         if self.few_differ:
             return (f"only {self.num_differ} problem{'s' * (self.num_differ != 1)} differ{'s' * (self.num_differ == 1)}; "
                     f"exact sign test p = {self.p_value:.2g}; "
@@ -198,7 +202,7 @@ def paired_finding(a_values, b_values, *, a: str, b: str, quantity: str, range: 
 
 
 def bootstrap_finding(a_value: float, b_value: float, a_boot, b_boot, *, a: str, b: str, quantity: str, range: str,
-                      num_problems: int, level: float = 0.95, words: tuple[str, str] = ("ahead", "behind")) -> Finding:
+                      num_problems: int, level: float = 0.95, words: tuple[str, str] = ("ahead", "behind"), censored: int = 0) -> Finding:
     """A finding from two estimates and their bootstrap replicates on the same resamples of problems.
 
     Parameters
@@ -209,6 +213,9 @@ def bootstrap_finding(a_value: float, b_value: float, a_boot, b_boot, *, a: str,
         left out of both.
     num_problems : problems resampled
     words : as in :func:`paired_finding`
+    censored : how many replicates' differences a rule set instead of a measurement (a model that did not
+        reach a target within its measured budgets, its difference put at 0): then no power is stated, as
+        the replicates' spread is not the sampling distribution's
 
     The interval is the percentile band of ``a_boot - b_boot``; the p-value is twice the smaller share of
     replicate differences on either side of 0 (with the +1 correction of Davison & Hinkley 1997, eq. 4.11).
@@ -228,7 +235,7 @@ def bootstrap_finding(a_value: float, b_value: float, a_boot, b_boot, *, a: str,
     se = float(np.sqrt(((d - d.sum() / d.size) ** 2).sum() / (d.size - 1)))
     return Finding(a, b, quantity, f"paired bootstrap percentile interval, {d.size} resamples of problems", range, float(a_value), float(b_value),
                    float(a_value - b_value), float(lower), float(upper), level, p, detectable_difference(se, level=level), int(num_problems),
-                   words=_check_words(words))
+                   words=_check_words(words), censored=int(censored))
 
 
 def _check_words(words) -> tuple[str, str]:

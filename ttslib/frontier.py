@@ -126,7 +126,8 @@ def cheapest_findings(curves, targets, *, quantity: str = "score", n_boot: int =
         (fa, a), (fb, b) = reached[:2]
         d = np.clip(0.0, low[b][:, t] - high[a][:, t], high[b][:, t] - low[a][:, t])  # log10(F_b / F_a), censoring towards 0
         a_boot = -low[a][:, t]
+        censored = int(np.count_nonzero(np.isinf(high[a][:, t]) | np.isinf(high[b][:, t])))
         findings[float(target)] = bootstrap_finding(
-            -fa, -fb, a_boot, a_boot - d, a=a, b=b, level=level, num_problems=P, range=f"{range}; {SELECTED}",
+            -fa, -fb, a_boot, a_boot - d, a=a, b=b, level=level, num_problems=P, range=f"{range}; {SELECTED}", censored=censored,
             quantity=f"-log10 FLOPs per problem to reach {quantity} {target:g} (higher: fewer FLOPs)")
     return findings
