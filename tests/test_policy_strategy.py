@@ -5,6 +5,8 @@ import itertools
 
 import pytest
 
+from ttslib.adaptive import (ESC, AdaptiveConsistency, DeepConfOffline, DeepConfOnline, FixedMajority, OracleBound,
+                             ShortestMajority, TwoStage)
 from ttslib.policy import Strategy, VerifierSpec
 
 V = VerifierSpec.recorded("v")
@@ -78,3 +80,54 @@ def test_records_are_frozen():
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(record, field, None)
     assert len(set(itertools.repeat(Strategy("weighted", NOISY), 3))) == 1
+
+
+# ---- the adaptive stop rule: one more field (issue 31) ----------------------------------------------------
+
+GROUP = VerifierSpec.group_confidence()
+
+
+def test_a_stop_rule_is_one_more_field_that_leaves_every_fixed_budget_strategy_equal():
+    assert Strategy("majority") == Strategy("majority", stop=None) and Strategy("majority").stop is None
+    assert hash(Strategy("weighted", NOISY)) == hash(Strategy("weighted", NOISY, "last", None, None, None, None, None))
+    esc = Strategy("majority", stop=ESC(window=5))
+    assert esc == Strategy.adaptive(ESC(5)) and hash(esc) == hash(Strategy.adaptive(ESC(5.0)))  # the record, not how it was spelt
+    assert esc != Strategy("majority") and esc != Strategy.adaptive(ESC(5, max_samples=40)) and esc != Strategy.adaptive(ESC(6))
+    assert Strategy.adaptive(DeepConfOnline()) == Strategy("weighted", GROUP, stop=DeepConfOnline(10, 16, 0.95, None))
+    rules = [ESC(2), ESC(2, 8), ESC(3), AdaptiveConsistency(0.9), AdaptiveConsistency(0.95, 40), ShortestMajority(4),
+             DeepConfOffline(10), DeepConfOffline(90, n=8), DeepConfOnline(), DeepConfOnline(consensus=None)]
+    grid = [Strategy.adaptive(r) for r in rules] + [Strategy("majority"), Strategy("weighted", GROUP)]
+    assert len(set(grid)) == len(grid) and len({s.label for s in grid}) == len(grid)
+    assert str(Strategy.adaptive(AdaptiveConsistency(0.95, 40))) == "majority (stop=AdaptiveConsistency(threshold=0.95, max_samples=40))"
+
+
+def test_stop_rules_order_after_the_fixed_budget_then_by_rule_then_settings_with_none_last():
+    """The fixed budget first (the policy's exact ties go to it), then the rule's class name, then its settings in
+    declaration order, None (the pool's N, or never) after every number; the fields before stop order as before."""
+    want = [Strategy("best_of_n", NOISY), Strategy("majority"), Strategy.adaptive(AdaptiveConsistency(0.9)),
+            Strategy.adaptive(ESC(2, 8)), Strategy.adaptive(ESC(2)), Strategy.adaptive(ESC(3, 4)),
+            Strategy.adaptive(ShortestMajority(4)), Strategy("weighted", GROUP), Strategy.adaptive(DeepConfOffline(10, 8)),
+            Strategy.adaptive(DeepConfOnline(consensus=0.9)), Strategy.adaptive(DeepConfOnline(consensus=None)),
+            Strategy("weighted", V)]
+    for perm in itertools.permutations(range(len(want)), 3):
+        shuffled = [want[i] for i in perm] + [w for i, w in enumerate(want) if i not in perm]
+        assert sorted(shuffled) == want
+    assert Strategy("majority") < Strategy.adaptive(ESC(2)) and not Strategy.adaptive(ESC(2)) < Strategy.adaptive(ESC(2))
+    assert Strategy.adaptive(ESC(2)) >= Strategy.adaptive(ESC(2, 8)) and Strategy.adaptive(ESC(2)) > Strategy("majority")
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"method": "weighted", "verifier": GROUP, "stop": ESC(5)}, ValueError, r"stop ESC\(window=5\) is a rule of majority vote"),
+    ({"method": "oracle", "stop": AdaptiveConsistency()}, ValueError, "needs method 'majority'"),
+    ({"method": "majority", "stop": DeepConfOnline()}, ValueError, "group confidence"),
+    ({"method": "weighted", "verifier": VerifierSpec.confidence(), "stop": DeepConfOffline()}, ValueError, "group_confidence"),
+    ({"method": "weighted", "verifier": GROUP, "aggregate": "min", "stop": DeepConfOffline()}, ValueError, "aggregate 'last'"),
+    ({"method": "majority", "stop": TwoStage()}, ValueError, "per-bin choice cannot hold it"),
+    ({"method": "majority", "stop": OracleBound()}, ValueError, "hindsight"),
+    ({"method": "majority", "stop": FixedMajority(4)}, ValueError, "Strategy\\('majority'\\) at n"),
+    ({"method": "majority", "stop": "esc"}, TypeError, "stop must be a ttslib.adaptive settings record"),
+    ({"method": "dvts", "verifier": V, "beam_width": 4, "stop": ESC(5)}, ValueError, "needs method 'majority'"),
+])
+def test_a_stop_rule_is_refused_where_it_does_not_apply(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Strategy(**kwargs)

@@ -25,7 +25,7 @@ def test_one_column_per_setting_and_one_row_per_problem_strategy_and_n():
     beam = df[df["method"] == "beam_search"]
     assert beam[list(SETTINGS)].drop_duplicates().to_dict("records") == [
         {"method": "beam_search", "verifier": NOISY, "aggregate": "min", "beam_width": 4, "lookahead": 1, "variant": None,
-         "select": "weighted"}]
+         "select": "weighted", "stop": None}]
     assert df.loc[df["method"] == "majority", ["verifier", "aggregate", "beam_width"]].isna().all().all()
     for s, (n, acc, cost) in curves.items():  # every value where the arrays put it
         rows = df[strategies_of(df) == s]
@@ -66,3 +66,14 @@ def test_a_cap_within_the_public_tolerance_fits():
     assert choose_policy(df, pd.Series(1, index=["p0", "p1"]), 2.0 / (1 + 0.5 * COST_RTOL))["strategy"].iloc[0] == MAJ
     with pytest.raises(ValueError, match="fits no strategy"):
         choose_policy(df, pd.Series(1, index=["p0", "p1"]), 2.0 / (1 + 2 * COST_RTOL))
+
+
+def test_an_adaptive_rule_is_its_own_setting_column_and_comes_back_as_the_same_record():
+    from ttslib.adaptive import ESC, AdaptiveConsistency
+    esc, ac = Strategy.adaptive(ESC(window=2, max_samples=8)), Strategy.adaptive(AdaptiveConsistency(0.9))
+    df = results_table(["p0", "p1"], {MAJ: ([8], [[0.5], [1.0]], [[8.0], [8.0]]), esc: ([8], [[0.5], [1.0]], [[3.0], [5.0]]),
+                                      ac: ([16], [[0.5], [1.0]], [[3.0], [5.0]])})
+    assert df["stop"].tolist() == [None, None, ESC(2, 8), ESC(2, 8), AdaptiveConsistency(0.9), AdaptiveConsistency(0.9)]
+    assert strategies_of(df.sample(frac=1.0, random_state=0)).sort_index().tolist() == [MAJ, MAJ, esc, esc, ac, ac]
+    with pytest.raises(ValueError, match="make no strategy"):  # a majority rule's stop on a verified method
+        validate_results(df.assign(method="best_of_n", verifier=NOISY))

@@ -7,14 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ttslib.adaptive import (ESC, AdaptiveConsistency, DeepConfOffline, DeepConfOnline, FixedMajority, ShortestMajority, TwoStage,
+                             confidence_lows, make_pool, replay)
 from ttslib.data import read_samples, write_samples
-from ttslib.flops import sequence_flops, tree_flops
+from ttslib.flops import ATTENTION, sequence_flops, tree_flops
 from ttslib.grade import answer_keys
-from ttslib.policy import Strategy, VerifierSpec, evaluate_policy, strategies_of, validate_results
+from ttslib.policy import Strategy, VerifierSpec, evaluate_policy, sampling_cost, strategies_of, validate_results
 from ttslib.registry import get_model
 from ttslib.selection import Selection, best_of_n, majority_vote, oracle, weighted_vote
-from ttslib.strategies import (known_verifier, make_verifier, pool_arrays, pool_strategies, results_from_search, score_pool,
-                               search_strategies)
+from ttslib.strategies import (adaptive_strategies, known_verifier, make_verifier, pool_arrays, pool_strategies, results_from_search,
+                               score_pool, search_strategies)
 from ttslib.verifiers import NoisyVerifier, sample_confidence
 
 V, W = VerifierSpec.recorded("v"), VerifierSpec.recorded("w")  # verifiers known only by the names the tables record
@@ -309,3 +311,95 @@ def test_results_from_search_flops_and_bad_tables():
         results_from_search(t.drop(index=0))
     with pytest.raises(ValueError, match="select must be one of"):
         results_from_search(t, rule="vote")
+
+
+# ---- adaptive_strategies -------------------------------------------------------------------------------
+
+ADAPTIVE = [ESC(window=2), AdaptiveConsistency(0.8, max_samples=5), ShortestMajority(3), DeepConfOffline(50),
+            DeepConfOnline(eta=50, warmup=2, consensus=0.8, max_samples=5)]
+
+
+def confident_pool(P=5, N=6, seed=0, token_scale=1):
+    """A pool with DeepConf's confidence and record lows (traces of 2..12 tokens, windows of 3), and its traces."""
+    rng = np.random.default_rng(seed)
+    cls = rng.integers(-1, 3, size=(P, N))
+    correct = np.where(cls >= 0, (rng.random((P, 3)) < 0.5)[np.arange(P)[:, None], np.maximum(cls, 0)], False)
+    tok = rng.integers(2, 13, size=(P, N)) * token_scale
+    traces = [[rng.uniform(0.5, 3.0, size=tok[p, i]).round(2) for i in range(N)] for p in range(P)]
+    lows, at = confidence_lows(traces, 3)
+    return make_pool(cls, correct, tok, lows=lows, lows_at=at, ids=[f"q{p}" for p in range(P)]), lows, at
+
+
+def test_adaptive_strategies_are_the_replayed_rules_with_their_cap_as_n():
+    pool, _, _ = confident_pool()
+    res = adaptive_strategies(pool, ADAPTIVE, num_orders=200, seed=3)
+    direct = replay(pool, ADAPTIVE, num_orders=200, seed=3)
+    assert list(res) == [Strategy.adaptive(r) for r in ADAPTIVE] and res.problem_ids.tolist() == [f"q{p}" for p in range(5)]
+    for rule, r in zip(ADAPTIVE, direct):
+        s = Strategy.adaptive(rule)
+        np.testing.assert_array_equal(res[s].per_problem[:, 0], r.accuracy)
+        np.testing.assert_array_equal(res[s].se[:, 0], r.accuracy_se)
+        np.testing.assert_array_equal(res.cost(s, "tokens")[:, 0], r.tokens)
+        assert res[s].rule == s and res.flops[s] is None
+    assert [res[Strategy.adaptive(r)].n.tolist() for r in ADAPTIVE] == [[6], [5], [3], [6], [5]]  # the cap; None: N
+    assert np.any(res.cost(Strategy.adaptive(ADAPTIVE[0]), "tokens") < 6 * pool.tokens.mean(1)[:, None])  # spends less than its cap
+
+
+def test_adaptive_flops_are_the_kaplan_formula_at_each_drawn_trace_s_length():
+    """Against the formula expanded by hand: ``S(0, p) + 2N E[sum m] + a L d (p E[sum m] + E[sum m (m + 1) / 2])`` with m
+    the tokens each drawn trace spent (a stopped one up to its stop), the last expectation from a replay of a pool whose
+    tokens (and stop points) are m (m + 1) / 2, on the same orders; shortest majority: n samples, ``sampling_cost``."""
+    pool, lows, at = confident_pool(token_scale=7)
+    prompt = np.arange(5.0) * 11 + 20
+    res = adaptive_strategies(pool, ADAPTIVE, num_orders=100, seed=1, model="SmolLM2-135M", prompt_tokens=prompt)
+    tri = lambda m: m * (m + 1) // 2  # noqa: E731
+    square = make_pool(pool.classes, pool.correct, tri(pool.tokens.astype(np.int64)), lows=lows, lows_at=tri(at), ids=pool.ids)
+    spec = get_model("SmolLM2-135M")
+    attn = ATTENTION["kaplan"] * spec.n_layers * spec.d_attn
+    for rule, linear, quadratic in zip(ADAPTIVE, replay(pool, ADAPTIVE, num_orders=100, seed=1),
+                                       replay(square, ADAPTIVE, num_orders=100, seed=1)):
+        s = Strategy.adaptive(rule)
+        if isinstance(rule, ShortestMajority):
+            want = sampling_cost(pool.tokens, [3], prompt_tokens=prompt, model="SmolLM2-135M")[:, 0]
+        else:
+            want = attn * prompt * (prompt + 1) / 2 + 2 * spec.params * (prompt + linear.tokens) + attn * (prompt * linear.tokens + quadratic.tokens)
+        np.testing.assert_allclose(res.cost(s, "flops")[:, 0], want, rtol=1e-9)
+
+
+def test_adaptive_strategies_merge_beside_the_pool_s_and_do_not_depend_on_row_order():
+    t = pool_table()
+    pa = pool_arrays(t.assign(num_completion_tokens=t["num_completion_tokens"].clip(lower=1)))  # make_pool: answers have tokens
+    rules = [ESC(window=2, max_samples=8), AdaptiveConsistency(0.9)]
+    res = pool_strategies(pa, verifiers=[V], model="SmolLM2-135M").merge(adaptive_strategies(pa, rules, num_orders=50, model="SmolLM2-135M"))
+    table = validate_results(res.table("flops"))
+    assert set(strategies_of(table)) >= {Strategy.adaptive(r) for r in rules} | {Strategy("majority")}
+    flip = np.arange(pa.shape[0])[::-1]
+    shuffled = make_pool(pa.classes[flip], pa.correct[flip], pa.completion_tokens[flip], ids=pa.problem_ids[flip])
+    again = adaptive_strategies(shuffled, rules, num_orders=50, model="SmolLM2-135M", prompt_tokens=pa.prompt_tokens[flip])
+    for s in again:
+        np.testing.assert_array_equal(again[s].per_problem[flip], res[s].per_problem)
+        np.testing.assert_array_equal(again.cost(s)[flip], res.cost(s))
+
+
+@pytest.mark.parametrize("rules, kwargs, error, match", [
+    ([TwoStage(2, 4)], {}, ValueError, "per-bin choice"),
+    ([FixedMajority(4)], {}, ValueError, "Strategy\\('majority'\\) at n"),
+    ([Strategy("majority")], {}, ValueError, "must be adaptive"),
+    ([ESC(2), ESC(2.0)], {}, ValueError, "distinct"),
+    ([ESC(2)], {"model": "SmolLM2-135M"}, ValueError, "prompt_tokens"),
+])
+def test_adaptive_strategies_refuse_what_no_policy_can_choose(rules, kwargs, error, match):
+    pool, _, _ = confident_pool()
+    with pytest.raises(error, match=match):
+        adaptive_strategies(pool, rules, num_orders=10, **kwargs)
+
+
+def test_adaptive_strategies_need_a_pool_and_deepconf_its_confidence():
+    with pytest.raises(TypeError, match="pool must be"):
+        adaptive_strategies(np.zeros((2, 4)), [ESC(2)])
+    with pytest.raises(ValueError, match="scores no step"):
+        make_verifier(VerifierSpec.group_confidence())
+    with pytest.raises(ValueError, match="confidence"):
+        t = pool_table()
+        adaptive_strategies(pool_arrays(t.assign(num_completion_tokens=t["num_completion_tokens"].clip(lower=1))),
+                            [DeepConfOffline(50)], num_orders=10)

@@ -10,8 +10,9 @@ pool), so that the policy runs no model.
   ``ttslib.grade.canonical_answer`` ("0.5" and "\\frac{1}{2}" vote together), the model's confidence per
   sample (``ttslib.verifiers.sample_confidence``), and every verifier's step scores.
 - :func:`make_verifier` builds the verifier a spec names; :func:`score_pool` adds its step scores to a pool.
-- :func:`pool_strategies` and :func:`search_strategies` give :class:`ttslib.policy.StrategyResults`: a
-  pool's rules at n samples (exact, ``ttslib.selection``), and search runs, with cost in generated tokens
+- :func:`pool_strategies`, :func:`adaptive_strategies` and :func:`search_strategies` give
+  :class:`ttslib.policy.StrategyResults`: a pool's rules at n samples (exact, ``ttslib.selection``), adaptive
+  rules replayed on random orders of the pool (``ttslib.adaptive``), and search runs, with cost in generated tokens
   and, with a registry model, FLOPs with the attention term (Kaplan et al., arXiv:2001.08361): for a search
   ``S(0, p)`` for the prompt, ``2 N_params`` per generated token plus the attention term at each token's
   position in its partial solution (``search_context_sum``; for runs made before it was recorded,
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ttslib import verifiers as verifier_objects
+from ttslib.adaptive import DeepConfOffline, Pool, ShortestMajority, make_pool, replay
 from ttslib.flops import sequence_flops, tree_flops
 from ttslib.grade import answer_keys
 from ttslib.policy.results import StrategyResults, sampling_cost
@@ -70,6 +72,9 @@ def make_verifier(spec: VerifierSpec):
         return verifier_objects.ModelConfidence("mean" if spec.kind == "confidence" else "min")
     if spec.kind == "noisy":
         return verifier_objects.NoisyVerifier(verifier_objects.StepChecker(), auc=spec.auc, seed=spec.seed)
+    if spec.kind == "group_confidence":
+        raise ValueError("verifier group_confidence is DeepConf's score a ttslib.adaptive pool holds (make_pool(confidence=...)); "
+                         "it scores no step, so the kit makes no verifier object of it")
     raise ValueError(f"verifier {spec} is known only by its recorded name: the kit cannot make it")
 
 
@@ -195,6 +200,79 @@ def pool_strategies(pool: PoolArrays, *, verifiers=None, aggregate: str = "last"
     flops = None if model is None else sampling_cost(pool.completion_tokens, ns, prompt_tokens=pool.prompt_tokens, model=model,
                                                      attention=attention)
     return StrategyResults(pool.problem_ids, sels, dict.fromkeys(sels, tokens), dict.fromkeys(sels, flops))
+
+
+def adaptive_strategies(pool, rules, *, num_orders: int = 1000, seed: int = 0, model=None, prompt_tokens=None,
+                        attention: str = "kaplan") -> StrategyResults:
+    """Adaptive rules on a pool as strategies the policy chooses among, beside :func:`pool_strategies`
+    (``StrategyResults.merge``): each rule replayed on ``num_orders`` random orders of each problem's samples
+    (``ttslib.adaptive.replay``), its expected accuracy per problem the strategy's selection (with its Monte
+    Carlo standard error), its expected cost per problem the strategy's cost.
+
+    Parameters
+    ----------
+    pool : a ``ttslib.adaptive.Pool`` (``make_pool``; DeepConf needs its confidence, and online its lows), or a
+        :class:`PoolArrays` (answers, correctness, tokens and prompt tokens; no DeepConf confidence)
+    rules : ``ttslib.adaptive`` settings records (``ESC``, ``AdaptiveConsistency``, ``ShortestMajority``,
+        ``DeepConfOffline``, ``DeepConfOnline``) or their :class:`Strategy` records (``Strategy.adaptive``);
+        ``TwoStage``, ``OracleBound`` and ``FixedMajority`` are refused (``ttslib.policy.strategy`` says why)
+    num_orders, seed : the replay's orders; problem ``id`` draws from ``problem_seed(seed, id)``, so shuffled rows
+        or a subset of the problems give each problem the same numbers
+    model : a registry model for FLOPs (None: tokens only); ``prompt_tokens`` (P,) are then needed with a Pool
+
+    Budget n. An adaptive strategy's n is its cap, the most samples it may draw: ``max_samples`` (ESC,
+    Adaptive-Consistency, DeepConf online) or ``n`` (shortest majority, DeepConf offline), None meaning the
+    pool's N. So it has one n, the budget it was given; what it spends on average is its cost, which is what
+    a compute cap compares.
+
+    Cost. Tokens: the expected generated tokens (a DeepConf-online trace stopped early costs the tokens up
+    to its stop). FLOPs, as :func:`~ttslib.policy.sampling_cost`, the prompt prefilled once:
+    ``S(0, p) + E[sum over the samples drawn of S(p, m_j)]``, the expectation taken on the same orders by
+    replaying the rule with each sample's FLOPs in place of its tokens (and a stopped trace's FLOPs at its
+    stop), so exact up to the Monte Carlo error for rules whose decisions read no token counts. Shortest
+    majority reads them but always draws n samples: ``S(0, p) + n mean_j S(p, m_j)``, exact.
+    """
+    if isinstance(pool, PoolArrays):
+        prompt = pool.prompt_tokens
+        pool = make_pool(pool.classes, pool.correct, pool.completion_tokens, ids=pool.problem_ids)
+    elif isinstance(pool, Pool):
+        prompt = None if prompt_tokens is None else np.asarray(prompt_tokens, dtype=float)
+    else:
+        raise TypeError(f"pool must be a ttslib.adaptive.Pool (make_pool) or PoolArrays (pool_arrays); got {type(pool).__name__}")
+    P, N = pool.shape
+    strategies = [r if isinstance(r, Strategy) else Strategy.adaptive(r) for r in rules]
+    fixed = [s for s in strategies if s.stop is None]
+    if fixed:
+        raise ValueError(f"rules must be adaptive (a stop rule); got {fixed[0]}, a fixed budget: pool_strategies gives those")
+    if len(set(strategies)) != len(strategies) or not strategies:
+        raise ValueError(f"rules must be distinct and at least one; got {[str(s) for s in strategies]}")
+    stops = [s.stop for s in strategies]
+    replayed = replay(pool, stops, num_orders=num_orders, seed=seed)
+    flops = dict.fromkeys(strategies)
+    if model is not None:
+        if prompt is None or prompt.shape != (P,):
+            raise ValueError(f"prompt_tokens (P,) = ({P},) are needed for FLOPs (model given); got "
+                             f"{None if prompt is None else prompt.shape}")
+        each = sequence_flops(model, pool.tokens, start=prompt[:, None], attention=attention)  # (P, N) S(p, m_j)
+        at = None if pool.lows_at is None else sequence_flops(model, pool.lows_at, start=prompt[:, None, None], attention=attention)
+        walk = [j for j, r in enumerate(stops) if not isinstance(r, ShortestMajority)]
+        priced = replay(replace(pool, tokens=each, lows_at=at), [stops[j] for j in walk], num_orders=num_orders, seed=seed)
+        spent = dict(zip(walk, (r.tokens for r in priced)))
+        prefill = sequence_flops(model, prompt, attention=attention)
+        for j, s in enumerate(strategies):  # shortest majority: n samples drawn uniformly, whatever it reads
+            flops[s] = (prefill + (spent[j] if j in spent else s.stop.n * each.mean(1)))[:, None]
+    sels, tokens = {}, {}
+    for s, r in zip(strategies, replayed):
+        sels[s] = Selection(s, np.array([stop_cap(s.stop, N)]), r.accuracy[:, None], r.accuracy_se[:, None], r.method)
+        tokens[s] = r.tokens[:, None]
+    return StrategyResults(pool.ids.astype(str), sels, tokens, flops)
+
+
+def stop_cap(rule, N: int) -> int:
+    """The most samples an adaptive rule may draw from a pool of N per problem: its ``n`` (shortest majority,
+    DeepConf offline) or its ``max_samples`` (the others), None meaning N (:func:`adaptive_strategies`)."""
+    cap = rule.n if isinstance(rule, (ShortestMajority, DeepConfOffline)) else rule.max_samples
+    return N if cap is None else int(cap)
 
 
 def _full_vote(cls, correct, weights):

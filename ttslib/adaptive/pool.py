@@ -165,6 +165,24 @@ class RuleResult:
         """(3,) mean over problems of (accuracy, samples, tokens), summed in sorted order (row order free)."""
         return np.array([np.sort(a).mean() for a in (self.accuracy, self.samples, self.tokens)])
 
+    def take(self, rows) -> RuleResult:
+        """The result on some problems (indices or a mask), for held-out splits.
+
+        A problem's orders come from its id, so for a rule that keeps to one problem its values here equal a
+        replay on these problems alone; ``mean_se`` is recomputed over them. A rule that couples problems
+        (``kind == "coupled"``, a global budget) gave each problem what the whole pool's allocation gave it,
+        which a replay on the subset would not; its ``mean_se`` (the spread of per-order means) cannot be cut
+        from the means kept here: NaN (replay the subset for it).
+        """
+        r = np.asarray(rows)
+        cut = [a[r] for a in (self.accuracy, self.samples, self.tokens, self.accuracy_se, self.samples_se, self.tokens_se)]
+        P = cut[0].size
+        if getattr(self.rule, "kind", None) == "coupled" or P == 0:
+            mean_se = np.full(3, np.nan)
+        else:
+            mean_se = np.array([np.sqrt(np.sort(np.square(s)).sum()) / P for s in cut[3:]])
+        return RuleResult(self.rule, *cut, mean_se, self.method, self.num_orders)
+
 
 def summarise(rule, values, *, coupled: bool = False) -> RuleResult:
     """A Monte Carlo :class:`RuleResult` from per-order values: a tuple of three (P, R) arrays."""

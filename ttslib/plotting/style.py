@@ -36,7 +36,7 @@ import numpy as np
 import seaborn as sns
 
 from ttslib.registry import get_model
-from ttslib.policy.strategy import Strategy
+from ttslib.policy.strategy import Strategy, stop_label
 
 __all__ = [
     "THEME", "STRATEGIES", "SEQUENTIAL", "SEQUENTIAL_RANGE", "MODEL_SIZE_COLORS", "OWN_MODEL_COLORS", "use_theme",
@@ -160,9 +160,12 @@ def strategy_label(name) -> str:
     if key is None:
         return str(name)
     label = STRATEGIES[key][0]
-    if not isinstance(name, Strategy) or name.verifier is None:
+    if not isinstance(name, Strategy):
         return label
-    return f"{label} ({_verifier_text(name.verifier)}{_settings(name)})"
+    stop = [] if name.stop is None else [stop_label(name.stop)]  # an adaptive rule: "majority vote (ESC(window=5))"
+    if name.verifier is None:
+        return f"{label} ({stop[0]})" if stop else label
+    return f"{label} ({', '.join([_verifier_text(name.verifier) + _settings(name)] + stop)})"
 
 
 def strategy_color(name) -> tuple:

@@ -2,23 +2,38 @@
 
 A :class:`Strategy` holds its method (``oracle``, ``majority``, ``best_of_n``, ``weighted``,
 ``beam_search``, ``dvts``), the verifier that scores it (a :class:`VerifierSpec`), how a solution's step
-scores become one score (``aggregate``: last, min, prod or mean), and for a search its beam width M,
-lookahead, DVTS variant and the rule that picks one of its N candidates. A later setting (rounds of
-revision, a stopping rule) is one more field with a default that keeps today's strategies equal.
+scores become one score (``aggregate``: last, min, prod or mean), for a search its beam width M,
+lookahead, DVTS variant and the rule that picks one of its N candidates, and for a sampling rule its
+adaptive ``stop`` rule: one of the settings records of ``ttslib.adaptive`` (issue 31), None for a fixed
+budget. A later setting (rounds of revision) is one more field with a default that keeps today's
+strategies equal.
+
+Adaptive rules. ESC, Adaptive-Consistency and shortest majority vote are rules of majority vote
+(``Strategy("majority", stop=ESC(window=5))``); DeepConf offline and online vote weighted by each trace's
+lowest group confidence (``Strategy("weighted", VerifierSpec.group_confidence(), stop=DeepConfOnline())``).
+:meth:`Strategy.adaptive` builds either from the rule alone. Three records of ``ttslib.adaptive`` are no
+stop rule: ``FixedMajority`` is ``Strategy("majority")`` itself; ``OracleBound`` returns the full pool's
+answer with hindsight (a bound, not a rule one can run); ``TwoStage`` shares one budget across problems,
+so its value on a problem depends on which problems share it, and a per-bin choice, which gives each bin
+its own rule, cannot hold it.
 
 Conventions. Settings that do not apply to a method are None (a sampling rule has no beam width; majority
 vote and the oracle no verifier); settings that apply take their default when not given (aggregate
 "last", lookahead 0, variant "kit", select "weighted"). Records order by their fields in declaration
-order, which is the order ``ttslib.policy`` breaks exact ties in. :attr:`Strategy.label` and ``str`` are
-for display only: nothing in the kit reads a label back into a record.
+order, which is the order ``ttslib.policy`` breaks exact ties in; ``stop`` orders None (a fixed budget)
+first, then by the rule's class name, then its settings in declaration order (None, the pool's N or
+"never", after numbers). :attr:`Strategy.label` and ``str`` are for display only: nothing in the kit reads
+a label back into a record.
 
 Bad input raises ValueError (a setting out of its set, a setting for a method it does not apply to) or
-TypeError (a verifier that is not a :class:`VerifierSpec`).
+TypeError (a verifier that is not a :class:`VerifierSpec`, a stop rule that is not a ``ttslib.adaptive``
+settings record).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import total_ordering
 
 import numpy as np
 
@@ -27,7 +42,7 @@ SEARCH_METHODS = ("beam_search", "dvts")
 AGGREGATES = ("last", "min", "prod", "mean")
 SELECT_RULES = ("weighted", "best_of_n", "majority")
 DVTS_VARIANTS = ("kit", "sal")
-VERIFIER_KINDS = ("step_checker", "confidence", "confidence_min", "noisy", "recorded")
+VERIFIER_KINDS = ("step_checker", "confidence", "confidence_min", "group_confidence", "noisy", "recorded")
 VERIFIED_METHODS = ("best_of_n", "weighted", *SEARCH_METHODS)
 
 
@@ -36,7 +51,8 @@ class VerifierSpec:
     """A verifier as a record: its kind and the settings of that kind.
 
     Kinds: ``step_checker`` (the exact checker of the kit's chains), ``confidence`` and ``confidence_min``
-    (the model's own mean or minimum token probability per step), ``noisy`` (the checker blurred to a
+    (the model's own mean or minimum token probability per step), ``group_confidence`` (DeepConf's lowest
+    group confidence of a trace, arXiv:2508.15260, as a ``ttslib.adaptive`` pool holds it), ``noisy`` (the checker blurred to a
     ROC ``auc`` in [0.5, 1) with noise ``seed``), and ``recorded``: a verifier known only by the ``name`` a
     table records (a model PRM, a pool's ``"default"``). Build them with the class methods.
     """
@@ -79,6 +95,11 @@ class VerifierSpec:
         return cls("confidence" if kind == "mean" else "confidence_min")
 
     @classmethod
+    def group_confidence(cls) -> VerifierSpec:
+        """DeepConf's score of a trace: its lowest group confidence (the pool's ``confidence``, ``ttslib.adaptive``)."""
+        return cls("group_confidence")
+
+    @classmethod
     def noisy(cls, auc: float, seed: int = 0) -> VerifierSpec:
         """The step checker blurred to ROC AUC ``auc`` with noise ``seed``."""
         return cls("noisy", auc=auc, seed=seed)
@@ -99,7 +120,8 @@ class VerifierSpec:
         return self.label
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
+@dataclass(frozen=True)
 class Strategy:
     """Every setting that changes what a strategy returns (module docstring)."""
 
@@ -110,6 +132,7 @@ class Strategy:
     lookahead: int | None = None  # beam search: greedy steps rolled before scoring (0 default)
     variant: str | None = None  # dvts: "kit" (default) or "sal" (search-and-learn's)
     select: str | None = None  # search: the rule picking one of its N candidates ("weighted" default)
+    stop: object | None = None  # sampling: an adaptive rule, a ttslib.adaptive settings record (ESC(window=5), ...); None: fixed n
 
     def __post_init__(self):
         m, set_ = self.method, object.__setattr__
@@ -125,6 +148,8 @@ class Strategy:
             raise ValueError(f"strategy {m!r} uses no verifier; got verifier={self.verifier!r}, aggregate={self.aggregate!r}")
         if self.aggregate is not None and self.aggregate not in AGGREGATES:
             raise ValueError(f"aggregate must be one of {AGGREGATES}; got {self.aggregate!r}")
+        if self.stop is not None:
+            _check_stop(self)
         if m not in SEARCH_METHODS:
             if any(x is not None for x in (self.beam_width, self.lookahead, self.variant, self.select)):
                 raise ValueError(f"beam_width, lookahead, variant and select are settings of a search, not of {m!r}")
@@ -145,6 +170,25 @@ class Strategy:
         if self.lookahead < 0 or (self.lookahead and m != "beam_search"):
             raise ValueError(f"lookahead must be >= 0, and 0 unless beam search; got {self.lookahead} for {m}")
 
+    @classmethod
+    def adaptive(cls, rule) -> Strategy:
+        """The strategy of an adaptive rule (a ``ttslib.adaptive`` settings record): majority vote stopped by
+        ESC, Adaptive-Consistency or shortest majority; DeepConf's vote weighted by group confidence."""
+        from ttslib.adaptive import DeepConfOffline, DeepConfOnline  # here: only a caller holding such a record needs them
+
+        if isinstance(rule, (DeepConfOffline, DeepConfOnline)):
+            return cls("weighted", VerifierSpec.group_confidence(), stop=rule)
+        return cls("majority", stop=rule)
+
+    def _order_key(self) -> tuple:
+        return (self.method, self.verifier, self.aggregate, self.beam_width, self.lookahead, self.variant, self.select,
+                _stop_key(self.stop))
+
+    def __lt__(self, other):
+        if not isinstance(other, Strategy):
+            return NotImplemented
+        return self._order_key() < other._order_key()
+
     @property
     def label(self) -> str:
         """Display label ``method[/verifier][ (settings that differ from the defaults; M always for a search)]``."""
@@ -153,8 +197,47 @@ class Strategy:
         opts += [f"aggregate={self.aggregate}"] if self.aggregate not in (None, "last") else []
         opts += [f"variant={self.variant}"] if self.variant not in (None, "kit") else []
         opts += [f"select={self.select}"] if self.select not in (None, "weighted") else []
+        opts += [f"stop={stop_label(self.stop)}"] if self.stop is not None else []
         head = self.method + (f"/{self.verifier.label}" if self.verifier is not None else "")
         return head + (f" ({', '.join(opts)})" if opts else "")
 
     def __str__(self) -> str:
         return self.label
+
+
+def stop_label(rule) -> str:
+    """A stop rule as labels show it: its class and the settings that are not None, ``"ESC(window=5)"``."""
+    shown = [f"{f.name}={getattr(rule, f.name):g}" for f in fields(rule) if getattr(rule, f.name) is not None]
+    return f"{type(rule).__name__}({', '.join(shown)})"
+
+
+def _stop_key(rule) -> tuple:
+    """Sort key of a stop rule: none first, then class name, then settings in declaration order (None last)."""
+    if rule is None:
+        return ()
+    return (type(rule).__name__, *((getattr(rule, f.name) is None, getattr(rule, f.name) or 0) for f in fields(rule)))
+
+
+def _check_stop(s: Strategy) -> None:
+    """ValueError / TypeError unless ``s.stop`` is a stop rule that applies to ``s.method`` (module docstring)."""
+    from ttslib.adaptive import (ESC, AdaptiveConsistency, DeepConfOffline, DeepConfOnline, FixedMajority, OracleBound,
+                                 ShortestMajority, TwoStage)  # here: only a caller holding such a record needs them
+
+    rule = s.stop
+    refused = {FixedMajority: "FixedMajority(n) is Strategy('majority') at n itself",
+               OracleBound: "OracleBound returns the full pool's answer with hindsight: a bound, not a rule one can run",
+               TwoStage: "TwoStage shares one budget across problems, so its value on a problem depends on which problems "
+                         "share it: a per-bin choice cannot hold it (replay it on its own)"}
+    if type(rule) in refused:
+        raise ValueError(f"stop {rule!r} is no stop rule of a strategy: {refused[type(rule)]}")
+    majority, confidence = (ESC, AdaptiveConsistency, ShortestMajority), (DeepConfOffline, DeepConfOnline)
+    if not isinstance(rule, majority + confidence):
+        raise TypeError(f"stop must be a ttslib.adaptive settings record ({', '.join(c.__name__ for c in majority + confidence)}) "
+                        f"or None; got {rule!r}")
+    if isinstance(rule, majority) and s.method != "majority":
+        raise ValueError(f"stop {stop_label(rule)} is a rule of majority vote: it needs method 'majority'; got {s.method!r}")
+    if isinstance(rule, confidence) and (s.method != "weighted" or s.verifier != VerifierSpec.group_confidence()
+                                         or s.aggregate != "last"):
+        raise ValueError(f"stop {stop_label(rule)} votes weighted by each trace's group confidence: it needs method 'weighted' "
+                         f"with verifier VerifierSpec.group_confidence() and aggregate 'last'; got method {s.method!r}, "
+                         f"verifier {s.verifier}, aggregate {s.aggregate!r}")
