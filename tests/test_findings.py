@@ -183,3 +183,11 @@ def test_a_censored_bootstrap_states_no_power():
     f = bootstrap_finding(0.3, 0.0, a_boot, b_boot, a="A", b="B", quantity="q", range="r", num_problems=50, censored=25)
     assert f.censored == 25 and f.verdict == "not shown" and "25 resamples' differences were set by a rule" in f.sentence()
     assert "could detect" not in f.sentence()
+
+
+def test_rounding_noise_is_no_difference():
+    base = np.linspace(0.1, 0.9, 122)
+    noisy = base + np.r_[np.full(8, 3e-15), np.zeros(114)]
+    noisy[10] += 0.018
+    f = paired_finding(noisy, base, a="A", b="B", quantity="q", range="r")
+    assert f.num_differ == 1 and f.p_value == 1.0 and "only 1 problem differs" in f.sentence()

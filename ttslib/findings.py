@@ -44,6 +44,7 @@ __all__ = ["Finding", "Trend", "Summary", "paired_finding", "bootstrap_finding",
            "POWER", "FEW_DIFFER"]
 
 POWER = 0.8  # the power at which "the smallest difference this data could detect" is stated
+DIFFER_ATOL = 1e-9  # per-problem values closer than this count as equal (floating-point noise of exact computations)
 FEW_DIFFER = 10  # below this many problems that differ, a paired finding uses the exact sign test, and states no power
 
 
@@ -190,11 +191,11 @@ def paired_finding(a_values, b_values, *, a: str, b: str, quantity: str, range: 
     a_mean = float(np.sort(a_arr, kind="stable").sum() / d.num_problems)
     b_mean = float(np.sort(b_arr, kind="stable").sum() / d.num_problems)
     diff = a_arr - b_arr
-    differ = int(np.count_nonzero(diff))
+    differ = int(np.count_nonzero(np.abs(diff) > DIFFER_ATOL))  # rounding noise (1e-15 between two exact sums) is no difference
     if differ == 0:
         p = 1.0
     elif differ < FEW_DIFFER:
-        p = float(binomtest(int(np.count_nonzero(diff > 0)), differ, 0.5).pvalue)
+        p = float(binomtest(int(np.count_nonzero(diff > DIFFER_ATOL)), differ, 0.5).pvalue)
     else:
         p = float(2 * ndtr(-abs(d.mean) / d.se))
     return Finding(a, b, quantity, "paired normal interval over problems", range, a_mean, b_mean, d.mean, d.lower, d.upper, d.level, p,
