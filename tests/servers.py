@@ -38,11 +38,10 @@ def start_llama_server(port: int, *, n_ctx: int = 512, threads: int | None = Non
     raise RuntimeError("llama_cpp.server did not start within 60 s")
 
 
-def serve_completions(choices, *, refuse: str | None = None):
-    """A stand-in OpenAI-compatible server on 127.0.0.1 (a free port, a daemon thread): every POST to
-    ``/v1/completions`` is answered with ``choices`` (a list of dicts: text, finish_reason, logprobs with
-    tokens, token_logprobs and, where the test gives them, top_logprobs), or refused with HTTP 400 and
-    ``refuse`` as the message. The request bodies are kept in ``server.requests``; ``server.shutdown()`` stops it."""
+def serve_json(answer):
+    """A stand-in HTTP server on 127.0.0.1 (a free port, a daemon thread) answering every POST with JSON:
+    ``answer(path, body) -> (status code, reply dict)``, ``body`` the request's JSON (``{}`` if empty). The
+    request bodies are kept in ``server.requests``; ``server.shutdown()`` stops it."""
     import json
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,15 +50,7 @@ def serve_completions(choices, *, refuse: str | None = None):
         def do_POST(self):  # noqa: N802 (http.server's name)
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             self.server.requests.append(body)
-            if not self.path.endswith("/completions"):
-                code, reply = 404, {"detail": "Not Found"}
-            elif refuse is not None:
-                code, reply = 400, {"error": {"message": refuse, "type": "BadRequestError", "code": 400}}
-            else:
-                n = int(body.get("n", 1))
-                out = [dict(choices[i % len(choices)], index=i) for i in range(n)]
-                code, reply = 200, {"id": "cmpl-test", "object": "text_completion", "created": 0, "model": body.get("model"),
-                                    "choices": out, "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}}
+            code, reply = answer(self.path, body)
             data = json.dumps(reply).encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json")
@@ -74,3 +65,20 @@ def serve_completions(choices, *, refuse: str | None = None):
     server.requests = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def serve_completions(choices, *, refuse: str | None = None):
+    """A stand-in OpenAI-compatible server (:func:`serve_json`): every POST to ``/v1/completions`` is answered
+    with ``choices`` (a list of dicts: text, finish_reason, logprobs with tokens, token_logprobs and, where the
+    test gives them, top_logprobs), or refused with HTTP 400 and ``refuse`` as the message."""
+
+    def answer(path, body):
+        if not path.endswith("/completions"):
+            return 404, {"detail": "Not Found"}
+        if refuse is not None:
+            return 400, {"error": {"message": refuse, "type": "BadRequestError", "code": 400}}
+        out = [dict(choices[i % len(choices)], index=i) for i in range(int(body.get("n", 1)))]
+        return 200, {"id": "cmpl-test", "object": "text_completion", "created": 0, "model": body.get("model"),
+                     "choices": out, "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}}
+
+    return serve_json(answer)

@@ -3,13 +3,11 @@ stand-in engine, the HTTP backend against a local stand-in server speaking the O
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
 
+from servers import serve_json
 from ttslib.generate.base import SamplingConfig
 
 CONFIG = SamplingConfig(n=3, temperature=0.8, max_tokens=8)
@@ -37,28 +35,14 @@ def _serve(tokenize_reply, refusal):
     """A server that refuses every completion with ``refusal`` (HTTP 400) and answers /tokenize with
     ``tokenize_reply`` (None: 404)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            if self.path.endswith("/completions"):
-                code, body = 400, {"error": {"message": refusal, "type": "BadRequestError", "code": 400}}
-            elif self.path == "/tokenize" and tokenize_reply is not None:
-                code, body = 200, tokenize_reply
-            else:
-                code, body = 404, {"detail": "Not Found"}
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(path, body):
+        if path.endswith("/completions"):
+            return 400, {"error": {"message": refusal, "type": "BadRequestError", "code": 400}}
+        if path == "/tokenize" and tokenize_reply is not None:
+            return 200, tokenize_reply
+        return 404, {"detail": "Not Found"}
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve_json(answer)
 
 
 @pytest.mark.parametrize("tokenize_reply, refusal, expected", [
