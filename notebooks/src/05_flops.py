@@ -7,11 +7,14 @@
 # change in that exchange?
 #
 # **Redrawn.** The cost axis of Large Language Monkeys (Brown et al. 2024, arXiv:2407.21787: coverage
-# against inference FLOPs, prompt counted once, every completion token counted), the pretraining /
-# inference exchange of Snell et al. 2024 (arXiv:2408.03314, Sec. 7: `6 N D_pre` vs `2 N D_inf`,
-# R = D_inf / D_pre) and the pretraining FLOPs of Liu et al. 2025 (arXiv:2502.06703, Table 4). Each
-# comparison with one of these papers is printed by `ttslib.references.compare_with_paper`, which names
-# both sides.
+# against inference FLOPs; the paper counts each prompt once and every completion token). The Pythia counts
+# give no prompt/completion split, so here every Pythia sample is costed whole, prompt included, and a
+# table shows which size is cheapest when part of that length is a prompt counted once; the kit's own runs
+# are costed from their token counts, each figure saying how the prompt is counted. Also redrawn: the
+# pretraining / inference exchange of Snell et al. 2024 (arXiv:2408.03314: `6 N D_pre` against
+# `2 N D_inf`, R = D_inf / D_pre) and the pretraining FLOPs of Liu et al. 2025 (arXiv:2502.06703,
+# Table 4). Each comparison with one of these papers is printed by `ttslib.references.compare_with_paper`,
+# which names both sides.
 #
 # **Data.** `data/pythia_checkpoints_*_counts.csv` (provenance in `data/README.md`): per problem, samples
 # drawn and samples correct for the Pythia sizes; the kit's own runs (`OWN_SAMPLES`, `TWO_MODELS`), sample
@@ -42,10 +45,12 @@ K_MAX = 10_000  # largest k on the curves, as in arXiv:2407.21787 (each model st
 ATTENTION = "kaplan"  # attention term of C(t): kaplan (a is 2, QK only) or monkeys (a is 4)
 TARGETS = [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]  # coverage targets
 EXCHANGE_PAIRS = [("pythia-410m", "pythia-6.9b"), ("pythia-1b", "pythia-12b")]  # small vs ~14x larger
+PROMPT_SPLITS = [0, 600, 900, 1100]  # prompt tokens within the assumed sample length, counted once per problem (frontier sensitivity)
 N_BOOT = 1000  # bootstrap resamples of problems (bands and the frontier's findings)
 SEED = 0
 
 # %%
+import itertools
 import json
 from pathlib import Path
 
@@ -64,7 +69,7 @@ from ttslib.frontier import cheapest_findings, iso_flops_frontier
 from ttslib.plotting import figure_legend, model_color, savefig, strategy_color, use_theme
 from ttslib.plotting.flops import plot_exchange, plot_flops_per_token, plot_frontier, plot_vs_flops
 from ttslib.pythia import inference_compute_tokens
-from ttslib.references import Setting, compare_with_paper
+from ttslib.references import Setting, compare_with_paper, paper_result
 from ttslib.registry import get_model, registry
 from ttslib.selection import log2_budgets, majority_vote
 
@@ -96,12 +101,14 @@ models.set_index("name")[["params", "params_note", "n_layers", "d_model", "n_hea
 
 # %%
 positions = np.unique(np.geomspace(1, 2048, 60).round())
+NO_PYTHIA_RUN = "#4d4d4d"  # dark grey: Llama-3.1-405B is larger than any Pythia size, so no size colour stands for it
 per_token = {
     name: flops_per_token(name, positions, attention=ATTENTION) / (2 * get_model(name).params)
     for name in ["pythia-70m", "SmolLM2-135M", "gemma-3-270m", "pythia-1b", "Llama-3.2-1B", "Llama-3.1-405B"]
 }
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
-plot_flops_per_token(positions, per_token, ax=ax, families={name: get_model(name).family for name in per_token})
+plot_flops_per_token(positions, per_token, ax=ax, families={name: get_model(name).family.split()[0] for name in per_token},  # Llama 3.1 and 3.2: one style
+                     palette={name: NO_PYTHIA_RUN if name == "Llama-3.1-405B" else model_color(name) for name in per_token})
 ax.set_title(f"forward FLOPs per token, attention = {ATTENTION!r}")
 savefig(fig, "05_flops_per_token", directory=FIGURES_DIR)
 assert all(np.all(np.diff(r) > 0) for r in per_token.values())  # C(t) / 2N increases with t for every model drawn
@@ -151,25 +158,57 @@ band_of_t = pd.DataFrame(
         for task, a in attributed.items()
     }
 ).round(0)
-assert (band_of_t.loc["groups"] == [len(a) for a in attributed.values()]).all()
+PYTHIA_CONTEXT = get_model("pythia-12b").context  # every Pythia size: 2,048 tokens
+beyond_context = {task: int((a["label_tokens"] > PYTHIA_CONTEXT).sum()) for task, a in attributed.items()}
+assert all((a["tokens_per_sample"] <= PYTHIA_CONTEXT).all() for a in attributed.values())  # the attributed lengths fit the context
 Summary(*[f"{task}: read with the row's model, a sample would be {label_spread.loc[task, 'min']:,.0f} to {label_spread.loc[task, 'max']:,.0f} "
-          f"tokens (Pythia's context: {get_model('pythia-12b').context:,}); read with the attributed size, "
-          f"{band_of_t.loc['tokens per sample, min', task]:,.0f} to {band_of_t.loc['tokens per sample, max', task]:,.0f}; the attributed size is "
-          f"the row's label in {band_of_t.loc['groups whose size matches the label', task]:.0f} of {band_of_t.loc['groups', task]:.0f} groups "
-          f"(one size in {len(pythia)} at random would give about {band_of_t.loc['groups', task] / len(pythia):.0f})."
+          f"tokens, more than Pythia's {PYTHIA_CONTEXT:,}-token context in {beyond_context[task]} of {band_of_t.loc['groups', task]:.0f} groups; "
+          f"read with the attributed size, {band_of_t.loc['tokens per sample, min', task]:,.0f} to {band_of_t.loc['tokens per sample, max', task]:,.0f}; "
+          f"the attributed size is the row's label in {band_of_t.loc['groups whose size matches the label', task]:.0f} of {band_of_t.loc['groups', task]:.0f} "
+          f"groups (one size in {len(pythia)} at random would give about {band_of_t.loc['groups', task] / len(pythia):.0f})."
+          for task in attributed],
+        *[f"{task}: if the column is 2 N T of one Pythia size, then in the {band_of_t.loc['groups', task] - band_of_t.loc['groups whose size matches the label', task]:.0f} "
+          f"groups whose attributed size is not their label, either the column's value or the row's size label is misattributed; the counts "
+          f"cannot tell which. Every per-size result of notebooks 02 and 05 (coverage, fits, FLOPs, findings) uses the size labels as given."
           for task in attributed]), band_of_t
 
 # %% [markdown]
-# The notebook therefore does not use the column per row. It takes one number from it, the median tokens
-# per sample of each task under the attributed sizes, and costs every sample of every Pythia size at that
-# one length with the registry's architecture. This is an assumption, not a measurement: the counts hold no
-# token counts, so whether the sizes wrote samples of different lengths is not known here. Every FLOPs
+# The same model names in Large Language Monkeys: the paper's published values for Pythia-70M and
+# Pythia-160M on MATH (`ttslib.references`) beside how many of the MATH problems the rows with those size
+# labels solve at the fully trained checkpoint.
+
+# %%
+math_final = counts["MATH"][counts["MATH"]["pretrain_tokens"] == CHECKPOINT]
+labelled = {m: math_final[math_final["model"] == m] for m in ("pythia-70m", "pythia-160m")}
+solved = {m: int((g["num_correct"] > 0).sum()) for m, g in labelled.items()}
+drawn = {m: f"{g['num_samples'].min():,} to {g['num_samples'].max():,} samples per problem" for m, g in labelled.items()}
+fit_70m = {x: paper_result(key).value for x, key in (("a", "monkeys_pythia70m_math_fit_a"), ("b", "monkeys_pythia70m_math_fit"))}
+k_70m = int(labelled["pythia-70m"]["num_samples"].min())
+Summary(
+    f"{paper_result('monkeys_pythia70m_math_fit').citation}: the fit for Pythia-70M on MATH, log coverage = a k^b with a = {fit_70m['a']:g} "
+    f"and b = {fit_70m['b']:g}, gives coverage {np.exp(fit_70m['a'] * k_70m ** fit_70m['b']):.2f} at k = {k_70m:,} (checkpoint not given in our "
+    f"source). The rows labelled pythia-70m ({CHECKPOINT} checkpoint, {drawn['pythia-70m']}) solve {solved['pythia-70m']} of "
+    f"{len(labelled['pythia-70m'])} problems.",
+    compare_with_paper("monkeys_pythia160m_math_coverage",
+                       Setting(f"rows labelled pythia-160m, {CHECKPOINT} checkpoint", f"MATH ({len(labelled['pythia-160m'])} problems)", "coverage",
+                               "share of problems with at least one correct sample among the samples drawn", drawn["pythia-160m"]),
+                       solved["pythia-160m"] / len(labelled["pythia-160m"])),
+)
+
+# %% [markdown]
+# The notebook therefore does not use the column per row, and it takes the size labels as given. It takes
+# one number from the column, the median tokens per sample of each task under the attributed sizes, and
+# costs every sample of every Pythia size at that one length with the registry's architecture, the prompt
+# included in every sample (the column gives no prompt/completion split). This is an assumption, not a
+# measurement: the counts hold no token counts, so whether the sizes wrote samples of different lengths is
+# not known here. Every FLOPs
 # figure and every finding on FLOPs in the Pythia sections rests on it, and their ranges say so.
 
 # %%
 TOKENS_PER_SAMPLE = {task: float(np.median(a["tokens_per_sample"]).round()) for task, a in attributed.items()}
 ASSUMED_LENGTH = {task: f"every size costed at one assumed length of {t:,.0f} tokens per sample, the median attributed from the "
-                        f"inference_compute column, not measured per size" for task, t in TOKENS_PER_SAMPLE.items()}
+                        f"inference_compute column, not measured per size, prompt included and counted with every sample"
+                  for task, t in TOKENS_PER_SAMPLE.items()}
 sample_flops = pd.DataFrame(
     {task: {m: float(sequence_flops(m, t, attention=ATTENTION)) for m in pythia.index} for task, t in TOKENS_PER_SAMPLE.items()}
 )  # FLOPs of one sample of T tokens, each token costed at its position (no prompt sharing: the column gives no split)
@@ -210,7 +249,7 @@ for ax, (task, by_size) in zip(axes, curves.items()):
         [by_size[m].k * sample_flops.loc[m, task] for m in solving[task]], [by_size[m].coverage for m in solving[task]],
         lower=[by_size[m].lower for m in solving[task]], upper=[by_size[m].upper for m in solving[task]], labels=solving[task], ax=ax, log_y=True,
     )
-    ax.set_title(f"{task}: Pythia, {CHECKPOINT} checkpoint,\n{TOKENS_PER_SAMPLE[task]:,.0f} tokens / sample assumed for every size")
+    ax.set_title(f"{task}: Pythia, {CHECKPOINT} checkpoint, {TOKENS_PER_SAMPLE[task]:,.0f} tokens / sample\nassumed for every size, prompt in every sample")
 figure_legend(fig, axes)
 savefig(fig, "05_coverage_flops", directory=FIGURES_DIR)
 Summary(*[f"{task}: {', '.join(sorted(set(pythia.index) - set(solving[task]), key=pythia.get))} solve no problem "
@@ -231,7 +270,7 @@ Summary(*[f"{task}: {', '.join(sorted(set(pythia.index) - set(solving[task]), ke
 # lie beyond its range). The targets of one task form a Holm family. Two limits of the method: the pair is
 # picked on all problems and then compared on resamples of the same problems, not re-chosen within each
 # resample (post-selection: the interval is conditional on the pick); and the FLOPs rest on one assumed
-# sample length shared by every size, so a finding compares the sizes' samples needed times their cost per
+# sample length shared by every size, prompt included in every sample (other splits: after the findings), so a finding compares the sizes' samples needed times their cost per
 # token, not measured costs. The summary gives the length ratio between the two sizes that the interval's
 # lower end leaves room for.
 
@@ -249,7 +288,7 @@ frontier = {
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 for ax, (task, table) in zip(axes, frontier.items()):
     plot_frontier(table, ax=ax, legend=False)
-    ax.set_title(f"{task}: FLOPs to reach a coverage")
+    ax.set_title(f"{task}: FLOPs to reach a coverage,\n{TOKENS_PER_SAMPLE[task]:,.0f} tokens / sample assumed, prompt in every sample")
 figure_legend(fig, axes[::-1])  # every size either panel draws, once, by size (GSM8K's panel first: it draws every size that reaches a target)
 savefig(fig, "05_frontier", directory=FIGURES_DIR)
 
@@ -288,7 +327,39 @@ Summary(*[line for task, fs in frontier_findings.items() for line in (
     *fs.values())])
 
 # %% [markdown]
-# ## Trading pretraining for test-time compute (Snell et al., arXiv:2408.03314, Sec. 7)
+# ### The cheapest size under other prompt/completion splits
+#
+# The counts give no split of the assumed length T into prompt and completion, so the frontier above counts
+# all T tokens with every sample. If p of them are a prompt prefilled once per problem and shared by its
+# samples through the KV cache, k samples cost `S(0, p) + k · S(p, T - p)` (`ttslib.flops.sequence_flops`).
+# The table gives, for each p in `PROMPT_SPLITS` (p = 0 is the frontier above), the cheapest size and its k
+# at each target: point estimates on all problems, not compared with the runner-up by any interval.
+
+# %%
+split_frontier = {
+    (task, p): iso_flops_frontier(
+        {m: (np.arange(1, cov.size + 1), float(sequence_flops(m, p, attention=ATTENTION))
+             + np.arange(1, cov.size + 1) * float(sequence_flops(m, t - p, start=p, attention=ATTENTION)), cov) for m, cov in dense[task].items()},
+        TARGETS)
+    for task, t in TOKENS_PER_SAMPLE.items() for p in PROMPT_SPLITS
+}
+split_cheapest = {key: t[t["cheapest"]].drop_duplicates("target").set_index("target") for key, t in split_frontier.items()}
+assert all(split_cheapest[task, 0]["model"].equals(cheapest[task]["model"]) for task in cheapest)  # p = 0 is the frontier above
+split_table = pd.DataFrame({(task, f"p = {p}"): c["model"] + " (k = " + c["k"].astype(int).astype(str) + ")"
+                            for (task, p), c in split_cheapest.items()}).reindex(TARGETS).fillna("")
+split_runs = lambda c: "; ".join(  # noqa: E731  consecutive targets with one cheapest size, as "model at 0.05 to 0.45"
+    f"{m} at {g[0]:g}" + (f" to {g[-1]:g}" if len(g) > 1 else "")
+    for m, g in ((m, [t for t, _ in grp]) for m, grp in itertools.groupby(c["model"].items(), key=lambda item: item[1])))
+split_lines = [
+    f"{task}, {p:,} of the {TOKENS_PER_SAMPLE[task]:,.0f} tokens a prompt counted once per problem, {TOKENS_PER_SAMPLE[task] - p:,.0f} per sample: "
+    f"the cheapest size on all problems (point estimate, no interval) is {split_runs(c)}; a size other than at p = 0 at "
+    f"{int((c['model'] != split_cheapest[task, 0]['model'].reindex(c.index)).sum())} of {len(c)} targets."
+    for (task, p), c in split_cheapest.items() if p > 0
+]
+Summary(*split_lines, f"The sizes' prompt and completion lengths are not measured in the counts, so which p holds is not known here."), split_table
+
+# %% [markdown]
+# ## Trading pretraining for test-time compute (Snell et al., arXiv:2408.03314)
 #
 # Pretraining costs `6 N D_pre`, inference `2 N D_inf`. A model k times larger costs
 # `k (6 N D_pre + 2 N D_inf)`; the small model matches it by multiplying its inference tokens by
@@ -300,8 +371,8 @@ Summary(*[line for task, fs in frontier_findings.items() for line in (
 
 # %%
 R = np.geomspace(1e-6, 1e2, 200)
-multipliers = {f"k = {k:g}": matched_inference_multiplier(k, R) for k in (14, 405 / 3, 405)}
-SNELL_R = [0.16, 0.79, 22]  # the R of arXiv:2408.03314 Sec. 7
+multipliers = {f"M, model {k:g}x larger": matched_inference_multiplier(k, R) for k in (14, 405 / 3, 405)}
+SNELL_R = [0.16, 0.79, 22]  # the R of arXiv:2408.03314 (ttslib.references: snell_exchange_14x)
 pd.DataFrame({label: matched_inference_multiplier(k, SNELL_R) for label, k in zip(multipliers, (14, 405 / 3, 405))}, index=[f"R = {r}" for r in SNELL_R]).round(1)
 
 # %% [markdown]
@@ -331,7 +402,7 @@ liu_checks = [
     compare_with_paper(key, Setting(name, "none (pretraining)", "pretraining FLOPs in units of 1e23",
                                     "6 N D with the nominal size and the published pretraining tokens",
                                     f"N = {get_model(name).params_nominal / 1e9:g}e9 and D = {get_model(name).pretrain_tokens / 1e12:g}e12 tokens"),
-                       pretraining_flops(name, nominal=True) / 1e23, decimals=3)
+                       pretraining_flops(name, nominal=True) / 1e23, decimals=2)
     for key, name in (("liu_table4_pretraining_3b", "Llama-3.2-3B"), ("liu_table4_pretraining_405b", "Llama-3.1-405B"))
 ]
 assert all(abs(c.estimate - c.paper.value) <= 0.002 * c.paper.value for c in liu_checks), liu_checks  # 6 N D from the registry is Table 4's figure to 0.2%
@@ -347,12 +418,16 @@ Summary(*liu_checks,
 # draw `M(R)` samples per query for the same total FLOPs. Below, the small model's coverage at M(R) samples
 # (drawn only where M(R) is within its measured samples; at smaller R it would need more) and the large model's pass@1
 # (horizontal lines). Coverage assumes a perfect verifier; no selection rule is applied to these counts, which carry
-# no answers.
+# no answers. The left panel draws M(R) for the three size ratios of the table above, in greys (no model's run); in both
+# panels the wide pale vertical bands mark Snell et al.'s three R.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 assert models.loc[models["family"] == "Pythia", "pretrain_tokens"].nunique() == 1  # one D_pre for every size
-plot_exchange(R, multipliers, ax=axes[0], mark_x=SNELL_R)
+for ax in axes:  # Snell et al.'s R as wide pale bands, apart from every dashed or dotted line; drawn first so the legend lists them
+    for i, r in enumerate(SNELL_R):
+        ax.axvline(r, color="0.88", lw=5, zorder=0, label=f"R of Snell et al.: {', '.join(f'{x:g}' for x in SNELL_R)}" if i == 0 else None)
+plot_exchange(R, multipliers, ax=axes[0], palette=["#303030", "#6e6e6e", "#a8a8a8"])  # greys: these lines are no model's runs
 axes[0].set_title("samples the small model may draw (arXiv:2408.03314)")
 EXCHANGE_TASK = "MATH"  # the Pythia task of the exchange (its larger models solve some problems)
 exchange_lines, exchange_refs = {}, {}
@@ -362,7 +437,7 @@ for small, large in EXCHANGE_PAIRS:
     exchange_lines[f"{small}, M(R) samples"] = np.where(
         measured, dense[EXCHANGE_TASK][small][np.minimum(np.floor(m), n_min[EXCHANGE_TASK][small]).astype(int) - 1], np.nan)
     exchange_refs[f"{large}, 1 sample"] = dense[EXCHANGE_TASK][large][0]
-plot_exchange(R, exchange_lines, hlines=exchange_refs, ax=axes[1], ylabel=f"{EXCHANGE_TASK} coverage", mark_x=SNELL_R)
+plot_exchange(R, exchange_lines, hlines=exchange_refs, ax=axes[1], ylabel=f"{EXCHANGE_TASK} coverage")
 axes[1].set_title(f"{EXCHANGE_TASK}: small model at matched total FLOPs")
 figure_legend(fig, axes)
 savefig(fig, "05_exchange", directory=FIGURES_DIR)
@@ -460,7 +535,7 @@ own_arrays = sample_arrays(own)  # (P, N) answers and correctness for the select
 own_vote = majority_vote(own_arrays.answers, own_arrays.correct, np.arange(1, N_OWN + 1))  # every k: the figure draws only measured points
 majority = own_vote.accuracy  # (N,)
 own_curve = coverage_curve(own_counts["num_samples"], own_counts["num_correct"], np.arange(1, N_OWN + 1), n_boot=N_BOOT, seed=SEED)
-own_flops = flops_at_k(own, own_model, own_curve.k, attention=ATTENTION) / P_OWN  # (N,) FLOPs per problem
+own_flops = flops_at_k(own, own_model, own_curve.k, shared_prompt=True, attention=ATTENTION) / P_OWN  # (N,) FLOPs per problem, prompt prefilled once
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -469,11 +544,11 @@ plot_vs_flops([c.k * sample_flops.loc[m, "MATH"] for m, c in curves["MATH"].item
               labels=[f"{m} (MATH)" for m in solving["MATH"]], ax=axes[0], log_y=True)
 plot_vs_flops([own_flops], [own_curve.coverage], lower=[own_curve.lower], upper=[own_curve.upper],
               labels=[f"{own_model.name} (own run)"], ax=axes[0], log_y=True)
-axes[0].set_title(f"coverage per FLOPs: Pythia on MATH\n({TOKENS_PER_SAMPLE['MATH']:,.0f} tokens / sample assumed), own run")
+axes[0].set_title(f"coverage per FLOPs: Pythia on MATH ({TOKENS_PER_SAMPLE['MATH']:,.0f} tokens / sample\nassumed, prompt in every sample), own run (prompt once per problem)")
 axes[1].axhline(own_curve.coverage[0], color=model_color(own_model.name), ls=":", lw=1, label="pass@1 (one sample)")  # before the legend is built
 plot_vs_flops([own_flops, own_flops], [own_curve.coverage, majority], labels=["coverage (oracle)", "majority vote"],
               ax=axes[1], ylabel="accuracy", marker="o", palette=[model_color(own_model.name), strategy_color("majority")])  # the run's coverage in the run's colour, as on the left
-axes[1].set_title(f"own run: {own_model.name}, {P_OWN} problems")
+axes[1].set_title(f"own run: {own_model.name}, {P_OWN} problems,\nprompt prefilled once per problem")
 figure_legend(fig, axes)
 savefig(fig, "05_own_runs", directory=FIGURES_DIR)
 
@@ -540,9 +615,9 @@ for ax, (task, by) in zip(axes, two.items()):
     for m, t in by.items():
         c = samples_to_counts(t)
         curve = coverage_curve(c["num_samples"], c["num_correct"], np.arange(1, int(c["num_samples"].min()) + 1), n_boot=N_BOOT, seed=SEED)
-        plot_vs_flops([flops_at_k(t, m, curve.k, attention=ATTENTION) / len(c)], [curve.coverage], lower=[curve.lower],
+        plot_vs_flops([flops_at_k(t, m, curve.k, shared_prompt=True, attention=ATTENTION) / len(c)], [curve.coverage], lower=[curve.lower],
                       upper=[curve.upper], labels=[described[task].loc[m, "model"]], ax=ax, palette=[model_color(m)])
-    ax.set_title(f"{task}: coverage against FLOPs per problem")
+    ax.set_title(f"{task}: coverage against FLOPs per problem,\nprompt prefilled once per problem")
 figure_legend(fig, axes)  # one colour per model, as in every notebook
 savefig(fig, "05_two_models", directory=FIGURES_DIR)
 
@@ -577,11 +652,14 @@ two_summary
 two_groups = {(task, sel, pre): [f for key, f in fs.items() if key[:2] == (sel, pre)]
               for task, fs in two_findings.items() for sel, pre, _ in fs}
 count_verdict = lambda fs, v: sum(f.verdict == v for f in fs)  # noqa: E731
-powered = lambda fs: [f for f in fs if f.verdict == "not shown" and not f.few_differ and f.num_differ != 0]  # noqa: E731  a power statement holds
+powered = lambda fs: [f for f in fs if f.verdict == "not shown" and not f.censored and not f.few_differ and f.num_differ != 0]  # noqa: E731  a power statement holds
+censored = lambda fs: [f for f in fs if f.verdict == "not shown" and f.censored]  # noqa: E731  resamples set by a rule: no power stated
 power_note = lambda fs, unit="": ((f"; the largest difference detectable at 80% power among those not shown: "  # noqa: E731
                                    f"{max(f.detectable for f in powered(fs)):.3f}{unit}" if powered(fs) else "")
-                         + (f"; {count_verdict(fs, 'not shown') - len(powered(fs))} not shown with too few problems differing for a power statement"
-                            if count_verdict(fs, "not shown") > len(powered(fs)) else ""))
+                         + (f"; {len(censored(fs))} not shown with resamples in which a model did not reach the target within its "
+                            f"samples (no power stated)" if censored(fs) else "")
+                         + (f"; {count_verdict(fs, 'not shown') - len(powered(fs)) - len(censored(fs))} not shown with too few problems "
+                            f"differing for a power statement" if count_verdict(fs, "not shown") > len(powered(fs)) + len(censored(fs)) else ""))
 unreached = {task: [t for t in TARGETS if t not in fs] for task, fs in frontier_findings.items()}
 Summary(
     *[f"Frontier, {task} (coverage, pass@k: an oracle; {ASSUMED_LENGTH[task]}; cheapest and runner-up picked on the problems they are "
@@ -590,6 +668,7 @@ Summary(
       f"over problems, Holm over the {len(fs)}), not shown at {count_verdict(fs.values(), 'not shown')}{power_note(list(fs.values()), ' log10 FLOPs')}."
       + (f" Targets {', '.join(f'{t:g}' for t in unreached[task])}: reached by fewer than two sizes within their samples." if unreached[task] else "")
       for task, fs in frontier_findings.items()],
+    *split_lines,
     *[f"Exchange with pretraining ({EXCHANGE_TASK} coverage, pass@k: an oracle, of the small model at M(R) samples against pass@1 of "
       f"the large, Holm over {len(exchange_findings)}): {small} against {large}: "
       + "; ".join(f"R = {r:g}: {f.interval()} {f.verdict}" for (s, l, r), f in exchange_findings.items() if (s, l) == (small, large)) + "."
