@@ -78,3 +78,13 @@ def test_a_monte_carlo_rule_is_named_as_one_in_the_range_of_its_findings():
     assert found[("majority vote", "best-of-N")].range == "n = 10"  # both exact: nothing to name
     assert "Monte Carlo" in found[("majority vote", "weighted best-of-N")].sentence()
     assert "Monte Carlo" in selection_findings(rules, 20)[1].range  # without num_draws the rule is still named
+
+
+def test_a_monte_carlo_rule_without_spread_says_so_rather_than_a_standard_error_of_0():
+    table = samples(30, 20, score=True, seed=3)
+    rules, _ = report.selection_rules(table, [1, 10, 20], num_draws=50, seed=1)
+    assert rules["weighted"].accuracy_se[rules["weighted"].column(20)] == 0  # n = N: every order holds all samples
+    found = {(f.a, f.b): f for f in selection_findings(rules, 20, num_draws=50)}
+    assert found[("best-of-N", "weighted best-of-N")].range == (
+        "n = 20; weighted best-of-N a Monte Carlo estimate over 50 random orders of each problem's samples, "
+        "each of which gave every problem the same value")

@@ -48,7 +48,7 @@ import pandas as pd
 from ttslib.backtest import backtest
 from ttslib.coverage import coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.beta import fit_beta
-from ttslib.fit import fit_power_law
+from ttslib.fit import fit_power_law, fit_power_law_curve
 from ttslib.flops import flops_at_k, pretraining_flops, run_flops
 from ttslib.plotting import model_color, savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
@@ -59,7 +59,7 @@ from ttslib.policy import ABSOLUTE_BINS, difficulty_bins, split_counts
 from ttslib.findings import Summary
 from ttslib.report import (BACKTEST_FRACTION, counts_of, load_table, resolve_model, selection_rules, validation_summary,
                            which_sections)
-from ttslib.report.compare import backtest_findings, selection_findings
+from ttslib.report.compare import RULE_NAMES, backtest_findings, selection_findings
 from ttslib.selection import log2_budgets, selection_curve
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
@@ -125,6 +125,7 @@ if sections["fits"].applies:
     k_far = int(K_FAR or 30 * N)
     power = fit_power_law(counts["num_samples"], counts["num_correct"], n_boot=N_BOOT, seed=SEED)
     beta = fit_beta(counts["num_samples"], counts["num_correct"], n_boot=N_BOOT, seed=SEED)
+    beta_b = float(fit_power_law_curve(power.k, beta.coverage(power.k))[1])  # the Beta curve's own b over the k the power law saw
     k_line = np.geomspace(1, k_far, 80)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     plot_power_law_fits([power], labels=[NAME], curves=[(k_line, beta.coverage(k_line))], k_max=k_far, ax=ax, palette=RUN_COLOR)
@@ -132,8 +133,9 @@ if sections["fits"].applies:
     savefig(fig, "00_fits", directory=FIGURES_DIR)
     display(pd.Series({
         "power law a": f"{power.a:.3f} [{power.a_interval[0]:.3f}, {power.a_interval[1]:.3f}]",
-        "power law b": f"{power.b:.3f} [{power.b_interval[0]:.3f}, {power.b_interval[1]:.3f}]",
-        "Beta alpha": f"{beta.alpha:.3f} [{beta.alpha_interval[0]:.3f}, {beta.alpha_interval[1]:.3f}]",
+        f"power law b (fitted on k = {int(power.k.min())}..{int(power.k.max())})": f"{power.b:.3f} [{power.b_interval[0]:.3f}, {power.b_interval[1]:.3f}]",
+        "Beta curve's b, same k and least squares": f"{beta_b:.3f}",
+        "Beta alpha (-alpha: its exponent as k -> infinity)": f"{beta.alpha:.3f} [{beta.alpha_interval[0]:.3f}, {beta.alpha_interval[1]:.3f}]",
         "Beta beta": f"{beta.beta:.3f} [{beta.beta_interval[0]:.3f}, {beta.beta_interval[1]:.3f}]",
         "Beta consistent with one common p": "yes (no tail to fit)" if beta.degenerate else "no",
         f"coverage at k = {N}, observed": f"{curve.coverage[-1]:.4f}",
@@ -165,6 +167,9 @@ if sections["backtest"].applies:
     fig, ax = plt.subplots(figsize=(4.5, 4.2))
     drawn = tested.dropna(subset=["predicted"])
     plot_backtest(drawn, ax=ax)
+    handles, names = ax.get_legend_handles_labels()  # keep the estimators' markers: one m, which the title names
+    kept = [(h, n) for h, n in zip(handles, names) if n in set(drawn["estimator"])]
+    ax.legend(*zip(*kept), loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="x-small")
     around = drawn[["observed", "predicted"]].to_numpy()  # the axes hold the points with a margin of 0.05, within [0, 1]
     ax.set_xlim(max(0.0, around.min() - 0.05), min(1.0, around.max() + 0.05))
     ax.set_ylim(*ax.get_xlim())
@@ -214,8 +219,8 @@ if sections["selection"].applies:
 if sections["selection"].applies:
     n_last = int(ns[-1])
     chosen = selection_findings(rules, n_last, num_draws=NUM_DRAWS)
-    accuracies = np.array([s.accuracy_at(n_last) for s in rules.values()])  # the table's row n = n_last
-    assert all(np.isclose(accuracies, f.a_value).any() and np.isclose(accuracies, f.b_value).any() for f in chosen)
+    named = {RULE_NAMES.get(name, str(name)): s.accuracy_at(n_last) for name, s in rules.items()}  # the table's row n = n_last, by rule
+    assert all(np.isclose(f.a_value, named[f.a]) and np.isclose(f.b_value, named[f.b]) for f in chosen)  # each side is its named rule's
     # no rule passes the oracle on any problem: exact rules at any n; a Monte Carlo rule where n = N, as every order then holds all samples
     assert all((rules["oracle"].at(n_last) >= s.at(n_last) - 1e-12).all() for s in rules.values() if s.method == "exact" or n_last == N)
     display(Summary(chosen or f"one rule only at n = {n_last}: nothing to compare"))
@@ -246,7 +251,9 @@ if sections["flops"].applies:
         "model (registry)": spec.name,
         "FLOPs, whole table": f"{run.policy:.4g}",
         "FLOPs per problem, all samples": f"{run.policy / run.num_problems:.4g}",
-        "FLOPs per sample (mean)": f"{run.policy / max(run.num_samples - run.num_failed, 1):.4g}",
+        "FLOPs per sample (mean, prefill included)": f"{run.policy / max(run.num_samples - run.num_failed, 1):.4g}",
+        "FLOPs of one more sample (mean, no prefill)": (
+            f"{(per_problem[-1] - per_problem[0]) / (curve.k[-1] - curve.k[0]):.4g}" if curve.k[-1] > curve.k[0] else "-"),
         "failed samples (cost nothing)": run.num_failed,
         "pretraining FLOPs, 6 N D": f"{pretrain:.4g}",
         "whole table / pretraining": f"{run.policy / pretrain:.3g}",
@@ -264,7 +271,7 @@ if sections["flops"].applies:
 # size as far as ties allow: problems of equal pass@1 share a bin, so where many are never solved, the
 # hardest bin takes them all and a bin can stay empty (the table lists every bin with the problems it holds,
 # an empty one included, and the figure's title names the empty ones); into Liu et
-# al.'s absolute bins (arXiv:2502.06703: easy, medium, hard); and into the table's own levels if it has them.
+# al.'s absolute bins (arXiv:2502.06703: 1 easy, 2 medium, 3 hard); and into the table's own levels if it has them.
 
 # %%
 print(("applies: " if sections["difficulty"].applies else "skipped: ") + sections["difficulty"].reason)
@@ -300,6 +307,8 @@ if sections["difficulty"].applies:
                                                        **{f"coverage@{k_rest} (other half)": ("coverage_other_half", "mean")})
         if name in every_bin:
             held = held.reindex(every_bin[name]).fillna({"problems": 0}).astype({"problems": int})
+        if name == "absolute bin":  # Liu et al.'s names beside the numbers
+            held.index = [f"{b}: {ABSOLUTE_BINS[b]}" for b in held.index]
         display(held.rename_axis(name).round(4))
 
 # %% [markdown]
@@ -313,7 +322,8 @@ pd.Series({
     "problems x samples": f"{len(counts)} x {N}" + ("" if (counts["num_samples"] == N).all() else " (fewest)"),
     "pass@1": f"{curve.coverage[0]:.4f}",
     f"coverage at k = {N}": f"{curve.coverage[-1]:.4f}",
-    "power law b / Beta -alpha": f"{power.b:.3f} / {-beta.alpha:.3f}" if sections["fits"].applies else "-",
+    f"b on k <= {N}: power law / Beta curve": f"{power.b:.3f} / {beta_b:.3f}" if sections["fits"].applies else "-",
+    "Beta -alpha (exponent as k -> infinity)": f"{-beta.alpha:.3f}" if sections["fits"].applies else "-",
     "FLOPs per problem, all samples": f"{run.policy / run.num_problems:.4g}" if sections["flops"].applies else "-",
     "sections skipped": ", ".join(name for name, d in sections.items() if not d.applies) or "none",
 }, name=NAME).to_frame()

