@@ -15,7 +15,7 @@ __all__ = ["plot_power_law_fits", "plot_exponents", "plot_backtest"]
 BACKTEST_MARKERS = {"power law": "o", "beta": "s", "scaled beta": "^"}  # estimator -> marker in plot_backtest
 
 
-EXTRAPOLATED_ALPHA = 0.55  # a line beyond the k its fit saw is dashed and faded
+EXTRAPOLATED_ALPHA = 0.8  # a line beyond the k its fit saw is dashed and faded, lightly: a faded black stays apart from the kit's grey
 FIT_STYLE = {"fit": ("-", (5, 2)), "curve": ((1, 1.5), (5, 1.5, 1, 1.5))}  # line -> (dashes within the fitted k, beyond)
 
 
@@ -34,7 +34,7 @@ def plot_power_law_fits(fits, *, ax=None, labels=None, curves=None, k_max=None, 
     """``-log(coverage)`` vs k on log-log axes: data as points, the fitted ``-a k^b`` as a line.
 
     On these axes the exponentiated power law of arXiv:2407.21787 is a straight line of slope b
-    (the view of arXiv:2502.17578, Fig. 1). Only the points are measurements. Over the k the fit used
+    (the view of arXiv:2502.17578). Only the points are measurements. Over the k the fit used
     (``fit.k.min()`` to ``fit.k.max()``) the power law is solid and a curve from ``curves`` dotted; beyond
     ``fit.k.max()`` both are extrapolations, drawn faded and dashed (the power law in long dashes, a curve
     in dash-dots), starting exactly at ``fit.k.max()``. The legend names the runs (by their points) and
@@ -93,8 +93,8 @@ def plot_power_law_fits(fits, *, ax=None, labels=None, curves=None, k_max=None, 
 
 
 def _key(dashes, **kws):
-    """A grey legend key for a line style."""
-    line = Line2D([], [], color="0.35", lw=1.2, **kws)
+    """A black legend key for a line style (no run is drawn in the keys' colour but SmolLM2-135M, whose legend entry is a point)."""
+    line = Line2D([], [], color="black", lw=1.2, **kws)
     if dashes != "-":
         line.set_dashes(dashes)
     return line
