@@ -10,8 +10,12 @@
 # **What is redrawn, what is asked.** Snell et al.'s plots of accuracy against budget per difficulty bin
 # (Sec. 5) are redrawn on the kit's data: the policy, the best single strategy and each strategy per bin.
 # Their efficiency multiple (the compute best-of-N needs for the policy's accuracy, over the policy's) is
-# computed the same way, and set beside theirs with both settings named (`ttslib.references`). Liu et
-# al.'s absolute difficulty levels are applied to Pythia's MATH counts.
+# set beside one computed here, with both settings named (`ttslib.references`). What differs: here compute
+# is generated tokens, the baseline's tokens for the policy's accuracy are interpolated on a log axis
+# between its measured budgets, and the budgets are the kit's few n (the tables give them); the compute
+# measure, model, benchmark, budget range and bins of their figure are not given in our source, so
+# the two numbers are set side by side, not tested. Liu et al.'s absolute difficulty levels are applied
+# to Pythia's MATH counts.
 #
 # **Method** (`ttslib.policy`). A *strategy results* table holds, per problem, strategy and budget, the
 # expected accuracy (exact over all n-subsets of the samples, `ttslib.selection`) and the cost (generated
@@ -56,7 +60,7 @@ from scipy.special import ndtr, ndtri
 
 from ttslib.coverage import coverage_curve, log_spaced_ks
 from ttslib.data import read_pythia_counts, read_samples
-from ttslib.findings import POWER, Summary, detectable_difference, family, paired_finding
+from ttslib.findings import FEW_DIFFER, POWER, Summary, detectable_difference, family, paired_finding
 from ttslib.plotting import figure_legend, savefig, use_theme
 from ttslib.plotting.coverage import plot_coverage
 from ttslib.plotting.policy import plot_bin_curves, plot_efficiency, plot_policy_evaluation, plot_policy_map, strategy_palette
@@ -183,7 +187,9 @@ savefig(fig, "04_arith_policy_map", directory=FIGURES_DIR)
 # Top: accuracy of the policy chosen on the other fold (held-out), the same choice scored on the problems
 # it was made on (optimistic) and the best single strategy (held-out), with bootstrap bands over problems.
 # Bottom: the paired difference of the held-out policy and the best single strategy, problem by problem,
-# the comparison the findings below test.
+# with its bootstrap band over problems for each budget alone (`N_BOOT` resamples, unadjusted). The
+# findings below test the same difference with a paired interval inside a Holm family over every binning
+# and budget, so a budget whose band here leaves out zero can still read "not shown" there.
 
 # %%
 fig, axes = plt.subplots(2, len(arith_eval), figsize=(3.6 * len(arith_eval), 6.2), sharex=True, sharey="row",
@@ -276,6 +282,20 @@ level_pairs = [(lv, s) for lv in levels for s in (MAJORITY, WEIGHTED)]
 level_same = [(lv, s) for lv, s in level_pairs if np.array_equal(at_top[s][level_of == lv], at_top[BON][level_of == lv])]
 within_level = family([paired_finding(at_top[s][level_of == lv], at_top[BON][level_of == lv], a=str(s), b=str(BON), quantity="accuracy",
                                       range=f"level {lv}, n = {ns[-1]:g} samples") for lv, s in level_pairs if (lv, s) not in level_same])
+# the power each finding states: none where it says so itself (too few problems differ: exact sign test) or where both sides lie
+# within POWER_FLOOR of 0 or 1; elsewhere the detectable difference at Holm's first threshold, (1 - level) / family size, the
+# strictest level a finding of the family is judged at
+level_few = [f.few_differ or f.num_differ == 0 for f in within_level]
+level_floor = [not few and min(f.a_value, 1 - f.a_value) < POWER_FLOOR and min(f.b_value, 1 - f.b_value) < POWER_FLOOR
+               for f, few in zip(within_level, level_few)]
+level_holm_detect = [f.detectable * detectable_difference(1.0, level=1 - (1 - f.level) / f.family_size) / detectable_difference(1.0, level=f.level)
+                     for f, few, fl in zip(within_level, level_few, level_floor) if not (few or fl)]
+level_power_line = "; ".join(filter(None, [
+    (f"in {'all' if all(level_few) else f'{sum(level_few)} of the'} {len(within_level)} only {min(f.num_differ for f, few in zip(within_level, level_few) if few)} to "
+     f"{max(f.num_differ for f, few in zip(within_level, level_few) if few)} problems differ: exact sign test, no power statement") if any(level_few) else "",
+    f"in {sum(level_floor)} both sides' accuracy lies within {POWER_FLOOR:g} of 0 or 1: no power stated" if any(level_floor) else "",
+    (f"the other {len(level_holm_detect)} detect {min(level_holm_detect):.3f} to {max(level_holm_detect):.3f} at {POWER:.0%} power at Holm's "
+     f"first threshold (two-sided {1 - within_level[0].level:g} / {len(within_level)})") if level_holm_detect else ""]))
 both_one_sample = {name: one_sample_budgets(ev.choices, ev.ns) & one_sample_budgets(ev.choices, ev.ns, single=True) for name, ev in arith_eval.items()}
 gain_keys = [(name, k) for name, ev in arith_eval.items() for k in range(len(ev.ns))
              if not (np.array_equal(ev.held_out[:, k], ev.single[:, k]) or both_one_sample[name][k])]
@@ -315,8 +335,9 @@ snell_arith = compare_with_paper(
     "snell_compute_optimal_4x",
     Setting(f"{own['model'].iloc[0] if 'model' in own.columns else OWN_SAMPLES}, its own token confidence as verifier",
             f"the kit's graded arithmetic ({len(ids)} problems)",
-            "generated tokens for equal accuracy: best-of-N over the per-bin policy",
-            f"per-bin choice among majority vote, best-of-N and weighted best-of-N on oracle bins ({FOLDS}-fold cross-validated) against best-of-N",
+            "generated tokens for equal accuracy (the baseline's interpolated on a log axis between its measured budgets): best-of-N over the per-bin policy",
+            f"per-bin choice among majority vote, best-of-N and weighted best-of-N ({own_res[WEIGHTED].method} over n-subsets) on oracle bins "
+            f"({FOLDS}-fold cross-validated) against best-of-N",
             f"budgets n = 1 to {ns[-1]:g} samples; " + (f"the multiple at n = {defined['n'].iloc[-1]:g}, the largest budget where it is defined"
                                                         if len(defined) else "the multiple is undefined at every budget")),
     *((defined[c].iloc[-1] for c in ("multiple", "lower", "upper")) if len(defined) else (None, None, None)), decimals=2)
@@ -324,8 +345,8 @@ Summary(
     f"Within each level, majority vote and weighted best-of-N against best-of-N at n = {ns[-1]:g} ({len(within_level)} comparisons, Holm; "
     + f"{len(level_same)} more pairs give every problem the same accuracy: " + (", ".join(f"{s} in level {lv}" for lv, s in level_same) or "none") + "): "
     + ", ".join(f"{v} {sum(f.verdict == v for f in within_level)}" for v in ("ahead", "behind", "not shown"))
-    + f"; the smallest differences these {int(pd.Series(level_of).value_counts().min())}-problem comparisons detect at 80% power run from "
-    + f"{min(f.detectable for f in within_level):.3f} to {max(f.detectable for f in within_level):.3f}.",
+    + f"; {'/'.join(sorted({str(c) for c in pd.Series(level_of).value_counts()}, key=int))} problems per level; "
+    + level_power_line + ".",
     [f for f in within_level if f.verdict != "not shown"],
     f"Budgets where the held-out policy and the best single strategy give every problem the same accuracy, or are both one-sample rules "
     f"at n = 1 on every fold (pass@1 in expectation; no comparison): " + (", ".join(arith_same) or "none") + ".",
@@ -378,21 +399,31 @@ pd.Series({"has a MATH level": has_level, "problems": len(pythia), "samples per 
 # %% [markdown]
 # Where the counts carry MATH's level, it is a third binning. The held-apart half (a random half of each
 # problem's samples, drawn as a hypergeometric split of its counts) sets the bin; coverage is measured on
-# the other half. How do MATH's levels fall into the quantile bins?
+# the other half. How do MATH's levels (rows) fall into the quantile bins (columns)?
+#
+# In the figure after it, coverage at k is the unbiased pass@k up to a bin's fewest samples per problem;
+# past that, a problem with fewer than k samples gets the plug-in estimate `1 - (1 - c/n)^k` (dashed,
+# faded). For a problem with any success among its n samples the unbiased pass@n is 1, while the
+# plug-in just past n is under 1: where the dashed part starts, a curve can step down by the change of
+# estimator alone (the summary below gives each such step). The plug-in part is an extrapolation, not a
+# measurement.
 
 # %%
-crosstab = pd.crosstab(pythia_bins["MATH level"], pythia_bins["quantile of pass@1 (held-apart)"]) if has_level else None
+crosstab = (pd.crosstab(pythia_bins["MATH level"], pythia_bins["quantile of pass@1 (held-apart)"])
+            .rename_axis(index="MATH level", columns="quantile bin of pass@1 (held-apart)") if has_level else None)
 crosstab
 
 # %%
 ks = log_spaced_ks(int(n_rest.max()), 30)
 bin_names = {"quantile of pass@1 (held-apart)": lambda lab: f"bin {lab}", "absolute (Liu et al.)": lambda lab: ABSOLUTE_BINS[lab],
              "MATH level": lambda lab: f"level {lab}"}  # how each binning names its bins in the figure and the summary
+pythia_curves = {}  # (binning, bin) -> (coverage curve, the bin's fewest samples per problem: the last k measured without bias)
 fig, axes = plt.subplots(1, len(pythia_bins), figsize=(4.2 * len(pythia_bins), 4.8), sharey=True)
 for ax, (name, b) in zip(axes, pythia_bins.items()):
     labels = sorted(b.unique())
     curves = [coverage_curve(n_rest[(b == lab).to_numpy()], c_rest[(b == lab).to_numpy()], ks, beyond_n="plugin",
                              n_boot=N_BOOT, seed=SEED) for lab in labels]
+    pythia_curves |= {(name, lab): (c, int(n_rest[(b == lab).to_numpy()].min())) for lab, c in zip(labels, curves)}
     plot_coverage(curves, ax=ax, labels=[f"{bin_names[name](lab)} ({int((b == lab).sum())} problems)" for lab in labels],
                   measured_k_max=[int(n_rest[(b == lab).to_numpy()].min()) for lab in labels],  # past a bin's fewest samples: plug-in, drawn apart
                   plugin_label="plug-in past the bin's fewest samples")
@@ -416,6 +447,9 @@ assert all(b.value_counts().sum() == len(pythia) for b in pythia_bins.values()) 
 
 # %%
 empty = sorted(set(range(1, NUM_BINS + 1)) - set(quantile_b))
+# where the dashed part starts: coverage at the last k measured without bias and at the first plug-in k, per bin
+plugin_ends = {key: (c.coverage[c.k <= kmax][-1], c.coverage[c.k > kmax][0]) for key, (c, kmax) in pythia_curves.items() if (c.k > kmax).any()}
+plugin_steps = [(name, lab, a, z) for (name, lab), (a, z) in plugin_ends.items() if z < a]
 Summary(
     *([f"Spearman rank correlation between MATH level and quantile bin of pass@1 (held-apart half): {level_rank_corr:.2f} over "
        f"{len(pythia)} problems.",
@@ -427,7 +461,9 @@ Summary(
     *(f"Coverage at k = {K_COMPARED} on the other half ({name}): {lo:.2f} in {bin_names[name](b.min())}, {hi:.2f} in {bin_names[name](b.max())}."
       for (name, (lo, hi)), b in zip(cov_ends.items(), pythia_bins.values()) if b.nunique() > 1),
     *([f"Past each bin's smallest number of samples left per problem ({int(n_rest.min())} at the fewest), the curves use the plug-in estimate "
-       f"for the problems with fewer (as notebook 01); the figure draws that part dashed and faded."] if n_rest.min() < ks.max() else []),
+       f"for the problems with fewer (as notebook 01); the figure draws that part dashed and faded. From the last measured k to the first "
+       f"plug-in k the drawn coverage steps down in " + (", ".join(f"{bin_names[name](lab)} ({name}): {a:.3f} to {z:.3f}" for name, lab, a, z in plugin_steps)
+                                                        or "no bin") + "."] if n_rest.min() < ks.max() else []),
 )
 
 # %% [markdown]
@@ -435,11 +471,14 @@ Summary(
 #
 # Beam search and DVTS guided by several verifiers, beside best-of-N, weighted best-of-N and majority vote
 # from a sampling pool on the same problems (`ttslib.search`; the files come from the step-level search
-# runs). Every strategy gives one answer per problem per budget from half of the pool's samples (the other
-# half sets the oracle bins): majority vote and best-of-N exactly over their n-subsets, weighted best-of-N
-# exactly where the pool is small and otherwise as a Monte Carlo over `NUM_DRAWS` random n-subsets (the
-# table below says which); a search run's answer is the weighted vote of its N candidates on their
-# last-step scores (as the HF blog). Budgets are the tokens
+# runs). The sampling strategies give one answer per problem per budget from half of the pool's samples
+# (the other half sets the oracle bins): majority vote and best-of-N exactly over their n-subsets, weighted
+# best-of-N exactly where the pool is small and otherwise as a Monte Carlo over `NUM_DRAWS` random
+# n-subsets (the table below says which). Beam search and DVTS are runs of their own, apart from the pool,
+# one per strategy and N; a search run's answer is the weighted vote of its N candidates on their
+# last-step scores (as the HF blog). At N = M, DVTS has one subtree and is beam search (notebook 03 counts
+# it once, as beam search): its N = M run is left out of the strategies the policy may choose and of the
+# figures, so that one algorithm is not offered twice. Budgets are the tokens
 # best-of-N with the default verifier spends; a search costs the tokens its whole tree generated.
 # The policy chooses among the strategies guided by one verifier, `CHAIN_POLICY_VERIFIER`, and majority
 # vote, as Snell et al. choose with one PRM: a policy free to pick the exact step checker would set a
@@ -469,6 +508,13 @@ if chains_ready:
     chain_res = pool_strategies(scored, num_draws=NUM_DRAWS, seed=SEED).merge(search_strategies(search, verifiers=chain_verifiers))
     if CHAIN_POLICY_VERIFIER is not None:  # one verifier's strategies, and majority vote (it needs none)
         chain_res = chain_res.take(strategies=[s for s in chain_res if s.method == "majority" or s.verifier == CHAIN_POLICY_VERIFIER])
+    one_tree = [s for s in chain_res.find(method="dvts") if s.beam_width in chain_res[s].n]  # DVTS runs at N = M: one subtree, beam search
+    for s in one_tree:  # keep each such DVTS without its N = M run (counted once, as beam search)
+        keep_ns = [n for n in chain_res[s].n if n != s.beam_width]
+        rest = chain_res.take(strategies=[t for t in chain_res if t != s])
+        chain_res = rest.merge(chain_res.take(strategies=[s], ns=keep_ns)) if keep_ns else rest
+    assert all(s.beam_width not in chain_res[s].n for s in chain_res.find(method="dvts"))  # "left out of the strategies the policy may choose"
+    assert all(s.variant == "kit" for s in chain_res.find(method="dvts"))  # "DVTS (the kit's variant ...)" in the comparison with Snell et al.
     chain_results = chain_res.table("tokens")  # generated tokens; the oracle left out
     chain_strategies = strategies_of(chain_results)
     common = chain_res.problem_ids.tolist()
@@ -485,6 +531,7 @@ if chains_ready:
     chain_palette = strategy_palette(chain_strategies)
     display(pd.Series({"problems": len(common), "strategies": ", ".join(sorted({str(s) for s in chain_strategies})),
                        "verifiers in the pool": ", ".join(map(str, score_columns)),
+                       "left out (DVTS at N = M, beam search)": ", ".join(f"{s}, N = {s.beam_width}" for s in one_tree) or "none",
                        "weighted best-of-N computed": chain_res[Strategy("weighted", default_verifier)].method}).to_frame("chain search data"))
 
 # %%
@@ -567,11 +614,17 @@ if chains_ready:
     within_bin = family([paired_finding(at_n[st][0][bin_of == b], at_n[weighted_c][0][bin_of == b], a=str(st), b=str(weighted_c),
                                         quantity="accuracy", range=f"oracle bin {b}, N = {n_common:g} (equal N, not equal tokens)")
                          for b, st in bin_pairs if (b, st) not in bin_same])
-    at_floor = [min(f.a_value, 1 - f.a_value) < POWER_FLOOR and min(f.b_value, 1 - f.b_value) < POWER_FLOOR for f in within_bin]
-    display(pd.DataFrame([(f.range.split(",")[0], f.a, f.a_value, f.b_value, f.difference, f.lower, f.upper, f.verdict,
-                           np.nan if floor else f.detectable, f.num_problems)
-                          for f, floor in zip(within_bin, at_floor)], columns=["bin", "strategy", "accuracy", str(weighted_c), "difference", "lower", "upper",
-                                                         "verdict (Holm)", "detectable at 80% power", "problems"]).round(3))
+    # the power stated, as in section 1: none where the finding states none (too few problems differ) or both sides lie within
+    # POWER_FLOOR of 0 or 1; elsewhere the detectable difference at Holm's first threshold, (1 - level) / family size
+    bin_few = [f.few_differ or f.num_differ == 0 for f in within_bin]
+    at_floor = [not few and min(f.a_value, 1 - f.a_value) < POWER_FLOOR and min(f.b_value, 1 - f.b_value) < POWER_FLOOR
+                for f, few in zip(within_bin, bin_few)]
+    bin_detect = [np.nan if few or fl else f.detectable * detectable_difference(1.0, level=1 - (1 - f.level) / f.family_size)
+                  / detectable_difference(1.0, level=f.level) for f, few, fl in zip(within_bin, bin_few, at_floor)]
+    display(pd.DataFrame([(f.range.split(",")[0], f.a, f.a_value, f.b_value, f.difference, f.lower, f.upper, f.verdict, f.num_differ, d, f.num_problems)
+                          for f, d in zip(within_bin, bin_detect)],
+                         columns=["bin", "strategy", "accuracy", str(weighted_c), "difference", "lower", "upper", "verdict (Holm)",
+                                  "problems that differ", "detectable at 80% power, Holm's first threshold", "problems"]).round(3))
 
 # %% [markdown]
 # ### What this section shows
@@ -587,8 +640,10 @@ if chains_ready:
 # budget, whether any per-bin choice under the cap could reach that accuracy at all (each problem given
 # its own best configuration that fits the cap is the ceiling of every choice), and where it could, the
 # difference the paired comparison would detect with the standard error it would have under that
-# alternative (the policy scoring as weighted best-of-N at the larger n, problem by problem). Last, their
-# result beside ours with both settings named.
+# alternative (the policy scoring as weighted best-of-N at the larger n, problem by problem), at the
+# level its verdict is judged at: Holm's first threshold in the family against weighted best-of-N (the
+# strictest step, so the power stated is the least the family gives). The within-bin family's power is
+# stated the same way. Last, their result beside ours with both settings named.
 
 # %%
 if chains_ready:
@@ -651,18 +706,26 @@ if chains_ready:
             continue
         alt = paired_finding(base_at[target], base_at[n], a=f"{weighted_c} at n = {target:g}", b=f"at n = {n:g}", quantity="accuracy",
                              range=f"budget {n:g}")
-        alt_power = float(ndtr(effect / (alt.detectable / detectable_difference(1.0)) - ndtri(0.975)))  # Phi(effect / se - z_0.975)
+        # the comparison is judged in the Holm family vs_weighted: its power is stated at Holm's first (strictest) threshold, alpha / m
+        holm_alpha = (1 - alt.level) / len(vs_weighted)
+        alt_se = alt.detectable / detectable_difference(1.0, level=alt.level)
+        alt_detect = detectable_difference(alt_se, level=1 - holm_alpha)
+        alt_power = float(ndtr(effect / alt_se - ndtri(1 - holm_alpha / 2)))  # Phi(effect / se - z_{1 - alpha / 2m})
         power_lines.append(f"budget {n:g}: a policy {snell.value:g}x as efficient as {weighted_c}, spending the cap, would match its accuracy "
-                           f"at n = {target:g}, {base_at[target].mean():.3f}, {effect:+.3f} over it at n = {n:g}; were the policy's per-problem accuracies those of "
-                           f"{weighted_c} at n = {target:g}, the paired comparison at this budget would detect {alt.detectable:.3f} at "
-                           f"{POWER:.0%} power, {'more' if alt.detectable > effect else 'less'} than that effect (power against it "
+                           f"at n = {target:g}, {base_at[target].mean():.4f}, {effect:+.4f} over it at n = {n:g}; were the policy's per-problem accuracies those of "
+                           f"{weighted_c} at n = {target:g}, the paired comparison at this budget, judged at Holm's first threshold in its family of "
+                           f"{len(vs_weighted)} (two-sided {holm_alpha:.3g}, the strictest step of the adjustment), would detect {alt_detect:.4f} at "
+                           f"{POWER:.0%} power, {'more' if alt_detect > effect else 'less'} than that effect (power against it "
                            f"{alt_power:.0%}, normal approximation)")
     defined_c = chain_eff[("oracle, held-apart samples", weighted_c)].query("status == 'reached'")
     snell_chain = compare_with_paper(
         "snell_compute_optimal_4x",
         Setting(f"{chain_model}, verifier {CHAIN_POLICY_VERIFIER or 'of each strategy'}",
-                f"the kit's chain problems ({len(ids_c)} problems)", "generated tokens for equal accuracy: weighted best-of-N over the per-bin policy",
-                f"per-bin choice among majority vote, best-of-N, weighted best-of-N, beam search and DVTS on oracle bins ({FOLDS}-fold "
+                f"the kit's chain problems ({len(ids_c)} problems)",
+                "generated tokens for equal accuracy (the baseline's interpolated on a log axis between its measured budgets): "
+                "weighted best-of-N over the per-bin policy",
+                f"per-bin choice among majority vote, best-of-N, weighted best-of-N ({ {'monte_carlo': 'Monte Carlo'}.get(chain_res[weighted_c].method, chain_res[weighted_c].method)} over n-subsets), beam search "
+                f"and DVTS (the kit's variant; its N = M run left out, as beam search) on oracle bins ({FOLDS}-fold "
                 f"cross-validated) against weighted best-of-N",
                 f"budgets n = {ev.ns[0]:g} to {ev.ns[-1]:g} samples; " + (f"the multiple at n = {defined_c['n'].iloc[-1]:g}, the largest budget where it is defined"
                                                                         if len(defined_c) else "the multiple is undefined at every budget")),
@@ -680,11 +743,14 @@ if chains_ready:
         f"Within each oracle bin, each strategy against {weighted_c} at N = {n_common:g} ({len(within_bin)} comparisons, Holm"
         + (f"; pairs with the same accuracy on every problem, not tested: {', '.join(f'{st} in bin {b}' for b, st in bin_same)}" if bin_same else "") + "; "
         + ", ".join(f"{v} {sum(f.verdict == v for f in within_bin)}" for v in ("ahead", "behind", "not shown"))
-        + f"); with {int(pd.Series(bin_of).value_counts().min())} to {int(pd.Series(bin_of).value_counts().max())} problems per bin they detect "
-        + f"{min(f.detectable for f, fl in zip(within_bin, at_floor) if not fl):.3f} to "
-        + f"{max(f.detectable for f, fl in zip(within_bin, at_floor) if not fl):.3f} at 80% power"
-        + (f", no power stated for {', '.join(f'{f.a} in {f.range.split(chr(44))[0]}' for f, fl in zip(within_bin, at_floor) if fl)} "
-           f"(both sides' accuracy within {POWER_FLOOR:g} of 0 or 1: the spread there is no guide to the spread under a difference)" if any(at_floor) else "")
+        + f"); {int(pd.Series(bin_of).value_counts().min())} to {int(pd.Series(bin_of).value_counts().max())} problems per bin; "
+        + "; ".join(filter(None, [
+            (f"no power stated for {', '.join(f'{f.a} in {f.range.split(chr(44))[0]}' for f, few in zip(within_bin, bin_few) if few)} "
+             f"(fewer than {FEW_DIFFER} problems differ: exact sign test)") if any(bin_few) else "",
+            (f"none for {', '.join(f'{f.a} in {f.range.split(chr(44))[0]}' for f, fl in zip(within_bin, at_floor) if fl)} "
+             f"(both sides' accuracy within {POWER_FLOOR:g} of 0 or 1: the spread there is no guide to the spread under a difference)") if any(at_floor) else "",
+            (f"the other {int(np.isfinite(bin_detect).sum())} detect {np.nanmin(bin_detect):.3f} to {np.nanmax(bin_detect):.3f} at {POWER:.0%} power at "
+             f"Holm's first threshold (two-sided {1 - within_bin[0].level:g} / {len(within_bin)})") if np.isfinite(bin_detect).any() else ""]))
         + ". Mean tokens per problem at this N: "
         + ", ".join(f"{st} {v[1].mean():.0f}" for st, v in at_n.items()) + ".",
         [f for f in within_bin if f.verdict != "not shown"],
