@@ -191,3 +191,13 @@ def test_rounding_noise_is_no_difference():
     noisy[10] += 0.018
     f = paired_finding(noisy, base, a="A", b="B", quantity="q", range="r")
     assert f.num_differ == 1 and f.p_value == 1.0 and "only 1 problem differs" in f.sentence()
+
+
+def test_a_family_states_its_power_at_holms_first_threshold_too():
+    rng = np.random.default_rng(8)
+    base = rng.random(100)
+    fs = family([paired_finding(base + rng.normal(0, 0.1, 100), base, a=f"A{i}", b="B", quantity="q", range="r") for i in range(5)])
+    f = fs[0]
+    se = f.detectable / (norm.ppf(0.975) + norm.ppf(0.8))
+    assert f.holm_detectable == pytest.approx((norm.ppf(1 - 0.01 / 2) + norm.ppf(0.8)) * se)
+    assert f"{f.holm_detectable:.3f} at Holm's first threshold over 5 comparisons" in f.sentence()

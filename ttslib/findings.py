@@ -155,7 +155,16 @@ class Finding:
             return (f"only {self.num_differ} problem{'s' * (self.num_differ != 1)} differ{'s' * (self.num_differ == 1)}; "
                     f"exact sign test p = {self.p_value:.2g}; "
                     "too few for a power statement")
-        return f"smallest difference this data could detect at {POWER:.0%} power: {self.detectable:.{decimals}f}"
+        text = f"smallest difference this data could detect at {POWER:.0%} power: {self.detectable:.{decimals}f}"
+        if self.family_size > 1:  # Holm's first threshold, (1 - level) / m: the level at which the family's first finding is judged
+            text += f", {self.holm_detectable:.{decimals}f} at Holm's first threshold over {self.family_size} comparisons"
+        return text
+
+    @property
+    def holm_detectable(self) -> float:
+        """:attr:`detectable` at Holm's first (strictest) threshold over the family, ``1 - (1 - level) / family_size``."""
+        se = self.detectable / (ndtri((1 + self.level) / 2) + ndtri(POWER))
+        return detectable_difference(se, level=1 - (1 - self.level) / self.family_size)
 
     def sentence(self, decimals: int = 3) -> str:
         """One sentence from the record's fields: both sides, the quantity, range, method, interval and verdict."""
