@@ -21,7 +21,8 @@ from matplotlib.colors import to_rgb
 from ttslib.coverage import CoverageCurve
 from ttslib.fit import PowerLawFit
 from ttslib.plotting import model_color, resolve_palette, sequential_palette, strategy_color
-from ttslib.plotting._draw import figure_legend
+from ttslib.plotting.style import STRATEGIES, STRATEGY_MARKERS, strategy_marker
+from ttslib.plotting._draw import SERIES_MARKERS, dodge_factors, figure_legend
 from ttslib.plotting.coverage import plot_coverage
 from ttslib.plotting.fit import plot_power_law_fits
 from ttslib.plotting.flops import plot_exchange, plot_frontier, plot_vs_flops
@@ -350,16 +351,16 @@ def test_plot_vs_flops_joins_a_run_only_between_budgets_no_other_run_lies_betwee
     by_colour = {s: [line for line in ax.get_lines() if to_rgb(line.get_color()) == to_rgb(strategy_color(s))]
                  for s in ("best_of_n", "beam_search", "dvts")}
     assert len(by_colour["best_of_n"]) == 1 and by_colour["best_of_n"][0].get_linestyle() == "-"
-    for s in ("beam_search", "dvts"):  # markers alone, each with its interval as a vertical bar
-        assert sorted(x for line in by_colour[s] for x in line.get_xdata()) == list(SEARCH_N * 1.3e9)
+    for s, shift in (("beam_search", 1.0), ("dvts", 1.06)):  # markers alone, each with its interval as a vertical bar
+        assert np.allclose(sorted(x for line in by_colour[s] for x in line.get_xdata()), SEARCH_N * 1.3e9 * shift)  # DVTS set apart
         assert all(line.get_linestyle() == "None" for line in by_colour[s])
         bars = [c for c in ax.collections if isinstance(c, LineCollection) and np.allclose(c.get_color()[0, :3], to_rgb(strategy_color(s)))]
         assert sorted(round(seg[0][1], 9) for c in bars for seg in c.get_segments()) == [0.28, 0.38, 0.48]
-    # the covered run stays visible: another marker shape, and hollow
+        assert np.allclose(sorted(seg[0][0] for c in bars for seg in c.get_segments()), SEARCH_N * 1.3e9 * shift)  # the bar with its marker
+    # each run its strategy's fixed shape; set apart, neither is hollow
     beam, dvts = by_colour["beam_search"][0], by_colour["dvts"][0]
-    assert beam.get_marker() != dvts.get_marker()
-    assert dvts.get_markerfacecolor() == "none" and dvts.get_markeredgewidth() > 0
-    assert beam.get_markerfacecolor() != "none"
+    assert (beam.get_marker(), dvts.get_marker()) == (strategy_marker("beam_search"), strategy_marker("dvts"))
+    assert beam.get_markerfacecolor() != "none" and dvts.get_markerfacecolor() != "none"
     # without budgets each run is one line, as before
     ax = plot_vs_flops(flops, acc, labels=["best-of-N", "beam search", "DVTS"])
     assert [line.get_linestyle() for line in ax.get_lines()] == ["-", "-", "-"]
@@ -447,3 +448,59 @@ def test_plot_frontier_marks_every_point_and_lists_models_by_size():
     axes[1].plot([1], [1], label="pythia-14m")
     axes[1].plot([1], [1], label="pythia-1b (MATH)")
     assert [t.get_text() for t in figure_legend(fig).get_texts()] == ["pythia-14m", "cheapest (frontier)", "pythia-1b (MATH)", "pythia-12b"]
+
+
+# ---- markers alone that share an N are set apart; each strategy has one marker shape in every figure -----
+
+
+def test_dodge_factors_move_the_jth_later_series_at_an_x_by_factor_to_the_j():
+    xs = np.array([16.0, 16.0, 16.0, 64.0, 64.0, 4.0, 16.2])
+    ranks = np.array([0, 1, 2, 0, 2, 1, 3])  # 16.2 is within 2 % of 16: a fourth series there
+    assert dodge_factors(xs, ranks, 1.06).tolist() == pytest.approx([1.0, 1.06, 1.06**2, 1.0, 1.06, 1.0, 1.06**3])
+    assert dodge_factors([10.0, 11.0], [0, 1], 1.06).tolist() == [1.0, 1.0]  # 10 % apart: not shared, not moved
+    with pytest.raises(ValueError, match="factor"):
+        dodge_factors([1.0], [0], 0.0)
+    with pytest.raises(ValueError, match="xs and ranks"):
+        dodge_factors([1.0, 2.0], [0], 1.06)
+
+
+def test_plot_selection_sets_apart_two_search_markers_at_one_n_with_their_bars():
+    beam = Strategy("beam_search", VerifierSpec.noisy(0.8), beam_width=4)
+    dvts = Strategy("dvts", VerifierSpec.noisy(0.8), beam_width=4)
+    curves = [selection_curve("weighted", GRID, np.linspace(0.2, 0.3, 7)),
+              selection_curve(beam, [4, 16], [0.3, 0.2]), selection_curve(dvts, [16], [0.2])]  # equal at N = 16
+    ax = plot_selection(curves)
+    xs = {s: sorted(x for line in ax.get_lines() if to_rgb(line.get_color()) == to_rgb(strategy_color(s)) for x in line.get_xdata())
+          for s in ("weighted", "beam_search", "dvts")}
+    assert xs["weighted"] == list(GRID)  # a line: never moved
+    assert xs["beam_search"] == [4, 16]  # the first at an N stays where it was run
+    assert xs["dvts"] == pytest.approx([16 * 1.06])  # the second, to its right
+    bars = {s: sorted(seg[0][0] for c in ax.collections if isinstance(c, LineCollection)
+                      and np.allclose(c.get_color()[0, :3], to_rgb(strategy_color(s))) for seg in c.get_segments())
+            for s in ("beam_search", "dvts")}
+    assert bars["beam_search"] == [4, 16] and bars["dvts"] == pytest.approx([16 * 1.06])
+
+
+def test_a_strategy_has_one_marker_shape_in_every_figure():
+    assert set(STRATEGY_MARKERS) == set(STRATEGIES) and len(set(STRATEGY_MARKERS.values())) == len(STRATEGY_MARKERS)
+    beam = Strategy("beam_search", VerifierSpec.noisy(0.8), beam_width=4)
+    assert strategy_marker(beam) == strategy_marker("beam search (M = 4)") == strategy_marker("beam_search") == "v"
+    with pytest.raises(ValueError, match="no strategy"):
+        strategy_marker("pythia-1b")
+    # beam search's marker, whatever comes before it in the figure (in 03 it was a diamond in one, a triangle in another)
+    search = selection_curve(beam, [4, 16, 64], [0.3, 0.35, 0.41])
+    shapes = []
+    for before in (["oracle", "majority", "best_of_n", "weighted"], ["majority", "best_of_n"], []):
+        ax = plot_selection([selection_curve(r, GRID, np.linspace(0.1, 0.2, 7)) for r in before] + [search], band=False)
+        shapes += [line.get_marker() for line in ax.get_lines() if to_rgb(line.get_color()) == to_rgb(strategy_color("beam_search"))]
+    ax = plot_vs_flops([GRID * 1e9, SEARCH_N * 2e9], [GRID / 100, np.array([0.3, 0.4, 0.5])], budgets=[GRID, SEARCH_N],
+                       labels=["majority vote", "beam search (M = 4)"])
+    shapes += [line.get_marker() for line in ax.get_lines() if to_rgb(line.get_color()) == to_rgb(strategy_color("beam_search"))]
+    rows = pd.concat([bin_rows("majority", GRID, GRID / 100, GRID * 100), bin_rows(beam, SEARCH_N, [0.3, 0.4, 0.5], SEARCH_N * 130)])
+    ax = plot_bin_curves(rows)
+    shapes += [line.get_marker() for line in ax.get_lines() if to_rgb(line.get_color()) == to_rgb(strategy_color("beam_search"))]
+    assert set(shapes) == {"v"} and len(shapes) >= 5
+    # a series that is no strategy takes a shape no strategy of its figure has
+    ax = plot_vs_flops([GRID * 1e9, GRID * 2e9], [GRID / 100, GRID / 50], budgets=[GRID, GRID], labels=["majority vote", "my rule"])
+    mine = [line.get_marker() for line in ax.get_lines() if line.get_label() == "my rule"]
+    assert mine and mine[0] in SERIES_MARKERS and mine[0] != strategy_marker("majority")

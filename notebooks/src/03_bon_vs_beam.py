@@ -25,7 +25,8 @@
 # function over answers; weighted best-of-N is exact by enumeration only for N <= 16, so here it
 # is a Monte Carlo estimate with its standard error. Published code instead draws a few hundred
 # random subsets per n (`benchmarks/bench_selection.py` compares the two). Ties are split evenly;
-# a sample with no answer is never picked. Bands: 95% bootstrap over problems. Comparisons: the
+# a sample with no answer casts no vote, is never picked over a sample with one, and counts as wrong
+# (picked only in a subset where no sample has an answer). Bands: 95% bootstrap over problems. Comparisons: the
 # difference of two rules on the same problems, with its paired 95% normal interval over problems;
 # the comparisons a section makes are judged together (Holm's adjustment over all of them), and a
 # comparison the data do not decide comes with the smallest difference they could have detected (at
@@ -64,7 +65,8 @@ import pandas as pd
 
 from ttslib.data import correct_matrix, read_samples
 from ttslib.findings import FEW_DIFFER, POWER, Summary, family, paired_finding, trend
-from ttslib.plotting import figure_legend, place_legend, savefig, sequential_palette, strategy_color, strategy_label, use_theme
+from ttslib.plotting import (figure_legend, place_legend, savefig, sequential_palette, strategy_color, strategy_label, strategy_marker,
+                             use_theme)
 from ttslib.plotting.flops import plot_vs_flops
 from ttslib.plotting.selection import plot_selection
 from ttslib.policy import Strategy, VerifierSpec, difficulty_bins
@@ -214,7 +216,7 @@ pd.Series(
         "problems x samples": f"{own_correct.shape[0]} x {own_correct.shape[1]}",
         "levels": f"{own_level.min()}..{own_level.max()}",
         "pass@1": f"{own_correct.mean():.3f}",
-        "samples without an answer": f"{(own_classes < 0).mean():.3f}",
+        "samples without an answer": f"{int((own_classes < 0).sum())} ({(own_classes < 0).mean():.4%})",
         "distinct answers per problem (mean)": f"{(own_classes.max(1) + 1).mean():.1f}",
     }
 ).to_frame("own samples")
@@ -313,7 +315,7 @@ Summary(f"pass@1 {own_sel['oracle'].accuracy[0]:.3f}, pass@{own_top} {own_sel['o
 # Beam search (N beams, width `M = 4`: keep the N/M best partial solutions by the last step's score,
 # sample M next steps from each) and DVTS (N/M independent subtrees, each keeping its single best) ran
 # once per N (`ttslib.search`, `ttslib search` on the command line); each keeps exactly N candidates,
-# and the answer is the weighted vote of their last-step scores, as in the HF blog. One run per search
+# and the answer is the weighted vote of their last-step scores. One run per search
 # and N: a search's interval below covers the choice of problems, not the run-to-run randomness of the
 # search. At N = M there is one subtree, and DVTS is beam search: its N = M run is a second run of
 # the same algorithm, and the comparisons below count it once, as beam search.
@@ -378,7 +380,6 @@ weighted = {v: Strategy("weighted", v) for v in pool_verifiers}  # weighted best
 bon = {v: Strategy("best_of_n", v) for v in pool_verifiers}
 searched = {(s.method, s.verifier): s for s in res.find(beam_width=BEAM_WIDTH)}  # the search runs' strategies (M = 4, the kit's DVTS)
 searches = list(searched.values())
-assert not any(s.variant == "sal" for s in searches)  # "the kit's DVTS"
 name = {s: strategy_label(s) for s in res}  # how the findings name each strategy
 res.accuracy().round(3)
 
@@ -400,9 +401,12 @@ rules_chain = family([paired_finding(res[a].at(n), res[b].at(n), a=name[a] if a 
                                      range=f"chains, N = {n}") for a, b, n in rule_pairs])
 *rules_chain, checker_gap, weighted_small = rules_chain
 main_vs_majority = rules_chain[rule_pairs.index((weighted[MAIN_VERIFIER], MAJORITY, chain_top))]
-ours = Setting(f"SmolLM2-135M, noisy step checker of measured step AUC {auc[MAIN_VERIFIER]:.2f}",
+subsets = {"exact": "exact over all n-subsets", "monte_carlo": f"Monte Carlo, {NUM_DRAWS} n-subsets per problem"}
+ours = Setting(f"SmolLM2-135M with the noisy step checker (set to AUC {MAIN_AUC:.2f}, measured step AUC {auc[MAIN_VERIFIER]:.2f}) as verifier",
                f"the kit's chains ({chain.shape[0]} problems)", "accuracy of weighted best-of-N minus majority vote",
-               "weighted best-of-N, last-step score", f"N = {chain_top}")
+               f"weighted best-of-N (sum of last-step scores per distinct answer) against majority vote, on n-subsets of the {chain.shape[1]} "
+               f"pool samples (weighted best-of-N: {subsets[res[weighted[MAIN_VERIFIER]].method]}; majority vote: {subsets[res[MAJORITY].method]})",
+               f"N = {chain_top}")
 reproduced = paper_result("sal_issue44_weighted_minus_majority_n4")
 Summary(
     f"The pool: pass@1 {chain.correct.mean():.3f}, pass@{chain_top} {res[ORACLE].accuracy[-1]:.3f}; at N = {chain_top} majority vote "
@@ -438,7 +442,10 @@ vs_sampling.round(3)
 # ### Accuracy vs N with the noisy verifier of the main comparison
 #
 # The verifier is the checker blurred to a set AUC (`MAIN_AUC`); the title gives its AUC measured on the
-# pool's steps.
+# pool's steps. The search runs are markers with their bootstrap interval as a bar; where both searches
+# ran at one N, DVTS's marker and bar are drawn a little to the right of beam search's (same N), so neither
+# hides the other. DVTS's run at N = M is not drawn (one subtree: the algorithm of beam search). Each
+# strategy has one marker shape in every figure.
 
 # %%
 assert abs(auc[MAIN_VERIFIER] - MAIN_AUC) < 0.02  # the blurred checker's measured step AUC is near the one it was set to
@@ -447,7 +454,8 @@ main |= {searched[m, MAIN_VERIFIER]: label for m, label in (("beam_search", f"be
          if (m, MAIN_VERIFIER) in searched}
 beam_s, dvts_s = searched.get(("beam_search", MAIN_VERIFIER)), searched.get(("dvts", MAIN_VERIFIER))
 one_tree = [int(n) for n in res[dvts_s].n if n == BEAM_WIDTH and n in res[beam_s].n]  # N = M: DVTS is beam search
-main[dvts_s] += f"; at N = {', '.join(map(str, one_tree))} it is beam search, drawn once" if one_tree else ""
+if one_tree:  # its N = M run is not drawn: one subtree there, the algorithm of beam search, whose run is drawn
+    main[dvts_s] = f"DVTS (M = {BEAM_WIDTH}; its N = {', '.join(map(str, one_tree))} run not drawn, see text)"
 drawn_ns = {s: [int(n) for n in res[s].n if not (s == dvts_s and n in one_tree)] for s in main}  # what the figures draw
 main_labels = list(main.values())
 ax = plot_selection([selection_curve(res[s].take(ns=drawn_ns[s]), n_boot=N_BOOT, seed=SEED) for s in main], labels=main_labels)
@@ -498,16 +506,19 @@ by_bin.round(3)
 # at every step it scores; that cost is not counted here. The comparisons of this section are at equal
 # N; the table gives each strategy's FLOPs at its N. In the figure a line joins a strategy's points only
 # where no other strategy has an N between them; the search runs are markers with their bootstrap
-# interval as a bar, and DVTS at N = M, the same algorithm as beam search, is drawn once, as beam search.
+# interval as a bar (two at nearly the same FLOPs set a little apart), and DVTS's run at N = M, the algorithm
+# of beam search there, is not drawn. The x axis of the search runs includes the estimated attention term
+# where the note below says so (the axis label repeats it).
 
 # %%
 compute = [s for s in main if s.method != "oracle"]
-drawn_res = {s: res.take(strategies=[s], ns=drawn_ns[s]) for s in compute}  # DVTS without N = M, drawn once as beam search
+drawn_res = {s: res.take(strategies=[s], ns=drawn_ns[s]) for s in compute}  # DVTS without its N = M run (not drawn)
 flops = [drawn_res[s].cost(s, "flops").mean(0) for s in compute]
 bands = [selection_curve(drawn_res[s][s], n_boot=N_BOOT, seed=SEED) for s in compute]  # the accuracy's 95% bootstrap band over problems
 ax = plot_vs_flops(flops, [b.accuracy for b in bands], lower=[b.lower for b in bands], upper=[b.upper for b in bands],
                    labels=[main[s] for s in compute], palette=[strategy_color(s) for s in compute], ylabel="accuracy",
-                   budgets=[drawn_ns[s] for s in compute])
+                   budgets=[drawn_ns[s] for s in compute],
+                   xlabel="inference FLOPs per problem" + ("\n(search runs: attention term estimated, see the note below)" if res.notes else ""))
 ax.set_title("chains: accuracy vs inference FLOPs per problem", fontsize="small")
 savefig(ax.figure, "03_search_flops", directory=FIGURES_DIR)
 print("\n".join(res.notes))
@@ -520,7 +531,7 @@ pd.DataFrame({main[s]: pd.Series(f, index=drawn_ns[s]) for s, f in zip(compute, 
 # search run at N = 16 with the verifier that guided it. Lines join one sampling rule across one family
 # of verifiers, the exact step checker and its blurred copies, each of which was measured; a search ran
 # with only some of them, so its points are markers, joined by nothing. The model's confidence, another
-# kind of verifier, is an open square with its name.
+# kind of verifier, is an open marker (its strategy's shape) with its name.
 
 # %%
 assert 16 in chain_ns
@@ -529,10 +540,11 @@ quality = pd.DataFrame([{"verifier": s.verifier, "AUC": auc[s.verifier], "strate
 fig, ax = plt.subplots(figsize=(5.5, 3.6))
 blurred = quality["verifier"].map(lambda v: v.kind in ("noisy", "step_checker"))  # one family: the checker and its blurred copies
 for strategy, g in quality[blurred].sort_values("AUC", kind="stable").groupby("strategy", sort=False):
-    style = "o-" if strategy in ("best_of_n", "weighted") else "D"  # a search: markers only, no line between its verifiers
-    ax.plot(g["AUC"], g["accuracy"], style, color=strategy_color(strategy), label=strategy_label(strategy), ms=4 if style == "o-" else 5)
+    joined = strategy in ("best_of_n", "weighted")  # a search: markers only, no line between its verifiers
+    ax.plot(g["AUC"], g["accuracy"], marker=strategy_marker(strategy), ls="-" if joined else "none", color=strategy_color(strategy),
+            label=strategy_label(strategy), ms=4 if joined else 5)
 for strategy, g in quality[~blurred].groupby("strategy", sort=False):  # another family: a marker each, named
-    ax.plot(g["AUC"], g["accuracy"], "s", color=strategy_color(strategy), ms=5, mfc="none")
+    ax.plot(g["AUC"], g["accuracy"], marker=strategy_marker(strategy), ls="none", color=strategy_color(strategy), ms=5, mfc="none")
     for _, r in g.iterrows():
         ax.annotate(str(r["verifier"]), (r["AUC"], r["accuracy"]), xytext=(4, -3), textcoords="offset points", fontsize="x-small",
                     color=strategy_color(strategy))
@@ -564,9 +576,9 @@ search_family = family([paired_finding(res[a].at(n), res[b].at(n), a=name[a], b=
 by_n = {(a, b, n): f for (a, b, n), f in zip(search_pairs, search_family)}
 flops_at = {(s, n): res.cost(s, "flops").mean(0)[res[s].column(n)] for s in res if res.flops.get(s) is not None for n in res[s].n}
 main_pairs = [(a, b, n) for a, b, n in search_pairs if a.verifier == MAIN_VERIFIER and b.method == "weighted"]
-ours_search = Setting(f"SmolLM2-135M, noisy step checker of measured step AUC {auc[MAIN_VERIFIER]:.2f}",
-                      f"the kit's chains ({chain.shape[0]} problems)", "accuracy of DVTS minus beam search",
-                      "DVTS against beam search with the same verifier, one run each",
+ours_search = Setting(ours.model, ours.benchmark, "accuracy of DVTS minus beam search",
+                      f"the kit's DVTS (N/M subtrees, M = {BEAM_WIDTH}; each sets its ended solutions aside and continues from its best "
+                      "unfinished one until M have ended) against beam search with the same verifier, one run each",
                       f"N = {search_pairs[-1][2]}, the largest N run; all {chain.shape[0]} problems")
 dvts_beam_top = search_family[-1]
 search_keys = ("hf_dvts_large_n", "snell_beam_hard_low_budget", "liu_prm_dependence")  # the papers' rows on search this section cites
@@ -582,8 +594,9 @@ Summary(
     f"Power of this chain study ({res.problem_ids.size} problems, one run per search and N): the smallest paired difference each "
     f"comparison could detect at {POWER:.0%} power (before Holm's adjustment) is "
     + "; ".join(f"{by_n[p].a} minus {by_n[p].b} at N = {p[2]}: {by_n[p].detectable:.3f}" for p in (*main_pairs, search_pairs[-1])) + ". "
-    + f"The papers' results on search cited here ({'; '.join(paper_result(k).paper for k in search_keys if paper_result(k).value is None)}) "
-    "come with no effect size, so whether this study could detect the effects they report is not known; the one effect size at hand, "
+    + f"Our source (REFERENCES.md) gives no effect size for the papers' results on search cited here "
+    f"({'; '.join(paper_result(k).paper for k in search_keys if paper_result(k).value is None)}), so whether this study could detect "
+    "them is not known; the one effect size at hand, "
     f"the reproduction's {reproduced.value:.3f} at n = {small_n}, is about weighted best-of-N against majority vote (above).",
 )
 
@@ -608,12 +621,15 @@ bin_family = family(
     + [paired_finding(res[dvts_s].at(dvts_top)[chain_bins == b], res[beam_s].at(dvts_top)[chain_bins == b], a=name[dvts_s], b=name[beam_s],
                       quantity="accuracy", range=f"bin {b}, N = {dvts_top}") for b in np.unique(chain_bins) if b not in same_bins])
 hard_low, easy_change_f = bin_family[0], bin_family[len(binned_n)]
-bins_method = "beam search against best-of-N with the same verifier, one run; 5 quantile bins of pass@1 on a held-apart half"
+bins_method = ("beam search against best-of-N (plain: the candidate of highest last-step score) with the same verifier, one run; "
+               "5 quantile bins of pass@1 on a held-apart half")
 ours_hard = Setting(ours_search.model, ours_search.benchmark, "accuracy of beam search minus best-of-N, hardest bin", bins_method,
-                    f"N = {binned_n[0]}, the smallest N run; bin {chain_bins.max()}, {int(hard_rows.sum())} problems")
+                    f"N = {binned_n[0]}, the smallest N run; bin {chain_bins.max()}, {int(hard_rows.sum())} problems, at the floor: pass@1 "
+                    f"{held.correct[hard_rows].mean():.3f} on the held half, beam search right on {int((half[beam_s].at(binned_n[0])[hard_rows] > 0).sum())} of them")
 ours_easy = Setting(ours_search.model, ours_search.benchmark,
                     f"change from N = {binned_n[0]} to N = {binned_n[-1]} of beam search minus weighted best-of-N, easiest bin",
-                    bins_method.replace("against best-of-N", "against weighted best-of-N"),
+                    bins_method.replace("against best-of-N (plain: the candidate of highest last-step score)",
+                                        "against weighted best-of-N (sum of last-step scores per distinct answer)"),
                     f"N = {binned_n[0]} and {binned_n[-1]}; bin {chain_bins.min()}, {int(easy_rows.sum())} problems")
 hard_findings = bin_family[:len(binned_n)]
 hard_beam = {n: half[beam_s].at(n)[hard_rows] for n in binned_n}  # beam search's accuracy on each problem of the hardest bin
@@ -643,8 +659,8 @@ Summary(
     compare_with_paper("snell_beam_hard_low_budget", ours_hard, hard_low.difference, hard_low.lower, hard_low.upper),
     compare_with_paper("snell_beam_hard_low_budget", ours_easy, easy_change_f.difference, easy_change_f.lower, easy_change_f.upper),
     f"Power by bin ({np.bincount(chain_bins)[1:].min()} to {np.bincount(chain_bins)[1:].max()} problems a bin, one run per search), "
-    "before Holm's adjustment: " + "; ".join(f"{f.range}: {f.power_text()}" for f in bin_family) + ". Snell et al.'s row gives no effect "
-    "size, so whether these bins could detect the effect they report is not known.",
+    "before Holm's adjustment: " + "; ".join(f"{f.range}: {f.power_text()}" for f in bin_family) + ". Our source (REFERENCES.md) gives no "
+    "effect size for Snell et al.'s result, so whether these bins could detect it is not known.",
 )
 
 # %% [markdown]
@@ -667,7 +683,7 @@ beam_gain = {v: by_n[searched["beam_search", v], weighted[v], 16] for v in guide
 Summary(
     rule_trends, per_verifier,
     [compare_with_paper("liu_prm_dependence",
-                        Setting(f"SmolLM2-135M (one policy) with {auc_name[v]}", f"the kit's chains ({chain.shape[0]} problems)",
+                        Setting(f"SmolLM2-135M (one policy) with {auc_name[v]} as verifier", f"the kit's chains ({chain.shape[0]} problems)",
                                 f"accuracy of beam search minus weighted best-of-N, both with {v}",
                                 f"beam search (M = {BEAM_WIDTH}, one run) against weighted best-of-N with the same verifier", "N = 16"),
                         f.difference, f.lower, f.upper) for v, f in beam_gain.items()],
@@ -738,5 +754,7 @@ Summary(
      f"samples that pass every example fail the hidden tests (precision {s['precision']:.2f}); {s['hidden-test passes failing an example']} "
      f"samples that pass the hidden tests fail an example; {s['problems with a false positive']} problems have a false positive, "
      f"{s['... and a right program']} of them also a right program." for m, s in code_stats.items()],
-    code_family,
+    [f.sentence(5) for f in code_family],  # 5 decimals: differences below 0.001 print as what they are
+    "Means and differences are rounded each on its own: a printed difference can differ from the difference of the printed means "
+    "in its last digit.",
 )

@@ -25,11 +25,12 @@ from ttslib.plotting.style import (
     strategy_color,
     strategy_key,
     strategy_label,
+    strategy_marker,
     strategy_palette,
     use_theme,
 )
 
-__all__ = ["savefig", "new_axes", "FIGURES_DIR", "DRAWN_DIGITS", "figure_legend", "place_legend", "use_theme", "strategy_key", "strategy_label", "strategy_color",
+__all__ = ["savefig", "new_axes", "FIGURES_DIR", "DRAWN_DIGITS", "figure_legend", "place_legend", "use_theme", "strategy_key", "strategy_label", "strategy_color", "strategy_marker",
            "strategy_palette", "model_color", "model_palette", "sequential_palette", "size_order", "resolve_palette"]
 
 _CHECKOUT = Path(__file__).resolve().parents[2]

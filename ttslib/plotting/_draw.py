@@ -4,6 +4,7 @@ They draw values as given and compute no statistic."""
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 
 import numpy as np
@@ -59,6 +60,7 @@ def draw_series(ax, table: pd.DataFrame, *, x: str, y: str, series: str, colors:
 SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
 PLUGIN_DASHES = (4, 2)  # a curve past its measured range (plug-in values) is dashed and faded
 PLUGIN_ALPHA = 0.55
+DODGE = 1.06  # markers alone sharing an x on a log axis (two search runs at one N): the j-th later one at x * 1.06^j
 
 
 def join_runs(budgets, grid) -> np.ndarray:
@@ -71,15 +73,36 @@ def join_runs(budgets, grid) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(between)]).astype(int) if budgets.size else np.zeros(0, dtype=int)
 
 
+def dodge_factors(xs, ranks, factor: float, *, rtol: float = 0.02) -> np.ndarray:
+    """Multipliers that set apart points sharing an x: point i is moved to ``xs[i] * factor**j``, j the
+    number of distinct ``ranks`` (series, in figure order) below its own with a point at an x within
+    ``rtol`` of ``xs[i]``. The first series at an x stays where it was measured; on a log x axis every
+    later one sits a fixed distance to the right of the one before (``factor`` 1.06: 6 % of x)."""
+    xs, ranks = np.asarray(xs, dtype=float), np.asarray(ranks)
+    if xs.shape != ranks.shape or xs.ndim != 1:
+        raise ValueError(f"xs and ranks must be 1-d of one length; got shapes {xs.shape} and {ranks.shape}")
+    if not factor > 0:
+        raise ValueError(f"factor must be > 0; got {factor!r}")
+    near = np.isclose(xs[:, None], xs[None, :], rtol=rtol, atol=0)  # (K, K) points that share an x
+    below = near & (ranks[None, :] < ranks[:, None])
+    j = np.array([np.unique(ranks[row]).size for row in below], dtype=float)
+    return factor**j
+
+
 def draw_runs(ax, table: pd.DataFrame, *, x: str, y: str, series: str, budget: str, colors: dict,
               labels: dict | None = None, lower: str | None = None, upper: str | None = None,
-              dashes: dict | None = None, band_alpha: float = 0.15, **line_kws) -> dict:
+              dashes: dict | None = None, band_alpha: float = 0.15, dodge: float | None = None, **line_kws) -> dict:
     """:func:`draw_series` with a series' points joined only where no other series of ``table`` has a
     budget (column ``budget``, e.g. the number of samples N; it may differ from ``x``, e.g. FLOPs) strictly
     between them (:func:`join_runs`); each run is a line of its own, with its band. A run of one point is
     a marker, with its interval (``lower``..``upper``) as a vertical bar. The series' legend label goes on
     its first run. ``colors``, ``labels`` and ``dashes`` are keyed by series value. Returns
-    ``{series value: [Line2D of each run]}`` in order of first appearance."""
+    ``{series value: [Line2D of each run]}`` in order of first appearance.
+
+    ``dodge`` (a factor, for a log x axis; None: no dodge): markers alone that share an x (within 2 %)
+    with a marker alone of an earlier series are set apart, the j-th later one drawn at ``x * dodge**j``
+    with its bar (:func:`dodge_factors`), so that neither marker nor bar hides another. Points of lines
+    are not moved."""
     table = table[table[x].notna() & table[y].notna()]
     table = table.iloc[np.lexsort((table[budget].to_numpy(float), table[series].map(
         {s: i for i, s in enumerate(dict.fromkeys(table[series]))}).to_numpy()))]
@@ -89,6 +112,12 @@ def draw_runs(ax, table: pd.DataFrame, *, x: str, y: str, series: str, budget: s
     keys = list(dict.fromkeys(table["_run"]))
     first = {key: key == next(k for k in keys if k[0] == key[0]) for key in keys}  # the run that carries the label
     alone = set(table["_run"].value_counts().loc[lambda c: c == 1].index)
+    if dodge is not None and alone:
+        lone = table["_run"].isin(alone).to_numpy()
+        rank = table[series].map({s: i for i, s in enumerate(dict.fromkeys(table[series]))}).to_numpy()
+        moved = table[x].to_numpy(float).copy()
+        moved[lone] *= dodge_factors(moved[lone], rank[lone], dodge)
+        table = table.assign(**{x: moved})
     lines = draw_series(ax, table, x=x, y=y, series="_run", colors={k: colors[k[0]] for k in keys},
                         labels={k: str((labels or {}).get(k[0], k[0])) if first[k] else "_nolegend_" for k in keys},
                         lower=lower, upper=upper, dashes={k: (dashes or {}).get(k[0], "") for k in keys} if dashes else None,
@@ -104,20 +133,25 @@ def draw_runs(ax, table: pd.DataFrame, *, x: str, y: str, series: str, budget: s
     return out
 
 
-def distinguish_markers(ax, runs: dict, *, edge_width: float = 1.0) -> dict:
+def distinguish_markers(ax, runs: dict, *, edge_width: float = 1.0, markers: dict | None = None) -> dict:
     """Give each series of ``runs`` (``{series: [Line2D, ...]}``, as :func:`draw_runs` returns, in figure
-    order) its own marker shape (:data:`SERIES_MARKERS`, in order), and draw a series hollow (face
-    ``"none"``, edge in its colour) where one of its points lies on a point of an earlier series (x within
-    2 % of each other, y within 1 % of the axes' y range), so that a covered marker stays visible
-    around the one above it. Returns ``{series: marker}``."""
+    order) its marker shape, and draw a series hollow (face ``"none"``, edge in its colour) where one of
+    its points lies on a point of an earlier series (x within 2 % of each other, y within 1 % of the axes'
+    y range), so that a covered marker stays visible around the one above it. Returns ``{series: marker}``.
+
+    ``markers`` maps a series to its fixed shape (``style.strategy_marker``: a strategy has one shape in
+    every figure); a series it does not give (or gives None) takes the next of :data:`SERIES_MARKERS`
+    that no series of the figure has, in order."""
     seen = []  # (x, y) arrays of the earlier series
     ys = [np.asarray(line.get_ydata(), dtype=float) for lines in runs.values() for line in lines]
     finite = np.concatenate([v[np.isfinite(v)] for v in ys]) if ys else np.zeros(0)
     span = float(finite.max() - finite.min()) if finite.size > 1 else 1.0
     tol = 0.01 * (span if span > 0 else 1.0)
-    markers = {}
-    for i, (key, lines) in enumerate(runs.items()):
-        marker = SERIES_MARKERS[i % len(SERIES_MARKERS)]
+    fixed = {key: (markers or {}).get(key) for key in runs}
+    free = itertools.cycle([m for m in SERIES_MARKERS if m not in fixed.values()] or SERIES_MARKERS)
+    chosen = {key: fixed[key] if fixed[key] is not None else next(free) for key in runs}
+    for key, lines in runs.items():
+        marker = chosen[key]
         xy = [(np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)) for line in lines]
         px = np.concatenate([p[0] for p in xy]) if xy else np.zeros(0)
         py = np.concatenate([p[1] for p in xy]) if xy else np.zeros(0)
@@ -130,8 +164,7 @@ def distinguish_markers(ax, runs: dict, *, edge_width: float = 1.0) -> dict:
                 line.set_markeredgecolor(line.get_color())
                 line.set_markeredgewidth(edge_width)
         seen.append((px, py))
-        markers[key] = marker
-    return markers
+    return chosen
 
 
 def measured_masks(x: pd.Series, series: pd.Series, limits: dict):

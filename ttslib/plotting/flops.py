@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ttslib.plotting import new_axes
-from ttslib.plotting._draw import distinguish_markers, draw_runs, draw_series, log_axis, place_legend, series_table
-from ttslib.plotting.style import model_spec, model_color, resolve_palette, size_order
+from ttslib.plotting._draw import DODGE, distinguish_markers, draw_runs, draw_series, log_axis, place_legend, series_table
+from ttslib.plotting.style import model_spec, model_color, resolve_palette, size_order, strategy_key, strategy_marker
 
 __all__ = ["plot_flops_per_token", "plot_vs_flops", "plot_frontier", "plot_exchange"]
 
@@ -71,8 +71,10 @@ def plot_vs_flops(flops, values, *, lower=None, upper=None, labels=None, ax=None
         of each point. Given, a run's points are joined only where no other run has a budget strictly
         between them (the rule of ``plot_selection``, ``_draw.join_runs``): a search run at N = 4, 16, 64
         beside sampling rules at every N is drawn as markers, each with its interval (``lower``..``upper``)
-        as a vertical bar; each run then has its own marker shape, and a run with a point on an earlier
-        run's is drawn hollow (``_draw.distinguish_markers``). None: each run is one line through its points.
+        as a vertical bar, and such markers alone at one x (within 2 %) are set apart sideways, the j-th
+        later one at x * 1.06^j (``_draw.DODGE``); each run then has its own marker shape (a label that
+        names a strategy: its fixed ``style.strategy_marker``), and a run with a point on an earlier run's
+        is drawn hollow (``_draw.distinguish_markers``). None: each run is one line through its points.
     """
     ax = new_axes(ax)
     flops, values = list(flops), list(values)
@@ -99,8 +101,9 @@ def plot_vs_flops(flops, values, *, lower=None, upper=None, labels=None, ax=None
         table = table.assign(budget=np.concatenate([np.asarray(b, dtype=float) for b in budgets]) if budgets else [])
         runs = draw_runs(ax, table, x="x", y="y", series="series", budget="budget", colors=colors,
                          labels=dict(enumerate(labels)), band_alpha=0.2, linewidth=1.5, marker=marker or "o", markersize=4,
-                         markeredgewidth=0, linestyle=linestyle, **bands)
-        distinguish_markers(ax, runs)
+                         markeredgewidth=0, linestyle=linestyle, dodge=DODGE, **bands)
+        distinguish_markers(ax, runs, markers={i: strategy_marker(label) for i, label in enumerate(labels)
+                                               if label is not None and strategy_key(label)})
     log_axis(ax, "x")
     if log_y:
         ax.set_yscale("log")

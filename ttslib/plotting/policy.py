@@ -14,7 +14,7 @@ from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 from ttslib.plotting import new_axes
 from ttslib.plotting._draw import (PLUGIN_ALPHA, PLUGIN_DASHES, distinguish_markers, draw_runs, draw_series, integer_log2_ticks,
                                    limits_per_series, log_axis, measured_masks, place_legend, plugin_key, wrap_label)
-from ttslib.plotting.style import STRATEGIES, resolve_palette, strategy_label, strategy_order, strategy_palette
+from ttslib.plotting.style import STRATEGIES, resolve_palette, strategy_key, strategy_label, strategy_marker, strategy_order, strategy_palette
 from ttslib.policy.strategy import Strategy
 
 __all__ = ["KIND_STYLE", "strategy_palette", "plot_bin_curves", "plot_policy_map", "plot_policy_evaluation", "plot_efficiency"]
@@ -41,8 +41,9 @@ def plot_bin_curves(curves, *, ax=None, palette=None, x: str = "cost", band: boo
     ``budget`` (column, default ``"n"``; the x column where the table has no such column) strictly
     between them (``_draw.join_runs``, the rule of ``plot_selection``): a search run at N = 4, 16, 64
     beside sampling rules at every power of two is drawn as markers with their intervals as vertical
-    bars. Each strategy has its own marker shape, and one whose point lies on an earlier strategy's is
-    drawn hollow (``_draw.distinguish_markers``: beam search and DVTS at N = 4 stay both visible).
+    bars. Each strategy has its fixed marker shape (``style.strategy_marker``), and one whose point lies on
+    an earlier strategy's is drawn hollow (``_draw.distinguish_markers``: beam search and DVTS at N = 4
+    stay both visible).
 
     Parameters
     ----------
@@ -66,7 +67,7 @@ def plot_bin_curves(curves, *, ax=None, palette=None, x: str = "cost", band: boo
     bands = {"lower": "lower" if band else None, "upper": "upper" if band else None}
     runs = draw_runs(ax, table[measured], x=x, y="accuracy", series="strategy", budget=budget, colors=palette,
                      labels=labels, band_alpha=0.12, marker="o", markersize=3.5, markeredgewidth=0, linewidth=1.3, **bands)
-    distinguish_markers(ax, runs)
+    distinguish_markers(ax, runs, markers={s: strategy_marker(s) for s in runs if strategy_key(s)})
     has_measured = set(runs)
     beyond = table[plugin & table["accuracy"].notna()]
     drawn = draw_series(ax, beyond, x=x, y="accuracy", series="strategy", colors=palette,

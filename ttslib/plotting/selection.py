@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ttslib.plotting import new_axes
-from ttslib.plotting._draw import distinguish_markers, draw_runs, integer_log2_ticks, place_legend, series_table
-from ttslib.plotting.style import STRATEGIES, strategy_key, strategy_label, strategy_palette
+from ttslib.plotting._draw import DODGE, distinguish_markers, draw_runs, integer_log2_ticks, place_legend, series_table
+from ttslib.plotting.style import STRATEGIES, strategy_key, strategy_label, strategy_marker, strategy_palette
 
 __all__ = ["RULE_LABELS", "plot_selection"]
 
@@ -22,9 +22,11 @@ def plot_selection(curves, *, ax=None, labels=None, colors=None, band: bool = Tr
     where there is one). Every measured n has a marker. A line (and band) joins two measured budgets of
     one curve only where no other curve of the figure has a budget between them: a search run at N = 4,
     16, 64 beside sampling rules at every power of two is drawn as markers with their intervals as
-    vertical bars, and nothing is drawn at N = 8 or 32 where it was not run. Each curve has its own marker
-    shape, and a curve with a point on an earlier curve's is drawn hollow (beam search and DVTS at N = 4,
-    one algorithm there, stay both visible; ``_draw.distinguish_markers``).
+    vertical bars, and nothing is drawn at N = 8 or 32 where it was not run. Such markers alone that share
+    an n (beam search and DVTS at N = 16) are set apart sideways, the j-th later one at n * 1.06^j
+    (``_draw.DODGE``), with their bars, so that none hides another. Each rule has its fixed marker shape
+    (``style.strategy_marker``; a rule the kit does not know takes another), and a curve with a point on an
+    earlier curve's is drawn hollow (``_draw.distinguish_markers``).
 
     Parameters
     ----------
@@ -51,8 +53,8 @@ def plot_selection(curves, *, ax=None, labels=None, colors=None, band: bool = Tr
     dashes = {i: ORACLE_DASHES if strategy_key(c.rule) == "oracle" else "" for i, c in enumerate(curves)}
     runs = draw_runs(ax, table, x="x", y="y", series="series", budget="x", colors=dict(enumerate(colors)),
                      labels=dict(enumerate(labels)), lower="lower" if band else None, upper="upper" if band else None,
-                     dashes=dashes, linewidth=1.5, marker="o", markersize=3.5, markeredgewidth=0)
-    distinguish_markers(ax, runs)
+                     dashes=dashes, linewidth=1.5, marker="o", markersize=3.5, markeredgewidth=0, dodge=DODGE)
+    distinguish_markers(ax, runs, markers={i: strategy_marker(c.rule) for i, c in enumerate(curves) if strategy_key(c.rule)})
     integer_log2_ticks(ax, table["x"].to_numpy())
     ax.set_xlabel("number of samples n")
     ax.set_ylabel("accuracy")

@@ -10,6 +10,8 @@ Colours are tied to what a series *is*, not to its position in a figure, so a re
   ``ttslib.selection`` names it) or its label (``"best-of-N"``); :func:`strategy_key` reads both.
   The colour is a function of the method alone: the verifier a record names goes into its label, not its
   colour, so best-of-N scored by the model's confidence is the blue of best-of-N scored by any other verifier.
+  So is the marker shape (:data:`STRATEGY_MARKERS`, :func:`strategy_marker`): beam search is a down-triangle
+  in every figure.
 - **models** (fixed per run): a model's colour is a function of its registry row (``ttslib/models.csv``)
   and nothing else, so a run has one colour in every figure, whichever other models are drawn beside it.
   The nine Pythia sizes have nine hues of one qualitative set (:data:`MODEL_SIZE_COLORS`; every two at
@@ -40,7 +42,7 @@ from ttslib.policy.strategy import Strategy, stop_label
 
 __all__ = [
     "THEME", "STRATEGIES", "SEQUENTIAL", "SEQUENTIAL_RANGE", "MODEL_SIZE_COLORS", "OWN_MODEL_COLORS", "use_theme",
-    "strategy_key", "strategy_label", "strategy_color", "strategy_palette", "strategy_order", "model_color", "model_palette", "size_order",
+    "STRATEGY_MARKERS", "strategy_key", "strategy_label", "strategy_color", "strategy_marker", "strategy_palette", "strategy_order", "model_color", "model_palette", "size_order",
     "sequential_palette", "resolve_palette",
 ]
 
@@ -67,6 +69,12 @@ STRATEGIES = {
     "sampling": ("step-by-step sampling", _CB[5]),
     "compute_optimal": ("compute-optimal policy", "#a8427f"),  # a deep magenta, apart from the grey best single strategy
     "single": ("best single strategy", _CB[7]),
+}
+# key -> marker shape, fixed like the colour: beam search is the same down-triangle in every figure, each
+# strategy its own shape; a series that is no strategy takes a shape no strategy of its figure has.
+STRATEGY_MARKERS = {
+    "oracle": "o", "majority": "s", "best_of_n": "^", "weighted": "D", "beam_search": "v", "dvts": "p",
+    "sampling": "X", "compute_optimal": "*", "single": "h",
 }
 _ALIASES = {  # normalised spellings (lower case, '_' for spaces and hyphens) -> key
     "pass@n": "oracle", "coverage": "oracle", "majority_vote": "majority", "maj": "majority",
@@ -176,6 +184,16 @@ def strategy_color(name) -> tuple:
         raise ValueError(f"name {name!r} is no strategy the kit knows ({', '.join(STRATEGIES)}); "
                          f"pass a palette, or use strategy_palette, which colours unknown names too")
     return tuple(float(c) for c in mpl.colors.to_rgb(STRATEGIES[key][1]))
+
+
+def strategy_marker(name) -> str:
+    """The fixed matplotlib marker of a strategy (a record, or any name :func:`strategy_key` reads): a
+    function of its method alone (:data:`STRATEGY_MARKERS`), like its colour."""
+    key = strategy_key(name)
+    if key is None:
+        raise ValueError(f"name {name!r} is no strategy the kit knows ({', '.join(STRATEGIES)}); "
+                         f"its marker is the figure's to choose (_draw.distinguish_markers)")
+    return STRATEGY_MARKERS[key]
 
 
 def strategy_palette(strategies) -> dict:
