@@ -22,7 +22,7 @@
 # come from the registry `ttslib/models.csv`, one cited source per row.
 #
 # **Cost model** (`ttslib.flops`). A forward pass costs, per token at context position t,
-# `C(t) = 2N + a · n_layer · t · d_attn` (Kaplan et al. 2020, arXiv:2001.08361, Table 1, with `a = 2`;
+# `C(t) = 2N + a · n_layer · t · d_attn` (after Kaplan et al. 2020, with `a = 2`;
 # Large Language Monkeys write `a = 4`). A problem's prompt of p tokens is prefilled once when its KV cache
 # is shared by the samples, and each sample of m tokens then costs `Σ_{t=p+1}^{p+m} C(t)`.
 #
@@ -112,8 +112,11 @@ plot_flops_per_token(positions, per_token, ax=ax, families={name: get_model(name
 ax.set_title(f"forward FLOPs per token, attention = {ATTENTION!r}")
 savefig(fig, "05_flops_per_token", directory=FIGURES_DIR)
 assert all(np.all(np.diff(r) > 0) for r in per_token.values())  # C(t) / 2N increases with t for every model drawn
+T_LOW = 100  # up to this position the lines are read as one (the note below)
 Summary(f"C(t) / 2N at t = {positions[-1]:,.0f} ({ATTENTION} attention term): "
-        + ", ".join(f"{name} {r[-1]:.3f}" for name, r in per_token.items()) + ".")
+        + ", ".join(f"{name} {r[-1]:.3f}" for name, r in per_token.items()) + ".",
+        f"Up to t = {T_LOW}, every model drawn is at most {max(r[positions <= T_LOW].max() for r in per_token.values()):.3f}, so the "
+        f"lines lie on one another there and their styles cannot be told apart.")
 
 # %% [markdown]
 # A worked example of the Large Language Monkeys cost formula, `2 · (N + 2 · n_layer · d_model · context)`
@@ -158,6 +161,9 @@ band_of_t = pd.DataFrame(
         for task, a in attributed.items()
     }
 ).round(0)
+SIZE_LABELS = {task: f"sizes as the counts label them (read as 2 N T, the inference_compute column points to another size in "
+                      f"{len(a) - int((a['implied_model'] == a.index.get_level_values('model')).sum())} of {len(a)} groups)"
+               for task, a in attributed.items()}  # carried into the range of every finding that rests on the size labels
 PYTHIA_CONTEXT = get_model("pythia-12b").context  # every Pythia size: 2,048 tokens
 beyond_context = {task: int((a["label_tokens"] > PYTHIA_CONTEXT).sum()) for task, a in attributed.items()}
 assert all((a["tokens_per_sample"] <= PYTHIA_CONTEXT).all() for a in attributed.values())  # the attributed lengths fit the context
@@ -249,6 +255,8 @@ for ax, (task, by_size) in zip(axes, curves.items()):
         [by_size[m].k * sample_flops.loc[m, task] for m in solving[task]], [by_size[m].coverage for m in solving[task]],
         lower=[by_size[m].lower for m in solving[task]], upper=[by_size[m].upper for m in solving[task]], labels=solving[task], ax=ax, log_y=True,
     )
+    for band in ax.collections:  # the bootstrap bands, lighter than the kit's default so that overlapping ones stay apart
+        band.set_alpha(0.08)
     ax.set_title(f"{task}: Pythia, {CHECKPOINT} checkpoint, {TOKENS_PER_SAMPLE[task]:,.0f} tokens / sample\nassumed for every size, prompt in every sample")
 figure_legend(fig, axes)
 savefig(fig, "05_coverage_flops", directory=FIGURES_DIR)
@@ -305,7 +313,7 @@ for task, groups in by_model.items():
         {m: (np.arange(1, n_min[task][m] + 1) * sample_flops.loc[m, task],
              pass_at_k(groups[m]["num_samples"], groups[m]["num_correct"], np.arange(1, n_min[task][m] + 1))) for m in pythia.index},
         TARGETS, quantity=f"{task} coverage (pass@k, an oracle)", n_boot=N_BOOT, seed=SEED,
-        range=f"each model's budgets up to its measured samples; {ASSUMED_LENGTH[task]}")
+        range=f"each model's budgets up to its measured samples; {ASSUMED_LENGTH[task]}; {SIZE_LABELS[task]}")
     frontier_findings[task] = dict(zip(found, family(list(found.values()))))
     assert all(f.a == cheapest[task].loc[t, "model"] for t, f in frontier_findings[task].items())  # the same cheapest as the table
 frontier_table = pd.DataFrame([{"task": task, "target": t, "cheapest": f.a, "runner-up": f.b, "log10 FLOPs saved [95%]": f.interval(2),
@@ -315,7 +323,7 @@ frontier_table
 # %%
 shown_lower = {task: min((f.lower for f in fs.values() if f.verdict == "ahead"), default=None) for task, fs in frontier_findings.items()}
 Summary(*[line for task, fs in frontier_findings.items() for line in (
-    f"{task} ({ASSUMED_LENGTH[task]}): the cheapest model on all problems (point estimate) is "
+    f"{task} ({ASSUMED_LENGTH[task]}; {SIZE_LABELS[task]}): the cheapest model on all problems (point estimate) is "
     f"{' / '.join(dict.fromkeys(f.a for f in fs.values()))} at every target that two models reach "
     f"({len(fs)} targets, {min(fs):g} to {max(fs):g}); against the runner-up it needs fewer FLOPs (shown after Holm's adjustment over the "
     f"{len(fs)}) at {sum(f.verdict == 'ahead' for f in fs.values())} of them, not shown at {sum(f.verdict == 'not shown' for f in fs.values())}.",
@@ -352,7 +360,7 @@ split_runs = lambda c: "; ".join(  # noqa: E731  consecutive targets with one ch
     for m, g in ((m, [t for t, _ in grp]) for m, grp in itertools.groupby(c["model"].items(), key=lambda item: item[1])))
 split_lines = [
     f"{task}, {p:,} of the {TOKENS_PER_SAMPLE[task]:,.0f} tokens a prompt counted once per problem, {TOKENS_PER_SAMPLE[task] - p:,.0f} per sample: "
-    f"the cheapest size on all problems (point estimate, no interval) is {split_runs(c)}; a size other than at p = 0 at "
+    f"the cheapest size on all problems (point estimate, no interval; {SIZE_LABELS[task]}) is {split_runs(c)}; a size other than at p = 0 at "
     f"{int((c['model'] != split_cheapest[task, 0]['model'].reindex(c.index)).sum())} of {len(c)} targets."
     for (task, p), c in split_cheapest.items() if p > 0
 ]
@@ -364,7 +372,8 @@ Summary(*split_lines, f"The sizes' prompt and completion lengths are not measure
 # Pretraining costs `6 N D_pre`, inference `2 N D_inf`. A model k times larger costs
 # `k (6 N D_pre + 2 N D_inf)`; the small model matches it by multiplying its inference tokens by
 # `M = k + 3 (k - 1) / R`, with `R = D_inf / D_pre`. When little is served (R small) the larger model's
-# extra pretraining buys the small one many samples; as R increases, M tends to k.
+# extra pretraining buys the small one many inference tokens; as R increases, M tends to k. M counts tokens:
+# reading it as a number of samples assumes that both models write samples of the same length.
 # Snell et al. compare against a 14x larger model at three values of R (`SNELL_R`, the rows of the table
 # below); Liu et al. put Llama-3.2-3B
 # (135x smaller, nominally) and -1B (405x) against Llama-3.1-405B.
@@ -377,10 +386,11 @@ pd.DataFrame({label: matched_inference_multiplier(k, SNELL_R) for label, k in zi
 
 # %% [markdown]
 # Liu et al. (arXiv:2502.06703) Table 4 prints the pretraining FLOPs of both models; the table below sets
-# `6 N D` with the registry's nominal and checkpoint sizes beside them. Their inference FLOPs (verifier not
-# counted) imply how many tokens each model generated on their benchmark, `Y / 2N`. At equal *total* FLOPs
-# the 3B model may spend `(6 N_405 D_405 + 2 N_405 D_inf - 6 N_3 D_3) / 2 N_3` inference tokens against the
-# 405B model's D_inf.
+# `6 N D` with the registry's nominal and checkpoint sizes beside them. Our source gives their inference
+# FLOPs (verifier not counted) but not how they were computed or what else they cover. The table reads them,
+# as our assumption, as `Y = 2 N D_inf` with the nominal N, which gives `D_inf = Y / 2N` tokens per model;
+# under that assumption, at equal *total* FLOPs the 3B model may spend
+# `(6 N_405 D_405 + 2 N_405 D_inf - 6 N_3 D_3) / 2 N_3` inference tokens against the 405B model's D_inf.
 
 # %%
 LIU_TABLE_4 = {"Llama-3.2-3B": (1.62e23, 3.07e17), "Llama-3.1-405B": (3.65e25, 4.25e17)}  # arXiv:2502.06703 Table 4 (pretraining, inference)
@@ -391,12 +401,14 @@ liu_table = pd.DataFrame(
             "6 N D (nominal N)": pretraining_flops(name, nominal=True),
             "6 N D (checkpoint N)": pretraining_flops(name),
             "inference, Table 4": inf,
-            "implied generated tokens": inf / (2 * get_model(name).params_nominal),
+            "tokens if Y = 2 N D_inf (our assumption)": inf / (2 * get_model(name).params_nominal),
         }
         for name, (pre, inf) in LIU_TABLE_4.items()
     }
 )
-D_INF_405 = liu_table.loc["implied generated tokens", "Llama-3.1-405B"]
+TOKENS_ROW = "tokens if Y = 2 N D_inf (our assumption)"
+D_INF_405 = liu_table.loc[TOKENS_ROW, "Llama-3.1-405B"]
+token_ratio = liu_table.loc[TOKENS_ROW, "Llama-3.2-3B"] / D_INF_405  # what the reading implies: 3B tokens per 405B token
 D_3B = matched_inference_tokens("Llama-3.2-3B", "Llama-3.1-405B", D_INF_405, nominal=True)
 liu_checks = [
     compare_with_paper(key, Setting(name, "none (pretraining)", "pretraining FLOPs in units of 1e23",
@@ -409,13 +421,17 @@ assert all(abs(c.estimate - c.paper.value) <= 0.002 * c.paper.value for c in liu
 pre_share = liu_table.loc["pretraining, Table 4", "Llama-3.1-405B"] / (liu_table.loc[["pretraining, Table 4", "inference, Table 4"], "Llama-3.1-405B"].sum())
 Summary(*liu_checks,
         f"Pretraining is {pre_share:.6%} of the Llama-3.1-405B total in Table 4 (pretraining plus inference, verifier not counted).",
-        f"At that total, Llama-3.2-3B may generate {D_3B:.3g} tokens against the {D_INF_405:.3g} that Table 4's inference FLOPs imply "
-        f"for Llama-3.1-405B (`6 N D` with nominal sizes)."), liu_table.map("{:.3g}".format)
+        f"Our assumption, not our source's: read as Y = 2 N D_inf with nominal sizes (our source does not say how Table 4's inference "
+        f"FLOPs were computed or what they cover), Table 4 would have Llama-3.2-3B generate {liu_table.loc[TOKENS_ROW, 'Llama-3.2-3B']:.3g} "
+        f"tokens and Llama-3.1-405B {D_INF_405:.3g}, {token_ratio:.0f} times as many for the 3B model.",
+        f"Under the same assumption, at the Llama-3.1-405B total (`6 N D` with nominal sizes plus its inference), Llama-3.2-3B may "
+        f"generate {D_3B:.3g} tokens against those {D_INF_405:.3g}."), liu_table.map("{:.3g}".format)
 
 # %% [markdown]
 # The same exchange on the Pythia data, where all sizes saw the same pretraining tokens (asserted below). If
 # the large model answers each query with one sample, serving `D_inf` tokens in all, the small model may
-# draw `M(R)` samples per query for the same total FLOPs. Below, the small model's coverage at M(R) samples
+# draw `M(R)` samples per query for the same total FLOPs, if its samples are as long as the large model's (an
+# assumption: the counts hold no sample lengths). Below, the small model's coverage at M(R) samples
 # (drawn only where M(R) is within its measured samples; at smaller R it would need more) and the large model's pass@1
 # (horizontal lines). Coverage assumes a perfect verifier; no selection rule is applied to these counts, which carry
 # no answers. The left panel draws M(R) for the three size ratios of the table above, in greys (no model's run); in both
@@ -430,6 +446,7 @@ for ax in axes:  # Snell et al.'s R as wide pale bands, apart from every dashed 
 plot_exchange(R, multipliers, ax=axes[0], palette=["#303030", "#6e6e6e", "#a8a8a8"])  # greys: these lines are no model's runs
 axes[0].set_title("samples the small model may draw (arXiv:2408.03314)")
 EXCHANGE_TASK = "MATH"  # the Pythia task of the exchange (its larger models solve some problems)
+EXCHANGE_SAMPLES = "M(R) multiplies inference tokens, read as samples: samples of equal length assumed for both sizes (not measured)"
 exchange_lines, exchange_refs = {}, {}
 for small, large in EXCHANGE_PAIRS:
     m = matched_inference_multiplier(pythia[large] / pythia[small], R)
@@ -460,7 +477,7 @@ for small, large in EXCHANGE_PAIRS:
         exchange_findings[small, large, r] = paired_finding(
             pass_at_k(g_small["num_samples"], g_small["num_correct"], m_r), pass_at_k(g_large["num_samples"], g_large["num_correct"], 1),
             a=f"{small} ({m_r} samples)", b=f"{large} (1 sample)", quantity=f"{EXCHANGE_TASK} coverage (pass@k, an oracle verifier)",
-            range=f"equal total FLOPs, 6 N D_pre + 2 N D_inf, at R = {r:g}")
+            range=f"equal total FLOPs, 6 N D_pre + 2 N D_inf, at R = {r:g}; {EXCHANGE_SAMPLES}; size ratio from the {SIZE_LABELS[EXCHANGE_TASK]}")
 exchange_findings = dict(zip(exchange_findings, family(list(exchange_findings.values()))))
 exchange_paired = pd.DataFrame([{"pair": f"{s} vs {l}", "R": r, "M(R)": int(f.a.split("(")[1].split(" ")[0]), "difference": f.interval(),
                                  "verdict (Holm)": f.verdict} for (s, l, r), f in exchange_findings.items()]).set_index(["pair", "R"])
@@ -476,9 +493,10 @@ exchange_paired
 snell_side = {  # our closest setting to Snell et al.'s largest R, for each pair
     (small, large): compare_with_paper(
         "snell_exchange_14x",
-        Setting(f"{small} with repeated sampling against {large} ({pythia[large] / pythia[small]:.0f}x larger), Pythia {CHECKPOINT} checkpoint",
+        Setting(f"{small} with repeated sampling against {large} ({pythia[large] / pythia[small]:.0f}x larger by the size labels), Pythia {CHECKPOINT} checkpoint",
                 f"{EXCHANGE_TASK} ({f.num_problems} problems)", "coverage of the smaller model (pass@M(R), an oracle verifier) minus pass@1 of the larger",
-                "equal total FLOPs (pretraining 6 N D_pre plus inference 2 N D_inf), no verifier or revision", f"R = {SNELL_R[-1]:g}; all problems"),
+                "equal total FLOPs (pretraining 6 N D_pre plus inference 2 N D_inf), no verifier or revision",
+                f"R = {SNELL_R[-1]:g}; all problems; {EXCHANGE_SAMPLES}; size ratio from the {SIZE_LABELS[EXCHANGE_TASK]}"),
         f.difference, f.lower, f.upper)
     for (small, large, r), f in exchange_findings.items() if r == SNELL_R[-1]
 }
@@ -487,7 +505,8 @@ liu_side = compare_with_paper(
     "liu_3b_vs_405b",
     Setting(f"{EXCHANGE_PAIRS[-1][0]} with repeated sampling against {EXCHANGE_PAIRS[-1][1]}, one sample", f"{EXCHANGE_TASK} ({liu_f.num_problems} problems)",
             f"coverage of the smaller model (pass@M(R), an oracle verifier: {liu_f.a_value:.3f}) minus pass@1 of the larger ({liu_f.b_value:.3f})",
-            f"equal total FLOPs at R = {SNELL_R[-1]:g}, no verifier", f"M(R) = {liu_f.a.split('(')[1].split(' ')[0]} samples"),
+            f"equal total FLOPs at R = {SNELL_R[-1]:g}, no verifier",
+            f"M(R) = {liu_f.a.split('(')[1].split(' ')[0]} samples; {EXCHANGE_SAMPLES}; {SIZE_LABELS[EXCHANGE_TASK]}"),
     liu_f.difference, liu_f.lower, liu_f.upper)
 Summary(*exchange_findings.values(), *snell_side.values(), liu_side)
 
@@ -497,7 +516,9 @@ Summary(*exchange_findings.values(), *snell_side.values(), liu_side)
 # `OWN_SAMPLES` is a sample table made by this kit (`OWN_MODEL` on arithmetic problems) with the prompt and
 # completion tokens of every sample, so its FLOPs come from the table itself (`run_flops`, `flops_at_k`)
 # rather than from an assumed length. The x axis is FLOPs per problem, as above, so runs on benchmarks of
-# different sizes share it; the tasks differ, so the left panel compares costs, not scores.
+# different sizes share it; the tasks differ, so the left panel compares costs, not scores. The left panel
+# counts the own run's prompt with every sample, as the Pythia curves are counted; the right panel prefills it
+# once per problem and shares it across the problem's samples (how the kit samples; the table gives both costs).
 
 # %%
 if not Path(OWN_SAMPLES).exists():
@@ -536,15 +557,16 @@ own_vote = majority_vote(own_arrays.answers, own_arrays.correct, np.arange(1, N_
 majority = own_vote.accuracy  # (N,)
 own_curve = coverage_curve(own_counts["num_samples"], own_counts["num_correct"], np.arange(1, N_OWN + 1), n_boot=N_BOOT, seed=SEED)
 own_flops = flops_at_k(own, own_model, own_curve.k, shared_prompt=True, attention=ATTENTION) / P_OWN  # (N,) FLOPs per problem, prompt prefilled once
+own_flops_whole = flops_at_k(own, own_model, own_curve.k, shared_prompt=False, attention=ATTENTION) / P_OWN  # (N,) prompt in every sample, as Pythia
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 plot_vs_flops([c.k * sample_flops.loc[m, "MATH"] for m, c in curves["MATH"].items() if m in solving["MATH"]],
               [c.coverage for m, c in curves["MATH"].items() if m in solving["MATH"]],
               labels=[f"{m} (MATH)" for m in solving["MATH"]], ax=axes[0], log_y=True)
-plot_vs_flops([own_flops], [own_curve.coverage], lower=[own_curve.lower], upper=[own_curve.upper],
+plot_vs_flops([own_flops_whole], [own_curve.coverage], lower=[own_curve.lower], upper=[own_curve.upper],
               labels=[f"{own_model.name} (own run)"], ax=axes[0], log_y=True)
-axes[0].set_title(f"coverage per FLOPs: Pythia on MATH ({TOKENS_PER_SAMPLE['MATH']:,.0f} tokens / sample\nassumed, prompt in every sample), own run (prompt once per problem)")
+axes[0].set_title(f"coverage per FLOPs, prompt in every sample: Pythia on MATH\n({TOKENS_PER_SAMPLE['MATH']:,.0f} tokens / sample assumed), own run (measured tokens)")
 axes[1].axhline(own_curve.coverage[0], color=model_color(own_model.name), ls=":", lw=1, label="pass@1 (one sample)")  # before the legend is built
 plot_vs_flops([own_flops, own_flops], [own_curve.coverage, majority], labels=["coverage (oracle)", "majority vote"],
               ax=axes[1], ylabel="accuracy", marker="o", palette=[model_color(own_model.name), strategy_color("majority")])  # the run's coverage in the run's colour, as on the left
@@ -558,7 +580,7 @@ own_gap = paired_finding(pass_at_k(own_rows["num_samples"], own_rows["num_correc
                          a="coverage (pass@k, an oracle verifier)", b="majority vote (no verifier)", quantity=f"{own_model.name} accuracy",
                          range=f"k = {N_OWN} samples per problem, the same samples")
 assert abs(own_gap.a_value - own_curve.coverage[-1]) < 1e-9 and abs(own_gap.b_value - majority[-1]) < 1e-9  # the plotted ends
-Summary(own_gap), pd.DataFrame({"k": own_k, "FLOPs per problem": own_flops[own_k - 1], "coverage": own_curve.coverage[own_k - 1],
+Summary(own_gap), pd.DataFrame({"k": own_k, "FLOPs per problem, prompt once": own_flops[own_k - 1], "coverage": own_curve.coverage[own_k - 1],
                                 "majority vote": majority[own_k - 1]}).round(4)
 
 # %% [markdown]
@@ -662,7 +684,7 @@ power_note = lambda fs, unit="": ((f"; the largest difference detectable at 80% 
                             f"differing for a power statement" if count_verdict(fs, "not shown") > len(powered(fs)) + len(censored(fs)) else ""))
 unreached = {task: [t for t in TARGETS if t not in fs] for task, fs in frontier_findings.items()}
 Summary(
-    *[f"Frontier, {task} (coverage, pass@k: an oracle; {ASSUMED_LENGTH[task]}; cheapest and runner-up picked on the problems they are "
+    *[f"Frontier, {task} (coverage, pass@k: an oracle; {ASSUMED_LENGTH[task]}; {SIZE_LABELS[task]}; cheapest and runner-up picked on the problems they are "
       f"compared on): {' / '.join(dict.fromkeys(f.a for f in fs.values()))} needs fewer FLOPs than the "
       f"runner-up at {count_verdict(fs.values(), 'ahead')} of {len(fs)} coverage targets ({min(fs):g} to {max(fs):g}; paired bootstrap "
       f"over problems, Holm over the {len(fs)}), not shown at {count_verdict(fs.values(), 'not shown')}{power_note(list(fs.values()), ' log10 FLOPs')}."
@@ -670,7 +692,7 @@ Summary(
       for task, fs in frontier_findings.items()],
     *split_lines,
     *[f"Exchange with pretraining ({EXCHANGE_TASK} coverage, pass@k: an oracle, of the small model at M(R) samples against pass@1 of "
-      f"the large, Holm over {len(exchange_findings)}): {small} against {large}: "
+      f"the large, Holm over {len(exchange_findings)}; {EXCHANGE_SAMPLES}; {SIZE_LABELS[EXCHANGE_TASK]}): {small} against {large}: "
       + "; ".join(f"R = {r:g}: {f.interval()} {f.verdict}" for (s, l, r), f in exchange_findings.items() if (s, l) == (small, large)) + "."
       for small, large in EXCHANGE_PAIRS],
     *snell_side.values(),
