@@ -175,7 +175,8 @@ def coverage_curve(
 
 
 def log_spaced_ks(k_max: int, num: int = 40) -> np.ndarray:
-    """``num`` distinct integers from 1 to ``k_max``, evenly spaced in log k (arXiv:2407.21787 fits on 40)."""
+    """At most ``num`` distinct integers from 1 to ``k_max``, evenly spaced in log k (arXiv:2407.21787 fits on 40);
+    rounding merges the small ones, e.g. 30 distinct k for ``k_max=128``."""
     if k_max < 1:
         raise ValueError(f"k_max must be >= 1; got {k_max}")
     return np.unique(np.round(np.geomspace(1, k_max, num)).astype(np.int64))

@@ -4,9 +4,9 @@
 # **Question.** You have samples from a model, graded (a *sample table*: one row per sample), or only
 # counts (samples drawn and samples correct per problem). What can the kit say about them? How coverage
 # depends on the number of samples; how a power law and a Beta fit describe that curve, and which of
-# the two forecasts it closer in a backtest on the table itself; how the accuracy of majority vote and of
-# score-ranked selection compares with the oracle and with one another; what the samples cost in FLOPs;
-# and how the problems spread in difficulty.
+# the two forecasts the table's own coverage more closely in a backtest on the table itself; how the
+# accuracy of majority vote and of score-ranked selection compares with the oracle and with one
+# another; what the samples cost in FLOPs; and how the problems spread in difficulty.
 #
 # **Run it on your table.** `ttslib report my_samples.parquet --model Qwen2.5-1.5B --out reports/mine/`
 # writes this notebook executed on the table, with its HTML page; or with papermill:
@@ -33,7 +33,7 @@ FIGURES_DIR = "../figures"
 BUDGETS = None  # budgets n of the selection curves; None: 1, 2, 4, ... up to N
 K_POINTS = 40  # log-spaced k of the coverage curve and the power-law fit, as arXiv:2407.21787
 K_FAR = None  # extrapolate the fits to this k; None: 30 N
-NUM_BINS = 5  # quantile difficulty bins (equal-count as far as ties allow), as Snell et al. (arXiv:2408.03314)
+NUM_BINS = 5  # quantile difficulty bins of pass@1 (ties share a bin, so counts can differ), the rule of Snell et al. (arXiv:2408.03314)
 N_BOOT = 200  # bootstrap resamples of problems for bands and intervals
 NUM_DRAWS = 200  # Monte Carlo orders per problem where no exact form is used (weighted vote with N > 16)
 SEED = 0
@@ -55,6 +55,7 @@ from ttslib.plotting.coverage import plot_coverage, plot_pass1_hist
 from ttslib.plotting.fit import plot_backtest, plot_power_law_fits
 from ttslib.plotting.flops import plot_vs_flops
 from ttslib.plotting.selection import plot_selection
+from ttslib.plotting.style import sequential_palette
 from ttslib.policy import ABSOLUTE_BINS, difficulty_bins, split_counts
 from ttslib.findings import Summary
 from ttslib.report import (BACKTEST_FRACTION, counts_of, load_table, resolve_model, selection_rules, validation_summary,
@@ -267,10 +268,13 @@ if sections["flops"].applies:
 # levels); right: coverage within each bin. The bins come from a held-apart half of each problem's samples
 # (a hypergeometric split of its counts, `ttslib.policy.split_counts`) and the coverage from the other half,
 # so no curve is measured on the samples that chose its bin.
-# Problems fall into quantile bins of that pass@1 (Snell et al.'s *oracle* bins, arXiv:2408.03314), equal in
-# size as far as ties allow: problems of equal pass@1 share a bin, so where many are never solved, the
-# hardest bin takes them all and a bin can stay empty (the table lists every bin with the problems it holds,
-# an empty one included, and the figure's title names the empty ones); into Liu et
+# Problems fall into quantile bins of that pass@1, the rule of Snell et al.'s *oracle* bins (arXiv:2408.03314),
+# who estimate pass@1 from 2048 samples per problem; here it comes from half of this table's samples. The rule
+# (`ttslib.policy.difficulty_bins`): a problem of rank r from the lowest pass@1 among P problems, ties taking
+# the lowest rank, goes to bin `NUM_BINS - floor(NUM_BINS (r - 1) / P)`. Problems of equal pass@1 therefore
+# share a bin, and bins hold equal numbers only where there are no ties: where many problems are never
+# solved, the hardest bin takes them all and a bin can stay empty (the table lists every bin with the problems
+# it holds, an empty one included, and the figure's title names the empty ones); into Liu et
 # al.'s absolute bins (arXiv:2502.06703: 1 easy, 2 medium, 3 hard); and into the table's own levels if it has them.
 
 # %%
@@ -291,8 +295,10 @@ if sections["difficulty"].applies:
     plot_pass1_hist(by_level or all_pass1, ax=axes[0], log_x=False, bins=np.linspace(0, 1, min(N, 20) + 1))
     axes[0].set_title(f"per-problem pass@1, {len(all_pass1)} problems" + (" by level" if by_level else ""))
     labels_b = sorted(set(quantile_bin))
+    bin_colors = dict(zip(range(1, NUM_BINS + 1), sequential_palette(NUM_BINS)))  # by bin number among all bins: empty bins shift no colour
     plot_coverage([coverage_curve(n_rest[quantile_bin == b], c_rest[quantile_bin == b], ks_rest, n_boot=N_BOOT, seed=SEED) for b in labels_b],
-                  labels=[f"bin {b} ({int((quantile_bin == b).sum())} problems)" for b in labels_b], ax=axes[1], band=False)
+                  labels=[f"bin {b} ({int((quantile_bin == b).sum())} problems)" for b in labels_b], ax=axes[1], band=False,
+                  palette={f"bin {b} ({int((quantile_bin == b).sum())} problems)": bin_colors[b] for b in labels_b})
     empty = [b for b in range(1, NUM_BINS + 1) if b not in labels_b]  # ties can leave a quantile bin without a problem
     axes[1].set_title("coverage by bin, on the other half (1: easiest)" + (f"\nbin {', '.join(map(str, empty))}: no problem" if empty else ""))
     savefig(fig, "00_difficulty", directory=FIGURES_DIR)

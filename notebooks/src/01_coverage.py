@@ -5,7 +5,7 @@
 # what fraction of problems does it solve (its *coverage*, pass@k), and how does that depend on k?
 #
 # **Paper figures.** The coverage measurement of Large Language Monkeys (Brown et al. 2024, arXiv:2407.21787,
-# whose Fig. 2/3 draw coverage against k) applied to the Pythia counts on MATH and GSM8K as processed by
+# whose figures draw coverage against k) applied to the Pythia counts on MATH and GSM8K as processed by
 # Schaeffer et al. (arXiv:2502.17578; `data/README.md`): solid up to the k those counts measure, dashed beyond.
 # These are not the paper's curves: a section below sets the values the paper publishes for the same model
 # names beside the same quantities on these counts.
@@ -106,7 +106,7 @@ curves = {
 }
 
 # %% [markdown]
-# ## Coverage vs number of samples (the measurement of arXiv:2407.21787, Fig. 2/3, on these counts)
+# ## Coverage vs number of samples (the measurement of arXiv:2407.21787 on these counts)
 #
 # Solid: measured (unbiased pass@k, k up to the run's smallest n); dashed and faded: the plug-in beyond it.
 
@@ -164,26 +164,29 @@ table.round(4)
 #
 # Large Language Monkeys publish, for Pythia models on MATH, the fitted `exp(a k^b)` of Pythia-12B and
 # Pythia-70M (Table 3) and the coverage of Pythia-160M at one sample and at ten thousand
-# (`ttslib.references`). Below, each is set beside the same quantity on these counts at the `CHECKPOINT`
-# checkpoint: the paper's fit evaluated at one sample and at `K_CHECKPOINT`, beside our coverage there
-# (bootstrap interval over problems); its exponent b beside ours (`ttslib.fit.fit_power_law`: least squares
-# of `log(-log coverage)` on `log k` over its default log-spaced k up to the smallest n, where every point
-# is the unbiased estimate); and Pythia-160M's coverage at one sample and at `K_MAX`. Which MATH problems,
-# checkpoint and number of samples the paper used for these values is not given in our source, so our side
-# names the counts it was measured on, and the sentences set the two side by side; one line counts the
-# paper's values that fall outside our interval for the same model name. The last lines list the sizes,
-# problems and samples per problem the counts hold.
+# (`ttslib.references`). Below, each is set beside a quantity on these counts at the `CHECKPOINT`
+# checkpoint. For the two fits: the exponent b beside ours (`ttslib.fit.fit_power_law`: least squares of
+# `log(-log coverage)` on `log k` over its default log-spaced k up to the smallest n, where every point is
+# the unbiased estimate; the line names how many distinct k that is); and, as a reading of the level a,
+# the paper's fit evaluated by us at one sample and at `K_CHECKPOINT` (values the paper does not publish)
+# beside our coverage there, with a bootstrap interval over problems. For Pythia-160M: its coverage at one
+# sample on all problems, and at ten thousand on the problems that hold at least ten thousand samples (the
+# only ones with an unbiased estimate there; the range names them). Which MATH problems, checkpoint and
+# number of samples the paper used for these values is not given in our source, so our side names the
+# counts it was measured on. The last lines list the sizes, problems and samples per problem the counts hold.
 
 # %%
 PAPER_MODELS = {"pythia-70m": "Pythia-70M", "pythia-160m": "Pythia-160M", "pythia-12b": "Pythia-12B"}  # counts' name -> the paper's
 math_final = final["MATH"]
 bench = (f"MATH ({math_final['problem_id'].nunique()} problems of the Pythia counts as processed by Schaeffer et al., "
          f"{CHECKPOINT} checkpoint)")
-paper_rows, paper_lines, outside = {}, [], []  # outside: the paper's values not in our interval
+paper_rows, paper_lines = {}, []
 for model, paper_name in PAPER_MODELS.items():
     g = math_final[math_final["model"] == model]
-    band = coverage_curve(g["num_samples"], g["num_correct"], [1, K_CHECKPOINT, K_MAX], n_boot=N_BOOT, seed=SEED, beyond_n="plugin")
-    ours = {k: f"{band.coverage[i]:.{5 if k == 1 else 4}f} [{band.lower[i]:.{5 if k == 1 else 4}f}, {band.upper[i]:.{5 if k == 1 else 4}f}]"
+    total, right = int(g["num_samples"].sum()), int(g["num_correct"].sum())
+    band = coverage_curve(g["num_samples"], g["num_correct"], [1, K_CHECKPOINT], n_boot=N_BOOT, seed=SEED)  # n >= K_CHECKPOINT everywhere: unbiased
+    ours = {k: (f"{band.coverage[i]:.{5 if k == 1 else 4}f} [{band.lower[i]:.{5 if k == 1 else 4}f}, {band.upper[i]:.{5 if k == 1 else 4}f}]"
+                if right else f"0 (0 of {total:,} samples correct; a bootstrap over problems has no width here)")
             for i, k in enumerate(band.k)}  # five decimals at k = 1, where the weak sizes sit near 1e-5
     solved = int((g["num_correct"] > 0).sum())
     held = (f"{model} in these counts: {solved} of {len(g)} problems solved by some sample, "
@@ -191,37 +194,49 @@ for model, paper_name in PAPER_MODELS.items():
     slug = paper_name.lower().replace("-", "")
     if f"monkeys_{slug}_math_fit" in paper_results():
         a, b = paper_result(f"monkeys_{slug}_math_fit_a").value, paper_result(f"monkeys_{slug}_math_fit").value
-        fitted = {k: float(np.exp(a * k ** b)) for k in (1, K_CHECKPOINT)}
-        outside += [f"{paper_name} at k = {k}" for i, k in enumerate((1, K_CHECKPOINT)) if not band.lower[i] <= fitted[k] <= band.upper[i]]
-        paper_rows[paper_name] = {"paper": f"Table 3 fit exp({a:g} k^{b:g})", **{f"paper, k = {k}": f"{v:.4f}" for k, v in fitted.items()},
+        fitted = {k: float(np.exp(a * k ** b)) for k in (1, K_CHECKPOINT)}  # evaluated here: the paper publishes a and b, not these
+        off = [f"k = {k}" for i, k in enumerate((1, K_CHECKPOINT)) if not band.lower[i] <= fitted[k] <= band.upper[i]]
+        paper_rows[paper_name] = {"Table 3 fit": f"exp({a:g} k^{b:g})",
+                                  **{f"Table 3 fit evaluated at k = {k}": f"{v:.4f}" for k, v in fitted.items()},
                                   **{f"here, k = {k}": ours[k] for k in (1, K_CHECKPOINT)}}
-        paper_lines.append(f"{paper_name}: the paper's Table 3 fit (a = {a:g}, b = {b:g}) evaluated as exp(a k^b) gives coverage "
-                           f"{fitted[1]:.4f} at k = 1 and {fitted[K_CHECKPOINT]:.4f} at k = {K_CHECKPOINT}; {held}, coverage here is {ours[1]} at k = 1 "
-                           f"and {ours[K_CHECKPOINT]} at k = {K_CHECKPOINT} ({100 * band.level:.0f}% intervals).")
+        paper_lines.append(f"{paper_name}: the paper's Table 3 fit (a = {a:g}, b = {b:g}) evaluated by us as exp(a k^b) (the paper does not "
+                           f"publish coverage at these k) gives {fitted[1]:.4f} at k = 1 and {fitted[K_CHECKPOINT]:.4f} at k = {K_CHECKPOINT}; "
+                           f"{held}; coverage here is "
+                           + (f"{ours[1]} at k = 1 and {ours[K_CHECKPOINT]} at k = {K_CHECKPOINT} ({100 * band.level:.0f}% intervals). "
+                              + (f"The evaluated fit lies outside our interval at {' and '.join(off)}: its level a does not describe these counts."
+                                 if off else "The evaluated fit lies inside our interval at both k.")
+                              if right else f"0 at every k (0 of {total:,} samples correct; a bootstrap over problems has no width here), where the "
+                                           f"evaluated fit is above 0: its level a does not describe these counts."))
+        fit_ks = log_spaced_ks(int(g["num_samples"].min()))  # fit_power_law's default k: the distinct log-spaced k up to the smallest n
         mine = fit_power_law(g["num_samples"], g["num_correct"], n_boot=N_BOOT, seed=SEED) if solved else None
+        used = (f"{len(mine.k)} distinct log-spaced k up to {int(mine.k.max())} (every problem's n >= {int(g['num_samples'].min())})"
+                if mine else f"{len(fit_ks)} distinct log-spaced k up to {int(g['num_samples'].min())} (every problem's n)")
         paper_lines.append(compare_with_paper(
             f"monkeys_{slug}_math_fit",
             Setting(paper_name, bench, paper_result(f"monkeys_{slug}_math_fit").setting.quantity,
-                    "least squares of log(-log coverage) on log k (ttslib.fit)",
-                    f"40 log-spaced k up to {int(g['num_samples'].min())} (every problem's n)"),
+                    "least squares of log(-log coverage) on log k (ttslib.fit)", used),
             mine.b if mine else None, *(mine.b_interval if mine else (None, None)), decimals=3))
-    else:  # the headline coverage of the paper: k = 1 and k = K_MAX
-        at_far = ("unbiased pass@k" if (g["num_samples"] >= K_MAX).all() else
-                  f"unbiased pass@k, plug-in 1 - (1 - c/n)^k for the {int((g['num_samples'] < K_MAX).sum())} problems with n < {K_MAX}")
-        published = {1: paper_result(f"monkeys_{slug}_math_pass1").value, K_MAX: paper_result(f"monkeys_{slug}_math_coverage").value}
-        outside += [f"{paper_name} at k = {k}" for i, k in ((0, 1), (-1, K_MAX)) if not band.lower[i] <= published[k] <= band.upper[i]]
-        paper_rows[paper_name] = {**{f"paper, k = {k}": f"{v:.4f}" for k, v in published.items()},
-                                  **{f"here, k = {k}": ours[k] for k in (1, K_MAX)}}
+        if mine:  # the one number of the fit that both sides estimate from coverage curves
+            lo, hi = mine.b_interval
+            paper_lines.append(f"{paper_name}: b is the one number the paper publishes for this model that these counts estimate directly; "
+                               f"the paper's b = {b:g} lies {'inside' if lo <= b <= hi else 'outside'} our {100 * mine.level:.0f}% interval "
+                               f"[{lo:.3f}, {hi:.3f}] (method and k range as the line above names them).")
+    else:  # the headline coverage of the paper: k = 1 and the k of its published coverage
+        far_text = paper_result(f"monkeys_{slug}_math_coverage").setting.range.removeprefix("k = ")  # as the paper's row writes it, e.g. 10^4
+        base, _, power = far_text.partition("^")
+        far_k = int(base) ** int(power) if power else int(base)
+        enough = g[g["num_samples"] >= far_k]  # the problems with an unbiased pass@k at far_k
+        far = coverage_curve(enough["num_samples"], enough["num_correct"], [far_k], n_boot=N_BOOT, seed=SEED)
+        far_range = f"k = {far_text}, the {len(enough)} of {len(g)} problems with n >= {far_text}"
+        published = {1: paper_result(f"monkeys_{slug}_math_pass1").value, far_k: paper_result(f"monkeys_{slug}_math_coverage").value}
+        paper_rows[paper_name] = {"published, k = 1": f"{published[1]:.4f}", f"published, k = {far_text}": f"{published[far_k]:.4f}",
+                                  "here, k = 1": ours[1],
+                                  f"here, k = {far_text}": f"{far.coverage[0]:.4f} [{far.lower[0]:.4f}, {far.upper[0]:.4f}] ({len(enough)} problems)"}
         paper_lines += [compare_with_paper(f"monkeys_{slug}_math_pass1", Setting(paper_name, bench, "coverage", "unbiased pass@k", "k = 1"),
                                            band.coverage[0], band.lower[0], band.upper[0], decimals=5),
-                        compare_with_paper(f"monkeys_{slug}_math_coverage", Setting(paper_name, bench, "coverage", at_far, f"k = {K_MAX}"),
-                                           band.coverage[-1], band.lower[-1], band.upper[-1], decimals=4),
-                        held + "."]
-checked = 2 * len(PAPER_MODELS)  # two values per model name above
-paper_lines.append(f"Of the {checked} published values above, {len(outside)} lie outside the {100 * band.level:.0f}% interval these counts give "
-                   f"for the same model name and k" + (f" ({', '.join(outside)}): for those names these counts do not match the paper's "
-                   f"published values; which of problems, checkpoint, samples or processing makes the difference is not measured here."
-                   if outside else "."))
+                        compare_with_paper(f"monkeys_{slug}_math_coverage", Setting(paper_name, bench, "coverage", "unbiased pass@k", far_range),
+                                           far.coverage[0], far.lower[0], far.upper[0], decimals=4),
+                        held + f"; {int((enough['num_correct'] > 0).sum())} of the {len(enough)} problems with n >= {far_text} solved by some sample."]
 sizes_held = {task: sorted(df["model"].unique(), key=lambda m: df.loc[df["model"] == m, "params"].iloc[0]) for task, df in final.items()}
 paper_lines += [f"{task} counts at {CHECKPOINT}: {df['problem_id'].nunique()} problems; sizes {', '.join(sizes_held[task])}; "
                 f"{int(df['num_samples'].min()):,} to {int(df['num_samples'].max()):,} samples per problem." for task, df in final.items()]
@@ -242,6 +257,7 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 for ax, (task, df) in zip(axes, counts.items()):
     sweep = df[df["model"] == MODEL].sort_values("pretrain_tokens_n", kind="stable")
     groups = list(sweep.groupby("pretrain_tokens", sort=False))
+    never = [f"{name}" for name, g in groups if not (g["num_correct"] > 0).any()]  # flat at 0, under the other curves
     plot_coverage(
         [coverage_curve(g["num_samples"], g["num_correct"], ks, n_boot=200, seed=SEED, beyond_n="plugin") for _, g in groups],
         labels=[f"{name} tokens" for name, _ in groups],
@@ -250,7 +266,8 @@ for ax, (task, df) in zip(axes, counts.items()):
         palette=checkpoint_colors,
         legend=ax is axes[-1],  # the right panel holds every checkpoint of the left
     )
-    ax.set_title(f"{task}: {MODEL}")
+    ax.set_title(f"{task}: {MODEL}" + (f"\n({', '.join(never)} tokens: coverage 0 at every k, hidden under the others)" if never else ""),
+                 fontsize="medium")
 savefig(fig, "01_coverage_checkpoints", directory=FIGURES_DIR)
 
 # %% [markdown]
@@ -331,10 +348,15 @@ by_level = {
 fig, axes = plt.subplots(1, len(own) + 1, figsize=(4.6 * (len(own) + 1), 3.8))
 for ax, (name, c) in zip(axes, own_curves.items()):  # one run per panel: runs of one model share its colour
     plot_coverage([c], labels=[own_model[name]], ax=ax)
-    ax.xaxis.set_minor_formatter(NullFormatter())  # a run of few samples spans less than a decade: no labels at minor ticks
+    ticks = 2 ** np.arange(int(np.log2(c.k.max())) + 1)  # integer k: a run of few samples spans less than a decade
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_title(name)
 if by_level:
     plot_coverage(by_level.values(), labels=by_level.keys(), ax=axes[-1], band=False)
+    ticks = 2 ** np.arange(int(np.log2(max(c.k.max() for c in by_level.values()))) + 1)
+    axes[-1].set_xticks(ticks, [str(t) for t in ticks])
+    axes[-1].xaxis.set_minor_formatter(NullFormatter())
     axes[-1].set_title(f"{first_name}, by generator level")
 else:
     axes[-1].set_axis_off()
