@@ -12,19 +12,17 @@
 # score (weighted best-of-N). How accurate is each rule at every budget n <= N, and how far below
 # the oracle does it stay? How do the rules and the two searches compare, at equal N and against FLOPs?
 #
-# **Figures redrawn**: accuracy of the selection rules against n, as in Lightman et al. 2023
-# (arXiv:2305.20050, Fig. 3: best-of-N with a reward model and majority vote), Snell et al. 2024
-# (arXiv:2408.03314, Sec. 5) and the Hugging Face blog / search-and-learn (majority vote, best-of-N
-# and weighted best-of-N; beam search and DVTS against best-of-N, over N, by difficulty and against
-# compute). Each section ends with what its data say about the papers' statements, rendered from
+# **Figures redrawn**: accuracy of the selection rules against n, as in Snell et al. 2024
+# (arXiv:2408.03314) and the Hugging Face blog / search-and-learn (majority vote, best-of-N and weighted
+# best-of-N; beam search and DVTS against best-of-N, over N, by difficulty and against compute). Each section ends with what its data say about the papers' statements, rendered from
 # paired findings (`ttslib.findings`) with both sides of every paper comparison named
 # (`ttslib.references`).
 #
 # **Method.** Every value is the expectation over *all* size-n subsets of the N samples, computed
 # exactly (`ttslib.selection`): best-of-N by order statistics, majority vote by a generating
 # function over answers; weighted best-of-N is exact by enumeration only for N <= 16, so here it
-# is a Monte Carlo estimate with its standard error. Published code instead draws a few hundred
-# random subsets per n (`benchmarks/bench_selection.py` compares the two). Ties are split evenly;
+# is a Monte Carlo estimate over `NUM_DRAWS` random n-subsets per problem. Random subsets are the other
+# way to compute any of them (`benchmarks/bench_selection.py` compares the two). Ties are split evenly;
 # a sample with no answer casts no vote, is never picked over a sample with one, and counts as wrong
 # (picked only in a subset where no sample has an answer). Bands: 95% bootstrap over problems. Comparisons: the
 # difference of two rules on the same problems, with its paired 95% normal interval over problems;
@@ -46,14 +44,15 @@ SEED = 0
 CHAIN_DIR = "../data/chains"  # the chain search data (data/README.md): a sampling pool and search runs
 CHAIN_POOL = "pool64"  # the pool's file name in CHAIN_DIR (N whole solutions per problem, sampled step by step)
 CHAIN_PER_LEVEL, CHAIN_SEED = 15, 0  # the chain problem set the runs used (ttslib.problems.make_chains)
+POWER_FLOOR = 0.05  # no detectable difference is stated where both sides' accuracy lies within this of 0 or of 1: the spread there is no guide to the spread under a difference
 MAIN_AUC = 0.80  # the verifier of the main comparison: the exact step checker blurred to this ROC AUC (noise seed 0)
 BEAM_WIDTH = 4  # M of the search runs
 POOL_AUCS = (0.6, 0.7, 0.8, 0.9, 0.99)  # noisy verifiers scored on the pool for the verifier-quality figure
 FLOPS_MODEL = "SmolLM2-135M"  # the policy, in ttslib.flops' registry
-CODE_SAMPLES = {  # HumanEval sample tables: is_correct by the hidden tests, score = share of docstring examples passed
-    "SmolLM2-135M": "../data/code/humaneval_smollm2.parquet",
-    "gemma-3-270m": "../data/code/humaneval_gemma3.parquet",
-}
+CODE_SAMPLES = (  # HumanEval sample tables, one model each (named by its model column): is_correct by the hidden tests, score = share of docstring examples passed
+    "../data/code/humaneval_smollm2.parquet",
+    "../data/code/humaneval_gemma3.parquet",
+)
 
 # %%
 import json
@@ -125,7 +124,6 @@ for ax, d in zip(axes, WEAK_GOOD):
     ax.set_title(f"synthetic, verifier d' = {d} (AUC {verifier_auc(d):.3f})")
 figure_legend(fig)  # one legend beside both panels
 savefig(fig, "03_synthetic_rules", directory=FIGURES_DIR)
-assert round(100 * selection_curve(syn["oracle"], n_boot=10, seed=SEED).level) == 95  # the bands' level the text states
 
 # %% [markdown]
 # The distance from each rule's curve to pass@n is what a selector could still gain from the same
@@ -143,6 +141,7 @@ curves = [selection_curve(syn[("best_of_n", d)], n_boot=N_BOOT, seed=SEED) for d
 curves += [selection_curve(syn["oracle"], n_boot=N_BOOT, seed=SEED)]  # drawn last: on top where the d' = 4 curve comes close
 colors = [*sequential_palette(len(DPRIMES)), strategy_color("oracle")]
 labels = [*[f"best-of-N, d' = {d} (AUC {verifier_auc(d):.3f})" for d in DPRIMES], "pass@n (oracle)"]
+assert all(round(100 * c.level) == 95 for c in curves)  # the bands drawn are the 95% bootstrap bands the text states
 ax = plot_selection(curves, labels=labels, colors=colors)
 ax.set_title("synthetic: best-of-N vs verifier quality")
 savefig(ax.figure, "03_verifier_quality", directory=FIGURES_DIR)
@@ -150,7 +149,7 @@ savefig(ax.figure, "03_verifier_quality", directory=FIGURES_DIR)
 # %% [markdown]
 # ### Exact vs Monte Carlo
 #
-# The same majority vote by Monte Carlo (the published method, vectorised), beside the exact values: the
+# The same majority vote by Monte Carlo (random n-subsets, vectorised), beside the exact values: the
 # last column is their difference in units of the Monte Carlo standard error; the exact values carry no
 # such error.
 
@@ -185,6 +184,7 @@ syn_trend = trend([paired_finding(syn[("best_of_n", d2)].at(top), syn[("best_of_
                                   quantity="accuracy", range=f"synthetic, n = {top}") for d1, d2 in zip(DPRIMES, DPRIMES[1:])],
                   quantity=f"best-of-N accuracy at n = {top} (synthetic)")
 answered = syn_answers >= 0
+assert all(round(100 * f.level) == 95 for f in (*syn_rules, *syn_trend.steps))  # the comparisons' 95% paired intervals
 random_answered = (syn_correct.sum(1) / np.maximum(answered.sum(1), 1)).mean()  # a random pick among the samples with an answer
 Summary(syn_rules, syn_trend,
         f"With d' = 0, best-of-N at n = " + ", ".join(f"{n}: {a:.3f}" for n, a in zip(ns, syn[("best_of_n", 0.0)].accuracy))
@@ -194,8 +194,8 @@ Summary(syn_rules, syn_trend,
 # %% [markdown]
 # ## 2. The kit's own samples
 #
-# `OWN_SAMPLES` is a sample table made by this kit: SmolLM2-135M-Instruct on the graded arithmetic
-# set (`ttslib.problems.make_arithmetic`, difficulty `level`), N samples per problem. Until real
+# `OWN_SAMPLES` is a sample table made by this kit: one model (the table's `model` column, printed below)
+# on the graded arithmetic set (`ttslib.problems.make_arithmetic`, difficulty `level`), N samples per problem. Until real
 # verifiers arrive, the score is the model's own confidence in a sample, `exp(logprob /
 # num_completion_tokens)`, the geometric-mean probability of its tokens (`ttslib.verifiers.sample_confidence`,
 # the one definition the kit uses for whole samples). Answers are grouped with the grader's canonical key
@@ -211,8 +211,11 @@ if not Path(OWN_SAMPLES).exists():
 own = read_samples(OWN_SAMPLES)
 own_pool = pool_arrays(own)  # (P, N) arrays; answers by canonical key, score the model's confidence
 own_correct, own_classes, own_level = own_pool.correct, own_pool.classes, own_pool.level
+assert own["model"].nunique() == 1, "the section names one model: the table holds several"
+own_model = str(own["model"].iloc[0])  # the policy as the table records it
 pd.Series(
     {
+        "model": own_model,
         "problems x samples": f"{own_correct.shape[0]} x {own_correct.shape[1]}",
         "levels": f"{own_level.min()}..{own_level.max()}",
         "pass@1": f"{own_correct.mean():.3f}",
@@ -282,7 +285,7 @@ vote_differ = ~np.isclose(vote_1, vote_2)
 assert not (vote_differ & (own_classes >= 0).all(1)).any()  # "it can differ ... only where a sample has no answer"
 own_band = selection_curve(own_sel["majority"], n_boot=N_BOOT, seed=SEED)
 monkeys = compare_with_paper("monkeys_llama8b_math_plateau",
-                             Setting("SmolLM2-135M-Instruct", f"the kit's arithmetic set ({own_correct.shape[0]} problems)",
+                             Setting(own_model, f"the kit's arithmetic set ({own_correct.shape[0]} problems)",
                                      "accuracy of majority vote (coverage beside it)", "majority vote",
                                      f"n = 1 to {own_top} samples; coverage {own_sel['oracle'].accuracy[-1]:.3f} at n = {own_top}"),
                              own_band.accuracy[-1], own_band.lower[-1], own_band.upper[-1])
@@ -298,8 +301,8 @@ Summary(f"pass@1 {own_sel['oracle'].accuracy[0]:.3f}, pass@{own_top} {own_sel['o
 #
 # One-line sums have no steps to search over, so the kit makes chains (`"3 + 4 - 2"`, ten levels of
 # length and operand size: `ttslib.problems.make_chains`), solved one operation per line and a last
-# line "Answer: N". The policy is SmolLM2-135M at temperature `T = 0.8` (asserted from the runs'
-# manifests below) with a few-shot prompt. The verifiers score each step (`ttslib.verifiers`):
+# line "Answer: N". The policy is SmolLM2-135M-Instruct.Q4_1 (4-bit weights, run by llama.cpp) at
+# temperature `T = 0.8`, both read from the runs' manifests below, with a few-shot prompt. The verifiers score each step (`ttslib.verifiers`):
 #
 # - the exact step checker (`ttslib.verifiers.StepChecker`): a step scores 1 when every earlier step
 #   scored 1 and it is the next operation of the question written as `x op y = z` with the right
@@ -339,6 +342,8 @@ chains = chains[chains["problem_id"].isin(pool["problem_id"])]
 question = dict(zip(chains["problem_id"], chains["question"]))
 manifests = [json.loads(p.read_text()) for p in sorted(chain_dir.glob("*.run.json"))]
 assert all(m["search"]["temperature"] == 0.8 for m in manifests)  # the temperature the text states
+assert {(m["model"], m["backend"]) for m in manifests} == {("SmolLM2-135M-Instruct.Q4_1", "llama.cpp")}  # the policy the text names
+chain_model = manifests[0]["model"]  # the policy as the runs' manifests record it
 assert all(m["search"]["beam_width"] == BEAM_WIDTH for m in manifests if m["search"]["method"] != "sampling")  # M = 4
 assert not any("dvts_variant" in m["search"] for m in manifests)  # "their manifests record no dvts_variant"
 runs.groupby(["method", "verifier", "n"]).agg(problems=("problem_id", "nunique"), candidates=("sample_idx", "size")).reset_index()
@@ -387,10 +392,10 @@ res.accuracy().round(3)
 # ### The sampling rules on the chains
 #
 # Weighted best-of-N against majority vote and against best-of-N at the largest N, with every verifier
-# of the pool, judged together; pass@N against best-of-N with the exact step checker; and the papers'
-# statements about weighted best-of-N beside these, both settings named. Power: the smallest paired
-# difference these problems could detect, beside the size of effect a reproduction of the HF setup
-# reports at the largest n it gives.
+# of the pool, judged together; pass@N against best-of-N with the exact step checker; and weighted
+# best-of-N against majority vote at n = 4 beside a users' reproduction of the HF setup at that n, both
+# settings named. Power: the smallest paired difference these problems could detect, beside the size of
+# effect that reproduction reports.
 
 # %%
 chain_top = int(chain_ns[-1])
@@ -400,13 +405,12 @@ rule_pairs += [(ORACLE, bon[CHECKER], chain_top), (weighted[MAIN_VERIFIER], MAJO
 rules_chain = family([paired_finding(res[a].at(n), res[b].at(n), a=name[a] if a != ORACLE else f"pass@{n}", b=name[b], quantity="accuracy",
                                      range=f"chains, N = {n}") for a, b, n in rule_pairs])
 *rules_chain, checker_gap, weighted_small = rules_chain
-main_vs_majority = rules_chain[rule_pairs.index((weighted[MAIN_VERIFIER], MAJORITY, chain_top))]
 subsets = {"exact": "exact over all n-subsets", "monte_carlo": f"Monte Carlo, {NUM_DRAWS} n-subsets per problem"}
-ours = Setting(f"SmolLM2-135M with the noisy step checker (set to AUC {MAIN_AUC:.2f}, measured step AUC {auc[MAIN_VERIFIER]:.2f}) as verifier",
+ours = Setting(f"{chain_model} with the noisy step checker (set to AUC {MAIN_AUC:.2f}, measured step AUC {auc[MAIN_VERIFIER]:.2f}) as verifier",
                f"the kit's chains ({chain.shape[0]} problems)", "accuracy of weighted best-of-N minus majority vote",
                f"weighted best-of-N (sum of last-step scores per distinct answer) against majority vote, on n-subsets of the {chain.shape[1]} "
                f"pool samples (weighted best-of-N: {subsets[res[weighted[MAIN_VERIFIER]].method]}; majority vote: {subsets[res[MAJORITY].method]})",
-               f"N = {chain_top}")
+               f"n = {small_n}")
 reproduced = paper_result("sal_issue44_weighted_minus_majority_n4")
 Summary(
     f"The pool: pass@1 {chain.correct.mean():.3f}, pass@{chain_top} {res[ORACLE].accuracy[-1]:.3f}; at N = {chain_top} majority vote "
@@ -415,11 +419,8 @@ Summary(
     f"The exact step checker checks the written path: {len(off_path)} of the pool's {int(pool['is_correct'].sum())} samples with the "
     f"right answer fail it at their last step.",
     checker_gap,
-    [compare_with_paper(key, ours, main_vs_majority.difference, main_vs_majority.lower, main_vs_majority.upper)
-     for key in ("snell_weighted_bon_best_sampling", "hf_weighted_bon")],
     weighted_small,
-    compare_with_paper(reproduced.key, Setting(ours.model, ours.benchmark, ours.quantity, ours.method, f"n = {small_n}"),
-                       weighted_small.difference, weighted_small.lower, weighted_small.upper),
+    compare_with_paper(reproduced.key, ours, weighted_small.difference, weighted_small.lower, weighted_small.upper),
     f"Power at N = {small_n} ({weighted_small.num_problems} problems): the smallest paired difference this comparison could detect at "
     f"{POWER:.0%} power, before Holm's adjustment, is {weighted_small.detectable:.3f}, {'larger' if weighted_small.detectable > reproduced.value else 'not larger'} than "
     f"the {reproduced.value:.3f} the reproduction above reports.",
@@ -460,7 +461,7 @@ drawn_ns = {s: [int(n) for n in res[s].n if not (s == dvts_s and n in one_tree)]
 main_labels = list(main.values())
 ax = plot_selection([selection_curve(res[s].take(ns=drawn_ns[s]), n_boot=N_BOOT, seed=SEED) for s in main], labels=main_labels)
 ax.set_xlabel("N (samples, or beams)")
-ax.set_title(f"chains, SmolLM2-135M, verifier {MAIN_VERIFIER} (measured AUC {auc[MAIN_VERIFIER]:.2f})", fontsize="small")
+ax.set_title(f"chains, {chain_model}, verifier {MAIN_VERIFIER} (measured AUC {auc[MAIN_VERIFIER]:.2f})", fontsize="small")
 savefig(ax.figure, "03_search_vs_bon", directory=FIGURES_DIR)
 
 # %% [markdown]
@@ -468,7 +469,9 @@ savefig(ax.figure, "03_search_vs_bon", directory=FIGURES_DIR)
 #
 # Binned on samples the rules are not scored on: each problem's 64 pool samples are split at random,
 # half set its bin (pass@1 of those 32), and the sampling rules are scored on the other half, so up to
-# N = 32 here; the search runs are separate runs and keep their N = 4 and 16.
+# N = 32 here. The search runs are separate runs: beside the sampling rules they keep their N = 4 and 16
+# (the N up to 32 they ran), and DVTS against beam search by bin is at their largest N, 64, where no
+# sampling rule enters. The table gives each strategy's mean by bin at the N the figure draws.
 
 # %%
 held, scored = chain.split(0.5, seed=SEED)  # the same split notebook 04 uses
@@ -487,8 +490,8 @@ for ax, b in zip(axes, range(1, 6)):
 figure_legend(fig)  # one legend beside the five panels
 fig.suptitle("bins and pass@1 from a held-apart half of the pool; the sampling rules scored on the other half", fontsize="small", y=1.02)
 savefig(fig, "03_search_by_bin", directory=FIGURES_DIR)
-by_bin = pd.DataFrame({label: pd.DataFrame(half[s].per_problem, columns=half[s].n).groupby(chain_bins).mean().stack()
-                       for s, label in main.items()}).rename_axis(["bin", "N"])
+by_bin = pd.DataFrame({label: pd.DataFrame(half[s].per_problem, columns=half[s].n)[[n for n in half[s].n if n in drawn_ns[s]]]
+                       .groupby(chain_bins).mean().stack() for s, label in main.items()}).rename_axis(["bin", "N"])  # DVTS's N = M run left out
 by_bin.round(3)
 
 # %% [markdown]
@@ -633,33 +636,40 @@ ours_easy = Setting(ours_search.model, ours_search.benchmark,
                     f"N = {binned_n[0]} and {binned_n[-1]}; bin {chain_bins.min()}, {int(easy_rows.sum())} problems")
 hard_findings = bin_family[:len(binned_n)]
 hard_beam = {n: half[beam_s].at(n)[hard_rows] for n in binned_n}  # beam search's accuracy on each problem of the hardest bin
-bound = {}  # per N: what bounds "beam search ahead" in this bin
-for f, n in zip(hard_findings, binned_n):
-    top_gain = hard_beam[n].mean()  # beam search minus best-of-N is at most beam search's own accuracy
-    if top_gain == 0:
-        bound[n] = (f"0.000 at N = {n}, where it cannot be ahead", True)
-    elif not f.few_differ and top_gain < f.detectable:
-        bound[n] = (f"{top_gain:.3f} at N = {n}, below the {f.detectable:.3f} the bin could detect at {POWER:.0%} power", True)
-    else:
-        bound[n] = (f"{top_gain:.3f} at N = {n}", False)
+# no power stated where both sides' accuracy lies within POWER_FLOOR of 0 or 1 (as in notebook 04), nor where the finding states none
+at_floor = [f.quantity == "accuracy" and not (f.few_differ or f.num_differ == 0) and min(f.a_value, 1 - f.a_value) < POWER_FLOOR
+            and min(f.b_value, 1 - f.b_value) < POWER_FLOOR for f in bin_family]
+floor_text = (f"no power stated: both sides' accuracy lies within {POWER_FLOOR:g} of 0 or 1, where the spread is no guide to the spread "
+              "under a difference")
+bin_lines = [f.sentence() if not fl else
+             (f"{f.a} minus {f.b}, {f.quantity} ({f.range}; {f.num_problems} problems): {f.a_value:.3f} against {f.b_value:.3f}, "
+              f"difference {f.interval()} ({f.level:.0%} {f.method}): "
+              + (f"{f.verdict_text()}." if f.verdict != "not shown" else f"not shown ({floor_text}).")) for f, fl in zip(bin_family, at_floor)]
+hard_diff = {n: half[beam_s].at(n)[hard_rows] - half[bon[MAIN_VERIFIER]].at(n)[hard_rows] for n in binned_n}
 floor = (f"In the hardest bin beam search is right on " + " and ".join(f"{int((hard_beam[n] > 0).sum())} at N = {n}" for n in binned_n)
          + f" of its {int(hard_rows.sum())} problems (pass@" + " and pass@".join(f"{n} {half[ORACLE].at(n)[hard_rows].mean():.3f}" for n in binned_n)
-         + " on the scored half). Beam search minus best-of-N there is at most beam search's own accuracy: "
-         + "; ".join(text for text, _ in bound.values())
-         + (". With these bounds the bin has too little power to test the part of Snell et al.'s statement about hard problems." if all(low for _, low in bound.values()) else "."))
+         + " on the scored half); beam search minus best-of-N there is at most beam search's own accuracy ("
+         + ", ".join(f"{hard_beam[n].mean():.3f} at N = {n}" for n in binned_n) + "). "
+         + " ".join(f"At N = {n}, of the {f.num_differ} problems on which the two differ, beam search is the higher on {int((hard_diff[n] > 1e-9).sum())} "
+                    f"and best-of-N on {int((hard_diff[n] < -1e-9).sum())} (best-of-N's value on a problem is its expectation over n-subsets, "
+                    f"often a small fraction; p = {f.p_value:.2g}, {'exact sign test' if f.few_differ else 'normal'}); "
+                    f"the finding, judged with the bin family ({f.family_size} comparisons, Holm's first threshold "
+                    f"{(1 - f.level) / f.family_size:.2g}): {f.verdict} (before Holm's adjustment: {f.unadjusted_verdict})"
+                    + (f"; {floor_text}" if fl else "") + "." for f, fl, n in zip(hard_findings, at_floor, binned_n)))
 Summary(
     f"The hardest bin (bin {chain_bins.max()}, {int(hard_rows.sum())} problems): pass@1 {held.correct[hard_rows].mean():.3f} on the held half; "
     f"on the scored half at N = {binned_n[-1]} best-of-N {half[bon[MAIN_VERIFIER]].at(binned_n[-1])[hard_rows].mean():.3f}, weighted best-of-N "
     f"{half[weighted[MAIN_VERIFIER]].at(binned_n[-1])[hard_rows].mean():.3f}, pass@{binned_n[-1]} {half[ORACLE].at(binned_n[-1])[hard_rows].mean():.3f}, "
     f"and beam search {half[beam_s].at(binned_n[-1])[hard_rows].mean():.3f}.",
-    bin_family,
+    bin_lines,
     *(f"Bin {b} at N = {dvts_top}: DVTS and beam search give the same accuracy on each of its {int((chain_bins == b).sum())} problems "
       f"({res[dvts_s].at(dvts_top)[chain_bins == b].mean():.3f}); no interval to compute." for b in same_bins),
     floor,
     compare_with_paper("snell_beam_hard_low_budget", ours_hard, hard_low.difference, hard_low.lower, hard_low.upper),
     compare_with_paper("snell_beam_hard_low_budget", ours_easy, easy_change_f.difference, easy_change_f.lower, easy_change_f.upper),
     f"Power by bin ({np.bincount(chain_bins)[1:].min()} to {np.bincount(chain_bins)[1:].max()} problems a bin, one run per search), "
-    "before Holm's adjustment: " + "; ".join(f"{f.range}: {f.power_text()}" for f in bin_family) + ". Our source (REFERENCES.md) gives no "
+    "before Holm's adjustment: " + "; ".join(f"{f.range}: {floor_text if fl else f.power_text()}" for f, fl in zip(bin_family, at_floor))
+    + ". Our source (REFERENCES.md) gives no "
     "effect size for Snell et al.'s result, so whether these bins could detect it is not known.",
 )
 
@@ -683,7 +693,7 @@ beam_gain = {v: by_n[searched["beam_search", v], weighted[v], 16] for v in guide
 Summary(
     rule_trends, per_verifier,
     [compare_with_paper("liu_prm_dependence",
-                        Setting(f"SmolLM2-135M (one policy) with {auc_name[v]} as verifier", f"the kit's chains ({chain.shape[0]} problems)",
+                        Setting(f"{chain_model} (one policy) with {auc_name[v]} as verifier", f"the kit's chains ({chain.shape[0]} problems)",
                                 f"accuracy of beam search minus weighted best-of-N, both with {v}",
                                 f"beam search (M = {BEAM_WIDTH}, one run) against weighted best-of-N with the same verifier", "N = 16"),
                         f.difference, f.lower, f.upper) for v, f in beam_gain.items()],
@@ -705,8 +715,10 @@ Summary(
 
 # %%
 code_sel, code_stats = {}, {}
-for model, path in CODE_SAMPLES.items():
+for path in CODE_SAMPLES:
     table = read_samples(path)
+    assert table["model"].nunique() == 1, f"{path}: one model per table expected, got {table['model'].unique().tolist()}"
+    model = str(table["model"].iloc[0])  # the model as the table records it
     ids, hidden = correct_matrix(table, "is_correct")
     _, examples = correct_matrix(table, "score")
     has = ~np.isnan(examples).any(axis=1)  # problems with parsable docstring examples
