@@ -1,12 +1,15 @@
 """ttslib.policy.efficiency: the efficiency multiple against constructed baselines (itself, twice the cost,
 a curve linear in log cost), its order-statistic band, and the sentences that say where it is undefined."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 import pandas as pd
 
-from ttslib.policy import EfficiencyFinding, Strategy, VerifierSpec, efficiency_findings, efficiency_multiple, one_sample_budgets, ordinal_band
+from ttslib.policy import (EfficiencyFinding, Strategy, VerifierSpec, efficiency_family, efficiency_findings, efficiency_multiple,
+                           one_sample_budgets, ordinal_band)
 
 
 def test_efficiency_multiple_against_itself_is_undefined_and_against_twice_the_cost_is_two():
@@ -105,3 +108,26 @@ def test_one_sample_budgets_mark_where_every_choice_is_one_sample_and_efficiency
     assert marked["status"].iloc[1] == plain["status"].iloc[1]
     with pytest.raises(ValueError, match="same must be"):
         efficiency_multiple(policy, base_cost, base_acc, base_cost, n_boot=50, same=np.array([True]))
+
+
+def test_efficiency_family_adjusts_the_defined_budgets_by_holm_and_leaves_undefined_ones():
+    base_cost = np.array([[1.0, 2.0, 4.0, 8.0, 16.0]] * 4)
+    base_acc = 0.1 * np.log2(base_cost) + np.array([[0.0], [0.1], [0.2], [0.3]])
+    acc = np.c_[base_acc[:, 0], base_acc[:, 0] + 0.25, base_acc[:, 0] + 0.6]
+    cost = np.c_[base_cost[:, 0], [2.0] * 4, [2.0] * 4]
+    table = efficiency_multiple(acc, cost, base_acc, base_cost, n_boot=200)
+    assert np.isnan(table["p_value"].iloc[[0, 2]]).all() and 0 < table["p_value"].iloc[1] <= 2 / 201 + 1e-12  # every resample above 1
+    found = efficiency_family(efficiency_findings(table, policy="p", baseline="b", budgets=["budget 1", "budget 2", "budget 3"]))
+    assert [f.family_size for f in found] == [1, 1, 1] and found[1].verdict == "above 1"  # one defined budget: a family of one
+    # three defined budgets: the one whose band just leaves out 1 is not shown after Holm, and says what it was before
+    a = EfficiencyFinding("p", "b", "budget 2", 0.3, 1.0, 3.0, 2.0, 4.0, "reached", np.nan, 1.0, 0.0, p_value=0.002)
+    b = EfficiencyFinding("p", "b", "budget 4", 0.3, 1.0, 1.3, 1.01, 1.6, "reached", np.nan, 1.0, 0.0, p_value=0.04)
+    c = EfficiencyFinding("p", "b", "budget 8", 0.3, 1.0, np.nan, np.nan, np.nan, "not reached", 2.0, 0.1, 0.0)
+    d = EfficiencyFinding("p", "b", "budget 16", 0.3, 1.0, 1.0, 0.5, 2.0, "reached", np.nan, 1.0, 0.0, p_value=0.5)
+    fa, fb, fc, fd = efficiency_family([a, b, c, d])  # Holm's thresholds 0.05 / 3, 0.05 / 2: 0.002 passes, 0.04 does not
+    assert (fa.verdict, fb.verdict, fc.verdict, fd.verdict) == ("above 1", "not shown", "undefined", "not shown")
+    assert fa.family_size == fb.family_size == fd.family_size == 3
+    assert "above 1 (after Holm's adjustment over 3)" in fa.short() and "not shown (above 1 before Holm's adjustment over 3)" in fb.short()
+    assert fc == c
+    with pytest.raises(ValueError, match="p_value"):
+        efficiency_family([replace(a, p_value=np.nan), b])

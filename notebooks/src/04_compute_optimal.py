@@ -8,7 +8,7 @@
 # survives when the policy is chosen on some problems and scored on others?
 #
 # **What is redrawn, what is asked.** Snell et al.'s plots of accuracy against budget per difficulty bin
-# (Sec. 5) are redrawn on the kit's data: the policy, the best single strategy and each strategy per bin.
+# are redrawn on the kit's data: the policy, the best single strategy and each strategy per bin.
 # Their efficiency multiple (the compute best-of-N needs for the policy's accuracy, over the policy's) is
 # set beside one computed here, with both settings named (`ttslib.references`). What differs: here compute
 # is generated tokens, the baseline's tokens for the policy's accuracy are interpolated on a log axis
@@ -71,6 +71,7 @@ from ttslib.policy import (
     VerifierSpec,
     bin_curves,
     difficulty_bins,
+    efficiency_family,
     efficiency_findings,
     efficiency_multiple,
     evaluate_policy,
@@ -107,7 +108,9 @@ problem_ids, correct, confidence, completion_tokens, level = (own_pool.problem_i
 own_held, own_scored = own_pool.split(HOLDOUT_FRACTION, seed=SEED)  # half to bin, half to score
 correct_held, correct_s, conf_s = own_held.correct, own_scored.correct, own_scored.confidence
 ns = log2_budgets(correct_s.shape[1])
-assert correct_held.shape[1] + correct_s.shape[1] == correct.shape[1] and ns[-1] <= correct_s.shape[1]  # disjoint halves; n within the scored half
+for whole, half_a, half_b in ((confidence, own_held.confidence, conf_s), (completion_tokens, own_held.completion_tokens, own_scored.completion_tokens)):
+    assert np.array_equal(np.sort(np.concatenate([half_a, half_b], axis=1), axis=1), np.sort(whole, axis=1))  # disjoint halves: each sample in one
+assert ns[-1] <= correct_s.shape[1]  # n within the scored half
 own_res = pool_strategies(own_scored, verifiers=[VerifierSpec.confidence()], num_draws=NUM_DRAWS, seed=SEED)
 results = own_res.table("tokens", level=level, score=conf_s.mean(1))  # the oracle left out: no policy may read the answers
 BON, MAJORITY, WEIGHTED = Strategy("best_of_n", VerifierSpec.confidence()), Strategy("majority"), Strategy("weighted", VerifierSpec.confidence())
@@ -271,8 +274,9 @@ pd.concat(arith_choices)
 # n; the held-out policy against the best single strategy, per binning and budget (budgets where the two
 # give every problem the same accuracy are listed, not tested); in the bins where the oracle-bin policy
 # keeps a smaller n than the budget allows, the chosen config against the same strategy at the largest n;
-# the optimistic choice against the held-out one. Then the efficiency multiple per budget, and Snell et
-# al.'s result beside it.
+# the optimistic choice against the held-out one. Then the efficiency multiple per budget (its verdicts
+# one Holm family over the budgets of the section where it is defined, from bootstrap p-values of
+# multiple = 1), and Snell et al.'s result beside it.
 
 # %%
 ids = arith_eval["given: level"].problem_ids  # sorted problem ids: the order of every per-problem array below
@@ -317,11 +321,16 @@ small_n = family([paired_finding(x, y, a=f"{st} at n = {n:g}", b=f"{st} at n = {
 arith_optimism = family([paired_finding(ev.optimistic[:, -1], ev.held_out[:, -1], a=f"optimistic policy on {name} bins",
                                         b="the held-out one", quantity="accuracy", range=f"budget {ev.ns[-1]:g} (best-of-N's n)")
                          for name, ev in arith_eval.items()])
-arith_eff_found = {key: efficiency_findings(t, policy=f"the held-out policy on {key[0]} bins", baseline=str(key[1]),
-                                           budgets=[f"budget {n:g}" for n in t["n"]]) for key, t in arith_eff.items()}
+# the multiples of this section form one Holm family (bootstrap p-values of multiple = 1) over every budget where one is defined
+arith_eff_flat = efficiency_family([f for key, t in arith_eff.items() for f in efficiency_findings(
+    t, policy=f"the held-out policy on {key[0]} bins", baseline=str(key[1]), budgets=[f"budget {n:g}" for n in t["n"]])])
+arith_eff_ends = np.cumsum([0] + [len(t) for t in arith_eff.values()])  # each table's rows in the flat family
+arith_eff_found = {key: arith_eff_flat[a:z] for key, a, z in zip(arith_eff, arith_eff_ends[:-1], arith_eff_ends[1:])}
+arith_eff_defined = sum(f.status == "reached" for f in arith_eff_flat)
 arith_eff_lines = [f"Efficiency multiple of the held-out policy on {name} bins against {base} (the baseline's tokens to reach the "
-                   f"policy's accuracy / the policy's tokens; {found[0].level:.0%} paired bootstrap band over {len(ids)} problems): "
-                   + "; ".join(f.short() for f in found) + "." for (name, base), found in arith_eff_found.items()]
+                   f"policy's accuracy / the policy's tokens; {found[0].level:.0%} paired bootstrap band over {len(ids)} problems, unadjusted; "
+                   f"the verdict after Holm's adjustment over the {arith_eff_defined} budgets of this section where a multiple is defined, "
+                   f"from bootstrap p-values of multiple = 1): " + "; ".join(f.short() for f in found) + "." for (name, base), found in arith_eff_found.items()]
 oracle_cells = arith_eval["oracle, held-apart samples"].choices
 oracle_cells = oracle_cells[(oracle_cells["fold"] == -1) & (oracle_cells["bin"] != "all")]
 arith_choice_line = (f"The oracle-bin policy chosen on all problems picks " + ", ".join(
@@ -331,6 +340,19 @@ arith_choice_line = (f"The oracle-bin policy chosen on all problems picks " + ",
               for b, st, n in small_same) + ".")
 eff_o = arith_eff[("oracle, held-apart samples", BON)]
 defined = eff_o[eff_o["status"] == "reached"]
+# what the record must say beside the one defined multiple: the budgets where best-of-N never gets there (a lower bound), and what the policy picks
+unreached_o = eff_o[eff_o["status"] == "not reached"]
+unreached_text = (f"at n = {', '.join(f'{n:g}' for n in unreached_o['n'])} the multiple is undefined: best-of-N does not reach the policy's "
+                  f"accuracy within {', '.join(f'{b:.2f}x' for b in unreached_o['bound'])} the policy's cost (its largest budget; reached in "
+                  f"{', '.join(f'{r:.1%}' for r in unreached_o['p_reached'])} of resamples), so there the multiple exceeds that bound if "
+                  "best-of-N gets there at all; " if len(unreached_o) else "")
+fold_o = arith_eval["oracle, held-apart samples"].choices
+fold_o = fold_o[(fold_o["fold"] >= 0) & (fold_o["bin"] != "all")]
+picks_text = (f"the policy picks {BON} in {int((oracle_cells['strategy'] == BON).sum())} of its {len(oracle_cells)} (bin, budget) cells chosen on "
+              f"all problems and in {int((fold_o['strategy'] == BON).sum())} of {len(fold_o)} chosen on the folds"
+              + (", so that it differs from best-of-N only in the n per bin" if (fold_o["strategy"] == BON).all() else "")
+              + "".join(f"; at the largest budget it keeps n = {n:g} in bin {b}, where {st} scores {x.mean():.3f} at n = {n:g} and {y.mean():.3f} "
+                        f"at n = {ns[-1]:g}" for (b, st, n), (x, y) in small_pairs.items()) + "; ")
 snell_arith = compare_with_paper(
     "snell_compute_optimal_4x",
     Setting(f"{own['model'].iloc[0] if 'model' in own.columns else OWN_SAMPLES}, its own token confidence as verifier",
@@ -338,8 +360,8 @@ snell_arith = compare_with_paper(
             "generated tokens for equal accuracy (the baseline's interpolated on a log axis between its measured budgets): best-of-N over the per-bin policy",
             f"per-bin choice among majority vote, best-of-N and weighted best-of-N ({own_res[WEIGHTED].method} over n-subsets) on oracle bins "
             f"({FOLDS}-fold cross-validated) against best-of-N",
-            f"budgets n = 1 to {ns[-1]:g} samples; " + (f"the multiple at n = {defined['n'].iloc[-1]:g}, the largest budget where it is defined"
-                                                        if len(defined) else "the multiple is undefined at every budget")),
+            f"budgets n = 1 to {ns[-1]:g} samples; " + picks_text + unreached_text
+            + (f"the multiple at n = {defined['n'].iloc[-1]:g}, the largest budget where it is defined" if len(defined) else "the multiple is undefined at every budget")),
     *((defined[c].iloc[-1] for c in ("multiple", "lower", "upper")) if len(defined) else (None, None, None)), decimals=2)
 Summary(
     f"Within each level, majority vote and weighted best-of-N against best-of-N at n = {ns[-1]:g} ({len(within_level)} comparisons, Holm; "
@@ -476,12 +498,12 @@ Summary(
 # best-of-N exactly where the pool is small and otherwise as a Monte Carlo over `NUM_DRAWS` random
 # n-subsets (the table below says which). Beam search and DVTS are runs of their own, apart from the pool,
 # one per strategy and N; a search run's answer is the weighted vote of its N candidates on their
-# last-step scores (as the HF blog). At N = M, DVTS has one subtree and is beam search (notebook 03 counts
+# last-step scores. At N = M, DVTS has one subtree and is beam search (notebook 03 counts
 # it once, as beam search): its N = M run is left out of the strategies the policy may choose and of the
 # figures, so that one algorithm is not offered twice. Budgets are the tokens
 # best-of-N with the default verifier spends; a search costs the tokens its whole tree generated.
 # The policy chooses among the strategies guided by one verifier, `CHAIN_POLICY_VERIFIER`, and majority
-# vote, as Snell et al. choose with one PRM: a policy free to pick the exact step checker would set a
+# vote: a policy free to pick the exact step checker would set a
 # verifier that knows more against best-of-N with the noisy one, not one allocation of compute against
 # another. The study is small (the table below gives the problems; one run per search), so each finding
 # states the smallest difference it could detect.
@@ -514,7 +536,6 @@ if chains_ready:
         rest = chain_res.take(strategies=[t for t in chain_res if t != s])
         chain_res = rest.merge(chain_res.take(strategies=[s], ns=keep_ns)) if keep_ns else rest
     assert all(s.beam_width not in chain_res[s].n for s in chain_res.find(method="dvts"))  # "left out of the strategies the policy may choose"
-    assert all(s.variant == "kit" for s in chain_res.find(method="dvts"))  # "DVTS (the kit's variant ...)" in the comparison with Snell et al.
     chain_results = chain_res.table("tokens")  # generated tokens; the oracle left out
     chain_strategies = strategies_of(chain_results)
     common = chain_res.problem_ids.tolist()
@@ -632,17 +653,20 @@ if chains_ready:
 # Rendered from the tables above, as in section 1: the held-out policy against the best single strategy
 # per binning and budget (one Holm family; budgets where the two give every problem the same accuracy are
 # listed, not tested, and so are budgets where both are one-sample rules); the optimistic choice against
-# the held-out one; the held-out policy against weighted best-of-N at the same compute cap (one Holm
-# family; budgets where the policy is weighted best-of-N at n = 1 are listed, not tested); the within-bin
-# family; the efficiency multiple per budget. Then the study's power against the effect Snell et al.'s
-# multiple would imply on this baseline's own curve: a policy that many times as efficient as weighted
-# best-of-N, spending the cap at budget n, matches the baseline's accuracy at that many times n. Per
-# budget, whether any per-bin choice under the cap could reach that accuracy at all (each problem given
-# its own best configuration that fits the cap is the ceiling of every choice), and where it could, the
+# the held-out one; the held-out policy against weighted best-of-N and against best-of-N at the same
+# compute cap (one Holm family each; budgets where the policy is the baseline at n = 1 are listed, not
+# tested); the within-bin family; the efficiency multiple per budget (one Holm family over the budgets
+# of the section where it is defined, from bootstrap p-values of multiple = 1). Then the study's power
+# against the effect Snell et al.'s multiple would imply on a baseline's own curve. Their multiple is
+# against best-of-N; it is set against best-of-N with the policy's verifier, and also applied to weighted
+# best-of-N, a baseline other than theirs. A policy that many times as efficient as the baseline,
+# spending the cap at budget n, matches the baseline's accuracy at that many times n. Per budget,
+# whether any per-bin choice under the cap could reach that accuracy at all (each problem given its own
+# best configuration that fits the cap is the ceiling of every choice), and where it could, the
 # difference the paired comparison would detect with the standard error it would have under that
-# alternative (the policy scoring as weighted best-of-N at the larger n, problem by problem), at the
-# level its verdict is judged at: Holm's first threshold in the family against weighted best-of-N (the
-# strictest step, so the power stated is the least the family gives). The within-bin family's power is
+# alternative (the policy scoring as the baseline at the larger n, problem by problem), at the level its
+# verdict is judged at: Holm's first threshold in the family against that baseline (the strictest step,
+# so the power stated is the least the family gives). The within-bin family's power is
 # stated the same way. Last, their result beside ours with both settings named.
 
 # %%
@@ -662,12 +686,22 @@ if chains_ready:
     vs_weighted = family([paired_finding(ev.held_out[:, k], base_acc[:, base_n == n][:, 0], a="held-out policy on oracle bins (held-apart samples)",
                                          b=f"{weighted_c} at n = {n:g}", quantity="accuracy", range=f"budget {n:g} (the same compute cap)")
                           for k, n in enumerate(ev.ns) if not policy_one_sample[k]])
+    # the same against best-of-N with the same verifier, Snell et al.'s baseline
+    bon_n, bon_acc, _ = strategy_curve(chain_results, chain_reference, ids_c)
+    bon_one_sample = one_sample_budgets(ev.choices, ev.ns, baseline=chain_reference, baseline_ns=bon_n)
+    vs_bon = family([paired_finding(ev.held_out[:, k], bon_acc[:, bon_n == n][:, 0], a="held-out policy on oracle bins (held-apart samples)",
+                                    b=f"{chain_reference} at n = {n:g}", quantity="accuracy", range=f"budget {n:g} (the same compute cap)")
+                     for k, n in enumerate(ev.ns) if not bon_one_sample[k]])
+    # the multiples of this section form one Holm family (bootstrap p-values of multiple = 1) over every budget where one is defined
+    chain_eff_flat = efficiency_family([f for (name, base), t in chain_eff.items() for f in efficiency_findings(
+        t, policy=f"the held-out policy on {name} bins", baseline=str(base), budgets=[f"budget {n:g}" for n in t["n"]])])
+    chain_eff_defined = sum(f.status == "reached" for f in chain_eff_flat)
+    chain_eff_ends = np.cumsum([0] + [len(t) for t in chain_eff.values()])  # each table's rows in the flat family
     chain_eff_lines = [f"Efficiency multiple of the held-out policy on {name} bins against {base} (the baseline's tokens to reach the policy's "
-                       f"accuracy / the policy's tokens; {found[0].level:.0%} paired bootstrap band over {len(ids_c)} problems): "
-                       + "; ".join(f.short() for f in found) + "."
-                       for (name, base), t in chain_eff.items()
-                       for found in [efficiency_findings(t, policy=f"the held-out policy on {name} bins", baseline=str(base),
-                                                         budgets=[f"budget {n:g}" for n in t["n"]])]]
+                       f"accuracy / the policy's tokens; {found[0].level:.0%} paired bootstrap band over {len(ids_c)} problems, unadjusted; the "
+                       f"verdict after Holm's adjustment over the {chain_eff_defined} budgets of this section where a multiple is defined, from "
+                       f"bootstrap p-values of multiple = 1): " + "; ".join(f.short() for f in found) + "."
+                       for (name, base), a, z in zip(chain_eff, chain_eff_ends[:-1], chain_eff_ends[1:]) for found in [chain_eff_flat[a:z]]]
     snell = paper_result("snell_compute_optimal_4x")
     chain_run_json = chain_pool_path.with_suffix(".run.json")  # the pool's run record (data/README.md) names its model
     chain_model = json.loads(chain_run_json.read_text())["model"] if chain_run_json.exists() else "the chain runs' model"
@@ -687,37 +721,49 @@ if chains_ready:
         for k, n in enumerate(ev.ns):
             fits = cfg_cost[train].mean(0) <= ref_cost[train][:, ref_n == n].mean() * (1 + COST_RTOL)
             ceiling[~train, k] = cfg_acc[~train][:, fits].max(1)
-    base_at = {n: base_acc[:, base_n == n][:, 0] for n in base_n}  # weighted best-of-N per problem at each n
-    power_lines = []
-    for k, n in enumerate(ev.ns):
-        target = snell.value * n
-        if policy_one_sample[k]:
-            power_lines.append(f"budget {n:g}: every held-out choice is a one-sample rule at n = 1, so the policy is {weighted_c} at n = 1 "
-                               "and no multiple other than 1 can arise")
-            continue
-        if target not in base_at:
-            power_lines.append(f"budget {n:g}: n = {target:g} lies beyond the measured n: no effect size to set beside")
-            continue
-        effect = base_at[target].mean() - base_at[n].mean()
-        if ceiling[:, k].mean() < base_at[target].mean():
-            power_lines.append(f"budget {n:g}: a policy {snell.value:g}x as efficient as {weighted_c}, spending the cap, would match its "
-                               f"accuracy at n = {target:g}, {base_at[target].mean():.3f}; under the cap even each problem's own best "
-                               f"configuration averages {ceiling[:, k].mean():.3f}, so the cap makes that effect unreachable")
-            continue
-        alt = paired_finding(base_at[target], base_at[n], a=f"{weighted_c} at n = {target:g}", b=f"at n = {n:g}", quantity="accuracy",
-                             range=f"budget {n:g}")
-        # the comparison is judged in the Holm family vs_weighted: its power is stated at Holm's first (strictest) threshold, alpha / m
-        holm_alpha = (1 - alt.level) / len(vs_weighted)
-        alt_se = alt.detectable / detectable_difference(1.0, level=alt.level)
-        alt_detect = detectable_difference(alt_se, level=1 - holm_alpha)
-        alt_power = float(ndtr(effect / alt_se - ndtri(1 - holm_alpha / 2)))  # Phi(effect / se - z_{1 - alpha / 2m})
-        power_lines.append(f"budget {n:g}: a policy {snell.value:g}x as efficient as {weighted_c}, spending the cap, would match its accuracy "
-                           f"at n = {target:g}, {base_at[target].mean():.4f}, {effect:+.4f} over it at n = {n:g}; were the policy's per-problem accuracies those of "
-                           f"{weighted_c} at n = {target:g}, the paired comparison at this budget, judged at Holm's first threshold in its family of "
-                           f"{len(vs_weighted)} (two-sided {holm_alpha:.3g}, the strictest step of the adjustment), would detect {alt_detect:.4f} at "
-                           f"{POWER:.0%} power, {'more' if alt_detect > effect else 'less'} than that effect (power against it "
-                           f"{alt_power:.0%}, normal approximation)")
+    power_parts = {}  # per baseline: best-of-N (Snell et al.'s) and weighted best-of-N (the stronger one here), one sentence per budget
+    for base_s, (b_n, b_acc), one_sample, fam in ((chain_reference, (bon_n, bon_acc), bon_one_sample, vs_bon),
+                                                  (weighted_c, (base_n, base_acc), policy_one_sample, vs_weighted)):
+        base_at = {n: b_acc[:, b_n == n][:, 0] for n in b_n}  # the baseline per problem at each n
+        lines = []
+        for k, n in enumerate(ev.ns):
+            target = snell.value * n
+            best_below = max((m for m in b_n if m <= target), key=lambda m: base_at[m].mean())  # the curve's running best up to the target n
+            if one_sample[k]:
+                lines.append(f"budget {n:g}: every held-out choice is a one-sample rule at n = 1, so the policy is {base_s} at n = 1 "
+                             "and no multiple other than 1 can arise")
+            elif target not in base_at:
+                lines.append(f"budget {n:g}: n = {target:g} lies beyond the measured n: no effect size to set beside")
+            elif base_at[target].mean() <= base_at[n].mean() or best_below != target:
+                lines.append(f"budget {n:g}: {base_s} scores {base_at[target].mean():.3f} at n = {target:g}, not above its best at a smaller n "
+                             f"({base_at[best_below].mean():.3f} at n = {best_below:g}): no accuracy corresponds to a multiple of exactly "
+                             f"{snell.value:g} on its curve (the multiple reads the curve's running best), no effect size to set beside")
+            elif ceiling[:, k].mean() < base_at[target].mean():
+                lines.append(f"budget {n:g}: a policy {snell.value:g}x as efficient as {base_s}, spending the cap, would match its "
+                             f"accuracy at n = {target:g}, {base_at[target].mean():.3f}; under the cap even each problem's own best "
+                             f"configuration averages {ceiling[:, k].mean():.3f}, so the cap makes that effect unreachable")
+            else:
+                effect = base_at[target].mean() - base_at[n].mean()
+                alt = paired_finding(base_at[target], base_at[n], a=f"{base_s} at n = {target:g}", b=f"at n = {n:g}", quantity="accuracy",
+                                     range=f"budget {n:g}")
+                # the comparison is judged in its Holm family fam: its power is stated at Holm's first (strictest) threshold, alpha / m
+                holm_alpha = (1 - alt.level) / len(fam)
+                alt_se = alt.detectable / detectable_difference(1.0, level=alt.level)
+                alt_detect = detectable_difference(alt_se, level=1 - holm_alpha)
+                alt_power = float(ndtr(effect / alt_se - ndtri(1 - holm_alpha / 2)))  # Phi(effect / se - z_{1 - alpha / 2m})
+                lines.append(f"budget {n:g}: a policy {snell.value:g}x as efficient as {base_s}, spending the cap, would match its accuracy "
+                             f"at n = {target:g}, {base_at[target].mean():.4f}, {effect:+.4f} over it at n = {n:g}; were the policy's per-problem "
+                             f"accuracies those of {base_s} at n = {target:g}, the paired comparison against {base_s} at this budget, judged at "
+                             f"Holm's first threshold in its family of {len(fam)} (two-sided {holm_alpha:.3g}, the strictest step of the "
+                             f"adjustment), would detect {alt_detect:.4f} at {POWER:.0%} power, {'more' if alt_detect > effect else 'less'} than "
+                             f"that effect (power against it {alt_power:.0%}, normal approximation)")
+        power_parts[base_s] = lines
+    n_both = max(set(bon_n) & set(base_n))  # the largest n both baselines ran: their accuracies there name how far apart they are
     defined_c = chain_eff[("oracle, held-apart samples", weighted_c)].query("status == 'reached'")
+    unreached_c = chain_eff[("oracle, held-apart samples", weighted_c)].query("status == 'not reached'")
+    unreached_c_text = (f"at n = {', '.join(f'{n:g}' for n in unreached_c['n'])} the multiple is undefined: {weighted_c} does not reach the "
+                        f"policy's accuracy within {', '.join(f'{b:.2f}x' for b in unreached_c['bound'])} the policy's cost (reached in "
+                        f"{', '.join(f'{r:.1%}' for r in unreached_c['p_reached'])} of resamples); " if len(unreached_c) else "")
     snell_chain = compare_with_paper(
         "snell_compute_optimal_4x",
         Setting(f"{chain_model}, verifier {CHAIN_POLICY_VERIFIER or 'of each strategy'}",
@@ -727,7 +773,7 @@ if chains_ready:
                 f"per-bin choice among majority vote, best-of-N, weighted best-of-N ({ {'monte_carlo': 'Monte Carlo'}.get(chain_res[weighted_c].method, chain_res[weighted_c].method)} over n-subsets), beam search "
                 f"and DVTS (the kit's variant; its N = M run left out, as beam search) on oracle bins ({FOLDS}-fold "
                 f"cross-validated) against weighted best-of-N",
-                f"budgets n = {ev.ns[0]:g} to {ev.ns[-1]:g} samples; " + (f"the multiple at n = {defined_c['n'].iloc[-1]:g}, the largest budget where it is defined"
+                f"budgets n = {ev.ns[0]:g} to {ev.ns[-1]:g} samples; " + unreached_c_text + (f"the multiple at n = {defined_c['n'].iloc[-1]:g}, the largest budget where it is defined"
                                                                         if len(defined_c) else "the multiple is undefined at every budget")),
         *((defined_c[c].iloc[-1] for c in ("multiple", "lower", "upper")) if len(defined_c) else (None, None, None)), decimals=2)
     display(Summary(
@@ -738,6 +784,9 @@ if chains_ready:
         f"Budgets where every held-out choice of the oracle-bin policy is a one-sample rule at n = 1, so that it is {weighted_c} at n = 1 "
         "(no comparison): " + (", ".join(f"budget {n:g}" for n, same in zip(ev.ns, policy_one_sample) if same) or "none") + ".",
         vs_weighted,
+        f"Budgets where every held-out choice of the oracle-bin policy is a one-sample rule at n = 1, so that it is {chain_reference} at n = 1 "
+        "(no comparison): " + (", ".join(f"budget {n:g}" for n, same in zip(ev.ns, bon_one_sample) if same) or "none") + ".",
+        vs_bon,
         f"Oracle-bin policy chosen on all problems (table above): " + ", ".join(f"{st} in {c}" for st, c in ch["strategy"].astype(str).value_counts().items())
         + f" of its {len(ch)} (bin, budget) cells; the choices made on the {FOLDS} folds differ from it in {fold_differs} of {len(fold_cells)} cells.",
         f"Within each oracle bin, each strategy against {weighted_c} at N = {n_common:g} ({len(within_bin)} comparisons, Holm"
@@ -755,8 +804,10 @@ if chains_ready:
         + ", ".join(f"{st} {v[1].mean():.0f}" for st, v in at_n.items()) + ".",
         [f for f in within_bin if f.verdict != "not shown"],
         chain_eff_lines,
-        f"Power of the chain study ({len(ids_c)} problems, one run per search), against the effect Snell et al.'s multiple implies on this baseline's own curve: "
-        + "; ".join(power_lines) + ".",
+        f"Power of the chain study ({len(ids_c)} problems, one run per search), against the effect Snell et al.'s multiple ({snell.value:g}x, against "
+        f"best-of-N) implies on a baseline's own curve. Against {chain_reference}, their baseline: " + "; ".join(power_parts[chain_reference])
+        + f". Against {weighted_c}, a baseline other than theirs (at n = {n_both:g} it scores {base_acc[:, base_n == n_both].mean():.3f}, "
+        f"{chain_reference} {bon_acc[:, bon_n == n_both].mean():.3f}), with their multiple applied to it: " + "; ".join(power_parts[weighted_c]) + ".",
         snell_chain,
     ))
 else:

@@ -29,7 +29,7 @@ from ttslib.policy.choose import (
     evaluate_policy,
     strategy_curve,
 )
-from ttslib.policy.efficiency import EfficiencyFinding, efficiency_findings, efficiency_multiple, one_sample_budgets, ordinal_band
+from ttslib.policy.efficiency import EfficiencyFinding, efficiency_family, efficiency_findings, efficiency_multiple, one_sample_budgets, ordinal_band
 from ttslib.policy.results import StrategyResults, results_from_selection, sampling_cost
 from ttslib.policy.splits import assign_folds, row_index, split_counts, split_sample_indices, split_samples
 from ttslib.policy.strategy import Strategy, VerifierSpec
@@ -39,5 +39,5 @@ from ttslib.policy.table import (ACCURACY_ATOL, COST_RTOL, RESULT_COLUMNS, SETTI
 __all__ = ["Strategy", "VerifierSpec", "SETTINGS", "RESULT_COLUMNS", "ACCURACY_ATOL", "COST_RTOL", "results_table",
            "strategies_of", "validate_results", "split_samples", "split_sample_indices", "split_counts", "assign_folds",
            "row_index", "ABSOLUTE_BINS", "difficulty_bins", "bin_curves", "choose_policy", "PolicyEvaluation",
-           "evaluate_policy", "strategy_curve", "efficiency_multiple", "one_sample_budgets", "ordinal_band", "EfficiencyFinding", "efficiency_findings", "StrategyResults",
+           "evaluate_policy", "strategy_curve", "efficiency_multiple", "one_sample_budgets", "ordinal_band", "EfficiencyFinding", "efficiency_findings", "efficiency_family", "StrategyResults",
            "results_from_selection", "sampling_cost"]

@@ -11,16 +11,21 @@ them, as :func:`one_sample_budgets` finds where every config is one sample: it *
 and the multiple 1 says nothing), "not reached" (the baseline never gets to the policy's accuracy within its
 largest budget), "below baseline range" (its smallest budget already does). :class:`EfficiencyFinding`
 renders one budget's multiple as a sentence that says which, and how many resamples were censored.
+Several budgets judged together form an :func:`efficiency_family`: Holm's adjustment (Holm 1979) over the
+bootstrap p-values of ``log multiple = 0`` of the budgets where the multiple is defined, as
+:func:`ttslib.findings.family` does for paired findings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from ttslib.checks import bootstrap_weights, canonical_order, check_level
+from ttslib.findings import holm
 from ttslib.policy.strategy import Strategy
 from ttslib.policy.table import ACCURACY_ATOL, COST_RTOL
 
@@ -100,6 +105,9 @@ def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_b
     the policy to be one of the baseline's configs although Monte Carlo error makes their values differ
     (:func:`one_sample_budgets`). ``p_reached`` and ``p_below`` are the shares of resamples
     in which the baseline reaches the accuracy, and in which its cheapest config already exceeds it.
+    ``p_value`` is the two-sided bootstrap p-value of multiple = 1 (log multiple = 0), ``2 min(#(m* <= 1) + 1,
+    #(m* >= 1) + 1) / (B + 1)`` capped at 1 (Davison and Hinkley 1997, ch. 4), a censored replicate counted
+    on its side; NaN where the status is not "reached".
     """
     arrs = [np.asarray(x, dtype=float) for x in (accuracy, cost, baseline_accuracy, baseline_cost)]
     if arrs[0].ndim != 2 or arrs[1].shape != arrs[0].shape or arrs[3].shape != arrs[2].shape or arrs[2].shape[0] != arrs[0].shape[0]:
@@ -114,6 +122,7 @@ def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_b
     boot_need, boot_status = _cost_to_reach(w @ ba, w @ bc, w @ a)  # (B, K)
     boot = np.where(boot_status == 1, np.inf, np.where(boot_status == 2, 0.0, boot_need / (w @ c)))
     lo, hi = ordinal_band(boot, level)
+    p_value = np.minimum(1.0, 2 * (np.minimum((boot <= 1).sum(0), (boot >= 1).sum(0)) + 1) / (boot.shape[0] + 1))
     coincide = (np.isclose(a[:, :, None], ba[:, None, :], rtol=0, atol=ACCURACY_ATOL)
                 & np.isclose(c[:, :, None], bc[:, None, :], rtol=COST_RTOL, atol=0)).all(0).any(-1)  # (K,): one config equals it
     if same is not None:
@@ -126,7 +135,8 @@ def efficiency_multiple(accuracy, cost, baseline_accuracy, baseline_cost, *, n_b
     return pd.DataFrame({"accuracy": a.mean(0), "cost": c.mean(0), "baseline_cost": np.where(coincide, np.nan, need),
                          "multiple": np.where(coincide, np.nan, need / c.mean(0)), "lower": np.where(coincide, np.nan, lo),
                          "upper": np.where(coincide, np.nan, hi), "status": np.array(STATUSES)[status], "bound": bound,
-                         "p_reached": (boot_status == 0).mean(0), "p_below": (boot_status == 2).mean(0)})
+                         "p_reached": (boot_status == 0).mean(0), "p_below": (boot_status == 2).mean(0),
+                         "p_value": np.where(status == 0, p_value, np.nan)})
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,9 @@ class EfficiencyFinding:
     "not shown" where the band holds 1, "undefined" where the status is not "reached" (the sentence says why
     and gives ``bound``). ``p_reached`` and ``p_below``: shares of resamples in which the baseline reached the
     accuracy, and in which its cheapest config already exceeded it (those count as inf and 0 in the band).
+    ``p_value``: the bootstrap p-value of multiple = 1. ``family_size`` > 1 marks a finding judged in an
+    :func:`efficiency_family`; ``adjusted_shown`` is then whether Holm's adjustment rejects multiple = 1, and
+    the verdict is "above 1" / "below 1" only where both the band and the adjustment say so.
     """
 
     policy: str
@@ -152,12 +165,22 @@ class EfficiencyFinding:
     p_reached: float
     p_below: float
     level: float = 0.95
+    p_value: float = float("nan")
+    family_size: int = 1
+    adjusted_shown: bool | None = None
 
     @property
-    def verdict(self) -> str:
+    def unadjusted_verdict(self) -> str:
+        """The verdict of this budget's band alone, before any adjustment."""
         if self.status != "reached":
             return "undefined"
         return "above 1" if self.lower > 1 else "below 1" if self.upper < 1 else "not shown"
+
+    @property
+    def verdict(self) -> str:
+        if self.family_size > 1 and self.unadjusted_verdict in ("above 1", "below 1") and not self.adjusted_shown:
+            return "not shown"
+        return self.unadjusted_verdict
 
     def short(self, decimals: int = 2) -> str:
         """``budget 4: 0.82 [0.69, 0.95], below 1``: the multiple, its band, verdict and any censoring."""
@@ -173,10 +196,12 @@ class EfficiencyFinding:
                     f"exceeds the policy's accuracy {self.accuracy:.3f})")
         hi = "inf)" if np.isinf(self.upper) else f"{self.upper:.{d}f}]"
         text = f"{self.budget}: {self.multiple:.{d}f} [{self.lower:.{d}f}, {hi}, {self.verdict}"
-        censored = [f"in {share:.1%} of resamples {what}" for share, what in
-                    ((1 - self.p_reached - self.p_below, f"{self.baseline} never reaches the policy's accuracy, counted as inf"),
-                     (self.p_below, f"{self.baseline}'s smallest budget already goes past it, counted as 0")) if share > 1e-9]
-        return text + (f" ({'; '.join(censored)})" if censored else "")
+        notes = [f"{self.unadjusted_verdict} before Holm's adjustment over {self.family_size}" if self.verdict != self.unadjusted_verdict
+                 else f"after Holm's adjustment over {self.family_size}"] if self.family_size > 1 and self.unadjusted_verdict != "not shown" else []
+        notes += [f"in {share:.1%} of resamples {what}" for share, what in
+                  ((1 - self.p_reached - self.p_below, f"{self.baseline} never reaches the policy's accuracy, counted as inf"),
+                   (self.p_below, f"{self.baseline}'s smallest budget already goes past it, counted as 0")) if share > 1e-9]
+        return text + (f" ({'; '.join(notes)})" if notes else "")
 
     def sentence(self, decimals: int = 2) -> str:
         return (f"Efficiency multiple of {self.policy} against {self.baseline} (the baseline's tokens to reach the policy's "
@@ -196,5 +221,30 @@ def efficiency_findings(table: pd.DataFrame, *, policy: str, baseline: str, budg
     if missing:
         raise ValueError(f"table must be an efficiency_multiple table; it lacks {sorted(missing)}")
     return [EfficiencyFinding(policy, baseline, str(b), float(r.accuracy), float(r.cost), float(r.multiple), float(r.lower),
-                              float(r.upper), str(r.status), float(r.bound), float(r.p_reached), float(r.p_below), level)
+                              float(r.upper), str(r.status), float(r.bound), float(r.p_reached), float(r.p_below), level,
+                              float(getattr(r, "p_value", np.nan)))
             for b, r in zip(budgets, table.itertuples())]
+
+
+def efficiency_family(findings: Sequence[EfficiencyFinding]) -> list[EfficiencyFinding]:
+    """The budgets' multiples judged together: Holm's adjustment at ``1 - level`` over the p-values of the
+    findings whose multiple is defined (status "reached"); the others are returned unchanged (no verdict).
+
+    Returns the findings in order, the defined ones with ``family_size`` (how many are defined) and
+    ``adjusted_shown`` set. All must share one level, and every defined one needs a p-value (a table made by
+    :func:`efficiency_multiple`).
+    """
+    findings = list(findings)
+    levels = {f.level for f in findings}
+    if len(levels) > 1:
+        raise ValueError(f"an efficiency family's findings must share one level; got {sorted(levels)}")
+    defined = [i for i, f in enumerate(findings) if f.status == "reached"]
+    if any(np.isnan(findings[i].p_value) for i in defined):
+        raise ValueError("every defined finding of an efficiency family needs a p_value (a table from efficiency_multiple); found NaN")
+    if not defined:
+        return findings
+    shown = holm([findings[i].p_value for i in defined], alpha=1 - levels.pop())
+    out = list(findings)
+    for i, s in zip(defined, shown):
+        out[i] = replace(findings[i], family_size=len(defined), adjusted_shown=bool(s))
+    return out
