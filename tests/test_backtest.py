@@ -124,3 +124,29 @@ def test_compare_forecasts_bad_input_raises():
     gone = table.assign(predicted=np.where(table["draw"] == 1, np.nan, table["predicted"]))
     with pytest.raises(ValueError, match=r"draw\(s\) \[1\]"):
         compare_forecasts(gone, "power law", "beta", m=100, k_target=1000, num_problems=1)
+
+
+def test_compare_forecasts_over_units_is_a_paired_t_test_over_the_units_mean_errors():
+    from ttslib.backtest import compare_forecasts
+
+    rng = np.random.default_rng(5)
+    units = ("u1", "u2", "u3", "u4")
+    errors = {(u, d, est): float(rng.normal(0.1 if est == "beta" else 0.05, 0.05))
+              for u in units for d in range(5) for est in ("power law", "beta")}
+    errors[("u2", 3, "power law")] = errors[("u2", 3, "beta")] = np.nan  # no forecast in one draw: u2 rests on 4 draws
+    table = _draws_table(errors)
+    found = compare_forecasts(table, "power law", "beta", m=100, k_target=1000, num_problems=40, over="units", unit_name="models")
+    # by hand: per unit, mean |error| over its draws; the t test of (beta - power law) over the units
+    mean = {(u, est): np.nanmean([abs(errors[(u, d, est)]) for d in range(5)]) for u in units for est in ("power law", "beta")}
+    diff = np.array([mean[(u, "beta")] - mean[(u, "power law")] for u in units])
+    ref = st.ttest_1samp(diff, 0.0)
+    lo, hi = st.t.interval(0.95, diff.size - 1, loc=diff.mean(), scale=st.sem(diff))
+    assert found.difference == pytest.approx(diff.mean(), rel=1e-12) and found.p_value == pytest.approx(ref.pvalue, rel=1e-9)
+    assert (found.lower, found.upper) == pytest.approx((lo, hi), rel=1e-9)
+    sign_p = st.binomtest(int((diff > 0).sum()), diff.size, 0.5).pvalue
+    assert "4 models" in found.method and f"{int((diff > 0).sum())} of the 4 models" in found.range and f"p = {sign_p:.2g}" in found.range
+    assert "4 to 5 of 5 draws" in found.range
+    with pytest.raises(ValueError, match="over"):
+        compare_forecasts(table, "power law", "beta", m=100, k_target=1000, num_problems=40, over="problems")
+    with pytest.raises(ValueError, match="at least 2"):
+        compare_forecasts(table[table["model"] == "u1"], "power law", "beta", m=100, k_target=1000, num_problems=40, over="units")

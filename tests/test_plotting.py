@@ -348,3 +348,10 @@ def test_a_strategy_record_is_labelled_from_its_fields():
     sal = Strategy("dvts", VerifierSpec.step_checker(), beam_width=2, variant="sal")
     assert strategy_label(sal) == "DVTS (step checker, M = 2, search-and-learn's)"
     assert strategy_label(Strategy("weighted", VerifierSpec.confidence())) == "weighted best-of-N (confidence)"
+
+def test_plot_exponents_breaks_a_line_at_a_row_left_out():
+    table = pd.DataFrame({"tokens": [1e9, 2e9, 4e9, 8e9], "b": [-0.2, np.nan, -0.4, -0.5], "model": "pythia-1b"})
+    ax = plot_exponents(table, x="tokens", by="model")
+    drawn = [line.get_xdata().tolist() for line in ax.get_lines()]
+    assert drawn == [[1e9], [4e9, 8e9]]  # no line across the left-out 2e9
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["pythia-1b"]

@@ -11,7 +11,9 @@ Brown et al. 2024 (arXiv:2407.21787) extrapolated, and the Beta fits' exact ``pa
 Which samples came first is not recorded, so one draw is one of many equally likely backtests.
 :func:`compare_forecasts` judges two estimators over several draws (seeds), paired by draw: in each
 draw both forecast from the same first m samples, so the draw-to-draw noise they share cancels.
-Its interval holds that noise only; the problems and models stay the ones given.
+That interval holds that noise only; the problems and models stay the ones given, so it carries no verdict
+on estimators in general. With ``over="units"`` the unit is the backtest (a model) instead: each model's
+error is its mean over the draws, and the two estimators are compared paired over the models.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest
 from scipy.stats import t as student_t
 
 from ttslib.checks import canonical_order, check_counts, check_ks, check_level
@@ -110,8 +113,10 @@ _TARGETS = {  # what= -> (absolute error column pair, how the sentence names the
 
 
 def compare_forecasts(draws: pd.DataFrame, a: str, b: str, *, m: int, k_target: int, num_problems: int, what: str = "coverage",
-                      unit: Sequence[str] = ("model",), level: float = 0.95) -> Finding:
-    """How much closer estimator ``a``'s forecasts come than ``b``'s, paired over draws of the first m samples.
+                      unit: Sequence[str] = ("model",), level: float = 0.95, over: str = "draws",
+                      unit_name: str = "backtests") -> Finding:
+    """How much closer estimator ``a``'s forecasts come than ``b``'s, paired over draws of the first m samples
+    (``over="draws"``) or over the backtests, one per ``unit`` (``over="units"``).
 
     For each draw d: ``E_d(x)``, the mean over backtests (one per ``unit``: a model, a task) of the absolute
     error of estimator x (``|predicted - observed|`` for ``what="coverage"``, ``|exponent - observed_exponent|``
@@ -132,14 +137,23 @@ def compare_forecasts(draws: pd.DataFrame, a: str, b: str, *, m: int, k_target: 
     what : "coverage" or "exponent"
     unit : columns that name one backtest
     level : the interval's coverage
+    over : "draws" (above) or "units": for each backtest (one per ``unit``, e.g. a model) ``e_u(x)``, the
+        mean over the draws where both forecast of x's absolute error; the finding is ``e_u(b) - e_u(a)``
+        averaged over the U backtests forecast by both in at least one draw, with the paired t interval over
+        those U (``t_{U-1}``). The range also counts the backtests where a's error is the smaller and gives
+        the exact two-sided sign test over those that differ (Conover 1999, sec. 3.4).
+    unit_name : what the sentence calls the backtests (``over="units"``), e.g. "models"
 
     In each draw, the backtests where both estimators forecast enter (a backtest without a forecast, e.g.
     no success in its first m samples, has none from any estimator in that draw, so the two stay paired);
     which backtests those are can change from draw to draw, as the draws themselves do, and the range
     counts them. Raises ``ValueError`` for a missing column, two rows for one backtest, draw and estimator,
-    an unknown estimator or ``what``, fewer than 2 draws, or a draw with no backtest forecast by both.
+    an unknown estimator or ``what``, fewer than 2 draws, or a draw with no backtest forecast by both,
+    an unknown ``over``, or (``over="units"``) fewer than 2 backtests forecast by both.
     """
     level = check_level(level)
+    if over not in ("draws", "units"):
+        raise ValueError(f"over must be 'draws' or 'units'; got {over!r}")
     if what not in _TARGETS:
         raise ValueError(f"what must be one of {sorted(_TARGETS)}; got {what!r}")
     (forecast, seen), target = _TARGETS[what]
@@ -162,6 +176,9 @@ def compare_forecasts(draws: pd.DataFrame, a: str, b: str, *, m: int, k_target: 
     used = both.groupby(level="draw", sort=True).size().reindex(sorted(rows["draw"].unique()), fill_value=0)  # backtests per draw
     if (used == 0).any():
         raise ValueError(f"draw(s) {used.index[used == 0].tolist()} have no backtest forecast by both {a!r} and {b!r} at m = {m}")
+    if over == "units":
+        return _over_units(both, a, b, unit=unit, target=target.format(k=f"{k_target:,}"), m=m, num_draws=num_draws,
+                           num_problems=num_problems, level=level, unit_name=unit_name)
     per_draw = both.groupby(level="draw", sort=True).mean()  # (D, 2): mean absolute error per draw
     d = np.sort((per_draw[b] - per_draw[a]).to_numpy(dtype=float), kind="stable")  # closeness of a minus b, per draw
     mean = float(d.sum() / d.size)
@@ -177,4 +194,32 @@ def compare_forecasts(draws: pd.DataFrame, a: str, b: str, *, m: int, k_target: 
     return Finding(a, b, f"closeness of the forecast (minus its mean absolute error) of {target.format(k=f'{k_target:,}')}",
                    f"paired t interval over {d.size} draws of the first samples, the draw its unit", where,
                    -float(per_draw[a].mean()), -float(per_draw[b].mean()), mean, mean - half, mean + half, level, p, detectable,
+                   int(num_problems))
+
+
+def _over_units(both: pd.DataFrame, a: str, b: str, *, unit: list, target: str, m: int, num_draws: int, num_problems: int,
+                level: float, unit_name: str) -> Finding:
+    """:func:`compare_forecasts` with the backtest (``unit``) as the unit: ``both`` holds the errors of a and b
+    indexed by (``unit``, draw), rows where both forecast."""
+    per_unit = both.groupby(level=unit, sort=True).mean()  # (U, 2): each backtest's mean absolute error over its draws
+    if len(per_unit) < 2:
+        raise ValueError(f"a comparison over backtests needs at least 2 forecast by both {a!r} and {b!r} at m = {m}; got {len(per_unit)}")
+    raw = (per_unit[b] - per_unit[a]).to_numpy(dtype=float)  # closeness of a minus b, per backtest
+    d = np.sort(raw, kind="stable")
+    mean = float(d.sum() / d.size)
+    se = float(np.sqrt(((d - mean) ** 2).sum() / (d.size - 1) / d.size))
+    df = d.size - 1
+    half = float(student_t.ppf((1 + level) / 2, df)) * se
+    p = float(2 * student_t.sf(abs(mean) / se, df)) if se > 0 else float(mean == 0)
+    detectable = float((student_t.ppf((1 + level) / 2, df) + student_t.ppf(POWER, df)) * se)
+    closer, differ = int(np.count_nonzero(raw > 1e-9)), int(np.count_nonzero(np.abs(raw) > 1e-9))
+    sign_p = float(binomtest(closer, differ, 0.5).pvalue) if differ else 1.0
+    draws_used = both.groupby(level=unit, sort=True).size()
+    counted = f"{draws_used.min()}" if draws_used.min() == draws_used.max() else f"{draws_used.min()} to {draws_used.max()}"
+    where = (f"fitted on the first m = {m:,} samples per problem; each of the {d.size} {unit_name}' error the mean over its {counted} of "
+             f"{num_draws} draws of the first samples; {a}'s error the smaller in {closer} of the {differ} {unit_name} that differ, "
+             f"exact sign test p = {sign_p:.2g}")
+    return Finding(a, b, f"closeness of the forecast (minus its mean absolute error) of {target}",
+                   f"paired t interval over {d.size} {unit_name}", where,
+                   -float(per_unit[a].mean()), -float(per_unit[b].mean()), mean, mean - half, mean + half, level, p, detectable,
                    int(num_problems))

@@ -4,7 +4,7 @@
 # **Questions.** Coverage, the share of problems that at least one of k samples solves, is measured in
 # notebook 01. This notebook asks:
 # - how closely the exponentiated power law `coverage(k) ≈ exp(a k^b)` of Large Language Monkeys
-#   (Brown et al. 2024, arXiv:2407.21787, Sec. 3 and Table 3) fits these Pythia curves, read in units of
+#   (Brown et al. 2024, arXiv:2407.21787, Table 3) fits these Pythia curves, read in units of
 #   coverage as well as on log-log axes;
 # - how its exponent `b` changes from one model size to the next, and from one pretraining checkpoint
 #   to the next, each step tested on the same problems;
@@ -224,9 +224,9 @@ Summary(*by_method)
 # range are all the same, and otherwise names the fields that differ and tests nothing. The two fits on the
 # problems sampled deep are compared with each other, paired: on one set of problems, the k range alone
 # differs. Where a model has no fit (no correct sample), the coverage the paper's fit gives at the k every
-# problem here was sampled to is printed beside the coverage observed there; for Pythia-12B, the
-# pass@1 the paper's fit gives (`exp(a)`) beside the observed pass@1; for Pythia-160M, the coverage the
-# paper's headline results give beside the share of problems with any correct sample here. Last, the
+# problem here was sampled to is printed beside the coverage observed there; for Pythia-160M, the coverage
+# the paper's headline results give beside the coverage measured here (over all problems at the k every
+# problem has, and over the problems sampled deep at `K_TARGET`). Last, the
 # size labels of the counts are set beside their `inference_compute` column (read as notebook 05 reads it).
 
 # %%
@@ -271,30 +271,29 @@ table3 = [
 # what the paper's (a, b) give where these counts hold a measurement: coverage exp(a k^b) at a k every problem has, and pass@1 exp(a)
 a70, b70 = (paper_result(key).value for key in ("monkeys_pythia70m_math_fit_a", "monkeys_pythia70m_math_fit"))
 covered70 = float(pass_at_k(g70["num_samples"], g70["num_correct"], n70).mean())  # unbiased: every problem has n >= n70
-pass1_12 = (g12["num_correct"] / g12["num_samples"]).to_numpy()
-pass1_se = float(pass1_12.std(ddof=1) / np.sqrt(pass1_12.size))
-a12 = paper_result("monkeys_pythia12b_math_fit_a").value
-pass1_band = (pass1_12.mean() - 1.96 * pass1_se, pass1_12.mean() + 1.96 * pass1_se)
 g160 = final["MATH"][final["MATH"]["model"] == "pythia-160m"]
 paper160 = paper_result("monkeys_pythia160m_math_coverage")
 solved160 = int((g160["num_correct"] > 0).sum())
+n160 = int(g160["num_samples"].min())  # the largest k every problem has
+deep160 = g160[g160["num_samples"] >= K_TARGET]
+covered160 = float(pass_at_k(g160["num_samples"], g160["num_correct"], n160).mean())
+deep_covered160 = float(pass_at_k(deep160["num_samples"], deep160["num_correct"], K_TARGET).mean()) if len(deep160) else float("nan")
 pythia_params = registry().loc[lambda m: m["family"] == "Pythia"].set_index("name")["params"]
 attributed = {task: inference_compute_tokens(df, pythia_params) for task, df in counts.items()}  # as in notebook 05
 label_matches = {task: int((a["implied_model"] == a.index.get_level_values("model")).sum()) for task, a in attributed.items()}
+size_caveat = {task: f"sizes as labelled in the processed counts; their inference_compute column points to another size in "
+                     f"{len(a) - label_matches[task]} of {len(a)} (model, checkpoint) groups of {task}" for task, a in attributed.items()}
 implied = [
     f"Pythia-70M on MATH ({len(g70)} problems, {CHECKPOINT} checkpoint): every problem has at least {n70:,} samples; "
     f"{int((g70['num_correct'] > 0).sum())} of {len(g70)} problems have a correct one ({int(g70['num_correct'].sum())} correct of "
     f"{int(g70['num_samples'].sum()):,} samples), and the observed coverage at k = {n70:,} is {covered70:.3f}. The paper's Table 3 fit "
     f"for Pythia-70M on MATH (a = {a70:g}, b = {b70:g}) gives coverage exp({a70:g} * {n70:,}^{b70:g}) = {np.exp(a70 * n70 ** b70):.2f} "
     "at that k: these counts do not match the paper's published fit for this model name.",
-    f"Pythia-12B on MATH ({len(g12)} problems, {CHECKPOINT} checkpoint): the paper's a = {a12:g} gives pass@1 = exp(a) = {np.exp(a12):.3f}; "
-    f"the observed pass@1 (mean of c/n over the problems) is {pass1_12.mean():.4f} [{pass1_band[0]:.4f}, {pass1_band[1]:.4f}] "
-    "(95% normal interval over problems), "
-    + ("which does not hold the paper's value." if not pass1_band[0] <= np.exp(a12) <= pass1_band[1] else "which holds the paper's value."),
     f"Pythia-160M on MATH ({len(g160)} problems, {CHECKPOINT} checkpoint): {solved160} of {len(g160)} problems have a correct sample in "
-    f"{int(g160['num_samples'].min()):,} to {int(g160['num_samples'].max()):,} samples, so coverage here is at most "
-    f"{solved160 / len(g160):.3f} at any k; the paper ({paper160.paper}, arXiv:{paper160.arxiv}, {paper160.where}) reports "
-    f"{paper160.value_text} for Pythia-160M on MATH: these counts do not match the paper's published value for this model name.",
+    f"{n160:,} to {int(g160['num_samples'].max()):,} samples; the coverage over all {len(g160)} problems at k = {n160:,} (the largest k "
+    f"every problem has) is {covered160:.3f}, and over the {len(deep160)} problems with n >= {K_TARGET:,} it is {deep_covered160:.3f} at "
+    f"k = {K_TARGET:,}; past k = {n160:,} the coverage of all {len(g160)} is not measured. The paper ({paper160.paper}, arXiv:{paper160.arxiv}, {paper160.where}) reports "
+    f"{paper160.value_text} for Pythia-160M on MATH, over the paper's problems, not these {len(deep160)}: set side by side, not tested.",
     "Every per-size statement in this notebook rests on the size labels the processed counts carry (data/README.md). Read as the FLOPs "
     "of one sample, their inference_compute column points to the labelled size in "
     + " and ".join(f"{label_matches[task]} of {len(a)} (model, checkpoint) groups of {task}" for task, a in attributed.items())
@@ -377,7 +376,7 @@ size_trends = {
                           where=f"{task}, {CHECKPOINT} checkpoint", k=k_sizes[task], n_boot=N_BOOT, seed=SEED, words=EXPONENT_WORDS)
         for smaller, larger in zip(sizes, sizes[1:])
         for pair in [df[df["model"] == larger].merge(df[df["model"] == smaller], on="problem_id", suffixes=("_a", "_b"))]
-    ], quantity=f"{task}: power-law exponent b (log-log fit) from each size to the next", words=EXPONENT_WORDS)
+    ], quantity=f"{task}: power-law exponent b (log-log fit) from each size to the next ({size_caveat[task]})", words=EXPONENT_WORDS)
     for task, df in final.items()
     for sizes in [[m for m in dict.fromkeys(df["model"]) if solved[task][m]]]
 }
@@ -403,7 +402,8 @@ Summary(*size_trends.values(), *tail_vs_curve)
 # solved problems there is no tail to fit. Where the Beta's likelihood is not significantly above that
 # of one common p for all problems (`BetaFit.degenerate`, a likelihood-ratio test at level `BetaFit.DEGENERATE_P`) its -alpha is no
 # tail exponent and is left out of the bottom panels. The bottom panels are cut at -2: checkpoints that solve few problems have
-# Beta intervals far wider than that. Below the figure, for each model, `b` of each kept checkpoint
+# Beta intervals far wider than that. A line is broken (not drawn across) where a checkpoint between two kept ones
+# was left out, for `MIN_SOLVED` or, in the bottom panels, as degenerate. Below the figure, for each model, `b` of each kept checkpoint
 # against the next kept checkpoint, on the problems both were counted on (`N_BOOT` paired resamples;
 # a trend per model, its steps one family).
 
@@ -432,10 +432,22 @@ assert (sweep["-alpha_lo"] < -2).any()  # the bottom panels are cut at -2 below:
 sweep.loc[sweep["degenerate"], ["task", "model", "checkpoint", "-alpha"]]  # left out of the -alpha panels (LR test at 5%)
 
 # %%
+left_out = pd.DataFrame(  # checkpoints between a model's first and last kept ones that were not kept: NaN rows break its line
+    [{"task": task, "model": model, "params": g["params"].iloc[0], "tokens": g["pretrain_tokens_n"].iloc[0], "checkpoint": tokens}
+     for task, df in counts.items()
+     for (model, tokens), g in df.groupby(["model", "pretrain_tokens"], sort=False)
+     if (task, model, tokens) not in kept_groups
+     for s in [sweep[sweep["task"].eq(task) & sweep["model"].eq(model)]]
+     if len(s) and s["tokens"].min() < g["pretrain_tokens_n"].iloc[0] < s["tokens"].max()]
+)
+sweep_drawn = pd.concat([sweep, left_out]).sort_values(["task", "params", "tokens"], kind="stable")
+left_out.groupby(["task", "model"], sort=False)["checkpoint"].agg(list)  # the checkpoints left out inside a model's kept range
+
+# %%
 fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, sharey="row")
 for col, task in enumerate(final):
     for row, y in enumerate(("b", "-alpha")):
-        shown = sweep[(sweep["task"] == task) & ~(sweep["degenerate"] & (y == "-alpha"))]
+        shown = sweep_drawn[sweep_drawn["task"] == task].assign(**{"-alpha": lambda t: t["-alpha"].where(~t["degenerate"].eq(True))})
         plot_exponents(shown, x="tokens", y=y, by="model", ax=axes[row, col])
         axes[row, col].set_title(f"{task}: " + (f"power law b on k = 1 to {int(k_sweep[task].max()):,}" if y == "b" else "Beta -alpha"))
     axes[0, col].set_xlabel("")
@@ -498,11 +510,14 @@ backtests[["task", "model", "num_problems", "m", "estimator", "observed", "predi
 
 # %% [markdown]
 # Which first m samples a problem had is not recorded, so one draw of them is one of many equally
-# likely backtests. Each estimator's mean absolute error over these models is therefore computed for
-# `BACKTEST_DRAWS` nested draws (the table above is the first), and two estimators are compared draw by
-# draw (`ttslib.backtest.compare_forecasts`): the power law against each Beta, at each m, once for the
-# forecast coverage at `K_TARGET` and once for the forecast exponent (two families of comparisons). The
-# interval holds the noise of the draws only: the problems and models are the ones above.
+# likely backtests. Each backtest is therefore run for `BACKTEST_DRAWS` nested draws (the table above is
+# the first); the table below prints each estimator's mean absolute error over the models per draw (its
+# lowest and highest over the draws: the noise of the draws alone). The comparisons take the model (one size
+# on one benchmark) as their unit: each model's absolute error is its mean over the draws, and the power law
+# is set against each Beta, at each m, paired over the models (`ttslib.backtest.compare_forecasts` with
+# `over="units"`: a t interval over the models, and the count of models where each error is the smaller with
+# its exact sign test), once for the forecast coverage at `K_TARGET` and once for the forecast exponent (two
+# families of comparisons). The models and problems are the ones above, not a sample of others.
 
 # %%
 draws = pd.concat(
@@ -522,7 +537,8 @@ deep_problems = len({(task, p) for (task, _), g in deep.items() for p in g.loc[g
 compared = [(m, beta) for m in BACKTEST_M for beta in ("beta", "scaled beta")]  # the power law against each Beta, at each m
 forecasts = {
     what: dict(zip(compared, family([compare_forecasts(draws, "power law", beta, m=m, k_target=K_TARGET, num_problems=deep_problems,
-                                                       what=what, unit=("task", "model")) for m, beta in compared])))
+                                                       what=what, unit=("task", "model"), over="units", unit_name="models")
+                                      for m, beta in compared])))
     for what in ("coverage", "exponent")
 }
 assert draws["draw"].nunique() == BACKTEST_DRAWS and all(f.family_size == len(compared) for fs in forecasts.values() for f in fs.values())
@@ -533,7 +549,8 @@ per_draw.groupby(["m", "estimator"], sort=False).agg(
 
 # %%
 fig, ax = plt.subplots(figsize=(4.8, 4.5))
-plot_backtest(backtests.dropna(subset=["predicted"]), ax=ax)
+plot_backtest(backtests.dropna(subset=["predicted"]).assign(model=lambda t: t["task"] + " " + t["model"].str.removeprefix("pythia-")),
+              ax=ax, label="model")
 ax.set_title(f"coverage at k = {K_TARGET:,} from the first m samples\n(the first of {BACKTEST_DRAWS} draws of those samples)")
 savefig(fig, "02_backtest", directory=FIGURES_DIR)
 
@@ -612,7 +629,8 @@ Summary(*own_findings, f"Never solved in {own_samples} samples: {own_fit.num_nev
 # (`ttslib.fit.fit_power_law_pair`; one family): their exponents `b`, and their power laws' coverage
 # extrapolated to `K_TARGET`. Then the backtest in small: fit on the first `CODE_BACKTEST_M` samples of
 # each problem and predict coverage at all of them, over `BACKTEST_DRAWS` draws of which samples came
-# first, the power law against each Beta (a second family).
+# first. With two models there is no comparison of the estimators over models: their errors are printed as
+# facts, and the target (coverage at all samples) contains the samples each fit saw.
 
 # %%
 code = {model: samples_to_counts(read_samples(path)).sort_values("problem_id", kind="stable", ignore_index=True)
@@ -673,9 +691,14 @@ code_models = family([
                       quantity=f"coverage at k = {K_TARGET:,} extrapolated by the power law", range=f"HumanEval, fitted on k = 1 to {code_n}",
                       num_problems=pair[0].num_problems, words=EXTRAPOLATED_WORDS),
 ])
-code_estimators = family([compare_forecasts(code_backtests, "power law", beta, m=CODE_BACKTEST_M, k_target=code_n,
-                                            num_problems=len(small_counts))
-                          for beta in ("beta", "scaled beta")])
+code_errors = code_backtests.assign(abs_error=code_backtests["error"].abs()).groupby(["model", "estimator"], sort=False)["abs_error"]
+code_estimators = [
+    f"{model}, HumanEval backtest (fitted on the first {CODE_BACKTEST_M} samples per problem, target coverage at k = {code_n} on all "
+    f"{code_n}, which include the {CODE_BACKTEST_M} the fit saw): mean absolute error over {BACKTEST_DRAWS} draws, "
+    + "; ".join(f"{est} {err.mean():.4f} (draws {err.min():.4f} to {err.max():.4f})"
+                for (m_, est), err in code_errors if m_ == model) + "."
+    for model in code
+]
 assert all(f.num_failed_boot == 0 for f in pair) and [(f.a, f.b) for f in pair] == [(code_fits[m][0].a, code_fits[m][0].b) for m in code]
 Summary(*code_models, *code_estimators,
         *[f"{model}: never solved in {code_n} samples, {pl.num_never_solved} of {pl.num_problems} problems; every fit of this model "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import seaborn as sns
 from matplotlib.lines import Line2D
 
 from ttslib.plotting import new_axes
@@ -107,16 +106,24 @@ def plot_exponents(table, *, x: str, y: str = "b", by: str | None = None, ax=Non
     checkpoints), drawn from the long table by seaborn with nothing aggregated.
 
     ``palette``: colours (``resolve_palette`` on the values of ``by``): model sizes for registry models.
+    A row whose ``y`` is NaN (e.g. a checkpoint left out) breaks its line there: the points on either side
+    are not joined.
     """
     ax = new_axes(ax)
     missing = [col for col in (x, y, by) if col is not None and col not in table.columns]
     if missing:
         raise ValueError(f"table is missing column(s) {missing}; it has {list(table.columns)}")
-    table = table.assign(_by=table[by] if by is not None else "")
+    table = table.assign(_by=table[by] if by is not None else "").sort_values(x, kind="stable")
     groups = list(dict.fromkeys(table["_by"]))
     colors = dict(zip(groups, resolve_palette(groups if by is not None else [None], palette)))
-    draw_series(ax, table, x=x, y=y, series="_by", colors=colors, marker=marker, linewidth=1.2,
-                markeredgewidth=0)
+    gap = table[y].isna().groupby(table["_by"], sort=False).cumsum()  # a new segment after each left-out row
+    table = table.assign(_seg=list(zip(table["_by"], gap)))
+    segments = list(dict.fromkeys(table.loc[table[y].notna(), "_seg"]))
+    first = {name: next(seg for seg in segments if seg[0] == name) for name in dict.fromkeys(seg[0] for seg in segments)}
+    draw_series(ax, table, x=x, y=y, series="_seg", colors={seg: colors[seg[0]] for seg in segments},
+                labels={seg: seg[0] if first[seg[0]] == seg else "_" + str(seg[0]) for seg in segments},
+                marker=marker, linewidth=1.2, markeredgewidth=0)
+    table = table[table[y].notna()]
     if f"{y}_lo" in table.columns and f"{y}_hi" in table.columns:
         for name in groups:
             g = table[table["_by"] == name]
@@ -131,27 +138,46 @@ def plot_exponents(table, *, x: str, y: str = "b", by: str | None = None, ax=Non
     return ax
 
 
-def plot_backtest(table, *, ax=None):
-    """Predicted vs observed coverage at the target budget: ``sns.scatterplot`` of the rows as given, the
-    marker by estimator (:data:`BACKTEST_MARKERS`), the colour by m (samples the fit saw, in order of ``sequential_palette``).
+def plot_backtest(table, *, ax=None, label: str | None = None):
+    """Predicted vs observed coverage at the target budget, the rows as given: the marker by estimator
+    (:data:`BACKTEST_MARKERS`), the colour by m (samples the fit saw, in order of ``sequential_palette``).
+
+    The Beta's squares are hollow and drawn larger than the filled markers of the other estimators, so a
+    forecast that coincides with another stays visible around it. ``label``: a column (e.g. "model") whose
+    value is written once at each distinct observed coverage, just above the diagonal, so that each column
+    of points names its backtest.
 
     ``table`` is the output of ``ttslib.backtest.backtest`` (rows of several models may be stacked).
     """
-    missing = {"observed", "predicted", "estimator", "m"} - set(table.columns)
+    missing = {"observed", "predicted", "estimator", "m", *([label] if label is not None else [])} - set(table.columns)
     if missing:
         raise ValueError(f"table is missing column(s) {sorted(missing)}; pass ttslib.backtest.backtest's output")
     ax = new_axes(ax, figsize=(4.5, 4))
     sizes = sorted(table["m"].unique())
-    data = table.assign(m=table["m"].map(lambda m: f"m = {m:g}"))
+    colors = dict(zip(sizes, sequential_palette(len(sizes))))
     estimators = list(dict.fromkeys(table["estimator"]))
-    sns.scatterplot(data=data, x="observed", y="predicted", hue="m", hue_order=[f"m = {m:g}" for m in sizes],
-                    palette=sequential_palette(len(sizes)), style="estimator", style_order=estimators,
-                    markers={e: BACKTEST_MARKERS.get(e, "X") for e in estimators}, s=30, alpha=0.85, ax=ax)
+    for est in estimators:
+        marker = BACKTEST_MARKERS.get(est, "X")
+        hollow = est == "beta"
+        for size in sizes:
+            g = table[(table["estimator"] == est) & (table["m"] == size)]
+            if len(g):
+                ax.scatter(g["observed"], g["predicted"], marker=marker, s=70 if hollow else 24, linewidths=1.1,
+                           facecolors="none" if hollow else colors[size], edgecolors=colors[size], alpha=0.9, zorder=2 + (not hollow))
+    numbered = []
+    if label is not None:  # each column of points numbered near the bottom (staggered in three rows), the numbers keyed in the legend
+        for i, (observed, g) in enumerate(table.groupby("observed", sort=True), start=1):
+            ax.annotate(str(i), (observed, 0.03 + 0.045 * ((i - 1) % 3)), fontsize="xx-small", ha="center", va="bottom", color="dimgray")
+            ax.axvline(observed, color="lightgray", lw=0.6, zorder=0)
+            numbered.append((Line2D([], [], ls=""), f"{i}: " + " / ".join(dict.fromkeys(map(str, g[label])))))
     ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_aspect("equal")
     ax.set_xlabel("observed coverage")
     ax.set_ylabel("predicted coverage")
-    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="x-small", title=None)
+    keys = [(Line2D([], [], ls="", marker="s", color=colors[size], ms=6), f"m = {size:g}") for size in sizes]
+    keys += [(Line2D([], [], ls="", marker=BACKTEST_MARKERS.get(est, "X"), ms=8 if est == "beta" else 5, color="black",
+                     markerfacecolor="none" if est == "beta" else "black"), est) for est in estimators]
+    place_legend(ax, [], [], extra=keys + numbered, fontsize="x-small")
     return ax
