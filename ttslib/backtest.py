@@ -181,12 +181,7 @@ def compare_forecasts(draws: pd.DataFrame, a: str, b: str, *, m: int, k_target: 
                            num_problems=num_problems, level=level, unit_name=unit_name)
     per_draw = both.groupby(level="draw", sort=True).mean()  # (D, 2): mean absolute error per draw
     d = np.sort((per_draw[b] - per_draw[a]).to_numpy(dtype=float), kind="stable")  # closeness of a minus b, per draw
-    mean = float(d.sum() / d.size)
-    se = float(np.sqrt(((d - mean) ** 2).sum() / (d.size - 1) / d.size))
-    df = d.size - 1
-    half = float(student_t.ppf((1 + level) / 2, df)) * se
-    p = float(2 * student_t.sf(abs(mean) / se, df)) if se > 0 else float(mean == 0)
-    detectable = float((student_t.ppf((1 + level) / 2, df) + student_t.ppf(POWER, df)) * se)
+    mean, half, p, detectable = _paired_t(d, level)
     total = error.index.droplevel("draw").nunique()
     counted = f"{used.min()}" if used.min() == used.max() else f"{used.min()} to {used.max()}"
     where = (f"fitted on the first m = {m:,} samples per problem; {counted} of {total} backtests forecast by both per draw; "
@@ -206,12 +201,7 @@ def _over_units(both: pd.DataFrame, a: str, b: str, *, unit: list, target: str, 
         raise ValueError(f"a comparison over backtests needs at least 2 forecast by both {a!r} and {b!r} at m = {m}; got {len(per_unit)}")
     raw = (per_unit[b] - per_unit[a]).to_numpy(dtype=float)  # closeness of a minus b, per backtest
     d = np.sort(raw, kind="stable")
-    mean = float(d.sum() / d.size)
-    se = float(np.sqrt(((d - mean) ** 2).sum() / (d.size - 1) / d.size))
-    df = d.size - 1
-    half = float(student_t.ppf((1 + level) / 2, df)) * se
-    p = float(2 * student_t.sf(abs(mean) / se, df)) if se > 0 else float(mean == 0)
-    detectable = float((student_t.ppf((1 + level) / 2, df) + student_t.ppf(POWER, df)) * se)
+    mean, half, p, detectable = _paired_t(d, level)
     closer, differ = int(np.count_nonzero(raw > 1e-9)), int(np.count_nonzero(np.abs(raw) > 1e-9))
     sign_p = float(binomtest(closer, differ, 0.5).pvalue) if differ else 1.0
     draws_used = both.groupby(level=unit, sort=True).size()
@@ -223,3 +213,14 @@ def _over_units(both: pd.DataFrame, a: str, b: str, *, unit: list, target: str, 
                    f"paired t interval over {d.size} {unit_name}", where,
                    -float(per_unit[a].mean()), -float(per_unit[b].mean()), mean, mean - half, mean + half, level, p, detectable,
                    int(num_problems))
+
+
+def _paired_t(d: np.ndarray, level: float) -> tuple[float, float, float, float]:
+    """The paired t interval of sorted differences ``d`` (D,): mean, half-width at ``level``, two-sided p-value, and the
+    smallest difference detectable with :data:`ttslib.findings.POWER` (``(t_{(1+level)/2} + t_POWER) * se``, D - 1 df)."""
+    mean = float(d.sum() / d.size)
+    se = float(np.sqrt(((d - mean) ** 2).sum() / (d.size - 1) / d.size))
+    df = d.size - 1
+    half = float(student_t.ppf((1 + level) / 2, df)) * se
+    p = float(2 * student_t.sf(abs(mean) / se, df)) if se > 0 else float(mean == 0)
+    return mean, half, p, float((student_t.ppf((1 + level) / 2, df) + student_t.ppf(POWER, df)) * se)
