@@ -201,3 +201,12 @@ def test_a_family_states_its_power_at_holms_first_threshold_too():
     se = f.detectable / (norm.ppf(0.975) + norm.ppf(0.8))
     assert f.holm_detectable == pytest.approx((norm.ppf(1 - 0.01 / 2) + norm.ppf(0.8)) * se)
     assert f"{f.holm_detectable:.3f} at Holm's first threshold over 5 comparisons" in f.sentence()
+
+
+def test_a_sign_test_below_alpha_with_an_interval_holding_zero_says_why_not_shown():
+    zeros = np.zeros(31)
+    seven = zeros.copy()
+    seven[:7] = [0.01, 0.02, 0.5, 0.01, 0.03, 0.01, 0.02]
+    f = paired_finding(zeros, seven, a="beam", b="best-of-N", quantity="q", range="bin 5")
+    assert f.p_value == pytest.approx(2 / 2**7) and f.lower <= 0 <= f.upper and f.verdict == "not shown"
+    assert "holds 0, and a verdict needs both" in f.sentence()

@@ -152,8 +152,10 @@ class Finding:
             return (f"{self.censored} resamples' differences were set by a rule, not measured, so the interval's ends are bounds; "
                     "no power stated")
         if self.few_differ:
+            split = (f"; the normal interval {self.interval(decimals)} holds 0, and a verdict needs both"
+                     if self.p_value < 1 - self.level and self.lower <= 0 <= self.upper else "")
             return (f"only {self.num_differ} problem{'s' * (self.num_differ != 1)} differ{'s' * (self.num_differ == 1)}; "
-                    f"exact sign test p = {self.p_value:.2g}; "
+                    f"exact sign test p = {self.p_value:.2g}{split}; "
                     "too few for a power statement")
         text = f"smallest difference this data could detect at {POWER:.0%} power: {self.detectable:.{decimals}f}"
         if self.family_size > 1:  # Holm's first threshold, (1 - level) / m: the level at which the family's first finding is judged

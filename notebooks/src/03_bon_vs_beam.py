@@ -654,7 +654,7 @@ floor = (f"In the hardest bin beam search is right on " + " and ".join(f"{int((h
                     f"and best-of-N on {int((hard_diff[n] < -1e-9).sum())} (best-of-N's value on a problem is its expectation over n-subsets, "
                     f"often a small fraction; p = {f.p_value:.2g}, {'exact sign test' if f.few_differ else 'normal'}); "
                     f"the finding, judged with the bin family ({f.family_size} comparisons, Holm's first threshold "
-                    f"{(1 - f.level) / f.family_size:.2g}): {f.verdict} (before Holm's adjustment: {f.unadjusted_verdict})"
+                    f"{(1 - f.level) / f.family_size:.2g}): {f.verdict} (before Holm's adjustment: {f.unadjusted_verdict}; {f.power_text()})"
                     + (f"; {floor_text}" if fl else "") + "." for f, fl, n in zip(hard_findings, at_floor, binned_n)))
 Summary(
     f"The hardest bin (bin {chain_bins.max()}, {int(hard_rows.sum())} problems): pass@1 {held.correct[hard_rows].mean():.3f} on the held half; "
