@@ -167,16 +167,13 @@ if sections["backtest"].applies:
     tested = backtest(counts["num_samples"], counts["num_correct"], m=(N // BACKTEST_FRACTION,), k_target=N, seed=SEED)
     fig, ax = plt.subplots(figsize=(4.5, 4.2))
     drawn = tested.dropna(subset=["predicted"])
-    plot_backtest(drawn, ax=ax)
-    handles, names = ax.get_legend_handles_labels()  # keep the estimators' markers: one m, which the title names
-    kept = [(h, n) for h, n in zip(handles, names) if n in set(drawn["estimator"])]
-    ax.legend(*zip(*kept), loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="x-small")
+    plot_backtest(drawn, ax=ax)  # its legend keys m (the colour) and the estimators (the marker)
     around = drawn[["observed", "predicted"]].to_numpy()  # the axes hold the points with a margin of 0.05, within [0, 1]
     ax.set_xlim(max(0.0, around.min() - 0.05), min(1.0, around.max() + 0.05))
     ax.set_ylim(*ax.get_xlim())
     same = [" and ".join(g) for g in drawn.groupby(drawn["predicted"].round(4), sort=False)["estimator"].agg(list) if len(g) > 1]
     ax.set_title(f"coverage at k = {N} from the first {N // BACKTEST_FRACTION} samples"
-                 + "".join(f"\n{s}: equal forecasts, one marker" for s in same), fontsize="medium")
+                 + "".join(f"\n{s}: equal forecasts, drawn on one another" for s in same), fontsize="medium")
     savefig(fig, "00_backtest", directory=FIGURES_DIR)
     display(tested[["m", "estimator", "observed", "predicted", "error", "observed_exponent", "exponent", "status"]].round(4))
 
