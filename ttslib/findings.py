@@ -282,7 +282,7 @@ class Trend:
 
     def direction(self) -> str:
         """What the shown steps say, in the steps' :attr:`Finding.words` (up, down): "<up> at every step",
-        "<down> at every step", "<up> at every step shown, <down> at none" (and the reverse), "both directions"
+        "<down> at every step", "<up> at K of M steps, <down> at none" (and the reverse), "both directions"
         (some steps shown each way) or "no step shown"."""
         up, down = self.steps[0].words
         ups, downs = (sum(s.verdict == v for s in self.steps) for v in ("ahead", "behind"))
@@ -293,7 +293,8 @@ class Trend:
         if ups and downs:
             return "both directions"
         if ups or downs:
-            return f"{up} at every step shown, {down} at none" if ups else f"{down} at every step shown, {up} at none"
+            m = len(self.steps)
+            return f"{up} at {ups} of {m} steps, {down} at none" if ups else f"{down} at {downs} of {m} steps, {up} at none"
         return "no step shown"
 
     def sentence(self, decimals: int = 3) -> str:

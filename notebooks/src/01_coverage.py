@@ -203,8 +203,9 @@ for model, paper_name in PAPER_MODELS.items():
                            f"publish coverage at these k) gives {fitted[1]:.4f} at k = 1 and {fitted[K_CHECKPOINT]:.4f} at k = {K_CHECKPOINT}; "
                            f"{held}; coverage here is "
                            + (f"{ours[1]} at k = 1 and {ours[K_CHECKPOINT]} at k = {K_CHECKPOINT} ({100 * band.level:.0f}% intervals). "
-                              + (f"The evaluated fit lies outside our interval at {' and '.join(off)} (a check of the whole curve exp(a k^b) at "
-                                 "these k, not of a alone: the paper's k range and fitting method are not given in our source)."
+                              + (f"The evaluated curve lies outside our interval at {' and '.join(off)}; set side by side, not tested: the "
+                                 "paper's problems, checkpoint, samples and k range are not given in our source, and our interval resamples "
+                                 "only these problems."
                                  if off else "The evaluated fit lies inside our interval at both k.")
                               if right else f"0 at every k (0 of {total:,} samples correct; a bootstrap over problems has no width here), where the "
                                            f"evaluated fit is above 0."))

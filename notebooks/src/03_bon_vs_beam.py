@@ -26,7 +26,8 @@
 # a sample with no answer casts no vote, is never picked over a sample with one, and counts as wrong
 # (picked only in a subset where no sample has an answer). Bands: 95% bootstrap over problems. Comparisons: the
 # difference of two rules on the same problems, with its paired 95% normal interval over problems;
-# the comparisons a section makes are judged together (Holm's adjustment over all of them), and a
+# each family of comparisons a summary names is judged together (Holm's adjustment within that family;
+# a section may hold several families and trends, each named with its size), and a
 # comparison the data do not decide comes with the smallest difference they could have detected (at
 # the power its sentence states).
 
@@ -625,7 +626,7 @@ bin_family = family(
                       quantity="accuracy", range=f"bin {b}, N = {dvts_top}") for b in np.unique(chain_bins) if b not in same_bins])
 hard_low, easy_change_f = bin_family[0], bin_family[len(binned_n)]
 bins_method = ("beam search against best-of-N (plain: the candidate of highest last-step score) with the same verifier, one run; "
-               "5 quantile bins of pass@1 on a held-apart half")
+               "5 quantile bins of pass@1 from the 32 samples of a held-apart half (ties make them 19 to 41 problems)")
 ours_hard = Setting(ours_search.model, ours_search.benchmark, "accuracy of beam search minus best-of-N, hardest bin", bins_method,
                     f"N = {binned_n[0]}, the smallest N run; bin {chain_bins.max()}, {int(hard_rows.sum())} problems, at the floor: pass@1 "
                     f"{held.correct[hard_rows].mean():.3f} on the held half, beam search right on {int((half[beam_s].at(binned_n[0])[hard_rows] > 0).sum())} of them")
@@ -654,8 +655,8 @@ floor = (f"In the hardest bin beam search is right on " + " and ".join(f"{int((h
                     f"and best-of-N on {int((hard_diff[n] < -1e-9).sum())} (best-of-N's value on a problem is its expectation over n-subsets, "
                     f"often a small fraction; p = {f.p_value:.2g}, {'exact sign test' if f.few_differ else 'normal'}); "
                     f"the finding, judged with the bin family ({f.family_size} comparisons, Holm's first threshold "
-                    f"{(1 - f.level) / f.family_size:.2g}): {f.verdict} (before Holm's adjustment: {f.unadjusted_verdict}; {f.power_text()})"
-                    + (f"; {floor_text}" if fl else "") + "." for f, fl, n in zip(hard_findings, at_floor, binned_n)))
+                    f"{(1 - f.level) / f.family_size:.2g}): {f.verdict} (before Holm's adjustment: {f.unadjusted_verdict}; "
+                    f"{floor_text if fl else f.power_text()})" + "." for f, fl, n in zip(hard_findings, at_floor, binned_n)))
 Summary(
     f"The hardest bin (bin {chain_bins.max()}, {int(hard_rows.sum())} problems): pass@1 {held.correct[hard_rows].mean():.3f} on the held half; "
     f"on the scored half at N = {binned_n[-1]} best-of-N {half[bon[MAIN_VERIFIER]].at(binned_n[-1])[hard_rows].mean():.3f}, weighted best-of-N "
