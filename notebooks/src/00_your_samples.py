@@ -266,13 +266,13 @@ if sections["flops"].applies:
 # (a hypergeometric split of its counts, `ttslib.policy.split_counts`) and the coverage from the other half,
 # so no curve is measured on the samples that chose its bin.
 # Problems fall into quantile bins of that pass@1, the rule of Snell et al.'s *oracle* bins (arXiv:2408.03314),
-# who estimate pass@1 from 2048 samples per problem; here it comes from half of this table's samples. The rule
+# who estimate pass@1 from two thousand and forty-eight samples per problem; here it comes from half of this table's samples. The rule
 # (`ttslib.policy.difficulty_bins`): a problem of rank r from the lowest pass@1 among P problems, ties taking
 # the lowest rank, goes to bin `NUM_BINS - floor(NUM_BINS (r - 1) / P)`. Problems of equal pass@1 therefore
 # share a bin, and bins hold equal numbers only where there are no ties: where many problems are never
 # solved, the hardest bin takes them all and a bin can stay empty (the table lists every bin with the problems
 # it holds, an empty one included, and the figure's title names the empty ones); into Liu et
-# al.'s absolute bins (arXiv:2502.06703: 1 easy, 2 medium, 3 hard); and into the table's own levels if it has them.
+# al.'s absolute bins (arXiv:2502.06703: easy, medium and hard, numbered in that order); and into the table's own levels if it has them.
 
 # %%
 print(("applies: " if sections["difficulty"].applies else "skipped: ") + sections["difficulty"].reason)

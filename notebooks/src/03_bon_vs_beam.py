@@ -716,7 +716,7 @@ Summary(
 
 # %%
 code_sel, code_stats = {}, {}
-for path in CODE_SAMPLES:
+for path in (CODE_SAMPLES.values() if isinstance(CODE_SAMPLES, dict) else CODE_SAMPLES):  # a list, or {name: path} as 01 and 02 take
     table = read_samples(path)
     assert table["model"].nunique() == 1, f"{path}: one model per table expected, got {table['model'].unique().tolist()}"
     model = str(table["model"].iloc[0])  # the model as the table records it
