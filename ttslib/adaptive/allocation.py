@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ttslib.adaptive.stopping import at_position, whole_setting
+from ttslib.adaptive.stopping import whole_setting
 
 __all__ = ["TwoStage", "allocate", "top_count"]
 
@@ -90,4 +90,4 @@ class TwoStage:
     def values(self, block):
         n = block.plan[self]  # (p, R) samples each problem gets on each order
         pre = block.prefixes
-        return at_position(pre.share, n), n.astype(float), at_position(pre.spent, n)
+        return pre.share(n), n.astype(float), pre.spent_at(n)

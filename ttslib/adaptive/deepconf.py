@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ttslib._majority import winner_correct
-from ttslib.adaptive.orders import gather, running_count
+from ttslib.adaptive.orders import gather, percentile_first
 from ttslib.adaptive.stopping import sample_cap, whole_setting, tally
 
 __all__ = ["DeepConfOffline", "DeepConfOnline"]
@@ -80,10 +80,27 @@ class DeepConfOffline:
         pool, pre = block.pool, block.prefixes
         _need_confidence(pool, "DeepConfOffline")
         c = gather(pool.confidence, pre.order[: self.n])  # (n, p, R)
-        s = np.percentile(c, 100 - self.eta, axis=0, keepdims=True)
+        s = percentile_first(c, 100 - self.eta)[None]
         seq = pre.seq[: self.n]
         acc = _weighted_share(seq, c, (c >= s) & (seq >= 0), pool.good)
-        return acc, np.full(acc.shape, float(self.n)), pre.spent[self.n]
+        return acc, np.full(acc.shape, float(self.n)), pre.spent_at(self.n)
+
+
+def _cut_at(lows, lows_at, rows, bar) -> np.ndarray:
+    """Tokens generated when traces ``rows`` (indices into the (p, N) traces, raveled) first fall below
+    ``bar`` (one per row): ``lows_at`` at their first record low < bar. Each has one (its lowest is below
+    the bar); lows fall along a trace, so the count of lows >= bar is found a column at a time, only for
+    the traces still above the bar (most fall at their first few records)."""
+    M = lows.shape[-1]
+    lows, lows_at = lows.reshape(-1, M), lows_at.reshape(-1, M)
+    first = np.zeros(len(rows), dtype=np.intp)
+    above = np.arange(len(rows))
+    for m in range(M - 1):
+        above = above[lows[rows[above], m] >= bar[above]]  # NaN padding compares False
+        if not above.size:
+            break
+        first[above] = m + 1
+    return lows_at[rows, first]
 
 
 @dataclass(frozen=True)
@@ -115,34 +132,51 @@ class DeepConfOnline:
             raise ValueError("DeepConfOnline needs each trace's record lows (where it would stop): pass lows= and "
                              "lows_at= (from confidence_lows) to make_pool")
         N, p, R = pre.seq.shape
-        L, W = sample_cap(self.max_samples, N, self.warmup), self.warmup
-        order, seq = pre.order[:L], pre.seq[:L]
-        c = gather(pool.confidence, order)  # (L, p, R) scores along the order
-        s = np.percentile(c[:W], 100 - self.eta, axis=0)  # (p, R) the bar set by the warm-up
-        votes = (c >= s) & (seq >= 0)  # (L, p, R) the traces that vote, if drawn
-        tau = self._stop(seq, np.where(votes, c, 0.0), pool.good.shape[1], W)
-        live = np.arange(L)[:, None, None] < tau
-        acc = _weighted_share(seq, c, votes & live, pool.good)
-        # a trace's cost: all of it, unless it came after the warm-up and fell below the bar; then the
-        # tokens up to its first record low below the bar (lows fall along a trace: count those >= s)
-        cost = gather(pool.tokens, order)
-        cut = live & (c < s) & (np.arange(L) >= W)[:, None, None]
-        i, q, r = np.nonzero(cut)
-        trace = order[i, q, r]
-        lows, at = pool.lows[q, trace], pool.lows_at[q, trace]  # (cuts, M)
-        first_below = (lows >= s[q, r][:, None]).sum(1)  # NaN padding compares False
-        cost[i, q, r] = at[np.arange(len(i)), np.minimum(first_below, lows.shape[1] - 1)]
-        return acc, tau.astype(float), np.where(live, cost, 0.0).sum(0)
-
-    def _stop(self, seq, vote, K, W):
-        """(p, R) traces drawn: the first i >= W at which the weighted vote's top share reaches consensus."""
-        L, p, R = seq.shape
-        if self.consensus is None:
-            return np.full((p, R), L)
-        cells = np.where(seq < 0, K, seq) + (np.arange(p) * (K + 1))[None, :, None]
-        mine = running_count(cells.reshape(L, p * R), R, p * (K + 1), vote.reshape(L, p * R)).reshape(L, p, R)
-        top = np.maximum.accumulate(np.where(seq >= 0, mine, 0.0), axis=0)  # the leading answer's weight
-        total = np.cumsum(vote, axis=0)
-        reached = (total > 0) & (top >= self.consensus * total * (1 - 1e-12))  # (L, p, R); 1e-12: summation order
-        reached[: W - 1] = False
-        return np.where(reached.any(0), reached.argmax(0) + 1, L)
+        L, W, K = sample_cap(self.max_samples, N, self.warmup), self.warmup, pool.good.shape[1]
+        # the warm-up, every order at once: its W traces in full, the bar, their votes
+        c = gather(pool.confidence, pre.order[:W])  # (W, p, R) scores along the order
+        s = percentile_first(c, 100 - self.eta).ravel()  # (p x R,) the bar set by the warm-up
+        votes = (c >= s.reshape(p, R)) & (pre.seq[:W] >= 0)
+        cells = pre.cell[:L].reshape(L, p * R)
+        size = p * (K + 1) * R
+        weight = np.bincount(cells[:W].ravel(), np.where(votes, c, 0.0).ravel(), minlength=size)  # sums in draw order
+        count = np.bincount(cells[:W].ravel(), votes.ravel(), minlength=size)
+        top = weight.reshape(p, K + 1, R).max(1).ravel()  # the leading answer's weight; the no-answer cell stays 0
+        total = np.where(votes, c, 0.0).sum(0).ravel()
+        # then a trace at a time, for the orders still going only (most stop within a few traces); the
+        # going orders' state is kept compact: their index, problem, bar, leading weight, total
+        tau = np.full(p * R, L)
+        spent = pre.spent_at(W).ravel()  # the warm-up's traces in full; then each later trace's cost
+        cuts = []  # (order, trace, bar) of the later traces below their bar: their costs at the end, at once
+        going = np.arange(p * R)
+        g = [going // R * N, s, top, total]  # base: each order's problem, into the (p, N) tables raveled
+        confidence, tokens = pool.confidence.ravel(), pool.tokens.ravel()
+        for i in range(W - 1, L):
+            base, bar, lead, votes_so_far = g
+            if i >= W:
+                row = base + pre.order[i].ravel()[going]
+                ci = confidence[row]
+                vote = (ci >= bar) & (pre.seq[i].ravel()[going] >= 0)
+                add = ci * vote
+                where = cells[i, going]
+                weight[where] += add  # an order's cells are its own: no index repeats
+                count[where] += vote
+                np.maximum(lead, weight[where], out=lead)  # weights >= 0: only the drawn answer can lead anew
+                votes_so_far += add
+                low = ci < bar  # stopped at its first record low below the bar; else all of it
+                spent[going] += np.where(low, 0.0, tokens[row])
+                cuts.append((going[low], row[low], bar[low]))
+            if self.consensus is None:
+                continue
+            hit = (votes_so_far > 0) & (lead >= self.consensus * votes_so_far * (1 - 1e-12))  # 1e-12: summation order
+            if hit.any():
+                tau[going[hit]] = i + 1
+                going, g = going[~hit], [x[~hit] for x in g]
+                if not going.size:
+                    break
+        if cuts:
+            which, row, bar = (np.concatenate(x) for x in zip(*cuts))
+            spent += np.bincount(which, _cut_at(pool.lows, pool.lows_at, row, bar), minlength=p * R)
+        cut = lambda table: table.reshape(p, K + 1, R)[:, :K].transpose(0, 2, 1)  # noqa: E731  (p, R, K)
+        acc = winner_correct(cut(weight), cut(count) > 0, pool.good[:, None, :])
+        return acc, tau.reshape(p, R).astype(float), spent.reshape(p, R)

@@ -24,7 +24,7 @@ from ttslib.checks import row_chunks
 __all__ = ["Rule", "replay", "esc", "adaptive_consistency", "shortest_majority", "fixed_majority", "oracle_bound",
            "deepconf_offline", "deepconf_online", "two_stage"]
 
-BLOCK = 2_000_000  # problems x orders x (N + 1) per block: ~60 bytes each at the peak, ~120 MB
+BLOCK = 500_000  # problems x orders x (N + 1) per block: a few MB per table, tens of MB at the peak
 
 
 class Rule(Protocol):
@@ -73,18 +73,22 @@ def replay(pool: Pool, rules, *, num_orders: int = 1000, seed: int = 0) -> tuple
     blocks = row_chunks(P, R * (N + 1), BLOCK)
     plans = {}
     coupled = [r for r in rules if r.kind == "coupled"]
+    orders = [None] * len(blocks)  # drawn once, kept between the passes when there are two (P x R x N int16)
     if coupled:  # pass 1: every problem's exploration, on the same orders as pass 2
         explored = {m: np.empty((P, R), dtype=np.int64) for m in {r.explore for r in coupled}}
-        for b in blocks:
-            seq = np.take_along_axis(pool.classes[b][:, None, :], draw_orders(keys[b], N, R).astype(np.int64), 2)
+        for j, b in enumerate(blocks):
+            orders[j] = draw_orders(keys[b], N, R)
+            seq = np.take_along_axis(pool.classes[b][:, None, :], orders[j][..., :max(explored)].astype(np.int64), 2)
             for m, out in explored.items():
                 out[b] = top_count(seq[..., :m])
         plans = {r: r.plan(explored[r.explore], N, keys) for r in coupled}
     walk = [j for j, r in enumerate(rules) if r.kind != "exact"]
     per_block = {j: [] for j in walk}
-    for b in (blocks if walk else []):
+    for k, b in enumerate(blocks if walk else []):
         sub = pool.take(np.arange(P)[b])
-        block = Block(sub, prefixes(sub.classes, sub.good, sub.tokens, draw_orders(keys[b], N, R)),
+        order = orders[k] if orders[k] is not None else draw_orders(keys[b], N, R)
+        orders[k] = None
+        block = Block(sub, prefixes(sub.classes, sub.good, sub.tokens, order),
                       {r: plan[b] for r, plan in plans.items()})
         for j in walk:
             per_block[j].append(tuple(np.asarray(v, dtype=float) for v in rules[j].values(block)))

@@ -54,15 +54,10 @@ def sample_cap(max_samples, N, low=1) -> int:
     return int(max_samples)
 
 
-def at_position(table, i):
-    """table (N+1, p, R) at positions i (p, R)."""
-    return np.take_along_axis(table, i[None].astype(np.int64), 0)[0]
-
-
 def _stopped(block, tau):
     """(accuracy, samples, tokens) of stopping at tau (p, R) and voting by majority."""
     pre = block.prefixes
-    return at_position(pre.share, tau), tau.astype(float), at_position(pre.spent, tau)
+    return pre.share(tau), tau.astype(float), pre.spent_at(tau)
 
 
 def tally(seq, weights, K: int):
@@ -127,7 +122,11 @@ class AdaptiveConsistency:
         L = sample_cap(self.max_samples, pre.seq.shape[0])
         grid = np.arange(L + 1)
         stop_table = ac_stop_probability(grid[:, None], grid[None, :]) >= self.threshold  # (a, b)
-        stop = stop_table[pre.top[1 : L + 1], pre.second[1 : L + 1]]  # (L, p, R) after 1..L samples
+        # P rises with a: per runner-up count b, the least leading count that stops (L + 1: none)
+        least = np.where(stop_table.any(0), stop_table.argmax(0), L + 1).astype(pre.top.dtype)
+        if not np.array_equal(stop_table, grid[:, None] >= least[None, :]):
+            raise AssertionError("the Adaptive-Consistency criterion should rise with the leading count")
+        stop = pre.top[1 : L + 1] >= least[pre.second[1 : L + 1]]  # (L, p, R) after 1..L samples
         tau = np.where(stop.any(0), stop.argmax(0) + 1, L)
         return _stopped(block, tau)
 
@@ -152,7 +151,7 @@ class ShortestMajority:
         count, length = tally(pre.seq[: self.n], gather(pool.tokens, pre.order[: self.n]), K)
         score = np.where(count > 0, count ** 2 / np.maximum(length, 1), 0.0)
         acc = winner_correct(score, count > 0, pool.good[:, None, :])
-        return acc, np.full((p, R), float(self.n)), pre.spent[self.n]
+        return acc, np.full((p, R), float(self.n)), pre.spent_at(self.n)
 
 
 @dataclass(frozen=True)
@@ -174,7 +173,7 @@ class FixedMajority:
 
     def values(self, block):  # the same rule along the orders (tests and benchmarks compare the two)
         pre = block.prefixes
-        return pre.share[self.n], np.full(pre.share.shape[1:], float(self.n)), pre.spent[self.n]
+        return pre.share(self.n), np.full(pre.seq.shape[1:], float(self.n)), pre.spent_at(self.n)
 
 
 @dataclass(frozen=True)
