@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ttslib import verifiers as verifier_objects
-from ttslib.adaptive import DeepConfOffline, Pool, ShortestMajority, make_pool, replay
+from ttslib.adaptive import DeepConfOffline, Pool, ShortestMajority, confidence_lows, make_pool, replay
 from ttslib.flops import sequence_flops, tree_flops
 from ttslib.grade import answer_keys
 from ttslib.policy.results import StrategyResults, sampling_cost
@@ -169,6 +169,35 @@ def pool_arrays(samples: pd.DataFrame, verifiers: Iterable[VerifierSpec] = ()) -
                       _matrix(df, "num_completion_tokens", ids, N).astype(float),
                       df.groupby("problem_id", sort=True)["num_prompt_tokens"].first().to_numpy(dtype=float),
                       _matrix(df, "_conf", ids, N).astype(float), scores, level)
+
+
+def adaptive_pool(samples: pd.DataFrame, *, window: int | None = None) -> Pool:
+    """A sample table as a ``ttslib.adaptive.Pool`` (answers as :func:`pool_arrays` reads them), with DeepConf's
+    confidence where the table has ``token_confidence`` (``ttslib generate --confidence-top-k``).
+
+    ``window``: DeepConf's group window in tokens (2,048 in the paper, for traces of thousands of tokens);
+    needed with ``token_confidence``. Each trace's record lows (``confidence_lows``) are kept, so DeepConf
+    online can replay where each trace would stop. A table where only some samples have their token
+    confidence (a server that did not give it for all) is refused, naming how many lack it.
+    """
+    arrays = pool_arrays(samples)
+    P, N = arrays.shape
+    lows = at = None
+    if "token_confidence" in samples.columns:
+        if window is None:
+            raise ValueError("window (DeepConf's group window, in tokens) is needed: the table has token_confidence")
+        df = samples.assign(problem_id=samples["problem_id"].astype(str)).sort_values(["problem_id", "sample_idx"], kind="stable")
+        traces = df["token_confidence"].to_list()
+        absent = sum(t is None or np.ndim(t) == 0 or len(t) == 0 for t in traces)  # None, NaN or empty
+        if absent:
+            raise ValueError(f"token_confidence is absent or empty in {absent} of {len(traces)} samples; DeepConf needs it for "
+                             f"every trace (regenerate with --confidence-top-k, or drop the column for the other rules)")
+        lengths = np.array([len(t) for t in traces]).reshape(P, N)
+        if np.any(lengths != arrays.completion_tokens):
+            raise ValueError(f"token_confidence must hold one value per completion token; "
+                             f"{int((lengths != arrays.completion_tokens).sum())} samples differ from num_completion_tokens")
+        lows, at = confidence_lows([traces[p * N:(p + 1) * N] for p in range(P)], window)
+    return make_pool(arrays.classes, arrays.correct, arrays.completion_tokens, lows=lows, lows_at=at, ids=arrays.problem_ids)
 
 
 def step_auc(pool: PoolArrays, truth: VerifierSpec = FIXED_VERIFIERS[0]) -> pd.Series:
