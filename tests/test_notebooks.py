@@ -120,3 +120,19 @@ def test_notebook_runs_on_another_table(stem, other_table, other_two_models, tmp
                 "04_compute_optimal": "200 x (12 + 12)", "05_flops": "200 x 24"}[stem]
     assert expected in text, f"{stem}: no output mentions {expected!r}"
     assert sorted(p.name for p in figures.glob("*.png")), f"{stem} wrote no figure"
+
+
+@pytest.mark.slow
+def test_adaptive_notebook_runs_on_another_table_without_token_confidence(other_table, tmp_path):
+    """Notebook 06 on a table a researcher brings: the shuffled half of the arithmetic run, which has no
+    token confidence, so every rule but DeepConf is replayed and the overview says it was not recorded."""
+    source = ROOT / "notebooks" / "src" / "06_adaptive_budgets.py"
+    figures = tmp_path / "figures"
+    nb = execute(source, tmp_path / "06.ipynb", figures_dir=figures,
+                 parameters={"POOLS": {"half of the arithmetic run": str(other_table)}, "NUM_ORDERS": 200, "N_BOOT": 200})
+    assert not any(o.output_type == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    text = "\n".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("data", {}).get("text/markdown", ""))
+                     for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "200 x 24" in text and "not recorded" in text
+    assert "no pool with token confidence" in text
+    assert sorted(p.name for p in figures.glob("06_*.png")) == ["06_by_level.png", "06_frontier.png"]
