@@ -25,7 +25,7 @@ import numpy as np
 
 from ttslib._majority import winner_correct
 from ttslib.adaptive.orders import gather, percentile_first
-from ttslib.adaptive.stopping import sample_cap, whole_setting, tally
+from ttslib.adaptive.stopping import sample_cap, tally, tally_cells, whole_setting
 
 __all__ = ["DeepConfOffline", "DeepConfOnline"]
 
@@ -81,8 +81,8 @@ class DeepConfOffline:
         _need_confidence(pool, "DeepConfOffline")
         c = gather(pool.confidence, pre.order[: self.n])  # (n, p, R)
         s = percentile_first(c, 100 - self.eta)[None]
-        seq = pre.seq[: self.n]
-        acc = _weighted_share(seq, c, (c >= s) & (seq >= 0), pool.good)
+        count, sums = tally_cells(pre.cell[: self.n], c, pool.good.shape[1], (c >= s) & (pre.seq[: self.n] >= 0))
+        acc = winner_correct(sums, count > 0, pool.good[:, None, :])
         return acc, np.full(acc.shape, float(self.n)), pre.spent_at(self.n)
 
 

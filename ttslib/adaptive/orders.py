@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["draw_orders", "Prefixes", "prefixes", "at", "running", "percentile_first", "answer_cells", "running_count"]
+__all__ = ["draw_orders", "Prefixes", "prefixes", "at", "running", "percentile_first", "running_count"]
 
 
 def draw_orders(keys, N: int, R: int) -> np.ndarray:
@@ -40,8 +40,9 @@ def draw_orders(keys, N: int, R: int) -> np.ndarray:
 class Prefixes(NamedTuple):
     """Running statistics of every prefix of every order (module docstring), positions first:
     ``order`` (N, p, R) the sample index at each position, ``seq`` (N, p, R) its answer class (-1:
-    none), ``cell`` (N, p, R) a tally cell of its (problem, answer, order) (:func:`answer_cells`); ``spent``, ``top``, ``second``, ``leading``, ``right``, ``settled`` (N+1, p, R), index i:
-    after i samples."""
+    none), ``cell`` (N, p, R) a tally cell of its (problem, answer, order), ``(q (K + 1) + answer) R + r``
+    (answer K: none); ``spent``, ``top``, ``second``, ``leading``, ``right``, ``settled`` (N+1, p, R),
+    index i: after i samples."""
 
     order: np.ndarray
     seq: np.ndarray
@@ -87,7 +88,9 @@ def prefixes(classes, good, tokens, order) -> Prefixes:
     seq = classes.astype(np.int16 if K < 2**15 else np.int64).ravel()[flat]
     spent = np.zeros((N + 1, p, R), dtype=np.int64)
     spent[1:] = running(np.add, np.asarray(tokens).astype(np.int64).ravel()[flat])
-    cell = answer_cells(seq, K, R)
+    slot = np.where(seq < 0, K, seq).astype(np.int32 if p * (K + 1) * R < 2**31 else np.int64)
+    slot += (np.arange(p, dtype=slot.dtype) * (K + 1))[None, :, None]  # (problem, answer): a row of (p, K + 1) tables
+    cell = slot * R + np.arange(R, dtype=slot.dtype)  # (problem, answer, order): an order's cells are its own
     r = running_count(cell, p * (K + 1) * R)
     r[seq < 0] = 0  # a missing answer counts for nothing
     a = running(np.maximum, r)  # (N, p, R) top count after i + 1 samples
@@ -99,9 +102,13 @@ def prefixes(classes, good, tokens, order) -> Prefixes:
     sizes = np.bincount(np.where(classes < 0, K, classes).ravel() + np.repeat(np.arange(p) * (K + 1), N),
                         minlength=p * (K + 1)).reshape(p, K + 1)[:, :K]
     leaders = (sizes == sizes.max(1, initial=0)[:, None]) & (sizes > 0)  # (p, K) the full pool's top answers
-    slot = cell // R  # (problem, answer)
     flag = lambda table: np.concatenate([table, np.zeros((p, 1), bool)], 1).ravel()[slot]  # noqa: E731
-    T, U, W = (_since_lift(at_top & m, lift) for m in (True, flag(good), flag(leaders)))
+    if N < 2**10:  # T, U, W in one pass: three 10-bit counts packed in an int32 (each at most N)
+        code = np.concatenate([1 + (good << 10) + (leaders.astype(np.int32) << 20), np.zeros((p, 1), np.int32)], 1)
+        packed = _since_lift(np.where(at_top, code.astype(np.int32).ravel()[slot], 0), lift)
+        T, U, W = packed & 1023, (packed >> 10) & 1023, packed >> 20
+    else:
+        T, U, W = (_since_lift(at_top & m, lift) for m in (True, flag(good), flag(leaders)))
     n_lead = leaders.sum(1)[None, :, None]
     settled = np.empty((N + 1, p, R), dtype=bool)
     settled[0] = n_lead[0] == 0
@@ -110,22 +117,10 @@ def prefixes(classes, good, tokens, order) -> Prefixes:
     return Prefixes(order, seq, cell, spent, pad(a), pad(b), pad(T), pad(U), settled)
 
 
-def answer_cells(seq, K: int, R: int) -> np.ndarray:
-    """(N, p, R) a tally cell per (problem, answer, order) for answers ``seq`` (N, p, R) of K classes
-    (-1: no answer, a cell of its own): ((q x (K + 1) + answer) x R + r, int32 where it fits."""
-    N, p, _ = seq.shape
-    dtype = np.int32 if p * (K + 1) * R < 2**31 else np.int64
-    cell = np.where(seq < 0, K, seq).astype(dtype)
-    cell += (np.arange(p, dtype=dtype) * (K + 1))[None, :, None]
-    cell *= R
-    cell += np.arange(R, dtype=dtype)
-    return cell
-
-
 def running_count(cell, num_cells: int, weights=None) -> np.ndarray:
     """(N, p, R) at each position, the count (or summed ``weights``) of its cell so far, itself included.
 
-    ``cell`` (N, p, R) from :func:`answer_cells`: one order's cells are its own, so a running tally
+    ``cell`` (N, p, R) as ``Prefixes.cell``: one order's cells are its own, so a running tally
     per cell is one gather and one scatter per position, every order at once.
     """
     N = cell.shape[0]
@@ -139,11 +134,12 @@ def running_count(cell, num_cells: int, weights=None) -> np.ndarray:
 
 
 def _since_lift(hit, lift) -> np.ndarray:
-    """How many of ``hit`` (N, p, R) fall at or after the last ``lift`` up to each position i (int16).
+    """How many of ``hit`` (N, p, R) fall at or after the last ``lift`` up to each position i (int16); ``hit``
+    may also hold packed counts (ints whose bit fields each count, none overflowing into the next).
 
     The running count c is nondecreasing and so is the position of the last lift, so the count before
     that lift is the running maximum of c just before each lift: one accumulate, no gather."""
-    c = running(np.add, hit.astype(np.int16 if hit.shape[0] < 2**15 else np.int32))
+    c = running(np.add, hit.astype(np.int16 if hit.shape[0] < 2**15 else np.int32) if hit.dtype == bool else hit)
     before = np.zeros_like(c)
     np.multiply(c[:-1], lift[1:], out=before[1:])
     return c - running(np.maximum, before)

@@ -70,6 +70,17 @@ def tally(seq, weights, K: int):
     return count, total
 
 
+def tally_cells(cell, weights, K: int, mask=None):
+    """:func:`tally` of the samples at ``cell`` (n, p, R) (``Prefixes.cell``: one cell per problem, answer and
+    order), those where ``mask`` (n, p, R) holds if given: no cell arithmetic, sums in draw order."""
+    n, p, R = cell.shape
+    size = p * (K + 1) * R
+    w = np.broadcast_to(weights, cell.shape)
+    idx, w = (cell.ravel(), w.ravel()) if mask is None else (cell[mask], w[mask])
+    per = lambda x: x.reshape(p, K + 1, R)[:, :K].transpose(0, 2, 1)  # noqa: E731  (p, R, K), no answer left out
+    return per(np.bincount(idx, minlength=size)).astype(float), per(np.bincount(idx, w, minlength=size))
+
+
 def ac_stop_probability(a, b) -> np.ndarray:
     """``1 - I_{1/2}(a+1, b+1)``: the posterior probability that the leading answer's share exceeds the
     runner-up's, under a uniform prior (Adaptive-Consistency's Beta criterion, arXiv:2305.11860)."""
@@ -148,7 +159,7 @@ class ShortestMajority:
         pre, pool = block.prefixes, block.pool
         _, p, R = pre.seq.shape
         K = pool.good.shape[1]
-        count, length = tally(pre.seq[: self.n], gather(pool.tokens, pre.order[: self.n]), K)
+        count, length = tally_cells(pre.cell[: self.n], gather(pool.tokens, pre.order[: self.n]), K)
         score = np.where(count > 0, count ** 2 / np.maximum(length, 1), 0.0)
         acc = winner_correct(score, count > 0, pool.good[:, None, :])
         return acc, np.full((p, R), float(self.n)), pre.spent_at(self.n)
