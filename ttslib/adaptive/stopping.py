@@ -16,8 +16,10 @@
   n x mean tokens, exact.
 * Oracle bound: with hindsight, the first prefix whose top answers are exactly the full pool's top
   answers (so its vote, ties broken at random, returns what the full pool's vote returns). No rule
-  that returns the full pool's answer on this order stops earlier; a rule may stop earlier by
-  returning another answer. Accuracy: the full pool's majority, exactly.
+  that answers by the majority vote of the samples it drew, and returns the full pool's answer on
+  this order, stops earlier. A rule may stop earlier by returning another answer (a rule capped
+  below N aims at the vote at its cap), or by voting another way (a weighted vote can settle on the
+  answer sooner). Accuracy: the full pool's majority, exactly.
 
 Ties split evenly; a missing answer never wins; caps are ``max_samples`` (None: the pool's N).
 Every rule's value is a Monte Carlo mean over random orders unless marked exact.

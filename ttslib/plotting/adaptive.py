@@ -20,13 +20,13 @@ __all__ = ["RULE_STYLE", "plot_adaptive", "plot_adaptive_bins"]
 
 RULE_STYLE = {  # rule family (ttslib.adaptive.summary.RULE_NAMES) -> (colour, marker)
     "majority vote, fixed n": (STRATEGIES["majority"][1], STRATEGY_MARKERS["majority"]),
-    "oracle bound": (STRATEGIES["oracle"][1], STRATEGY_MARKERS["oracle"]),
+    "oracle bound": ("#555555", "*"),  # a dark grey star: not the circle of pass@n (the oracle of notebooks 00-05)
     "ESC": ("#d55e00", "<"),
     "Adaptive-Consistency": ("#56b4e9", ">"),
     "shortest majority vote": ("#b8a000", "d"),
     "DeepConf offline": ("#332288", "P"),
-    "DeepConf online": ("#44aa99", "X"),
-    "two-stage budget": ("#cc78bc", "8"),
+    "DeepConf online": ("#aa4499", "X"),  # a purple-magenta, far from majority vote's green
+    "two-stage budget": ("#661100", "8"),
 }
 _FIXED = "majority vote, fixed n"
 
@@ -57,7 +57,8 @@ def plot_adaptive(table, *, x: str = "samples", ax=None, label_settings: bool = 
     for rule, rows in table[table["rule"] != _FIXED].groupby("rule", sort=False):
         colour, marker = _style(rule)
         ax.errorbar(rows[x], rows["accuracy"], xerr=2 * rows[f"{x}_se"], yerr=2 * rows["accuracy_se"], fmt=marker,
-                    color=colour, markersize=6, linestyle="none", label=rule, zorder=3, elinewidth=0.8)
+                    color=colour, markersize=7, markerfacecolor="none", markeredgewidth=1.3, linestyle="none", label=rule,
+                    zorder=3, elinewidth=0.8)  # hollow: points on one spot, or on the fixed-budget line, stay visible
         if label_settings:
             for _, r in rows.iterrows():
                 if r["settings"]:
