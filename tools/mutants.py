@@ -217,6 +217,12 @@ MUTANTS = [
     m("adaptive.two_stage_easy_first", "TwoStage", "ttslib/adaptive/allocation.py",
       "allocate(1.0 - explored / self.explore,", "allocate(explored / self.explore,", ["tests/test_adaptive.py"],
       "two_stage", "budget moved to the problems whose exploration agreed"),
+    # --- sequential: revisions against parallel chains (ttslib.sequential) ------------------------------
+    m("sequential.tie_to_earliest", "chain_answers", "ttslib/sequential.py", "key = count * (r + 1) + latest",
+      "key = count * (r + 1) - latest", ["tests/test_sequential.py"], "enumeration", "a chain's tied answers go to the earliest round"),
+    m("sequential.cost_one_round_more", "splits", "ttslib/sequential.py", "spent = p * pool.tokens[:, :, :r].sum(2).mean(1)",
+      "spent = p * pool.tokens[:, :, : r + 1].sum(2).mean(1)", ["tests/test_sequential.py"], "enumeration",
+      "the tokens of one round past r counted"),
     # --- policy: choice and folds (found by pattern: the package is being reorganised; run last) ------
     m("policy.folds_unstratified", "assign_folds", None, r"np\.flatnonzero\(codes == b\)",
       "(np.arange(codes.size) if b == 0 else np.empty(0, dtype=np.int64))", [], "fold", "folds not stratified by bin",

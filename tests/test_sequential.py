@@ -1,0 +1,128 @@
+"""ttslib.sequential against brute force: every p-subset of chains of tiny pools, each chain's answer read by a
+plain loop; a scripted pool whose revisions behave in a known way; costs; bad input."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from ttslib.sequential import chain_answers, make_chain_pool, splits, transitions
+
+
+def tiny(seed=0, P=5, C=4, R=3, K=3):
+    rng = np.random.default_rng(seed)
+    cls = rng.integers(-1, K, size=(P, C, R))
+    good = rng.random((P, K)) < 0.5
+    correct = np.where(cls >= 0, good[np.arange(P)[:, None, None], np.maximum(cls, 0)], False)
+    tokens = rng.integers(1, 20, size=(P, C, R))
+    context = rng.integers(5, 50, size=(P, C, R))
+    return make_chain_pool(cls, correct, tokens, context=context), cls, correct, tokens, context
+
+
+def brute_chain_answer(rounds, how):
+    """One chain's answer from its list of round answers (-1: none), by the rule in words."""
+    if how == "last":
+        return rounds[-1]
+    votes = Counter(a for a in rounds if a >= 0)
+    if not votes:
+        return -1
+    top = max(votes.values())
+    tied = {a for a, v in votes.items() if v == top}
+    return next(a for a in reversed(rounds) if a in tied)  # the latest round among the tied answers
+
+
+def brute_accuracy(cls, correct, p, r, how):
+    P, C, R = cls.shape
+    out = np.zeros(P)
+    for q in range(P):
+        right = {a for a, k in zip(cls[q].ravel(), correct[q].ravel()) if k}
+        answers = [brute_chain_answer(list(cls[q, c, :r]), how) for c in range(C)]
+        subsets = list(itertools.combinations(range(C), p))
+        for s in subsets:
+            votes = Counter(answers[c] for c in s if answers[c] >= 0)
+            if not votes:
+                continue
+            top = max(votes.values())
+            tied = [a for a, v in votes.items() if v == top]
+            out[q] += sum(a in right for a in tied) / len(tied) / len(subsets)
+    return out
+
+
+@pytest.mark.parametrize("how", ["last", "majority"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_split_equals_the_enumeration_of_chain_subsets(how, seed):
+    pool, cls, correct, tokens, context = tiny(seed)
+    for s in splits(pool, [1, 2, 3, 4, 6, 8, 12], how=how):
+        assert s.p * s.r in (1, 2, 3, 4, 6, 8, 12)
+        assert np.allclose(s.accuracy, brute_accuracy(cls, correct, s.p, s.r, how), atol=1e-12), (s.p, s.r)
+        assert np.allclose(s.tokens, s.p * tokens[:, :, : s.r].sum(2).mean(1))
+        assert np.allclose(s.read, s.p * context[:, :, : s.r].sum(2).mean(1))
+
+
+def test_the_splits_of_a_budget_are_every_factorisation_within_the_pool():
+    pool = tiny(P=2, C=4, R=3)[0]
+    assert sorted((s.p, s.r) for s in splits(pool, [6])) == [(2, 3), (3, 2)]  # 1 x 6 and 6 x 1 do not fit 4 chains x 3 rounds
+    assert sorted((s.p, s.r) for s in splits(pool, [4])) == [(2, 2), (4, 1)]
+
+
+def test_a_scripted_reviser_gives_its_known_accuracy():
+    # every chain starts wrong (answer 1) and its revision is right (answer 0) from round 2 on: the last round is
+    # right at r >= 2, and a chain's majority over its rounds is right from r = 3 (two right rounds against one;
+    # at r = 2 the tie goes to the latest round, the right one)
+    P, C, R = 3, 4, 4
+    cls = np.ones((P, C, R), dtype=int)
+    cls[:, :, 1:] = 0
+    pool = make_chain_pool(cls, cls == 0, np.full((P, C, R), 10.0))
+    by = {(s.how, s.p, s.r): s.accuracy.mean() for how in ("last", "majority") for s in splits(pool, [1, 2, 4, 8], how=how)}
+    assert by[("last", 1, 1)] == 0 and by[("last", 4, 1)] == 0 and by[("last", 1, 2)] == 1 and by[("last", 2, 4)] == 1
+    assert by[("majority", 1, 2)] == 1 and by[("majority", 2, 2)] == 1
+    t = transitions(pool)
+    assert np.all(t["wrong_to_right"][:, 0] == 1) and np.all(t["right_to_wrong"] == 0)
+
+
+def test_chain_answers_by_majority_breaks_ties_to_the_latest_round():
+    cls = np.array([[[2, 1, 1, 2, -1]]])
+    pool = make_chain_pool(cls, cls == 1, np.ones((1, 1, 5)))
+    two, one = pool.classes[0, 0, 0], pool.classes[0, 0, 1]  # the pool's own ids of answers 2 and 1
+    assert chain_answers(pool, 1, "majority")[0][0, 0] == two
+    assert chain_answers(pool, 3, "majority")[0][0, 0] == one and chain_answers(pool, 3, "majority")[1][0, 0]  # 1 twice, 2 once
+    assert chain_answers(pool, 4, "majority")[0][0, 0] == two  # a tie: 2 came last
+    assert chain_answers(pool, 5, "majority")[0][0, 0] == two  # a missing answer votes for nothing
+    assert chain_answers(pool, 5, "last")[0][0, 0] == -1 and not chain_answers(pool, 5, "last")[1][0, 0]
+
+
+def test_row_order_and_answers_as_strings_give_the_same_numbers():
+    pool, cls, correct, tokens, _ = tiny(3)
+    words = np.where(cls >= 0, cls.astype(str), None)
+    as_text = make_chain_pool(words, correct, tokens)
+    perm = np.random.default_rng(0).permutation(cls.shape[0])
+    shuffled = make_chain_pool(cls[perm], correct[perm], tokens[perm])
+    for a, b, c in zip(splits(pool, [2, 4]), splits(as_text, [2, 4]), splits(shuffled, [2, 4])):
+        assert np.allclose(a.accuracy, b.accuracy) and np.allclose(a.accuracy[perm], c.accuracy)
+
+
+def test_bad_input_names_what_is_wrong():
+    pool, cls, correct, tokens, _ = tiny()
+    with pytest.raises(ValueError, match="r must"):
+        chain_answers(pool, 0)
+    with pytest.raises(ValueError, match="how must"):
+        splits(pool, [2], how="best")
+    with pytest.raises(ValueError, match="no split"):
+        splits(pool, [7])
+    with pytest.raises(ValueError, match="budgets must"):
+        splits(pool, [0])
+    with pytest.raises(ValueError, match=r"\(P, C, R\)"):
+        make_chain_pool(cls[0], correct[0], tokens[0])
+    bad = correct.copy()
+    q, c, r = np.argwhere(cls >= 0)[0]
+    same = (cls[q] == cls[q, c, r])
+    bad[q][same] = ~bad[q][same]
+    bad[q, c, r] = ~bad[q, c, r]  # one sample of the answer now disagrees with the others
+    if same.sum() > 1:
+        with pytest.raises(ValueError, match="correct differs within an answer"):
+            make_chain_pool(cls, bad, tokens)
+    with pytest.raises(ValueError, match="tokens must"):
+        make_chain_pool(cls, correct, -np.ones(cls.shape))

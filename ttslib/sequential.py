@@ -1,0 +1,164 @@
+"""Sequential revisions against parallel sampling at equal budget, from a pool of chains (Snell et al. 2024,
+arXiv:2408.03314, Sec. 6). Arrays in, no model.
+
+A pool holds, per problem, C independent chains of R rounds: round 1 is a fresh attempt, round r a revision
+that saw the rounds before it. A budget of B attempts can be spent as p parallel chains of r rounds each
+(p r = B). Each chain gives one answer after r rounds, chosen across the chain:
+
+* ``"last"``: the answer of round r (the revision's own verdict);
+* ``"majority"``: the most frequent answer among rounds 1..r of the chain, ties to the latest round among
+  the tied answers (revisions also turn right answers wrong, so the chain's whole history may vote).
+
+The p chains' answers are then combined by majority vote (a chain with no answer takes its place in the
+subset and votes for nothing, as in ``ttslib.selection``). The p chains are a uniformly random p-subset of
+the C chains, so the expected accuracy is exactly ``ttslib.selection.majority_vote`` over the C chain
+answers at n = p (exact over all p-subsets). Cost: the tokens of the rounds drawn, ``p E[sum_{j<=r}
+m_j]`` with ``m_j`` a round's generated tokens, exact; with ``context`` (the tokens each round reads:
+prompt and the previous attempts it revises) the tokens read too, which grow with r.
+
+:func:`transitions` counts, round by round, how often a revision turns a right answer wrong and a wrong
+one right, per problem, for paired intervals over problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ttslib.selection import answer_classes, majority_vote
+
+__all__ = ["ChainPool", "make_chain_pool", "chain_answers", "Split", "splits", "transitions"]
+
+HOW = ("last", "majority")
+
+
+@dataclass(frozen=True, eq=False)
+class ChainPool:
+    """C chains of R rounds per problem: ``classes`` (P, C, R) int answer classes (-1: none), ``correct``
+    (P, C, R) bool, ``tokens`` (P, C, R) generated tokens per round, ``context`` (P, C, R) tokens each round
+    reads (prompt and earlier attempts) or None."""
+
+    classes: np.ndarray
+    correct: np.ndarray
+    tokens: np.ndarray
+    context: np.ndarray | None = None
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return self.classes.shape
+
+
+def make_chain_pool(answers, correct, tokens, *, context=None) -> ChainPool:
+    """A checked :class:`ChainPool` from (P, C, R) arrays; ``answers`` hashable (None: no answer) or int
+    class ids (negative: no answer); ``correct`` equal within an answer of a problem; tokens finite and >= 0."""
+    corr = np.asarray(correct, dtype=bool)
+    if corr.ndim != 3 or min(corr.shape) < 1:
+        raise ValueError(f"correct must be (P, C, R) with P, C, R >= 1 (problems, chains, rounds); got shape {corr.shape}")
+    P, C, R = corr.shape
+    ans = np.asarray(answers)
+    if np.issubdtype(ans.dtype, np.integer):  # int answers: class ids, negative for no answer
+        ans = np.where(ans >= 0, ans, None).astype(object)
+    ans = ans.astype(object)
+    if ans.shape != corr.shape:
+        raise ValueError(f"answers must have the shape of correct, {corr.shape}; got {ans.shape}")
+    cls = answer_classes(ans.reshape(P, C * R)).reshape(P, C, R)
+    for name, a in (("tokens", tokens), ("context", context)):
+        if a is None:
+            continue
+        a = np.asarray(a, dtype=float)
+        if a.shape != corr.shape or not np.all(np.isfinite(a)) or np.any(a < 0):
+            raise ValueError(f"{name} must be finite numbers >= 0 of shape {corr.shape}; got shape {a.shape}")
+    flat_c, flat_k = cls.reshape(P, -1), corr.reshape(P, -1)
+    for p in range(P):  # one verdict per answer of a problem
+        seen = {}
+        for k, c in zip(flat_k[p], flat_c[p]):
+            if c >= 0 and seen.setdefault(c, k) != k:
+                raise ValueError(f"correct differs within an answer in problem {p}: grade by answer")
+    ctx = None if context is None else np.asarray(context, dtype=float)
+    return ChainPool(cls, corr & (cls >= 0), np.asarray(tokens, dtype=float), ctx)
+
+
+def chain_answers(pool: ChainPool, r: int, how: str = "last") -> tuple[np.ndarray, np.ndarray]:
+    """Each chain's answer after ``r`` rounds: classes (P, C) (-1: none) and whether it is right (P, C)."""
+    P, C, R = pool.shape
+    if isinstance(r, bool) or not float(r).is_integer() or not 1 <= r <= R:
+        raise ValueError(f"r must be a whole number of rounds in 1..R = {R}; got {r!r}")
+    if how not in HOW:
+        raise ValueError(f"how must be one of {HOW}; got {how!r}")
+    r = int(r)
+    if how == "last":
+        return pool.classes[:, :, r - 1], pool.correct[:, :, r - 1]
+    seen = pool.classes[:, :, :r]
+    K = int(pool.classes.max(initial=-1)) + 1
+    if K == 0:
+        return np.full((P, C), -1), np.zeros((P, C), dtype=bool)
+    onehot = seen[..., None] == np.arange(K)  # (P, C, r, K)
+    count = onehot.sum(2)  # (P, C, K)
+    latest = np.where(onehot, np.arange(r)[None, None, :, None], -1).max(2)  # (P, C, K) the last round of each answer
+    key = count * (r + 1) + latest  # most votes, then the latest round
+    key = np.where(count > 0, key, -1)
+    pick = key.argmax(-1)
+    cls = np.where(key.max(-1) >= 0, pick, -1)
+    right = np.take_along_axis(_class_correct(pool, K), np.maximum(cls, 0)[..., None], -1)[..., 0] & (cls >= 0)
+    return cls, right
+
+
+def _class_correct(pool, K):
+    """(P, 1, K) whether each answer class of a problem is right."""
+    P = pool.shape[0]
+    good = np.zeros((P, K), dtype=bool)
+    p, _, _ = np.nonzero(pool.correct)
+    good[p, pool.classes[pool.correct]] = True
+    return good[:, None, :]
+
+
+@dataclass(frozen=True)
+class Split:
+    """A budget of ``p`` parallel chains x ``r`` rounds: expected ``accuracy`` (P,), ``tokens`` (P,) generated,
+    ``read`` (P,) tokens read (None without context); ``how`` the chain's answer."""
+
+    p: int
+    r: int
+    how: str
+    accuracy: np.ndarray
+    tokens: np.ndarray
+    read: np.ndarray | None
+
+    @property
+    def budget(self) -> int:
+        return self.p * self.r
+
+
+def splits(pool: ChainPool, budgets, *, how: str = "last") -> list[Split]:
+    """Every split p x r = B of each budget B (attempts) with p <= C chains and r <= R rounds, exact.
+
+    Accuracy: majority vote over the answers of a uniformly random p-subset of the C chains, each chain's
+    answer taken after r rounds (``how``): ``majority_vote`` at n = p, exact over all p-subsets. Cost:
+    p times the mean over chains of the tokens of rounds 1..r (and of what they read)."""
+    P, C, R = pool.shape
+    out = []
+    for B in np.atleast_1d(budgets):
+        if isinstance(B, (bool, np.bool_)) or not float(B).is_integer() or B < 1:
+            raise ValueError(f"budgets must be whole numbers of attempts >= 1; got {B!r}")
+        B = int(B)
+        pairs = [(p, B // p) for p in range(1, B + 1) if B % p == 0 and p <= C and B // p <= R]
+        if not pairs:
+            raise ValueError(f"budget {B} has no split p x r with p <= C = {C} chains and r <= R = {R} rounds")
+        for p, r in pairs:
+            cls, right = chain_answers(pool, r, how)
+            keys = np.where(cls >= 0, cls, None).astype(object)  # answers as keys: the vote renumbers them per problem
+            acc = majority_vote(keys, right, [p]).per_problem[:, 0]
+            spent = p * pool.tokens[:, :, :r].sum(2).mean(1)
+            read = None if pool.context is None else p * pool.context[:, :, :r].sum(2).mean(1)
+            out.append(Split(p, r, how, acc, spent, read))
+    return out
+
+
+def transitions(pool: ChainPool) -> dict[str, np.ndarray]:
+    """Per problem and round r = 2..R, the share of chains whose answer went right -> wrong and wrong -> right
+    from round r - 1 to r: two (P, R - 1) arrays (``"right_to_wrong"``, ``"wrong_to_right"``), each a mean over
+    the C chains, and ``"right_before"`` (P, R - 1) the share right at round r - 1."""
+    before, after = pool.correct[:, :, :-1], pool.correct[:, :, 1:]
+    return {"right_to_wrong": (before & ~after).mean(1), "wrong_to_right": (~before & after).mean(1),
+            "right_before": before.mean(1)}
