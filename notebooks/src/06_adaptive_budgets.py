@@ -1,7 +1,8 @@
 # %% [markdown]
 # # 06 · Adaptive budgets: how many samples does each problem need?
 #
-# **Question.** Notebooks 03-05 give every problem the same budget of n samples. An adaptive rule stops
+# **Question.** Notebooks 03 and 05 give every problem the same budget of n samples, and notebook 04 one budget per
+# difficulty bin, fixed within the bin. An adaptive rule stops
 # sampling a problem once its vote looks settled, drops traces of low confidence, or moves budget from
 # easy problems to hard ones. On the kit's own pools, how much of a fixed budget does each published rule
 # leave unspent, what does it cost in accuracy, and where does each stop against the oracle bound (below)?
@@ -70,7 +71,7 @@ import numpy as np
 import pandas as pd
 
 from ttslib.adaptive import (ESC, AdaptiveConsistency, DeepConfOffline, DeepConfOnline, FixedMajority, OracleBound,
-                             ShortestMajority, TwoStage, replay)
+                             ShortestMajority, TwoStage, make_pool, replay)
 from ttslib.adaptive.summary import by_bin, equal_accuracy_budget, results_table, rule_name, rule_settings, saving
 from ttslib.data import read_samples
 from ttslib.findings import Summary, family, paired_finding
@@ -138,8 +139,9 @@ for name, pool in pools.items():
         rules += [DeepConfOnline(eta, WARMUP, CONSENSUS, N) for eta in DEEPCONF_ETAS if WARMUP <= N]
     replayed[name] = dict(zip(rules, replay(pool, rules, num_orders=NUM_ORDERS, seed=SEED)))
     table_rows.append(results_table(replayed[name].values(), pool=name))
-    for rule, r in replayed[name].items():  # no rule spends past its cap (ESC, Adaptive-Consistency: CAP; DeepConf online: N)
-        assert np.all(r.samples <= (getattr(rule, "max_samples", None) or N)), rule
+    for rule, r in replayed[name].items():  # no stopping rule's expected samples pass its cap (CAP; DeepConf online: N)
+        if isinstance(rule, (ESC, AdaptiveConsistency, DeepConfOnline)):
+            assert np.all(r.samples <= rule.max_samples), rule
 results = pd.concat(table_rows, ignore_index=True)
 shown = results.drop(columns=["record", "problems"]).set_index(["pool", "rule", "settings"])
 shown.round({"accuracy": 3, "samples": 2, "tokens": 1, "accuracy_se": 4, "samples_se": 3, "tokens_se": 2})
@@ -151,7 +153,9 @@ shown.round({"accuracy": 3, "samples": 2, "tokens": 1, "accuracy_se": 4, "sample
 # budgets as a line through its measured budgets, every other rule as markers, one colour and shape per
 # family (its settings, listed in the table above, are the points of that style, drawn hollow so that points
 # on one spot stay visible; where several sit on the fixed-budget line they overlap, and the table gives each),
-# with bars of two Monte Carlo standard errors. DeepConf online's token cost counts a stopped trace's tokens up to
+# with bars of two Monte Carlo standard errors. The bars show the replay's own error only (mostly too small to
+# see); whether two points differ is for the paired findings of section 4, whose intervals come from the spread
+# over problems, which is not drawn. DeepConf online's token cost counts a stopped trace's tokens up to
 # its stop.
 
 # %%
@@ -199,7 +203,6 @@ for name, pool in pools.items():
     accuracy_family, cost_family = family([f for _, f, _ in found]), family([c for _, _, c in found])
     cap_rows += [(name, rule, a, c) for (rule, _, _), a, c in zip(found, accuracy_family, cost_family)]
 savings = pd.DataFrame(cost_rows)
-assert np.allclose(savings["saving"], 1 - savings["rule spends"] / savings["fixed vote spends"])  # the band's centre is the table's ratio
 savings.round({"rule spends": 2, "fixed vote spends": 2, "saving": 3})
 
 # %%
@@ -220,8 +223,9 @@ Summary(*(f for _, _, a, c in cap_rows for f in (a, c)), *oracle_findings)
 # the fixed-budget curve (interpolated linearly on log2 n between the two measured budgets that bracket it),
 # and the saving `1 - samples / n*`. The band resamples problems, recomputing both sides on each resample;
 # where more than 5% of resamples leave the rule's accuracy outside the curve's range (a curve flat near its
-# top brackets almost nothing), or where the rule's accuracy lies within two Monte Carlo standard errors of the
-# curve's top (the match would be the replay's noise), no n* and no saving are given and the row says why.
+# top brackets almost nothing), or where the rule's accuracy lies at the curve's top or within two Monte Carlo
+# standard errors of it (the match would be the replay's noise, or the flat top itself), no n* and no saving are
+# given and the row says why.
 
 # %%
 equal_rows = []
@@ -234,7 +238,7 @@ for name, pool in pools.items():
         e = equal_accuracy_budget(r, fixed, ids=pool.ids, n_boot=N_BOOT, seed=SEED)
         top = max(f.mean[0] for f in fixed)
         why = (f"none: {e.outside} of {e.n_boot} resamples outside the curve" if not np.isfinite(e.lower) else
-               "none: within 2 Monte Carlo standard errors of the curve's top" if abs(top - e.accuracy) < 2 * r.mean_se[0] else None)
+               "none: at the curve's top, within 2 Monte Carlo standard errors" if abs(top - e.accuracy) <= 2 * r.mean_se[0] else None)
         equal_rows.append({"pool": name, "rule": f"{rule_name(rule)} ({rule_settings(rule)})", "accuracy": e.accuracy,
                            "samples": e.spent, "fixed budget n* for that accuracy": np.nan if why else e.budget,
                            "saving": np.nan if why else e.saving,
@@ -248,12 +252,13 @@ equal.round({"accuracy": 3, "samples": 2, "fixed budget n* for that accuracy": 2
 # ## 6. Where the samples go, by difficulty bin
 #
 # The problem generators' level labels are not ordered by pass@1 (an arithmetic level is an operator and digit
-# count), so the problems are put in `NUM_BINS` equal-count bins of their pass@1 over the whole pool, bin 1 the
-# easiest (`ttslib.policy.difficulty_bins`). These bins are read off the same samples the rules are replayed on:
+# count), so the problems are put in `NUM_BINS` quantile bins of their pass@1 over the whole pool, bin 1 the
+# easiest (`ttslib.policy.difficulty_bins`); problems with equal pass@1 share a bin, so the bins are as equal as
+# ties allow (every problem no sample solved is in the last bin) and the table gives each bin's size. These bins are read off the same samples the rules are replayed on:
 # they describe where the samples go, they choose nothing. Mean samples per problem within each bin for ESC
 # (w = 5) and Adaptive-Consistency (P >= 0.95), both capped at `CAP`, DeepConf online (eta = 10, capped at N) and
 # the oracle bound, beside each bin's pass@1; the table adds each bin's share of the samples the capped rules leave
-# unspent.
+# unspent, a share that grows with the bin's size as well as with what each of its problems leaves unspent.
 
 # %%
 by_difficulty, shares = [], []
@@ -264,7 +269,7 @@ for name, pool in pools.items():
     bins = difficulty_bins(pass1, num_bins=NUM_BINS).reindex(pool.ids).to_numpy()
     pick = [r for r in res if r in (ESC(5, cap), AdaptiveConsistency(0.95, cap), OracleBound(), *(DeepConfOnline(10, WARMUP, CONSENSUS, N),))]
     part = by_bin([res[r] for r in pick], bins, pool=name)
-    part["pass@1 of the bin"] = part["bin"].map(pass1.groupby(bins).mean())
+    part["pass@1 of the bin"] = part["bin"].map(pass1.groupby(bins).mean().round(3))
     by_difficulty.append(part)
     for r in pick:
         if isinstance(r, (ESC, AdaptiveConsistency)):
@@ -280,10 +285,11 @@ figure_legend(fig)
 fig.tight_layout()
 savefig(fig, "06_by_difficulty", directory=FIG)
 plt.show()
-pd.concat(shares, ignore_index=True).pivot_table(index=["pool", "rule"], columns="bin", values="share of the unspent samples").round(3)
+share_table = pd.concat(shares, ignore_index=True).pivot_table(index=["pool", "rule"], columns="bin", values="share of the unspent samples", sort=False)
+share_table.round(3)
 
 # %%
-difficulty_table = by_difficulty.pivot_table(index=["pool", "bin", "pass@1 of the bin"], columns="rule", values="samples")
+difficulty_table = by_difficulty.pivot_table(index=["pool", "bin", "problems", "pass@1 of the bin"], columns="rule", values="samples", sort=False)
 assert (by_difficulty.groupby(["pool", "rule", "settings"])["pass@1 of the bin"].apply(lambda x: x.is_monotonic_decreasing)).all()  # bin 1 the easiest
 difficulty_table.round(2)
 
@@ -310,8 +316,9 @@ Summary(*filter_findings) if filter_findings else "no pool with token confidence
 # %% [markdown]
 # ## 8. Beside the papers
 #
-# Each paper's headline, as our source gives it, set beside the same kind of number here (ESC's two headlines,
-# MATH and GSM8K, beside the same number of ours). The papers' models, benchmarks and budgets are not the kit's,
+# Each paper's headline, as our source gives it, set beside a number of ours of the same kind (a share of samples or
+# tokens saved, as a fraction, or a ratio of samples; ESC's two headlines, MATH and GSM8K, beside the same number of
+# ours), DeepConf online at both eta. The papers' models, benchmarks and budgets are not the kit's,
 # so each pair is set side by side and not tested; the rendered sentence names both sides. The accuracy each rule
 # gives up against the fixed vote is in section 4's findings, with the smallest difference the data could detect.
 
@@ -337,16 +344,38 @@ for name, pool in pools.items():
                                                                "bootstrap band over problems",
                                                                f"cap {cap}"),
                                    1 / (1 - s_ac.saving), 1 / (1 - s_ac.lower), 1 / (1 - s_ac.upper)))
-    online = [r for r in res if isinstance(r, DeepConfOnline) and r.eta == 10]
-    if online:
-        s_dc = saving(res[online[0]].tokens, res[FixedMajority(N)].tokens, ids=pool.ids, n_boot=N_BOOT, seed=SEED)
+    for rule in [r for r in res if isinstance(r, DeepConfOnline)]:
+        s_dc = saving(res[rule].tokens, res[FixedMajority(N)].tokens, ids=pool.ids, n_boot=N_BOOT, seed=SEED)
         side.append(compare_with_paper("deepconf_aime25_token_saving", Setting(
             model, bench,
             f"generated tokens saved against majority vote over all {N} traces",
-            f"DeepConf online (eta = 10, warm-up {WARMUP}, consensus {CONSENSUS}, group window "
+            f"DeepConf online (eta = {rule.eta:g}, warm-up {WARMUP}, consensus {CONSENSUS}, group window "
             f"{GROUP_WINDOW.get(name, DEFAULT_WINDOW)} tokens, top-20 log-probabilities) replayed over {NUM_ORDERS} random orders",
             f"{N} traces per problem"), s_dc.saving, s_dc.lower, s_dc.upper))
 Summary(*side)
+
+# %% [markdown]
+# Where DeepConf online's token saving comes from: stopping the whole problem at consensus, or cutting single traces
+# below the bar. Replaying the same rule on the same orders with every trace's only record low put at its last
+# token (so a trace below the bar still costs all its tokens, while every vote and every stop is unchanged) gives
+# the tokens it would spend without cutting; the rest of the saving is the cutting.
+
+# %%
+split_rows = []
+for name, pool in pools.items():
+    online = [r for r in replayed[name] if isinstance(r, DeepConfOnline)]
+    if not online:
+        continue
+    uncut = make_pool(pool.classes, pool.correct, pool.tokens, lows=pool.confidence[..., None],
+                      lows_at=pool.tokens[..., None].astype(np.int64), ids=pool.ids)
+    full = replayed[name][FixedMajority(pool.shape[1])].tokens.mean()
+    for rule, r in zip(online, replay(uncut, online, num_orders=NUM_ORDERS, seed=SEED)):
+        kept = replayed[name][rule]
+        assert np.array_equal(r.samples, kept.samples) and np.array_equal(r.accuracy, kept.accuracy)  # same stops, same votes
+        split_rows.append({"pool": name, "rule": f"{rule_name(rule)} ({rule_settings(rule)})",
+                           "share of all tokens saved by stopping at consensus": 1 - r.tokens.mean() / full,
+                           "share saved by cutting traces below the bar": (r.tokens.mean() - kept.tokens.mean()) / full})
+pd.DataFrame(split_rows).round(3) if split_rows else "no pool with token confidence"
 
 # %% [markdown]
 # ## 9. A rule per difficulty level, chosen on some problems and judged on others
@@ -357,7 +386,8 @@ Summary(*side)
 # measured on the problems the choice is made on), per level, the strategy with the highest mean accuracy whose
 # mean cost fits. An adaptive strategy's cost is its expected tokens. The choice is made on `FOLDS - 1` folds of
 # problems and scored on the fold left out. The table counts, per budget, how many of the held-out (fold, level)
-# choices are an adaptive rule and names them; the findings set the held-out policy against the best single
+# choices are a stopping rule (ESC, Adaptive-Consistency, DeepConf online) and names them, and how many are one of
+# the other rules offered (shortest majority vote and DeepConf offline, which draw a fixed n); the findings set the held-out policy against the best single
 # strategy (one choice for every level, also held out), paired over problems, one Holm family per pool.
 
 # %%
@@ -373,10 +403,13 @@ for name, pool in pools.items():
                          seed=SEED, n_boot=N_BOOT)
     held = ev.choices[(ev.choices["fold"] >= 0) & (ev.choices["bin"] != "all")]
     for n, part in held.groupby("grid_n", sort=True):
-        adaptive = part[[s.stop is not None for s in part["strategy"]]]
+        stop = [s.stop for s in part["strategy"]]
+        stopping = [r for r in stop if isinstance(r, (ESC, AdaptiveConsistency, DeepConfOnline))]
+        other = [r for r in stop if r is not None and r not in stopping]
         choice_rows.append({"pool": name, "budget: majority vote's tokens at n": int(n),
-                            "held-out choices (fold x level)": len(part), "of them an adaptive rule": len(adaptive),
-                            "adaptive rules chosen": "; ".join(sorted({strategy_label(s) for s in adaptive["strategy"]})) or "none"})
+                            "held-out choices (fold x level)": len(part), "a stopping rule": len(stopping),
+                            "stopping rules chosen": "; ".join(sorted({f"{rule_name(r)} ({rule_settings(r)})" for r in stopping})) or "none",
+                            "shortest majority or DeepConf offline": len(other)})
     policy_findings += family([paired_finding(ev.held_out[:, k], ev.single[:, k], a="held-out policy per level",
                                               b="best single strategy (held out)", quantity="accuracy",
                                               range=f"{name}, budget: majority vote's tokens at n = {n:g}")
@@ -391,11 +424,11 @@ Summary(*policy_findings) if policy_findings else "no pool with levels"
 # ## What this shows
 #
 # The findings above for ESC (w = 5), Adaptive-Consistency (P >= 0.95) and DeepConf online: each pool's accuracy
-# and cost against majority vote at the cap (DeepConf online: at the whole pool, N), then DeepConf's filter
-# (section 7) and the held-out policy (section 9), as rendered; the adjusted verdicts are those of the full
+# and cost against majority vote at the cap (DeepConf online: at the whole pool, N), ESC and Adaptive-Consistency
+# against the oracle bound, then DeepConf's filter (section 7) and the held-out policy (section 9), as rendered; the adjusted verdicts are those of the full
 # families above. This cell only gathers them.
 
 # %%
 gathered = [r for r in {rule for _, rule, _, _ in cap_rows}
             if isinstance(r, DeepConfOnline) or r in (ESC(5, r.max_samples), AdaptiveConsistency(0.95, r.max_samples))]
-Summary(*(f for _, rule, a, c in cap_rows if rule in gathered for f in (a, c)), *filter_findings, *policy_findings)
+Summary(*(f for _, rule, a, c in cap_rows if rule in gathered for f in (a, c)), *oracle_findings, *filter_findings, *policy_findings)

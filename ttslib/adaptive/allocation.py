@@ -1,4 +1,4 @@
-"""A global budget shared across problems in two stages (AdaBoN-like; Raman et al. 2025, arXiv:2505.12050).
+"""A global budget shared across problems in two stages (AdaBoN-like, arXiv:2505.12050).
 
 Stage 1 draws ``explore`` samples of every problem. Stage 2 shares out the rest of a budget of
 ``budget`` x P samples in proportion to each problem's difficulty, estimated from its exploration

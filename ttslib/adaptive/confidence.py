@@ -4,7 +4,7 @@
   token i, negated (k = 20 in the paper): high where the model's distribution is peaked;
 * group confidence, the mean of C_i over a sliding window of w tokens (w = 2,048 in the paper),
   one value per full window ``g_t = (1/w) sum_{i=t-w+1}^{t} C_i``, t = w..T; a trace shorter than
-  one window has one group, the mean of all its tokens (as the paper's code does);
+  one window has one group, the mean of all its tokens (our choice for traces shorter than a window);
 * a trace's score, its lowest group confidence ``min_t g_t``.
 
 DeepConf online stops a trace at the first full window whose group confidence falls below a

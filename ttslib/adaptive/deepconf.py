@@ -10,9 +10,9 @@ vote with weights c over the traces they keep; ties split evenly; a missing answ
 * Online (Sec. 3.3, Alg. 2): the first ``warmup`` traces of an order (16 in the paper) are generated
   in full and set s as above. Each later trace is stopped at the first full window whose group
   confidence falls below s (it costs the tokens generated until then and casts no vote), or runs
-  to its end and votes. Warm-up traces vote when c >= s, as in the paper's code. After the warm-up
+  to its end and votes. Warm-up traces vote when c >= s (our reading). After the warm-up
   and after each later trace, the consensus ``beta = V(top answer) / sum_a V(a)`` (V the summed
-  weights) is checked; sampling stops once beta >= ``consensus`` (0.95 in the paper; None: never),
+  weights) is checked; sampling stops once beta >= ``consensus`` (a setting; None: never),
   or at the cap ``max_samples``. A trace is stopped exactly when c < s, so its cost needs only the
   record lows of its running group confidence (``Pool.lows``, ``Pool.lows_at``).
 """

@@ -4,7 +4,7 @@ at fixed budgets and the oracle bound, and the same per difficulty bin. They dra
 
 Each rule family has a fixed colour and marker (:data:`RULE_STYLE`), apart from the strategy colours of
 ``ttslib.plotting.style``: fixed-budget majority vote keeps majority vote's green and square, the oracle
-bound the grey and circle of the oracle. A rule's settings are points of one family, drawn as markers
+bound a dark grey star. A rule's settings are points of one family, drawn as markers
 with their Monte Carlo error as bars (a line joins only the fixed budgets, measured at each n drawn).
 """
 
