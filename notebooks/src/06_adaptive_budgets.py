@@ -258,7 +258,7 @@ equal.round({"accuracy": 3, "samples": 2, "fixed budget n* for that accuracy": 2
 # they describe where the samples go, they choose nothing. Mean samples per problem within each bin for ESC
 # (w = 5) and Adaptive-Consistency (P >= 0.95), both capped at `CAP`, DeepConf online (eta = 10, capped at N) and
 # the oracle bound, beside each bin's pass@1; the table adds each bin's share of the samples the capped rules leave
-# unspent, a share that grows with the bin's size as well as with what each of its problems leaves unspent.
+# unspent, a share that depends on the bin's size as well as on what each of its problems leaves unspent.
 
 # %%
 by_difficulty, shares = [], []
