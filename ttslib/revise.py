@@ -1,0 +1,204 @@
+"""Sequential revisions on any backend: chains of R attempts per problem, each attempt seeing the last few
+before it (Snell et al. 2024, arXiv:2408.03314, Sec. 6), blind or with feedback.
+
+Round 1 of a chain is a fresh attempt at the problem. Round r > 1 is prompted with the problem, the chain's
+last ``keep`` attempts (4 by default, as Snell et al.) and, with feedback, what a checker says of each of
+them, and writes attempt r. Prompts are text, so every backend runs them: a text server is sent each
+prompt whole (vLLM's prefix cache spares the repeated part), and the embedded backend decodes only what its
+cache does not already hold of a prompt.
+
+Feedback (``RevisionConfig.feedback``):
+
+* ``"none"``: blind revisions, no signal of correctness (Snell et al.);
+* ``"checker"``: for the chain problems, the exact step checker's verdict on each shown attempt
+  (``ttslib.verifiers.chain_step_verdicts``): "line j is wrong" for its first wrong line, or "every line is
+  right". Asked of a problem set the checker cannot read, it is refused before anything is generated.
+
+The chain table is a sample table (``ttslib.data``) with one row per attempt: ``chain_idx``, ``round``
+(1..R), ``sample_idx = chain_idx * R + round - 1``, the round's own ``num_prompt_tokens`` (which grow with
+the attempts shown), ``num_completion_tokens``, the answer and ``is_correct`` of that attempt, and the
+``feedback`` the next round is shown. Runs are sharded, resumable and manifest-checked like every run
+(``ttslib.generate.run.run_sharded``); each (problem, chain, round) has its own seed, so a resumed run
+equals an uninterrupted one. :mod:`ttslib.sequential` evaluates every split of a budget into parallel chains
+and rounds from such a table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from ttslib.generate.base import SamplingConfig, backend_model_name, problem_seed
+from ttslib.generate.run import run_manifest, run_sharded
+
+__all__ = ["RevisionConfig", "FEEDBACK", "REVISION_STYLES", "revision_prompt", "chain_feedback", "revise", "chain_arrays"]
+
+FEEDBACK = ("none", "checker")
+
+
+@dataclass(frozen=True)
+class RevisionConfig:
+    """``chains`` independent chains of ``rounds`` attempts per problem; a revision sees the last ``keep``
+    attempts and, with ``feedback="checker"``, the checker's verdict on each."""
+
+    rounds: int = 4
+    chains: int = 8
+    keep: int = 4
+    feedback: str = "none"
+    max_tokens: int = 96
+    temperature: float = 0.8
+    top_p: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self):
+        for name in ("rounds", "chains", "keep", "max_tokens"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name} must be a whole number >= 1; got {v!r}")
+        if self.feedback not in FEEDBACK:
+            raise ValueError(f"feedback must be one of {FEEDBACK}; got {self.feedback!r}")
+        SamplingConfig(temperature=self.temperature, top_p=self.top_p)  # checks them
+
+
+@dataclass(frozen=True)
+class RevisionStyle:
+    """A problem set's revision prompt: few-shot examples of revised attempts, blind and with feedback."""
+
+    blind: str
+    with_feedback: str
+    stop: tuple[str, ...]
+    grade_style: str
+    checker: bool  # the exact step checker reads this set's attempts
+
+
+_CHAIN_BLIND = (
+    "Q: 5 + 3 - 2\nAttempt 1:\n5 + 3 = 9\n9 - 2 = 7\nAnswer: 7\nAttempt 2:\n5 + 3 = 8\n8 - 2 = 6\nAnswer: 6\n\n"
+    "Q: 4 + 2\nAttempt 1:\n4 + 2 = 6\nAnswer: 6\nAttempt 2:\n4 + 2 = 6\nAnswer: 6\n\n"
+    "Q: 9 - 4 + 3\nAttempt 1:\n9 - 4 = 5\n5 + 3 = 8\nAnswer: 8\nAttempt 2:\n9 - 4 = 5\n5 + 3 = 8\nAnswer: 8\n\n"
+)
+_CHAIN_FEEDBACK = (
+    "Q: 5 + 3 - 2\nAttempt 1:\n5 + 3 = 9\n9 - 2 = 7\nAnswer: 7\nFeedback: line 1 is wrong.\n"
+    "Attempt 2:\n5 + 3 = 8\n8 - 2 = 6\nAnswer: 6\nFeedback: every line is right.\n\n"
+    "Q: 4 + 2\nAttempt 1:\n4 + 2 = 6\nAnswer: 6\nFeedback: every line is right.\n\n"
+    "Q: 9 - 4 + 3\nAttempt 1:\n9 - 4 = 5\n5 + 3 = 7\nAnswer: 7\nFeedback: line 2 is wrong.\n"
+    "Attempt 2:\n9 - 4 = 5\n5 + 3 = 8\nAnswer: 8\nFeedback: every line is right.\n\n"
+)
+REVISION_STYLES = {
+    "chains": RevisionStyle(_CHAIN_BLIND, _CHAIN_FEEDBACK, stop=("\n\n", "\nQ:", "\nAttempt", "\nFeedback"),
+                            grade_style="answer_is", checker=True),
+}
+
+
+def chain_feedback(question: str, attempt: str) -> str:
+    """The step checker's verdict on one chain attempt: "line j is wrong." for its first wrong line, else
+    "every line is right." (``ttslib.verifiers.chain_step_verdicts``; lines are the attempt's non-empty lines)."""
+    from ttslib.verifiers import chain_step_verdicts
+
+    lines = [ln for ln in attempt.strip().split("\n") if ln.strip()]
+    verdicts = chain_step_verdicts(question, lines)
+    if lines and verdicts.all():
+        return "every line is right."
+    wrong = int(np.argmin(verdicts)) + 1 if lines else 1
+    return f"line {wrong} is wrong."
+
+
+def revision_prompt(style: RevisionStyle, question: str, attempts, feedback=None, *, keep: int = 4) -> str:
+    """The prompt of the next attempt: the few-shot examples, the question, the last ``keep`` attempts (each
+    labelled with its round; with its feedback where given) and the label of the attempt to write."""
+    attempts = list(attempts)
+    shown = range(max(0, len(attempts) - keep), len(attempts))
+    parts = [(style.with_feedback if feedback is not None else style.blind), f"Q: {question}\n"]
+    for i in shown:
+        parts.append(f"Attempt {i + 1}:\n{attempts[i].strip()}\n")
+        if feedback is not None:
+            parts.append(f"Feedback: {feedback[i]}\n")
+    parts.append(f"Attempt {len(attempts) + 1}:\n")
+    return "".join(parts)
+
+
+def _style(problem_set: str, config: RevisionConfig) -> RevisionStyle:
+    if problem_set not in REVISION_STYLES:
+        raise ValueError(f"no revision prompt for problem set {problem_set!r}; there are {sorted(REVISION_STYLES)}")
+    style = REVISION_STYLES[problem_set]
+    if config.feedback == "checker" and not style.checker:
+        raise ValueError(f"feedback='checker' needs a checker of {problem_set!r} attempts; there is none: use feedback='none'")
+    return style
+
+
+def revise(backend, problems: pd.DataFrame, config: RevisionConfig, *, problem_set: str = "chains", out_dir=None,
+           problems_per_shard: int = 10, progress: bool = True) -> pd.DataFrame:
+    """Chains of revisions for every problem: the chain table (module docstring), written in resumable shards
+    under ``out_dir`` if given."""
+    from ttslib.data import validate_samples
+    from ttslib.grade import grade_table
+
+    style = _style(problem_set, config)
+    sampling = SamplingConfig(n=1, temperature=config.temperature, top_p=config.top_p, max_tokens=config.max_tokens,
+                              stop=style.stop, seed=config.seed)
+    C, R = config.chains, config.rounds
+
+    def make_rows(batch: pd.DataFrame) -> pd.DataFrame:
+        questions = batch["question"].tolist()
+        ids = batch["problem_id"].astype(str).tolist()
+        attempts = [[[] for _ in range(C)] for _ in ids]
+        notes = [[[] for _ in range(C)] for _ in ids]
+        records = []
+        for r in range(1, R + 1):
+            prompts, seeds, where = [], [], []
+            for q, (pid, question) in enumerate(zip(ids, questions)):
+                for c in range(C):
+                    shown = notes[q][c] if config.feedback == "checker" else None
+                    prompts.append(revision_prompt(style, question, attempts[q][c], shown, keep=config.keep))
+                    seeds.append(problem_seed(config.seed, f"{pid}#chain{c}#round{r}"))
+                    where.append((q, c))
+            results = backend.generate(prompts, sampling, seeds)
+            for (q, c), result, seed in zip(where, results, seeds):
+                comp = result.completions[0]
+                text = comp.text
+                attempts[q][c].append(text)
+                note = chain_feedback(questions[q], text) if config.feedback == "checker" else None
+                notes[q][c].append(note)
+                lp = np.asarray(comp.token_logprobs, dtype=float)
+                records.append({"problem_id": ids[q], "sample_idx": c * R + r - 1, "chain_idx": c, "round": r,
+                                "completion": text, "num_prompt_tokens": result.num_prompt_tokens,
+                                "num_completion_tokens": comp.num_tokens, "logprob": float(lp.sum()),
+                                "token_logprobs": lp.tolist(), "finish_reason": comp.finish_reason, "status": comp.status,
+                                "feedback": note, "reference": batch["reference"].iloc[q], "seed": seed})
+        df = grade_table(pd.DataFrame.from_records(records), style=style.grade_style, missing="mark")
+        if "level" in batch.columns:
+            df["level"] = df["problem_id"].map(dict(zip(ids, batch["level"])))
+        df["model"], df["backend"] = backend_model_name(backend), backend.name
+        df["feedback_kind"], df["rounds"], df["keep"] = config.feedback, R, config.keep
+        return validate_samples(df.drop(columns="reference").sort_values(["problem_id", "sample_idx"], kind="stable"))
+
+    manifest = None
+    if out_dir is not None:
+        template = style.with_feedback if config.feedback == "checker" else style.blind
+        manifest = run_manifest(backend, sampling, template, style.grade_style, problems, problems_per_shard)
+        manifest["revision"] = asdict(config)
+    return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,
+                       rows_per_problem=C * R, progress=progress)
+
+
+def chain_arrays(table: pd.DataFrame):
+    """A chain table as (P, C, R) arrays for ``ttslib.sequential.make_chain_pool``: answers, correctness,
+    completion tokens and prompt tokens, problems in id order; every problem needs all C x R attempts."""
+    need = ["problem_id", "chain_idx", "round", "answer", "is_correct", "num_completion_tokens", "num_prompt_tokens"]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise ValueError(f"a chain table needs column(s) {missing} (ttslib.revise writes them); it has {list(table.columns)}")
+    df = table.assign(problem_id=table["problem_id"].astype(str)).sort_values(["problem_id", "chain_idx", "round"], kind="stable")
+    C, R = int(df["chain_idx"].max()) + 1, int(df["round"].max())
+    sizes = df.groupby("problem_id").size()
+    if (sizes != C * R).any():
+        raise ValueError(f"every problem needs {C} chains x {R} rounds; problem {sizes[sizes != C * R].index[0]!r} has "
+                         f"{int(sizes[sizes != C * R].iloc[0])} rows")
+    P = sizes.size
+    shape = (P, C, R)
+    answers = df["answer"].to_numpy(dtype=object).reshape(shape)
+    correct = df["is_correct"].to_numpy(dtype=bool).reshape(shape)
+    tokens = df["num_completion_tokens"].to_numpy(dtype=float).reshape(shape)
+    read = df["num_prompt_tokens"].to_numpy(dtype=float).reshape(shape)
+    return sizes.index.to_numpy(dtype=str), answers, correct, tokens, read
