@@ -175,7 +175,7 @@ def adaptive_pool(samples: pd.DataFrame, *, window: int | None = None) -> Pool:
     """A sample table as a ``ttslib.adaptive.Pool`` (answers as :func:`pool_arrays` reads them), with DeepConf's
     confidence where the table has ``token_confidence`` (``ttslib generate --confidence-top-k``).
 
-    ``window``: DeepConf's group window in tokens (2,048 in the paper, for traces of thousands of tokens);
+    ``window``: DeepConf's group window in tokens (2,048 in issue 31's description of the paper);
     needed with ``token_confidence``. Each trace's record lows (``confidence_lows``) are kept, so DeepConf
     online can replay where each trace would stop. A table where only some samples have their token
     confidence (a server that did not give it for all) is refused, naming how many lack it.

@@ -18,16 +18,20 @@
 # - *shortest majority vote* (arXiv:2502.12215): our reading of a majority vote that prefers shorter solutions,
 #   each answer scoring its votes over its mean length (the paper's code was not consulted);
 # - *DeepConf* (Fu et al. 2025, arXiv:2508.15260): a trace's score is its lowest group confidence (token
-#   confidence `C_i = -mean(top-20 log-probabilities)`, averaged over a sliding window); *offline*, keep the top
-#   eta% of traces and vote weighted by confidence; *online*, 16 warm-up traces set a threshold, a later trace
-#   is stopped at the first window below it (costing the tokens up to there), and sampling stops once the
-#   weighted vote's leading share reaches a consensus level;
+#   confidence `C_i = -mean(top-20 log-probabilities)`, averaged over a sliding window); *offline*, keep the traces
+#   whose score is at or above the (100 - eta)th percentile of the scores (the top eta% where scores differ; identical
+#   completions score alike, so with ties more are kept: section 7 gives the share) and vote weighted by confidence;
+#   *online*, 16 warm-up traces set the same bar and those at or above it vote (our reading), a later trace is
+#   stopped at the first window below it (costing the tokens up to there), and sampling stops once the weighted
+#   vote's leading share reaches a consensus level;
 # - a *two-stage* budget across problems (after AdaBoN, arXiv:2505.12050, as the issue describes it): a few
 #   exploration samples per problem, then the rest of a global budget in proportion to each problem's
 #   difficulty, estimated here by the disagreement among its exploration samples;
-# - the *oracle bound*: with hindsight, the first prefix of an order whose majority vote returns the full pool's
-#   (all N samples) majority answer. No rule that answers by the majority vote of what it drew, and returns
-#   that answer, stops sooner on that order. A rule capped below N aims at the vote at its cap instead, and a
+# - the *oracle bound*: with hindsight, the first prefix of an order whose leading answers are exactly those of the
+#   full pool (all N samples), so that its majority vote, ties broken at random, returns what the full pool's vote
+#   returns (where the full pool ties, the prefix must tie the same way, which takes many samples). No rule that
+#   answers by the majority vote of what it drew, and returns what the full pool's vote returns, stops sooner on
+#   that order. A rule capped below N aims at the vote at its cap instead, and a
 #   weighted vote can settle on the answer sooner, so either may stop before the bound on some problems.
 #
 # **Method.** A pool holds N samples per problem, drawn once (`ttslib generate`, with `--confidence-top-k 20` for
@@ -56,7 +60,7 @@ CAP = 40  # Adaptive-Consistency's cap as our source gives it; ESC gets the same
 ESC_WINDOWS = (2, 3, 5, 8)
 AC_THRESHOLDS = (0.8, 0.9, 0.95, 0.99)
 SHORTEST_NS = (8, 16)
-DEEPCONF_ETAS = (10, 90)  # DeepConf keeps the top eta% of traces (10 or 90, as the issue gives them)
+DEEPCONF_ETAS = (10, 90)  # DeepConf's bar at the (100 - eta)th percentile (eta = 10 or 90: issue 31's offline settings)
 WARMUP, CONSENSUS = 16, 0.95  # DeepConf online: 16 warm-up traces as our source gives them; the consensus level is this notebook's
 TWO_STAGE = ((4, 8), (4, 16))  # (exploration samples, budget per problem on average)
 N_BOOT = 1000  # bootstrap resamples of problems for the savings' bands
@@ -244,8 +248,6 @@ for name, pool in pools.items():
                            "saving": np.nan if why else e.saving,
                            "saving, 95% band": why or f"[{e.lower:.3f}, {e.upper:.3f}]"})
 equal = pd.DataFrame(equal_rows)
-given = equal["saving"].notna()
-assert equal.loc[given, "fixed budget n* for that accuracy"].between(1, max(p.shape[1] for p in pools.values())).all()
 equal.round({"accuracy": 3, "samples": 2, "fixed budget n* for that accuracy": 2, "saving": 3})
 
 # %% [markdown]
@@ -253,8 +255,8 @@ equal.round({"accuracy": 3, "samples": 2, "fixed budget n* for that accuracy": 2
 #
 # The problem generators' level labels are not ordered by pass@1 (an arithmetic level is an operator and digit
 # count), so the problems are put in `NUM_BINS` quantile bins of their pass@1 over the whole pool, bin 1 the
-# easiest (`ttslib.policy.difficulty_bins`); problems with equal pass@1 share a bin, so the bins are as equal as
-# ties allow (every problem no sample solved is in the last bin) and the table gives each bin's size. These bins are read off the same samples the rules are replayed on:
+# easiest (`ttslib.policy.difficulty_bins`); the bins are cut at fixed ranks and problems with equal pass@1 share
+# a bin, so sizes differ (every problem no sample solved is in the last bin) and the table gives each bin's size. These bins are read off the same samples the rules are replayed on:
 # they describe where the samples go, they choose nothing. Mean samples per problem within each bin for ESC
 # (w = 5) and Adaptive-Consistency (P >= 0.95), both capped at `CAP`, DeepConf online (eta = 10, capped at N) and
 # the oracle bound, beside each bin's pass@1; the table adds each bin's share of the samples the capped rules leave
@@ -296,11 +298,17 @@ difficulty_table.round(2)
 # %% [markdown]
 # ## 7. DeepConf's filter against plain majority vote
 #
-# On the same whole pool (every trace drawn), DeepConf offline keeps the top eta% of traces by their lowest
-# group confidence and votes weighted by it; majority vote counts every trace once. Both are exact, so the
-# paired interval is over problems alone. One Holm family per pool.
+# On the same whole pool (every trace drawn), DeepConf offline keeps the traces at or above the (100 - eta)th
+# percentile of their lowest group confidence and votes weighted by it; majority vote counts every trace once.
+# Both are exact, so the paired interval is over problems alone. One Holm family per pool. The table first gives
+# the share of traces each setting keeps: ties among the scores (identical completions score alike) keep more than
+# eta%.
 
 # %%
+kept = pd.DataFrame([{"pool": name, "eta": eta, "share of traces kept (mean over problems)":
+                      (pool.confidence >= np.percentile(pool.confidence, 100 - eta, axis=1, keepdims=True)).mean()}
+                     for name, pool in pools.items() if pool.confidence is not None for eta in DEEPCONF_ETAS])
+display(kept.round(3))
 filter_findings = []
 for name, pool in pools.items():
     res = replayed[name]
@@ -383,8 +391,9 @@ pd.DataFrame(split_rows).round(3) if split_rows else "no pool with token confide
 # The compute-optimal policy of notebook 04 (`ttslib.policy.evaluate_policy`) with the adaptive rules as
 # strategies beside majority vote at fixed n, per level (the problem generator's label, used as a bin: a bin
 # needs no order, and unlike pass@1 bins it reads nothing off the samples scored): at each budget (the tokens majority vote spends at n samples,
-# measured on the problems the choice is made on), per level, the strategy with the highest mean accuracy whose
-# mean cost fits. An adaptive strategy's cost is its expected tokens. The choice is made on `FOLDS - 1` folds of
+# measured on the problems the choice is made on), one strategy per level, chosen so that the mean accuracy over
+# all problems is highest while the mean cost over all problems fits (a level may spend more than the budget
+# where others spend less). An adaptive strategy's cost is its expected tokens. The choice is made on `FOLDS - 1` folds of
 # problems and scored on the fold left out. The table counts, per budget, how many of the held-out (fold, level)
 # choices are a stopping rule (ESC, Adaptive-Consistency, DeepConf online) and names them, and how many are one of
 # the other rules offered (shortest majority vote and DeepConf offline, which draw a fixed n); the findings set the held-out policy against the best single

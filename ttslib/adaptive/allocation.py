@@ -6,9 +6,8 @@ samples alone: ``d = 1 - (top answer count) / explore`` (0 when they all agree; 
 agrees with nothing). Shares are capped at the N - explore samples a problem has left (the excess
 goes to the others, in proportion again) and rounded by largest remainder (ties by the problems'
 seeds, so row order cannot matter). If every problem's exploration agreed, the rest is shared evenly.
-The answer is the majority over all of a problem's samples. AdaBoN itself allocates best-of-N samples
-from a reward model's scores; this rule keeps its two stages and uses the agreement of the votes,
-which needs no reward model.
+The answer is the majority over all of a problem's samples. The difficulty estimate is ours: the
+agreement of the votes, which needs no reward model.
 
 The allocation couples the problems: on the r-th order of every problem at once, each problem's
 second stage depends on every exploration. Its standard error of the mean over problems is the

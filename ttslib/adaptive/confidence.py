@@ -1,4 +1,4 @@
-"""DeepConf's confidence of a reasoning trace (Fu et al. 2025, arXiv:2508.15260, Sec. 3).
+"""DeepConf's confidence of a reasoning trace (Fu et al. 2025, arXiv:2508.15260).
 
 * token confidence ``C_i = -(1/k) sum_{j<k} log P_i(j)``, the mean of the top-k log-probabilities at
   token i, negated (k = 20 in the paper): high where the model's distribution is peaked;
@@ -22,7 +22,7 @@ __all__ = ["token_confidence", "group_confidence", "lowest_group_confidence", "c
 
 
 def token_confidence(top_logprobs, k: int | None = None) -> np.ndarray:
-    """``C_i = -mean_j log P_i(j)`` over the top ``k`` log-probabilities of each token (arXiv:2508.15260 Eq. 2).
+    """``C_i = -mean_j log P_i(j)`` over the top ``k`` log-probabilities of each token (arXiv:2508.15260).
 
     ``top_logprobs`` (..., K): the top-K log-probabilities of each token, largest first (vLLM's
     ``logprobs=K``, an OpenAI-compatible ``top_logprobs``); ``k`` <= K (default K) uses the first k.

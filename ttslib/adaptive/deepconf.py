@@ -3,11 +3,11 @@
 A trace's score is its lowest group confidence c (``ttslib.adaptive.confidence``). Both variants
 vote with weights c over the traces they keep; ties split evenly; a missing answer never votes.
 
-* Offline (Sec. 3.2): keep the traces with c >= s, s the (100 - eta)-th percentile of the scores of
-  the traces in hand (numpy's linear interpolation), eta = 10 (DeepConf-low) or 90 (DeepConf-high),
+* Offline: keep the traces with c >= s, s the (100 - eta)-th percentile of the scores of
+  the traces in hand (numpy's linear interpolation), eta = 10 or 90 (the settings issue 31 names; with tied scores more than eta% are kept),
   and vote. Over the whole pool this needs no order: exact. Among n < N random traces it is a
   Monte Carlo mean over orders. Cost: every trace, in full.
-* Online (Sec. 3.3, Alg. 2): the first ``warmup`` traces of an order (16 in the paper) are generated
+* Online: the first ``warmup`` traces of an order (16 in issue 31's description) are generated
   in full and set s as above. Each later trace is stopped at the first full window whose group
   confidence falls below s (it costs the tokens generated until then and casts no vote), or runs
   to its end and votes. Warm-up traces vote when c >= s (our reading). After the warm-up
