@@ -283,6 +283,8 @@ BAD_VALUES = {
     ("report", "column"): [["problem_id"]],
     ("generate", "problems_file"): [["{file}"], ["{short}"]],  # not JSON lines; a line without 'reference'
     ("search", "problems_file"): [["{file}"], ["{short}"]],
+    ("revise", "problems_file"): [["{file}"], ["{short}"]],
+    ("revise", "max_tokens"): [["0"]],
 }
 # Options with no out-of-range value, and why.
 NO_BAD_VALUE = {
@@ -293,6 +295,7 @@ NO_BAD_VALUE = {
 # The least each command needs to reach its work; the parameter under test replaces its own entry.
 BASE = {"generate": {"out": ["--out", "{run}"], "problems": ["--problems", "file"], "problems_file": ["--problems-file", "{problems}"]},
         "search": {"out": ["--out", "{run}"], "problems": ["--problems", "file"], "problems_file": ["--problems-file", "{problems}"]},
+        "revise": {"out": ["--out", "{run}"], "problems": ["--problems", "file"], "problems_file": ["--problems-file", "{problems}"]},
         "regrade": {"table": ["{input}"], "out": ["--out", "{regraded}"]},
         "summary": {"path": ["{input}"]},
         "report": {"samples": ["{input}"]}}

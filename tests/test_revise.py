@@ -104,3 +104,23 @@ def test_bad_input_names_what_is_wrong():
     with pytest.raises(ValueError, match="chain_idx"):
         chain_arrays(table.drop(columns="chain_idx"))
     assert np.array_equal(chain_arrays(table)[0], np.sort(PROBLEMS["problem_id"].to_numpy(dtype=str)))
+
+
+@pytest.mark.model
+def test_the_revise_command_runs_on_the_embedded_model(tmp_path):
+    """`ttslib revise` end to end on SmolLM2-135M: one chain problem, 2 chains x 2 rounds, with the checker's
+    feedback; a revision reads its prompt and the attempt before it, so its prompt is the longer."""
+    from typer.testing import CliRunner
+
+    from ttslib.cli import app
+    from ttslib.data import read_samples
+
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["revise", "--out", str(out), "--per-level", "1", "--limit", "1", "--rounds", "2",
+                                      "--chains", "2", "--feedback", "checker", "--max-tokens", "24", "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    table = read_samples(out / "samples.parquet")
+    assert sorted(zip(table["chain_idx"], table["round"])) == [(0, 1), (0, 2), (1, 1), (1, 2)]
+    by_round = table.groupby("round")["num_prompt_tokens"].min()
+    assert by_round[2] > by_round[1]
+    assert table.loc[table["round"] == 1, "feedback"].str.fullmatch(r"(line \d+ is wrong|every line is right)\.").all()
