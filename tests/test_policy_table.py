@@ -25,7 +25,7 @@ def test_one_column_per_setting_and_one_row_per_problem_strategy_and_n():
     beam = df[df["method"] == "beam_search"]
     assert beam[list(SETTINGS)].drop_duplicates().to_dict("records") == [
         {"method": "beam_search", "verifier": NOISY, "aggregate": "min", "beam_width": 4, "lookahead": 1, "variant": None,
-         "select": "weighted", "stop": None}]
+         "select": "weighted", "stop": None, "revisions": None}]
     assert df.loc[df["method"] == "majority", ["verifier", "aggregate", "beam_width"]].isna().all().all()
     for s, (n, acc, cost) in curves.items():  # every value where the arrays put it
         rows = df[strategies_of(df) == s]

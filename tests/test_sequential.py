@@ -126,3 +126,33 @@ def test_bad_input_names_what_is_wrong():
             make_chain_pool(cls, bad, tokens)
     with pytest.raises(ValueError, match="tokens must"):
         make_chain_pool(cls, correct, -np.ones(cls.shape))
+
+
+def test_the_held_out_policy_chooses_revisions_in_one_bin_and_parallel_chains_in_the_other():
+    """Two kinds of problems, 4 chains x 2 rounds. "fixable": every first attempt wrong (each chain its own wrong
+    answer), every revision right: 2 rounds x 1 chain is right, 2 parallel chains of 1 round never. "fragile":
+    first attempts right in 3 of 4 chains, every revision the same wrong answer: one chain of 1 round is right with
+    probability 3/4 (two chains of 1 round too: half the pairs hold the wrong chain and tie), 2 rounds never.
+    Under a mean budget of 2 attempts, the policy chosen on the other fold takes 2 rounds in one bin and a single
+    round (its cheapest n, 1) in the other."""
+    import pandas as pd
+
+    from ttslib.policy import Strategy, difficulty_bins, evaluate_policy
+    from ttslib.sequential import Revisions
+    from ttslib.strategies import revision_strategies
+
+    per_kind = 6
+    fixable = np.array([[[10 + c, 0] for c in range(4)]] * per_kind)  # answer 0 is right
+    fragile = np.array([[[0, 9], [0, 9], [0, 9], [11, 9]]] * per_kind)
+    cls = np.concatenate([fixable, fragile])
+    pool = make_chain_pool(cls, cls == 0, np.full(cls.shape, 5.0))
+    ids = np.array([f"fix{i}" for i in range(per_kind)] + [f"fra{i}" for i in range(per_kind)])
+    table = revision_strategies(pool, ids).table("tokens")
+    bins = difficulty_bins(pd.Series(np.where(np.char.startswith(ids, "fix"), 1, 2), index=ids), "given")
+    ev = evaluate_policy(table, bins, max_costs=[10.0], folds=2, seed=0, n_boot=20)
+    held = ev.choices[(ev.choices["fold"] >= 0) & (ev.choices["bin"] != "all")]
+    assert len(held) == 4
+    for _, c in held.iterrows():
+        want = (Strategy("majority", revisions=Revisions(2)), 2) if c["bin"] == 1 else (Strategy("majority", revisions=Revisions(1)), 1)
+        assert (c["strategy"], c["n"]) == want
+    assert ev.held_out[:, 0].mean() == pytest.approx((1 + 3 / 4) / 2)

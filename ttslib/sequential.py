@@ -28,9 +28,33 @@ import numpy as np
 
 from ttslib.selection import answer_classes, majority_vote
 
-__all__ = ["ChainPool", "make_chain_pool", "chain_answers", "Split", "splits", "transitions"]
+__all__ = ["Revisions", "ChainPool", "make_chain_pool", "chain_answers", "Split", "splits", "rounds_curve", "transitions"]
 
 HOW = ("last", "majority")
+FEEDBACK = ("none", "checker")
+
+
+@dataclass(frozen=True, order=True)
+class Revisions:
+    """The sequential half of a strategy (``ttslib.policy.Strategy(..., revisions=Revisions(4))``): chains of
+    ``rounds`` attempts each, revised blind or with ``feedback`` ("checker"), each chain's answer its ``answer``
+    ("last" round, or the "majority" of its rounds); a budget of n attempts is n / rounds such chains."""
+
+    rounds: int
+    feedback: str = "none"
+    answer: str = "last"
+
+    def __post_init__(self):
+        if isinstance(self.rounds, bool) or not isinstance(self.rounds, (int, np.integer)) or self.rounds < 1:
+            raise ValueError(f"rounds must be a whole number >= 1; got {self.rounds!r}")
+        object.__setattr__(self, "rounds", int(self.rounds))
+        if self.feedback not in FEEDBACK:
+            raise ValueError(f"feedback must be one of {FEEDBACK}; got {self.feedback!r}")
+        if self.answer not in HOW:
+            raise ValueError(f"answer must be one of {HOW}; got {self.answer!r}")
+
+    def __str__(self) -> str:
+        return f"{self.rounds} round{'s' if self.rounds > 1 else ''}, {self.feedback} feedback, {self.answer} answer"
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,13 +170,24 @@ def splits(pool: ChainPool, budgets, *, how: str = "last") -> list[Split]:
         if not pairs:
             raise ValueError(f"budget {B} has no split p x r with p <= C = {C} chains and r <= R = {R} rounds")
         for p, r in pairs:
-            cls, right = chain_answers(pool, r, how)
-            keys = np.where(cls >= 0, cls, None).astype(object)  # answers as keys: the vote renumbers them per problem
-            acc = majority_vote(keys, right, [p]).per_problem[:, 0]
-            spent = p * pool.tokens[:, :, :r].sum(2).mean(1)
-            read = None if pool.context is None else p * pool.context[:, :, :r].sum(2).mean(1)
-            out.append(Split(p, r, how, acc, spent, read))
+            acc, spent, read = rounds_curve(pool, r, how, [p])
+            out.append(Split(p, r, how, acc[:, 0], spent[:, 0], None if read is None else read[:, 0]))
     return out
+
+
+def rounds_curve(pool: ChainPool, r: int, how: str = "last", ps=None):
+    """Chains of ``r`` rounds at ``ps`` parallel chains each (default 1..C): expected accuracy (P, K), generated
+    tokens (P, K) and tokens read (P, K, or None without context); the budget in attempts is ps x r."""
+    P, C, R = pool.shape
+    ps = np.arange(1, C + 1) if ps is None else np.asarray(ps, dtype=int)
+    if ps.ndim != 1 or ps.size == 0 or ps.min() < 1 or ps.max() > C:
+        raise ValueError(f"ps must be chain counts in 1..C = {C}; got {ps!r}")
+    cls, right = chain_answers(pool, r, how)
+    keys = np.where(cls >= 0, cls, None).astype(object)  # answers as keys: the vote renumbers them per problem
+    acc = majority_vote(keys, right, ps).per_problem
+    spent = ps[None, :] * pool.tokens[:, :, :r].sum(2).mean(1)[:, None]
+    read = None if pool.context is None else ps[None, :] * pool.context[:, :, :r].sum(2).mean(1)[:, None]
+    return acc, spent, read
 
 
 def transitions(pool: ChainPool) -> dict[str, np.ndarray]:

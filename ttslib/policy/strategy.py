@@ -5,8 +5,9 @@ A :class:`Strategy` holds its method (``oracle``, ``majority``, ``best_of_n``, `
 scores become one score (``aggregate``: last, min, prod or mean), for a search its beam width M,
 lookahead, DVTS variant and the rule that picks one of its N candidates, and for a sampling rule its
 adaptive ``stop`` rule: one of the settings records of ``ttslib.adaptive`` (issue 31), None for a fixed
-budget. A later setting (rounds of revision) is one more field with a default that keeps today's
-strategies equal.
+budget, and for majority vote its sequential half, ``revisions``: a ``ttslib.sequential.Revisions`` record
+(chains of r rounds, the feedback, how a chain's answer is chosen; issue 32), None for independent samples.
+With revisions, n is the budget in attempts: n / r chains of r rounds each.
 
 Adaptive rules. ESC, Adaptive-Consistency and shortest majority vote are rules of majority vote
 (``Strategy("majority", stop=ESC(window=5))``); DeepConf offline and online vote weighted by each trace's
@@ -133,6 +134,7 @@ class Strategy:
     variant: str | None = None  # dvts: "kit" (default) or "sal" (search-and-learn's)
     select: str | None = None  # search: the rule picking one of its N candidates ("weighted" default)
     stop: object | None = None  # sampling: an adaptive rule, a ttslib.adaptive settings record (ESC(window=5), ...); None: fixed n
+    revisions: object | None = None  # majority vote over chains of revisions: a ttslib.sequential.Revisions record; None: independent samples
 
     def __post_init__(self):
         m, set_ = self.method, object.__setattr__
@@ -150,6 +152,14 @@ class Strategy:
             raise ValueError(f"aggregate must be one of {AGGREGATES}; got {self.aggregate!r}")
         if self.stop is not None:
             _check_stop(self)
+        if self.revisions is not None:
+            from ttslib.sequential import Revisions  # here: only a caller holding such a record needs it
+
+            if not isinstance(self.revisions, Revisions):
+                raise TypeError(f"revisions must be a ttslib.sequential.Revisions record or None; got {self.revisions!r}")
+            if m != "majority" or self.stop is not None:
+                raise ValueError(f"revisions are a setting of majority vote over chains (no stop rule); got method {m!r}"
+                                 + (f", stop {stop_label(self.stop)}" if self.stop is not None else ""))
         if m not in SEARCH_METHODS:
             if any(x is not None for x in (self.beam_width, self.lookahead, self.variant, self.select)):
                 raise ValueError(f"beam_width, lookahead, variant and select are settings of a search, not of {m!r}")
@@ -182,7 +192,8 @@ class Strategy:
 
     def _order_key(self) -> tuple:
         return (self.method, self.verifier, self.aggregate, self.beam_width, self.lookahead, self.variant, self.select,
-                _stop_key(self.stop))
+                _stop_key(self.stop), () if self.revisions is None else (self.revisions.rounds, self.revisions.feedback,
+                                                                         self.revisions.answer))
 
     def __lt__(self, other):
         if not isinstance(other, Strategy):
@@ -198,6 +209,7 @@ class Strategy:
         opts += [f"variant={self.variant}"] if self.variant not in (None, "kit") else []
         opts += [f"select={self.select}"] if self.select not in (None, "weighted") else []
         opts += [f"stop={stop_label(self.stop)}"] if self.stop is not None else []
+        opts += [f"revisions={self.revisions}"] if self.revisions is not None else []
         head = self.method + (f"/{self.verifier.label}" if self.verifier is not None else "")
         return head + (f" ({', '.join(opts)})" if opts else "")
 

@@ -4,7 +4,8 @@ the one validator.
 A tidy table (Wickham, "Tidy data", JSS 2014): one row per (problem, strategy, n), one column per setting
 of the strategy (:data:`SETTINGS`, the fields of :class:`ttslib.policy.strategy.Strategy`; a setting that
 does not apply is None, the verifier a :class:`~ttslib.policy.strategy.VerifierSpec`, the adaptive ``stop``
-rule a ``ttslib.adaptive`` settings record, as the verifier a record of its own settings), then ``n``
+rule a ``ttslib.adaptive`` settings record and the ``revisions`` a ``ttslib.sequential.Revisions`` record, as the
+verifier a record of its own settings), then ``n`` (with revisions: the budget in attempts)
 (samples, or a search's N; an adaptive rule's cap, the most samples it may draw), ``accuracy`` in [0, 1] (the expected correctness of the answer the strategy returns for
 that problem with its n) and ``cost`` >= 0 (the compute it spends there: generated tokens or FLOPs, one
 unit per table); optional ``level`` (a given label) and ``score`` (mean verifier score), one value per
@@ -28,7 +29,7 @@ import pandas as pd
 
 from ttslib.policy.strategy import Strategy
 
-SETTINGS = ("method", "verifier", "aggregate", "beam_width", "lookahead", "variant", "select", "stop")
+SETTINGS = ("method", "verifier", "aggregate", "beam_width", "lookahead", "variant", "select", "stop", "revisions")
 RESULT_COLUMNS = ("problem_id", *SETTINGS, "n", "accuracy", "cost")
 COST_RTOL = 1e-9  # a mean cost fits a cap within this relative tolerance (and accuracy may overshoot [0, 1] by it)
 ACCURACY_ATOL = 1e-12  # mean accuracies this close tie
