@@ -220,8 +220,8 @@ MUTANTS = [
     # --- sequential: revisions against parallel chains (ttslib.sequential) ------------------------------
     m("sequential.tie_to_earliest", "chain_answers", "ttslib/sequential.py", "key = count * (r + 1) + latest",
       "key = count * (r + 1) - latest", ["tests/test_sequential.py"], "enumeration", "a chain's tied answers go to the earliest round"),
-    m("sequential.cost_one_round_more", "splits", "ttslib/sequential.py", "spent = p * pool.tokens[:, :, :r].sum(2).mean(1)",
-      "spent = p * pool.tokens[:, :, : r + 1].sum(2).mean(1)", ["tests/test_sequential.py"], "enumeration",
+    m("sequential.cost_one_round_more", "rounds_curve", "ttslib/sequential.py", "spent = ps[None, :] * pool.tokens[:, :, :r]",
+      "spent = ps[None, :] * pool.tokens[:, :, : r + 1]", ["tests/test_sequential.py"], "enumeration",
       "the tokens of one round past r counted"),
     # --- policy: choice and folds (found by pattern: the package is being reorganised; run last) ------
     m("policy.folds_unstratified", "assign_folds", None, r"np\.flatnonzero\(codes == b\)",
