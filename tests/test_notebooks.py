@@ -135,4 +135,4 @@ def test_adaptive_notebook_runs_on_another_table_without_token_confidence(other_
                      for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "200 x 24" in text and "not recorded" in text
     assert "no pool with token confidence" in text
-    assert sorted(p.name for p in figures.glob("06_*.png")) == ["06_by_level.png", "06_frontier.png"]
+    assert sorted(p.name for p in figures.glob("06_*.png")) == ["06_by_difficulty.png", "06_frontier.png"]
