@@ -285,10 +285,14 @@ BAD_VALUES = {
     ("search", "problems_file"): [["{file}"], ["{short}"]],
     ("revise", "problems_file"): [["{file}"], ["{short}"]],
     ("revise", "max_tokens"): [["0"]],
+    ("force", "problems_file"): [["{file}"], ["{short}"]],
+    ("force", "ladder"): [["16,8"], ["0,4"], ["16,,32"], ["many"]],  # out of order, zero, not numbers
+    ("force", "wait"): [["  "]],
 }
 # Options with no out-of-range value, and why.
 NO_BAD_VALUE = {
     "flash_attn": "a flag: on and off are both valid",
+    "stop_when_passing": "a flag: on and off are both valid (on without feedback is refused in one line, exit 1)",
     "model": "generate/search: a registry name, a GGUF path, a hub id or a served model's name; which is valid depends "
              "on --backend and only the backend knows when it starts (a bad one: one line, exit 1)",
 }
@@ -296,6 +300,7 @@ NO_BAD_VALUE = {
 BASE = {"generate": {"out": ["--out", "{run}"], "problems": ["--problems", "file"], "problems_file": ["--problems-file", "{problems}"]},
         "search": {"out": ["--out", "{run}"], "problems": ["--problems", "file"], "problems_file": ["--problems-file", "{problems}"]},
         "revise": {"out": ["--out", "{run}"], "problems": ["--problems", "file"], "problems_file": ["--problems-file", "{problems}"]},
+        "force": {"out": ["--out", "{run}"], "problems": ["--problems", "file"], "problems_file": ["--problems-file", "{problems}"]},
         "regrade": {"table": ["{input}"], "out": ["--out", "{regraded}"]},
         "summary": {"path": ["{input}"]},
         "report": {"samples": ["{input}"]}}

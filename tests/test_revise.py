@@ -124,3 +124,63 @@ def test_the_revise_command_runs_on_the_embedded_model(tmp_path):
     by_round = table.groupby("round")["num_prompt_tokens"].min()
     assert by_round[2] > by_round[1]
     assert table.loc[table["round"] == 1, "feedback"].str.fullmatch(r"(line \d+ is wrong|every line is right)\.").all()
+
+
+class Repairer(Backend, HasModelName):
+    """HumanEval, scripted: round 1 returns None (wrong); a revision shown feedback that names a failing example
+    writes the canonical solution; a blind revision (or one told "every example passes.") repeats the attempt."""
+
+    name, model_name = "scripted-repairer", "repairer-v1"
+
+    def __init__(self, problems):
+        self.by_prompt = dict(zip(problems["question"], problems["reference"]))
+        self.prompts = []
+
+    def generate(self, prompts, config, seeds):
+        out = []
+        for prompt in prompts:
+            self.prompts.append(prompt)
+            question = next(q for q in self.by_prompt if prompt.endswith(q))
+            told = prompt.rsplit("# Feedback: ", 1)[1].split("\n", 1)[0] if prompt.count(question) > 1 and "# Feedback: " in prompt else None
+            fix = told is not None and told != "every example passes."
+            text = self.by_prompt[question] if fix else "    return None\n"
+            out.append(PromptResult(len(prompt) // 4, (Completion(text, (-0.1,) * 5, "stop"),)))
+        return out
+
+
+def test_self_repair_reads_the_failing_example_and_stops_once_the_examples_pass():
+    from ttslib.problems import load_humaneval
+
+    problems = load_humaneval(limit=3)
+    config = RevisionConfig(rounds=3, chains=2, feedback="tests", stop_when_passing=True, max_tokens=64)
+    backend = Repairer(problems)
+    table = revise(backend, problems, config, problem_set="humaneval", progress=False)
+    assert len(table) == 3 * 2 * 3 and table["answer"].isna().all()
+    first = table[table["round"] == 1]
+    assert not first["is_correct"].any()
+    # the failing example as the model is told it: the call, what it should return, what came back
+    assert first["feedback"].str.fullmatch(r".+\(.*\) should return .+; got None\.").all(), first["feedback"].tolist()
+    assert table.loc[table["round"] == 2, "is_correct"].all() and (table.loc[table["round"] == 2, "feedback"] == "every example passes.").all()
+    third = table[table["round"] == 3]
+    assert third["carried"].all() and (third["num_completion_tokens"] == 0).all() and third["is_correct"].all()
+    assert len(backend.prompts) == 3 * 2 * 2  # nothing generated for a chain that passed
+    # round 1 is the kit's ordinary HumanEval prompt; a repair shows the attempt and its feedback, not the hidden tests
+    from ttslib.generate.prompts import PROMPTS
+
+    assert backend.prompts[0] == PROMPTS["humaneval_fewshot"].template.format(question=problems["question"].iloc[0])
+    repair = backend.prompts[-1]
+    assert "# Feedback: " in repair and "def check(" not in repair and "    return None\n# Feedback: " in repair
+    blind = revise(Repairer(problems), problems, RevisionConfig(rounds=2, chains=1, feedback="none", max_tokens=64),
+                   problem_set="humaneval", progress=False)
+    assert not blind["is_correct"].any() and blind["feedback"].isna().all() and "carried" not in blind.columns
+
+
+def test_feedback_a_problem_set_cannot_give_is_refused():
+    from ttslib.problems import load_humaneval
+
+    with pytest.raises(ValueError, match="feedback='checker' has nothing to read 'humaneval'"):
+        revise(Reviser(), load_humaneval(limit=1), RevisionConfig(feedback="checker"), problem_set="humaneval")
+    with pytest.raises(ValueError, match="feedback='tests' has nothing to read 'chains'"):
+        revise(Reviser(), PROBLEMS, RevisionConfig(feedback="tests"))
+    with pytest.raises(ValueError, match="stop_when_passing needs feedback"):
+        RevisionConfig(stop_when_passing=True)

@@ -156,3 +156,38 @@ def test_the_held_out_policy_chooses_revisions_in_one_bin_and_parallel_chains_in
         want = (Strategy("majority", revisions=Revisions(2)), 2) if c["bin"] == 1 else (Strategy("majority", revisions=Revisions(1)), 1)
         assert (c["strategy"], c["n"]) == want
     assert ev.held_out[:, 0].mean() == pytest.approx((1 + 3 / 4) / 2)
+
+
+def test_repair_curve_is_pass_at_p_over_chains_by_enumeration():
+    """Every p-subset of the C chains, brute force: solved if any chain's round-r program passes."""
+    from itertools import combinations
+
+    from ttslib.sequential import repair_curve
+
+    rng = np.random.default_rng(5)
+    correct = rng.random((6, 5, 3)) < 0.3
+    tokens = rng.integers(0, 40, size=(6, 5, 3)).astype(float)
+    for r in (1, 2, 3):
+        rate, spent = repair_curve(correct, tokens, r)
+        for p in range(1, 6):
+            subsets = list(combinations(range(5), p))
+            want = np.array([np.mean([correct[i, list(s), r - 1].any() for s in subsets]) for i in range(6)])
+            cost = np.array([np.mean([tokens[i, list(s), :r].sum() for s in subsets]) for i in range(6)])
+            assert np.allclose(rate[:, p - 1], want) and np.allclose(spent[:, p - 1], cost)
+    with pytest.raises(ValueError, match="rounds in 1..R"):
+        repair_curve(correct, tokens, 4)
+
+
+def test_resampling_at_a_token_budget_is_pass_at_k_joined_linearly():
+    from ttslib.coverage import pass_at_k
+    from ttslib.sequential import resample_at_tokens
+
+    n, c, m = np.array([10, 10, 8]), np.array([0, 3, 8]), np.array([5.0, 10.0, 2.0])
+    whole = resample_at_tokens(n, c, m, np.array([10.0, 30.0, 4.0]))  # k = 2, 3, 2
+    assert np.allclose(whole, [0.0, pass_at_k([10], [3], 3)[0], 1.0])
+    half = resample_at_tokens(n, c, m, np.array([[12.5], [25.0], [3.0]]))[:, 0]  # k = 2.5, 2.5, 1.5
+    mid = 0.5 * (pass_at_k([10], [3], 2)[0] + pass_at_k([10], [3], 3)[0])
+    assert np.allclose(half, [0.0, mid, 1.0])
+    assert resample_at_tokens(n, c, m, np.array([0.0, 5.0, 0.0]))[1] == pytest.approx(0.5 * pass_at_k([10], [3], 1)[0])
+    with pytest.raises(ValueError, match="pool cannot say"):
+        resample_at_tokens(n, c, m, np.array([51.0, 1.0, 1.0]))

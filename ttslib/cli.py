@@ -265,12 +265,13 @@ def _backend(kind: BackendKind, model, base_url, concurrency, n_per_request, see
 class FeedbackKind(str, Enum):
     none = "none"
     checker = "checker"
+    tests = "tests"
 
 
 @app.command()
 def revise(
     out: Path = typer.Option(..., file_okay=False, help="run directory: shards, run.json and samples.parquet go here"),
-    problems: ProblemSet = typer.Option(ProblemSet.chains, help="problem set (revision prompts exist for chains)"),
+    problems: ProblemSet = typer.Option(ProblemSet.chains, help="problem set (revision prompts exist for chains and humaneval)"),
     problems_file: Optional[Path] = typer.Option(None, **PROBLEMS_FILE, help="local JSONL/Parquet instead of the hub"),
     limit: Optional[int] = typer.Option(None, min=1, help="only the first LIMIT problems"),
     per_level: int = typer.Option(15, min=1, help="arith, chains: problems per difficulty level"),
@@ -281,7 +282,8 @@ def revise(
     rounds: int = typer.Option(4, min=1, help="R: attempts per chain (round 1 fresh, then revisions)"),
     chains: int = typer.Option(8, min=1, help="C: independent chains per problem"),
     keep: int = typer.Option(4, min=1, help="previous attempts a revision sees (Snell et al.: 4)"),
-    feedback: FeedbackKind = typer.Option(FeedbackKind.none, help="none (blind revisions) or checker (the step checker's verdict on each attempt)"),
+    feedback: FeedbackKind = typer.Option(FeedbackKind.none, help="none (blind revisions), checker (chains: the step checker's verdict on each attempt) or tests (humaneval: the first failing docstring example)"),
+    stop_when_passing: bool = typer.Option(False, help="with feedback: a chain stops at an attempt its feedback passes (self-repair)"),
     temperature: float = typer.Option(0.8, callback=_finite(0), help="0 is greedy"),
     top_p: float = typer.Option(1.0, callback=_finite(0, 1, open_low=True), help="nucleus mass, in (0, 1]"),
     max_tokens: int = typer.Option(96, min=1, help="tokens per attempt at most"),
@@ -289,8 +291,8 @@ def revise(
     problems_per_shard: int = typer.Option(10, min=1, help="problems per shard"),
     threads: Optional[int] = typer.Option(None, min=1, help="llama: CPU threads (default all)"),
 ):
-    """Chains of revisions (Snell et al. Sec. 6): C chains x R attempts per problem, each attempt seeing the last
-    KEEP, blind or with the checker's feedback; a chain table (one row per attempt), resumable."""
+    """Chains of revisions (Snell et al. Sec. 6) or code self-repair: C chains x R attempts per problem, each attempt
+    seeing the last KEEP, blind or with feedback; a chain table (one row per attempt), resumable."""
     from ttslib.generate import BackendError, RunLocked
     from ttslib.revise import RevisionConfig
     from ttslib.revise import revise as run_revisions
@@ -300,7 +302,7 @@ def revise(
     start = time.perf_counter()
     try:
         config = RevisionConfig(rounds=rounds, chains=chains, keep=keep, feedback=feedback.value, max_tokens=max_tokens,
-                                temperature=temperature, top_p=top_p, seed=seed)
+                                temperature=temperature, top_p=top_p, seed=seed, stop_when_passing=stop_when_passing)
         engine = _backend(backend, model, base_url, concurrency, None, seed, False, threads)
         samples = run_revisions(engine, table, config, problem_set=problems.value, out_dir=out, problems_per_shard=problems_per_shard)
     except (BackendError, ValueError, RunLocked) as err:
@@ -310,6 +312,69 @@ def revise(
     typer.echo(f"{len(samples)} attempts ({chains} chains x {rounds} rounds) of {samples['problem_id'].nunique()} problems in "
                f"{out / 'samples.parquet'} ({time.perf_counter() - start:.0f} s this invocation); accuracy by round "
                + ", ".join(f"{r}: {a:.3f}" for r, a in by_round.items()))
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise typer.BadParameter("must not be blank")
+    return value
+
+
+def _ladder(value: str) -> tuple[int, ...]:
+    try:
+        ladder = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        raise typer.BadParameter(f"a comma-separated list of whole token budgets, e.g. 16,32,64; got {value!r}") from None
+    if any(b < 1 for b in ladder) or any(b >= c for b, c in zip(ladder, ladder[1:])):
+        raise typer.BadParameter(f"budgets must be >= 1 and increase; got {value!r}")
+    return ladder
+
+
+@app.command()
+def force(
+    out: Path = typer.Option(..., file_okay=False, help="run directory: shards, run.json and samples.parquet go here"),
+    problems: ProblemSet = typer.Option(ProblemSet.chains, help="problem set (a budget-forcing prompt exists for chains)"),
+    problems_file: Optional[Path] = typer.Option(None, **PROBLEMS_FILE, help="local JSONL/Parquet instead of the hub"),
+    limit: Optional[int] = typer.Option(None, min=1, help="only the first LIMIT problems"),
+    per_level: int = typer.Option(15, min=1, help="arith, chains: problems per difficulty level"),
+    backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, or openai (HTTP)"),
+    model: Optional[str] = typer.Option(None, help="llama: smollm2-135m (default), gemma3-270m or a GGUF path; vllm: model id or dir; openai: served name"),
+    base_url: list[str] = typer.Option([], callback=_urls, help="OpenAI-compatible server URL, repeat for several"),
+    concurrency: int = typer.Option(4, min=1, help="openai: requests in flight per server"),
+    ladder: str = typer.Option("16,32,64,128", callback=_ladder, help="reasoning budgets in tokens, increasing: the answer is forced at each"),
+    waits: int = typer.Option(4, min=0, help="K: the model's end replaced by WAIT up to K times"),
+    wait: str = typer.Option("Wait,", callback=_not_blank, help="the text that replaces the model's end"),
+    chains: int = typer.Option(4, min=1, help="independent chains per problem"),
+    answer_tokens: int = typer.Option(8, min=1, help="tokens of a forced answer at most"),
+    temperature: float = typer.Option(0.8, callback=_finite(0), help="0 is greedy"),
+    top_p: float = typer.Option(1.0, callback=_finite(0, 1, open_low=True), help="nucleus mass, in (0, 1]"),
+    seed: int = typer.Option(0, min=0, help="run seed: each segment and answer has its own seed from it"),
+    problems_per_shard: int = typer.Option(10, min=1, help="problems per shard"),
+    threads: Optional[int] = typer.Option(None, min=1, help="llama: CPU threads (default all)"),
+):
+    """Budget forcing (s1): the reasoning cut at each budget of LADDER with the answer forced, and the model's end
+    replaced by WAIT up to WAITS times with the answer recorded at each end; a checkpoint table, resumable."""
+    from ttslib.forcing import ForcingConfig
+    from ttslib.forcing import force as run_forcing
+    from ttslib.generate import BackendError, RunLocked
+
+    _backend_needs(backend, model, base_url)
+    table = load_problems(problems, problems_file, limit, per_level, seed)
+    start = time.perf_counter()
+    try:
+        config = ForcingConfig(ladder=ladder, waits=waits, chains=chains, answer_tokens=answer_tokens,
+                               temperature=temperature, top_p=top_p, seed=seed, wait=wait)
+        engine = _backend(backend, model, base_url, concurrency, None, seed, False, threads)
+        samples = run_forcing(engine, table, config, problem_set=problems.value, out_dir=out, problems_per_shard=problems_per_shard)
+    except (BackendError, ValueError, RunLocked) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=1) from None
+    caps = samples[samples["checkpoint"] == "budget"].groupby("budget")["is_correct"].mean()
+    ends = samples[samples["checkpoint"] == "end"].groupby("step")["reached"].mean()
+    typer.echo(f"{len(samples)} checkpoints of {samples['problem_id'].nunique()} problems in {out / 'samples.parquet'} "
+               f"({time.perf_counter() - start:.0f} s this invocation); accuracy at each budget "
+               + ", ".join(f"{int(b)}: {a:.3f}" for b, a in caps.items())
+               + "; share of chains reaching each end " + ", ".join(f"{int(j)}: {a:.2f}" for j, a in ends.items()))
 
 
 class VerifierKind(str, Enum):

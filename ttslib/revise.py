@@ -13,6 +13,11 @@ Feedback (``RevisionConfig.feedback``):
 * ``"checker"``: for the chain problems, the exact step checker's verdict on each shown attempt
   (``ttslib.verifiers.chain_step_verdicts``): "line j is wrong" for its first wrong line, or "every line is
   right". Asked of a problem set the checker cannot read, it is refused before anything is generated.
+* ``"tests"``: for code (HumanEval), self-repair (Olausson et al. 2023, arXiv:2306.09896): the sandbox runs
+  each attempt on the problem's docstring examples and the next round is shown the first failing example,
+  what it should return and what the program returned or raised (``ttslib.codegrade.repair_feedback``).
+  The hidden tests that judge an attempt are never shown. With ``stop_when_passing``, a chain whose attempt
+  passes every example stops there: its later rounds carry that program at no cost (``carried``).
 
 The chain table is a sample table (``ttslib.data``) with one row per attempt: ``chain_idx``, ``round``
 (1..R), ``sample_idx = chain_idx * R + round - 1``, the round's own ``num_prompt_tokens`` (which grow with
@@ -35,7 +40,7 @@ from ttslib.generate.run import run_manifest, run_sharded
 
 __all__ = ["RevisionConfig", "FEEDBACK", "REVISION_STYLES", "revision_prompt", "chain_feedback", "revise", "chain_arrays"]
 
-FEEDBACK = ("none", "checker")
+FEEDBACK = ("none", "checker", "tests")
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class RevisionConfig:
     temperature: float = 0.8
     top_p: float = 1.0
     seed: int = 0
+    stop_when_passing: bool = False
 
     def __post_init__(self):
         for name in ("rounds", "chains", "keep", "max_tokens"):
@@ -59,18 +65,27 @@ class RevisionConfig:
                 raise ValueError(f"{name} must be a whole number >= 1; got {v!r}")
         if self.feedback not in FEEDBACK:
             raise ValueError(f"feedback must be one of {FEEDBACK}; got {self.feedback!r}")
+        if self.stop_when_passing and self.feedback == "none":
+            raise ValueError("stop_when_passing needs feedback: a blind chain has no signal that an attempt passes")
         SamplingConfig(temperature=self.temperature, top_p=self.top_p)  # checks them
 
 
 @dataclass(frozen=True)
 class RevisionStyle:
-    """A problem set's revision prompt: few-shot examples of revised attempts, blind and with feedback."""
+    """A problem set's revision prompt: few-shot examples of revised attempts, blind and with feedback.
+
+    ``feedback`` names the one feedback this set has ("checker" or "tests"). For code (``code=True``) an
+    attempt is shown as the whole function (the problem's signature and docstring, then the body written)
+    followed by ``# Feedback: ...``; round 1's prompt is ``first`` + the question, the prompt of the kit's
+    ordinary samples of that set, so round 1 is a sample of the same pool."""
 
     blind: str
     with_feedback: str
     stop: tuple[str, ...]
     grade_style: str
-    checker: bool  # the exact step checker reads this set's attempts
+    feedback: str  # the feedback this set's attempts can get besides "none"
+    code: bool = False
+    first: str = ""  # code: the prompt before the question in round 1
 
 
 _CHAIN_BLIND = (
@@ -85,9 +100,26 @@ _CHAIN_FEEDBACK = (
     "Q: 9 - 4 + 3\nAttempt 1:\n9 - 4 = 5\n5 + 3 = 7\nAnswer: 7\nFeedback: line 2 is wrong.\n"
     "Attempt 2:\n9 - 4 = 5\n5 + 3 = 8\nAnswer: 8\nFeedback: every line is right.\n\n"
 )
+_CODE_BROKEN = ('def add_one(xs):\n    """Add one to every number in xs.\n    >>> add_one([1, 2])\n    [2, 3]\n    """\n'
+                "    return [x - 1 for x in xs]\n")
+_CODE_FIXED = _CODE_BROKEN.replace("x - 1", "x + 1")
+_CODE_BLIND = _CODE_BROKEN + _CODE_FIXED + "\n\n"
+_CODE_FEEDBACK = (_CODE_BROKEN + "# Feedback: add_one([1, 2]) should return [2, 3]; got [0, 1].\n"
+                  + _CODE_FIXED + "# Feedback: every example passes.\n\n\n")
+
+
+def _code_styles():
+    from ttslib.generate.prompts import CODE_FEWSHOT, PROMPTS
+
+    stop = PROMPTS["humaneval_fewshot"].stop
+    return RevisionStyle(CODE_FEWSHOT + _CODE_BLIND, CODE_FEWSHOT + _CODE_FEEDBACK, stop=stop, grade_style="code",
+                         feedback="tests", code=True, first=CODE_FEWSHOT)
+
+
 REVISION_STYLES = {
     "chains": RevisionStyle(_CHAIN_BLIND, _CHAIN_FEEDBACK, stop=("\n\n", "\nQ:", "\nAttempt", "\nFeedback"),
-                            grade_style="answer_is", checker=True),
+                            grade_style="answer_is", feedback="checker"),
+    "humaneval": _code_styles(),
 }
 
 
@@ -109,6 +141,15 @@ def revision_prompt(style: RevisionStyle, question: str, attempts, feedback=None
     labelled with its round; with its feedback where given) and the label of the attempt to write."""
     attempts = list(attempts)
     shown = range(max(0, len(attempts) - keep), len(attempts))
+    if style.code:
+        if not attempts:
+            return style.first + question
+        parts = [style.with_feedback if feedback is not None else style.blind]
+        for i in shown:
+            parts.append(question + attempts[i].rstrip() + "\n")
+            if feedback is not None:
+                parts.append(f"# Feedback: {feedback[i]}\n")
+        return "".join(parts) + question
     parts = [(style.with_feedback if feedback is not None else style.blind), f"Q: {question}\n"]
     for i in shown:
         parts.append(f"Attempt {i + 1}:\n{attempts[i].strip()}\n")
@@ -122,9 +163,31 @@ def _style(problem_set: str, config: RevisionConfig) -> RevisionStyle:
     if problem_set not in REVISION_STYLES:
         raise ValueError(f"no revision prompt for problem set {problem_set!r}; there are {sorted(REVISION_STYLES)}")
     style = REVISION_STYLES[problem_set]
-    if config.feedback == "checker" and not style.checker:
-        raise ValueError(f"feedback='checker' needs a checker of {problem_set!r} attempts; there is none: use feedback='none'")
+    if config.feedback != "none" and config.feedback != style.feedback:
+        raise ValueError(f"feedback={config.feedback!r} has nothing to read {problem_set!r} attempts with; this set "
+                         f"takes feedback='none' or {style.feedback!r}")
     return style
+
+
+_PASSING = ("every line is right.", "every example passes.")
+
+
+def _grade_round(style: RevisionStyle, records: pd.DataFrame, batch: pd.DataFrame, feedback: bool) -> pd.DataFrame:
+    """One round's attempts graded, with the ``feedback`` the next round is shown (None when blind)."""
+    from ttslib.grade import grade_table
+
+    if style.code:
+        from ttslib.codegrade import grade_code_table
+
+        graded = grade_code_table(records, batch, feedback=True).rename(columns={"repair": "feedback"})
+        if not feedback:
+            graded["feedback"] = None
+        return graded
+    graded = grade_table(records, style=style.grade_style, missing="mark")
+    graded["feedback"] = [chain_feedback(q, t) if feedback else None
+                          for q, t in zip(records["problem_id"].map(dict(zip(batch["problem_id"].astype(str), batch["question"]))),
+                                          records["completion"])]
+    return graded
 
 
 def revise(backend, problems: pd.DataFrame, config: RevisionConfig, *, problem_set: str = "chains", out_dir=None,
@@ -132,50 +195,67 @@ def revise(backend, problems: pd.DataFrame, config: RevisionConfig, *, problem_s
     """Chains of revisions for every problem: the chain table (module docstring), written in resumable shards
     under ``out_dir`` if given."""
     from ttslib.data import validate_samples
-    from ttslib.grade import grade_table
 
     style = _style(problem_set, config)
     sampling = SamplingConfig(n=1, temperature=config.temperature, top_p=config.top_p, max_tokens=config.max_tokens,
                               stop=style.stop, seed=config.seed)
     C, R = config.chains, config.rounds
 
+    feedback = config.feedback != "none"
+
     def make_rows(batch: pd.DataFrame) -> pd.DataFrame:
         questions = batch["question"].tolist()
         ids = batch["problem_id"].astype(str).tolist()
         attempts = [[[] for _ in range(C)] for _ in ids]
         notes = [[[] for _ in range(C)] for _ in ids]
-        records = []
+        passed = np.zeros((len(ids), C), dtype=bool)  # stop_when_passing: the chain's attempt passed its feedback
+        rounds = []
         for r in range(1, R + 1):
-            prompts, seeds, where = [], [], []
+            prompts, seeds, where, carried = [], [], [], []
             for q, (pid, question) in enumerate(zip(ids, questions)):
                 for c in range(C):
-                    shown = notes[q][c] if config.feedback == "checker" else None
-                    prompts.append(revision_prompt(style, question, attempts[q][c], shown, keep=config.keep))
+                    if passed[q, c]:
+                        carried.append((q, c))
+                        continue
+                    prompts.append(revision_prompt(style, question, attempts[q][c], notes[q][c] if feedback else None,
+                                                   keep=config.keep))
                     seeds.append(problem_seed(config.seed, f"{pid}#chain{c}#round{r}"))
                     where.append((q, c))
-            results = backend.generate(prompts, sampling, seeds)
+            records = []
+            results = backend.generate(prompts, sampling, seeds) if prompts else []
             for (q, c), result, seed in zip(where, results, seeds):
                 comp = result.completions[0]
-                text = comp.text
-                attempts[q][c].append(text)
-                note = chain_feedback(questions[q], text) if config.feedback == "checker" else None
-                notes[q][c].append(note)
                 lp = np.asarray(comp.token_logprobs, dtype=float)
                 records.append({"problem_id": ids[q], "sample_idx": c * R + r - 1, "chain_idx": c, "round": r,
-                                "completion": text, "num_prompt_tokens": result.num_prompt_tokens,
+                                "completion": comp.text, "num_prompt_tokens": result.num_prompt_tokens,
                                 "num_completion_tokens": comp.num_tokens, "logprob": float(lp.sum()),
                                 "token_logprobs": lp.tolist(), "finish_reason": comp.finish_reason, "status": comp.status,
-                                "feedback": note, "reference": batch["reference"].iloc[q], "seed": seed})
-        df = grade_table(pd.DataFrame.from_records(records), style=style.grade_style, missing="mark")
+                                "reference": batch["reference"].iloc[q], "seed": seed, "carried": False})
+            graded = _grade_round(style, pd.DataFrame.from_records(records), batch, feedback) if records else None
+            for i, (q, c) in enumerate(where):
+                attempts[q][c].append(records[i]["completion"])
+                notes[q][c].append(graded["feedback"].iloc[i])
+                passed[q, c] = config.stop_when_passing and notes[q][c][-1] in _PASSING
+            if carried:  # a chain that passed keeps its program: the row of its last attempt, at no cost
+                last = rounds[-1].set_index(["problem_id", "chain_idx"])
+                keep = last.loc[[(ids[q], c) for q, c in carried]].reset_index()
+                keep["round"], keep["sample_idx"] = r, keep["chain_idx"] * R + r - 1
+                keep["num_prompt_tokens"], keep["num_completion_tokens"], keep["logprob"] = 0, 0, 0.0
+                keep["token_logprobs"], keep["carried"] = [[] for _ in range(len(keep))], True
+                graded = keep if graded is None else pd.concat([graded, keep], ignore_index=True)
+            rounds.append(graded)
+        df = pd.concat(rounds, ignore_index=True)
         if "level" in batch.columns:
             df["level"] = df["problem_id"].map(dict(zip(ids, batch["level"])))
         df["model"], df["backend"] = backend_model_name(backend), backend.name
         df["feedback_kind"], df["rounds"], df["keep"] = config.feedback, R, config.keep
+        if not config.stop_when_passing:
+            df = df.drop(columns="carried")
         return validate_samples(df.drop(columns="reference").sort_values(["problem_id", "sample_idx"], kind="stable"))
 
     manifest = None
     if out_dir is not None:
-        template = style.with_feedback if config.feedback == "checker" else style.blind
+        template = style.with_feedback if feedback else style.blind
         manifest = run_manifest(backend, sampling, template, style.grade_style, problems, problems_per_shard)
         manifest["revision"] = asdict(config)
     return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,

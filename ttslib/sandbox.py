@@ -117,6 +117,7 @@ class Verdict:
     stdout: str = ""
     stderr: str = ""
     isolation: str = ""
+    example_errors: tuple[str | None, ...] = ()  # per docstring example: None (passed), what went wrong, or "not run"
 
     @property
     def passed(self) -> bool:
@@ -319,7 +320,13 @@ def _verdict(lines, returncode, timed_out, seconds, out, err, mode, num_examples
     stages = {item.get("stage"): item for item in lines}
     examples = [item for item in lines if item.get("stage") == "example"]
     passed_ex = sum(1 for item in examples if item.get("error") is None)
-    kw = dict(examples_passed=passed_ex, examples_total=num_examples, seconds=seconds, stdout=out, stderr=err, isolation=mode)
+    errors: list[str | None] = ["not run"] * num_examples
+    for item in examples:
+        i = item.get("i")
+        if isinstance(i, int) and 0 <= i < num_examples:
+            errors[i] = None if item.get("error") is None else str(item.get("error"))
+    kw = dict(examples_passed=passed_ex, examples_total=num_examples, seconds=seconds, stdout=out, stderr=err, isolation=mode,
+              example_errors=tuple(errors))
     if "setup" in stages:
         return Verdict("error", f"sandbox setup: {stages['setup'].get('error')}", **kw)
     hidden = stages.get("hidden")

@@ -28,10 +28,11 @@ import numpy as np
 
 from ttslib.selection import answer_classes, majority_vote
 
-__all__ = ["Revisions", "ChainPool", "make_chain_pool", "chain_answers", "Split", "splits", "rounds_curve", "transitions"]
+__all__ = ["Revisions", "ChainPool", "make_chain_pool", "chain_answers", "Split", "splits", "rounds_curve", "transitions",
+           "repair_curve", "resample_at_tokens"]
 
 HOW = ("last", "majority")
-FEEDBACK = ("none", "checker")
+FEEDBACK = ("none", "checker", "tests")
 
 
 @dataclass(frozen=True, order=True)
@@ -197,3 +198,78 @@ def transitions(pool: ChainPool) -> dict[str, np.ndarray]:
     before, after = pool.correct[:, :, :-1], pool.correct[:, :, 1:]
     return {"right_to_wrong": (before & ~after).mean(1), "wrong_to_right": (~before & after).mean(1),
             "right_before": before.mean(1)}
+
+
+def repair_curve(correct, tokens, r: int, ps=None):
+    """Self-repair as Olausson et al. (arXiv:2306.09896) count it, from (P, C, R) arrays of code chains: p chains
+    of ``r`` rounds each, a problem solved when the program any of the p chains ends with after round r passes
+    the hidden tests (pass@p over the C chains, unbiased: exact over all p-subsets). Returns the expected
+    pass rate (P, K) and the tokens spent (P, K): p times the mean over chains of rounds 1..r's tokens (a
+    round a chain skipped because its program passed costs what its row says, 0)."""
+    from ttslib.coverage import pass_at_k
+
+    correct, tokens = np.asarray(correct, dtype=bool), np.asarray(tokens, dtype=float)
+    if correct.ndim != 3 or correct.shape != tokens.shape:
+        raise ValueError(f"correct and tokens must be (P, C, R) arrays of one shape; got {correct.shape} and {tokens.shape}")
+    P, C, R = correct.shape
+    if isinstance(r, bool) or not float(r).is_integer() or not 1 <= r <= R:
+        raise ValueError(f"r must be a whole number of rounds in 1..R = {R}; got {r!r}")
+    r = int(r)
+    ps = np.arange(1, C + 1) if ps is None else np.asarray(ps, dtype=int)
+    if ps.ndim != 1 or ps.size == 0 or ps.min() < 1 or ps.max() > C:
+        raise ValueError(f"ps must be chain counts in 1..C = {C}; got {ps!r}")
+    solved = correct[:, :, r - 1].sum(1)
+    rate = np.stack([pass_at_k(np.full(P, C), solved, int(p)) for p in ps], axis=1)
+    spent = ps[None, :] * tokens[:, :, :r].sum(2).mean(1)[:, None]
+    return rate, spent
+
+
+def resample_at_tokens(num_samples, num_correct, tokens_per_sample, budget):
+    """pass@k of a pool of independent samples at a token ``budget`` per problem (arrays (P,) or (P, K)):
+    k = budget / tokens_per_sample samples, pass@k taken at the whole k on either side and joined linearly
+    (pass@k is concave in k, so the line lies below it: the resampling side is not flattered). A budget
+    beyond the pool's n samples is an error (the pool cannot say)."""
+    from ttslib.coverage import pass_at_k
+
+    n = np.asarray(num_samples, dtype=float)
+    c = np.asarray(num_correct, dtype=float)
+    m = np.asarray(tokens_per_sample, dtype=float)
+    budget = np.asarray(budget, dtype=float)
+    if n.ndim != 1 or c.shape != n.shape or m.shape != n.shape:
+        raise ValueError("num_samples, num_correct and tokens_per_sample must be (P,) arrays of one shape")
+    if not np.all(np.isfinite(m)) or np.any(m <= 0):
+        raise ValueError("tokens_per_sample must be finite and > 0")
+    b = budget if budget.ndim == 2 else budget[:, None]
+    if b.shape[0] != n.size or not np.all(np.isfinite(b)) or np.any(b < 0):
+        raise ValueError(f"budget must be finite tokens >= 0 per problem, shape ({n.size},) or ({n.size}, K)")
+    k = b / m[:, None]
+    if np.any(k > n[:, None]):
+        worst = int(np.argmax((k / n[:, None]).max(1)))
+        raise ValueError(f"a budget asks for {k[worst].max():.1f} samples of problem {worst}, which has {int(n[worst])}: "
+                         "the pool cannot say what more samples would do")
+    lo, hi = np.floor(k).astype(int), np.ceil(k).astype(int)
+
+    def at(kk):  # pass@k at a whole k per (problem, budget); pass@0 = 0
+        out = np.zeros(kk.shape)
+        for kv in np.unique(kk[kk > 0]):
+            rows, cols = np.nonzero(kk == kv)
+            out[rows, cols] = np.asarray(pass_at_k(n[rows], c[rows], int(kv))).reshape(-1)
+        return out
+
+    w = k - lo
+    rate = (1 - w) * at(lo) + w * at(hi)
+    return rate if budget.ndim == 2 else rate[:, 0]
+
+
+def round_flops(pool: ChainPool, model, *, attention: str = "kaplan") -> ChainPool:
+    """The pool with each round's cost in forward FLOPs instead of tokens: round j reads its whole context
+    (prompt and the attempts it revises, ``pool.context``) and writes its tokens, ``S(0, x_j + m_j)``
+    (``ttslib.flops.sequence_flops``), no cache carried from round to round, so the context a revision rereads
+    is paid again and grows with j. :func:`rounds_curve` and :func:`splits` of the result give FLOPs."""
+    from dataclasses import replace
+
+    from ttslib.flops import sequence_flops
+
+    if pool.context is None:
+        raise ValueError("FLOPs need what each round reads: make the pool with context= (ttslib.revise.chain_arrays)")
+    return replace(pool, tokens=sequence_flops(model, pool.context + pool.tokens, attention=attention))
