@@ -184,3 +184,27 @@ def test_feedback_a_problem_set_cannot_give_is_refused():
         revise(Reviser(), PROBLEMS, RevisionConfig(feedback="tests"))
     with pytest.raises(ValueError, match="stop_when_passing needs feedback"):
         RevisionConfig(stop_when_passing=True)
+
+
+def test_round_one_can_be_the_pools_own_samples(tmp_path):
+    """--first: the chains start from a pool's samples (smallest sample_idx first), which are not generated again."""
+    from ttslib.problems import load_humaneval
+
+    problems = load_humaneval(limit=2)
+    pool = pd.DataFrame({"problem_id": np.repeat(problems["problem_id"].to_numpy(), 3), "sample_idx": [2, 0, 1] * 2,
+                         "completion": ["    return 2\n", "    return 0\n", "    return 1\n"] * 2, "num_prompt_tokens": 50,
+                         "num_completion_tokens": [7, 5, 6] * 2, "status": "ok", "seed": [12, 10, 11] * 2})
+    backend = Repairer(problems)
+    config = RevisionConfig(rounds=2, chains=2, feedback="tests", max_tokens=64)
+    table = revise(backend, problems, config, problem_set="humaneval", first=pool, out_dir=tmp_path, progress=False)
+    one = table[table["round"] == 1].sort_values(["problem_id", "chain_idx"])
+    assert one["completion"].tolist() == ["    return 0\n", "    return 1\n"] * 2 and one["seed"].tolist() == [10, 11] * 2
+    assert one["num_completion_tokens"].tolist() == [5, 6] * 2
+    assert len(backend.prompts) == 2 * 2 and all("    return 0\n# Feedback" in p or "    return 1\n# Feedback" in p
+                                                  for p in backend.prompts)
+    assert table.loc[table["round"] == 2, "is_correct"].all()
+    with pytest.raises(ValueError, match="differ|first"):  # other starting samples: the run directory is another run's
+        revise(backend, problems, config, problem_set="humaneval", first=pool.assign(seed=pool["seed"] + 1), out_dir=tmp_path,
+               progress=False)
+    with pytest.raises(ValueError, match="fewer than 4 samples"):
+        revise(backend, problems, RevisionConfig(rounds=2, chains=4, feedback="tests"), problem_set="humaneval", first=pool)

@@ -284,6 +284,7 @@ def revise(
     keep: int = typer.Option(4, min=1, help="previous attempts a revision sees (Snell et al.: 4)"),
     feedback: FeedbackKind = typer.Option(FeedbackKind.none, help="none (blind revisions), checker (chains: the step checker's verdict on each attempt) or tests (humaneval: the first failing docstring example)"),
     stop_when_passing: bool = typer.Option(False, help="with feedback: a chain stops at an attempt its feedback passes (self-repair)"),
+    first: Optional[Path] = typer.Option(None, exists=True, dir_okay=False, help="a sample table of the same problems and prompt (ttslib generate): round 1 of chain c is its sample c, not generated again"),
     temperature: float = typer.Option(0.8, callback=_finite(0), help="0 is greedy"),
     top_p: float = typer.Option(1.0, callback=_finite(0, 1, open_low=True), help="nucleus mass, in (0, 1]"),
     max_tokens: int = typer.Option(96, min=1, help="tokens per attempt at most"),
@@ -303,8 +304,14 @@ def revise(
     try:
         config = RevisionConfig(rounds=rounds, chains=chains, keep=keep, feedback=feedback.value, max_tokens=max_tokens,
                                 temperature=temperature, top_p=top_p, seed=seed, stop_when_passing=stop_when_passing)
+        given = None
+        if first is not None:
+            from ttslib.data import read_samples
+
+            given = read_samples(first)
         engine = _backend(backend, model, base_url, concurrency, None, seed, False, threads)
-        samples = run_revisions(engine, table, config, problem_set=problems.value, out_dir=out, problems_per_shard=problems_per_shard)
+        samples = run_revisions(engine, table, config, problem_set=problems.value, out_dir=out,
+                                problems_per_shard=problems_per_shard, first=given)
     except (BackendError, ValueError, RunLocked) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(code=1) from None

@@ -54,7 +54,7 @@ def repair_feedback(verdict, examples) -> str:
         return "every example passes."
     if "(in the program)" in verdict.reason or (verdict.verdict in ("timeout", "out_of_memory")
                                                 and not any(e is None for e in errors)):
-        return f"the program does not run: {verdict.reason}."
+        return f"the program does not run: {verdict.reason.replace(' (in the program)', '')}."
     for ex, err in zip(examples, errors):
         if err is not None and err != "not run":
             test = ast.parse(ex).body[0].test

@@ -190,13 +190,37 @@ def _grade_round(style: RevisionStyle, records: pd.DataFrame, batch: pd.DataFram
     return graded
 
 
+def _first_attempts(first: pd.DataFrame, problems: pd.DataFrame, C: int) -> dict:
+    """Round 1 taken from a sample table: each problem's C samples of smallest ``sample_idx``, by (problem, chain)."""
+    need = ["problem_id", "sample_idx", "completion", "num_prompt_tokens", "num_completion_tokens", "status"]
+    missing = [c for c in need if c not in first.columns]
+    if missing:
+        raise ValueError(f"first: the sample table of round 1 needs column(s) {missing}")
+    df = first.assign(problem_id=first["problem_id"].astype(str)).sort_values(["problem_id", "sample_idx"], kind="stable")
+    head = df.groupby("problem_id", sort=False).head(C)
+    have = head.groupby("problem_id").size()
+    short = [p for p in problems["problem_id"].astype(str) if have.get(p, 0) < C]
+    if short:
+        raise ValueError(f"first: {len(short)} problem(s) have fewer than {C} samples to start chains from, e.g. {short[:3]}")
+    head = head.assign(chain_idx=head.groupby("problem_id").cumcount())
+    return {(p, int(c)): row for (p, c), row in zip(zip(head["problem_id"], head["chain_idx"]), head.to_dict("records"))}
+
+
 def revise(backend, problems: pd.DataFrame, config: RevisionConfig, *, problem_set: str = "chains", out_dir=None,
-           problems_per_shard: int = 10, progress: bool = True) -> pd.DataFrame:
+           problems_per_shard: int = 10, progress: bool = True, first: pd.DataFrame | None = None) -> pd.DataFrame:
     """Chains of revisions for every problem: the chain table (module docstring), written in resumable shards
-    under ``out_dir`` if given."""
+    under ``out_dir`` if given.
+
+    ``first``: a sample table of the same problems and prompt (``ttslib generate``): round 1 of chain c is then
+    the problem's sample of c-th smallest ``sample_idx`` (its tokens, seed and text as drawn), not generated
+    again, so the chains revise the very samples a pool of resampling holds (Olausson et al.'s design: repair
+    the initial samples). Its rows are graded again here; the manifest records a digest of them."""
+    import hashlib
+
     from ttslib.data import validate_samples
 
     style = _style(problem_set, config)
+    given = None if first is None else _first_attempts(first, problems, config.chains)
     sampling = SamplingConfig(n=1, temperature=config.temperature, top_p=config.top_p, max_tokens=config.max_tokens,
                               stop=style.stop, seed=config.seed)
     C, R = config.chains, config.rounds
@@ -212,8 +236,23 @@ def revise(backend, problems: pd.DataFrame, config: RevisionConfig, *, problem_s
         rounds = []
         for r in range(1, R + 1):
             prompts, seeds, where, carried = [], [], [], []
+            records = []
+            if r == 1 and given is not None:
+                for q, pid in enumerate(ids):
+                    for c in range(C):
+                        row = given[(pid, c)]
+                        lp = np.asarray(row.get("token_logprobs") if row.get("token_logprobs") is not None else [], dtype=float)
+                        records.append({"problem_id": pid, "sample_idx": c * R, "chain_idx": c, "round": 1,
+                                        "completion": row["completion"], "num_prompt_tokens": row["num_prompt_tokens"],
+                                        "num_completion_tokens": row["num_completion_tokens"],
+                                        "logprob": float(row.get("logprob", lp.sum())), "token_logprobs": lp.tolist(),
+                                        "finish_reason": row.get("finish_reason", "stop"), "status": row["status"],
+                                        "reference": batch["reference"].iloc[q], "seed": row.get("seed", -1), "carried": False})
+                        where.append((q, c))
             for q, (pid, question) in enumerate(zip(ids, questions)):
                 for c in range(C):
+                    if r == 1 and given is not None:
+                        continue
                     if passed[q, c]:
                         carried.append((q, c))
                         continue
@@ -221,7 +260,6 @@ def revise(backend, problems: pd.DataFrame, config: RevisionConfig, *, problem_s
                                                    keep=config.keep))
                     seeds.append(problem_seed(config.seed, f"{pid}#chain{c}#round{r}"))
                     where.append((q, c))
-            records = []
             results = backend.generate(prompts, sampling, seeds) if prompts else []
             for (q, c), result, seed in zip(where, results, seeds):
                 comp = result.completions[0]
@@ -258,6 +296,9 @@ def revise(backend, problems: pd.DataFrame, config: RevisionConfig, *, problem_s
         template = style.with_feedback if feedback else style.blind
         manifest = run_manifest(backend, sampling, template, style.grade_style, problems, problems_per_shard)
         manifest["revision"] = asdict(config)
+        if given is not None:
+            rows = sorted((p, c, str(row.get("seed")), row["completion"]) for (p, c), row in given.items())
+            manifest["revision"]["first"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,
                        rows_per_problem=C * R, progress=progress)
 
