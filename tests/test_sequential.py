@@ -191,3 +191,27 @@ def test_resampling_at_a_token_budget_is_pass_at_k_joined_linearly():
     assert resample_at_tokens(n, c, m, np.array([0.0, 5.0, 0.0]))[1] == pytest.approx(0.5 * pass_at_k([10], [3], 1)[0])
     with pytest.raises(ValueError, match="pool cannot say"):
         resample_at_tokens(n, c, m, np.array([51.0, 1.0, 1.0]))
+
+
+def test_flops_of_a_split_reread_the_growing_context_every_round():
+    """round_flops: round j costs S(0, x_j + m_j) with its whole context x_j; a split p x r costs p times the mean
+    over chains of the sum over rounds 1..r (the revision strategies' FLOPs), by direct sums."""
+    from ttslib.flops import sequence_flops
+    from ttslib.policy import Strategy
+    from ttslib.sequential import Revisions, round_flops
+    from ttslib.strategies import revision_strategies
+
+    rng = np.random.default_rng(2)
+    cls = rng.integers(0, 3, size=(3, 2, 3))
+    tokens = rng.integers(1, 30, size=cls.shape).astype(float)
+    context = 100 + np.cumsum(tokens, axis=2)  # each round reads the prompt and the attempts before it
+    pool = make_chain_pool(cls, cls == 0, tokens, context=context)
+    priced = round_flops(pool, "smollm2-135m")
+    for p_, c, j in itertools.product(range(3), range(2), range(3)):
+        assert priced.tokens[p_, c, j] == pytest.approx(float(sequence_flops("smollm2-135m", context[p_, c, j] + tokens[p_, c, j])))
+    results = revision_strategies(pool, np.array(["a", "b", "c"]), model="smollm2-135m")
+    s = Strategy("majority", revisions=Revisions(2))
+    want = np.array([[p * np.mean([priced.tokens[i, c, :2].sum() for c in range(2)]) for p in (1, 2)] for i in range(3)])
+    assert np.allclose(results.cost(s, "flops"), want)
+    with pytest.raises(ValueError, match="context"):
+        round_flops(make_chain_pool(cls, cls == 0, tokens), "smollm2-135m")

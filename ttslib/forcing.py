@@ -159,8 +159,10 @@ def force(backend, problems: pd.DataFrame, config: ForcingConfig, *, problem_set
             asking = [ch for ch in chains if ch.thinking]
             if not asking:
                 break
-            for room in sorted({ch.room() for ch in asking}):
-                group = [ch for ch in asking if ch.room() == room]
+            rooms: dict[int, list] = {}
+            for ch in asking:
+                rooms.setdefault(ch.room(), []).append(ch)
+            for room, group in sorted(rooms.items()):
                 seeds = [problem_seed(config.seed, f"{ch.pid}#chain{ch.c}#segment{ch.segments}") for ch in group]
                 results = backend.generate([prompt[ch.pid] + ch.text for ch in group], sampling(room, style.think_stop), seeds)
                 for ch, result in zip(group, results):
@@ -187,7 +189,7 @@ def force(backend, problems: pd.DataFrame, config: ForcingConfig, *, problem_set
                      num_prompt_tokens=result.num_prompt_tokens, status=comp.status, reached=True)
         for r in records:
             if r["reasoning"] is None:
-                r.update(completion=None, answer_tokens=0, num_prompt_tokens=0, status="not reached", reached=False,
+                r.update(completion="", answer_tokens=0, num_prompt_tokens=0, status="not reached", reached=False,
                          thinking_tokens=0, waits=0)
         df = pd.DataFrame.from_records(records).drop(columns="reasoning")
         df["num_completion_tokens"] = df["thinking_tokens"] + df["answer_tokens"]

@@ -200,12 +200,13 @@ def adaptive_pool(samples: pd.DataFrame, *, window: int | None = None) -> Pool:
     return make_pool(arrays.classes, arrays.correct, arrays.completion_tokens, lows=lows, lows_at=at, ids=arrays.problem_ids)
 
 
-def revision_strategies(pool, problem_ids, *, feedback: str = "none", answers=("last",), rounds=None) -> StrategyResults:
+def revision_strategies(pool, problem_ids, *, feedback: str = "none", answers=("last",), rounds=None,
+                        model=None) -> StrategyResults:
     """Majority vote over chains of revisions (``ttslib.sequential``) as strategies the policy chooses among: one
     strategy per rounds r (default 1..R) and chain answer (``answers``: "last", "majority"),
     ``Strategy("majority", revisions=Revisions(r, feedback, answer))``, at budgets n = p r for p = 1..C chains,
-    exact over all p-subsets of the C chains; cost: the tokens generated (what each round reads is in the
-    pool's ``context``, for FLOPs).
+    exact over all p-subsets of the C chains; cost: the tokens generated, and with a registry ``model`` the
+    forward FLOPs (``ttslib.sequential.round_flops``: each round reads its whole context, which grows with r).
 
     Parameters
     ----------
@@ -213,20 +214,22 @@ def revision_strategies(pool, problem_ids, *, feedback: str = "none", answers=("
     problem_ids : (P,) the pool's problems, in its row order
     feedback : the feedback the chains were revised with ("none" or "checker"), recorded in the strategy
     """
-    from ttslib.sequential import Revisions, rounds_curve
+    from ttslib.sequential import Revisions, round_flops, rounds_curve
 
     P, C, R = pool.shape
+    priced = None if model is None else round_flops(pool, model)
     ids = np.asarray(problem_ids, dtype=str)
     if ids.shape != (P,):
         raise ValueError(f"problem_ids must hold the pool's {P} problems; got shape {ids.shape}")
-    sels, tokens = {}, {}
+    sels, tokens, flops = {}, {}, {}
     for how in answers:
         for r in (range(1, R + 1) if rounds is None else rounds):
             s = Strategy("majority", revisions=Revisions(int(r), feedback, how))
             acc, spent, _ = rounds_curve(pool, int(r), how)
             sels[s] = Selection(s, np.arange(1, C + 1) * int(r), acc, np.zeros_like(acc), "exact")
             tokens[s] = spent
-    return StrategyResults(ids, sels, tokens, dict.fromkeys(sels))
+            flops[s] = None if priced is None else rounds_curve(priced, int(r), how)[1]
+    return StrategyResults(ids, sels, tokens, flops)
 
 
 def step_auc(pool: PoolArrays, truth: VerifierSpec = FIXED_VERIFIERS[0]) -> pd.Series:
