@@ -125,3 +125,20 @@ def test_a_problem_set_without_a_forcing_prompt_is_refused():
     with pytest.raises(ValueError, match="no budget-forcing prompt"):
         force(Thinker(), PROBLEMS, ForcingConfig(), problem_set="humaneval", progress=False)
     assert "chains" in FORCING_STYLES
+
+
+def test_the_curve_averages_each_checkpoint_over_the_chains_that_reached_it():
+    from ttslib.forcing import forcing_curve
+
+    table = force(Thinker(), PROBLEMS, ForcingConfig(ladder=(5, 10, 20, 40, 60), waits=3, chains=2), progress=False)
+    curve = forcing_curve(table.sample(frac=1.0, random_state=3))
+    for _, row in curve.iterrows():
+        rows = table[(table["problem_id"] == row["problem_id"]) & (table["checkpoint"] == row["checkpoint"])
+                     & (table["step"] == row["step"]) & table["reached"]]
+        assert row["chains"] == len(rows)
+        if len(rows):
+            assert row["accuracy"] == pytest.approx(rows["is_correct"].mean())
+            assert row["tokens"] == pytest.approx(rows["num_completion_tokens"].mean())
+        else:
+            assert np.isnan(row["accuracy"]) and np.isnan(row["tokens"])
+    assert (curve["checkpoint"] == "end").sum() == 4 * 4 and curve.loc[curve["checkpoint"] == "end", "chains"].eq(0).any()

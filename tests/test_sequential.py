@@ -215,3 +215,17 @@ def test_flops_of_a_split_reread_the_growing_context_every_round():
     assert np.allclose(results.cost(s, "flops"), want)
     with pytest.raises(ValueError, match="context"):
         round_flops(make_chain_pool(cls, cls == 0, tokens), "smollm2-135m")
+
+
+def test_flip_rates_count_the_chains_that_changed_sides():
+    from ttslib.sequential import flip_rates
+
+    correct = np.array([[[1, 0, 0], [1, 1, 0], [0, 1, 1]], [[0, 0, 1], [1, 1, 1], [0, 0, 0]]], dtype=bool)
+    cls = np.where(correct, 0, 1 + np.arange(3)[None, None, :])
+    rows = flip_rates(make_chain_pool(cls, correct, np.ones(correct.shape)), n_boot=200)
+    # round 2: right before in chains (0,0), (0,1), (1,1): one goes wrong; wrong before (0,2), (1,0), (1,2): one goes right
+    assert rows[0]["round"] == 2 and rows[0]["right_before"] == 3 and rows[0]["right_to_wrong"] == pytest.approx(1 / 3)
+    assert rows[0]["wrong_before"] == 3 and rows[0]["wrong_to_right"] == pytest.approx(1 / 3)
+    # round 3: right before (0,1), (0,2), (1,1): (0,1) goes wrong; wrong before (0,0), (1,0), (1,2): (1,0) goes right
+    assert rows[1]["right_to_wrong"] == pytest.approx(1 / 3) and rows[1]["wrong_to_right"] == pytest.approx(1 / 3)
+    assert rows[1]["right_to_wrong_lower"] <= rows[1]["right_to_wrong"] <= rows[1]["right_to_wrong_upper"]

@@ -34,7 +34,7 @@ import pandas as pd
 from ttslib.generate.base import BackendError, SamplingConfig, backend_model_name, problem_seed
 from ttslib.generate.run import run_manifest, run_sharded
 
-__all__ = ["ForcingConfig", "FORCING_STYLES", "force", "forcing_arrays"]
+__all__ = ["ForcingConfig", "FORCING_STYLES", "force", "forcing_arrays", "forcing_curve"]
 
 
 @dataclass(frozen=True)
@@ -232,3 +232,22 @@ def forcing_arrays(table: pd.DataFrame):
         if kind == "budget":
             out["ladder"] = part["budget"].to_numpy(dtype=float).reshape(shape)[0, 0].astype(int)
     return out
+
+
+def forcing_curve(table: pd.DataFrame) -> pd.DataFrame:
+    """Per problem and checkpoint: accuracy (the mean over chains) and generated tokens (reasoning and forced
+    answer, mean over chains), one row per (checkpoint, step, problem). At an end, only the chains that reached
+    it count (``chains`` says how many; accuracy and tokens NaN where none did)."""
+    arrays = forcing_arrays(table)
+    rows = []
+    for kind in ("budget", "end"):
+        a = arrays[kind]
+        n = a["reached"].sum(1)  # (P, S)
+        with np.errstate(invalid="ignore"):
+            acc = np.where(n > 0, (a["correct"] & a["reached"]).sum(1) / np.maximum(n, 1), np.nan)
+            tok = np.where(n > 0, (a["tokens"] * a["reached"]).sum(1) / np.maximum(n, 1), np.nan)
+        for s in range(acc.shape[1]):
+            rows.append(pd.DataFrame({"checkpoint": kind, "step": s + 1 if kind == "budget" else s,
+                                      "budget": arrays["ladder"][s] if kind == "budget" else np.nan,
+                                      "problem_id": arrays["ids"], "chains": n[:, s], "accuracy": acc[:, s], "tokens": tok[:, s]}))
+    return pd.concat(rows, ignore_index=True)

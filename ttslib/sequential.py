@@ -29,7 +29,7 @@ import numpy as np
 from ttslib.selection import answer_classes, majority_vote
 
 __all__ = ["Revisions", "ChainPool", "make_chain_pool", "chain_answers", "Split", "splits", "rounds_curve", "transitions",
-           "repair_curve", "resample_at_tokens"]
+           "repair_curve", "resample_at_tokens", "round_flops", "flip_rates"]
 
 HOW = ("last", "majority")
 FEEDBACK = ("none", "checker", "tests")
@@ -273,3 +273,32 @@ def round_flops(pool: ChainPool, model, *, attention: str = "kaplan") -> ChainPo
     if pool.context is None:
         raise ValueError("FLOPs need what each round reads: make the pool with context= (ttslib.revise.chain_arrays)")
     return replace(pool, tokens=sequence_flops(model, pool.context + pool.tokens, attention=attention))
+
+
+def flip_rates(pool: ChainPool, *, n_boot: int = 1000, seed: int = 0, level: float = 0.95):
+    """How often a revision turns a right answer wrong and a wrong one right, round by round (r = 2..R): the
+    share of chains right at round r - 1 that are wrong at round r (of all such chains, pooled over problems),
+    and of chains wrong at r - 1 that are right at r, each with a percentile bootstrap interval over problems
+    (resampled in id order with ``seed``). A list of dicts: round, right_before, right_to_wrong, its lower and
+    upper, wrong_before, wrong_to_right, its lower and upper."""
+    before, after = pool.correct[:, :, :-1], pool.correct[:, :, 1:]
+    counts = {"rb": before.sum(1), "rw": (before & ~after).sum(1), "wb": (~before).sum(1), "wr": (~before & after).sum(1)}
+    P = pool.shape[0]
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, P, size=(n_boot, P))
+    out = []
+    lo, hi = 100 * (1 - level) / 2, 100 * (1 + level) / 2
+    for j in range(before.shape[2]):
+        c = {k: v[:, j].astype(float) for k, v in counts.items()}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            boot_rw = c["rw"][picks].sum(1) / c["rb"][picks].sum(1)
+            boot_wr = c["wr"][picks].sum(1) / c["wb"][picks].sum(1)
+        row = {"round": j + 2, "right_before": int(c["rb"].sum()),
+               "right_to_wrong": c["rw"].sum() / c["rb"].sum() if c["rb"].sum() else np.nan,
+               "wrong_before": int(c["wb"].sum()),
+               "wrong_to_right": c["wr"].sum() / c["wb"].sum() if c["wb"].sum() else np.nan}
+        for name, boot in (("right_to_wrong", boot_rw), ("wrong_to_right", boot_wr)):
+            ok = boot[np.isfinite(boot)]
+            row[f"{name}_lower"], row[f"{name}_upper"] = (np.percentile(ok, lo), np.percentile(ok, hi)) if ok.size else (np.nan, np.nan)
+        out.append(row)
+    return out
