@@ -136,3 +136,35 @@ def test_adaptive_notebook_runs_on_another_table_without_token_confidence(other_
     assert "200 x 24" in text and "not recorded" in text
     assert "no pool with token confidence" in text
     assert sorted(p.name for p in figures.glob("06_*.png")) == ["06_by_difficulty.png", "06_frontier.png"]
+
+
+@pytest.mark.slow
+def test_sequential_notebook_gives_the_same_numbers_on_its_tables_shuffled(tmp_path):
+    """Notebook 07 on its own tables with the rows in a random order: every output equals the committed notebook's,
+    so nothing it states depends on row order."""
+    import nbformat
+
+    from ttslib.data import read_samples, write_samples
+
+    source = ROOT / "notebooks" / "src" / "07_sequential_vs_parallel.py"
+    parameters = {}
+    for name, path in {"REPAIR": "revise/humaneval_repair_gemma3.parquet", "REPAIR_POOL": "code/humaneval_gemma3.parquet",
+                       "FORCING": "forcing/chains_smollm2.parquet"}.items():
+        df = read_samples(ROOT / "data" / path).sample(frac=1.0, random_state=4)
+        parameters[name] = str(write_samples(df.reset_index(drop=True), tmp_path / f"{name}.parquet"))
+    parameters["REVISIONS"] = {}
+    for fb, path in {"none": "revise/chains_blind_smollm2.parquet", "checker": "revise/chains_checker_smollm2.parquet"}.items():
+        df = read_samples(ROOT / "data" / path).sample(frac=1.0, random_state=5)
+        parameters["REVISIONS"][fb] = str(write_samples(df.reset_index(drop=True), tmp_path / f"rev_{fb}.parquet"))
+    nb = execute(source, tmp_path / "07.ipynb", figures_dir=tmp_path / "figures", parameters=parameters)
+    committed = nbformat.read(ROOT / "notebooks" / "07_sequential_vs_parallel.ipynb", as_version=4)
+
+    def outputs(book):
+        return [[str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in c.outputs]
+                for c in book.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])
+                and "injected-parameters" not in c.metadata.get("tags", [])]
+
+    ours, theirs = outputs(nb), outputs(committed)
+    assert len(ours) == len(theirs)
+    differ = [i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
+    assert not differ, f"code cell {differ[0]} differs on shuffled tables:\n{ours[differ[0]]}\n---\n{theirs[differ[0]]}"

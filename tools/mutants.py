@@ -223,6 +223,13 @@ MUTANTS = [
     m("sequential.cost_one_round_more", "rounds_curve", "ttslib/sequential.py", "spent = ps[None, :] * pool.tokens[:, :, :r]",
       "spent = ps[None, :] * pool.tokens[:, :, : r + 1]", ["tests/test_sequential.py"], "enumeration",
       "the tokens of one round past r counted"),
+    m("sequential.repair_judges_round_one", "repair_curve", "ttslib/sequential.py", "solved = correct[:, :, r - 1].sum(1)",
+      "solved = correct[:, :, 0].sum(1)", ["tests/test_sequential.py"], "enumeration", "self-repair judged on round 1's programs"),
+    m("sequential.resample_whole_k_below", "resample_at_tokens", "ttslib/sequential.py", "rate = (1 - w) * at(lo) + w * at(hi)",
+      "rate = at(lo)", ["tests/test_sequential.py"], "joined_linearly", "resampling's k rounded down, not joined"),
+    m("forcing.one_token_over", "_Chain", "ttslib/forcing.py", "return self.config.ladder[self.next_budget] - self.used",
+      "return self.config.ladder[self.next_budget] - self.used + 1", ["tests/test_forcing.py"], "never_overrun",
+      "each segment may run one token past its budget"),
     # --- policy: choice and folds (found by pattern: the package is being reorganised; run last) ------
     m("policy.folds_unstratified", "assign_folds", None, r"np\.flatnonzero\(codes == b\)",
       "(np.arange(codes.size) if b == 0 else np.empty(0, dtype=np.int64))", [], "fold", "folds not stratified by bin",
