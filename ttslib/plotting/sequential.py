@@ -33,10 +33,11 @@ def plot_splits(table, *, x: str = "tokens", ax=None, legend: bool = True, xlabe
         colour = _COLOURS.get(fb, "#444444")
         ax.errorbar(rows[x], rows["accuracy"], yerr=[rows["accuracy"] - rows["lower"], rows["upper"] - rows["accuracy"]],
                     fmt=_marker(r), color=colour, markerfacecolor="none", markersize=7, markeredgewidth=1.3,
-                    linestyle="none", capsize=2, label=f"{fb} feedback, {r} round{'s' if r > 1 else ''} per chain")
-    ax.set_xscale("log", base=2)
+                    linestyle="none", capsize=2,
+                    label=f"{'blind' if fb == 'none' else fb + ' feedback'}, {r} round{'s' if r > 1 else ''} per chain")
     if x == "attempts":
-        integer_log2_ticks(ax, table[x])
+        ax.set_xscale("log", base=2)
+        integer_log2_ticks(ax, table[x])  # tokens and FLOPs of one budget's splits lie close: a linear axis shows them
     ax.set_xlabel(xlabel or {"tokens": "generated tokens per problem", "flops": "forward FLOPs per problem",
                              "attempts": "attempts per problem (p chains x r rounds)"}.get(x, x))
     ax.set_ylabel("accuracy (majority over the p chains)")
