@@ -142,3 +142,20 @@ def test_the_curve_averages_each_checkpoint_over_the_chains_that_reached_it():
         else:
             assert np.isnan(row["accuracy"]) and np.isnan(row["tokens"])
     assert (curve["checkpoint"] == "end").sum() == 4 * 4 and curve.loc[curve["checkpoint"] == "end", "chains"].eq(0).any()
+
+
+def test_up_to_j_waits_takes_the_jth_end_or_else_the_largest_cap():
+    from ttslib.forcing import up_to_waits
+
+    table = force(Thinker(), PROBLEMS, ForcingConfig(ladder=(5, 10, 20, 40, 60), waits=3, chains=2), progress=False)
+    for j in range(4):
+        got = up_to_waits(table.sample(frac=1.0, random_state=j), j).set_index(["problem_id", "chain_idx"])
+        for (pid, c), row in got.iterrows():
+            chain = table[(table["problem_id"] == pid) & (table["chain_idx"] == c)]
+            end = chain[(chain["checkpoint"] == "end") & (chain["step"] == j)].iloc[0]
+            cap = chain[(chain["checkpoint"] == "budget") & (chain["budget"] == 60)].iloc[0]
+            use = end if end["reached"] else cap
+            assert row["ended"] == end["reached"] and row["is_correct"] == use["is_correct"]
+            assert row["tokens"] == use["num_completion_tokens"]
+    with pytest.raises(ValueError, match="0..K = 3"):
+        up_to_waits(table, 4)

@@ -34,7 +34,7 @@ import pandas as pd
 from ttslib.generate.base import BackendError, SamplingConfig, backend_model_name, problem_seed
 from ttslib.generate.run import run_manifest, run_sharded
 
-__all__ = ["ForcingConfig", "FORCING_STYLES", "force", "forcing_arrays", "forcing_curve"]
+__all__ = ["ForcingConfig", "FORCING_STYLES", "force", "forcing_arrays", "forcing_curve", "up_to_waits"]
 
 
 @dataclass(frozen=True)
@@ -251,3 +251,21 @@ def forcing_curve(table: pd.DataFrame) -> pd.DataFrame:
                                       "budget": arrays["ladder"][s] if kind == "budget" else np.nan,
                                       "problem_id": arrays["ids"], "chains": n[:, s], "accuracy": acc[:, s], "tokens": tok[:, s]}))
     return pd.concat(rows, ignore_index=True)
+
+
+def up_to_waits(table: pd.DataFrame, j: int) -> pd.DataFrame:
+    """Each chain run with at most ``j`` "Wait"s inside the largest cap, read off a run with K >= j: its answer at
+    its j-th end where it reached that end, else the answer forced at the largest cap (a chain that did not reach
+    its j-th end had spent at most j "Wait"s when the cap came). One row per (problem, chain): ``is_correct``,
+    ``tokens`` (reasoning and answer) and ``ended`` (whether the j-th end came before the cap)."""
+    arrays = forcing_arrays(table)
+    K = arrays["end"]["reached"].shape[2] - 1
+    if isinstance(j, bool) or not float(j).is_integer() or not 0 <= j <= K:
+        raise ValueError(f"j must be a whole number of Waits in 0..K = {K} (the run's --waits); got {j!r}")
+    end, cap = arrays["end"], arrays["budget"]
+    reached = end["reached"][:, :, int(j)]
+    correct = np.where(reached, end["correct"][:, :, int(j)], cap["correct"][:, :, -1])
+    tokens = np.where(reached, end["tokens"][:, :, int(j)], cap["tokens"][:, :, -1])
+    P, C = reached.shape
+    return pd.DataFrame({"problem_id": np.repeat(arrays["ids"], C), "chain_idx": np.tile(np.arange(C), P),
+                         "is_correct": correct.ravel(), "tokens": tokens.ravel(), "ended": reached.ravel()})

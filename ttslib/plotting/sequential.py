@@ -12,7 +12,7 @@ from __future__ import annotations
 from ttslib.plotting import new_axes
 from ttslib.plotting._draw import integer_log2_ticks, place_legend
 
-__all__ = ["ROUND_MARKERS", "plot_splits", "plot_repair", "plot_forcing"]
+__all__ = ["ROUND_MARKERS", "plot_splits", "plot_splits_by_bin", "plot_repair", "plot_forcing"]
 
 ROUND_MARKERS = {1: "o", 2: "^", 3: "s", 4: "D", 5: "v", 6: "P", 8: "X"}
 _COLOURS = {"none": "#0072b2", "checker": "#d55e00", "tests": "#009e73"}
@@ -46,21 +46,57 @@ def plot_splits(table, *, x: str = "tokens", ax=None, legend: bool = True, xlabe
     return ax
 
 
-def plot_repair(resampling, repair, *, ax=None, legend: bool = True):
-    """Pass rate against generated tokens: ``resampling`` (columns ``tokens``, ``rate``, ``lower``, ``upper``: pass@k
-    of the pool at each k, a line with a band) and ``repair`` (columns ``p``, ``r``, ``tokens``, ``rate``,
-    ``lower``, ``upper``: self-repair chains, markers by r)."""
+def plot_repair(table, *, ax=None, legend: bool = True):
+    """Pass rate against generated tokens per problem, one pair of markers per (p chains, r rounds): self-repair
+    (``rate``, ``lower``, ``upper``; green, marker by r) and resampling at the same tokens on each problem
+    (``resampling``, ``resampling_lower``, ``resampling_upper``; grey circles, nudged right so both show), each
+    labelled with its p and r. Columns: ``p``, ``r``, ``tokens`` and those."""
+    need = {"p", "r", "tokens", "rate", "lower", "upper", "resampling", "resampling_lower", "resampling_upper"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table needs columns {sorted(need)}; got {list(table.columns)}")
     ax = new_axes(ax, figsize=(6, 4))
-    res = resampling.sort_values("tokens", kind="stable")
-    ax.plot(res["tokens"], res["rate"], color="#444444", marker=".", label="resampling: pass@k of the pool")
-    ax.fill_between(res["tokens"], res["lower"], res["upper"], color="#444444", alpha=0.15, linewidth=0)
-    for r, rows in repair.groupby("r", sort=True):
-        ax.errorbar(rows["tokens"], rows["rate"], yerr=[rows["rate"] - rows["lower"], rows["upper"] - rows["rate"]],
+    done = set()
+    for _, row in table.iterrows():
+        r = int(row["r"])
+        lab = "the chains' starting samples (no repair yet)" if r == 1 else f"self-repair, {r} rounds per chain"
+        ax.errorbar([row["tokens"]], [row["rate"]], yerr=[[row["rate"] - row["lower"]], [row["upper"] - row["rate"]]],
                     fmt=_marker(r), color=_COLOURS["tests"], markerfacecolor="none", markersize=7, markeredgewidth=1.3,
-                    linestyle="none", capsize=2, label=f"self-repair, {r} round{'s' if r > 1 else ''} per chain")
+                    capsize=2, label=None if lab in done else lab)
+        done.add(lab)
+        lab = "resampling at the same tokens per problem"
+        ax.errorbar([row["tokens"] * 1.04], [row["resampling"]],
+                    yerr=[[row["resampling"] - row["resampling_lower"]], [row["resampling_upper"] - row["resampling"]]],
+                    fmt="o", color="#555555", markersize=5, capsize=2, label=None if lab in done else lab)
+        done.add(lab)
+        ax.annotate(f"p={int(row['p'])}, r={r}", (row["tokens"], row["upper"]), textcoords="offset points", xytext=(0, 4),
+                    fontsize=7, ha="center")
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("generated tokens per problem")
+    ax.set_xlabel("generated tokens per problem (p chains x r rounds)")
     ax.set_ylabel("pass rate (hidden tests)")
+    if legend:
+        place_legend(ax)
+    return ax
+
+
+def plot_splits_by_bin(table, *, feedback: str, ax=None, legend: bool = True, xlabel: str = "difficulty bin"):
+    """Accuracy per difficulty bin of each split p x r of one ``feedback`` (rows: ``bin``, ``p``, ``r``, ``accuracy``,
+    ``lower``, ``upper``, bins in the order given): the feedback's colour, a marker per rounds r (as in
+    :func:`plot_splits`), splits side by side within a bin."""
+    need = {"bin", "p", "r", "accuracy", "lower", "upper"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table needs columns {sorted(need)}; got {list(table.columns)}")
+    ax = new_axes(ax, figsize=(6, 4))
+    bins = list(dict.fromkeys(table["bin"]))
+    shapes = sorted({(int(p), int(r)) for p, r in zip(table["p"], table["r"])}, key=lambda pr: pr[1])
+    for k, (p, r) in enumerate(shapes):
+        rows = table[(table["p"] == p) & (table["r"] == r)].set_index("bin").reindex(bins)
+        x = [i + (k - (len(shapes) - 1) / 2) * 0.2 for i in range(len(bins))]
+        ax.errorbar(x, rows["accuracy"], yerr=[rows["accuracy"] - rows["lower"], rows["upper"] - rows["accuracy"]],
+                    fmt=_marker(r), color=_COLOURS.get(feedback, "#444444"), markerfacecolor="none", markersize=7,
+                    markeredgewidth=1.3, linestyle="none", capsize=2, label=f"{p} chain{'s' if p > 1 else ''} x {r} round{'s' if r > 1 else ''}")
+    ax.set_xticks(range(len(bins)), bins, rotation=30, fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("accuracy (last-round answers, majority over chains)")
     if legend:
         place_legend(ax)
     return ax
@@ -69,8 +105,8 @@ def plot_repair(resampling, repair, *, ax=None, legend: bool = True):
 def plot_forcing(caps, ends, *, ax=None, legend: bool = True):
     """Accuracy against generated tokens (reasoning and forced answer) per chain: ``caps`` (columns ``tokens``,
     ``accuracy``, ``lower``, ``upper``, ``budget``: the answer forced at each cap, a line through the ladder) and
-    ``ends`` (columns ``waits``, ``tokens``, ``accuracy``, ``lower``, ``upper``: the answer at the model's end
-    after j "Wait"s, markers, over the chains that reached it)."""
+    ``ends`` (columns ``waits``, ``tokens``, ``accuracy``, ``lower``, ``upper``: each chain run with at most j
+    "Wait"s inside the largest cap, ``ttslib.forcing.up_to_waits``, markers)."""
     ax = new_axes(ax, figsize=(6, 4))
     caps = caps.sort_values("budget", kind="stable")
     ax.errorbar(caps["tokens"], caps["accuracy"], yerr=[caps["accuracy"] - caps["lower"], caps["upper"] - caps["accuracy"]],
@@ -80,7 +116,7 @@ def plot_forcing(caps, ends, *, ax=None, legend: bool = True):
                     fontsize=7, color="#0072b2")
     ax.errorbar(ends["tokens"], ends["accuracy"], yerr=[ends["accuracy"] - ends["lower"], ends["upper"] - ends["accuracy"]],
                 color="#cc79a7", marker="D", linestyle="none", markerfacecolor="none", capsize=2,
-                label='extend: answer at the end after j "Wait"s')
+                label='extend: up to j "Wait"s within the largest cap')
     for _, row in ends.iterrows():
         ax.annotate(f"j={int(row['waits'])}", (row["tokens"], row["accuracy"]), textcoords="offset points", xytext=(4, 4),
                     fontsize=7, color="#cc79a7")
