@@ -229,3 +229,19 @@ def test_flip_rates_count_the_chains_that_changed_sides():
     # round 3: right before (0,1), (0,2), (1,1): (0,1) goes wrong; wrong before (0,0), (1,0), (1,2): (1,0) goes right
     assert rows[1]["right_to_wrong"] == pytest.approx(1 / 3) and rows[1]["wrong_to_right"] == pytest.approx(1 / 3)
     assert rows[1]["right_to_wrong_lower"] <= rows[1]["right_to_wrong"] <= rows[1]["right_to_wrong_upper"]
+
+
+def test_resampling_goes_on_with_the_pools_next_samples_within_the_budget():
+    import pandas as pd
+
+    from ttslib.sequential import resample_next
+
+    pool = pd.DataFrame({"problem_id": ["a"] * 5 + ["b"] * 5, "sample_idx": [4, 3, 2, 1, 0] * 2,
+                         "is_correct": [True, False, False, False, False] + [False, True, False, False, False],
+                         "num_completion_tokens": [10] * 10})
+    budget = pd.Series({"a": 25.0, "b": 25.0})
+    # from position 2: a's samples 2, 3 fit (20 tokens), sample 4 (the right one) does not; b's sample 3 is right
+    assert resample_next(pool.sample(frac=1.0, random_state=0), 2, budget).to_dict() == {"a": False, "b": True}
+    assert resample_next(pool, 2, pd.Series({"a": 30.0, "b": 0.0})).to_dict() == {"a": True, "b": False}
+    with pytest.raises(ValueError, match="fewer tokens than the budget"):
+        resample_next(pool, 2, pd.Series({"a": 100.0, "b": 10.0}))

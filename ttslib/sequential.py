@@ -25,11 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ttslib.selection import answer_classes, majority_vote
 
 __all__ = ["Revisions", "ChainPool", "make_chain_pool", "chain_answers", "Split", "splits", "rounds_curve", "transitions",
-           "repair_curve", "resample_at_tokens", "round_flops", "flip_rates"]
+           "repair_curve", "resample_at_tokens", "resample_next", "round_flops", "flip_rates"]
 
 HOW = ("last", "majority")
 FEEDBACK = ("none", "checker", "tests")
@@ -302,3 +303,25 @@ def flip_rates(pool: ChainPool, *, n_boot: int = 1000, seed: int = 0, level: flo
             row[f"{name}_lower"], row[f"{name}_upper"] = (np.percentile(ok, lo), np.percentile(ok, hi)) if ok.size else (np.nan, np.nan)
         out.append(row)
     return out
+
+
+def resample_next(samples, first: int, budget):
+    """Resampling as it would have gone on, read off a pool: per problem, whether any of the pool's samples from
+    ``sample_idx`` position ``first`` on (in ``sample_idx`` order), taken while their generated tokens add up to at
+    most ``budget`` (that problem's entry), passes. A realized outcome, like a chain's, not an expectation.
+    ``samples``: a sample table; ``budget``: a Series of tokens per problem_id. Returns a bool Series by problem_id."""
+    need = ["problem_id", "sample_idx", "is_correct", "num_completion_tokens"]
+    missing = [c for c in need if c not in samples.columns]
+    if missing:
+        raise ValueError(f"samples needs column(s) {missing}")
+    out = {}
+    df = samples.assign(problem_id=samples["problem_id"].astype(str)).sort_values(["problem_id", "sample_idx"], kind="stable")
+    for pid, g in df.groupby("problem_id", sort=True):
+        if pid not in budget.index:
+            continue
+        rest = g.iloc[int(first):]
+        within = rest["num_completion_tokens"].to_numpy(dtype=float).cumsum() <= float(budget[pid])
+        if within.all() and len(rest) and float(budget[pid]) > 0 and rest["num_completion_tokens"].sum() < float(budget[pid]):
+            raise ValueError(f"problem {pid!r}: the pool's samples after position {first} hold fewer tokens than the budget")
+        out[pid] = bool(rest["is_correct"].to_numpy(dtype=bool)[within].any())
+    return pd.Series(out, name="passed").rename_axis("problem_id")
