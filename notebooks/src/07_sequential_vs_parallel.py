@@ -285,8 +285,8 @@ Summary(*policy_findings)
 # its p chains passes the hidden tests (pass@p over the chains, exact); both sides use the hidden tests only to judge.
 # Resampling's side is the pool of 64 samples per problem: pass@k at the k whose tokens equal what the chains spent on
 # that problem (`ttslib.sequential.resample_at_tokens`: k = tokens / the problem's mean tokens per sample, the two whole
-# k on either side joined linearly): the table and figure. The two sides differ there before any repair (the rows
-# r = 1: the chains' starting samples are not the pool's average sample, and k is matched to tokens). The findings
+# k on either side joined linearly, which lies below pass@k): the table and figure, where the rows r = 1 set the two
+# sides before any repair. The findings
 # compare realized outcomes from the same start instead: self-repair (the chain's program after its repair round)
 # against resampling that goes on from the same starting sample with the pool's next samples (`sample_idx` 2, 3, ...,
 # which no chain started from) while their tokens fit within what the repair round generated
@@ -307,11 +307,14 @@ said = rp.loc[rp["round"] == 1, "feedback"]
 kinds = {"the first failing example": said.str.contains(" should return ").sum(),
          "the program does not run": said.str.startswith("the program does not run").sum(),
          "no example to run": (said == "no example to run.").sum(), "every example passes": (said == "every example passes.").sum()}
+carried = rp.loc[rp["round"] == 2, "carried"].to_numpy(dtype=bool).reshape(P_r, C_r)
+repaired_any = ~carried  # chains whose repair round ran
 print(f"{P_r} problems x {C_r} chains x {R_r} rounds; feedback on the round-1 programs: "
       + ", ".join(f"{k} {int(v)}" for k, v in kinds.items()) + f" (of {len(said)}); round-1 programs passing the hidden tests: "
-      f"{r_correct[:, :, 0].mean():.3f}; after the repair round: {r_correct[:, :, 1].mean():.3f}; repairs of a failing program "
-      f"that pass: {int((~r_correct[:, :, 0] & r_correct[:, :, 1]).sum())} of {int((~r_correct[:, :, 0]).sum())}; passing "
-      f"programs a repair round broke: {int((r_correct[:, :, 0] & ~r_correct[:, :, 1]).sum())}")
+      f"{r_correct[:, :, 0].mean():.3f}; after the repair round: {r_correct[:, :, 1].mean():.3f}; repair rounds run: "
+      f"{int(repaired_any.sum())} (the other {int(carried.sum())} chains passed every example and stopped, "
+      f"{int((carried & ~r_correct[:, :, 0]).sum())} of them failing the hidden tests); repaired programs that pass: "
+      f"{int((repaired_any & r_correct[:, :, 1]).sum())} of {int(repaired_any.sum())}")
 
 # %%
 repair_rows, repair_raw, rates, resampled = [], [], {}, {}
@@ -335,6 +338,17 @@ for chains in ([0], list(range(C_r))):
                                      b="resampling on from the same start within the same tokens", quantity="solved (hidden tests)",
                                      range=f"HumanEval (first {P_r} problems) x gemma-3-270m; {extra.mean():.1f} extra tokens per problem on average"))
 repair_findings = family(repair_raw)
+# what this design could show: how many new problems resampling on would be expected to solve (chain 0's start unsolved,
+# the pool's pass rate per sample, as many next samples as fit), against how many must differ for a verdict
+extra0 = pd.Series(r_tokens[:, [0], 1:].sum((1, 2)), index=ids_r)
+ordered = pool64.sort_values(["problem_id", "sample_idx"], kind="stable").groupby("problem_id")["num_completion_tokens"]
+taken = np.array([int((g.to_numpy(dtype=float)[C_r:].cumsum() <= extra0[pid]).sum()) for pid, g in ordered])
+expected_new = ((1 - (1 - counts["c"].to_numpy() / counts["n"].to_numpy()) ** taken) * ~r_correct[:, 0, 0]).sum()
+need_r = next(m for m in range(1, 64) if 2 / 2 ** m < 0.05 / len(repair_raw))
+print(f"chain 0's comparison: resampling on takes {taken.mean():.2f} next samples per problem on average (none on "
+      f"{int((taken == 0).sum())} of {P_r}); it is expected to solve {expected_new:.1f} new problems; a verdict needs at "
+      f"least {need_r} problems to differ, all one way ({'more' if need_r > expected_new else 'no more'} than resampling is "
+      f"expected to add)")
 repair_table = pd.DataFrame(repair_rows)
 repair_table.round(4)
 
@@ -355,8 +369,9 @@ savefig(fig, "07_self_repair", directory=FIG)
 # generated up to it (reasoning and answer). For "Wait": each chain as if run with at most j "Wait"s inside the largest
 # cap (`ttslib.forcing.up_to_waits`: its answer at its j-th end, or, where the cap came first, the answer forced at
 # the cap), over all chains. The findings: each cap against the one below (a trend); up to j "Wait"s against none (one
-# Holm family). The run holds 2 chains per problem, and a majority vote of two splits every disagreement evenly, so it
-# equals one chain's expected accuracy: a parallel side at equal tokens needs more chains than this run has.
+# Holm family). A majority vote of the run's 2 chains splits every disagreement evenly, so it scores what one chain with
+# no "Wait" scores: "up to j Waits minus none" is also longer thinking against 2 parallel chains (the tokens of both
+# are printed below).
 
 # %%
 forcing = read_samples(FORCING)
@@ -386,6 +401,9 @@ wait_raw = [paired_finding(per_problem[j]["is_correct"], per_problem[0]["is_corr
                            quantity="accuracy", range=f"SmolLM2-135M, {len(caps)} chain problems, inside a {int(ladder.iloc[-1])}-token cap")
             for j in range(1, K_f + 1)]
 wait_findings = family(wait_raw)
+print(f"tokens per problem: no Wait {per_problem[0]['tokens'].mean():.1f} (one chain), 2 parallel chains "
+      f"{2 * per_problem[0]['tokens'].mean():.1f}; " + "; ".join(f"up to {j} Wait(s) {per_problem[j]['tokens'].mean():.1f}"
+                                                                   for j in range(1, K_f + 1)))
 Summary(*forcing_findings, *wait_findings)
 
 # %%
@@ -400,8 +418,9 @@ savefig(fig, "07_budget_forcing", directory=FIG)
 #
 # Each published finding as issue 32 states it, beside our nearest finding: for Snell et al., the held-out policy
 # against parallel sampling at the largest budget (blind run), with whether a 4x efficiency could be measured here; for
-# Olausson et al., self-repair against resampling on from the same start (chain 0); for arXiv:2502.12215, one chain
-# with up to one "Wait" against none (longer thinking; no parallel side at equal tokens exists in this run). The models, benchmarks and budgets differ, so none is tested.
+# Olausson et al., self-repair against resampling on from the same start (chain 0; section 6 says how little this
+# comparison could show); for arXiv:2502.12215, one chain with up to one "Wait" against none, which section 7 shows is
+# also against 2 parallel chains. The models, benchmarks and budgets differ, so none is tested.
 
 # %%
 snell = policy_findings[len(policy_findings) // len(pools) - 1]  # the blind run at its largest budget
@@ -411,7 +430,7 @@ Summary(
     compare_with_paper("snell_revisions_4x", Setting("SmolLM2-135M-Instruct", "chain problems (kit, 10 levels)",
                                                      "accuracy, held-out policy per bin minus parallel sampling",
                                                      "ratio of rounds to chains chosen per bin on 1 fold, scored on the other (blind run)",
-                                                     f"budget: parallel's tokens at {C_rev} chains"),
+                                                     f"budget: at most parallel's tokens at {C_rev} chains (the policy spends less)"),
                        snell.difference, snell.lower, snell.upper),
     compare_with_paper("olausson_self_repair", Setting("gemma-3-270m", f"HumanEval (first {P_r} problems)",
                                                        "solved (hidden tests), self-repair minus resampling",
@@ -420,7 +439,7 @@ Summary(
                        olausson.difference, olausson.lower, olausson.upper),
     compare_with_paper("parallel_vs_longer_thinking", Setting("SmolLM2-135M-Instruct", "chain problems (kit, 10 levels)",
                                                               "accuracy, longer thinking minus none",
-                                                              "one chain with up to one Wait against the same chain with none",
+                                                              "one chain with up to one Wait against no Wait (which scores as 2 parallel chains' majority)",
                                                               f"inside a {int(ladder.iloc[-1])}-token cap per chain"),
                        longer.difference, longer.lower, longer.upper),
 )
@@ -453,8 +472,9 @@ print(f"a 4x efficiency means the policy at n chains' budget matching parallel s
 # %% [markdown]
 # ## What this shows
 #
-# The findings of sections 2, 3, 5, 6 and 7, as rendered above (each with the family it was judged in); this cell
-# only gathers them.
+# The findings of sections 2-7, as rendered above (each with the family it was judged in); this cell only gathers
+# them.
 
 # %%
-Summary(*round_trends, *family(split_findings), *policy_findings, *repair_findings, *forcing_findings, *wait_findings)
+Summary(*round_trends, *family(split_findings), *bin_findings, *policy_findings, *repair_findings, *forcing_findings,
+        *wait_findings)

@@ -63,7 +63,7 @@ def plot_repair(table, *, ax=None, legend: bool = True):
                     fmt=_marker(r), color=_COLOURS["tests"], markerfacecolor="none", markersize=7, markeredgewidth=1.3,
                     capsize=2, label=None if lab in done else lab)
         done.add(lab)
-        lab = "resampling at the same tokens per problem"
+        lab = "resampling at the same tokens per problem (k joined linearly: below pass@k)"
         ax.errorbar([row["tokens"] * 1.04], [row["resampling"]],
                     yerr=[[row["resampling"] - row["resampling_lower"]], [row["resampling_upper"] - row["resampling"]]],
                     fmt="o", color="#555555", markersize=5, capsize=2, label=None if lab in done else lab)
