@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from ttslib.search.expand import Expander, LlamaExpander, TextExpander, make_expander
-from ttslib.search.loop import METHODS, SearchConfig, search_problems
+from ttslib.search.loop import METHODS, WIDTH_FREE, SearchConfig, search_problems
 from ttslib.verifiers import check_step_scores
 
 __all__ = ["SearchConfig", "SearchPreset", "SEARCH_PRESETS", "METHODS", "SHARD_TOKENS", "beam_search", "default_problems_per_shard", "dvts", "run_search", "rescore", "search_problems",
@@ -69,8 +69,16 @@ def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: Search
     from ttslib.grade import grade_table
 
     records = []
+    if config.method in WIDTH_FREE:  # their own settings, one column each
+        own = {k: v for k, v in config.settings().items() if k.startswith(("pf_", "rebase_"))}
+    else:
+        own = {"beam_width": config.beam_width, "lookahead": config.lookahead,
+               "dvts_variant": config.dvts_variant if config.method == "dvts" else None}
     for (_, problem), nodes, cost, p_tokens in zip(batch.iterrows(), candidates, costs, prompt_tokens):
+        per_iteration = len(nodes) // config.pf_iterations
         for idx, node in enumerate(nodes):
+            if config.method == "particle_filtering":
+                own["pf_iteration"] = idx // per_iteration  # particle Gibbs: which iteration the particle ended in
             lps = [x for step in node.step_logprobs for x in step]
             records.append({
                 "problem_id": problem["problem_id"], "sample_idx": idx, "completion": delimiter.join(node.steps),
@@ -79,8 +87,7 @@ def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: Search
                 "step_num_tokens": [int(x) for x in node.step_tokens], "score": node.rank_score,
                 "logprob": float(np.sum(lps)), "token_logprobs": lps, "status": node.status,
                 "finish_reason": "stop" if node.status == "ok" else "length", "reference": problem["reference"],
-                "method": config.method, "n": config.n, "beam_width": config.beam_width, "lookahead": config.lookahead,
-                "dvts_variant": config.dvts_variant if config.method == "dvts" else None,
+                "method": config.method, "n": config.n, **own,
                 "verifier": verifier_name, "search_generated_tokens": cost.generated,
                 "search_prefill_tokens": cost.prefill, "search_verifier_tokens": float(cost.verifier),
                 "search_context_sum": cost.context, "search_eos_unknown": cost.eos_unknown,
@@ -158,7 +165,7 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
     manifest = {
         "backend": backend.name, "model": backend_model_name(backend), "backend_settings": backend_settings(backend),
         "template": template, "delimiter": delimiter, "grade_style": grade_style,
-        "verifier": name, "verifier_settings": backend_settings(verifier), "search": dict(config.__dict__),
+        "verifier": name, "verifier_settings": backend_settings(verifier), "search": config.settings(),
         "num_problems": int(len(problems)), "problems_sha256": problems_digest(problems), "problems_per_shard": int(per_shard),
         **({"search_preset": preset} if preset is not None else {}),
     }

@@ -22,6 +22,8 @@ class Expander(Protocol):
     and the prompt tokens decoded for them. Where ``consume[i]``, request i's handle passes to the
     expander (its last child may take it over): the caller no longer holds it and must not release it.
     ``release(handles)``: the caller is done with them.
+    ``prefix(prompt, steps)``: a handle of the prompt followed by these steps (each ended by the delimiter),
+    and the tokens decoded for it: how particle Gibbs continues its reference from part of the way.
     """
 
     @abstractmethod
@@ -32,6 +34,9 @@ class Expander(Protocol):
 
     @abstractmethod
     def release(self, handles) -> None: ...
+
+    @abstractmethod
+    def prefix(self, prompt: str, steps) -> tuple[object, int]: ...
 
 
 class LlamaExpander(Expander):
@@ -75,6 +80,11 @@ class LlamaExpander(Expander):
     def release(self, handles) -> None:
         self.backend.release(list(handles))
 
+    def prefix(self, prompt: str, steps):
+        """The steps' text re-tokenized and prefilled; the prompt's cells come from the backend's prefix cache."""
+        seq, = self.backend.prefill([self.backend.tokenize(prompt + "".join(s + self.delimiter for s in steps))])
+        return seq, seq.prefilled
+
 
 class TextExpander(Expander):
     """Next steps through the text interface of any backend (vLLM, OpenAI-compatible servers): each
@@ -92,13 +102,16 @@ class TextExpander(Expander):
 
     def expand(self, requests, *, greedy: bool = False, consume=None):
         out = [None] * len(requests)
+        # each request's seed from its problem's stream, in request order: a problem's draws do not depend on
+        # which other problems share the batch (grouping by k below would reorder them)
+        request_seeds = [int(rng.integers(2**31 - 1)) for _, _, rng in requests]
         by_k: dict[int, list[int]] = {}
         for i, (_, k, _) in enumerate(requests):
             by_k.setdefault(k, []).append(i)
         for k, members in by_k.items():
             config = SamplingConfig(n=k, temperature=0.0 if greedy else self.temperature, top_p=self.top_p,
                                     max_tokens=self.max_step_tokens, stop=(self.delimiter,))
-            seeds = [int(requests[i][2].integers(2**31 - 1)) for i in members]
+            seeds = [request_seeds[i] for i in members]
             results = self.backend.generate([requests[i][0] for i in members], config, seeds)
             for i, result in zip(members, results):
                 text = requests[i][0]
@@ -111,6 +124,10 @@ class TextExpander(Expander):
 
     def release(self, handles) -> None:
         pass
+
+    def prefix(self, prompt: str, steps):
+        """The text itself; the server decodes it with the next request (counted there)."""
+        return prompt + "".join(s + self.delimiter for s in steps), 0
 
 
 def make_expander(backend, delimiter: str, config) -> Expander:

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from ttslib.generate.base import SamplingConfig
+from ttslib.search.particles import (PF_AGGREGATES, PF_RESAMPLE, aggregate_scores, check_temperature, particle_log_weight,
+                                     rebase_widths, resample_counts)
 from ttslib.verifiers import check_step_scores
 
-METHODS = ("beam_search", "dvts", "sampling")
+METHODS = ("beam_search", "dvts", "sampling", "particle_filtering", "rebase")
 DVTS_VARIANTS = ("kit", "sal")
+WIDTH_FREE = ("particle_filtering", "rebase")  # methods with no beam width M
 
 
 @dataclass(frozen=True)
@@ -28,15 +31,40 @@ class SearchConfig:
     temperature: float = 0.8
     top_p: float = 1.0
     seed: int = 0
+    # particle filtering (ttslib.search.particles): weight logit(agg(step scores)), resampled from softmax(w / T)
+    pf_aggregate: str = "prod"  # "prod" (its_hub's examples), "min" or "last"
+    pf_temperature: float = 1.0  # T of the resampling softmax (its_hub: 1)
+    pf_iterations: int = 1  # particle Gibbs iterations; n / iterations particles each (1: plain particle filtering)
+    pf_resample: str = "all"  # "all": ended particles stay in the pool (its_hub); "active": they are set aside
+    rebase_temperature: float = 0.2  # REBASE: T of its width allocation (rebase.yaml)
 
     def __post_init__(self):
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}; got {self.method!r}")
-        for name in ("n", "beam_width", "max_steps", "max_step_tokens"):
-            if not isinstance(getattr(self, name), (int, np.integer)) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be an int >= 1; got {getattr(self, name)!r}")
-        if self.n % self.beam_width:
+        for name in ("n", "beam_width", "max_steps", "max_step_tokens", "pf_iterations"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be an int >= 1; got {value!r}")
+        defaults = {f.name: f.default for f in fields(self)}
+        own = {"particle_filtering": ("pf_aggregate", "pf_temperature", "pf_iterations", "pf_resample"), "rebase": ("rebase_temperature",)}
+        for method, names in own.items():
+            for name in names:
+                if self.method != method and getattr(self, name) != defaults[name]:
+                    raise ValueError(f"{name} is a setting of {method}; {self.method} takes the default")
+        if self.method in WIDTH_FREE:
+            if self.beam_width != defaults["beam_width"]:
+                raise ValueError(f"beam_width is a setting of beam search and DVTS; {self.method} has none")
+        elif self.n % self.beam_width:
             raise ValueError(f"n ({self.n}) must be a multiple of beam_width ({self.beam_width})")
+        if self.pf_aggregate not in PF_AGGREGATES:
+            raise ValueError(f"pf_aggregate must be one of {PF_AGGREGATES}; got {self.pf_aggregate!r}")
+        if self.pf_resample not in PF_RESAMPLE:
+            raise ValueError(f"pf_resample must be one of {PF_RESAMPLE}; got {self.pf_resample!r}")
+        check_temperature(self.pf_temperature)
+        check_temperature(self.rebase_temperature)
+        if self.n % self.pf_iterations or (self.pf_iterations > 1 and self.n // self.pf_iterations < 2):
+            raise ValueError(f"n ({self.n}) must be a multiple of pf_iterations ({self.pf_iterations}), "
+                             "with at least 2 particles an iteration when there are several (one is the reference)")
         if self.lookahead < 0:
             raise ValueError(f"lookahead must be >= 0; got {self.lookahead}")
         if self.lookahead and self.method != "beam_search":
@@ -46,6 +74,19 @@ class SearchConfig:
         if self.dvts_variant != "kit" and self.method != "dvts":
             raise ValueError(f"dvts_variant is an option of DVTS; {self.method} takes the default")
         SamplingConfig(temperature=self.temperature, top_p=self.top_p)  # checks them
+
+    def settings(self) -> dict:
+        """What a run's manifest and rows record: every field that applies to the method (the settings of
+        particle filtering and REBASE only for them, M only for the methods that have one)."""
+        mine = {"particle_filtering": "pf_", "rebase": "rebase_"}.get(self.method)
+        out = {}
+        for f in fields(self):
+            if f.name.startswith(("pf_", "rebase_")) and not (mine and f.name.startswith(mine)):
+                continue
+            if f.name in ("beam_width", "lookahead", "dvts_variant") and self.method in WIDTH_FREE:
+                continue
+            out[f.name] = getattr(self, f.name)
+        return out
 
 
 @dataclass(eq=False)
@@ -78,10 +119,18 @@ class Tree:
     steps_done: int = 0
     done: bool = False
     sal: bool = False  # search-and-learn's DVTS subtree (candidates: its last expansion)
+    alloc: list | None = None  # particle filtering and REBASE: children of each active node (decided by the last step)
+    root: Node | None = None  # the prompt (particle Gibbs starts each iteration from it)
+    population: list = field(default_factory=list)  # particle filtering: the particles, a node once per copy
+    reference: Node | None = None  # particle Gibbs: the retained particle of the last iteration
+    pools: list = field(default_factory=list)  # particle filtering: each finished iteration's particles
 
     def requests(self) -> list[tuple[Node, int]]:
         """(parent, k): sample k next steps from parent; k spreads ``width`` over the kept parents
-        (sampling: one next step for each unfinished solution, ``width`` for the prompt)."""
+        (sampling: one next step for each unfinished solution, ``width`` for the prompt; particle
+        filtering and REBASE: the counts their last step decided)."""
+        if self.alloc is not None:
+            return list(zip(self.active, self.alloc))
         if self.keep == self.width and self.steps_done:
             return [(node, 1) for node in self.active]
         base, extra = divmod(self.width, len(self.active))
@@ -150,6 +199,10 @@ def _drop(expander, nodes) -> None:
 
 
 def _trees(config: SearchConfig, num_problems: int, seeds: list[int]) -> list[Tree]:
+    if config.method == "particle_filtering":  # n / iterations particles, each iteration after the last
+        return [Tree(p, config.n // config.pf_iterations, config.n, np.random.default_rng(seeds[p])) for p in range(num_problems)]
+    if config.method == "rebase":
+        return [Tree(p, config.n, config.n, np.random.default_rng(seeds[p])) for p in range(num_problems)]
     if config.method == "sampling":  # keep every unfinished solution: N independent samples
         return [Tree(p, config.n, config.n, np.random.default_rng(seeds[p])) for p in range(num_problems)]
     if config.method == "beam_search":
@@ -168,7 +221,19 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
     costs = [_Cost(prefill=int(n), prompt=int(t)) for n, t in zip(prefilled, prompt_tokens)]
     trees = _trees(config, len(prompts), list(seeds))
     for tree in trees:
-        tree.active = [Node(handle=roots[tree.problem])]
+        tree.root = Node(handle=roots[tree.problem])
+        tree.active = [tree.root]
+        if config.method in WIDTH_FREE:
+            tree.alloc = [tree.width]
+
+    def revive(tree: Tree, steps: int, source: Node) -> Node:
+        """A particle Gibbs reference cut to its first ``steps`` steps, as a live partial solution."""
+        handle, prefill = expander.prefix(prompts[tree.problem], source.steps[:steps])
+        costs[tree.problem].prefill += int(prefill)
+        return Node(handle=handle, steps=source.steps[:steps], step_tokens=source.step_tokens[:steps],
+                    step_logprobs=source.step_logprobs[:steps], scores=source.scores[:steps], order=source.order,
+                    rank_score=aggregate_scores(source.scores[:steps], config.pf_aggregate))
+
     order = 0
     try:
         while True:
@@ -202,14 +267,21 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
             weights = np.array([len(n.steps) for n in judged], dtype=float)
             for (tree, node), look, s, w in zip(scored, judged, scores, weights):
                 node.scores, node.rank_score = s[: len(node.steps)], float(s[-1])
+                if config.method == "particle_filtering":  # ranked, weighted and picked by the aggregated score
+                    node.rank_score = aggregate_scores(node.scores, config.pf_aggregate)
                 node.verifier_truncated = max(node.verifier_truncated, look.verifier_truncated)
                 costs[tree.problem].verifier += tokens * w / weights.sum()
                 if look is not node:
                     _drop(expander, [look])
             for tree in live:
-                _advance(tree, children[id(tree)], config, expander)
+                if config.method == "particle_filtering":
+                    _advance_particles(tree, children[id(tree)], config, expander, revive)
+                elif config.method == "rebase":
+                    _advance_rebase(tree, children[id(tree)], config, expander)
+                else:
+                    _advance(tree, children[id(tree)], config, expander)
     finally:
-        _drop(expander, [n for t in trees for n in t.active + t.last if n.steps])
+        _drop(expander, [n for t in trees for n in t.active + t.last + t.population if n.steps])
         expander.release(roots)
     out = [[] for _ in prompts]
     for tree in trees:
@@ -267,9 +339,78 @@ def _advance_sal(tree: Tree, children: list[Node], config: SearchConfig, expande
     tree.active = [] if tree.done else [best]
 
 
+def _advance_rebase(tree: Tree, children: list[Node], config: SearchConfig, expander) -> None:
+    """REBASE: each ended child takes one unit of the width for good; the unfinished ones, best first, share what
+    is left (``ttslib.search.particles.rebase_widths``); a node given no width is pruned."""
+    tree.ended += [c for c in children if c.ended]
+    _drop(expander, [c for c in children if c.ended])
+    unfinished = sorted((c for c in children if not c.ended), key=lambda c: (-c.rank_score, c.order))
+    tree.steps_done += 1
+    left = tree.width - len(tree.ended)
+    if left != len(unfinished):  # cannot happen: each depth samples exactly the width left
+        raise RuntimeError(f"REBASE has {len(unfinished)} unfinished nodes for a width of {left}")
+    tree.done = not unfinished or tree.steps_done >= config.max_steps
+    if tree.done:
+        tree.active, tree.alloc, tree.last = [], [], unfinished
+        return
+    widths = rebase_widths([c.rank_score for c in unfinished], left, config.rebase_temperature)
+    tree.active = [c for c, w in zip(unfinished, widths) if w > 0]
+    tree.alloc = [int(w) for w in widths if w > 0]
+    _drop(expander, [c for c, w in zip(unfinished, widths) if w == 0])
+
+
+def _advance_particles(tree: Tree, children: list[Node], config: SearchConfig, expander, revive) -> None:
+    """Particle filtering: the particles after one step (each unfinished one extended by one step), resampled
+    multinomially from softmax(logit(agg(scores)) / T) (``ttslib.search.particles``), the last step included.
+    ``pf_resample="all"`` draws every particle anew, ended ones with their final weight (its_hub);
+    ``"active"`` sets ended ones aside and redraws only the unfinished. In particle Gibbs the retained
+    reference is always kept and also competes, with the weight of its first t steps; a draw of it continues
+    from those steps. An iteration ends when every particle has ended or at ``max_steps``."""
+    tree.steps_done += 1
+    t, ref = tree.steps_done, tree.reference
+    pool = [n for n in tree.population if n.ended] + children  # the particles, the reference aside
+    if config.pf_resample == "active":
+        frozen, draw_from = [n for n in pool if n.ended], [n for n in pool if not n.ended]
+    else:
+        frozen, draw_from = [], pool
+    k = len(draw_from)  # slots redrawn
+    if ref is not None and k:
+        draw_from = draw_from + [ref]
+    population = list(frozen)
+    if k:
+        steps = [n.scores if n is not ref else n.scores[: min(t, len(n.steps))] for n in draw_from]
+        log_w = [particle_log_weight(s, config.pf_aggregate) for s in steps]
+        counts = resample_counts(log_w, k, tree.rng, config.pf_temperature)
+        for node, c in zip(draw_from, counts):
+            if c and node is ref and t < len(ref.steps):
+                node = revive(tree, t, ref)
+            population += [node] * int(c)
+    kept = {id(n) for n in population}
+    _drop(expander, [n for n in pool if n.ended or id(n) not in kept])  # ended ones are never extended
+    tree.population = population
+    live = list({id(n): n for n in population if not n.ended}.values())  # distinct, in order of first draw
+    if live and t < config.max_steps:
+        tree.active, tree.alloc = live, [sum(m is n for m in population) for n in live]
+        return
+    for node in live:  # cut at max_steps
+        node.status = "length: no answer within max_steps"
+    _drop(expander, live)
+    finished = population + ([ref] if ref is not None else [])
+    tree.pools.append(sorted(finished, key=lambda n: (-n.rank_score, n.order)))
+    if len(tree.pools) == config.pf_iterations:
+        tree.done, tree.active, tree.alloc = True, [], []
+        return
+    weights = [particle_log_weight(n.scores, config.pf_aggregate) for n in finished]
+    pick = int(np.argmax(resample_counts(weights, 1, tree.rng, config.pf_temperature)))
+    tree.reference, tree.population, tree.steps_done = finished[pick], [], 0
+    tree.active, tree.alloc = [tree.root], [tree.width - 1]
+
+
 def _candidates(tree: Tree) -> list[Node]:
     """Exactly ``tree.width`` candidates: the best ended ones, then the best unfinished ones (search-and-learn's
-    DVTS: the subtree's last expansion)."""
+    DVTS: the subtree's last expansion; particle filtering: the particles of each iteration, best first)."""
+    if tree.pools:
+        return [n for pool in tree.pools for n in pool]
     if tree.sal:
         for node in tree.last:
             if not node.ended:
