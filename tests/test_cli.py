@@ -100,6 +100,11 @@ CHANGES = {
     "search": {
         "method": ([], ["--method", "dvts"]), "n": ([], ["--n", "8"]), "beam_width": ([], ["--beam-width", "2"]),
         "dvts_variant": (["--method", "dvts"], ["--dvts-variant", "sal"]),
+        "pf_aggregate": (["--method", "particle_filtering"], ["--pf-aggregate", "min"]),
+        "pf_temperature": (["--method", "particle_filtering"], ["--pf-temperature", "0.5"]),
+        "pf_iterations": (["--method", "particle_filtering"], ["--pf-iterations", "2"]),
+        "pf_resample": (["--method", "particle_filtering"], ["--pf-resample", "active"]),
+        "rebase_temperature": (["--method", "rebase"], ["--rebase-temperature", "0.5"]),
         "lookahead": ([], ["--lookahead", "1"]), "max_steps": ([], ["--max-steps", "5"]), "max_step_tokens": ([], ["--max-step-tokens", "9"]),
         "verifier": ([], ["--verifier", "checker"]), "auc": ([], ["--auc", "0.804"]), "verifier_seed": ([], ["--verifier-seed", "5"]),
         "problems": ([], ["--problems", "arith"]), "problems_file": (["--problems", "file", "--problems-file", "{a}"], ["--problems-file", "{b}"]),
@@ -272,6 +277,11 @@ BAD_VALUES = {
     ("search", "prompt"): [["nope"], ["arith_fewshot"]],  # a template without a step delimiter
     ("search", "method"): [["greedy"]],
     ("search", "dvts_variant"): [["other"]],
+    ("search", "pf_aggregate"): [["mean"]],
+    ("search", "pf_temperature"): [["0"], ["nan"]],
+    ("search", "pf_iterations"): [["0"]],
+    ("search", "pf_resample"): [["some"]],
+    ("search", "rebase_temperature"): [["-1"]],
     ("search", "auc"): [["0.4"], ["1"], ["nan"]],
     ("regrade", "table"): [["{file}"], ["{empty}"]],  # not Parquet; no rows
     ("regrade", "out"): [["{input}"]],  # the input itself, which regrade promises to leave as it is
@@ -389,7 +399,9 @@ def test_every_option_refuses_an_out_of_range_value_in_one_line(command, name, w
     assert any(n.lower() in lines[0].lower() for n in named), f"the message names none of {named}: {lines[0]}"
 
 
-@pytest.mark.parametrize("options", [["--n", "6"], ["--method", "dvts", "--lookahead", "1"], ["--dvts-variant", "sal"]])
+@pytest.mark.parametrize("options", [["--n", "6"], ["--method", "dvts", "--lookahead", "1"], ["--dvts-variant", "sal"],
+                                     ["--method", "rebase", "--beam-width", "2"], ["--pf-iterations", "2"],
+                                     ["--method", "particle_filtering", "--n", "6", "--pf-iterations", "4"]])
 def test_search_options_that_do_not_go_together_are_refused_before_any_work(options, monkeypatch, tmp_path):
     import ttslib.generate
 

@@ -406,9 +406,14 @@ def _verifier(kind: VerifierKind, auc: float, seed: int, backend):
 @app.command()
 def search(
     out: Path = typer.Option(..., file_okay=False, help="run directory: shards, run.json and samples.parquet go here"),
-    method: str = typer.Option("beam_search", callback=_search_method, help="beam_search, dvts, or sampling (N solutions, step by step)"),
+    method: str = typer.Option("beam_search", callback=_search_method, help="beam_search, dvts, particle_filtering, rebase, or sampling (N solutions, step by step)"),
     n: int = typer.Option(16, min=1, help="N: candidates per problem and partial solutions sampled per step"),
-    beam_width: int = typer.Option(4, min=1, help="M: next steps sampled from each kept partial solution (N a multiple of M)"),
+    beam_width: int = typer.Option(4, min=1, help="beam search, DVTS: M, next steps sampled from each kept partial solution (N a multiple of M)"),
+    pf_aggregate: str = typer.Option("prod", callback=_choice("prod", "min", "last"), help="particle_filtering: step scores -> the score whose logit weighs a particle"),
+    pf_temperature: float = typer.Option(1.0, callback=_finite(0, open_low=True), help="particle_filtering: T of the resampling softmax(w / T) (its_hub: 1)"),
+    pf_iterations: int = typer.Option(1, min=1, help="particle_filtering: particle Gibbs iterations, N / iterations particles each (1: plain particle filtering)"),
+    pf_resample: str = typer.Option("all", callback=_choice("all", "active"), help="particle_filtering: all (ended particles stay in the draw, its_hub) or active (set aside)"),
+    rebase_temperature: float = typer.Option(0.2, callback=_finite(0, open_low=True), help="rebase: T of its width allocation (its rebase.yaml: 0.2)"),
     lookahead: int = typer.Option(0, min=0, help="beam search: greedy steps rolled before scoring"),
     max_steps: Optional[int] = typer.Option(None, min=1, help="steps per solution at most [default: the problem set's preset, ttslib.search.SEARCH_PRESETS: 10 for chains, 40 for MATH]"),
     max_step_tokens: Optional[int] = typer.Option(None, min=1, help="tokens per step at most [default: the preset's: 32 for chains, 2048 for MATH]"),
@@ -433,7 +438,8 @@ def search(
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
     threads: Optional[int] = typer.Option(None, min=1, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
 ):
-    """Beam search or DVTS guided by a step verifier; writes N candidates per problem as a sample table (resumable)."""
+    """Beam search, DVTS, particle filtering or REBASE guided by a step verifier; writes N candidates per problem as a
+    sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError, RunLocked
     from ttslib.search import SEARCH_PRESETS, SearchConfig, run_search
 
@@ -443,7 +449,9 @@ def search(
     max_step_tokens = preset.max_step_tokens if max_step_tokens is None else max_step_tokens
     try:  # what the options mean together (N a multiple of M, lookahead only in beam search, ...), before any work
         config = SearchConfig(method=method, n=n, beam_width=beam_width, lookahead=lookahead, max_steps=max_steps,
-                              max_step_tokens=max_step_tokens, dvts_variant=dvts_variant, temperature=temperature, top_p=top_p, seed=seed)
+                              max_step_tokens=max_step_tokens, dvts_variant=dvts_variant, temperature=temperature, top_p=top_p, seed=seed,
+                              pf_aggregate=pf_aggregate, pf_temperature=pf_temperature, pf_iterations=pf_iterations,
+                              pf_resample=pf_resample, rebase_temperature=rebase_temperature)
     except ValueError as err:
         raise UsageError(str(err)) from None
     _backend_needs(backend, model, base_url)
