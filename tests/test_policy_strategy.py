@@ -131,3 +131,26 @@ def test_stop_rules_order_after_the_fixed_budget_then_by_rule_then_settings_with
 def test_a_stop_rule_is_refused_where_it_does_not_apply(kwargs, error, match):
     with pytest.raises(error, match=match):
         Strategy(**kwargs)
+
+
+def test_particle_filtering_and_rebase_hold_their_settings_as_a_record():
+    from ttslib.particles import ParticleFilter, Rebase
+
+    pf = Strategy("particle_filtering", NOISY)
+    assert (pf.scheme, pf.beam_width, pf.select, pf.aggregate) == (ParticleFilter(), None, "weighted", "last")
+    grid = [Strategy("particle_filtering", NOISY, scheme=ParticleFilter(agg, t, it, rs)) for agg in ("prod", "min")
+            for t in (0.5, 1.0) for it in (1, 2) for rs in ("all", "active")]
+    grid += [Strategy("rebase", NOISY, scheme=Rebase(t)) for t in (0.1, 0.2)]
+    assert len(set(grid)) == len(grid) and len({s.label for s in grid}) == len(grid)
+    assert Strategy("rebase", NOISY).label == "rebase/noisy_auc0.80 (T=0.2)"
+    assert sorted([Strategy("rebase", NOISY, scheme=Rebase(0.5)), Strategy("rebase", NOISY)])[0].scheme == Rebase(0.2)
+    with pytest.raises(ValueError, match="beam_width, lookahead and variant"):
+        Strategy("rebase", NOISY, beam_width=4)
+    with pytest.raises(TypeError, match="Rebase record"):
+        Strategy("rebase", NOISY, scheme=ParticleFilter())
+    with pytest.raises(ValueError, match="scheme is a setting"):
+        Strategy("beam_search", NOISY, beam_width=4, scheme=Rebase())
+    with pytest.raises(ValueError, match="settings of a search"):
+        Strategy("weighted", NOISY, scheme=Rebase())
+    with pytest.raises(ValueError, match="pf_temperature"):
+        ParticleFilter(temperature=0)

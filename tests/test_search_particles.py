@@ -1,4 +1,4 @@
-"""Particle filtering and REBASE (``ttslib.search.particles`` and the search loop) against independent references.
+"""Particle filtering and REBASE (``ttslib.particles`` and the search loop) against independent references.
 
 - The particle weight against a transcription of its_hub's definition (``algorithms/particle_gibbs.py``:
   ``_inv_sigmoid`` of reward_hub's aggregated PRM score, clipped to [1e-7, 1 - 1e-7]).
@@ -24,7 +24,7 @@ from scipy.stats import binom
 from test_search import TEMPLATE, ScriptedBackend, chains
 from ttslib.problems import make_chains
 from ttslib.search import SearchConfig, run_search
-from ttslib.search.particles import (aggregate_scores, particle_log_weight, rebase_widths, resample_counts,
+from ttslib.particles import (aggregate_scores, particle_log_weight, rebase_widths, resample_counts,
                                      resampling_probabilities)
 from ttslib.verifiers import StepChecker, StepScores
 
@@ -273,3 +273,25 @@ def test_aggregates():
     assert aggregate_scores([0.5, 0.4, 0.9], "min") == 0.4 and aggregate_scores([0.5, 0.9], "last") == 0.9
     with pytest.raises(ValueError, match="non-empty"):
         aggregate_scores([], "prod")
+
+
+def test_the_policy_sees_each_method_as_its_own_strategy():
+    from ttslib.particles import ParticleFilter, Rebase
+    from ttslib.policy import Strategy, VerifierSpec
+    from ttslib.strategies import search_strategies
+
+    problems = chains(per_level=8)
+    kw = dict(template=TEMPLATE, grade_style="answer_is", progress=False)
+    runs = [run_search(problems, ScriptedBackend(0.5), TwoValued(), SearchConfig(method=m, n=4, **extra), **kw)
+            for m, extra in [("beam_search", {"beam_width": 2}), ("rebase", {}), ("particle_filtering", {}),
+                             ("particle_filtering", {"pf_temperature": 0.5})]]
+    spec = VerifierSpec.recorded("two_valued")
+    res = search_strategies(pd.concat(runs, ignore_index=True).sample(frac=1.0, random_state=0), verifiers=[spec])
+    want = {Strategy("beam_search", spec, beam_width=2), Strategy("rebase", spec, scheme=Rebase()),
+            Strategy("particle_filtering", spec, scheme=ParticleFilter()),
+            Strategy("particle_filtering", spec, scheme=ParticleFilter(temperature=0.5))}
+    assert set(res.selections) == want
+    for run in runs:  # each strategy's cost is its run's tree
+        s = [k for k in want if k.method == run["method"].iloc[0]]
+        spent = run.groupby("problem_id")["search_generated_tokens"].first().sort_index().to_numpy()
+        assert any(np.array_equal(res.tokens[k][:, 0], spent) for k in s)

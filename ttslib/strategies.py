@@ -351,13 +351,23 @@ def _full_vote(cls, correct, weights):
 def search_strategy(group: pd.DataFrame, *, select: str = "weighted", aggregate: str = "last", verifiers=()) -> Strategy:
     """The strategy of one search run's rows (their method, verifier, beam width, lookahead, variant); the
     verifier is the spec :func:`known_verifier` finds among ``verifiers`` for the recorded name."""
+    from ttslib.particles import ParticleFilter, Rebase
+
     first = group.iloc[0]
     get = lambda c, default=None: first[c] if c in group.columns and pd.notna(first[c]) else default  # noqa: E731
-    return Strategy(str(first["method"]), known_verifier(str(first["verifier"]), verifiers), aggregate, int(get("beam_width", 4)),
-                    int(get("lookahead", 0)), (str(get("dvts_variant", "kit")) if first["method"] == "dvts" else None), select)
+    method, verifier = str(first["method"]), known_verifier(str(first["verifier"]), verifiers)
+    if method == "particle_filtering":
+        scheme = ParticleFilter(str(get("pf_aggregate", "prod")), float(get("pf_temperature", 1.0)), int(get("pf_iterations", 1)),
+                                str(get("pf_resample", "all")))
+        return Strategy(method, verifier, aggregate, select=select, scheme=scheme)
+    if method == "rebase":
+        return Strategy(method, verifier, aggregate, select=select, scheme=Rebase(float(get("rebase_temperature", 0.2))))
+    return Strategy(method, verifier, aggregate, int(get("beam_width", 4)), int(get("lookahead", 0)),
+                    (str(get("dvts_variant", "kit")) if method == "dvts" else None), select)
 
 
-SEARCH_KEYS = ("method", "verifier", "beam_width", "lookahead", "dvts_variant")
+SEARCH_KEYS = ("method", "verifier", "beam_width", "lookahead", "dvts_variant", "pf_aggregate", "pf_temperature", "pf_iterations",
+               "pf_resample", "rebase_temperature")
 
 
 def search_strategies(runs: pd.DataFrame, *, select: str = "weighted", aggregate: str = "last", model=None,

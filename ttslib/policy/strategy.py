@@ -1,9 +1,10 @@
 """A strategy as a record: every setting that changes what it returns, and the verifier it uses, also a record.
 
 A :class:`Strategy` holds its method (``oracle``, ``majority``, ``best_of_n``, ``weighted``,
-``beam_search``, ``dvts``), the verifier that scores it (a :class:`VerifierSpec`), how a solution's step
+``beam_search``, ``dvts``, ``particle_filtering``, ``rebase``), the verifier that scores it (a :class:`VerifierSpec`), how a solution's step
 scores become one score (``aggregate``: last, min, prod or mean), for a search its beam width M,
-lookahead, DVTS variant and the rule that picks one of its N candidates, and for a sampling rule its
+lookahead, DVTS variant and the rule that picks one of its N candidates (for particle filtering and REBASE,
+instead of M, their settings record, ``scheme``: ``ttslib.particles.ParticleFilter`` or ``Rebase``), and for a sampling rule its
 adaptive ``stop`` rule: one of the settings records of ``ttslib.adaptive`` (issue 31), None for a fixed
 budget, and for majority vote its sequential half, ``revisions``: a ``ttslib.sequential.Revisions`` record
 (chains of r rounds, the feedback, how a chain's answer is chosen; issue 32), None for independent samples.
@@ -39,7 +40,8 @@ from functools import total_ordering
 import numpy as np
 
 POOL_METHODS = ("oracle", "majority", "best_of_n", "weighted")
-SEARCH_METHODS = ("beam_search", "dvts")
+SEARCH_METHODS = ("beam_search", "dvts", "particle_filtering", "rebase")
+BEAM_METHODS = ("beam_search", "dvts")  # the searches with a beam width M
 AGGREGATES = ("last", "min", "prod", "mean")
 SELECT_RULES = ("weighted", "best_of_n", "majority")
 DVTS_VARIANTS = ("kit", "sal")
@@ -135,6 +137,7 @@ class Strategy:
     select: str | None = None  # search: the rule picking one of its N candidates ("weighted" default)
     stop: object | None = None  # sampling: an adaptive rule, a ttslib.adaptive settings record (ESC(window=5), ...); None: fixed n
     revisions: object | None = None  # majority vote over chains of revisions: a ttslib.sequential.Revisions record; None: independent samples
+    scheme: object | None = None  # particle filtering / REBASE: a ttslib.particles.ParticleFilter / Rebase record (default settings if None)
 
     def __post_init__(self):
         m, set_ = self.method, object.__setattr__
@@ -161,16 +164,28 @@ class Strategy:
                 raise ValueError(f"revisions are a setting of majority vote over chains (no stop rule); got method {m!r}"
                                  + (f", stop {stop_label(self.stop)}" if self.stop is not None else ""))
         if m not in SEARCH_METHODS:
-            if any(x is not None for x in (self.beam_width, self.lookahead, self.variant, self.select)):
-                raise ValueError(f"beam_width, lookahead, variant and select are settings of a search, not of {m!r}")
+            if any(x is not None for x in (self.beam_width, self.lookahead, self.variant, self.select, self.scheme)):
+                raise ValueError(f"beam_width, lookahead, variant, select and scheme are settings of a search, not of {m!r}")
             return
+        set_(self, "select", self.select or "weighted")
+        if self.select not in SELECT_RULES:
+            raise ValueError(f"select must be one of {SELECT_RULES}; got {self.select!r}")
+        if m not in BEAM_METHODS:
+            from ttslib.particles import ParticleFilter, Rebase  # here: only a caller holding such a record needs them
+
+            kind = ParticleFilter if m == "particle_filtering" else Rebase
+            set_(self, "scheme", kind() if self.scheme is None else self.scheme)
+            if not isinstance(self.scheme, kind):
+                raise TypeError(f"{m}'s scheme must be a ttslib.particles.{kind.__name__} record or None; got {self.scheme!r}")
+            if any(x is not None for x in (self.beam_width, self.lookahead, self.variant)):
+                raise ValueError(f"beam_width, lookahead and variant are settings of beam search and DVTS, not of {m!r}")
+            return
+        if self.scheme is not None:
+            raise ValueError(f"scheme is a setting of particle filtering and REBASE, not of {m!r}")
         if isinstance(self.beam_width, bool) or not isinstance(self.beam_width, (int, np.integer)) or self.beam_width < 1:
             raise ValueError(f"a search strategy needs beam_width (M) an int >= 1; got {self.beam_width!r}")
         set_(self, "beam_width", int(self.beam_width))
         set_(self, "lookahead", int(self.lookahead or 0))
-        set_(self, "select", self.select or "weighted")
-        if self.select not in SELECT_RULES:
-            raise ValueError(f"select must be one of {SELECT_RULES}; got {self.select!r}")
         if m == "dvts":
             set_(self, "variant", self.variant or "kit")
             if self.variant not in DVTS_VARIANTS:
@@ -193,7 +208,8 @@ class Strategy:
     def _order_key(self) -> tuple:
         return (self.method, self.verifier, self.aggregate, self.beam_width, self.lookahead, self.variant, self.select,
                 _stop_key(self.stop), () if self.revisions is None else (self.revisions.rounds, self.revisions.feedback,
-                                                                         self.revisions.answer))
+                                                                         self.revisions.answer),
+                () if self.scheme is None else (type(self.scheme).__name__, self.scheme))
 
     def __lt__(self, other):
         if not isinstance(other, Strategy):
@@ -210,6 +226,7 @@ class Strategy:
         opts += [f"select={self.select}"] if self.select not in (None, "weighted") else []
         opts += [f"stop={stop_label(self.stop)}"] if self.stop is not None else []
         opts += [f"revisions={self.revisions}"] if self.revisions is not None else []
+        opts += [str(self.scheme)] if self.scheme is not None else []
         head = self.method + (f"/{self.verifier.label}" if self.verifier is not None else "")
         return head + (f" ({', '.join(opts)})" if opts else "")
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from ttslib.generate.base import SamplingConfig
-from ttslib.search.particles import (PF_AGGREGATES, PF_RESAMPLE, aggregate_scores, check_temperature, particle_log_weight,
-                                     rebase_widths, resample_counts)
+from ttslib.particles import ParticleFilter, Rebase, aggregate_scores, particle_log_weight, rebase_widths, resample_counts
 from ttslib.verifiers import check_step_scores
 
 METHODS = ("beam_search", "dvts", "sampling", "particle_filtering", "rebase")
@@ -31,7 +30,7 @@ class SearchConfig:
     temperature: float = 0.8
     top_p: float = 1.0
     seed: int = 0
-    # particle filtering (ttslib.search.particles): weight logit(agg(step scores)), resampled from softmax(w / T)
+    # particle filtering (ttslib.particles): weight logit(agg(step scores)), resampled from softmax(w / T)
     pf_aggregate: str = "prod"  # "prod" (its_hub's examples), "min" or "last"
     pf_temperature: float = 1.0  # T of the resampling softmax (its_hub: 1)
     pf_iterations: int = 1  # particle Gibbs iterations; n / iterations particles each (1: plain particle filtering)
@@ -56,12 +55,7 @@ class SearchConfig:
                 raise ValueError(f"beam_width is a setting of beam search and DVTS; {self.method} has none")
         elif self.n % self.beam_width:
             raise ValueError(f"n ({self.n}) must be a multiple of beam_width ({self.beam_width})")
-        if self.pf_aggregate not in PF_AGGREGATES:
-            raise ValueError(f"pf_aggregate must be one of {PF_AGGREGATES}; got {self.pf_aggregate!r}")
-        if self.pf_resample not in PF_RESAMPLE:
-            raise ValueError(f"pf_resample must be one of {PF_RESAMPLE}; got {self.pf_resample!r}")
-        check_temperature(self.pf_temperature)
-        check_temperature(self.rebase_temperature)
+        self.scheme()  # checks the settings of particle filtering and REBASE
         if self.n % self.pf_iterations or (self.pf_iterations > 1 and self.n // self.pf_iterations < 2):
             raise ValueError(f"n ({self.n}) must be a multiple of pf_iterations ({self.pf_iterations}), "
                              "with at least 2 particles an iteration when there are several (one is the reference)")
@@ -74,6 +68,13 @@ class SearchConfig:
         if self.dvts_variant != "kit" and self.method != "dvts":
             raise ValueError(f"dvts_variant is an option of DVTS; {self.method} takes the default")
         SamplingConfig(temperature=self.temperature, top_p=self.top_p)  # checks them
+
+    def scheme(self):
+        """The settings record of particle filtering or REBASE (``ttslib.particles``); None for the others."""
+        if self.method == "rebase":
+            return Rebase(self.rebase_temperature)
+        pf = ParticleFilter(self.pf_aggregate, self.pf_temperature, self.pf_iterations, self.pf_resample)
+        return pf if self.method == "particle_filtering" else None
 
     def settings(self) -> dict:
         """What a run's manifest and rows record: every field that applies to the method (the settings of
@@ -341,7 +342,7 @@ def _advance_sal(tree: Tree, children: list[Node], config: SearchConfig, expande
 
 def _advance_rebase(tree: Tree, children: list[Node], config: SearchConfig, expander) -> None:
     """REBASE: each ended child takes one unit of the width for good; the unfinished ones, best first, share what
-    is left (``ttslib.search.particles.rebase_widths``); a node given no width is pruned."""
+    is left (``ttslib.particles.rebase_widths``); a node given no width is pruned."""
     tree.ended += [c for c in children if c.ended]
     _drop(expander, [c for c in children if c.ended])
     unfinished = sorted((c for c in children if not c.ended), key=lambda c: (-c.rank_score, c.order))
@@ -361,7 +362,7 @@ def _advance_rebase(tree: Tree, children: list[Node], config: SearchConfig, expa
 
 def _advance_particles(tree: Tree, children: list[Node], config: SearchConfig, expander, revive) -> None:
     """Particle filtering: the particles after one step (each unfinished one extended by one step), resampled
-    multinomially from softmax(logit(agg(scores)) / T) (``ttslib.search.particles``), the last step included.
+    multinomially from softmax(logit(agg(scores)) / T) (``ttslib.particles``), the last step included.
     ``pf_resample="all"`` draws every particle anew, ended ones with their final weight (its_hub);
     ``"active"`` sets ended ones aside and redraws only the unfinished. In particle Gibbs the retained
     reference is always kept and also competes, with the weight of its first t steps; a draw of it continues

@@ -13,16 +13,59 @@ unfinished nodes of a depth, sorted by reward (best first), share the remaining 
 to nodes before it; the last node therefore takes what is left, and the widths sum to ``W``. Its config
 uses ``T = 0.2``.
 
-Pure functions on arrays: no model, no I/O; ``rng`` is the caller's (a problem's own stream).
+Pure functions on arrays: no model, no I/O; ``rng`` is the caller's (a problem's own stream). The settings
+of each method are a record (:class:`ParticleFilter`, :class:`Rebase`), which a search run's manifest and rows
+and a policy's strategy record (``ttslib.policy.strategy``) hold.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 PF_AGGREGATES = ("prod", "min", "last")  # reward_hub's AggregationMethod, less "model" (one score for a whole solution)
 PF_RESAMPLE = ("all", "active")  # its_hub: ended particles stay in the pool; the paper's code without --resample-inactive: frozen
 CLIP = 1e-7  # its_hub's _inv_sigmoid clips scores to [CLIP, 1 - CLIP] before the logit
+
+
+@dataclass(frozen=True, order=True)
+class ParticleFilter:
+    """The settings of particle filtering (module docstring): how step scores become a particle's score
+    (``aggregate``), the resampling softmax's ``temperature``, particle Gibbs ``iterations`` (1: plain
+    particle filtering) and which particles are redrawn (``resample``: "all", its_hub's, or "active")."""
+
+    aggregate: str = "prod"
+    temperature: float = 1.0
+    iterations: int = 1
+    resample: str = "all"
+
+    def __post_init__(self):
+        if self.aggregate not in PF_AGGREGATES:
+            raise ValueError(f"pf_aggregate must be one of {PF_AGGREGATES}; got {self.aggregate!r}")
+        if self.resample not in PF_RESAMPLE:
+            raise ValueError(f"pf_resample must be one of {PF_RESAMPLE}; got {self.resample!r}")
+        if isinstance(self.iterations, bool) or not isinstance(self.iterations, (int, np.integer)) or self.iterations < 1:
+            raise ValueError(f"pf_iterations must be an int >= 1; got {self.iterations!r}")
+        object.__setattr__(self, "temperature", check_temperature(self.temperature, "pf_temperature"))
+        object.__setattr__(self, "iterations", int(self.iterations))
+
+    def __str__(self) -> str:
+        return f"{self.aggregate}, T={self.temperature:g}" + (f", {self.iterations} iterations" if self.iterations > 1 else "") \
+            + (", ended set aside" if self.resample == "active" else "")
+
+
+@dataclass(frozen=True, order=True)
+class Rebase:
+    """The setting of REBASE: the ``temperature`` of its width allocation."""
+
+    temperature: float = 0.2
+
+    def __post_init__(self):
+        object.__setattr__(self, "temperature", check_temperature(self.temperature, "rebase_temperature"))
+
+    def __str__(self) -> str:
+        return f"T={self.temperature:g}"
 
 
 def aggregate_scores(scores, how: str) -> float:
@@ -87,8 +130,9 @@ def rebase_widths(rewards, width: int, temperature: float = 0.2) -> np.ndarray:
     return out
 
 
-def check_temperature(temperature) -> float:
+def check_temperature(temperature, name: str = "temperature") -> float:
+    """``temperature`` as a float, or a ValueError naming ``name`` unless it is a finite number > 0."""
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)) \
             or not np.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"temperature must be a finite number > 0; got {temperature!r}")
+        raise ValueError(f"{name} must be a finite number > 0; got {temperature!r}")
     return float(temperature)
