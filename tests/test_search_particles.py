@@ -295,3 +295,33 @@ def test_the_policy_sees_each_method_as_its_own_strategy():
         s = [k for k in want if k.method == run["method"].iloc[0]]
         spent = run.groupby("problem_id")["search_generated_tokens"].first().sort_index().to_numpy()
         assert any(np.array_equal(res.tokens[k][:, 0], spent) for k in s)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("config", [SearchConfig(method="particle_filtering", n=4, max_steps=6, max_step_tokens=16),
+                                    SearchConfig(method="particle_filtering", n=4, max_steps=6, max_step_tokens=16, pf_iterations=2),
+                                    SearchConfig(method="rebase", n=4, max_steps=6, max_step_tokens=16)],
+                         ids=["pf", "gibbs", "rebase"])
+def test_resampled_particles_share_their_prefixes_in_the_embedded_cache(config):
+    """Nothing is decoded twice: the backend decodes at most the distinct tokens of the trees (the prompt once,
+    every sampled token once; a particle Gibbs reference continued part of the way re-reads its steps, counted
+    in search_prefill_tokens)."""
+    from ttslib.generate import PROMPTS
+    from ttslib.generate.llama import LlamaCppBackend
+
+    style = PROMPTS["chain_fewshot"]
+    backend = LlamaCppBackend(n_threads=1)
+    problems = make_chains(2, levels=(2, 5), seed=4)
+    before = backend.stats["decoded"]
+    table = run_search(problems, backend, TwoValued(), config, template=style.template, delimiter=style.step_delimiter,
+                       grade_style=style.grade_style, progress=False, problems_per_shard=len(problems))
+    decoded = backend.stats["decoded"] - before
+    per = table.groupby("problem_id").first()
+    prefix = max(len(p.tokens) for p in backend._prefixes)
+    questions = int((per["num_prompt_tokens"] - prefix).sum())  # each problem's own part of its prompt
+    distinct = prefix + questions + int(per["search_generated_tokens"].sum())  # the few-shot prefix once
+    revived = int(per["search_prefill_tokens"].sum()) - questions  # what continuing a Gibbs reference re-read
+    assert (table.groupby("problem_id").size() == 4).all()
+    assert revived == 0 if config.pf_iterations == 1 else revived > 0
+    assert decoded <= distinct + revived, (decoded, distinct, revived)
+    assert decoded >= int(per["search_generated_tokens"].sum()) - 4 * len(per) * config.max_steps  # it did decode the trees

@@ -72,13 +72,15 @@ def test_chains_through_the_server_match_the_embedded_backend(server, tmp_path):
     assert manifest["backend"] == "openai" and manifest["search"]["n"] == 4
 
 
-def test_math500_with_blank_line_steps_through_the_cli(server, tmp_path):
+@pytest.mark.parametrize("method", [["--method", "beam_search", "--beam-width", "2"], ["--method", "particle_filtering"],
+                                    ["--method", "rebase"]], ids=lambda m: m[1])
+def test_math500_with_blank_line_steps_through_the_cli(server, tmp_path, method):
     port, _ = server
     path = shared_file("math500_test.jsonl")
     out = tmp_path / "math"
     args = ["search", "--problems", "math500", "--problems-file", str(path), "--limit", "3", "--backend", "openai",
             "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "smollm2", "--n-per-request", "1", "--n", "4",
-            "--beam-width", "2", "--max-steps", "3", "--max-step-tokens", "24", "--verifier", "confidence", "--out", str(out)]
+            *method, "--max-steps", "3", "--max-step-tokens", "24", "--verifier", "confidence", "--out", str(out)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out / "samples.parquet")
@@ -88,6 +90,7 @@ def test_math500_with_blank_line_steps_through_the_cli(server, tmp_path):
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["search_preset"] == "math500" and manifest["delimiter"] == "\n\n"
     assert manifest["search"]["max_steps"] == 3 and manifest["template"] == PROMPTS["math_boxed"].template  # override recorded
+    assert manifest["search"]["method"] == method[1] and table["method"].eq(method[1]).all()
 
 
 def test_a_server_killed_mid_run_and_restarted_resumes_with_nothing_lost(tmp_path):
