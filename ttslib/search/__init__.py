@@ -1,4 +1,5 @@
-"""Step-level search guided by a verifier: beam search and diverse verifier tree search (DVTS).
+"""Step-level search guided by a verifier: beam search, diverse verifier tree search (DVTS), particle
+filtering (with particle Gibbs) and REBASE.
 
 Beam search (Snell et al., arXiv:2408.03314 Sec. 5; the HF blog "Scaling test-time compute with
 open models"): sample N first steps; score each partial solution by the verifier's score of its
@@ -12,6 +13,27 @@ subtree's ended children aside and continues from its best unfinished child unti
 "sal" is search-and-learn's (``sal/search/diverse_verifier_tree_search.py``): the subtree follows its
 best child, ended or not, stops when that child has ended, and returns its last expansion (the M
 children of its last step, unfinished siblings included). Numbers compare only like for like.
+
+Particle filtering (Puri et al., arXiv:2502.01618, as its_hub's ``particle_gibbs``; the maths in
+``ttslib.particles``): N particles; each step extends every unfinished particle by one step, weighs each
+particle by ``logit(agg(step scores))`` (``pf_aggregate``: prod, min or last) and draws N anew,
+multinomially with replacement, from ``softmax(w / pf_temperature)``, the last step included; it ends when
+every particle has ended (or at ``max_steps``), and the N particles of the last draw are the candidates
+(a particle drawn twice is two rows with the same steps: the population; best-of-N on ``score``, the
+aggregated score, is its_hub's pick). ``pf_resample="all"`` keeps ended particles in the draw with their
+final weight (its_hub); ``"active"`` sets them aside. Particle Gibbs (``pf_iterations`` I > 1): I
+iterations of N / I particles, each after the first keeping one reference particle drawn from the last
+iteration's by weight; the reference competes in every draw with the weight of its first t steps, and a
+draw of it continues from there (its steps re-read from text on the embedded backend, counted in
+``search_prefill_tokens``); every iteration's particles are candidates (``pf_iteration``), N in all.
+Resampled copies of a particle share its cached prefix on the embedded backend.
+
+REBASE (Wu et al., arXiv:2408.00724, ``rebase.py`` of ``thu-wyz/inference_scaling``): a width of N; each
+ended node takes one unit of it for good; the unfinished nodes of a depth, best reward (last step's score)
+first, share the rest, node j taking ``ceil(W_j * exp(R_j / T) / sum_{k>=j} exp(R_k / T))`` children
+(``rebase_temperature`` T, 0.2 in its config); a node given none is pruned. It ends when every unit is
+taken or at ``max_steps``; the ended nodes (and at ``max_steps`` the unfinished ones) are the N candidates,
+for weighted majority or best-of-N.
 
 Exactly N candidates come out per problem, as rows of a sample table (``ttslib.data`` schema with
 ``steps``, ``step_scores``, ``step_num_tokens``), so every selection rule of ``ttslib.selection``
