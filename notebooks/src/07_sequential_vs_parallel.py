@@ -295,9 +295,11 @@ Summary(*policy_findings)
 # %%
 repair = read_samples(REPAIR)
 pool64 = read_samples(REPAIR_POOL)
+pool_problems = pool64["problem_id"].nunique()
 pool64 = pool64[pool64["problem_id"].isin(set(repair["problem_id"]))]
 rp = repair.sort_values(["problem_id", "chain_idx", "round"], kind="stable")
 P_r, C_r, R_r = rp["problem_id"].nunique(), int(rp["chain_idx"].max()) + 1, int(rp["round"].max())
+he_set = f"all {P_r} problems" if P_r == pool_problems else f"first {P_r} problems"  # the problems the repair run covers
 r_correct = rp["is_correct"].to_numpy(dtype=bool).reshape(P_r, C_r, R_r)
 r_tokens = rp["num_completion_tokens"].to_numpy(dtype=float).reshape(P_r, C_r, R_r)
 counts = pool64.groupby("problem_id").agg(n=("is_correct", "size"), c=("is_correct", "sum"), m=("num_completion_tokens", "mean"))
@@ -336,7 +338,7 @@ for chains in ([0], list(range(C_r))):
     label = f"chain {chains[0]}" if len(chains) == 1 else f"chains 0-{chains[-1]}"
     repair_raw.append(paired_finding(repaired.astype(float), went_on.astype(float), a=f"self-repair ({label}, one repair round)",
                                      b="resampling on from the same start within the same tokens", quantity="solved (hidden tests)",
-                                     range=f"HumanEval (first {P_r} problems) x gemma-3-270m; {extra.mean():.1f} extra tokens per problem on average"))
+                                     range=f"HumanEval ({he_set}) x gemma-3-270m; {extra.mean():.1f} extra tokens per problem on average"))
 repair_findings = family(repair_raw)
 # what this design could show: how many new problems resampling on would be expected to solve (chain 0's start unsolved,
 # the pool's pass rate per sample, as many next samples as fit), against how many must differ for a verdict
@@ -358,7 +360,7 @@ Summary(*repair_findings)
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 4))
 plot_repair(repair_table, ax=ax)
-ax.set_title(f"HumanEval (first {P_r} problems) x gemma-3-270m: self-repair and resampling at the same tokens", fontsize=9)
+ax.set_title(f"HumanEval ({he_set}) x gemma-3-270m: self-repair and resampling at the same tokens", fontsize=9)
 savefig(fig, "07_self_repair", directory=FIG)
 
 # %% [markdown]
@@ -432,7 +434,7 @@ Summary(
                                                      "ratio of rounds to chains chosen per bin on 1 fold, scored on the other (blind run)",
                                                      f"budget: at most parallel's tokens at {C_rev} chains (the policy spends less)"),
                        snell.difference, snell.lower, snell.upper),
-    compare_with_paper("olausson_self_repair", Setting("gemma-3-270m", f"HumanEval (first {P_r} problems)",
+    compare_with_paper("olausson_self_repair", Setting("gemma-3-270m", f"HumanEval ({he_set})",
                                                        "solved (hidden tests), self-repair minus resampling",
                                                        "one repair round after the sandbox's feedback (a failing example, or why the program does not run, or that no example runs), from the pool's own samples",
                                                        "1 chain of 2 rounds against resampling on from the same sample within the same tokens"),
