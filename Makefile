@@ -12,10 +12,12 @@ figures: setup
 	.venv/bin/python tools/run_notebooks.py
 
 # The whole test suite, slow tests included (this is what .ci/run calls). It adds the CPU build of
-# torch (for the hub-PRM tests) from a local wheel folder or PyTorch's CPU wheel index.
+# torch (for the hub-PRM tests) from a local wheel folder or PyTorch's CPU wheel index. The tests run
+# in TEST_WORKERS processes (pytest-xdist; 2, the cores CI has); TEST_WORKERS=0 runs them in one.
+TEST_WORKERS ?= 2
 test: setup
 	bash tools/setup_env.sh --with-torch
-	.venv/bin/python -m pytest -ra
+	.venv/bin/python -m pytest -ra -n $(TEST_WORKERS)
 
 # The benchmarks whose numbers the README quotes.
 bench: setup
