@@ -120,11 +120,19 @@ def exact_rebase_accuracy(q: float, n: int, temperature: float) -> float:
     return 1 - dist[0]
 
 
-def exact_particle_accuracy(q: float, n: int, how: str, temperature: float, resample_last: bool) -> float:
-    """P(some final particle is right). A particle is the number j of steps it got right before its first
-    error (right so far: j = steps done); its prefix scores are HI j times then LO. Each step extends every
-    particle (a right one stays right with probability q), then draws n particles from softmax(w / T) of the
-    logit of their aggregated scores: every extension and every multinomial outcome is enumerated."""
+def _prefix_weight(j: int, d: int, how: str) -> float:
+    """its_hub's weight of a d-step prefix whose first j steps are right (HI) and the rest wrong (LO)."""
+    return its_hub_weight([HI] * min(j, d) + [LO] * (d - min(j, d)), how)
+
+
+def _particle_states(q: float, n: int, how: str, temperature: float, resample_last: bool, ref: int | None = None) -> dict:
+    """The distribution of the final particles (a sorted tuple of their j) of one particle filter of n free
+    particles. A particle is the number j of steps it got right before its first error (right so far: j = steps
+    done); its prefix scores are HI j times then LO. Each step extends every particle (a right one stays right
+    with probability q), then draws n particles from softmax(w / T) of the logit of their aggregated scores:
+    every extension and every multinomial outcome is enumerated. ``ref``: particle Gibbs' reference (its j),
+    which competes in each draw at step d with the weight of its first d steps; a draw of it is a particle
+    with its first d steps (j = min(ref, d))."""
     states = {(0,) * n: 1.0}
     for d in range(1, STEPS + 1):
         grown: dict[tuple, float] = {}
@@ -142,15 +150,39 @@ def exact_particle_accuracy(q: float, n: int, how: str, temperature: float, resa
             break
         states = {}
         for state, p in grown.items():
-            w = np.array([its_hub_weight([HI] * j + [LO] * (d - j), how) for j in state]) / temperature
+            types = list(state) + ([min(ref, d)] if ref is not None else [])
+            w = np.array([_prefix_weight(j, d, how) for j in types]) / temperature
             probs = np.exp(w - w.max())
             probs /= probs.sum()
-            for draw in itertools.combinations_with_replacement(range(n), n):  # a multiset of drawn particles
-                counts = np.bincount(draw, minlength=n)
+            for draw in itertools.combinations_with_replacement(range(len(types)), n):  # a multiset of drawn particles
+                counts = np.bincount(draw, minlength=len(types))
                 pr = math.factorial(n) / math.prod(math.factorial(c) for c in counts) * math.prod(probs ** counts)
-                key = tuple(sorted(state[i] for i in draw))
+                key = tuple(sorted(types[i] for i in draw))
                 states[key] = states.get(key, 0.0) + p * pr
-    return sum(p for state, p in states.items() if max(state) == STEPS)
+    return states
+
+
+def exact_particle_accuracy(q: float, n: int, how: str, temperature: float, resample_last: bool) -> float:
+    """P(some final particle is right) of particle filtering with n particles (:func:`_particle_states`)."""
+    return sum(p for state, p in _particle_states(q, n, how, temperature, resample_last).items() if max(state) == STEPS)
+
+
+def exact_gibbs_accuracy(q: float, m: int, how: str, temperature: float) -> float:
+    """P(some candidate is right) of particle Gibbs with 2 iterations of m particles: the first a particle filter;
+    if none of its particles is right, the reference is drawn from them by softmax(w / T) of their final weights,
+    and the second runs m - 1 free particles beside it (:func:`_particle_states` with ``ref``)."""
+    total = 0.0
+    for state, p in _particle_states(q, m, how, temperature, True).items():
+        if max(state) == STEPS:
+            total += p
+            continue
+        w = np.array([_prefix_weight(j, STEPS, how) for j in state]) / temperature
+        pick = np.exp(w - w.max())
+        pick /= pick.sum()
+        for j_ref, p_ref in zip(state, pick):
+            second = _particle_states(q, m - 1, how, temperature, True, ref=j_ref)
+            total += p * p_ref * sum(pr for s, pr in second.items() if max(s) == STEPS)
+    return total
 
 
 def _solved(table):
@@ -190,6 +222,35 @@ def test_particle_filtering_reaches_its_exact_expected_accuracy(q, n, how, temp,
     table = run_search(chains(per_level=300), ScriptedBackend(q), TwoValued(), config, template=TEMPLATE, grade_style="answer_is",
                        progress=False)
     _close(_solved(table), exact_particle_accuracy(q, n, how, temp, resample_last=resample == "all"))
+
+
+@pytest.mark.parametrize("q,m,how,temp", [(0.5, 2, "prod", 1.0), (0.4, 3, "prod", 0.5)])
+def test_particle_gibbs_reaches_its_exact_expected_accuracy(q, m, how, temp):
+    config = SearchConfig(method="particle_filtering", n=2 * m, pf_iterations=2, pf_aggregate=how, pf_temperature=temp)
+    table = run_search(chains(per_level=400), ScriptedBackend(q), TwoValued(), config, template=TEMPLATE, grade_style="answer_is",
+                       progress=False)
+    _close(_solved(table), exact_gibbs_accuracy(q, m, how, temp))
+
+
+def test_the_gibbs_reference_competes_with_its_first_steps():
+    """One draw of the loop itself at a cold temperature: after step 1 the reference (first step right, then two
+    wrong) weighs logit(HI) and the free particle (first step wrong) logit(LO), so the reference's first step is
+    drawn; weighed by its whole solution, logit(HI * LO * LO), it would lose."""
+    from ttslib.search.loop import Node, Tree, _advance_particles
+
+    class Keep:
+        def release(self, handles):
+            pass
+
+    ref = Node(handle=None, steps=("a", "b", "c"), step_tokens=(1, 1, 1), step_logprobs=((), (), ()),
+               scores=np.array([HI, LO, LO]), ended=True)
+    free = Node(handle="h", steps=("x",), step_tokens=(1,), step_logprobs=((),), scores=np.array([LO]), order=1)
+    tree = Tree(0, 2, 4, np.random.default_rng(0), reference=ref)
+    revived = []
+    revive = lambda tree, t, source: revived.append(Node(handle="r", steps=source.steps[:t], scores=source.scores[:t])) or revived[-1]  # noqa: E731
+    config = SearchConfig(method="particle_filtering", n=4, pf_iterations=2, pf_temperature=0.01)
+    _advance_particles(tree, [free], config, Keep(), revive)
+    assert len(revived) == 1 and tree.population == revived and tree.active == revived and tree.alloc == [1]
 
 
 def test_resampling_matters_in_the_exact_reference():

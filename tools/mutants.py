@@ -238,6 +238,10 @@ MUTANTS = [
     m("particles.no_temperature", "resampling_probabilities", "ttslib/particles.py", "z = (w - w.max()) / temperature",
       "z = w - w.max()", ["tests/test_search_particles.py"], "odds or particle_filtering_reaches",
       "the resampling softmax ignores its temperature"),
+    m("search.pf_reference_whole", "_advance_particles", "ttslib/search/loop.py",
+      "steps = [n.scores if n is not ref else n.scores[: min(t, len(n.steps))] for n in draw_from]",
+      "steps = [n.scores for n in draw_from]", ["tests/test_search_particles.py"], "reference_competes",
+      "particle Gibbs' reference competes with its whole solution's weight, not that of its first t steps"),
     # --- policy: choice and folds (found by pattern: the package is being reorganised; run last) ------
     m("policy.folds_unstratified", "assign_folds", None, r"np\.flatnonzero\(codes == b\)",
       "(np.arange(codes.size) if b == 0 else np.empty(0, dtype=np.int64))", [], "fold", "folds not stratified by bin",
