@@ -447,7 +447,8 @@ def _search_cost(g, ids, n, model, verifier_models, attention, s):
         context = np.round(generated * mean_pos)
         note = ("search runs without search_context_sum (made before it was recorded): the attention term of their "
                 "generated tokens is estimated at the candidates' mean token position")
-    flops = sequence_flops(model, prompt, attention=attention) + tree_flops(model, generated, context, attention=attention)
+    decoded = generated + (_one_per_problem(g, "search_reread_tokens", what) if "search_reread_tokens" in g.columns else 0.0)
+    flops = sequence_flops(model, prompt, attention=attention) + tree_flops(model, decoded, context, attention=attention)
     if "search_prefill_tokens" in g.columns:  # re-sent partial solutions (text backends), beyond the prompt
         extra = np.maximum(_one_per_problem(g, "search_prefill_tokens", what) - prompt, 0.0)
         flops += sequence_flops(model, extra, attention=attention) if extra.any() else 0.0

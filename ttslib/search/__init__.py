@@ -63,7 +63,9 @@ part of the prompt not shared with earlier prompts, since partial solutions stay
 with a text backend every re-sent partial solution), ``search_verifier_tokens`` (what the verifier
 read, split over problems in proportion to the steps it scored for each), ``search_context_sum`` (the
 sum over generated tokens of the position each sat at, prompt included: the attention term of their
-FLOPs, ``ttslib.flops.tree_flops``). ``verifier_truncated``: how many of a candidate's first steps a
+FLOPs, ``ttslib.flops.tree_flops``; re-read tokens included), and for particle filtering
+``search_reread_tokens`` (the steps of a particle Gibbs reference decoded again, on the embedded backend, to
+continue it part of the way; a text backend re-sends them, in ``search_prefill_tokens``). ``verifier_truncated``: how many of a candidate's first steps a
 PRM had to leave out of the context of some step (its ``max_length``; 0: it saw everything).
 
 Bad input: ``n`` not a multiple of ``beam_width``, a verifier answer with NaN, a score outside
@@ -113,6 +115,7 @@ def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: Search
                 "verifier": verifier_name, "search_generated_tokens": cost.generated,
                 "search_prefill_tokens": cost.prefill, "search_verifier_tokens": float(cost.verifier),
                 "search_context_sum": cost.context, "search_eos_unknown": cost.eos_unknown,
+                **({"search_reread_tokens": cost.reread} if config.method == "particle_filtering" else {}),
                 "verifier_truncated": int(node.verifier_truncated),
             })
     df = pd.DataFrame.from_records(records)

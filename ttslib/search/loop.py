@@ -171,6 +171,7 @@ class _Cost:
     prompt: int = 0  # the prompt's tokens (a text backend reports them with the first request)
     context: int = 0  # sum over generated tokens of the position each sits at (prompt + its partial solution)
     eos_unknown: int = 0  # steps a text backend ended with "stop" without saying whether on the end token
+    reread: int = 0  # tokens decoded again to continue a particle Gibbs reference part of the way (embedded backend)
 
     def sampled(self, parent: Node, num_tokens: int) -> None:
         """Count ``num_tokens`` generated after ``parent``'s partial solution."""
@@ -230,7 +231,12 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
     def revive(tree: Tree, steps: int, source: Node) -> Node:
         """A particle Gibbs reference cut to its first ``steps`` steps, as a live partial solution."""
         handle, prefill = expander.prefix(prompts[tree.problem], source.steps[:steps])
-        costs[tree.problem].prefill += int(prefill)
+        cost = costs[tree.problem]
+        cost.prefill += int(prefill)
+        if prefill:  # decoded again (the steps, and what of the prompt the cache did not hold): with their positions
+            read, start = int(prefill), max(cost.prompt + sum(source.step_tokens[:steps]) - int(prefill), 0)
+            cost.reread += read
+            cost.context += read * start + read * (read + 1) // 2
         return Node(handle=handle, steps=source.steps[:steps], step_tokens=source.step_tokens[:steps],
                     step_logprobs=source.step_logprobs[:steps], scores=source.scores[:steps], order=source.order,
                     rank_score=aggregate_scores(source.scores[:steps], config.pf_aggregate))
