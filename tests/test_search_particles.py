@@ -236,7 +236,7 @@ def test_the_gibbs_reference_competes_with_its_first_steps():
     """One draw of the loop itself at a cold temperature: after step 1 the reference (first step right, then two
     wrong) weighs logit(HI) and the free particle (first step wrong) logit(LO), so the reference's first step is
     drawn; weighed by its whole solution, logit(HI * LO * LO), it would lose."""
-    from ttslib.search.loop import Node, Tree, _advance_particles
+    from ttslib.search.prune import Node, Tree, advance
 
     class Keep:
         def release(self, handles):
@@ -249,7 +249,7 @@ def test_the_gibbs_reference_competes_with_its_first_steps():
     revived = []
     revive = lambda tree, t, source: revived.append(Node(handle="r", steps=source.steps[:t], scores=source.scores[:t])) or revived[-1]  # noqa: E731
     config = SearchConfig(method="particle_filtering", n=4, pf_iterations=2, pf_temperature=0.01)
-    _advance_particles(tree, [free], config, Keep(), revive)
+    advance(tree, [free], config, Keep(), revive)
     assert len(revived) == 1 and tree.population == revived and tree.active == revived and tree.alloc == [1]
 
 

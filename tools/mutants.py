@@ -238,7 +238,7 @@ MUTANTS = [
     m("particles.no_temperature", "resampling_probabilities", "ttslib/particles.py", "z = (w - w.max()) / temperature",
       "z = w - w.max()", ["tests/test_search_particles.py"], "odds or particle_filtering_reaches",
       "the resampling softmax ignores its temperature"),
-    m("search.pf_reference_whole", "_advance_particles", "ttslib/search/loop.py",
+    m("search.pf_reference_whole", "_advance_particles", "ttslib/search/prune.py",
       "steps = [n.scores if n is not ref else n.scores[: min(t, len(n.steps))] for n in draw_from]",
       "steps = [n.scores for n in draw_from]", ["tests/test_search_particles.py"], "reference_competes",
       "particle Gibbs' reference competes with its whole solution's weight, not that of its first t steps"),
