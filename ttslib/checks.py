@@ -34,6 +34,13 @@ def _first(values: np.ndarray, bad: np.ndarray) -> str:
     return f"{values[bad][:3].tolist()} in {int(bad.sum())} entr{'y' if bad.sum() == 1 else 'ies'} (first at index {at})"
 
 
+def whole_number(value, name: str, *, minimum: int = 0) -> int:
+    """``value`` as an int, or a ValueError naming ``name`` unless it is an int (not a bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}")
+    return int(value)
+
+
 def whole_numbers(x, name: str, *, minimum: int = 0) -> np.ndarray:
     """``x`` as a float array, checked to hold finite whole numbers >= ``minimum``."""
     try:

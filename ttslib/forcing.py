@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ttslib.checks import whole_number
 from ttslib.generate.base import BackendError, SamplingConfig, backend_model_name, problem_seed
 from ttslib.generate.run import run_manifest, run_sharded
 
@@ -59,9 +60,7 @@ class ForcingConfig:
             raise ValueError(f"ladder must increase (each budget larger than the one before); got {list(ladder)}")
         object.__setattr__(self, "ladder", tuple(int(b) for b in ladder))
         for name, low in (("waits", 0), ("chains", 1), ("answer_tokens", 1)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-                raise ValueError(f"{name} must be a whole number >= {low}; got {v!r}")
+            whole_number(getattr(self, name), name, minimum=low)
         if not self.wait.strip():
             raise ValueError("wait must be some text (s1 appends 'Wait')")
         SamplingConfig(temperature=self.temperature, top_p=self.top_p)  # checks them

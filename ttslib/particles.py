@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ttslib.checks import whole_number
+
 PF_AGGREGATES = ("prod", "min", "last")  # reward_hub's AggregationMethod, less "model" (one score for a whole solution)
 PF_RESAMPLE = ("all", "active")  # its_hub: ended particles stay in the pool; the paper's code without --resample-inactive: frozen
 CLIP = 1e-7  # its_hub's _inv_sigmoid clips scores to [CLIP, 1 - CLIP] before the logit
@@ -45,8 +47,7 @@ class ParticleFilter:
             raise ValueError(f"pf_aggregate must be one of {PF_AGGREGATES}; got {self.aggregate!r}")
         if self.resample not in PF_RESAMPLE:
             raise ValueError(f"pf_resample must be one of {PF_RESAMPLE}; got {self.resample!r}")
-        if isinstance(self.iterations, bool) or not isinstance(self.iterations, (int, np.integer)) or self.iterations < 1:
-            raise ValueError(f"pf_iterations must be an int >= 1; got {self.iterations!r}")
+        whole_number(self.iterations, "pf_iterations", minimum=1)
         object.__setattr__(self, "temperature", check_temperature(self.temperature, "pf_temperature"))
         object.__setattr__(self, "iterations", int(self.iterations))
 
@@ -117,8 +118,7 @@ def rebase_widths(rewards, width: int, temperature: float = 0.2) -> np.ndarray:
         raise ValueError(f"rewards must be a non-empty 1-D array of finite numbers; got {r!r}")
     if np.any(np.diff(r) > 0):
         raise ValueError("rewards must be sorted best first (non-increasing)")
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 0:
-        raise ValueError(f"width must be an int >= 0; got {width!r}")
+    whole_number(width, "width")
     check_temperature(temperature)
     e = np.exp((r - r.max()) / temperature)  # shifted: the ratios are unchanged, and exp cannot overflow
     tails = np.cumsum(e[::-1])[::-1]  # S_j

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ttslib.checks import whole_number
 from ttslib.generate.base import SamplingConfig, backend_model_name, problem_seed
 from ttslib.generate.run import run_manifest, run_sharded
 
@@ -60,9 +61,7 @@ class RevisionConfig:
 
     def __post_init__(self):
         for name in ("rounds", "chains", "keep", "max_tokens"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a whole number >= 1; got {v!r}")
+            whole_number(getattr(self, name), name, minimum=1)
         if self.feedback not in FEEDBACK:
             raise ValueError(f"feedback must be one of {FEEDBACK}; got {self.feedback!r}")
         if self.stop_when_passing and self.feedback == "none":

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ttslib.checks import whole_number
 from ttslib.selection import answer_classes, majority_vote
 
 __all__ = ["Revisions", "ChainPool", "make_chain_pool", "chain_answers", "Split", "splits", "rounds_curve", "transitions",
@@ -47,9 +48,7 @@ class Revisions:
     answer: str = "last"
 
     def __post_init__(self):
-        if isinstance(self.rounds, bool) or not isinstance(self.rounds, (int, np.integer)) or self.rounds < 1:
-            raise ValueError(f"rounds must be a whole number >= 1; got {self.rounds!r}")
-        object.__setattr__(self, "rounds", int(self.rounds))
+        object.__setattr__(self, "rounds", whole_number(self.rounds, "rounds", minimum=1))
         if self.feedback not in FEEDBACK:
             raise ValueError(f"feedback must be one of {FEEDBACK}; got {self.feedback!r}")
         if self.answer not in HOW:
@@ -321,7 +320,7 @@ def resample_next(samples, first: int, budget):
             continue
         rest = g.iloc[int(first):]
         within = rest["num_completion_tokens"].to_numpy(dtype=float).cumsum() <= float(budget[pid])
-        if within.all() and len(rest) and float(budget[pid]) > 0 and rest["num_completion_tokens"].sum() < float(budget[pid]):
+        if len(rest) and rest["num_completion_tokens"].sum() < float(budget[pid]):  # (then every sample is within)
             raise ValueError(f"problem {pid!r}: the pool's samples after position {first} hold fewer tokens than the budget")
         out[pid] = bool(rest["is_correct"].to_numpy(dtype=bool)[within].any())
     return pd.Series(out, name="passed").rename_axis("problem_id")

@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ttslib.checks import whole_number
+
 from ttslib.generate.base import SamplingConfig
 from ttslib.particles import ParticleFilter, Rebase, aggregate_scores
 from ttslib.search.prune import Node, Tree, advance, candidates, drop
@@ -42,9 +44,7 @@ class SearchConfig:
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}; got {self.method!r}")
         for name in ("n", "beam_width", "max_steps", "max_step_tokens", "pf_iterations"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1; got {value!r}")
+            whole_number(getattr(self, name), name, minimum=1)
         defaults = {f.name: f.default for f in fields(self)}
         own = {"particle_filtering": ("pf_aggregate", "pf_temperature", "pf_iterations", "pf_resample"), "rebase": ("rebase_temperature",)}
         for method, names in own.items():
