@@ -504,3 +504,13 @@ def test_a_strategy_has_one_marker_shape_in_every_figure():
     ax = plot_vs_flops([GRID * 1e9, GRID * 2e9], [GRID / 100, GRID / 50], budgets=[GRID, GRID], labels=["majority vote", "my rule"])
     mine = [line.get_marker() for line in ax.get_lines() if line.get_label() == "my rule"]
     assert mine and mine[0] in SERIES_MARKERS and mine[0] != strategy_marker("majority")
+
+
+def test_the_search_methods_stand_apart_in_colour():
+    from ttslib.plotting.style import STRATEGIES
+
+    searches = ["best_of_n", "weighted", "majority", "beam_search", "dvts", "particle_filtering", "rebase", "sampling"]
+    colours = {k: STRATEGIES[k][1] for k in searches}
+    close = [(a, b, round(delta_e(colours[a], colours[b]), 1)) for a, b in itertools.combinations(searches, 2)
+             if delta_e(colours[a], colours[b]) < 20]
+    assert not close, close  # 20 or more reads as another colour

@@ -66,6 +66,8 @@ STRATEGIES = {
     "weighted": ("weighted best-of-N", _CB[1]),
     "beam_search": ("beam search", "#c0392b"),  # a red and a purple rather than the palette's vermillion and pink:
     "dvts": ("DVTS", "#8e5fb0"),  # apart from weighted best-of-N's orange in every verifier shade
+    "particle_filtering": ("particle filtering", "#1f5f5b"),  # a dark teal, apart from majority's green and best-of-N's blue
+    "rebase": ("REBASE", "#8c6d1f"),  # a dark ochre, apart from weighted best-of-N's orange and the brown of sampling
     "sampling": ("step-by-step sampling", _CB[5]),
     "compute_optimal": ("compute-optimal policy", "#a8427f"),  # a deep magenta, apart from the grey best single strategy
     "single": ("best single strategy", _CB[7]),
@@ -74,13 +76,13 @@ STRATEGIES = {
 # strategy its own shape; a series that is no strategy takes a shape no strategy of its figure has.
 STRATEGY_MARKERS = {
     "oracle": "o", "majority": "s", "best_of_n": "^", "weighted": "D", "beam_search": "v", "dvts": "p",
-    "sampling": "X", "compute_optimal": "*", "single": "h",
+    "sampling": "X", "compute_optimal": "*", "single": "h", "particle_filtering": "P", "rebase": "<",
 }
 _ALIASES = {  # normalised spellings (lower case, '_' for spaces and hyphens) -> key
     "pass@n": "oracle", "coverage": "oracle", "majority_vote": "majority", "maj": "majority",
     "bon": "best_of_n", "best_of_n": "best_of_n", "weighted_best_of_n": "weighted", "weighted_vote": "weighted",
     "weighted_bon": "weighted", "beam": "beam_search", "compute_optimal_policy": "compute_optimal",
-    "best_single_strategy": "single",
+    "best_single_strategy": "single", "pf": "particle_filtering", "particle_gibbs": "particle_filtering",
 }
 _FALLBACK = sns.color_palette("dark", 10)  # strategies the kit does not know, in sorted order
 
@@ -149,10 +151,12 @@ def _verifier_text(verifier) -> str:
 
 
 def _settings(record) -> str:
-    """A search's settings as a label shows them: ", M = 4, lookahead 1" (empty for a sampling rule)."""
-    if record.beam_width is None:
+    """A search's settings as a label shows them: ", M = 4, lookahead 1"; particle filtering and REBASE: their
+    settings record (", prod, T=1"); empty for a sampling rule."""
+    if record.beam_width is None and getattr(record, "scheme", None) is None:
         return ""
-    parts = [f"M = {record.beam_width}"] + ([f"lookahead {record.lookahead}"] if record.lookahead else [])
+    parts = [str(record.scheme)] if record.beam_width is None else [f"M = {record.beam_width}"]
+    parts += [f"lookahead {record.lookahead}"] if record.lookahead else []
     parts += [f"{record.aggregate} step"] if record.aggregate not in (None, "last") else []
     parts += ["search-and-learn's"] if record.variant == "sal" else []
     parts += [f"{record.select} select"] if record.select not in (None, "weighted") else []
