@@ -121,7 +121,8 @@ overview
 #
 # Round by round, the share of chains right before a revision that it turns wrong, and of chains wrong before that
 # it turns right (pooled over chains, percentile bootstrap over problems). Then the share right at each round against
-# the round before, paired over problems: a trend per feedback.
+# the round before, paired over problems: a trend per feedback; and, since a step between neighbouring rounds is small
+# beside what 50 problems can detect, the last round against the first, paired over problems (one family of two).
 
 # %%
 flips = pd.DataFrame([{"feedback": fb, **row} for fb, pool in pools.items() for row in flip_rates(pool, n_boot=N_BOOT, seed=SEED)])
@@ -135,6 +136,10 @@ for fb, pool in pools.items():
                                               quantity="share of chains right",
                                               range=f"{FB_NAME[fb]}, SmolLM2-135M, {pool.shape[0]} chain problems")
                                for r in range(1, pool.shape[2])], quantity=f"share of chains right, {FB_NAME[fb]}"))
+net_findings = family([paired_finding(pool.correct[:, :, -1].mean(1), pool.correct[:, :, 0].mean(1), a=f"round {pool.shape[2]}", b="round 1",
+                                      quantity="share of chains right", range=f"{FB_NAME[fb]}, SmolLM2-135M, {pool.shape[0]} chain problems")
+                       for fb, pool in pools.items()])
+round_trends += net_findings
 Summary(*round_trends)
 
 # %% [markdown]
@@ -286,7 +291,10 @@ Summary(*policy_findings)
 # Resampling's side is the pool of 64 samples per problem: pass@k at the k whose tokens equal what the chains spent on
 # that problem (`ttslib.sequential.resample_at_tokens`: k = tokens / the problem's mean tokens per sample, the two whole
 # k on either side joined linearly, which lies below pass@k): the table and figure, where the rows r = 1 set the two
-# sides before any repair. The findings
+# sides before any repair. The two sides differ already there, with no repair made: the line printed under the table
+# gives the starting samples' pass rate beside the pool's, and how few samples a passing start's tokens buy (passing
+# programs are short); a gap between the two sides in the figure is therefore no measure of repair. Tokens here are
+# generated tokens; a repair also reads a longer prompt (the overview gives both). The findings
 # compare realized outcomes from the same start instead: self-repair (the chain's program after its repair round)
 # against resampling that goes on from the same starting sample with the pool's next samples (`sample_idx` 2, 3, ...,
 # which no chain started from) while their tokens fit within what the repair round generated
@@ -342,15 +350,27 @@ for chains in ([0], list(range(C_r))):
 repair_findings = family(repair_raw)
 # what this design could show: how many new problems resampling on would be expected to solve (chain 0's start unsolved,
 # the pool's pass rate per sample, as many next samples as fit), against how many must differ for a verdict
-extra0 = pd.Series(r_tokens[:, [0], 1:].sum((1, 2)), index=ids_r)
 ordered = pool64.sort_values(["problem_id", "sample_idx"], kind="stable").groupby("problem_id")["num_completion_tokens"]
-taken = np.array([int((g.to_numpy(dtype=float)[C_r:].cumsum() <= extra0[pid]).sum()) for pid, g in ordered])
-expected_new = ((1 - (1 - counts["c"].to_numpy() / counts["n"].to_numpy()) ** taken) * ~r_correct[:, 0, 0]).sum()
+rate_per_sample = counts["c"].to_numpy() / counts["n"].to_numpy()
 need_r = next(m for m in range(1, 64) if 2 / 2 ** m < 0.05 / len(repair_raw))
-print(f"chain 0's comparison: resampling on takes {taken.mean():.2f} next samples per problem on average (none on "
-      f"{int((taken == 0).sum())} of {P_r}); it is expected to solve {expected_new:.1f} new problems; a verdict needs at "
-      f"least {need_r} problems to differ, all one way ({'more' if need_r > expected_new else 'no more'} than resampling is "
-      f"expected to add)")
+for chains, f in zip(([0], list(range(C_r))), repair_findings):
+    budget = pd.Series(r_tokens[:, chains, 1:].sum((1, 2)), index=ids_r)
+    taken = np.array([int((g.to_numpy(dtype=float)[C_r:].cumsum() <= budget[pid]).sum()) for pid, g in ordered])
+    expected_new = ((1 - (1 - rate_per_sample) ** taken) * ~r_correct[:, chains, 0].any(1)).sum()
+    print(f"{f.a}: resampling on takes {taken.mean():.2f} next samples per problem on average (none on "
+          f"{int((taken == 0).sum())} of {P_r}); it is expected to solve {expected_new:.1f} new problems; a verdict needs at "
+          f"least {need_r} problems to differ, all one way ({'more' if need_r > expected_new else 'no more'} than resampling is "
+          f"expected to add)" + (f"; {f.num_differ} differ: the exact 95% upper bound on the share of problems that would differ "
+                                 f"is {1 - 0.025 ** (1 / P_r):.3f}" if f.num_differ == 0 else ""))
+# the two sides already differ before any repair (the rows r = 1): what builds that gap
+passing = pool64["is_correct"].astype(bool)
+k_start = r_tokens[:, :, 0] / counts["m"].to_numpy()[:, None]  # how many pool samples a start's own tokens buy, per chain
+print(f"before any repair (r = 1): the chains' starting samples pass at {r_correct[:, :, 0].mean():.4f}, the pool's samples at "
+      f"{rate_per_sample.mean():.4f} (pass@1), resampling at the starting samples' own tokens at {np.mean(resampled[(1, 1)]):.4f}; "
+      f"passing programs are short ({pool64.loc[passing, 'num_completion_tokens'].mean():.1f} tokens against "
+      f"{pool64.loc[~passing, 'num_completion_tokens'].mean():.1f} for failing ones), so the {int(r_correct[:, :, 0].sum())} passing "
+      f"starts buy {k_start[r_correct[:, :, 0]].mean():.2f} pool samples on average (from {k_start[r_correct[:, :, 0]].min():.2f} to "
+      f"{k_start[r_correct[:, :, 0]].max():.2f}), the failing ones {k_start[~r_correct[:, :, 0]].mean():.2f}")
 repair_table = pd.DataFrame(repair_rows)
 repair_table.round(4)
 
@@ -403,6 +423,22 @@ wait_raw = [paired_finding(per_problem[j]["is_correct"], per_problem[0]["is_corr
                            quantity="accuracy", range=f"SmolLM2-135M, {len(caps)} chain problems, inside a {int(ladder.iloc[-1])}-token cap")
             for j in range(1, K_f + 1)]
 wait_findings = family(wait_raw)
+# each chain's answer with no "Wait" (its first end, else the answer forced at the largest cap), and the vote of the 2 chains
+ends = forcing[(forcing["checkpoint"] == "end") & (forcing["step"] == 0) & forcing["reached"].astype(bool)]
+capped = forcing[(forcing["checkpoint"] == "budget") & (forcing["step"] == forcing.loc[forcing["checkpoint"] == "budget", "step"].max())]
+no_wait = pd.concat([ends, capped]).drop_duplicates(["problem_id", "chain_idx"], keep="first").sort_values(["problem_id", "chain_idx"],
+                                                                                                          kind="stable")
+def _vote(g):  # the majority of the chains' answers, a tie split evenly; a chain with no answer casts no vote
+    voted = g[g["answer"].notna()]
+    if voted.empty:
+        return 0.0
+    top = voted["answer"].value_counts()
+    winners = top[top == top.max()].index
+    return float(np.mean([voted.loc[voted["answer"] == a, "is_correct"].iloc[0] for a in winners]))
+two_vote = no_wait.groupby("problem_id").apply(_vote, include_groups=False)
+assert np.allclose(no_wait.groupby("problem_id")["is_correct"].mean().to_numpy(dtype=float), per_problem[0]["is_correct"].to_numpy(dtype=float))
+print(f"no Wait: one chain {per_problem[0]['is_correct'].mean():.3f}, the majority of the 2 chains {two_vote.mean():.3f} "
+      f"({int(no_wait['answer'].isna().sum())} of {len(no_wait)} chains without an answer)")
 print(f"tokens per problem: no Wait {per_problem[0]['tokens'].mean():.1f} (one chain), 2 parallel chains "
       f"{2 * per_problem[0]['tokens'].mean():.1f}; " + "; ".join(f"up to {j} Wait(s) {per_problem[j]['tokens'].mean():.1f}"
                                                                    for j in range(1, K_f + 1)))
@@ -449,8 +485,9 @@ Summary(
 # %%
 print(f"a 4x efficiency means the policy at n chains' budget matching parallel sampling at 4n chains; the runs hold "
       f"C = {C_rev} chains per problem, so 4n <= {C_rev} only at n = 1, where one attempt fits and the policy is parallel "
-      f"sampling by construction ({policy_findings[0].num_differ} problems differ at n = 1 in section 5): the 4x point "
-      f"cannot be measured on these runs")
+      f"sampling by construction ({policy_findings[0].num_differ} problems differ at n = 1 in section 5): the only 4x point "
+      f"these runs hold is that degenerate one (the policy at one chain's budget against 4 parallel chains), which the "
+      f"policy cannot reach by construction; a test of the 4x needs runs with at least 4n chains at every n")
 
 # %% [markdown]
 # ## 9. The same figures for a reasoning model on a GPU
