@@ -43,8 +43,9 @@ class SearchConfig:
     def __post_init__(self):
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}; got {self.method!r}")
-        for name in ("n", "beam_width", "max_steps", "max_step_tokens", "pf_iterations"):
+        for name in ("n", "beam_width", "max_steps", "max_step_tokens"):  # pf_iterations: ParticleFilter checks it
             whole_number(getattr(self, name), name, minimum=1)
+        self.scheme()  # checks the settings of particle filtering and REBASE (pf_iterations a whole number first)
         defaults = {f.name: f.default for f in fields(self)}
         own = {"particle_filtering": ("pf_aggregate", "pf_temperature", "pf_iterations", "pf_resample"), "rebase": ("rebase_temperature",)}
         for method, names in own.items():
@@ -56,7 +57,6 @@ class SearchConfig:
                 raise ValueError(f"beam_width is a setting of beam search and DVTS; {self.method} has none")
         elif self.n % self.beam_width:
             raise ValueError(f"n ({self.n}) must be a multiple of beam_width ({self.beam_width})")
-        self.scheme()  # checks the settings of particle filtering and REBASE
         if self.n % self.pf_iterations or (self.pf_iterations > 1 and self.n // self.pf_iterations < 2):
             raise ValueError(f"n ({self.n}) must be a multiple of pf_iterations ({self.pf_iterations}), "
                              "with at least 2 particles an iteration when there are several (one is the reference)")
