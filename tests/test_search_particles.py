@@ -356,6 +356,13 @@ def test_the_policy_sees_each_method_as_its_own_strategy():
         s = [k for k in want if k.method == run["method"].iloc[0]]
         spent = run.groupby("problem_id")["search_generated_tokens"].first().sort_index().to_numpy()
         assert any(np.array_equal(res.tokens[k][:, 0], spent) for k in s)
+    # FLOPs of runs concatenated, whose tables have other columns (only particle filtering records re-read tokens),
+    # are each run's FLOPs alone
+    together = search_strategies(pd.concat(runs, ignore_index=True), model="SmolLM2-135M", verifiers=[spec])
+    for run in runs:
+        alone = search_strategies(run, model="SmolLM2-135M", verifiers=[spec])
+        (s,) = alone.selections
+        np.testing.assert_array_equal(together.flops[s], alone.flops[s])
 
 
 @pytest.mark.model

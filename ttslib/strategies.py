@@ -431,6 +431,19 @@ def _one_per_problem(g: pd.DataFrame, column: str, what: str) -> np.ndarray:
     return spent["min"].to_numpy(dtype=float)
 
 
+def _has(g: pd.DataFrame, column: str) -> bool:
+    """Whether a run's rows record ``column``: runs of several methods concatenated leave it empty (NaN) in the
+    rows of a run that has no such column (only particle filtering records re-read tokens)."""
+    return column in g.columns and bool(g[column].notna().any())
+
+
+def _recorded(g: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    """A per-problem total the run recorded, or zeros where its rows do not have it (:func:`_has`)."""
+    if not _has(g, column):
+        return np.zeros(g["problem_id"].nunique())
+    return _one_per_problem(g, column, what)
+
+
 def _search_cost(g, ids, n, model, verifier_models, attention, s):
     """Generated tokens (P,) and FLOPs (P,) of one run (module docstring), and a note if FLOPs were estimated."""
     what = f"{s} at n={n}"
@@ -447,12 +460,12 @@ def _search_cost(g, ids, n, model, verifier_models, attention, s):
         context = np.round(generated * mean_pos)
         note = ("search runs without search_context_sum (made before it was recorded): the attention term of their "
                 "generated tokens is estimated at the candidates' mean token position")
-    decoded = generated + (_one_per_problem(g, "search_reread_tokens", what) if "search_reread_tokens" in g.columns else 0.0)
+    decoded = generated + _recorded(g, "search_reread_tokens", what)
     flops = sequence_flops(model, prompt, attention=attention) + tree_flops(model, decoded, context, attention=attention)
-    if "search_prefill_tokens" in g.columns:  # re-sent partial solutions (text backends), beyond the prompt
+    if _has(g, "search_prefill_tokens"):  # re-sent partial solutions (text backends), beyond the prompt
         extra = np.maximum(_one_per_problem(g, "search_prefill_tokens", what) - prompt, 0.0)
         flops += sequence_flops(model, extra, attention=attention) if extra.any() else 0.0
-    read = _one_per_problem(g, "search_verifier_tokens", what) if "search_verifier_tokens" in g.columns else np.zeros(ids.size)
+    read = _recorded(g, "search_verifier_tokens", what)
     if read.any():
         v_model = (verifier_models or {}).get(s.verifier, "missing")
         if v_model == "missing":
