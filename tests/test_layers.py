@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 GENERATION = ("ttslib.generate", "ttslib.grade", "ttslib.verifiers", "ttslib.search", "ttslib.codegrade", "ttslib.sandbox")
 MATHS = ("ttslib.coverage", "ttslib.fit", "ttslib.beta", "ttslib.backtest", "ttslib.selection", "ttslib.flops", "ttslib.registry",
-         "ttslib.frontier", "ttslib.exchange", "ttslib.compare", "ttslib.checks", "ttslib.policy", "ttslib.particles")
+         "ttslib.frontier", "ttslib.exchange", "ttslib.compare", "ttslib.checks", "ttslib.policy", "ttslib.particles", "ttslib.cost")
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -1,0 +1,115 @@
+"""ttslib.cost against hand-computed cases and closed forms: KV bytes from the registry's architecture, the
+decode traffic of a batch summed step by step against its closed form, the roofline and Kinetics' eFLOPs on a
+toy machine, dollars from genai-prices' packaged data (never the network), and bad input refused by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from ttslib.cost import (HARDWARE, ApiPrice, Hardware, Precision, SelfHosted, batch_seconds, critical_path, decode_traffic,
+                         eflops, get_hardware, kv_bytes_per_token, prefill_traffic, step_seconds, weight_bytes)
+from ttslib.flops import sequence_flops
+from ttslib.registry import get_model
+
+TOY = Hardware("toy", peak_flops=100.0, bandwidth=10.0, precision="made up", source="a test")
+
+
+def test_kv_and_weight_bytes_by_hand():
+    # SmolLM2-135M: 30 layers, 3 KV heads of 64 (config.json): 2 * 30 * 3 * 64 * 2 bytes = 23,040 bytes a token in BF16
+    assert kv_bytes_per_token("SmolLM2-135M") == 23_040
+    assert kv_bytes_per_token("SmolLM2-135M", Precision(kv=1.0)) == 11_520
+    assert weight_bytes("SmolLM2-135M", Precision(weights=0.625)) == 135e6 * 0.625
+
+
+def brute_force(model, lengths, p, shared, precision=Precision()):
+    """Step by step, sequence by sequence: what a decoder reads and computes."""
+    spec, kv = get_model(model), kv_bytes_per_token(model, precision)
+    flops, reads = [], []
+    for t in range(1, max(lengths) + 1):
+        live = [m for m in lengths if m >= t]
+        flops.append(sum(2 * spec.params + 2 * spec.n_layers * spec.d_attn * (p + t) for _ in live))
+        prompt = p if shared else p * len(live)
+        reads.append(weight_bytes(model, precision) + kv * (prompt + sum(t for _ in live)))
+    return np.array(flops), np.array(reads)
+
+
+@pytest.mark.parametrize("lengths", [[5], [3, 3, 3], [1, 4, 2, 7], [10, 1]])
+@pytest.mark.parametrize("shared", [True, False])
+def test_decode_traffic_is_the_step_by_step_sum(lengths, shared):
+    got = decode_traffic("SmolLM2-135M", lengths, 20, shared_prompt=shared)
+    want_flops, want_bytes = brute_force("SmolLM2-135M", lengths, 20, shared)
+    np.testing.assert_allclose(got.flops, want_flops, rtol=1e-12)
+    np.testing.assert_allclose(got.bytes, want_bytes, rtol=1e-12)
+    # closed forms: the FLOPs are ttslib.flops' sum over samples; the bytes those of the module docstring
+    assert got.total_flops == pytest.approx(sum(float(sequence_flops("SmolLM2-135M", m, start=20)) for m in lengths), rel=1e-12)
+    m, W, D = np.array(lengths, float), weight_bytes("SmolLM2-135M"), kv_bytes_per_token("SmolLM2-135M")
+    prompt = 20 * m.max() if shared else 20 * m.sum()
+    assert got.total_bytes == pytest.approx(m.max() * W + D * (prompt + (m * (m + 1) / 2).sum()), rel=1e-12)
+
+
+def test_roofline_and_eflops_on_a_toy_machine():
+    from ttslib.cost import Traffic
+
+    steps = Traffic(np.array([50.0, 500.0]), np.array([10.0, 10.0]))
+    # step 1: 0.5 s of compute, 1 s of memory -> 1 s; step 2: 5 s of compute, 1 s of memory -> 5 s
+    np.testing.assert_allclose(step_seconds(steps, TOY), [1.0, 5.0])
+    assert TOY.intensity == 10.0 and eflops(steps, TOY) == 550.0 + 10.0 * 20.0
+
+
+def test_a_batch_is_its_prefill_plus_its_longest_sample():
+    hw = get_hardware("H100-SXM")
+    one = batch_seconds("SmolLM2-135M", [100], 50, hw)
+    same = batch_seconds("SmolLM2-135M", [100, 100, 100, 100], 50, hw)
+    # at batch 4 a small model's step is bound by reading its weights: four samples take about the time of one
+    assert one < same < 1.05 * one
+    decode_bound = 100 * weight_bytes("SmolLM2-135M") / hw.bandwidth
+    assert one == pytest.approx(decode_bound + float(step_seconds(prefill_traffic("SmolLM2-135M", 50), hw)[0]), rel=0.05)
+    assert critical_path([one, one]) == 2 * one
+
+
+def test_the_hardware_table_names_its_sources():
+    assert {"H100-SXM", "H200-SXM", "A100-80GB-SXM", "L4"} <= set(HARDWARE)
+    assert all(h.source and "datasheet" in h.source or "measured" in h.source for h in HARDWARE.values())
+    assert HARDWARE["H100-SXM"].intensity == pytest.approx(989.4e12 / 3.35e12)
+
+
+def test_dollars_from_the_pinned_price_data_not_the_network(monkeypatch):
+    import socket
+
+    def no_network(*a, **k):
+        raise AssertionError("a price was fetched from the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    api = ApiPrice("openai", "gpt-4o", dt.date(2026, 12, 1))
+    assert api.per_million() == (2.5, 10.0)  # gpt-4o: $2.50 in, $10 out per million tokens in genai-prices' data
+    np.testing.assert_allclose(api.dollars([1000, 0], [0, 2000]), [0.0025, 0.02])
+    assert "genai-prices" in api.source and "2026-12-01" in api.source
+
+
+def test_self_hosted_dollars_are_seconds_at_the_stated_price():
+    h = SelfHosted("H100-SXM", dollars_per_hour=3.0)
+    np.testing.assert_allclose(h.dollars([3600.0, 60.0]), [3.0, 0.05])
+
+
+def test_bad_input_is_refused_by_name():
+    with pytest.raises(LookupError, match="no-such-model"):
+        ApiPrice("openai", "no-such-model", dt.date(2026, 12, 1))
+    with pytest.raises(ValueError, match="dollars_per_hour"):
+        SelfHosted("H100-SXM", dollars_per_hour=-1.0)
+    with pytest.raises(ValueError, match="no hardware given"):
+        SelfHosted(None, dollars_per_hour=2.0)
+    with pytest.raises(KeyError, match="B9000"):
+        get_hardware("B9000")
+    with pytest.raises(ValueError, match="bandwidth"):
+        Hardware("x", 1e12, 0.0, "?", "?")
+    with pytest.raises(TypeError, match="as_of"):
+        ApiPrice("openai", "gpt-4o", "2026-12-01")
+    with pytest.raises(ValueError, match="context"):
+        decode_traffic("SmolLM2-135M", [9000], 10)
+    with pytest.raises(ValueError, match="lengths"):
+        decode_traffic("SmolLM2-135M", [1.5], 10)
+    with pytest.raises(ValueError, match="round seconds"):
+        critical_path([1.0, float("nan")])

@@ -1,0 +1,270 @@
+"""What sampling costs beyond FLOPs: bytes moved, seconds on named hardware, and dollars.
+
+**Bytes.** Decoding one step of a batch reads the weights once, and for every sequence in it the KV cache
+of the tokens its new token attends to. Bytes of KV per token: ``D = 2 * n_layers * n_kv_heads * head_dim
+* kv_bytes`` (keys and values; ``ttslib.registry``). Samples of one problem share their prompt's KV cache,
+so a step reads the prompt's ``p`` tokens once for the batch and each live sequence's own tokens. For
+samples of ``m_j`` tokens decoded together (steps ``t = 1 .. max m``; a sequence is live while ``t <= m_j``)
+the decode reads, in all,
+
+    max(m) * W + D * (p * max(m) + sum_j m_j (m_j + 1) / 2),      W = params * weight_bytes,
+
+the form of Kinetics' cost model (Sadhukhan et al. 2025, arXiv:2506.05333: weights, the shared prompt's KV
+once per step, each trial's own KV), with the weights' traffic kept: at a small batch it dominates.
+Without a shared prompt each live sequence reads the prompt itself. FLOPs are ``ttslib.flops``'.
+
+**Seconds.** A roofline: a step takes ``max(FLOPs / peak, bytes / bandwidth)`` on the named hardware
+(:data:`HARDWARE`, each row with its source). Kinetics instead adds the two at the hardware's arithmetic
+intensity ``I = peak / bandwidth``: ``eFLOPs = FLOPs + I * bytes`` (:func:`eflops`). The samples of one
+problem are one batch (parallel): their time is the prefill plus ``max(m)`` steps, not tokens over
+throughput. Rounds that wait on each other (revisions, or the steps of a search) add up (:func:`critical_path`).
+
+**Dollars.** An API prices input and output tokens (:class:`ApiPrice`: genai-prices' packaged data, the
+version pinned in ``requirements.lock``, at the prices that apply on a stated date, never fetched); a
+self-hosted accelerator costs its seconds at a price per hour the user states (:class:`SelfHosted`; no
+default price). Pure functions: no model is run, no network is used.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+
+import numpy as np
+
+from ttslib.checks import whole_numbers
+from ttslib.flops import ATTENTION, sequence_flops
+from ttslib.registry import get_model
+
+__all__ = ["Hardware", "HARDWARE", "get_hardware", "Precision", "kv_bytes_per_token", "weight_bytes", "Traffic",
+           "decode_traffic", "prefill_traffic", "step_seconds", "eflops", "batch_seconds", "critical_path", "ApiPrice",
+           "SelfHosted", "prices_version"]
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """An accelerator (or this machine): dense peak FLOP/s at ``precision`` and memory bandwidth in bytes/s."""
+
+    name: str
+    peak_flops: float
+    bandwidth: float
+    precision: str
+    source: str
+
+    def __post_init__(self):
+        for field, v in (("peak_flops", self.peak_flops), ("bandwidth", self.bandwidth)):
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+                raise ValueError(f"hardware {self.name!r}: {field} must be a positive number; got {v!r}")
+
+    @property
+    def intensity(self) -> float:
+        """FLOPs per byte at the roofline's ridge, ``peak_flops / bandwidth`` (Kinetics' I)."""
+        return self.peak_flops / self.bandwidth
+
+
+def _read_hardware() -> dict[str, Hardware]:
+    with resources.files("ttslib").joinpath("hardware.csv").open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f)]
+    return {r["name"]: Hardware(r["name"], float(r["peak_flops"]), float(r["bandwidth"]), r["precision"], r["source"])
+            for r in rows}
+
+
+HARDWARE: dict[str, Hardware] = _read_hardware()  # ttslib/hardware.csv: datasheet rows and this machine's measured rates
+
+
+def get_hardware(hardware) -> Hardware:
+    """A :class:`Hardware` as given, or the row of :data:`HARDWARE` it names."""
+    if isinstance(hardware, Hardware):
+        return hardware
+    if hardware is None:
+        raise ValueError(f"no hardware given: name one of {sorted(HARDWARE)} or pass a ttslib.cost.Hardware")
+    if hardware not in HARDWARE:
+        raise KeyError(f"unknown hardware {hardware!r}; the table (ttslib/hardware.csv) has {sorted(HARDWARE)}")
+    return HARDWARE[hardware]
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Bytes per weight and per KV-cache element: BF16 weights and cache by default; a 4-bit GGUF's weights
+    take about 0.5 to 0.6 bytes (Q4_1: 5 bits a weight with its scales, 0.625)."""
+
+    weights: float = 2.0
+    kv: float = 2.0
+
+    def __post_init__(self):
+        for field, v in (("weights", self.weights), ("kv", self.kv)):
+            if not (math.isfinite(v) and v > 0):
+                raise ValueError(f"Precision.{field} (bytes) must be a positive number; got {v!r}")
+
+
+def kv_bytes_per_token(model, precision: Precision = Precision()) -> float:
+    """Bytes of keys and values one token leaves in the cache: ``2 * n_layers * n_kv_heads * head_dim * kv``."""
+    spec = get_model(model)
+    return 2.0 * spec.n_layers * spec.n_kv_heads * spec.head_dim * precision.kv
+
+
+def weight_bytes(model, precision: Precision = Precision()) -> float:
+    """Bytes of the weights, read once per decoding step of a batch: ``params * weights``."""
+    return get_model(model).params * precision.weights
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Per step of one batch: FLOPs and bytes (arrays of equal shape; a prefill is one step)."""
+
+    flops: np.ndarray
+    bytes: np.ndarray
+
+    @property
+    def total_flops(self) -> float:
+        return float(self.flops.sum())
+
+    @property
+    def total_bytes(self) -> float:
+        return float(self.bytes.sum())
+
+
+def _lengths(x, name: str) -> np.ndarray:
+    m = whole_numbers(x, name)
+    if m.ndim != 1:
+        raise ValueError(f"{name} must be one problem's sample lengths, a 1-d array; got shape {m.shape}")
+    return m
+
+
+def decode_traffic(model, lengths, prompt_tokens: int, *, shared_prompt: bool = True, precision: Precision = Precision(),
+                   attention: str = "kaplan") -> Traffic:
+    """FLOPs and bytes of each decoding step when one problem's samples of ``lengths`` tokens (m_j) are decoded
+    together after a prompt of ``prompt_tokens`` (p): step t (1-based) decodes every sample with m_j >= t, each
+    token at position p + t (module docstring)."""
+    spec = get_model(model)
+    m = _lengths(lengths, "lengths")
+    p = float(whole_numbers(prompt_tokens, "prompt_tokens"))
+    steps = int(m.max()) if m.size else 0
+    if steps + p > spec.context:
+        raise ValueError(f"prompt + longest sample = {int(p) + steps} tokens exceeds the context of {spec.name} ({spec.context})")
+    t = np.arange(1, steps + 1, dtype=float)
+    live = (m[None, :] >= t[:, None]).sum(1).astype(float)  # sequences decoded at each step
+    if attention not in ATTENTION:
+        raise ValueError(f"attention must be one of {sorted(ATTENTION)}; got {attention!r}")
+    a = ATTENTION[attention]
+    flops = live * (2.0 * spec.params + a * spec.n_layers * spec.d_attn * (p + t))
+    kv = kv_bytes_per_token(model, precision)
+    prompt_reads = p * (np.ones_like(t) if shared_prompt else live)
+    return Traffic(flops, weight_bytes(model, precision) + kv * (prompt_reads + live * t))
+
+
+def prefill_traffic(model, prompt_tokens: int, *, precision: Precision = Precision(), attention: str = "kaplan") -> Traffic:
+    """The prompt's forward pass as one step: ``S(0, p)`` FLOPs (``ttslib.flops``); the weights read once and
+    the prompt's KV written once."""
+    p = float(whole_numbers(prompt_tokens, "prompt_tokens"))
+    flops = np.atleast_1d(sequence_flops(model, p, attention=attention)).astype(float)
+    return Traffic(flops, np.array([weight_bytes(model, precision) + kv_bytes_per_token(model, precision) * p]))
+
+
+def step_seconds(traffic: Traffic, hardware) -> np.ndarray:
+    """The roofline time of each step: ``max(flops / peak_flops, bytes / bandwidth)``."""
+    hw = get_hardware(hardware)
+    return np.maximum(traffic.flops / hw.peak_flops, traffic.bytes / hw.bandwidth)
+
+
+def eflops(traffic: Traffic, hardware) -> float:
+    """Kinetics' equivalent FLOPs (arXiv:2506.05333): ``FLOPs + I * bytes``, I the hardware's ``peak / bandwidth``."""
+    return traffic.total_flops + get_hardware(hardware).intensity * traffic.total_bytes
+
+
+def batch_seconds(model, lengths, prompt_tokens: int, hardware, *, shared_prompt: bool = True,
+                  precision: Precision = Precision(), attention: str = "kaplan") -> float:
+    """Roofline seconds to sample one problem's ``lengths`` in one batch: its prefill plus every decoding step."""
+    kw = dict(precision=precision, attention=attention)
+    steps = [prefill_traffic(model, prompt_tokens, **kw), decode_traffic(model, lengths, prompt_tokens, shared_prompt=shared_prompt, **kw)]
+    return float(sum(step_seconds(s, hardware).sum() for s in steps))
+
+
+def critical_path(rounds) -> float:
+    """Seconds of rounds that wait on each other (revisions; the steps of a search): their sum. Each round's
+    own samples run in parallel, so a round is :func:`batch_seconds` of its batch, not tokens over throughput."""
+    r = np.asarray(rounds, dtype=float)
+    if np.any(~np.isfinite(r)) or np.any(r < 0):
+        raise ValueError(f"round seconds must be finite and >= 0; got {r.tolist()[:5]}")
+    return float(r.sum())
+
+
+def prices_version() -> str:
+    """The installed genai-prices, whose packaged data every :class:`ApiPrice` reads."""
+    from importlib.metadata import version
+
+    return version("genai-prices")
+
+
+@dataclass(frozen=True)
+class ApiPrice:
+    """An API's dollars per token for ``model`` at ``provider``, as genai-prices' packaged data gives them for
+    the date ``as_of`` (a ``datetime.date``; prices change, so the date is part of the scenario)."""
+
+    provider: str
+    model: str
+    as_of: _dt.date
+
+    def __post_init__(self):
+        if not isinstance(self.as_of, _dt.date):
+            raise TypeError(f"as_of must be a datetime.date (the day the prices apply); got {self.as_of!r}")
+        self._rates()  # an unpriced model fails here, naming itself
+
+    @property
+    def source(self) -> str:
+        return f"genai-prices {prices_version()} (packaged data), prices as of {self.as_of.isoformat()}"
+
+    def _calc(self, input_tokens: int, output_tokens: int):
+        from genai_prices import Usage, calc_price
+
+        when = _dt.datetime.combine(self.as_of, _dt.time(12), tzinfo=_dt.timezone.utc)
+        try:
+            return calc_price(Usage(input_tokens=int(input_tokens), output_tokens=int(output_tokens)), model_ref=self.model,
+                              provider_id=self.provider, genai_request_timestamp=when)
+        except LookupError as e:
+            raise LookupError(f"genai-prices {prices_version()} has no price for model {self.model!r} at provider "
+                              f"{self.provider!r}: {e}") from None
+
+    def _rates(self) -> tuple[Decimal, Decimal]:
+        """Dollars per input and per output token, as a request of 1,000 of each is priced (where a price is tiered
+        by prompt length: its first tier)."""
+        p = self._calc(1000, 1000)
+        return Decimal(p.input_price) / 1000, Decimal(p.output_price) / 1000
+
+    def per_million(self) -> tuple[float, float]:
+        """Dollars per million input and per million output tokens."""
+        i, o = self._rates()
+        return float(i * 10**6), float(o * 10**6)
+
+    def dollars(self, input_tokens, output_tokens) -> np.ndarray:
+        """Dollars for ``input_tokens`` and ``output_tokens`` (arrays broadcast; whole numbers >= 0), at the
+        per-token rates of :meth:`per_million`."""
+        i, o = np.broadcast_arrays(whole_numbers(input_tokens, "input_tokens"), whole_numbers(output_tokens, "output_tokens"))
+        per_in, per_out = self._rates()
+        out = [float(Decimal(int(a)) * per_in + Decimal(int(b)) * per_out) for a, b in zip(i.ravel(), o.ravel())]
+        return np.array(out).reshape(i.shape)
+
+
+@dataclass(frozen=True)
+class SelfHosted:
+    """An accelerator rented or owned at ``dollars_per_hour`` (no default: state what you pay), whose roofline
+    seconds are what a run costs."""
+
+    hardware: Hardware | str
+    dollars_per_hour: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "hardware", get_hardware(self.hardware))
+        v = self.dollars_per_hour
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            raise ValueError(f"dollars_per_hour must be a positive number (what one {self.hardware.name} costs an hour); got {v!r}")
+
+    def dollars(self, seconds) -> np.ndarray:
+        s = np.asarray(seconds, dtype=float)
+        if np.any(~np.isfinite(s)) or np.any(s < 0):
+            raise ValueError("seconds must be finite and >= 0")
+        return s * self.dollars_per_hour / 3600.0
