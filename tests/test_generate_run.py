@@ -78,6 +78,31 @@ def test_crash_then_resume_gives_every_sample_exactly_once(tmp_path, per_shard):
     assert not list((tmp_path / "shards").glob("*.tmp"))
 
 
+def test_each_shard_s_time_and_the_writers_machine_are_facts_of_the_run_not_settings(tmp_path):
+    problems = make_arithmetic(3, levels=(2, 5), seed=1)  # 6 problems, 2 a shard
+    with pytest.raises(BackendError):
+        run(ScriptedBackend(fail_after=4), problems, tmp_path, per_shard=2)
+    facts = json.loads((tmp_path / "run.json").read_text())["facts"]
+    assert sorted(facts["shards"]) == ["shards/000000.parquet", "shards/000002.parquet"] and len(facts["writers"]) == 1
+    first = facts["shards"]["shards/000000.parquet"]
+    assert first["problems"] == 2 and first["rows"] == 2 * 4 and first["writer"] == 0
+    assert first["tokens"] == 2 * 4 * 2 and first["seconds"] >= 0 and first["seconds_per_problem"] == pytest.approx(first["seconds"] / 2, abs=1e-3)
+    writer = facts["writers"][0]
+    assert writer["backend"] == "scripted" and writer["pid"] == os.getpid() and writer["cores"] >= 1 and writer["cpu"]
+    # a resume with other facts on record (another machine, other times) is no other run: it adds a writer
+    stored = json.loads((tmp_path / "run.json").read_text())
+    stored["facts"]["writers"][0]["cpu"] = "another machine"
+    (tmp_path / "run.json").write_text(json.dumps(stored))
+    resumed = run(ScriptedBackend(), problems, tmp_path, per_shard=2)
+    facts = json.loads((tmp_path / "run.json").read_text())["facts"]
+    assert len(facts["writers"]) == 2 and facts["writers"][0]["cpu"] == "another machine"
+    assert facts["shards"]["shards/000004.parquet"]["writer"] == 1 and len(facts["shards"]) == 3
+    pd.testing.assert_frame_equal(resumed, run(ScriptedBackend(), problems, tmp_path / "clean", per_shard=2))
+    # and a setting is still compared
+    with pytest.raises(RunMismatch, match="problems_per_shard"):
+        run(ScriptedBackend(), problems, tmp_path, per_shard=3)
+
+
 def test_resume_with_other_settings_is_refused(tmp_path):
     problems = make_arithmetic(3, levels=(2,), seed=0)
     run(ScriptedBackend(fail_after=None), problems.head(2), tmp_path)

@@ -206,7 +206,7 @@ def force(backend, problems: pd.DataFrame, config: ForcingConfig, *, problem_set
                                 problems, problems_per_shard)
         manifest["forcing"] = asdict(config)
     return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,
-                       rows_per_problem=config.chains * M, progress=progress)
+                       rows_per_problem=config.chains * M, progress=progress, backend=backend)
 
 
 def forcing_arrays(table: pd.DataFrame):

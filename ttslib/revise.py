@@ -299,7 +299,7 @@ def revise(backend, problems: pd.DataFrame, config: RevisionConfig, *, problem_s
             rows = sorted((p, c, str(row.get("seed")), row["completion"]) for (p, c), row in given.items())
             manifest["revision"]["first"] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,
-                       rows_per_problem=C * R, progress=progress)
+                       rows_per_problem=C * R, progress=progress, backend=backend)
 
 
 def chain_arrays(table: pd.DataFrame):

@@ -18,7 +18,9 @@ says what a run directory guarantees.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import os
 import sys
 import time
 import warnings
@@ -30,7 +32,7 @@ import pandas as pd
 from ttslib.data import read_samples, validate_samples, write_samples
 from ttslib.generate.base import BackendError, SamplingConfig, backend_model_name, backend_settings, problem_seed, reset_backend
 from ttslib.generate.rundir import (SUMS, RunLocked, RunMismatch, ShardCorrupted, check_manifest, check_shard, file_sha256,
-                                    read_sums, record_sum, write_shard, writer_lock)
+                                    machine_facts, read_sums, record_facts, record_sum, write_shard, writer_lock)
 from ttslib.problems import validate_problems
 
 __all__ = ["generate_samples", "run_sharded", "confidence_absent", "run_manifest", "problems_digest", "render_prompt",
@@ -168,7 +170,7 @@ def generate_samples(
         return _rows(batch, results, config, backend, seeds, grade_style)
 
     table = run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,
-                        rows_per_problem=config.n, progress=progress)
+                        rows_per_problem=config.n, progress=progress, backend=backend)
     if config.confidence_top_k is not None:  # said once per run, here: the table says where, this says that it is so
         absent = confidence_absent(table)
         if absent.any():
@@ -191,7 +193,7 @@ def confidence_absent(table: pd.DataFrame) -> np.ndarray:
 
 
 def run_sharded(problems: pd.DataFrame, make_rows, *, out_dir=None, manifest: dict | None = None,
-                problems_per_shard: int = 1, rows_per_problem: int = 1, progress: bool = True) -> pd.DataFrame:
+                problems_per_shard: int = 1, rows_per_problem: int = 1, progress: bool = True, backend=None) -> pd.DataFrame:
     """Call ``make_rows(batch)`` on consecutive batches of ``problems_per_shard`` problems and return
     all rows as one validated sample table, in problem order.
 
@@ -199,20 +201,34 @@ def run_sharded(problems: pd.DataFrame, make_rows, *, out_dir=None, manifest: di
     ``manifest`` is checked against (or written to) ``run.json``, finished shards are read back
     instead of recomputed, and the merged table is written to ``samples.parquet`` at the end. A
     :class:`BackendError` is re-raised after the finished shards are on disk, saying how many.
-    Used by :func:`generate_samples` and ``ttslib.search.run_search``.
+    Each finished shard's wall time, rows, tokens and tokens per second go to ``run.json``'s facts with the
+    writer's machine and ``backend`` threads (``rundir.record_facts``); the problems of a shard are made
+    together, so a problem's time is the shard's mean. Used by :func:`generate_samples` and ``ttslib.search.run_search``.
     """
     if len(problems) == 0:
         raise ValueError("problems is empty: nothing to generate")
     if problems_per_shard < 1:
         raise ValueError(f"problems_per_shard must be >= 1; got {problems_per_shard}")
     if out_dir is None:
-        return _run(problems, make_rows, None, None, problems_per_shard, rows_per_problem, progress)
+        return _run(problems, make_rows, None, None, problems_per_shard, rows_per_problem, progress, backend)
     out_dir = Path(out_dir)
     with writer_lock(out_dir):
-        return _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress)
+        return _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress, backend)
 
 
-def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress) -> pd.DataFrame:
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _shard_tokens(rows: pd.DataFrame) -> int:
+    """Tokens a shard generated: a search's whole trees (``search_generated_tokens``, one total per problem), else
+    every row's completion."""
+    if "search_generated_tokens" in rows.columns:
+        return int(rows.groupby("problem_id", sort=False)["search_generated_tokens"].first().sum())
+    return int(rows["num_completion_tokens"].sum())
+
+
+def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress, backend=None) -> pd.DataFrame:
     from tqdm.auto import tqdm
 
     done: list[pd.DataFrame] = []
@@ -227,14 +243,24 @@ def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_pr
         done = _finished_shards(out_dir, problems, [start for start in todo if start in finished], problems_per_shard,
                                 rows_per_problem, manifest)
         todo = [start for start in todo if start not in finished]
+        if todo:
+            writer = machine_facts(backend) | {"pid": os.getpid(), "started": _now()}
+            record_facts(out_dir, writer)
 
     bar = tqdm(total=len(problems) * rows_per_problem, initial=sum(len(d) for d in done), unit="sample", disable=not progress)
     tokens, t0 = 0, time.perf_counter()
     try:
         for start in todo:
+            begun = time.perf_counter()
             rows = make_rows(problems.iloc[start : start + problems_per_shard])
+            seconds = time.perf_counter() - begun
             if out_dir is not None:
                 write_shard(rows, shard_dir / f"{start:06d}.parquet", manifest)
+                made, k = _shard_tokens(rows), int(rows["problem_id"].nunique())
+                record_facts(out_dir, writer, f"shards/{start:06d}.parquet",
+                             {"seconds": round(seconds, 3), "problems": k, "rows": len(rows), "tokens": made,
+                              "tokens_per_second": round(made / seconds, 2) if seconds > 0 else None,
+                              "seconds_per_problem": round(seconds / k, 3), "finished": _now()})
             done.append(rows)
             tokens += int(rows["num_completion_tokens"].sum())
             bar.update(len(rows))

@@ -3,7 +3,9 @@
 The run loop (:func:`ttslib.generate.run.run_sharded`) keeps a long run in a directory::
 
     writer.lock           held (``flock``) by the one process writing; names its pid, host and start
-    run.json              the manifest: every setting that changes a sample or a score
+    run.json              the manifest: every setting that changes a sample or a score; under "facts", what
+                          was measured (each writer's machine and backend threads, each shard's wall time and
+                          tokens per second), never compared on a resume
     shards/000017.parquet one batch of problems, written atomically, the manifest in its metadata
     SHA256SUMS            the SHA-256 of every finished shard (and of samples.parquet), ``sha256sum -c`` format
     samples.parquet       every shard merged, written when the run completes
@@ -56,7 +58,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 __all__ = ["RunMismatch", "ShardCorrupted", "RunLocked", "writer_lock", "check_manifest", "write_shard", "check_shard",
-           "flatten", "file_sha256", "read_sums", "record_sum", "SUMS"]
+           "flatten", "file_sha256", "read_sums", "record_sum", "SUMS", "FACTS", "machine_facts", "record_facts"]
 
 MANIFEST_KEY = b"ttslib.manifest"  # a shard's Parquet metadata: the manifest of the run that wrote it
 SUMS = "SHA256SUMS"  # in the run directory: "<sha256>  shards/000017.parquet" per finished file
@@ -140,6 +142,13 @@ def _differences(stored: dict, given: dict) -> list[str]:
             for key in sorted(set(old) | set(new)) if old.get(key, absent) != new.get(key, absent)]
 
 
+FACTS = "facts"  # run.json's measured part (timings, machine, backend threads): kept, never compared on a resume
+
+
+def _settings(stored: dict) -> dict:
+    return {k: v for k, v in stored.items() if k != FACTS}
+
+
 def normalise(manifest: dict) -> dict:
     """The manifest as JSON gives it back (tuples become lists), so a comparison is of like with like."""
     return json.loads(json.dumps(manifest))
@@ -154,13 +163,54 @@ def check_manifest(path: Path, manifest: dict) -> None:
             stored = json.loads(path.read_text())
         except ValueError as err:
             raise RunMismatch(f"{path} is not a readable manifest ({err}); move the run directory aside") from None
-        differ = _differences(stored, manifest)
+        differ = _differences(_settings(stored), _settings(manifest))
         if differ:
             raise RunMismatch(f"{path.parent} holds a run with other settings: " + "; ".join(differ)
                               + ". Use another --out, or the stored settings to resume it")
         return
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(manifest, indent=2))
+    tmp.replace(path)
+
+
+def machine_facts(backend=None) -> dict:
+    """What ran a run: the host's CPU, the cores the process may use, memory, platform and Python, and the
+    backend's name, threads and package version where it has them. Facts, not settings (:data:`FACTS`)."""
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        memory = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        memory = None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    facts = {"host": socket.gethostname(), "cpu": cpu, "cores": cores, "memory_gib": memory, "platform": platform.platform(),
+             "python": platform.python_version()}
+    if backend is not None:
+        facts["backend"] = getattr(backend, "name", type(backend).__name__)
+        threads = getattr(backend, "n_threads", None)
+        facts["threads"] = int(threads) if threads is not None else None
+    return facts
+
+
+def record_facts(run_dir, writer: dict, shard: str | None = None, timing: dict | None = None) -> None:
+    """Add this writer's machine facts, and a finished shard's ``timing``, to ``run.json``'s :data:`FACTS`
+    (rewritten atomically; the caller holds the lock). A resumed run adds a writer; its settings are untouched."""
+    path = Path(run_dir) / "run.json"
+    stored = json.loads(path.read_text())
+    facts = stored.setdefault(FACTS, {"about": "measured, not settings: a resume adds to them and is not compared on them",
+                                      "writers": [], "shards": {}})
+    if not facts["writers"] or facts["writers"][-1] != writer:
+        facts["writers"].append(writer)
+    if shard is not None:
+        facts["shards"][shard] = {"writer": len(facts["writers"]) - 1, **(timing or {})}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(stored, indent=2))
     tmp.replace(path)
 
 

@@ -203,7 +203,7 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
         return _table(batch, candidates, costs, [c.prompt for c in costs], config, name, grade_style, delimiter)
 
     return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest if out_dir is not None else None,
-                       problems_per_shard=per_shard, rows_per_problem=config.n, progress=progress)
+                       problems_per_shard=per_shard, rows_per_problem=config.n, progress=progress, backend=backend)
 
 
 def beam_search(problems, backend, verifier, *, n: int = 16, beam_width: int = 4, lookahead: int = 0, **kwargs) -> pd.DataFrame:
