@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ttslib.cost import (HARDWARE, ApiPrice, Hardware, Precision, SelfHosted, batch_seconds, critical_path, decode_traffic,
-                         eflops, get_hardware, kv_bytes_per_token, prefill_traffic, step_seconds, weight_bytes)
+                         eflops, expected_batch_seconds, get_hardware, kv_bytes_per_token, prefill_traffic, step_seconds, weight_bytes)
 from ttslib.flops import sequence_flops
 from ttslib.registry import get_model
 
@@ -113,3 +113,27 @@ def test_bad_input_is_refused_by_name():
         decode_traffic("SmolLM2-135M", [1.5], 10)
     with pytest.raises(ValueError, match="round seconds"):
         critical_path([1.0, float("nan")])
+
+
+@pytest.mark.parametrize("hw", ["H100-SXM", "L4", TOY])
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_expected_batch_seconds_is_the_mean_over_every_subset(hw, n):
+    import itertools
+
+    pool = [4, 9, 1, 6, 6]
+    toy = isinstance(hw, Hardware)
+    model = "pythia-14m" if toy else "SmolLM2-135M"
+    want = np.mean([batch_seconds(model, list(sub), 12, hw) for sub in itertools.combinations(pool, n)])
+    assert expected_batch_seconds(model, pool, 12, n, hw) == pytest.approx(want, rel=1e-10)
+
+
+def test_concurrent_problems_share_the_weights_read():
+    # C alike problems decoded together: the same as one batch of C times the samples with C prompts read
+    hw = get_hardware("L4")
+    one = expected_batch_seconds("SmolLM2-135M", [30], 40, 1, hw)
+    eight = expected_batch_seconds("SmolLM2-135M", [30], 40, 1, hw, concurrent=8)
+    assert one < eight < 8 * one  # the weights are read once a step for all eight
+    with pytest.raises(ValueError, match="concurrent"):
+        expected_batch_seconds("SmolLM2-135M", [30], 40, 1, hw, concurrent=0)
+    with pytest.raises(ValueError, match="n must be"):
+        expected_batch_seconds("SmolLM2-135M", [30, 2], 40, 3, hw)

@@ -41,7 +41,7 @@ from ttslib.flops import ATTENTION, sequence_flops
 from ttslib.registry import get_model
 
 __all__ = ["Hardware", "HARDWARE", "get_hardware", "Precision", "kv_bytes_per_token", "weight_bytes", "Traffic",
-           "decode_traffic", "prefill_traffic", "step_seconds", "eflops", "batch_seconds", "critical_path", "ApiPrice",
+           "decode_traffic", "prefill_traffic", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "critical_path", "ApiPrice",
            "SelfHosted", "prices_version"]
 
 
@@ -182,6 +182,38 @@ def batch_seconds(model, lengths, prompt_tokens: int, hardware, *, shared_prompt
     kw = dict(precision=precision, attention=attention)
     steps = [prefill_traffic(model, prompt_tokens, **kw), decode_traffic(model, lengths, prompt_tokens, shared_prompt=shared_prompt, **kw)]
     return float(sum(step_seconds(s, hardware).sum() for s in steps))
+
+
+def expected_batch_seconds(model, lengths, prompt_tokens: int, n: int, hardware, *, concurrent: int = 1,
+                           precision: Precision = Precision(), attention: str = "kaplan") -> float:
+    """Expected roofline seconds of sampling ``n`` of one problem's pool of samples (``lengths``, N of them) in
+    one batch, over every n-subset of the pool, exactly: at step t the number of live samples is hypergeometric
+    (N, #{m_j >= t}, n). ``concurrent`` problems alike are decoded together, sharing each step's read of the
+    weights (the seconds are then those of the whole step; a problem's share of the machine is them over
+    ``concurrent``). The prompt is shared by the batch."""
+    from scipy.stats import hypergeom
+
+    spec, hw = get_model(model), get_hardware(hardware)
+    m = _lengths(lengths, "lengths")
+    N, p = m.size, float(whole_numbers(prompt_tokens, "prompt_tokens"))
+    if not (isinstance(n, (int, np.integer)) and 1 <= n <= N):
+        raise ValueError(f"n must be a whole number from 1 to the pool's {N} samples; got {n!r}")
+    if not (isinstance(concurrent, (int, np.integer)) and concurrent >= 1):
+        raise ValueError(f"concurrent must be a whole number >= 1 (problems decoded together); got {concurrent!r}")
+    if attention not in ATTENTION:
+        raise ValueError(f"attention must be one of {sorted(ATTENTION)}; got {attention!r}")
+    W, D, C = weight_bytes(model, precision), kv_bytes_per_token(model, precision), float(concurrent)
+    prefill = prefill_traffic(model, int(p), precision=precision, attention=attention)
+    total = max(C * prefill.total_flops / hw.peak_flops, (W + C * (prefill.total_bytes - W)) / hw.bandwidth)
+    t = np.arange(1, int(m.max()) + 1, dtype=float)
+    K = (m[None, :] >= t[:, None]).sum(1)  # samples of the pool still live at step t
+    live = np.arange(n + 1, dtype=float)
+    prob = hypergeom.pmf(live[None, :], N, K[:, None], n)  # (T, n + 1): P(l of the n drawn are live at step t)
+    per_token = 2.0 * spec.params + ATTENTION[attention] * spec.n_layers * spec.d_attn * (p + t)
+    step = np.maximum(C * live[None, :] * per_token[:, None] / hw.peak_flops,
+                      (W + C * D * (p + live[None, :] * t[:, None])) / hw.bandwidth)
+    step[:, 0] = 0.0  # no sample live: no step
+    return float(total + (prob * step).sum())
 
 
 def critical_path(rounds) -> float:
