@@ -137,3 +137,45 @@ def test_concurrent_problems_share_the_weights_read():
         expected_batch_seconds("SmolLM2-135M", [30], 40, 1, hw, concurrent=0)
     with pytest.raises(ValueError, match="n must be"):
         expected_batch_seconds("SmolLM2-135M", [30, 2], 40, 3, hw)
+
+
+def _tiny_pool():
+    import pandas as pd
+
+    from ttslib.strategies import pool_arrays
+
+    rows = [{"problem_id": f"p{i}", "sample_idx": j, "is_correct": (i + j) % 3 == 0, "answer": "7" if (i + j) % 3 == 0 else str(j),
+             "num_completion_tokens": 5 + 3 * j + i, "num_prompt_tokens": 20 + i, "logprob": -1.0 - j} for i in range(3) for j in range(4)]
+    return pool_arrays(pd.DataFrame(rows))
+
+
+def test_the_policy_can_choose_by_dollars_and_seconds():
+    import itertools
+
+    from ttslib.cost import Scenario
+    from ttslib.policy import Strategy
+    from ttslib.strategies import pool_strategies, scenario_costs
+
+    pool = _tiny_pool()
+    res = pool_strategies(pool, verifiers=[])
+    api = Scenario("an API", ApiPrice("openai", "gpt-4o", dt.date(2026, 12, 1)))
+    priced = scenario_costs(res, pool, api)
+    maj = Strategy("majority")
+    # by hand: the prompt once at $2.50 per million, n samples of the problem's mean length at $10 per million
+    m = pool.completion_tokens
+    want = np.array([[(20 + i) * 2.5e-6 + n * m[i].mean() * 10e-6 for n in (1, 2, 4)] for i in range(3)])
+    np.testing.assert_allclose(priced.cost(maj, "dollars"), want, rtol=1e-12)
+    with pytest.raises(ValueError, match="'seconds'"):
+        priced.cost(maj, "seconds")  # an API's seconds are not known
+    hosted = scenario_costs(res, pool, Scenario("an H100", SelfHosted("H100-SXM", 4.0), "SmolLM2-135M", concurrent=2))
+    for i, k in itertools.product(range(3), range(3)):
+        n = (1, 2, 4)[k]
+        sec = expected_batch_seconds("SmolLM2-135M", m[i], 20 + i, n, "H100-SXM", concurrent=2)
+        assert hosted.cost(maj, "seconds")[i, k] == pytest.approx(sec, rel=1e-12)
+        assert hosted.cost(maj, "dollars")[i, k] == pytest.approx(sec / 2 * 4.0 / 3600, rel=1e-12)
+    table = hosted.table("dollars")  # the policy's table, with dollars as its cost
+    assert np.allclose(table.loc[table["method"] == "majority", "cost"].to_numpy(), hosted.cost(maj, "dollars").ravel())
+    with pytest.raises(ValueError, match="registry model"):
+        Scenario("no model", SelfHosted("L4", 1.0))
+    with pytest.raises(ValueError, match="other problems"):
+        scenario_costs(res.take([0, 1]), pool, api)

@@ -42,7 +42,7 @@ from ttslib.registry import get_model
 
 __all__ = ["Hardware", "HARDWARE", "get_hardware", "Precision", "kv_bytes_per_token", "weight_bytes", "Traffic",
            "decode_traffic", "prefill_traffic", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "critical_path", "ApiPrice",
-           "SelfHosted", "prices_version"]
+           "SelfHosted", "Scenario", "prices_version"]
 
 
 @dataclass(frozen=True)
@@ -300,3 +300,52 @@ class SelfHosted:
         if np.any(~np.isfinite(s)) or np.any(s < 0):
             raise ValueError("seconds must be finite and >= 0")
         return s * self.dollars_per_hour / 3600.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named way to pay for samples: an API's prices (:class:`ApiPrice`: dollars only, its seconds unknown), or an
+    accelerator at a stated price (:class:`SelfHosted`) running the registry ``model`` in ``precision``, with
+    ``concurrent`` problems decoded together (seconds: a problem's batch on the roofline; dollars: its share of
+    the machine, the seconds over ``concurrent``)."""
+
+    name: str
+    price: ApiPrice | SelfHosted
+    model: str | None = None
+    precision: Precision = Precision()
+    concurrent: int = 1
+
+    def __post_init__(self):
+        if not isinstance(self.price, (ApiPrice, SelfHosted)):
+            raise TypeError(f"scenario {self.name!r}: price must be a ttslib.cost.ApiPrice or SelfHosted; got {self.price!r}")
+        if isinstance(self.price, SelfHosted):
+            if self.model is None:
+                raise ValueError(f"scenario {self.name!r}: a self-hosted scenario needs the registry model it runs (for its roofline)")
+            get_model(self.model)
+        if not (isinstance(self.concurrent, int) and self.concurrent >= 1):
+            raise ValueError(f"scenario {self.name!r}: concurrent must be a whole number >= 1; got {self.concurrent!r}")
+
+    @property
+    def has_seconds(self) -> bool:
+        return isinstance(self.price, SelfHosted)
+
+    @property
+    def source(self) -> str:
+        if isinstance(self.price, ApiPrice):
+            return f"{self.price.model} at {self.price.provider}: {self.price.source}"
+        hw = self.price.hardware
+        return (f"{self.model} on {hw.name} ({hw.source}) at ${self.price.dollars_per_hour:g} an hour (stated), "
+                f"{self.concurrent} problem(s) at a time, {self.precision.weights:g}-byte weights, {self.precision.kv:g}-byte KV")
+
+    def sample_costs(self, lengths, prompt_tokens: int, ns) -> tuple[np.ndarray | None, np.ndarray]:
+        """(seconds or None, dollars) of drawing each n in ``ns`` of one problem's pool of sample ``lengths``: the
+        expectation over n-subsets."""
+        m = _lengths(lengths, "lengths")
+        ns = np.asarray(ns, dtype=int)
+        if isinstance(self.price, ApiPrice):
+            per_in, per_out = (x / 1e6 for x in self.price.per_million())
+            return None, prompt_tokens * per_in + ns * m.mean() * per_out  # one request per problem: its prompt billed once
+        hw = self.price.hardware
+        seconds = np.array([expected_batch_seconds(self.model, m, prompt_tokens, int(n), hw, concurrent=self.concurrent,
+                                                   precision=self.precision) for n in ns])
+        return seconds, self.price.dollars(seconds / self.concurrent)

@@ -263,6 +263,33 @@ def pool_strategies(pool: PoolArrays, *, verifiers=None, aggregate: str = "last"
     return StrategyResults(pool.problem_ids, sels, dict.fromkeys(sels, tokens), dict.fromkeys(sels, flops))
 
 
+SAMPLING_METHODS = ("oracle", "majority", "best_of_n", "weighted")  # rules that draw n of a problem's pool samples
+
+
+def scenario_costs(results: StrategyResults, pool: PoolArrays, scenario) -> StrategyResults:
+    """``results`` with two more cost axes under ``scenario`` (``ttslib.cost.Scenario``), for the rules that draw n
+    of each problem's ``pool`` samples: "dollars", and for a self-hosted scenario "seconds" (a problem's batch on
+    the roofline). The expectation is over n-subsets, exactly. Other strategies (searches, revisions) get
+    neither: their cost here is asked for by name and refused (``StrategyResults.cost``)."""
+    if not np.array_equal(np.asarray(results.problem_ids, dtype=str), np.asarray(pool.problem_ids, dtype=str)):
+        raise ValueError("results and pool are on other problems (or in another order): cut both to the same problems first")
+    drawn = [s for s in results if s.method in SAMPLING_METHODS]
+    if not drawn:
+        raise ValueError(f"no sampling rule in these results ({sorted({s.method for s in results})}); scenario costs cover {SAMPLING_METHODS}")
+    m, p = pool.completion_tokens, np.asarray(pool.prompt_tokens)
+    by_ns = {}
+    for s in drawn:
+        key = tuple(int(n) for n in results[s].n)
+        if key not in by_ns:
+            rows = [scenario.sample_costs(m[i], int(p[i]), key) for i in range(m.shape[0])]
+            seconds = None if rows[0][0] is None else np.stack([r[0] for r in rows])
+            by_ns[key] = (seconds, np.stack([r[1] for r in rows]))
+    out = results.with_cost("dollars", {s: by_ns[tuple(int(n) for n in results[s].n)][1] for s in drawn})
+    if scenario.has_seconds:
+        out = out.with_cost("seconds", {s: by_ns[tuple(int(n) for n in results[s].n)][0] for s in drawn})
+    return out
+
+
 def adaptive_strategies(pool, rules, *, num_orders: int = 1000, seed: int = 0, model=None, prompt_tokens=None,
                         attention: str = "kaplan") -> StrategyResults:
     """Adaptive rules on a pool as strategies the policy chooses among, beside :func:`pool_strategies`

@@ -14,7 +14,7 @@ results made without a model) or TypeError (a strategy that is not a :class:`Str
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -72,6 +72,7 @@ class StrategyResults:
     tokens: dict
     flops: dict
     notes: tuple = ()
+    extra: dict = field(default_factory=dict)  # unit -> {strategy: (P, K) cost}: "seconds", "dollars" (:meth:`with_cost`)
 
     def __getitem__(self, strategy: Strategy) -> Selection:
         return self.selections[_record(strategy)]
@@ -87,24 +88,47 @@ class StrategyResults:
         return sorted(s for s in self.selections if all(getattr(s, k) == v for k, v in settings.items()))
 
     def cost(self, strategy, unit: str = "flops") -> np.ndarray:
-        """(P, K) cost of a strategy: "flops" or "tokens" (generated)."""
+        """(P, K) cost of a strategy: "flops", "tokens" (generated), or a unit added by :meth:`with_cost`
+        ("seconds", "dollars" under a ``ttslib.cost`` scenario)."""
         s = _record(strategy)
-        table = {"flops": self.flops, "tokens": self.tokens}[unit]
-        if table.get(s) is None:
-            raise ValueError(f"no {unit} for {s}: give a registry model to compute FLOPs")
-        return table[s]
+        units = {"flops": self.flops, "tokens": self.tokens, **self.extra}
+        if unit not in units:
+            raise ValueError(f"no cost in {unit!r}: these results have {sorted(units)} (add seconds or dollars with "
+                             f"ttslib.strategies.scenario_costs)")
+        if units[unit].get(s) is None:
+            why = "give a registry model to compute FLOPs" if unit == "flops" else f"its {unit} were not computed"
+            raise ValueError(f"no {unit} for {s}: {why}")
+        return units[unit][s]
+
+    def with_cost(self, unit: str, costs: Mapping) -> StrategyResults:
+        """These results with another cost axis ``unit``: ``costs`` maps strategies to (P, K) arrays at their n."""
+        if unit in ("flops", "tokens"):
+            raise ValueError(f"{unit!r} is a built-in cost; name the new axis otherwise")
+        checked = {}
+        for s, c in costs.items():
+            c = np.asarray(c, dtype=float)
+            if c.shape != self[s].per_problem.shape:
+                raise ValueError(f"{unit} of {_record(s)}: shape {c.shape}, its selection has {self[s].per_problem.shape}")
+            if np.any(~np.isfinite(c)) or np.any(c < 0):
+                raise ValueError(f"{unit} of {_record(s)} must be finite and >= 0")
+            checked[_record(s)] = c
+        return StrategyResults(self.problem_ids, self.selections, self.tokens, self.flops, self.notes, self.extra | {unit: checked})
 
     def take(self, rows=None, *, strategies=None, ns=None) -> StrategyResults:
         """Cut to some problems (mask, indices or ids), some strategies, and the budgets n listed in ``ns``."""
         r = row_index(self.problem_ids, rows)
         keep = [_record(s) for s in strategies] if strategies is not None else list(self.selections)
         sel, tok, fl = {}, {}, {}
+        extra = {unit: {} for unit in self.extra}
         for s in keep:
             cut = self.selections[s].take(r, ns=ns)
             cols = np.flatnonzero(np.isin(self.selections[s].n, cut.n))
             sel[s], tok[s] = cut, self.tokens[s][r][:, cols]
             fl[s] = None if self.flops.get(s) is None else self.flops[s][r][:, cols]
-        return StrategyResults(self.problem_ids[r], sel, tok, fl, self.notes)
+            for unit, costs in self.extra.items():
+                if s in costs:
+                    extra[unit][s] = costs[s][r][:, cols]
+        return StrategyResults(self.problem_ids[r], sel, tok, fl, self.notes, extra)
 
     def merge(self, other: StrategyResults) -> StrategyResults:
         """Both sets of strategies on the problems both have (a strategy in both: ValueError)."""
@@ -115,8 +139,9 @@ class StrategyResults:
         if clash:
             raise ValueError(f"strategy {clash[0]} is in both results")
         a, b = self.take(both), other.take(both)
+        extra = {unit: a.extra.get(unit, {}) | b.extra.get(unit, {}) for unit in set(a.extra) | set(b.extra)}
         return StrategyResults(a.problem_ids, a.selections | b.selections, a.tokens | b.tokens, a.flops | b.flops,
-                               tuple(dict.fromkeys(self.notes + other.notes)))
+                               tuple(dict.fromkeys(self.notes + other.notes)), extra)
 
     def table(self, unit: str = "tokens", *, level=None, score=None, oracle: bool = False) -> pd.DataFrame:
         """The strategy-results table (``ttslib.policy.table``: problem_id, one column per setting, n, accuracy, cost);
