@@ -175,6 +175,14 @@ def test_the_policy_can_choose_by_dollars_and_seconds():
         assert hosted.cost(maj, "dollars")[i, k] == pytest.approx(sec / 2 * 4.0 / 3600, rel=1e-12)
     table = hosted.table("dollars")  # the policy's table, with dollars as its cost
     assert np.allclose(table.loc[table["method"] == "majority", "cost"].to_numpy(), hosted.cost(maj, "dollars").ravel())
+    # the policy chooses under a cap in dollars: between the mean cost of 1 and of 2 samples, only n = 1 fits
+    import pandas as pd
+
+    from ttslib.policy import choose_policy
+
+    mean = hosted.cost(maj, "dollars").mean(0)
+    pick = choose_policy(table, pd.Series(1, index=pool.problem_ids), max_cost=float(mean[:2].mean()))
+    assert pick["n"].tolist() == [1] and pick["cost"].iloc[0] == pytest.approx(mean[0])
     with pytest.raises(ValueError, match="registry model"):
         Scenario("no model", SelfHosted("L4", 1.0))
     with pytest.raises(ValueError, match="other problems"):
