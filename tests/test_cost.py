@@ -187,3 +187,18 @@ def test_the_policy_can_choose_by_dollars_and_seconds():
         Scenario("no model", SelfHosted("L4", 1.0))
     with pytest.raises(ValueError, match="other problems"):
         scenario_costs(res.take([0, 1]), pool, api)
+
+
+@pytest.mark.parametrize("model", ["pythia-410m", "SmolLM2-135M"])
+def test_equal_length_cost_is_the_batch_of_k_equal_samples(model):
+    from ttslib.cost import Traffic, equal_length_cost
+
+    ks = np.array([1, 3, 8])
+    got = equal_length_cost(model, ks, 40, 25, "A100-80GB-SXM")
+    for j, k in enumerate(ks):
+        pre, dec = prefill_traffic(model, 25), decode_traffic(model, [40] * int(k), 25)
+        both = Traffic(np.concatenate([pre.flops, dec.flops]), np.concatenate([pre.bytes, dec.bytes]))
+        assert got["flops"][j] == pytest.approx(both.total_flops, rel=1e-12)
+        assert got["bytes"][j] == pytest.approx(both.total_bytes, rel=1e-12)
+        assert got["seconds"][j] == pytest.approx(batch_seconds(model, [40] * int(k), 25, "A100-80GB-SXM"), rel=1e-12)
+        assert got["eflops"][j] == pytest.approx(eflops(both, "A100-80GB-SXM"), rel=1e-12)

@@ -41,7 +41,7 @@ from ttslib.flops import ATTENTION, sequence_flops
 from ttslib.registry import get_model
 
 __all__ = ["Hardware", "HARDWARE", "get_hardware", "Precision", "kv_bytes_per_token", "weight_bytes", "Traffic",
-           "decode_traffic", "prefill_traffic", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "critical_path", "ApiPrice",
+           "decode_traffic", "prefill_traffic", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "equal_length_cost", "critical_path", "ApiPrice",
            "SelfHosted", "Scenario", "prices_version"]
 
 
@@ -214,6 +214,33 @@ def expected_batch_seconds(model, lengths, prompt_tokens: int, n: int, hardware,
                       (W + C * D * (p + live[None, :] * t[:, None])) / hw.bandwidth)
     step[:, 0] = 0.0  # no sample live: no step
     return float(total + (prob * step).sum())
+
+
+def equal_length_cost(model, k, completion_tokens: int, prompt_tokens: int, hardware, *, precision: Precision = Precision(),
+                      attention: str = "kaplan") -> dict[str, np.ndarray]:
+    """Cost of k samples of one problem, all ``completion_tokens`` (m) long after a shared prompt of p tokens,
+    decoded as one batch, for every k in ``k`` (an array): "flops" (``S(0, p) + k S(p, m)``), "bytes" (the prefill's
+    ``W + D p``, then ``m W + D (p m + k m (m + 1) / 2)``), "seconds" (the roofline, step by step) and "eflops"
+    (Kinetics': flops + I * bytes). What a coverage curve at k samples costs when only a length per sample is known
+    (the Pythia counts)."""
+    spec, hw = get_model(model), get_hardware(hardware)
+    ks = whole_numbers(k, "k")
+    m, p = float(whole_numbers(completion_tokens, "completion_tokens")), float(whole_numbers(prompt_tokens, "prompt_tokens"))
+    if np.any(ks < 1):
+        raise ValueError("k must be >= 1 (samples per problem)")
+    if attention not in ATTENTION:
+        raise ValueError(f"attention must be one of {sorted(ATTENTION)}; got {attention!r}")
+    if m + p > spec.context:
+        raise ValueError(f"prompt + completion = {int(p + m)} tokens exceeds the context of {spec.name} ({spec.context})")
+    W, D = weight_bytes(model, precision), kv_bytes_per_token(model, precision)
+    pre = prefill_traffic(model, int(p), precision=precision, attention=attention)
+    flops = pre.total_flops + ks * float(sequence_flops(model, m, start=p, attention=attention))
+    nbytes = pre.total_bytes + m * W + D * (p * m + ks * m * (m + 1) / 2)
+    t = np.arange(1, int(m) + 1, dtype=float)
+    per_token = 2.0 * spec.params + ATTENTION[attention] * spec.n_layers * spec.d_attn * (p + t)  # (m,)
+    steps = np.maximum(ks[:, None] * per_token[None, :] / hw.peak_flops, (W + D * (p + ks[:, None] * t[None, :])) / hw.bandwidth)
+    seconds = float(step_seconds(pre, hw).sum()) + steps.sum(1)
+    return {"flops": flops, "bytes": nbytes, "seconds": seconds, "eflops": flops + hw.intensity * nbytes}
 
 
 def critical_path(rounds) -> float:
