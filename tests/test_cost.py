@@ -202,3 +202,29 @@ def test_equal_length_cost_is_the_batch_of_k_equal_samples(model):
         assert got["bytes"][j] == pytest.approx(both.total_bytes, rel=1e-12)
         assert got["seconds"][j] == pytest.approx(batch_seconds(model, [40] * int(k), 25, "A100-80GB-SXM"), rel=1e-12)
         assert got["eflops"][j] == pytest.approx(eflops(both, "A100-80GB-SXM"), rel=1e-12)
+
+
+def test_a_shard_reads_the_weights_once_a_step_for_all_its_problems():
+    from ttslib.cost import shard_traffic
+
+    one_pre, one = shard_traffic("SmolLM2-135M", [([3, 5], 10)])
+    assert np.array_equal(one.flops, decode_traffic("SmolLM2-135M", [3, 5], 10).flops)
+    assert np.array_equal(one.bytes, decode_traffic("SmolLM2-135M", [3, 5], 10).bytes)
+    pre, two = shard_traffic("SmolLM2-135M", [([3, 5], 10), ([2], 7)])
+    W, D = weight_bytes("SmolLM2-135M"), kv_bytes_per_token("SmolLM2-135M")
+    # step 1: three samples live (positions 11, 11, 8); both prompts read once; the weights once
+    assert two.bytes[0] == pytest.approx(W + D * (10 + 1 + 1 + 7 + 1))
+    assert two.bytes[2] == pytest.approx(W + D * (10 + 2 * 3))  # step 3: both samples of the first problem, none of the second
+    assert two.bytes[3] == pytest.approx(W + D * (10 + 4))  # step 4: only the 5-token sample
+    assert pre.total_bytes == pytest.approx(W + D * 17) and pre.total_flops == pytest.approx(
+        prefill_traffic("SmolLM2-135M", 10).total_flops + prefill_traffic("SmolLM2-135M", 7).total_flops)
+
+
+def test_cost_per_solved_problem_is_a_ratio_of_sums_with_a_bootstrap_interval():
+    from ttslib.cost import per_solved
+
+    est, lo, hi = per_solved([1.0, 1.0, 1.0, 1.0], [1.0, 0.5, 0.5, 0.0])
+    assert est == 2.0 and lo <= est <= hi
+    assert per_solved([1.0, 2.0], [0.0, 0.0])[0] == np.inf
+    with pytest.raises(ValueError, match="solved"):
+        per_solved([1.0], [1.5])

@@ -41,7 +41,7 @@ from ttslib.flops import ATTENTION, sequence_flops
 from ttslib.registry import get_model
 
 __all__ = ["Hardware", "HARDWARE", "get_hardware", "Precision", "kv_bytes_per_token", "weight_bytes", "Traffic",
-           "decode_traffic", "prefill_traffic", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "equal_length_cost", "critical_path", "ApiPrice",
+           "decode_traffic", "prefill_traffic", "shard_traffic", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "equal_length_cost", "per_solved", "critical_path", "ApiPrice",
            "SelfHosted", "Scenario", "prices_version"]
 
 
@@ -165,6 +165,25 @@ def prefill_traffic(model, prompt_tokens: int, *, precision: Precision = Precisi
     return Traffic(flops, np.array([weight_bytes(model, precision) + kv_bytes_per_token(model, precision) * p]))
 
 
+def shard_traffic(model, problems, *, precision: Precision = Precision(), attention: str = "kaplan") -> tuple[Traffic, Traffic]:
+    """(prefill, decode) of several problems decoded together, as a backend call of a shard runs them: ``problems``
+    is ``[(lengths, prompt_tokens), ...]``. The prompts are prefilled in one pass (the weights read once); at each
+    decoding step the weights are read once for every live sample of every problem, and each problem's prompt
+    once (its samples share it)."""
+    groups = [(decode_traffic(model, m, p, precision=precision, attention=attention), int(p)) for m, p in problems]
+    if not groups:
+        raise ValueError("problems is empty")
+    W = weight_bytes(model, precision)
+    steps = max(g.flops.size for g, _ in groups)
+    flops, nbytes = np.zeros(steps), np.full(steps, W)
+    for g, _ in groups:
+        flops[: g.flops.size] += g.flops
+        nbytes[: g.bytes.size] += g.bytes - W  # each problem's own reads, the weights counted once above
+    pre = [prefill_traffic(model, p, precision=precision, attention=attention) for _, p in groups]
+    prefill = Traffic(np.array([sum(x.total_flops for x in pre)]), np.array([W + sum(x.total_bytes - W for x in pre)]))
+    return prefill, Traffic(flops, nbytes)
+
+
 def step_seconds(traffic: Traffic, hardware) -> np.ndarray:
     """The roofline time of each step: ``max(flops / peak_flops, bytes / bandwidth)``."""
     hw = get_hardware(hardware)
@@ -241,6 +260,23 @@ def equal_length_cost(model, k, completion_tokens: int, prompt_tokens: int, hard
     steps = np.maximum(ks[:, None] * per_token[None, :] / hw.peak_flops, (W + D * (p + ks[:, None] * t[None, :])) / hw.bandwidth)
     seconds = float(step_seconds(pre, hw).sum()) + steps.sum(1)
     return {"flops": flops, "bytes": nbytes, "seconds": seconds, "eflops": flops + hw.intensity * nbytes}
+
+
+def per_solved(cost, solved, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+    """Cost per solved problem, ``sum(cost) / sum(solved)`` over problems (``solved``: each problem's chance of being
+    solved, in [0, 1]), with a percentile bootstrap interval over problems (a ratio of two means: the problems are
+    resampled together). Infinite where nothing is solved."""
+    c, v = np.asarray(cost, dtype=float), np.asarray(solved, dtype=float)
+    if c.shape != v.shape or c.ndim != 1 or c.size == 0:
+        raise ValueError(f"cost and solved must be 1-d arrays of one value per problem; got shapes {c.shape} and {v.shape}")
+    if np.any(~np.isfinite(c)) or np.any(c < 0) or np.any(~np.isfinite(v)) or np.any((v < 0) | (v > 1)):
+        raise ValueError("cost must be finite and >= 0, solved in [0, 1]")
+    ratio = lambda cs, vs: np.where(vs > 0, cs / np.where(vs > 0, vs, 1.0), np.inf)  # noqa: E731
+    rows = np.random.default_rng(seed).integers(0, c.size, size=(n_boot, c.size))
+    boot = ratio(c[rows].sum(1), v[rows].sum(1))
+    with np.errstate(invalid="ignore"):  # resamples that solve nothing: an infinite cost, kept in the ordering
+        lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
+    return float(ratio(c.sum(), v.sum())), float(lo), float(hi)
 
 
 def critical_path(rounds) -> float:
