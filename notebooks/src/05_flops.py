@@ -46,10 +46,23 @@ ATTENTION = "kaplan"  # attention term of C(t): kaplan (a is 2, QK only) or monk
 TARGETS = [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]  # coverage targets
 EXCHANGE_PAIRS = [("pythia-410m", "pythia-6.9b"), ("pythia-1b", "pythia-12b")]  # small vs ~14x larger
 PROMPT_SPLITS = [0, 600, 900, 1100]  # prompt tokens within the assumed sample length, counted once per problem (frontier sensitivity)
+PRICES_AS_OF = "2026-12-01"  # the day the API prices apply (genai-prices' packaged data holds their history)
+API = ("groq", "llama-3.2-1b-preview")  # (provider, model) of the API scenario: the smallest open model in the price data
+GPU = ("H100-SXM", 2.49)  # the rented accelerator and its price per hour: Lambda's on-demand H100 as quoted in "Cloud GPU Pricing Explained" (computespec.pages.dev, read 2026-12-06); set yours
+MEMORY_HARDWARE = "H100-SXM"  # the roofline of the frontier by memory-inclusive cost (a row of ttslib/hardware.csv)
+TIMING_RUN = "../data/cost/arith_timing.parquet"  # a run of the embedded backend whose run.json records each shard's time
+ROOFLINE_POSITION, ROOFLINE_BATCH = 512, 64  # the decoding step of the roofline table: context position and the larger batch
+KIT_TARGETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5]  # coverage targets of the kit's two models, by FLOPs and by seconds
+SWE_LITE_ISSUES = 300  # issues in SWE-bench Lite (Jimenez et al. 2024, arXiv:2310.06770)
+MONKEYS_TABLE1 = {  # Large Language Monkeys, Table 1: references row -> (attempts, % solved, printed total $), as the paper prints them
+    "monkeys_swebench_cost_deepseek": (5, 29.62, 10.8), "monkeys_swebench_cost_gpt4o": (1, 24.00, 39.0),
+    "monkeys_swebench_cost_sonnet": (1, 26.70, 51.0),
+}
 N_BOOT = 1000  # bootstrap resamples of problems (bands and the frontier's findings)
 SEED = 0
 
 # %%
+import datetime as dt
 import itertools
 import json
 from pathlib import Path
@@ -58,6 +71,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ttslib.cost import (HARDWARE, ApiPrice, Precision, Scenario, SelfHosted, equal_length_cost, expected_batch_seconds, get_hardware,
+                         per_solved, shard_traffic, step_seconds)
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, sample_arrays, samples_to_counts
 from ttslib.exchange import SELECTIONS, describe_runs, equal_flops_exchange, run_differences
@@ -72,6 +87,7 @@ from ttslib.pythia import inference_compute_tokens
 from ttslib.references import Setting, compare_with_paper, paper_result
 from ttslib.registry import get_model, registry
 from ttslib.selection import log2_budgets, majority_vote
+from ttslib.strategies import pool_arrays
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
@@ -663,12 +679,195 @@ for task, fs in two_findings.items():  # the rows the table shows are the findin
 two_summary
 
 # %% [markdown]
+# ## Dollars, seconds and memory traffic: what FLOPs leave out
+#
+# A user pays in dollars and waits in seconds. A token's time depends on the bytes it moves as well as
+# on its FLOPs. Each decoding step of a batch reads the model's weights once, and every sample reads the
+# KV cache of the tokens it attends to (`ttslib.cost`, in the form of Kinetics, Sadhukhan et al. 2025,
+# arXiv:2506.05333). On named hardware (`ttslib/hardware.csv`: datasheet rows with their sources, and
+# this machine's measured rates) a step takes the longer of its FLOPs over the peak rate and its bytes
+# over the bandwidth: a roofline. Kinetics adds the two instead, at the hardware's ratio of peak FLOP/s
+# to bandwidth (eFLOPs). Dollars come in two scenarios:
+#
+# - an API, at the per-token prices of genai-prices' packaged data for `PRICES_AS_OF` (the version is
+#   pinned in `requirements.lock`; nothing is fetched);
+# - a rented accelerator at a stated price per hour (`GPU`), over the roofline's seconds.
+#
+# The first table recomputes Large Language Monkeys' price comparison from the inputs the paper prints.
+
+# %%
+monkeys = pd.DataFrame([{"model": paper_result(key).setting.model, "cost per attempt ($)": paper_result(key).value, "attempts": attempts,
+                         "solved (%)": solved_pct, "printed total ($)": printed} for key, (attempts, solved_pct, printed) in MONKEYS_TABLE1.items()])
+monkeys["total ($)"] = monkeys["cost per attempt ($)"] * monkeys["attempts"] * SWE_LITE_ISSUES
+monkeys["relative total"] = monkeys["total ($)"] / monkeys["total ($)"].min()
+monkeys["per solved issue ($)"] = monkeys["total ($)"] / (monkeys["solved (%)"] / 100 * SWE_LITE_ISSUES)
+assert np.allclose(monkeys["total ($)"], monkeys["printed total ($)"], rtol=0.01)  # the paper's totals, from its per-attempt costs
+cheapest_row = monkeys.loc[monkeys["total ($)"].idxmin()]
+Summary(
+    f"{paper_result(next(iter(MONKEYS_TABLE1))).citation}, SWE-bench Lite ({SWE_LITE_ISSUES} issues): the paper gives a cost per attempt and "
+    "no per-token prices, token counts or pricing date, so this recomputes its totals from those costs only. "
+    + "; ".join(f"{r['model']}: {r['attempts']} attempt(s) at ${r['cost per attempt ($)']:g} solve {r['solved (%)']:.2f}%, "
+                f"${r['total ($)']:.1f} in all ({r['relative total']:.1f}x the cheapest), ${r['per solved issue ($)']:.3f} per issue solved"
+                for _, r in monkeys.iterrows()) + ".",
+    f"{cheapest_row['model']} is the cheapest in total and per issue solved; the comparison has no interval: the paper gives one run per row.",
+), monkeys.round(4)
+
+# %% [markdown]
+# ### Seconds per token on the roofline
+#
+# One decoding step at context position `ROOFLINE_POSITION`, at batch 1 and at batch `ROOFLINE_BATCH`, for
+# the kit's two models and two Pythia sizes in BF16 on each row of the hardware table. "memory" marks a step
+# whose bytes take longer than its FLOPs. At batch 1 every model here is memory-bound on every row; batching
+# shares the weights' read, until the FLOPs take longer.
+
+# %%
+roofline_rows = []
+for hw in HARDWARE.values():
+    for m in ("SmolLM2-135M", "gemma-3-270m", "pythia-1b", "pythia-12b"):
+        for b in (1, ROOFLINE_BATCH):
+            pre, step = shard_traffic(m, [([1] * b, ROOFLINE_POSITION - 1)])
+            sec = float(step_seconds(step, hw)[0])
+            roofline_rows.append({"hardware": hw.name, "model": m, "batch": b, "ms per step": 1e3 * sec, "tokens per second": b / sec,
+                                  "bound": "memory" if step.total_bytes / hw.bandwidth > step.total_flops / hw.peak_flops else "compute"})
+roofline = pd.DataFrame(roofline_rows).set_index(["hardware", "model", "batch"])
+assert (roofline.xs(1, level="batch")["bound"] == "memory").all()  # "at batch 1 every model here is memory-bound"
+Summary(*[f"{h.name}: {h.source} (ridge at {h.intensity:.1f} FLOPs per byte)." for h in HARDWARE.values()]), roofline.round(2)
+
+# %% [markdown]
+# ### The roofline against this machine's measured time
+#
+# `TIMING_RUN` is a small run of the embedded backend (SmolLM2-135M-Instruct, quantised weights) on this
+# machine. Its `run.json` records each shard's wall time among its facts (`docs/runs.md`). The roofline
+# predicts the same shards from their token counts on the `this-machine` row: the shard's problems
+# decoded together, with the run's quantised weights (`Q4_1`: 0.625 bytes a weight with its scales) and a KV cache
+# of two bytes an element.
+# The ratio of measured to predicted time says how much of the measured time the model explains.
+
+# %%
+timing = read_samples(TIMING_RUN)
+timing_facts = json.loads(Path(TIMING_RUN).with_suffix(".run.json").read_text())["facts"]
+q4 = Precision(weights=0.625, kv=2.0)
+assert (q4.weights, q4.kv) == (0.625, 2.0)  # "0.625 bytes a weight", a KV cache of two bytes an element
+writer = timing_facts["writers"][-1]
+per_problem = timing.groupby("problem_id", sort=False)
+shard_rows = []
+for name, fact in sorted(timing_facts["shards"].items()):
+    start = int(Path(name).stem)
+    ids = list(per_problem.groups)[start : start + fact["problems"]]
+    groups = [(per_problem.get_group(i)["num_completion_tokens"].to_numpy(), int(per_problem.get_group(i)["num_prompt_tokens"].iloc[0])) for i in ids]
+    pre, dec = shard_traffic("SmolLM2-135M", groups, precision=q4)
+    predicted = float(step_seconds(pre, "this-machine").sum() + step_seconds(dec, "this-machine").sum())
+    shard_rows.append({"shard": name, "measured s": fact["seconds"], "predicted s": predicted, "tokens": fact["tokens"]})
+shards = pd.DataFrame(shard_rows).set_index("shard")
+shards["measured / predicted"] = shards["measured s"] / shards["predicted s"]
+ratio = shards["measured s"].sum() / shards["predicted s"].sum()
+Summary(
+    f"{len(shards)} shards of {timing['problem_id'].nunique()} problems x {timing.groupby('problem_id').size().iloc[0]} samples, "
+    f"{int(timing['num_completion_tokens'].sum()):,} tokens, measured on {writer['cpu']} ({writer['cores']} cores; llama.cpp threads: {writer['threads']}): "
+    f"{shards['measured s'].sum():.2f} s in all against {shards['predicted s'].sum():.3f} s on the roofline, {ratio:.1f} times "
+    f"(per shard {shards['measured / predicted'].min():.1f} to {shards['measured / predicted'].max():.1f}).",
+    "The roofline is a bound: it counts the weights and KV read and the FLOPs, at rates measured on plain FP32 matrices and copies. "
+    "The measured time also holds what it leaves out: llama.cpp's 4-bit kernels (which unpack every weight), sampling and "
+    "grading in Python, the prompt's tokenisation, and a step's fixed overhead, which at a few tokens per sample is most of it.",
+), shards.round(3)
+
+# %% [markdown]
+# ### The kit's runs per solved problem, in dollars
+#
+# Each sample table of `TWO_MODELS`, costed from its own token counts under the two scenarios, at one
+# sample and at the most the table has. The API scenario prices the tokens at `API` (the smallest open
+# model in the price data, larger than either kit model: what these tokens would cost there, one request per
+# problem with its prompt billed once). The rented-GPU scenario runs the table's own model in BF16 at the
+# stated price, one problem at a time, its samples as one batch (expected over the n-subsets of its samples,
+# exactly). Cost per solved problem is the total cost over the expected number of problems solved
+# (coverage, pass@n: an oracle picks the right sample). Its interval is a 95% bootstrap over problems.
+
+# %%
+LEVEL = 0.95
+as_of = dt.date.fromisoformat(PRICES_AS_OF)
+api = Scenario(f"API: {API[1]} at {API[0]}", ApiPrice(API[0], API[1], as_of))
+gpu = Scenario(f"rented {GPU[0]} at ${GPU[1]:g}/h", SelfHosted(GPU[0], GPU[1]), "SmolLM2-135M")
+dollar_rows = []
+for task, by in two.items():
+    for m, t in by.items():
+        arrays = pool_arrays(t)
+        top = int(arrays.shape[1])
+        for scenario in (api, Scenario(gpu.name, gpu.price, m)):
+            costs = [scenario.sample_costs(arrays.completion_tokens[i], int(arrays.prompt_tokens[i]), [1, top]) for i in range(arrays.shape[0])]
+            for j, n in enumerate((1, top)):
+                dollars = np.array([c[1][j] for c in costs])
+                solved = pass_at_k(np.full(arrays.shape[0], top), arrays.correct.sum(1), n)
+                est, lo, hi = per_solved(dollars, solved, n_boot=N_BOOT, level=LEVEL, seed=SEED)
+                dollar_rows.append({"task": task, "model": m, "scenario": scenario.name, "n": n, "coverage": solved.mean(),
+                                    "$ per problem": dollars.mean(), "$ per solved problem": est, "95% interval": f"[{lo:.3g}, {hi:.3g}]"})
+dollars_table = pd.DataFrame(dollar_rows).set_index(["task", "model", "scenario", "n"])
+assert round(100 * LEVEL) == 95  # "a 95% bootstrap"
+Summary(f"Prices: {api.source}. Rented GPU: {gpu.price.hardware.name} at ${GPU[1]:g} an hour, a stated price (see the parameters; "
+        "set yours), on its datasheet roofline, which no real server reaches.",
+        *[f"{task}, {m}: at n = 1 and n = {int(g.index.get_level_values('n').max())}, "
+          + "; ".join(f"{sc}: ${r['$ per solved problem']:.3g} per solved problem {r['95% interval']} at n = {n}" for (sc, n), r in g.droplevel([0, 1]).iterrows())
+          for (task, m), g in dollars_table.groupby(level=[0, 1], sort=False)]), dollars_table.map(lambda v: f"{v:.3g}" if isinstance(v, float) else v)
+
+# %% [markdown]
+# ### Does the cheapest size change when memory is counted?
+#
+# The iso-FLOPs frontier above, recomputed with the cost of k samples on `MEMORY_HARDWARE` as roofline seconds
+# and as Kinetics' eFLOPs (`ttslib.cost.equal_length_cost`: the k samples of a problem decoded as one batch at
+# the task's assumed length, prompt in every sample, BF16). Each table row is a coverage target; each column
+# names the cheapest size by one cost. Point estimates on all problems, with no interval. The second table asks the
+# same of the kit's two models (`TWO_MODELS`), each sample costed at its own length, at the coverage targets
+# of `KIT_TARGETS` that both models reach.
+
+# %%
+mem_hw = get_hardware(MEMORY_HARDWARE)
+by_cost = {}
+for task, by_size in dense.items():
+    T = int(TOKENS_PER_SAMPLE[task])
+    priced = {m: equal_length_cost(m, np.arange(1, cov.size + 1), T, 0, mem_hw, attention=ATTENTION) for m, cov in by_size.items()}
+    for unit in ("flops", "seconds", "eflops"):
+        table = iso_flops_frontier({m: (np.arange(1, cov.size + 1), priced[m][unit], cov) for m, cov in by_size.items()}, TARGETS)
+        by_cost[task, unit] = table[table["cheapest"]].drop_duplicates("target").set_index("target")["model"]
+assert all(by_cost[task, "flops"].equals(split_cheapest[task, 0]["model"]) for task in dense)  # by FLOPs: the frontier above
+ranking = pd.DataFrame({(task, unit): s for (task, unit), s in by_cost.items()}).reindex(TARGETS)
+moved = {task: int((ranking[task, "seconds"] != ranking[task, "flops"]).sum()) for task in dense}
+moved_e = {task: int((ranking[task, "eflops"] != ranking[task, "flops"]).sum()) for task in dense}
+kit_rank = {}  # the kit's two models: which reaches each coverage first, by FLOPs and by roofline seconds (each sample at its length)
+for task, by in two.items():
+    curves = {}
+    for m, t in by.items():
+        arrays = pool_arrays(t)
+        ks = np.arange(1, arrays.shape[1] + 1)
+        cov = pass_at_k(np.full(arrays.shape[0], arrays.shape[1]), arrays.correct.sum(1), ks).mean(0)
+        secs = np.mean([[expected_batch_seconds(m, arrays.completion_tokens[i], int(arrays.prompt_tokens[i]), int(k), mem_hw, attention=ATTENTION)
+                         for k in ks] for i in range(arrays.shape[0])], axis=0)
+        curves[m] = (ks, flops_at_k(t, m, ks, attention=ATTENTION) / arrays.shape[0], secs, cov)
+    reached = [g for g in KIT_TARGETS if sum(c[3].max() >= g for c in curves.values()) == 2]  # targets both models reach
+    for unit, j in (("flops", 1), ("seconds", 2)):
+        table = iso_flops_frontier({m: (c[0], c[j], c[3]) for m, c in curves.items()}, reached)
+        kit_rank[task, unit] = table[table["cheapest"]].drop_duplicates("target").set_index("target")["model"]
+kit_ranking = pd.DataFrame({key: s for key, s in kit_rank.items()})
+kit_lines = [f"The kit's two models, {task} (each sample at its own length, its problem's samples as one batch on {mem_hw.name}): the model "
+             f"that reaches a coverage target with fewer roofline seconds differs from the one with fewer FLOPs at "
+             f"{int((kit_rank[task, 'seconds'] != kit_rank[task, 'flops']).sum())} of {len(kit_rank[task, 'flops'])} targets both reach "
+             f"({', '.join(f'{g:g}' for g in kit_rank[task, 'flops'].index)})."
+             for task in two]
+Summary(*[f"{task} ({ASSUMED_LENGTH[task]}; {SIZE_LABELS[task]}): the cheapest size by roofline seconds on {mem_hw.name} differs from the "
+          f"cheapest by FLOPs at {moved[task]} of {ranking[task, 'flops'].notna().sum()} targets reached, by eFLOPs at {moved_e[task]}."
+          for task in dense],
+        *kit_lines,
+        compare_with_paper("kinetics_compute_optimal_3x",
+                           Setting(f"Pythia sizes (rows as labelled), {mem_hw.name} roofline", f"MATH and GSM8K counts ({', '.join(dense)})",
+                                   "which size is cheapest to reach a coverage, by FLOPs against by memory-inclusive cost",
+                                   "iso-cost frontier; k samples as one batch at an assumed length", "coverage targets " + ", ".join(f"{t:g}" for t in TARGETS)),
+                           None)), ranking.fillna(""), kit_ranking.fillna("")
+
+# %% [markdown]
 # ## What this shows
 #
 # The notebook's findings, rendered from the records above: the frontier (FLOPs to a coverage target,
 # cheapest model against the runner-up), the exchange with pretraining on the Pythia data and the papers'
-# side of it, the kit's own run (coverage against majority vote) and the kit's two models at equal
-# inference FLOPs.
+# side of it, the kit's own run (coverage against majority vote), the kit's two models at equal
+# inference FLOPs, and what seconds and dollars change.
 
 # %%
 two_groups = {(task, sel, pre): [f for key, f in fs.items() if key[:2] == (sel, pre)]
@@ -702,4 +901,9 @@ Summary(
       f"(Holm over the task's {len(two_findings[task])}){power_note(fs)}."
       for (task, sel, pre), fs in two_groups.items()],
     *[f"Two models, {task}: " + run_differences(*(described[task].loc[m] for m in TWO_MODELS[task])) for task in described],
+    f"Cost: Large Language Monkeys' SWE-bench Lite totals recomputed from the paper's per-attempt costs ({', '.join(f'{m} ${t:.1f}' for m, t in zip(monkeys['model'], monkeys['total ($)']))}); "
+    f"the embedded backend took {ratio:.1f} times the roofline's time on this machine; the cheapest Pythia size by roofline seconds on "
+    f"{mem_hw.name} is not the cheapest by FLOPs at " + ", ".join(f"{moved[task]} of {ranking[task, 'flops'].notna().sum()} {task} targets" for task in dense)
+    + "; the cheaper of the kit's two models by seconds is not the cheaper by FLOPs at "
+    + ", ".join(f"{int((kit_rank[task, 'seconds'] != kit_rank[task, 'flops']).sum())} of {len(kit_rank[task, 'flops'])} {task} targets" for task in two) + ".",
 )
