@@ -3,8 +3,9 @@
 #
 # **Main question: Section 3**, sampling N whole solutions and picking one, against beam search and DVTS
 # guided by a step verifier, on the kit's multi-step chains (accuracy vs N, by difficulty, vs FLOPs and
-# vs verifier quality). The two sections before it set out the selection rules it uses; Section 4 asks
-# what an imperfect verifier of code leaves on the table.
+# vs verifier quality). The two sections before it set out the selection rules it uses; Section 4 adds two
+# searches that share out N by score (particle filtering and REBASE); Section 5 asks what an imperfect
+# verifier of code leaves on the table.
 #
 # **Question.** Coverage (notebook 01) counts a problem as solved if *any* of n samples is right:
 # it needs an oracle. Without one, a rule must pick one answer: the most frequent (majority
@@ -43,6 +44,7 @@ NUM_DRAWS = 1000  # Monte Carlo draws per problem where no exact form is used (w
 N_BOOT = 1000  # bootstrap resamples of problems for the bands
 SEED = 0
 CHAIN_DIR = "../data/chains"  # the chain search data (data/README.md): a sampling pool and search runs
+PARTICLE_DIR = "../data/particles"  # particle filtering and REBASE on the same chains (data/README.md)
 CHAIN_POOL = "pool64"  # the pool's file name in CHAIN_DIR (N whole solutions per problem, sampled step by step)
 CHAIN_PER_LEVEL, CHAIN_SEED = 15, 0  # the chain problem set the runs used (ttslib.problems.make_chains)
 POWER_FLOOR = 0.05  # no detectable difference is stated where both sides' accuracy lies within this of 0 or of 1: the spread there is no guide to the spread under a difference
@@ -69,7 +71,7 @@ from ttslib.plotting import (figure_legend, place_legend, savefig, sequential_pa
                              use_theme)
 from ttslib.plotting.flops import plot_vs_flops
 from ttslib.plotting.selection import plot_selection
-from ttslib.policy import Strategy, VerifierSpec, difficulty_bins
+from ttslib.policy import Strategy, VerifierSpec, difficulty_bins, sampling_cost
 from ttslib.problems import make_chains
 from ttslib.references import Setting, compare_with_paper, paper_result
 from ttslib.selection import best_of_n, log2_budgets, majority_vote, oracle, selection_curve, weighted_vote
@@ -701,7 +703,180 @@ Summary(
 )
 
 # %% [markdown]
-# ## 4. Code: the docstring examples as a verifier, against the hidden tests
+# ## 4. Particle filtering and REBASE: searches that share out N by score
+#
+# Beam search gives each kept partial solution the same number of children. Two newer searches share
+# out the N by score instead, so a good path can get many children and a poor one none. Both ran on the
+# chains of Section 3 with the same policy, prompt, temperature, step limits and verifiers
+# (`ttslib search --method particle_filtering` and `--method rebase`; commands in data/README.md). Each
+# keeps exactly N candidates per problem:
+#
+# - **Particle filtering** (Puri et al., arXiv:2502.01618; its_hub's `particle_gibbs` is the reference
+#   code). It starts N particles. At each step every unfinished particle is extended by one step. Each
+#   particle's weight is the logit of its step scores aggregated over its prefix (`pf_aggregate`: "prod",
+#   their product, as in its_hub's example). Then N particles are drawn with replacement from
+#   `softmax(weight / T)` (`pf_temperature`, T = 1 as in its_hub). Under "all" (`pf_resample`, its_hub's
+#   rule), ended particles are drawn again with the rest, at their final weight. A particle drawn k times
+#   continues as k copies that share its prefix. The candidates are the last population, copies
+#   included. Particle Gibbs (`pf_iterations` above 1) is in the library; these runs use one iteration.
+# - **REBASE** (Wu et al., arXiv:2408.00724; `rebase.py` of thu-wyz/inference_scaling). The width is
+#   W = N. At each depth every ended node keeps one unit of width. The unfinished nodes, sorted by score,
+#   share the rest greedily: node j gets `ceil(W_j exp(R_j / T) / sum_{k >= j} exp(R_k / T))` children,
+#   where `W_j` is the width the nodes before it left and `R` is the last step's score, with T = 0.2
+#   (`rebase_temperature`).
+#
+# The answer of every search is the same weighted vote over its N candidates' last-step scores as in
+# Section 3. (Puri et al. return the particle of highest weight instead.) The next cell reads each run's
+# settings from its manifest and checks that everything else matches the runs of Section 3.
+
+# %%
+spread_dir = Path(PARTICLE_DIR)
+spread_paths = sorted(spread_dir.glob("*.parquet"))
+if not spread_paths:
+    raise FileNotFoundError(f"no run in {spread_dir}: this section needs the particle filtering and REBASE runs "
+                            "(data/README.md, tools/chain_runs.sh P and Q)")
+spread_runs = pd.concat([read_samples(p) for p in spread_paths], ignore_index=True)
+spread_manifests = {p.name.removesuffix(".run.json"): json.loads(p.read_text()) for p in sorted(spread_dir.glob("*.run.json"))}
+assert set(spread_runs["problem_id"]) == set(pool["problem_id"]), "the particle runs are on other problems than Section 3's"
+shared = ("model", "backend", "template", "delimiter", "grade_style", "problems_sha256")
+step_settings = ("temperature", "top_p", "max_steps", "max_step_tokens", "seed")
+for run_name, m in spread_manifests.items():  # the same policy, prompt, problems and step settings as the runs of Section 3
+    assert all(m[k] == manifests[0][k] for k in shared), f"{run_name}: not the setting of Section 3's runs"
+    assert all(m["search"][k] == manifests[0]["search"][k] for k in step_settings), f"{run_name}: other step settings than Section 3's"
+spread_settings = pd.DataFrame([{"run": run_name, "problems": m["num_problems"]} | {k: v for k, v in m["search"].items() if k not in step_settings}
+                                for run_name, m in spread_manifests.items()]).set_index("run")
+assert set(spread_settings["method"]) == {"particle_filtering", "rebase"}
+assert (spread_settings.query("method == 'rebase'")["rebase_temperature"] == 0.2).all()  # "T = 0.2"
+pf_rows = spread_settings.query("method == 'particle_filtering'")
+assert (pf_rows["pf_aggregate"] == "prod").all() and (pf_rows["pf_temperature"] == 1).all()  # "prod", "T = 1"
+assert (pf_rows["pf_resample"] == "all").all() and (pf_rows["pf_iterations"] == 1).all()  # "all", "one iteration"
+spread_settings.astype(object).where(spread_settings.notna(), "")  # a blank: a setting the method does not have
+
+# %% [markdown]
+# Each search's accuracy and FLOPs per problem at each N it ran, beside weighted best-of-N on the pool
+# with the verifier that guided it. FLOPs are counted as in Section 3: the prompt once, then every token
+# sampled in the tree. A particle drawn twice shares its prefix, so the prefix is counted once.
+
+# %%
+spread = res.merge(search_strategies(spread_runs, model=FLOPS_MODEL, verifiers=pool_verifiers))
+spread_s = {(s.method, s.verifier): s for s in spread if s.method in ("particle_filtering", "rebase")}
+guided_by = sorted({v for _, v in spread_s}, key=lambda v: auc[v])
+name |= {s: strategy_label(s) for s in spread}
+flops_at |= {(s, n): spread.cost(s, "flops").mean(0)[spread[s].column(n)] for s in spread_s.values() for n in spread[s].n}
+side_by_side = [s for v in guided_by for s in (weighted[v], searched.get(("beam_search", v)), searched.get(("dvts", v)),
+                                                spread_s.get(("particle_filtering", v)), spread_s.get(("rebase", v))) if s is not None]
+spread_ns = sorted({int(n) for s in spread_s.values() for n in spread[s].n})
+pd.DataFrame([{"strategy": name[s], "N": n, "accuracy": spread[s].accuracy_at(n), "FLOPs per problem": f"{flops_at[s, n]:.3e}"}
+              for s in side_by_side for n in spread_ns if n in spread[s].n]).set_index(["strategy", "N"]).round(3)
+
+# %% [markdown]
+# ### At equal FLOPs
+#
+# A search at N costs more or less than N pool samples, depending on how long its candidates run. To
+# compare at equal compute, each search is set against weighted best-of-N at the largest n whose mean
+# FLOPs per problem over the pool do not exceed the search's. n can be any whole number up to the pool's
+# N here, not only a power of two. Weighted best-of-N at that n is computed over n-subsets of the pool, as
+# in Section 3. The sampling side never spends more than the search, so a search "behind" at equal
+# FLOPs is behind at no greater cost to sampling.
+
+# %%
+all_ns = np.arange(1, chain.shape[1] + 1)
+pool_flops = sampling_cost(chain.completion_tokens, all_ns, prompt_tokens=chain.prompt_tokens, model=FLOPS_MODEL).mean(0)
+equal_n = {(s, n): int(all_ns[pool_flops <= flops_at[s, n]].max()) for s in spread_s.values() for n in spread[s].n
+           if (pool_flops <= flops_at[s, n]).any()}
+assert len(equal_n) == sum(len(spread[s].n) for s in spread_s.values())  # every search run buys at least one pool sample
+at_equal = pool_strategies(chain, verifiers=guided_by, ns=sorted(set(equal_n.values())), model=FLOPS_MODEL, num_draws=NUM_DRAWS, seed=SEED)
+pd.DataFrame([{"search": name[s], "N": n, "FLOPs": f"{flops_at[s, n]:.3e}", "pool n at equal FLOPs": k,
+               "its FLOPs": f"{pool_flops[k - 1]:.3e}", "search accuracy": spread[s].accuracy_at(n),
+               "weighted best-of-N at that n": at_equal[weighted[s.verifier]].accuracy_at(k)}
+              for (s, n), k in equal_n.items()]).set_index(["search", "N"]).round(3)
+
+# %% [markdown]
+# ### Accuracy vs FLOPs with the noisy verifier of the main comparison
+#
+# As in Section 3: weighted best-of-N on the pool is a line over its powers of two. Each search run is a
+# marker with its 95% bootstrap interval over problems as a bar. Runs at nearly the same FLOPs are set a
+# little apart. Each strategy has one marker shape in every figure, and DVTS's run at N = M is not drawn.
+
+# %%
+flops_drawn = [weighted[MAIN_VERIFIER], beam_s, dvts_s, *(spread_s[m, MAIN_VERIFIER] for m in ("particle_filtering", "rebase")
+                                                          if (m, MAIN_VERIFIER) in spread_s)]
+drawn_ns |= {s: [int(n) for n in spread[s].n] for s in flops_drawn if s not in drawn_ns}
+flops_labels = [main.get(s) or f"{strategy_label(s.method)} ({s.scheme})" for s in flops_drawn]  # the title names the verifier
+cut = {s: spread.take(strategies=[s], ns=drawn_ns[s]) for s in flops_drawn}
+spread_bands = [selection_curve(cut[s][s], n_boot=N_BOOT, seed=SEED) for s in flops_drawn]
+ax = plot_vs_flops([cut[s].cost(s, "flops").mean(0) for s in flops_drawn], [b.accuracy for b in spread_bands],
+                   lower=[b.lower for b in spread_bands], upper=[b.upper for b in spread_bands], labels=flops_labels,
+                   palette=[strategy_color(s) for s in flops_drawn], ylabel="accuracy", budgets=[drawn_ns[s] for s in flops_drawn],
+                   xlabel="inference FLOPs per problem" + ("\n(beam search and DVTS: attention term estimated, see Section 3)" if res.notes else ""))
+ax.set_title(f"chains: four searches and weighted best-of-N, verifier {MAIN_VERIFIER}", fontsize="small")
+savefig(ax.figure, "03_particles_flops", directory=FIGURES_DIR)
+
+# %% [markdown]
+# ### What this section shows
+#
+# Two families, each judged together (Holm's adjustment within it). At equal N: each of the two searches
+# against weighted best-of-N with the same verifier, and against beam search with the same verifier where
+# beam search ran at that N. At equal FLOPs: each of the two searches against weighted best-of-N at the
+# n the table above gives. Then the papers' statements beside ours, both settings named, and the
+# smallest difference each comparison could detect.
+
+# %%
+vs_n = [(s, weighted[s.verifier], int(n)) for s in spread_s.values() for n in spread[s].n]
+vs_n += [(s, searched["beam_search", s.verifier], int(n)) for s in spread_s.values() for n in spread[s].n
+         if ("beam_search", s.verifier) in searched and n in res[searched["beam_search", s.verifier]].n]
+spread_family = family([paired_finding(spread[a].at(n), spread[b].at(n), a=name[a], b=name[b], quantity="accuracy",
+                                       range=f"chains, N = {n}, equal N, one run per search") for a, b, n in vs_n])
+flops_family = family([paired_finding(spread[s].at(n), at_equal[weighted[s.verifier]].at(k), a=f"{name[s]} at N = {n}",
+                                      b=f"{name[weighted[s.verifier]]} at n = {k}", quantity="accuracy",
+                                      range=f"chains, equal FLOPs ({flops_at[s, n]:.2e} against {pool_flops[k - 1]:.2e} per problem)")
+                       for (s, n), k in equal_n.items()])
+spread_pairs = dict(zip(vs_n, spread_family))
+growth = {}  # accuracy gained from the smallest to the largest N both a search and beam search ran, against beam search's gain
+for m in ("particle_filtering", "rebase"):
+    s, b = spread_s.get((m, MAIN_VERIFIER)), beam_s
+    both = [int(n) for n in spread[s].n if n in res[b].n] if s is not None else []
+    if len(both) > 1:
+        lo, hi = both[0], both[-1]
+        growth[m] = (lo, hi, paired_finding(spread[s].at(hi) - spread[s].at(lo), res[b].at(hi) - res[b].at(lo),
+                                            a=name[s], b=name[b], quantity=f"accuracy gained from N = {lo} to N = {hi}",
+                                            range="chains, one run per search and N"))
+growth_family = family([f for _, _, f in growth.values()]) if growth else []
+growth = {m: (lo, hi, f) for (m, (lo, hi, _)), f in zip(growth.items(), growth_family)}
+paper_rows = []
+if "particle_filtering" in growth:
+    lo, hi, f = growth["particle_filtering"]
+    paper_rows.append(compare_with_paper(
+        "puri_pf_scaling_rate",
+        Setting(f"{chain_model} with {auc_name[MAIN_VERIFIER]} as verifier", f"the kit's chains ({chain.shape[0]} problems)",
+                f"accuracy gained from N = {lo} to N = {hi}, particle filtering minus beam search (M = {BEAM_WIDTH})",
+                f"particle filtering ({spread_s['particle_filtering', MAIN_VERIFIER].scheme}) against beam search, the same verifier, "
+                "one run each per N, answers by weighted vote", f"N = {lo} to {hi}"),
+        f.difference, f.lower, f.upper))
+rebase_main = spread_s.get(("rebase", MAIN_VERIFIER))
+if rebase_main is not None:
+    top_n = int(spread[rebase_main].n.max())
+    k = equal_n[rebase_main, top_n]
+    f = next(x for (s, n), x in zip(equal_n, flops_family) if s == rebase_main and n == top_n)
+    paper_rows.append(compare_with_paper(
+        "rebase_llemma7b_math500",
+        Setting(f"{chain_model} (one model on both sides) with {auc_name[MAIN_VERIFIER]} as verifier",
+                f"the kit's chains ({chain.shape[0]} problems)", "accuracy of REBASE minus weighted best-of-N at equal FLOPs",
+                f"REBASE (T = {rebase_main.scheme.temperature:g}) against weighted best-of-N on the pool, the same verifier",
+                f"REBASE at N = {top_n}; best-of-N at n = {k}, the largest n within REBASE's FLOPs"),
+        f.difference, f.lower, f.upper))
+Summary(
+    spread_family,
+    flops_family,
+    growth_family,
+    paper_rows,
+    "Power: each comparison above states the smallest difference it could detect. Our source gives no effect size for Puri "
+    "et al.'s scaling rate, so whether these chains could detect it is not known. REBASE's Table 1 difference is between two "
+    "models, which a study of one model cannot repeat.",
+)
+
+# %% [markdown]
+# ## 5. Code: the docstring examples as a verifier, against the hidden tests
 #
 # A verifier with false positives, such as a problem's visible examples, can pick a wrong program that
 # passes them. How far below pass@n does best-of-n by the examples stay on the kit's HumanEval samples,
