@@ -228,3 +228,23 @@ def test_cost_per_solved_problem_is_a_ratio_of_sums_with_a_bootstrap_interval():
     assert per_solved([1.0, 2.0], [0.0, 0.0])[0] == np.inf
     with pytest.raises(ValueError, match="solved"):
         per_solved([1.0], [1.5])
+
+
+def test_shard_predictions_pair_each_shard_s_facts_with_its_problems():
+    import pandas as pd
+
+    from ttslib.cost import shard_predictions, shard_traffic
+
+    rows = [{"problem_id": pid, "num_completion_tokens": m, "num_prompt_tokens": p}
+            for pid, ms, p in (("b", [3, 4], 10), ("a", [5], 12), ("c", [2, 2], 9)) for m in ms]
+    table = pd.DataFrame(rows)  # the run's problem order: b, a, c (not sorted)
+    facts = {"shards": {"shards/000000.parquet": {"seconds": 2.0, "problems": 2, "tokens": 12},
+                        "shards/000002.parquet": {"seconds": 1.0, "problems": 1, "tokens": 4}}}
+    got = shard_predictions(table, facts, "SmolLM2-135M", TOY)
+    pre, dec = shard_traffic("SmolLM2-135M", [([3, 4], 10), ([5], 12)])
+    want = float(step_seconds(pre, TOY).sum() + step_seconds(dec, TOY).sum())
+    assert got.loc["shards/000000.parquet", "predicted s"] == pytest.approx(want)
+    assert got.loc["shards/000002.parquet", "measured / predicted"] == pytest.approx(
+        1.0 / float(sum(step_seconds(t, TOY).sum() for t in shard_traffic("SmolLM2-135M", [([2, 2], 9)]))))
+    with pytest.raises(ValueError, match="no finished shard"):
+        shard_predictions(table, {}, "SmolLM2-135M", TOY)

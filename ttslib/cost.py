@@ -33,6 +33,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -41,7 +42,7 @@ from ttslib.flops import ATTENTION, sequence_flops
 from ttslib.registry import get_model
 
 __all__ = ["Hardware", "HARDWARE", "get_hardware", "Precision", "kv_bytes_per_token", "weight_bytes", "Traffic",
-           "decode_traffic", "prefill_traffic", "shard_traffic", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "equal_length_cost", "per_solved", "critical_path", "ApiPrice",
+           "decode_traffic", "prefill_traffic", "shard_traffic", "shard_predictions", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "equal_length_cost", "per_solved", "critical_path", "ApiPrice",
            "SelfHosted", "Scenario", "prices_version"]
 
 
@@ -182,6 +183,35 @@ def shard_traffic(model, problems, *, precision: Precision = Precision(), attent
     pre = [prefill_traffic(model, p, precision=precision, attention=attention) for _, p in groups]
     prefill = Traffic(np.array([sum(x.total_flops for x in pre)]), np.array([W + sum(x.total_bytes - W for x in pre)]))
     return prefill, Traffic(flops, nbytes)
+
+
+def shard_predictions(samples, facts: dict, model, hardware, *, precision: Precision = Precision(),
+                      attention: str = "kaplan"):
+    """Each finished shard of a run beside the roofline's time for its samples: a DataFrame indexed by shard with
+    ``measured s`` (``run.json``'s facts, ``docs/runs.md``), ``predicted s`` (:func:`shard_traffic` on ``hardware``),
+    ``tokens`` and ``measured / predicted``. A shard ``shards/000012.parquet`` holds the ``problems`` its facts
+    give, from the 12th problem of the table in its run's order."""
+    import pandas as pd
+
+    for need in ("problem_id", "num_completion_tokens", "num_prompt_tokens"):
+        if need not in samples.columns:
+            raise ValueError(f"the sample table needs column {need!r}; it has {list(samples.columns)}")
+    shards = (facts or {}).get("shards") or {}
+    if not shards:
+        raise ValueError("these facts record no finished shard (a run made before runs recorded their time?)")
+    order = list(pd.unique(samples["problem_id"]))
+    by = samples.groupby("problem_id", sort=False)
+    rows = []
+    for name, fact in sorted(shards.items()):
+        start = int(Path(name).stem)
+        ids = order[start : start + int(fact["problems"])]
+        groups = [(by.get_group(i)["num_completion_tokens"].to_numpy(), int(by.get_group(i)["num_prompt_tokens"].iloc[0])) for i in ids]
+        pre, dec = shard_traffic(model, groups, precision=precision, attention=attention)
+        predicted = float(step_seconds(pre, hardware).sum() + step_seconds(dec, hardware).sum())
+        rows.append({"shard": name, "measured s": float(fact["seconds"]), "predicted s": predicted, "tokens": int(fact["tokens"])})
+    out = pd.DataFrame(rows).set_index("shard")
+    out["measured / predicted"] = out["measured s"] / out["predicted s"]
+    return out
 
 
 def step_seconds(traffic: Traffic, hardware) -> np.ndarray:

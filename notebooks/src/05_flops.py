@@ -71,8 +71,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ttslib.cost import (HARDWARE, ApiPrice, Precision, Scenario, SelfHosted, equal_length_cost, expected_batch_seconds, get_hardware,
-                         per_solved, shard_traffic, step_seconds)
+from ttslib.cost import (HARDWARE, ApiPrice, Precision, Scenario, SelfHosted, equal_length_cost, get_hardware, per_solved,
+                         shard_predictions, shard_traffic, step_seconds)
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, sample_arrays, samples_to_counts
 from ttslib.exchange import SELECTIONS, describe_runs, equal_flops_exchange, run_differences
@@ -87,7 +87,8 @@ from ttslib.pythia import inference_compute_tokens
 from ttslib.references import Setting, compare_with_paper, paper_result
 from ttslib.registry import get_model, registry
 from ttslib.selection import log2_budgets, majority_vote
-from ttslib.strategies import pool_arrays
+from ttslib.policy import Strategy
+from ttslib.strategies import pool_arrays, pool_strategies, scenario_costs
 
 use_theme()  # the kit's look: seaborn theme, fixed colours per strategy and per model size
 
@@ -749,17 +750,7 @@ timing_facts = json.loads(Path(TIMING_RUN).with_suffix(".run.json").read_text())
 q4 = Precision(weights=0.625, kv=2.0)
 assert (q4.weights, q4.kv) == (0.625, 2.0)  # "0.625 bytes a weight", a KV cache of two bytes an element
 writer = timing_facts["writers"][-1]
-per_problem = timing.groupby("problem_id", sort=False)
-shard_rows = []
-for name, fact in sorted(timing_facts["shards"].items()):
-    start = int(Path(name).stem)
-    ids = list(per_problem.groups)[start : start + fact["problems"]]
-    groups = [(per_problem.get_group(i)["num_completion_tokens"].to_numpy(), int(per_problem.get_group(i)["num_prompt_tokens"].iloc[0])) for i in ids]
-    pre, dec = shard_traffic("SmolLM2-135M", groups, precision=q4)
-    predicted = float(step_seconds(pre, "this-machine").sum() + step_seconds(dec, "this-machine").sum())
-    shard_rows.append({"shard": name, "measured s": fact["seconds"], "predicted s": predicted, "tokens": fact["tokens"]})
-shards = pd.DataFrame(shard_rows).set_index("shard")
-shards["measured / predicted"] = shards["measured s"] / shards["predicted s"]
+shards = shard_predictions(timing, timing_facts, "SmolLM2-135M", "this-machine", precision=q4)
 ratio = shards["measured s"].sum() / shards["predicted s"].sum()
 Summary(
     f"{len(shards)} shards of {timing['problem_id'].nunique()} problems x {timing.groupby('problem_id').size().iloc[0]} samples, "
@@ -784,6 +775,7 @@ Summary(
 
 # %%
 LEVEL = 0.95
+ORACLE = Strategy("oracle")  # coverage, pass@n: an oracle picks a right sample
 as_of = dt.date.fromisoformat(PRICES_AS_OF)
 api = Scenario(f"API: {API[1]} at {API[0]}", ApiPrice(API[0], API[1], as_of))
 gpu = Scenario(f"rented {GPU[0]} at ${GPU[1]:g}/h", SelfHosted(GPU[0], GPU[1]), "SmolLM2-135M")
@@ -791,12 +783,12 @@ dollar_rows = []
 for task, by in two.items():
     for m, t in by.items():
         arrays = pool_arrays(t)
-        top = int(arrays.shape[1])
+        ns = [1, int(arrays.shape[1])]
+        drawn_res = pool_strategies(arrays, verifiers=[], ns=ns)  # the oracle's selection at n: coverage, pass@n
         for scenario in (api, Scenario(gpu.name, gpu.price, m)):
-            costs = [scenario.sample_costs(arrays.completion_tokens[i], int(arrays.prompt_tokens[i]), [1, top]) for i in range(arrays.shape[0])]
-            for j, n in enumerate((1, top)):
-                dollars = np.array([c[1][j] for c in costs])
-                solved = pass_at_k(np.full(arrays.shape[0], top), arrays.correct.sum(1), n)
+            priced = scenario_costs(drawn_res, arrays, scenario)
+            for j, n in enumerate(ns):
+                dollars, solved = priced.cost(ORACLE, "dollars")[:, j], priced[ORACLE].at(n)
                 est, lo, hi = per_solved(dollars, solved, n_boot=N_BOOT, level=LEVEL, seed=SEED)
                 dollar_rows.append({"task": task, "model": m, "scenario": scenario.name, "n": n, "coverage": solved.mean(),
                                     "$ per problem": dollars.mean(), "$ per solved problem": est, "95% interval": f"[{lo:.3g}, {hi:.3g}]"})
@@ -837,10 +829,9 @@ for task, by in two.items():
     for m, t in by.items():
         arrays = pool_arrays(t)
         ks = np.arange(1, arrays.shape[1] + 1)
-        cov = pass_at_k(np.full(arrays.shape[0], arrays.shape[1]), arrays.correct.sum(1), ks).mean(0)
-        secs = np.mean([[expected_batch_seconds(m, arrays.completion_tokens[i], int(arrays.prompt_tokens[i]), int(k), mem_hw, attention=ATTENTION)
-                         for k in ks] for i in range(arrays.shape[0])], axis=0)
-        curves[m] = (ks, flops_at_k(t, m, ks, attention=ATTENTION) / arrays.shape[0], secs, cov)
+        timed = scenario_costs(pool_strategies(arrays, verifiers=[], ns=ks, model=m, attention=ATTENTION), arrays,
+                               Scenario(MEMORY_HARDWARE, SelfHosted(mem_hw, GPU[1]), m))
+        curves[m] = (ks, timed.cost(ORACLE, "flops").mean(0), timed.cost(ORACLE, "seconds").mean(0), timed[ORACLE].accuracy)
     reached = [g for g in KIT_TARGETS if sum(c[3].max() >= g for c in curves.values()) == 2]  # targets both models reach
     for unit, j in (("flops", 1), ("seconds", 2)):
         table = iso_flops_frontier({m: (c[0], c[j], c[3]) for m, c in curves.items()}, reached)
