@@ -11,7 +11,8 @@
 # it needs an oracle. Without one, a rule must pick one answer: the most frequent (majority
 # vote), the one a verifier scores highest (best-of-N), or the answer with the largest summed
 # score (weighted best-of-N). How accurate is each rule at every budget n <= N, and how far below
-# the oracle does it stay? How do the rules and the two searches compare, at equal N and against FLOPs?
+# the oracle does it stay? How do the rules and the searches (beam search and DVTS in Section 3, particle filtering
+# and REBASE in Section 4) compare, at equal N and against FLOPs?
 #
 # **Figures redrawn**: accuracy of the selection rules against n, as in Snell et al. 2024
 # (arXiv:2408.03314) and the Hugging Face blog / search-and-learn (majority vote, best-of-N and weighted
@@ -45,6 +46,7 @@ N_BOOT = 1000  # bootstrap resamples of problems for the bands
 SEED = 0
 CHAIN_DIR = "../data/chains"  # the chain search data (data/README.md): a sampling pool and search runs
 PARTICLE_DIR = "../data/particles"  # particle filtering and REBASE on the same chains (data/README.md)
+RATE_LOW = 4  # the low end of Puri et al.'s "4-16x better scaling rate" (arXiv:2502.01618 Sec. 5.3): DVTS needs 4 times particle filtering's budget
 CHAIN_POOL = "pool64"  # the pool's file name in CHAIN_DIR (N whole solutions per problem, sampled step by step)
 CHAIN_PER_LEVEL, CHAIN_SEED = 15, 0  # the chain problem set the runs used (ttslib.problems.make_chains)
 POWER_FLOOR = 0.05  # no detectable difference is stated where both sides' accuracy lies within this of 0 or of 1: the spread there is no guide to the spread under a difference
@@ -707,9 +709,9 @@ Summary(
 #
 # Beam search gives each kept partial solution the same number of children. Two newer searches share
 # out the N by score instead, so a good path can get many children and a poor one none. Both ran on the
-# chains of Section 3 with the same policy, prompt, temperature, step limits and verifiers
-# (`ttslib search --method particle_filtering` and `--method rebase`; commands in data/README.md). Each
-# keeps exactly N candidates per problem:
+# chains of Section 3 with the same policy, prompt, temperature and step limits, each with a verifier that
+# guided a search of Section 3 (`ttslib search --method particle_filtering` and `--method rebase`; commands
+# in data/README.md). Each keeps exactly N candidates per problem:
 #
 # - **Particle filtering** (Puri et al., arXiv:2502.01618; its_hub's `particle_gibbs` is the reference
 #   code). It starts N particles. At each step every unfinished particle is extended by one step. Each
@@ -726,8 +728,8 @@ Summary(
 #   (`rebase_temperature`).
 #
 # The answer of every search is the same weighted vote over its N candidates' last-step scores as in
-# Section 3. (Puri et al. return the particle of highest weight instead.) The next cell reads each run's
-# settings from its manifest and checks that everything else matches the runs of Section 3.
+# Section 3, so that all four searches are judged alike. The next cell reads each run's settings from its
+# manifest and checks the policy, prompt, problems, step settings and verifier against the runs of Section 3.
 
 # %%
 spread_dir = Path(PARTICLE_DIR)
@@ -743,6 +745,8 @@ step_settings = ("temperature", "top_p", "max_steps", "max_step_tokens", "seed")
 for run_name, m in spread_manifests.items():  # the same policy, prompt, problems and step settings as the runs of Section 3
     assert all(m[k] == manifests[0][k] for k in shared), f"{run_name}: not the setting of Section 3's runs"
     assert all(m["search"][k] == manifests[0]["search"][k] for k in step_settings), f"{run_name}: other step settings than Section 3's"
+    assert m["verifier"] in {mm["verifier"] for mm in manifests if mm["search"]["method"] != "sampling"}, f"{run_name}: a verifier no search of Section 3 used"
+    assert m["verifier"] != MAIN_VERIFIER.label or m["verifier_settings"]["seed"] == 0  # the noisy verifier with noise seed 0, as MAIN_AUC's
 spread_settings = pd.DataFrame([{"run": run_name, "problems": m["num_problems"]} | {k: v for k, v in m["search"].items() if k not in step_settings}
                                 for run_name, m in spread_manifests.items()]).set_index("run")
 assert set(spread_settings["method"]) == {"particle_filtering", "rebase"}
@@ -796,7 +800,9 @@ pd.DataFrame([{"search": name[s], "N": n, "FLOPs": f"{flops_at[s, n]:.3e}", "poo
 #
 # As in Section 3: weighted best-of-N on the pool is a line over its powers of two. Each search run is a
 # marker with its 95% bootstrap interval over problems as a bar. Runs at nearly the same FLOPs are set a
-# little apart. Each strategy has one marker shape in every figure, and DVTS's run at N = M is not drawn.
+# few per cent apart sideways, which can put a cheaper run to the right of a dearer one: the tables above
+# give each run's FLOPs. Each strategy has one marker shape in every figure, and DVTS's run at N = M is not
+# drawn.
 
 # %%
 flops_drawn = [weighted[MAIN_VERIFIER], beam_s, dvts_s, *(spread_s[m, MAIN_VERIFIER] for m in ("particle_filtering", "rebase")
@@ -815,11 +821,13 @@ savefig(ax.figure, "03_particles_flops", directory=FIGURES_DIR)
 # %% [markdown]
 # ### What this section shows
 #
-# Two families, each judged together (Holm's adjustment within it). At equal N: each of the two searches
+# Three families, each judged together (Holm's adjustment within it). At equal N: each of the two searches
 # against weighted best-of-N with the same verifier, and against beam search with the same verifier where
 # beam search ran at that N. At equal FLOPs: each of the two searches against weighted best-of-N at the
-# n the table above gives. Then the papers' statements beside ours, both settings named, and the
-# smallest difference each comparison could detect.
+# n the table above gives, where that n is not N (where it is, the comparison is the equal-N one above, not
+# repeated). Budget: particle filtering at N against DVTS at `RATE_LOW` times N with the same verifier, the
+# form of Puri et al.'s scaling rate (the budget DVTS needs to match particle filtering). Then the papers'
+# statements beside ours, with both settings named.
 
 # %%
 vs_n = [(s, weighted[s.verifier], int(n)) for s in spread_s.values() for n in spread[s].n]
@@ -827,51 +835,49 @@ vs_n += [(s, searched["beam_search", s.verifier], int(n)) for s in spread_s.valu
          if ("beam_search", s.verifier) in searched and n in res[searched["beam_search", s.verifier]].n]
 spread_family = family([paired_finding(spread[a].at(n), spread[b].at(n), a=name[a], b=name[b], quantity="accuracy",
                                        range=f"chains, N = {n}, equal N, one run per search") for a, b, n in vs_n])
+flops_pairs = {(s, n): k for (s, n), k in equal_n.items() if k != n}  # where k = N the equal-N family has it
 flops_family = family([paired_finding(spread[s].at(n), at_equal[weighted[s.verifier]].at(k), a=f"{name[s]} at N = {n}",
                                       b=f"{name[weighted[s.verifier]]} at n = {k}", quantity="accuracy",
                                       range=f"chains, equal FLOPs ({flops_at[s, n]:.2e} against {pool_flops[k - 1]:.2e} per problem)")
-                       for (s, n), k in equal_n.items()])
+                       for (s, n), k in flops_pairs.items()]) if flops_pairs else []
 spread_pairs = dict(zip(vs_n, spread_family))
-growth = {}  # accuracy gained from the smallest to the largest N both a search and beam search ran, against beam search's gain
-for m in ("particle_filtering", "rebase"):
-    s, b = spread_s.get((m, MAIN_VERIFIER)), beam_s
-    both = [int(n) for n in spread[s].n if n in res[b].n] if s is not None else []
-    if len(both) > 1:
-        lo, hi = both[0], both[-1]
-        growth[m] = (lo, hi, paired_finding(spread[s].at(hi) - spread[s].at(lo), res[b].at(hi) - res[b].at(lo),
-                                            a=name[s], b=name[b], quantity=f"accuracy gained from N = {lo} to N = {hi}",
-                                            range="chains, one run per search and N"))
-growth_family = family([f for _, _, f in growth.values()]) if growth else []
-growth = {m: (lo, hi, f) for (m, (lo, hi, _)), f in zip(growth.items(), growth_family)}
+same_as_n = {(s, n): spread_pairs[s, weighted[s.verifier], n] for (s, n), k in equal_n.items() if k == n}
+pf_main, dvts_main = spread_s.get(("particle_filtering", MAIN_VERIFIER)), searched.get(("dvts", MAIN_VERIFIER))
+budget_pairs = [(int(n), int(RATE_LOW * n)) for n in (spread[pf_main].n if pf_main is not None else [])
+                if dvts_main is not None and RATE_LOW * n in res[dvts_main].n]  # particle filtering at N, DVTS at RATE_LOW x N
+budget_family = family([paired_finding(spread[pf_main].at(n), res[dvts_main].at(m), a=f"{name[pf_main]} at N = {n}",
+                                       b=f"{name[dvts_main]} at N = {m}", quantity="accuracy",
+                                       range=f"chains, DVTS at {RATE_LOW:g} times particle filtering's N, one run per search and N")
+                        for n, m in budget_pairs]) if budget_pairs else []
 paper_rows = []
-if "particle_filtering" in growth:
-    lo, hi, f = growth["particle_filtering"]
+if budget_family:
+    f, (n, m) = budget_family[0], budget_pairs[0]
     paper_rows.append(compare_with_paper(
         "puri_pf_scaling_rate",
         Setting(f"{chain_model} with {auc_name[MAIN_VERIFIER]} as verifier", f"the kit's chains ({chain.shape[0]} problems)",
-                f"accuracy gained from N = {lo} to N = {hi}, particle filtering minus beam search (M = {BEAM_WIDTH})",
-                f"particle filtering ({spread_s['particle_filtering', MAIN_VERIFIER].scheme}) against beam search, the same verifier, "
-                "one run each per N, answers by weighted vote", f"N = {lo} to {hi}"),
+                f"accuracy of particle filtering at N minus DVTS at {RATE_LOW:g} N (the paper's low end predicts no less than 0)",
+                f"particle filtering ({pf_main.scheme}; answer by weighted vote) against the kit's DVTS (M = {BEAM_WIDTH}), the same "
+                "verifier, one run each per N", f"N = {n} against {m}; judged with its family of {f.family_size}: {f.verdict}"),
         f.difference, f.lower, f.upper))
 rebase_main = spread_s.get(("rebase", MAIN_VERIFIER))
 if rebase_main is not None:
     top_n = int(spread[rebase_main].n.max())
     k = equal_n[rebase_main, top_n]
-    f = next(x for (s, n), x in zip(equal_n, flops_family) if s == rebase_main and n == top_n)
+    f = same_as_n.get((rebase_main, top_n)) or dict(zip(flops_pairs, flops_family))[rebase_main, top_n]
     paper_rows.append(compare_with_paper(
         "rebase_llemma7b_math500",
         Setting(f"{chain_model} (one model on both sides) with {auc_name[MAIN_VERIFIER]} as verifier",
                 f"the kit's chains ({chain.shape[0]} problems)", "accuracy of REBASE minus weighted best-of-N at equal FLOPs",
                 f"REBASE (T = {rebase_main.scheme.temperature:g}) against weighted best-of-N on the pool, the same verifier",
-                f"REBASE at N = {top_n}; best-of-N at n = {k}, the largest n within REBASE's FLOPs"),
+                f"REBASE at N = {top_n}; best-of-N at n = {k}, the largest n within REBASE's FLOPs; judged with its family of "
+                f"{f.family_size}: {f.verdict} (before Holm's adjustment: {f.unadjusted_verdict})"),
         f.difference, f.lower, f.upper))
 Summary(
     spread_family,
     flops_family,
-    growth_family,
+    budget_family,
     paper_rows,
-    "Power: each comparison above states the smallest difference it could detect. Our source gives no effect size for Puri "
-    "et al.'s scaling rate, so whether these chains could detect it is not known. REBASE's Table 1 difference is between two "
+    "Power: each comparison above states the smallest difference it could detect. REBASE's Table 1 difference is between two "
     "models, which a study of one model cannot repeat.",
 )
 

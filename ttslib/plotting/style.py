@@ -76,7 +76,7 @@ STRATEGIES = {
 # strategy its own shape; a series that is no strategy takes a shape no strategy of its figure has.
 STRATEGY_MARKERS = {
     "oracle": "o", "majority": "s", "best_of_n": "^", "weighted": "D", "beam_search": "v", "dvts": "p",
-    "sampling": "X", "compute_optimal": "*", "single": "h", "particle_filtering": "P", "rebase": "<",
+    "sampling": "X", "compute_optimal": "*", "single": "h", "particle_filtering": "8", "rebase": "<",
 }
 _ALIASES = {  # normalised spellings (lower case, '_' for spaces and hyphens) -> key
     "pass@n": "oracle", "coverage": "oracle", "majority_vote": "majority", "maj": "majority",
