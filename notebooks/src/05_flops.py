@@ -757,9 +757,10 @@ Summary(
     f"{int(timing['num_completion_tokens'].sum()):,} tokens, measured on {writer['cpu']} ({writer['cores']} cores; llama.cpp threads: {writer['threads']}): "
     f"{shards['measured s'].sum():.2f} s in all against {shards['predicted s'].sum():.3f} s on the roofline, {ratio:.1f} times "
     f"(per shard {shards['measured / predicted'].min():.1f} to {shards['measured / predicted'].max():.1f}).",
-    "The roofline is a bound: it counts the weights and KV read and the FLOPs, at rates measured on plain FP32 matrices and copies. "
-    "The measured time also holds what it leaves out: llama.cpp's 4-bit kernels (which unpack every weight), sampling and "
-    "grading in Python, the prompt's tokenisation, and a step's fixed overhead, which at a few tokens per sample is most of it.",
+    "The roofline counts only the weights and KV read and the FLOPs, at rates measured on FP32 matrix products and array copies. "
+    "The measured time also holds what it leaves out: llama.cpp's quantised kernels (not the FP32 product the peak was measured "
+    "on), sampling and grading in Python, tokenising the prompts, and each step's fixed overhead. This run does not measure "
+    "their shares.",
 ), shards.round(3)
 
 # %% [markdown]
