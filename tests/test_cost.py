@@ -248,3 +248,62 @@ def test_shard_predictions_pair_each_shard_s_facts_with_its_problems():
         1.0 / float(sum(step_seconds(t, TOY).sum() for t in shard_traffic("SmolLM2-135M", [([2, 2], 9)]))))
     with pytest.raises(ValueError, match="no finished shard"):
         shard_predictions(table, {}, "SmolLM2-135M", TOY)
+
+
+@pytest.mark.parametrize("hw", [TOY, HARDWARE["H100-SXM"]], ids=["compute-bound", "memory-bound"])
+def test_rounds_seconds_add_the_rounds_and_batch_the_chains(hw):
+    import itertools
+
+    from ttslib.cost import rounds_seconds
+
+    rng = np.random.default_rng(1)
+    tokens, context = rng.integers(1, 9, size=(2, 3, 2)), rng.integers(5, 30, size=(2, 3, 2))
+    spec = get_model("SmolLM2-135M")
+    W, D = weight_bytes("SmolLM2-135M"), kv_bytes_per_token("SmolLM2-135M")
+
+    def by_hand(i, j, chains):  # one round of the chains as one batch, step by step
+        per = lambda t: 2 * spec.params + 2 * spec.n_layers * spec.d_attn * t  # noqa: E731  C(t) at position t
+        xs, ms = [int(context[i, c, j]) for c in chains], [int(tokens[i, c, j]) for c in chains]
+        pre = max(sum(per(t) for xx in xs for t in range(1, xx + 1)) / hw.peak_flops, (W + D * sum(xs)) / hw.bandwidth)
+        steps = 0.0
+        for t in range(1, max(ms) + 1):
+            live = [xx for xx, mm in zip(xs, ms) if mm >= t]
+            steps += max(sum(per(xx + t) for xx in live) / hw.peak_flops, (W + D * sum(xx + t for xx in live)) / hw.bandwidth)
+        return pre + steps
+
+    for r in (1, 2):
+        got = rounds_seconds(tokens, context, r, "SmolLM2-135M", hw)
+        for i in range(2):
+            for p in (1, 2, 3):
+                want = np.mean([sum(by_hand(i, j, chains) for j in range(r)) for chains in itertools.combinations(range(3), p)])
+                assert got[i, p - 1] == pytest.approx(want, rel=1e-12)
+    with pytest.raises(ValueError, match="r must be"):
+        rounds_seconds(tokens, context, 3, "SmolLM2-135M", TOY)
+    with pytest.raises(ValueError, match="max_subsets"):
+        rounds_seconds(tokens, context, 1, "SmolLM2-135M", TOY, max_subsets=2)
+
+
+def test_revision_strategies_cost_their_critical_path():
+    from ttslib.cost import Scenario, rounds_seconds
+    from ttslib.sequential import make_chain_pool
+    from ttslib.strategies import revision_strategies, scenario_costs
+
+    rng = np.random.default_rng(2)
+    P, C, R = 3, 2, 3
+    correct = rng.random((P, C, R)) < 0.5
+    answers = np.where(correct, 1, 2)
+    tokens, context = rng.integers(2, 12, size=(P, C, R)), rng.integers(10, 40, size=(P, C, R))
+    chains = make_chain_pool(answers, correct, tokens, context=context)
+    res = revision_strategies(chains, ["a", "b", "c"])
+    hosted = scenario_costs(res, None, Scenario("an L4", SelfHosted("L4", 0.8), "SmolLM2-135M"), chains=chains)
+    api = scenario_costs(res, None, Scenario("an API", ApiPrice("openai", "gpt-4o", dt.date(2026, 12, 1))), chains=chains)
+    for s in res:
+        r = s.revisions.rounds
+        want = rounds_seconds(tokens, context, r, "SmolLM2-135M", "L4")
+        np.testing.assert_allclose(hosted.cost(s, "seconds"), want, rtol=1e-12)
+        np.testing.assert_allclose(hosted.cost(s, "dollars"), want * 0.8 / 3600, rtol=1e-12)
+        per_chain = context[:, :, :r].sum(2).mean(1) * 2.5e-6 + tokens[:, :, :r].sum(2).mean(1) * 10e-6
+        np.testing.assert_allclose(api.cost(s, "dollars"), np.outer(per_chain, [1, 2]), rtol=1e-12)
+    # the longer chain costs more seconds, and two chains in one batch less than twice one
+    one = hosted.cost(sorted(res)[0], "seconds")
+    assert (one[:, 1] < 2 * one[:, 0]).all()

@@ -42,7 +42,7 @@ from ttslib.flops import ATTENTION, sequence_flops
 from ttslib.registry import get_model
 
 __all__ = ["Hardware", "HARDWARE", "get_hardware", "Precision", "kv_bytes_per_token", "weight_bytes", "Traffic",
-           "decode_traffic", "prefill_traffic", "shard_traffic", "shard_predictions", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "equal_length_cost", "per_solved", "critical_path", "ApiPrice",
+           "decode_traffic", "prefill_traffic", "shard_traffic", "shard_predictions", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "equal_length_cost", "per_solved", "rounds_seconds", "critical_path", "ApiPrice",
            "SelfHosted", "Scenario", "prices_version"]
 
 
@@ -307,6 +307,41 @@ def per_solved(cost, solved, *, n_boot: int = 1000, level: float = 0.95, seed: i
     with np.errstate(invalid="ignore"):  # resamples that solve nothing: an infinite cost, kept in the ordering
         lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
     return float(ratio(c.sum(), v.sum())), float(lo), float(hi)
+
+
+def rounds_seconds(tokens, context, r: int, model, hardware, *, ps=None, precision: Precision = Precision(),
+                   attention: str = "kaplan", max_subsets: int = 10_000) -> np.ndarray:
+    """Roofline seconds on the critical path of p chains of ``r`` rounds (sequential revisions, ``ttslib.sequential``):
+    the rounds wait on each other, so their times add up; within a round the p chains are one batch, each reading
+    its own context (the prompt and the attempts it revises, nothing carried from the round before, as
+    ``ttslib.sequential.round_flops`` counts them) and writing its tokens (:func:`shard_traffic`, one chain a
+    group). ``tokens`` and ``context``: (P, C, R). Returns (P, K) for p in ``ps`` (default 1..C), the expectation
+    over the p-subsets of the C chains by enumeration (refused beyond ``max_subsets`` subsets a problem)."""
+    import itertools
+
+    m, x = whole_numbers(tokens, "tokens"), whole_numbers(context, "context")
+    if m.ndim != 3 or m.shape != x.shape:
+        raise ValueError(f"tokens and context must be (P, C, R) arrays of one shape; got {m.shape} and {x.shape}")
+    P, C, R = m.shape
+    if not (isinstance(r, (int, np.integer)) and 1 <= r <= R):
+        raise ValueError(f"r must be a whole number of rounds from 1 to {R}; got {r!r}")
+    ps = np.arange(1, C + 1) if ps is None else np.asarray(ps, dtype=int)
+    if ps.ndim != 1 or ps.size == 0 or ps.min() < 1 or ps.max() > C:
+        raise ValueError(f"ps must be chain counts in 1..C = {C}; got {ps!r}")
+    count = {int(p): math.comb(C, int(p)) for p in ps}
+    if max(count.values()) > max_subsets:
+        raise ValueError(f"{max(count.values())} subsets of {C} chains a problem is more than max_subsets = {max_subsets}")
+    hw = get_hardware(hardware)
+
+    def round_time(i: int, j: int, chains) -> float:
+        pre, dec = shard_traffic(model, [([m[i, c, j]], x[i, c, j]) for c in chains], precision=precision, attention=attention)
+        return float(step_seconds(pre, hw).sum() + step_seconds(dec, hw).sum())
+
+    out = np.zeros((P, ps.size))
+    for i in range(P):
+        for k, p in enumerate(ps):
+            out[i, k] = np.mean([sum(round_time(i, j, chains) for j in range(r)) for chains in itertools.combinations(range(C), int(p))])
+    return out
 
 
 def critical_path(rounds) -> float:

@@ -266,14 +266,27 @@ def pool_strategies(pool: PoolArrays, *, verifiers=None, aggregate: str = "last"
 SAMPLING_METHODS = ("oracle", "majority", "best_of_n", "weighted")  # rules that draw n of a problem's pool samples
 
 
-def scenario_costs(results: StrategyResults, pool: PoolArrays, scenario) -> StrategyResults:
-    """``results`` with two more cost axes under ``scenario`` (``ttslib.cost.Scenario``), for the rules that draw n
-    of each problem's ``pool`` samples: "dollars", and for a self-hosted scenario "seconds" (a problem's batch on
-    the roofline). The expectation is over n-subsets, exactly. Other strategies (searches, revisions) get
-    neither: their cost here is asked for by name and refused (``StrategyResults.cost``)."""
+def scenario_costs(results: StrategyResults, pool: PoolArrays | None, scenario, *, chains=None) -> StrategyResults:
+    """``results`` with two more cost axes under ``scenario`` (``ttslib.cost.Scenario``): "dollars", and for a
+    self-hosted scenario "seconds".
+
+    - The rules that draw n of each problem's ``pool`` samples: a problem's samples are one batch on the roofline,
+      the expectation over n-subsets exact (``ttslib.cost.expected_batch_seconds``).
+    - With ``chains`` (a ``ttslib.sequential.ChainPool`` with context, the pool of ``revision_strategies``), the
+      revision strategies: p chains of r rounds, the rounds one after another and the chains of a round one batch
+      (``ttslib.cost.rounds_seconds``), one problem at a time; an API bills each round's context as input.
+
+    Searches get neither cost: asking for it is refused by name (``StrategyResults.cost``)."""
+    if pool is None and chains is None:
+        raise ValueError("give the sampling pool, the chain pool (chains=), or both")
+    out = results
+    if chains is not None:
+        out = _revision_costs(out, chains, scenario)
+    if pool is None:
+        return out
     if not np.array_equal(np.asarray(results.problem_ids, dtype=str), np.asarray(pool.problem_ids, dtype=str)):
         raise ValueError("results and pool are on other problems (or in another order): cut both to the same problems first")
-    drawn = [s for s in results if s.method in SAMPLING_METHODS]
+    drawn = [s for s in results if s.method in SAMPLING_METHODS and s.revisions is None]
     if not drawn:
         raise ValueError(f"no sampling rule in these results ({sorted({s.method for s in results})}); scenario costs cover {SAMPLING_METHODS}")
     m, p = pool.completion_tokens, np.asarray(pool.prompt_tokens)
@@ -284,10 +297,39 @@ def scenario_costs(results: StrategyResults, pool: PoolArrays, scenario) -> Stra
             rows = [scenario.sample_costs(m[i], int(p[i]), key) for i in range(m.shape[0])]
             seconds = None if rows[0][0] is None else np.stack([r[0] for r in rows])
             by_ns[key] = (seconds, np.stack([r[1] for r in rows]))
-    out = results.with_cost("dollars", {s: by_ns[tuple(int(n) for n in results[s].n)][1] for s in drawn})
+    out = _add_costs(out, "dollars", {s: by_ns[tuple(int(n) for n in results[s].n)][1] for s in drawn})
     if scenario.has_seconds:
-        out = out.with_cost("seconds", {s: by_ns[tuple(int(n) for n in results[s].n)][0] for s in drawn})
+        out = _add_costs(out, "seconds", {s: by_ns[tuple(int(n) for n in results[s].n)][0] for s in drawn})
     return out
+
+
+def _add_costs(results: StrategyResults, unit: str, costs: dict) -> StrategyResults:
+    """``results.with_cost`` keeping what that unit already holds for other strategies."""
+    return results.with_cost(unit, {**results.extra.get(unit, {}), **costs})
+
+
+def _revision_costs(results: StrategyResults, chains, scenario) -> StrategyResults:
+    from ttslib.cost import ApiPrice, rounds_seconds
+
+    revised = [s for s in results if s.revisions is not None]
+    if not revised:
+        raise ValueError("chains given, but these results hold no revision strategy (ttslib.strategies.revision_strategies)")
+    if chains.context is None:
+        raise ValueError("the chain pool records no context (what each round reads): make it with context= (ttslib.revise.chain_arrays)")
+    seconds, dollars = {}, {}
+    for s in revised:
+        r = s.revisions.rounds
+        ps = (np.asarray(results[s].n) // r).astype(int)
+        if isinstance(scenario.price, ApiPrice):
+            per_in, per_out = (x / 1e6 for x in scenario.price.per_million())
+            read, made = chains.context[:, :, :r].sum(2).mean(1), chains.tokens[:, :, :r].sum(2).mean(1)  # (P,) per chain
+            dollars[s] = ps[None, :] * (read * per_in + made * per_out)[:, None]
+        else:
+            seconds[s] = rounds_seconds(chains.tokens, chains.context, r, scenario.model, scenario.price.hardware, ps=ps,
+                                        precision=scenario.precision)
+            dollars[s] = scenario.price.dollars(seconds[s])
+    out = _add_costs(results, "dollars", dollars)
+    return _add_costs(out, "seconds", seconds) if seconds else out
 
 
 def adaptive_strategies(pool, rules, *, num_orders: int = 1000, seed: int = 0, model=None, prompt_tokens=None,
