@@ -57,6 +57,9 @@ def test_roofline_and_eflops_on_a_toy_machine():
     # step 1: 0.5 s of compute, 1 s of memory -> 1 s; step 2: 5 s of compute, 1 s of memory -> 5 s
     np.testing.assert_allclose(step_seconds(steps, TOY), [1.0, 5.0])
     assert TOY.intensity == 10.0 and eflops(steps, TOY) == 550.0 + 10.0 * 20.0
+    # Kinetics counts the KV cache's bytes, not the weights' read: 4 of each step's 10 bytes here are weights
+    with_weights = Traffic(steps.flops, steps.bytes, 4.0)
+    assert eflops(with_weights, TOY) == 550.0 + 10.0 * 12.0 and eflops(with_weights, TOY, weights=True) == 550.0 + 10.0 * 20.0
 
 
 def test_a_batch_is_its_prefill_plus_its_longest_sample():
@@ -161,10 +164,13 @@ def test_the_policy_can_choose_by_dollars_and_seconds():
     api = Scenario("an API", ApiPrice("openai", "gpt-4o", dt.date(2026, 12, 1)))
     priced = scenario_costs(res, pool, api)
     maj = Strategy("majority")
-    # by hand: the prompt once at $2.50 per million, n samples of the problem's mean length at $10 per million
+    # by hand: each sample a request, its prompt at $2.50 per million, n samples of the problem's mean length at $10 per million
     m = pool.completion_tokens
-    want = np.array([[(20 + i) * 2.5e-6 + n * m[i].mean() * 10e-6 for n in (1, 2, 4)] for i in range(3)])
+    want = np.array([[n * (20 + i) * 2.5e-6 + n * m[i].mean() * 10e-6 for n in (1, 2, 4)] for i in range(3)])
     np.testing.assert_allclose(priced.cost(maj, "dollars"), want, rtol=1e-12)
+    once = scenario_costs(res, pool, Scenario("an API, n in one request", api.price, prompt_once=True))
+    want_once = np.array([[(20 + i) * 2.5e-6 + n * m[i].mean() * 10e-6 for n in (1, 2, 4)] for i in range(3)])
+    np.testing.assert_allclose(once.cost(maj, "dollars"), want_once, rtol=1e-12)
     with pytest.raises(ValueError, match="'seconds'"):
         priced.cost(maj, "seconds")  # an API's seconds are not known
     hosted = scenario_costs(res, pool, Scenario("an H100", SelfHosted("H100-SXM", 4.0), "SmolLM2-135M", concurrent=2))
@@ -197,7 +203,7 @@ def test_equal_length_cost_is_the_batch_of_k_equal_samples(model):
     got = equal_length_cost(model, ks, 40, 25, "A100-80GB-SXM")
     for j, k in enumerate(ks):
         pre, dec = prefill_traffic(model, 25), decode_traffic(model, [40] * int(k), 25)
-        both = Traffic(np.concatenate([pre.flops, dec.flops]), np.concatenate([pre.bytes, dec.bytes]))
+        both = Traffic(np.concatenate([pre.flops, dec.flops]), np.concatenate([pre.bytes, dec.bytes]), weight_bytes(model))
         assert got["flops"][j] == pytest.approx(both.total_flops, rel=1e-12)
         assert got["bytes"][j] == pytest.approx(both.total_bytes, rel=1e-12)
         assert got["seconds"][j] == pytest.approx(batch_seconds(model, [40] * int(k), 25, "A100-80GB-SXM"), rel=1e-12)

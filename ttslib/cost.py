@@ -14,8 +14,9 @@ once per step, each trial's own KV), with the weights' traffic kept: at a small 
 Without a shared prompt each live sequence reads the prompt itself. FLOPs are ``ttslib.flops``'.
 
 **Seconds.** A roofline: a step takes ``max(FLOPs / peak, bytes / bandwidth)`` on the named hardware
-(:data:`HARDWARE`, each row with its source). Kinetics instead adds the two at the hardware's arithmetic
-intensity ``I = peak / bandwidth``: ``eFLOPs = FLOPs + I * bytes`` (:func:`eflops`). The samples of one
+(:data:`HARDWARE`, each row with its source). Kinetics instead adds the KV cache's bytes to the FLOPs at the
+hardware's arithmetic intensity ``I = peak / bandwidth``: ``eFLOPs = FLOPs + I * KV bytes`` (:func:`eflops`; its
+cost model leaves the weights' read out). The samples of one
 problem are one batch (parallel): their time is the prefill plus ``max(m)`` steps, not tokens over
 throughput. Rounds that wait on each other (revisions, or the steps of a search) add up (:func:`critical_path`).
 
@@ -115,10 +116,16 @@ def weight_bytes(model, precision: Precision = Precision()) -> float:
 
 @dataclass(frozen=True)
 class Traffic:
-    """Per step of one batch: FLOPs and bytes (arrays of equal shape; a prefill is one step)."""
+    """Per step of one batch: FLOPs and bytes (arrays of equal shape; a prefill is one step); ``weights`` is the
+    part of the bytes that reads the weights (once a step), the rest is the KV cache."""
 
     flops: np.ndarray
     bytes: np.ndarray
+    weights: float = 0.0  # bytes of the weights read at each step
+
+    @property
+    def kv_bytes(self) -> np.ndarray:
+        return self.bytes - self.weights
 
     @property
     def total_flops(self) -> float:
@@ -155,7 +162,8 @@ def decode_traffic(model, lengths, prompt_tokens: int, *, shared_prompt: bool = 
     flops = live * (2.0 * spec.params + a * spec.n_layers * spec.d_attn * (p + t))
     kv = kv_bytes_per_token(model, precision)
     prompt_reads = p * (np.ones_like(t) if shared_prompt else live)
-    return Traffic(flops, weight_bytes(model, precision) + kv * (prompt_reads + live * t))
+    W = weight_bytes(model, precision)
+    return Traffic(flops, W + kv * (prompt_reads + live * t), W)
 
 
 def prefill_traffic(model, prompt_tokens: int, *, precision: Precision = Precision(), attention: str = "kaplan") -> Traffic:
@@ -163,7 +171,8 @@ def prefill_traffic(model, prompt_tokens: int, *, precision: Precision = Precisi
     the prompt's KV written once."""
     p = float(whole_numbers(prompt_tokens, "prompt_tokens"))
     flops = np.atleast_1d(sequence_flops(model, p, attention=attention)).astype(float)
-    return Traffic(flops, np.array([weight_bytes(model, precision) + kv_bytes_per_token(model, precision) * p]))
+    W = weight_bytes(model, precision)
+    return Traffic(flops, np.array([W + kv_bytes_per_token(model, precision) * p]), W)
 
 
 def shard_traffic(model, problems, *, precision: Precision = Precision(), attention: str = "kaplan") -> tuple[Traffic, Traffic]:
@@ -181,15 +190,16 @@ def shard_traffic(model, problems, *, precision: Precision = Precision(), attent
         flops[: g.flops.size] += g.flops
         nbytes[: g.bytes.size] += g.bytes - W  # each problem's own reads, the weights counted once above
     pre = [prefill_traffic(model, p, precision=precision, attention=attention) for _, p in groups]
-    prefill = Traffic(np.array([sum(x.total_flops for x in pre)]), np.array([W + sum(x.total_bytes - W for x in pre)]))
-    return prefill, Traffic(flops, nbytes)
+    prefill = Traffic(np.array([sum(x.total_flops for x in pre)]), np.array([W + sum(x.total_bytes - W for x in pre)]), W)
+    return prefill, Traffic(flops, nbytes, W)
 
 
 def shard_predictions(samples, facts: dict, model, hardware, *, precision: Precision = Precision(),
                       attention: str = "kaplan"):
     """Each finished shard of a run beside the roofline's time for its samples: a DataFrame indexed by shard with
     ``measured s`` (``run.json``'s facts, ``docs/runs.md``), ``predicted s`` (:func:`shard_traffic` on ``hardware``),
-    ``tokens`` and ``measured / predicted``. A shard ``shards/000012.parquet`` holds the ``problems`` its facts
+    ``tokens``, ``measured / predicted``, and what the prediction is made of: ``prefill s``, decoding ``steps``, the
+    ``compute-bound steps`` and the predicted seconds of every compute-bound step, prefill included (``compute-bound s``). A shard ``shards/000012.parquet`` holds the ``problems`` its facts
     give, from the 12th problem of the table in its run's order."""
     import pandas as pd
 
@@ -207,8 +217,12 @@ def shard_predictions(samples, facts: dict, model, hardware, *, precision: Preci
         ids = order[start : start + int(fact["problems"])]
         groups = [(by.get_group(i)["num_completion_tokens"].to_numpy(), int(by.get_group(i)["num_prompt_tokens"].iloc[0])) for i in ids]
         pre, dec = shard_traffic(model, groups, precision=precision, attention=attention)
-        predicted = float(step_seconds(pre, hardware).sum() + step_seconds(dec, hardware).sum())
-        rows.append({"shard": name, "measured s": float(fact["seconds"]), "predicted s": predicted, "tokens": int(fact["tokens"])})
+        hw = get_hardware(hardware)
+        prefill, steps = float(step_seconds(pre, hw).sum()), step_seconds(dec, hw)
+        bound = dec.flops / hw.peak_flops >= dec.bytes / hw.bandwidth
+        rows.append({"shard": name, "measured s": float(fact["seconds"]), "predicted s": prefill + float(steps.sum()),
+                     "tokens": int(fact["tokens"]), "prefill s": prefill, "steps": int(steps.size), "compute-bound steps": int(bound.sum()),
+                     "compute-bound s": prefill * (pre.flops[0] / hw.peak_flops >= pre.bytes[0] / hw.bandwidth) + float(steps[bound].sum())})
     out = pd.DataFrame(rows).set_index("shard")
     out["measured / predicted"] = out["measured s"] / out["predicted s"]
     return out
@@ -220,9 +234,12 @@ def step_seconds(traffic: Traffic, hardware) -> np.ndarray:
     return np.maximum(traffic.flops / hw.peak_flops, traffic.bytes / hw.bandwidth)
 
 
-def eflops(traffic: Traffic, hardware) -> float:
-    """Kinetics' equivalent FLOPs (arXiv:2506.05333): ``FLOPs + I * bytes``, I the hardware's ``peak / bandwidth``."""
-    return traffic.total_flops + get_hardware(hardware).intensity * traffic.total_bytes
+def eflops(traffic: Traffic, hardware, *, weights: bool = False) -> float:
+    """Kinetics' equivalent FLOPs (arXiv:2506.05333): ``FLOPs + I * KV bytes``, I the hardware's ``peak / bandwidth``.
+    Kinetics' cost model counts the KV cache's traffic and leaves the weights' read out (its repository's
+    ``cost_model/utils.py``); ``weights=True`` adds it."""
+    moved = traffic.total_bytes if weights else float((traffic.bytes - traffic.weights).sum())
+    return traffic.total_flops + get_hardware(hardware).intensity * moved
 
 
 def batch_seconds(model, lengths, prompt_tokens: int, hardware, *, shared_prompt: bool = True,
@@ -270,8 +287,8 @@ def equal_length_cost(model, k, completion_tokens: int, prompt_tokens: int, hard
     """Cost of k samples of one problem, all ``completion_tokens`` (m) long after a shared prompt of p tokens,
     decoded as one batch, for every k in ``k`` (an array): "flops" (``S(0, p) + k S(p, m)``), "bytes" (the prefill's
     ``W + D p``, then ``m W + D (p m + k m (m + 1) / 2)``), "seconds" (the roofline, step by step) and "eflops"
-    (Kinetics': flops + I * bytes). What a coverage curve at k samples costs when only a length per sample is known
-    (the Pythia counts)."""
+    (Kinetics': flops + I * the KV bytes, the weights' read left out as in its cost model). What a coverage curve at k
+    samples costs when only a length per sample is known (the Pythia counts)."""
     spec, hw = get_model(model), get_hardware(hardware)
     ks = whole_numbers(k, "k")
     m, p = float(whole_numbers(completion_tokens, "completion_tokens")), float(whole_numbers(prompt_tokens, "prompt_tokens"))
@@ -289,7 +306,8 @@ def equal_length_cost(model, k, completion_tokens: int, prompt_tokens: int, hard
     per_token = 2.0 * spec.params + ATTENTION[attention] * spec.n_layers * spec.d_attn * (p + t)  # (m,)
     steps = np.maximum(ks[:, None] * per_token[None, :] / hw.peak_flops, (W + D * (p + ks[:, None] * t[None, :])) / hw.bandwidth)
     seconds = float(step_seconds(pre, hw).sum()) + steps.sum(1)
-    return {"flops": flops, "bytes": nbytes, "seconds": seconds, "eflops": flops + hw.intensity * nbytes}
+    kv = nbytes - W * (1 + m)  # the prefill's and the m steps' weight reads left out
+    return {"flops": flops, "bytes": nbytes, "seconds": seconds, "eflops": flops + hw.intensity * kv}
 
 
 def per_solved(cost, solved, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
@@ -442,6 +460,7 @@ class Scenario:
     model: str | None = None
     precision: Precision = Precision()
     concurrent: int = 1
+    prompt_once: bool = False  # an API: bill a problem's prompt once (n samples in one request) or with every sample
 
     def __post_init__(self):
         if not isinstance(self.price, (ApiPrice, SelfHosted)):
@@ -472,7 +491,8 @@ class Scenario:
         ns = np.asarray(ns, dtype=int)
         if isinstance(self.price, ApiPrice):
             per_in, per_out = (x / 1e6 for x in self.price.per_million())
-            return None, prompt_tokens * per_in + ns * m.mean() * per_out  # one request per problem: its prompt billed once
+            prompts = np.ones_like(ns) if self.prompt_once else ns  # one request for all n samples, or one a sample
+            return None, prompts * prompt_tokens * per_in + ns * m.mean() * per_out
         hw = self.price.hardware
         seconds = np.array([expected_batch_seconds(self.model, m, prompt_tokens, int(n), hw, concurrent=self.concurrent,
                                                    precision=self.precision) for n in ns])
