@@ -313,3 +313,21 @@ def test_revision_strategies_cost_their_critical_path():
     # the longer chain costs more seconds, and two chains in one batch less than twice one
     one = hosted.cost(sorted(res)[0], "seconds")
     assert (one[:, 1] < 2 * one[:, 0]).all()
+
+
+def test_shard_predictions_do_the_work_the_backend_counted():
+    import pandas as pd
+
+    from ttslib.cost import Traffic, shard_predictions
+
+    table = pd.DataFrame([{"problem_id": "p", "num_completion_tokens": m, "num_prompt_tokens": 10} for m in (3, 4)])
+    # the backend decoded 6 of the prompt's 10 tokens (4 were a cached prefix) and each sample but its last token: 6 + 2 + 3
+    facts = {"shards": {"shards/000000.parquet": {"seconds": 1.0, "problems": 1, "tokens": 7, "backend_decoded": 11, "backend_sampled": 7}}}
+    got = shard_predictions(table, facts, "SmolLM2-135M", "L4").iloc[0]
+    W, D = weight_bytes("SmolLM2-135M"), kv_bytes_per_token("SmolLM2-135M")
+    pre = Traffic(np.array([float(sequence_flops("SmolLM2-135M", 6, start=4))]), np.array([W + D * 6]), W)
+    want = float(step_seconds(pre, "L4").sum() + step_seconds(decode_traffic("SmolLM2-135M", [2, 3], 10), "L4").sum())
+    assert got["prompt tokens decoded"] == 6 and got["predicted s"] == pytest.approx(want, rel=1e-12)
+    facts["shards"]["shards/000000.parquet"]["backend_decoded"] = 30  # more than the prompts and samples hold
+    with pytest.raises(ValueError, match="cannot make up"):
+        shard_predictions(table, facts, "SmolLM2-135M", "L4")

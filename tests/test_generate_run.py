@@ -101,6 +101,25 @@ def test_each_shard_s_time_and_the_writers_machine_are_facts_of_the_run_not_sett
     # and a setting is still compared
     with pytest.raises(RunMismatch, match="problems_per_shard"):
         run(ScriptedBackend(), problems, tmp_path, per_shard=3)
+    assert "backend_decoded" not in facts["shards"]["shards/000004.parquet"]  # a backend that counts nothing records nothing
+
+
+def test_a_backend_that_counts_its_tokens_has_each_shard_s_counts_recorded(tmp_path):
+    from ttslib.generate.base import CountsTokens
+
+    class Counting(ScriptedBackend, CountsTokens):
+        def __init__(self):
+            super().__init__()
+            self.stats = {"decoded": 0, "sampled": 0}
+
+        def generate(self, prompts, config, seeds):
+            self.stats["decoded"] += 10 * len(prompts)  # as if each prompt cost 10 tokens
+            self.stats["sampled"] += config.n * len(prompts)
+            return super().generate(prompts, config, seeds)
+
+    run(Counting(), make_arithmetic(3, levels=(2, 5), seed=1), tmp_path, per_shard=2)
+    shards = json.loads((tmp_path / "run.json").read_text())["facts"]["shards"]
+    assert all(f["backend_decoded"] == 20 and f["backend_sampled"] == 8 for f in shards.values()), shards
 
 
 def test_resume_with_other_settings_is_refused(tmp_path):

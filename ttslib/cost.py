@@ -197,10 +197,17 @@ def shard_traffic(model, problems, *, precision: Precision = Precision(), attent
 def shard_predictions(samples, facts: dict, model, hardware, *, precision: Precision = Precision(),
                       attention: str = "kaplan"):
     """Each finished shard of a run beside the roofline's time for its samples: a DataFrame indexed by shard with
-    ``measured s`` (``run.json``'s facts, ``docs/runs.md``), ``predicted s`` (:func:`shard_traffic` on ``hardware``),
-    ``tokens``, ``measured / predicted``, and what the prediction is made of: ``prefill s``, decoding ``steps``, the
-    ``compute-bound steps`` and the predicted seconds of every compute-bound step, prefill included (``compute-bound s``). A shard ``shards/000012.parquet`` holds the ``problems`` its facts
-    give, from the 12th problem of the table in its run's order."""
+    ``measured s`` (``run.json``'s facts, ``docs/runs.md``), ``predicted s`` (on ``hardware``), ``tokens``,
+    ``measured / predicted``, and what the prediction is made of: ``prefill s``, decoding ``steps``, the
+    ``compute-bound steps`` and the predicted seconds of every compute-bound step, prefill included
+    (``compute-bound s``). A shard ``shards/000012.parquet`` holds the ``problems`` its facts give, from the 12th
+    problem of the table in its run's order; its problems are decoded together (:func:`shard_traffic`).
+
+    Where the facts hold the backend's own counts (``backend_decoded``, ``backend_sampled``: a backend that counts
+    its tokens), the prediction does the work the backend did: a sample's last sampled token is not decoded, and
+    the prompts' tokens decoded are the backend's count less the samples' (a cached prompt prefix is decoded once,
+    not once a prompt), placed in each prompt in proportion to its length. Without them, every prompt token is
+    prefilled and every sampled token decoded."""
     import pandas as pd
 
     for need in ("problem_id", "num_completion_tokens", "num_prompt_tokens"):
@@ -209,20 +216,36 @@ def shard_predictions(samples, facts: dict, model, hardware, *, precision: Preci
     shards = (facts or {}).get("shards") or {}
     if not shards:
         raise ValueError("these facts record no finished shard (a run made before runs recorded their time?)")
+    hw = get_hardware(hardware)
+    W, D = weight_bytes(model, precision), kv_bytes_per_token(model, precision)
     order = list(pd.unique(samples["problem_id"]))
     by = samples.groupby("problem_id", sort=False)
     rows = []
     for name, fact in sorted(shards.items()):
         start = int(Path(name).stem)
         ids = order[start : start + int(fact["problems"])]
-        groups = [(by.get_group(i)["num_completion_tokens"].to_numpy(), int(by.get_group(i)["num_prompt_tokens"].iloc[0])) for i in ids]
-        pre, dec = shard_traffic(model, groups, precision=precision, attention=attention)
-        hw = get_hardware(hardware)
+        lengths = [by.get_group(i)["num_completion_tokens"].to_numpy(dtype=float) for i in ids]
+        prompts = np.array([float(by.get_group(i)["num_prompt_tokens"].iloc[0]) for i in ids])
+        counted = "backend_decoded" in fact
+        decoded_samples = sum(float(np.maximum(m - 1, 0).sum()) for m in lengths) if counted else sum(float(m.sum()) for m in lengths)
+        prompt_decoded = float(fact["backend_decoded"]) - decoded_samples if counted else float(prompts.sum())
+        if not 0 <= prompt_decoded <= prompts.sum():
+            raise ValueError(f"{name}: the backend decoded {fact['backend_decoded']} tokens, which its samples ({decoded_samples:g} "
+                             f"decoded) and prompts ({prompts.sum():g} tokens) cannot make up")
+        tails = prompts * prompt_decoded / prompts.sum()  # each prompt's decoded part, at the end of the prompt
+        pre_flops = float(sum(sequence_flops(model, round(t), start=round(p - t), attention=attention) for p, t in zip(prompts, tails)))
+        pre = Traffic(np.array([pre_flops]), np.array([W + D * prompt_decoded]), W)
+        _, dec = shard_traffic(model, [(np.maximum(m - 1, 0) if counted else m, int(p)) for m, p in zip(lengths, prompts)],
+                               precision=precision, attention=attention)
         prefill, steps = float(step_seconds(pre, hw).sum()), step_seconds(dec, hw)
         bound = dec.flops / hw.peak_flops >= dec.bytes / hw.bandwidth
-        rows.append({"shard": name, "measured s": float(fact["seconds"]), "predicted s": prefill + float(steps.sum()),
-                     "tokens": int(fact["tokens"]), "prefill s": prefill, "steps": int(steps.size), "compute-bound steps": int(bound.sum()),
-                     "compute-bound s": prefill * (pre.flops[0] / hw.peak_flops >= pre.bytes[0] / hw.bandwidth) + float(steps[bound].sum())})
+        row = {"shard": name, "measured s": float(fact["seconds"]), "predicted s": prefill + float(steps.sum()), "tokens": int(fact["tokens"]),
+               "prompt tokens decoded": prompt_decoded, "prefill s": prefill, "steps": int(steps.size),
+               "compute-bound steps": int(bound.sum()),
+               "compute-bound s": prefill * (pre_flops / hw.peak_flops >= pre.total_bytes / hw.bandwidth) + float(steps[bound].sum())}
+        if counted:
+            row |= {"backend decoded": int(fact["backend_decoded"]), "backend sampled": int(fact.get("backend_sampled", -1))}
+        rows.append(row)
     out = pd.DataFrame(rows).set_index("shard")
     out["measured / predicted"] = out["measured s"] / out["predicted s"]
     return out

@@ -192,6 +192,13 @@ class BatchedExtend(Protocol):
     def is_eog(self, token: int) -> bool: ...
 
 
+class CountsTokens(Protocol):
+    """``stats``: counts since construction of the tokens the backend ``decoded`` (every token through the model,
+    a prompt's cached prefix not counted again) and ``sampled``; a run records each shard's difference as a fact."""
+
+    stats: dict
+
+
 class NextTokenLogits(Protocol):
     """``next_token_logits(prompts)``: the logits (P, V) of the token after each prompt, and how many prompt
     tokens the backend decoded to get them."""
@@ -200,7 +207,8 @@ class NextTokenLogits(Protocol):
     def next_token_logits(self, prompts: list[str]) -> tuple[np.ndarray, int]: ...
 
 
-CAPABILITIES = (Backend, HasModelName, HasSettings, Resettable, Tokenizer, PrefixCache, Forkable, BatchedExtend, NextTokenLogits)
+CAPABILITIES = (Backend, HasModelName, HasSettings, Resettable, Tokenizer, PrefixCache, Forkable, BatchedExtend, CountsTokens,
+                NextTokenLogits)
 
 
 def supports(obj, capability: type) -> bool:

@@ -33,6 +33,7 @@ from ttslib.generate.base import (
     Backend,
     BackendError,
     BatchedExtend,
+    CountsTokens,
     Completion,
     Forkable,
     HasModelName,
@@ -154,7 +155,7 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer, PrefixCache, Forkable, BatchedExtend,
+class LlamaCppBackend(Backend, HasModelName, HasSettings, Resettable, Tokenizer, PrefixCache, Forkable, BatchedExtend, CountsTokens,
                       NextTokenLogits):
     """Batched, stateful sampling of a GGUF model on the CPU: every capability of :mod:`ttslib.generate.base`.
 

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from ttslib.data import read_samples, validate_samples, write_samples
-from ttslib.generate.base import BackendError, SamplingConfig, backend_model_name, backend_settings, problem_seed, reset_backend
+from ttslib.generate.base import (BackendError, CountsTokens, SamplingConfig, backend_model_name, backend_settings, problem_seed,
+                                  reset_backend, supports)
 from ttslib.generate.rundir import (SUMS, RunLocked, RunMismatch, ShardCorrupted, check_manifest, check_shard, file_sha256,
                                     machine_facts, read_sums, record_facts, record_sum, write_shard, writer_lock)
 from ttslib.problems import validate_problems
@@ -251,16 +252,18 @@ def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_pr
     tokens, t0 = 0, time.perf_counter()
     try:
         for start in todo:
+            counted = dict(backend.stats) if supports(backend, CountsTokens) else None
             begun = time.perf_counter()
             rows = make_rows(problems.iloc[start : start + problems_per_shard])
             seconds = time.perf_counter() - begun
+            work = {} if counted is None else {"backend_" + k: int(v - counted.get(k, 0)) for k, v in backend.stats.items()}
             if out_dir is not None:
                 write_shard(rows, shard_dir / f"{start:06d}.parquet", manifest)
                 made, k = _shard_tokens(rows), int(rows["problem_id"].nunique())
                 record_facts(out_dir, writer, f"shards/{start:06d}.parquet",
                              {"seconds": round(seconds, 3), "problems": k, "rows": len(rows), "tokens": made,
                               "tokens_per_second": round(made / seconds, 2) if seconds > 0 else None,
-                              "seconds_per_problem": round(seconds / k, 3), "finished": _now()})
+                              "seconds_per_problem": round(seconds / k, 3), **work, "finished": _now()})
             done.append(rows)
             tokens += int(rows["num_completion_tokens"].sum())
             bar.update(len(rows))
