@@ -90,6 +90,7 @@ def test_dollars_from_the_pinned_price_data_not_the_network(monkeypatch):
     assert api.per_million() == (2.5, 10.0)  # gpt-4o: $2.50 in, $10 out per million tokens in genai-prices' data
     np.testing.assert_allclose(api.dollars([1000, 0], [0, 2000]), [0.0025, 0.02])
     assert "genai-prices" in api.source and "2026-12-01" in api.source
+    assert not api.dated and "no date" in api.source  # gpt-4o has one price in this version's data
 
 
 def test_self_hosted_dollars_are_seconds_at_the_stated_price():

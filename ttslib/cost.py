@@ -416,8 +416,18 @@ class ApiPrice:
         self._rates()  # an unpriced model fails here, naming itself
 
     @property
+    def dated(self) -> bool:
+        """Whether the price data gives this model prices that change by date (else one price, with no date)."""
+        from genai_prices import data_snapshot
+
+        _, info = data_snapshot.get_snapshot().find_provider_model(self.model, None, self.provider, None)
+        return isinstance(info.prices, list)
+
+    @property
     def source(self) -> str:
-        return f"genai-prices {prices_version()} (packaged data), prices as of {self.as_of.isoformat()}"
+        when = (f"prices as of {self.as_of.isoformat()}" if self.dated
+                else f"one price with no date in the data (asked for {self.as_of.isoformat()})")
+        return f"genai-prices {prices_version()} (packaged data), {when}"
 
     def _calc(self, input_tokens: int, output_tokens: int):
         from genai_prices import Usage, calc_price

@@ -713,8 +713,9 @@ Summary(
                 + (f"{r['solved (%)']:.2f}% solved by any of them (the hidden tests pick the right one: coverage)" if many
                    else f"{r['solved (%)']:.2f}% solved") + f", ${r['total ($)']:.1f} in all ({r['relative total']:.1f}x the cheapest), "
                 f"${r['per solved issue ($)']:.3f} per issue solved" for (_, r), many in zip(monkeys.iterrows(), several)) + ".",
-    f"{cheapest_row['model']} is the cheapest in total and per issue solved; its per-solved cost counts an issue solved when any of its "
-    f"attempts is, the others' when their one attempt is. The paper prints no interval for these rows.",
+    f"{cheapest_row['model']} is the cheapest in total and per issue solved; the cost per issue solved is this notebook's derivation "
+    f"(the total over the printed share of the {SWE_LITE_ISSUES} issues); it counts an issue solved when any of the attempts is, for the "
+    f"one-attempt rows when their one attempt is. The paper prints no interval for these rows.",
 ), monkeys.round(4)
 
 # %% [markdown]
@@ -723,8 +724,9 @@ Summary(
 # One decoding step at context position `ROOFLINE_POSITION`, at batch 1 and at batch `ROOFLINE_BATCH`, for
 # the kit's two models and two Pythia sizes, with BF16 weights and cache, on each row of the hardware table (the
 # `this-machine` row's peak is a measured FP32 rate). "memory" marks a step
-# whose bytes take longer than its FLOPs. At batch 1 every model here is memory-bound on every row; batching
-# shares the weights' read, until the FLOPs take longer.
+# whose bytes take longer than its FLOPs. A batch here is the samples of one problem, sharing its prompt's
+# cache. At batch 1 every model here is memory-bound on every row; batching shares the weights' read, until
+# the FLOPs take longer.
 
 # %%
 roofline_rows = []
@@ -746,7 +748,9 @@ Summary(*[f"{h.name}: {h.source} (ridge at {h.intensity:.1f} FLOPs per byte)." f
 # machine. Its `run.json` records each shard's wall time among its facts (`docs/runs.md`). The roofline
 # predicts the same shards from their token counts on the `this-machine` row: the shard's problems
 # decoded together, the weights read at the bytes of the run's GGUF file (`Q4_1`, its scales and any tensors
-# kept wider included) and a KV cache of two bytes an element.
+# kept wider included) and a KV cache of two bytes an element. It does the work the backend recorded doing:
+# its own count of the tokens it decoded (a cached prompt prefix once, no sample's last token) is among the
+# facts.
 # The ratio of measured to predicted time says how much of the measured time the model explains.
 
 # %%
@@ -763,13 +767,16 @@ Summary(
     f"{int(timing['num_completion_tokens'].sum()):,} tokens, measured on {writer['cpu']} ({writer['cores']} cores; llama.cpp threads: {writer['threads']}): "
     f"{shards['measured s'].sum():.2f} s in all against {shards['predicted s'].sum():.3f} s on the roofline, {ratio:.1f} times "
     f"(per shard {shards['measured / predicted'].min():.1f} to {shards['measured / predicted'].max():.1f}).",
-    f"What the prediction is made of: the prompts' prefill is {shards['prefill s'].sum():.1f} s of it, and "
+    f"The prediction does the work the backend counted: {int(shards['backend decoded'].sum()):,} tokens decoded, of which "
+    f"{int(shards['prompt tokens decoded'].sum()):,} prompt tokens (the few-shot prefix once a shard) and each sample's tokens but its "
+    f"last. What it is made of: the prompts' prefill is {shards['prefill s'].sum():.1f} s of it, and "
     f"{int(shards['compute-bound steps'].sum())} of {int(shards['steps'].sum())} decoding steps are bound by FLOPs; the steps and prefills "
     f"bound by FLOPs are {compute_share:.0%} of the predicted time. "
-    + ("So the prediction is mostly FLOPs over the FP32 matrix-product rate, and the ratio mostly compares that rate with what "
-       "llama.cpp's quantised kernels reach." if compute_share > 0.5 else "So the prediction is mostly bytes over the copy rate.")
-    + " The measured time also holds what the roofline leaves out: sampling and grading in Python, tokenising the prompts, and "
-    "each step's fixed overhead. This run does not measure their shares.",
+    + ("So the prediction is mostly FLOPs over the FP32 matrix-product rate." if compute_share > 0.5
+       else "So the prediction is mostly bytes over the copy rate.")
+    + " The measured time also holds what the roofline leaves out: the quantised kernels' own rate, sampling and grading in "
+    "Python, tokenising the prompts, and each step's fixed overhead. This run does not measure their shares, so what makes up "
+    "the rest of the measured time is not known here.",
 ), shards.round(3)
 
 # %% [markdown]
@@ -777,8 +784,9 @@ Summary(
 #
 # Each sample table of `TWO_MODELS`, costed from its own token counts under the two scenarios, at one
 # sample and at the most the table has. The API scenario prices the tokens at `API` (an open 1B model, larger
-# than either kit model: what these tokens would cost there; each sample is one request, since that provider
-# serves one completion a request, so its prompt is billed with every sample). The rented-GPU scenario runs the
+# than either kit model: what these tokens, counted by the kit models' own tokenizers, would cost there; each
+# sample is one request, since that provider serves one completion a request, so its prompt is billed with
+# every sample). The prices' date is what the data give: the summary says whether this model's price has one. The rented-GPU scenario runs the
 # table's own model in BF16 at the stated price, one problem at a time, its samples as one batch (expected over
 # the n-subsets of its samples, exactly). Cost per solved problem is the total cost over the expected number of
 # problems solved (coverage, pass@n: an oracle picks the right sample). Its interval is a bootstrap over
@@ -806,7 +814,8 @@ for task, by in two.items():
                                     f"{LEVEL:.0%} interval": f"[{lo:.3g}, {hi:.3g}]"})
 dollars_table = pd.DataFrame(dollar_rows).set_index(["task", "model", "scenario", "n"])
 Summary(f"Prices: {api.source}. Rented GPU: ${GPU[1]:g} an hour, {GPU_SOURCE}, applied to the {gpu.price.hardware.name} row of the "
-        "hardware table (an assumption: set yours), on its datasheet roofline, which no real server reaches.",
+        "hardware table (an assumption: set yours; a PCIe card's lower bandwidth and peak would raise the seconds), on its datasheet "
+        "roofline, which no real server reaches.",
         *[f"{task}, {m}: at n = 1 and n = {int(g.index.get_level_values('n').max())}, "
           + "; ".join(f"{sc}: ${r['$ per solved problem']:.3g} per solved problem {r[f'{LEVEL:.0%} interval']} at n = {n}"
                       for (sc, n), r in g.droplevel([0, 1]).iterrows())
@@ -818,7 +827,8 @@ Summary(f"Prices: {api.source}. Rented GPU: ${GPU[1]:g} an hour, {GPU_SOURCE}, a
 # The iso-FLOPs frontier above, recomputed with the cost of k samples on `MEMORY_HARDWARE` as roofline seconds
 # and as Kinetics' eFLOPs (`ttslib.cost.equal_length_cost`: the k samples of a problem decoded as one batch at
 # the task's assumed length, prompt in every sample, BF16). Each table row is a coverage target; each column
-# names the cheapest size by one cost. Point estimates on all problems, with no interval. The second table asks the
+# names the cheapest size by one cost. Point estimates on all problems, with no interval. Memory capacity is not
+# modelled: a large k may need more KV cache than one accelerator holds. The second table asks the
 # same of the kit's two models (`TWO_MODELS`), each sample costed at its own length, at the coverage targets
 # of `KIT_TARGETS` that both models reach.
 
@@ -833,6 +843,22 @@ for task, by_size in dense.items():
         by_cost[task, unit] = table[table["cheapest"]].drop_duplicates("target").set_index("target")["model"]
 assert all(by_cost[task, "flops"].equals(split_cheapest[task, 0]["model"]) for task in dense)  # by FLOPs: the frontier above
 ranking = pd.DataFrame({(task, unit): s for (task, unit), s in by_cost.items()}).reindex(TARGETS)
+split_moved = {}  # with p of the assumed tokens a prompt prefilled once per problem: how many targets move, by seconds
+costlier = {}  # seconds of the size FLOPs would choose over the seconds of the size seconds choose, at each target reached
+for task, by_size in dense.items():
+    T = int(TOKENS_PER_SAMPLE[task])
+    for p_split in PROMPT_SPLITS:
+        priced_p = {m: equal_length_cost(m, np.arange(1, cov.size + 1), T - p_split, p_split, mem_hw, attention=ATTENTION)
+                    for m, cov in by_size.items()}
+        frontier_p = {u: iso_flops_frontier({m: (np.arange(1, cov.size + 1), priced_p[m][u], cov) for m, cov in by_size.items()}, TARGETS)
+                      for u in ("flops", "seconds")}
+        picks = {u: t[t["cheapest"]].drop_duplicates("target").set_index("target")["model"] for u, t in frontier_p.items()}
+        split_moved[task, p_split] = int((picks["seconds"] != picks["flops"].reindex(picks["seconds"].index)).sum())
+        if p_split == 0:
+            secs = frontier_p["seconds"].pivot_table(index="target", columns="model", values="flops")  # seconds to reach, per size
+            costlier[task] = pd.Series({t: secs.loc[t, picks["flops"][t]] / secs.loc[t, picks["seconds"][t]] for t in picks["seconds"].index})
+assert all(split_moved[task, 0] == int((ranking[task, "seconds"] != ranking[task, "flops"])[ranking[task, "flops"].notna()].sum())
+           for task in dense)  # p = 0 is the table's
 reached_t = {task: ranking[task, "flops"].notna() for task in dense}  # targets some size reaches (the same under every cost)
 moved = {task: int((ranking[task, "seconds"] != ranking[task, "flops"])[reached_t[task]].sum()) for task in dense}
 moved_e = {task: int((ranking[task, "eflops"] != ranking[task, "flops"])[reached_t[task]].sum()) for task in dense}
@@ -852,7 +878,8 @@ for task, by in two.items():
         kit_rank[task, unit] = table[table["cheapest"]].drop_duplicates("target").set_index("target")["model"]
 kit_ranking = pd.DataFrame({key: s for key, s in kit_rank.items()})
 kit_lines = [f"The kit's two models, {task} (each sample at its own length, its problem's samples as one batch on {mem_hw.name}; point "
-             f"estimates on all problems, no interval): the model "
+             f"estimates on all problems, no interval; the two models' paired comparisons at equal FLOPs above are not shown at "
+             f"{sum(f.verdict == 'not shown' for f in two_findings[task].values())} of their {len(two_findings[task])}): the model "
              f"that reaches a coverage target with fewer roofline seconds differs from the one with fewer FLOPs at "
              f"{int((kit_rank[task, 'seconds'] != kit_rank[task, 'flops']).sum())} of {len(kit_rank[task, 'flops'])} targets both reach "
              f"({', '.join(f'{g:g}' for g in kit_rank[task, 'flops'].index)})."
@@ -862,13 +889,17 @@ Summary(*[f"{task} ({ASSUMED_LENGTH[task]}; {SIZE_LABELS[task]}; point estimates
           f"{int(reached_t[task].sum())} targets reached; by Kinetics' eFLOPs (the KV cache's bytes only) at {moved_e[task]}."
           for task in dense],
         *kit_lines,
+        *[f"{task}, with p of the {TOKENS_PER_SAMPLE[task]:,.0f} assumed tokens a prompt prefilled once per problem: the cheapest size by "
+          f"seconds differs from the cheapest by FLOPs (at the same p) at " + ", ".join(f"{split_moved[task, q]} targets at p = {q:,}" for q in PROMPT_SPLITS)
+          + "; the count moves with an assumption the counts cannot check." for task in dense],
         compare_with_paper("kinetics_compute_optimal_3x",
                            Setting(f"Pythia sizes (rows as labelled), {mem_hw.name} roofline", f"MATH and GSM8K counts ({', '.join(dense)})",
                                    "which size is cheapest to reach a coverage, by FLOPs against by memory-inclusive cost",
                                    "iso-cost frontier by FLOPs, by roofline seconds (weights and KV read) and by eFLOPs (KV bytes only, "
                                    "as Kinetics); k samples as one batch at an assumed length; point estimates",
-                                   "coverage targets " + ", ".join(f"{t:g}" for t in TARGETS)),
-                           None)), ranking.fillna(""), kit_ranking.fillna("")
+                                   "coverage targets " + ", ".join(f"{t:g}" for t in TARGETS) + "; the quantity here: roofline seconds of "
+                                   "the size FLOPs pick over the seconds of the size seconds pick, the largest over the targets of both tasks"),
+                           max(c.max() for c in costlier.values()))), ranking.fillna(""), kit_ranking.fillna("")
 
 # %% [markdown]
 # ## What this shows
@@ -911,7 +942,13 @@ Summary(
       for (task, sel, pre), fs in two_groups.items()],
     *[f"Two models, {task}: " + run_differences(*(described[task].loc[m] for m in TWO_MODELS[task])) for task in described],
     f"Cost: Large Language Monkeys' SWE-bench Lite totals recomputed from the paper's per-attempt costs ({', '.join(f'{m} ${t:.1f}' for m, t in zip(monkeys['model'], monkeys['total ($)']))}); "
-    f"the embedded backend took {ratio:.1f} times the roofline's time on this machine; as point estimates with no interval, the cheapest "
+    f"the embedded backend took {ratio:.1f} times the roofline's time on this machine; "
+    + "; ".join(f"{task}, {dollars_table.xs((task, m), level=[0, 1]).index.get_level_values('n').max()} samples of {m}: "
+                + ", ".join(f"{sc} ${r['$ per solved problem']:.3g} per solved problem {r[f'{LEVEL:.0%} interval']}"
+                            for (sc, n), r in dollars_table.xs((task, m), level=[0, 1]).iterrows()
+                            if n == dollars_table.xs((task, m), level=[0, 1]).index.get_level_values('n').max())
+                for task, m in dict.fromkeys((t, mm) for t, mm, _, _ in dollars_table.index)) + "; "
+    f"as point estimates with no interval ({', '.join(ASSUMED_LENGTH.values())}; sizes as the counts label them), the cheapest "
     f"Pythia size by roofline seconds on {mem_hw.name} is not the cheapest by FLOPs at "
     + ", ".join(f"{moved[task]} of {int(reached_t[task].sum())} {task} targets" for task in dense)
     + f" (by Kinetics' eFLOPs: {', '.join(f'{moved_e[task]}' for task in dense)}); the cheaper of the kit's two models by seconds is not the cheaper by FLOPs at "
