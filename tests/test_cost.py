@@ -332,3 +332,18 @@ def test_shard_predictions_do_the_work_the_backend_counted():
     facts["shards"]["shards/000000.parquet"]["backend_decoded"] = 30  # more than the prompts and samples hold
     with pytest.raises(ValueError, match="cannot make up"):
         shard_predictions(table, facts, "SmolLM2-135M", "L4")
+
+
+def test_shard_predictions_in_batches_are_the_batches_alone():
+    import pandas as pd
+
+    from ttslib.cost import shard_predictions
+
+    table = pd.DataFrame([{"problem_id": pid, "num_completion_tokens": m, "num_prompt_tokens": p}
+                          for pid, ms, p in (("a", [3, 4], 10), ("b", [6], 12)) for m in ms])
+    facts = {"shards": {"shards/000000.parquet": {"seconds": 1.0, "problems": 2, "tokens": 13}}}
+    alone = {pid: {"shards": {"shards/000000.parquet": {"seconds": 1.0, "problems": 1, "tokens": 1}}} for pid in "ab"}
+    split = shard_predictions(table, facts, "SmolLM2-135M", "L4", problems_per_batch=1)["predicted s"].iloc[0]
+    each = sum(shard_predictions(table[table["problem_id"] == pid], alone[pid], "SmolLM2-135M", "L4")["predicted s"].iloc[0] for pid in "ab")
+    together = shard_predictions(table, facts, "SmolLM2-135M", "L4")["predicted s"].iloc[0]
+    assert split == pytest.approx(each, rel=1e-12) and together < split  # one batch reads the weights once a step for both

@@ -195,13 +195,15 @@ def shard_traffic(model, problems, *, precision: Precision = Precision(), attent
 
 
 def shard_predictions(samples, facts: dict, model, hardware, *, precision: Precision = Precision(),
-                      attention: str = "kaplan"):
+                      attention: str = "kaplan", problems_per_batch: int | None = None):
     """Each finished shard of a run beside the roofline's time for its samples: a DataFrame indexed by shard with
     ``measured s`` (``run.json``'s facts, ``docs/runs.md``), ``predicted s`` (on ``hardware``), ``tokens``,
     ``measured / predicted``, and what the prediction is made of: ``prefill s``, decoding ``steps``, the
     ``compute-bound steps`` and the predicted seconds of every compute-bound step, prefill included
     (``compute-bound s``). A shard ``shards/000012.parquet`` holds the ``problems`` its facts give, from the 12th
-    problem of the table in its run's order; its problems are decoded together (:func:`shard_traffic`).
+    problem of the table in its run's order; its problems are decoded together (:func:`shard_traffic`), or in
+    consecutive batches of ``problems_per_batch`` as the backend ran them (the embedded backend: its ``batch_seqs``
+    over the samples a problem).
 
     Where the facts hold the backend's own counts (``backend_decoded``, ``backend_sampled``: a backend that counts
     its tokens), the prediction does the work the backend did: a sample's last sampled token is not decoded, and
@@ -233,16 +235,21 @@ def shard_predictions(samples, facts: dict, model, hardware, *, precision: Preci
             raise ValueError(f"{name}: the backend decoded {fact['backend_decoded']} tokens, which its samples ({decoded_samples:g} "
                              f"decoded) and prompts ({prompts.sum():g} tokens) cannot make up")
         tails = prompts * prompt_decoded / prompts.sum()  # each prompt's decoded part, at the end of the prompt
-        pre_flops = float(sum(sequence_flops(model, round(t), start=round(p - t), attention=attention) for p, t in zip(prompts, tails)))
-        pre = Traffic(np.array([pre_flops]), np.array([W + D * prompt_decoded]), W)
-        _, dec = shard_traffic(model, [(np.maximum(m - 1, 0) if counted else m, int(p)) for m, p in zip(lengths, prompts)],
-                               precision=precision, attention=attention)
+        size = len(ids) if problems_per_batch is None else int(problems_per_batch)
+        batches = [slice(b, b + size) for b in range(0, len(ids), size)]
+        pre_flops = np.array([float(sum(sequence_flops(model, round(t), start=round(p - t), attention=attention)
+                                        for p, t in zip(prompts[b], tails[b]))) for b in batches])
+        pre = Traffic(pre_flops, np.array([W + D * tails[b].sum() for b in batches]), W)  # each batch's prompts in one pass
+        decs = [shard_traffic(model, [(np.maximum(m - 1, 0) if counted else m, int(p)) for m, p in zip(lengths[b], prompts[b])],
+                              precision=precision, attention=attention)[1] for b in batches]
+        dec = Traffic(np.concatenate([d.flops for d in decs]), np.concatenate([d.bytes for d in decs]), W)
         prefill, steps = float(step_seconds(pre, hw).sum()), step_seconds(dec, hw)
         bound = dec.flops / hw.peak_flops >= dec.bytes / hw.bandwidth
         row = {"shard": name, "measured s": float(fact["seconds"]), "predicted s": prefill + float(steps.sum()), "tokens": int(fact["tokens"]),
                "prompt tokens decoded": prompt_decoded, "prefill s": prefill, "steps": int(steps.size),
                "compute-bound steps": int(bound.sum()),
-               "compute-bound s": prefill * (pre_flops / hw.peak_flops >= pre.total_bytes / hw.bandwidth) + float(steps[bound].sum())}
+               "compute-bound s": float(step_seconds(pre, hw)[pre.flops / hw.peak_flops >= pre.bytes / hw.bandwidth].sum())
+               + float(steps[bound].sum())}
         if counted:
             row |= {"backend decoded": int(fact["backend_decoded"]), "backend sampled": int(fact.get("backend_sampled", -1))}
         rows.append(row)

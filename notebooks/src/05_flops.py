@@ -747,7 +747,7 @@ Summary(*[f"{h.name}: {h.source} (ridge at {h.intensity:.1f} FLOPs per byte)." f
 # `TIMING_RUN` is a small run of the embedded backend (SmolLM2-135M-Instruct, quantised weights) on this
 # machine. Its `run.json` records each shard's wall time among its facts (`docs/runs.md`). The roofline
 # predicts the same shards from their token counts on the `this-machine` row: the shard's problems
-# decoded together, the weights read at the bytes of the run's GGUF file (`Q4_1`, its scales and any tensors
+# decoded in the batches the backend ran (as many problems as its `batch_seqs` holds samples of), the weights read at the bytes of the run's GGUF file (`Q4_1`, its scales and any tensors
 # kept wider included) and a KV cache of two bytes an element. It does the work the backend recorded doing:
 # its own count of the tokens it decoded (a cached prompt prefix once, no sample's last token) is among the
 # facts.
@@ -759,7 +759,8 @@ timing_facts = json.loads(Path(TIMING_RUN).with_suffix(".run.json").read_text())
 timing_manifest = json.loads(Path(TIMING_RUN).with_suffix(".run.json").read_text())
 q4 = Precision(weights=timing_manifest["backend_settings"]["model_bytes"] / get_model("SmolLM2-135M").params, kv=2.0)  # the GGUF's bytes a weight
 writer = timing_facts["writers"][-1]
-shards = shard_predictions(timing, timing_facts, "SmolLM2-135M", "this-machine", precision=q4)
+batch = max(1, timing_manifest["backend_settings"]["batch_seqs"] // timing_manifest["sampling"]["n"])  # problems a batch, as the backend ran them
+shards = shard_predictions(timing, timing_facts, "SmolLM2-135M", "this-machine", precision=q4, problems_per_batch=batch)
 ratio = shards["measured s"].sum() / shards["predicted s"].sum()
 compute_share = shards["compute-bound s"].sum() / shards["predicted s"].sum()
 Summary(
@@ -813,7 +814,7 @@ for task, by in two.items():
                                     "$ per problem": dollars.mean(), "$ per solved problem": est,
                                     f"{LEVEL:.0%} interval": f"[{lo:.3g}, {hi:.3g}]"})
 dollars_table = pd.DataFrame(dollar_rows).set_index(["task", "model", "scenario", "n"])
-Summary(f"Prices: {api.source}. Rented GPU: ${GPU[1]:g} an hour, {GPU_SOURCE}, applied to the {gpu.price.hardware.name} row of the "
+Summary(f"Prices: {api.source}; a price in these data is no sign the model is still served on that date. Rented GPU: ${GPU[1]:g} an hour, {GPU_SOURCE}, applied to the {gpu.price.hardware.name} row of the "
         "hardware table (an assumption: set yours; a PCIe card's lower bandwidth and peak would raise the seconds), on its datasheet "
         "roofline, which no real server reaches.",
         *[f"{task}, {m}: at n = 1 and n = {int(g.index.get_level_values('n').max())}, "
@@ -855,14 +856,18 @@ for task, by_size in dense.items():
         picks = {u: t[t["cheapest"]].drop_duplicates("target").set_index("target")["model"] for u, t in frontier_p.items()}
         split_moved[task, p_split] = int((picks["seconds"] != picks["flops"].reindex(picks["seconds"].index)).sum())
         if p_split == 0:
-            secs = frontier_p["seconds"].pivot_table(index="target", columns="model", values="flops")  # seconds to reach, per size
-            costlier[task] = pd.Series({t: secs.loc[t, picks["flops"][t]] / secs.loc[t, picks["seconds"][t]] for t in picks["seconds"].index})
+            for u in ("seconds", "eflops"):  # the cost, by u, of the size FLOPs pick over that of the size u picks
+                by_u = iso_flops_frontier({m: (np.arange(1, cov.size + 1), priced_p[m][u], cov) for m, cov in by_size.items()}, TARGETS)
+                pick_u = by_u[by_u["cheapest"]].drop_duplicates("target").set_index("target")["model"]
+                reach_u = by_u.pivot_table(index="target", columns="model", values="flops")  # cost in u to reach, per size
+                costlier[task, u] = pd.Series({t: reach_u.loc[t, picks["flops"][t]] / reach_u.loc[t, pick_u[t]] for t in pick_u.index})
 assert all(split_moved[task, 0] == int((ranking[task, "seconds"] != ranking[task, "flops"])[ranking[task, "flops"].notna()].sum())
            for task in dense)  # p = 0 is the table's
-reached_t = {task: ranking[task, "flops"].notna() for task in dense}  # targets some size reaches (the same under every cost)
+two_reach = {task: pd.Series({t: sum(cov.max() >= t for cov in by_size.values()) >= 2 for t in TARGETS}) for task, by_size in dense.items()}
+reached_t = {task: ranking[task, "flops"].notna() & two_reach[task] for task in dense}  # targets two sizes or more reach: a pick can differ
 moved = {task: int((ranking[task, "seconds"] != ranking[task, "flops"])[reached_t[task]].sum()) for task in dense}
 moved_e = {task: int((ranking[task, "eflops"] != ranking[task, "flops"])[reached_t[task]].sum()) for task in dense}
-assert all((ranking[task, u].notna() == reached_t[task]).all() for task in dense for u in ("seconds", "eflops"))
+assert all((ranking[task, u].notna() == ranking[task, "flops"].notna()).all() for task in dense for u in ("seconds", "eflops"))
 kit_rank = {}  # the kit's two models: which reaches each coverage first, by FLOPs and by roofline seconds (each sample at its length)
 for task, by in two.items():
     curves = {}
@@ -885,8 +890,8 @@ kit_lines = [f"The kit's two models, {task} (each sample at its own length, its 
              f"({', '.join(f'{g:g}' for g in kit_rank[task, 'flops'].index)})."
              for task in two]
 Summary(*[f"{task} ({ASSUMED_LENGTH[task]}; {SIZE_LABELS[task]}; point estimates on all problems, no interval): the cheapest size by "
-          f"roofline seconds on {mem_hw.name} (weights and KV cache read) differs from the cheapest by FLOPs at {moved[task]} of "
-          f"{int(reached_t[task].sum())} targets reached; by Kinetics' eFLOPs (the KV cache's bytes only) at {moved_e[task]}."
+          f"roofline seconds on {mem_hw.name} (weights and KV cache read) differs from the cheapest by FLOPs at {moved[task]} of the "
+          f"{int(reached_t[task].sum())} targets two sizes or more reach; by Kinetics' eFLOPs (the KV cache's bytes only) at {moved_e[task]}."
           for task in dense],
         *kit_lines,
         *[f"{task}, with p of the {TOKENS_PER_SAMPLE[task]:,.0f} assumed tokens a prompt prefilled once per problem: the cheapest size by "
@@ -897,9 +902,14 @@ Summary(*[f"{task} ({ASSUMED_LENGTH[task]}; {SIZE_LABELS[task]}; point estimates
                                    "which size is cheapest to reach a coverage, by FLOPs against by memory-inclusive cost",
                                    "iso-cost frontier by FLOPs, by roofline seconds (weights and KV read) and by eFLOPs (KV bytes only, "
                                    "as Kinetics); k samples as one batch at an assumed length; point estimates",
-                                   "coverage targets " + ", ".join(f"{t:g}" for t in TARGETS) + "; the quantity here: roofline seconds of "
-                                   "the size FLOPs pick over the seconds of the size seconds pick, the largest over the targets of both tasks"),
-                           max(c.max() for c in costlier.values()))), ranking.fillna(""), kit_ranking.fillna("")
+                                   "coverage targets " + ", ".join(f"{t:g}" for t in TARGETS) + " with the prompt in every sample (p = 0); "
+                                   "the quantity here: eFLOPs of the size FLOPs pick over the eFLOPs of the size eFLOPs pick, the largest "
+                                   "over the targets of both tasks (a point estimate)"),
+                           max(costlier[task, "eflops"].max() for task in dense)),
+        f"By roofline seconds instead (the weights' read counted, which Kinetics leaves out), the FLOPs pick costs up to "
+        + ", ".join(f"{costlier[task, 'seconds'].max():.2f} times ({task}, at coverage {costlier[task, 'seconds'].idxmax():g})" for task in dense)
+        + " the seconds of the seconds pick, each from one target, p = 0, a point estimate with no interval; the disagreement "
+        "counts above move with p."), ranking.fillna(""), kit_ranking.fillna("")
 
 # %% [markdown]
 # ## What this shows
@@ -942,15 +952,20 @@ Summary(
       for (task, sel, pre), fs in two_groups.items()],
     *[f"Two models, {task}: " + run_differences(*(described[task].loc[m] for m in TWO_MODELS[task])) for task in described],
     f"Cost: Large Language Monkeys' SWE-bench Lite totals recomputed from the paper's per-attempt costs ({', '.join(f'{m} ${t:.1f}' for m, t in zip(monkeys['model'], monkeys['total ($)']))}); "
-    f"the embedded backend took {ratio:.1f} times the roofline's time on this machine; "
+    f"the embedded backend took {ratio:.1f} times the roofline's time on this machine (a prediction {compute_share:.0%} FLOPs over "
+    "an FP32 matrix-product rate); cost per solved problem at the most samples (the API: the data's one undated price for a model "
+    "that may no longer be served; the GPU: roofline seconds, a lower bound no server reaches; intervals over problems only): "
     + "; ".join(f"{task}, {dollars_table.xs((task, m), level=[0, 1]).index.get_level_values('n').max()} samples of {m}: "
                 + ", ".join(f"{sc} ${r['$ per solved problem']:.3g} per solved problem {r[f'{LEVEL:.0%} interval']}"
                             for (sc, n), r in dollars_table.xs((task, m), level=[0, 1]).iterrows()
                             if n == dollars_table.xs((task, m), level=[0, 1]).index.get_level_values('n').max())
                 for task, m in dict.fromkeys((t, mm) for t, mm, _, _ in dollars_table.index)) + "; "
-    f"as point estimates with no interval ({', '.join(ASSUMED_LENGTH.values())}; sizes as the counts label them), the cheapest "
+    f"as point estimates with no interval ({'; '.join(f'{task}: {text}' for task, text in ASSUMED_LENGTH.items())}; sizes as the counts label them), the cheapest "
     f"Pythia size by roofline seconds on {mem_hw.name} is not the cheapest by FLOPs at "
-    + ", ".join(f"{moved[task]} of {int(reached_t[task].sum())} {task} targets" for task in dense)
-    + f" (by Kinetics' eFLOPs: {', '.join(f'{moved_e[task]}' for task in dense)}); the cheaper of the kit's two models by seconds is not the cheaper by FLOPs at "
-    + ", ".join(f"{int((kit_rank[task, 'seconds'] != kit_rank[task, 'flops']).sum())} of {len(kit_rank[task, 'flops'])} {task} targets" for task in two) + ".",
+    + ", ".join(f"{moved[task]} of {int(reached_t[task].sum())} {task} targets two sizes reach" for task in dense)
+    + f" (by Kinetics' eFLOPs: {', '.join(f'{moved_e[task]}' for task in dense)}); also as point estimates with no interval, the cheaper of "
+    "the kit's two models by seconds is not the cheaper by FLOPs at "
+    + ", ".join(f"{int((kit_rank[task, 'seconds'] != kit_rank[task, 'flops']).sum())} of {len(kit_rank[task, 'flops'])} {task} targets "
+                f"(their paired comparisons at equal FLOPs: not shown at {sum(f.verdict == 'not shown' for f in two_findings[task].values())} "
+                f"of {len(two_findings[task])})" for task in two) + ".",
 )
