@@ -778,10 +778,9 @@ pd.DataFrame([{"strategy": name[s], "N": n, "accuracy": spread[s].accuracy_at(n)
 #
 # A search at N costs more or less than N pool samples, depending on how long its candidates run. To
 # compare at equal compute, each search is set against weighted best-of-N at the largest n whose mean
-# FLOPs per problem over the pool do not exceed the search's. n can be any whole number up to the pool's
+# FLOPs per problem over the pool are at most the search's. n can be any whole number up to the pool's
 # N here, not only a power of two. Weighted best-of-N at that n is computed over n-subsets of the pool, as
-# in Section 3. The sampling side never spends more than the search, so a search "behind" at equal
-# FLOPs is behind at no greater cost to sampling.
+# in Section 3. The sampling side never spends more than the search.
 
 # %%
 all_ns = np.arange(1, chain.shape[1] + 1)
