@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ttslib.checks import whole_numbers
-from ttslib.flops import ATTENTION, sequence_flops
+from ttslib.flops import ATTENTION, flops_per_token, sequence_flops
 from ttslib.registry import get_model
 
 __all__ = ["Hardware", "HARDWARE", "get_hardware", "Precision", "kv_bytes_per_token", "weight_bytes", "Traffic",
@@ -158,8 +158,7 @@ def decode_traffic(model, lengths, prompt_tokens: int, *, shared_prompt: bool = 
     live = (m[None, :] >= t[:, None]).sum(1).astype(float)  # sequences decoded at each step
     if attention not in ATTENTION:
         raise ValueError(f"attention must be one of {sorted(ATTENTION)}; got {attention!r}")
-    a = ATTENTION[attention]
-    flops = live * (2.0 * spec.params + a * spec.n_layers * spec.d_attn * (p + t))
+    flops = live * flops_per_token(model, p + t, attention=attention) if steps else np.zeros(0)
     kv = kv_bytes_per_token(model, precision)
     prompt_reads = p * (np.ones_like(t) if shared_prompt else live)
     W = weight_bytes(model, precision)
@@ -305,7 +304,7 @@ def expected_batch_seconds(model, lengths, prompt_tokens: int, n: int, hardware,
     K = (m[None, :] >= t[:, None]).sum(1)  # samples of the pool still live at step t
     live = np.arange(n + 1, dtype=float)
     prob = hypergeom.pmf(live[None, :], N, K[:, None], n)  # (T, n + 1): P(l of the n drawn are live at step t)
-    per_token = 2.0 * spec.params + ATTENTION[attention] * spec.n_layers * spec.d_attn * (p + t)
+    per_token = flops_per_token(model, p + t, attention=attention)
     step = np.maximum(C * live[None, :] * per_token[:, None] / hw.peak_flops,
                       (W + C * D * (p + live[None, :] * t[:, None])) / hw.bandwidth)
     step[:, 0] = 0.0  # no sample live: no step
@@ -333,7 +332,7 @@ def equal_length_cost(model, k, completion_tokens: int, prompt_tokens: int, hard
     flops = pre.total_flops + ks * float(sequence_flops(model, m, start=p, attention=attention))
     nbytes = pre.total_bytes + m * W + D * (p * m + ks * m * (m + 1) / 2)
     t = np.arange(1, int(m) + 1, dtype=float)
-    per_token = 2.0 * spec.params + ATTENTION[attention] * spec.n_layers * spec.d_attn * (p + t)  # (m,)
+    per_token = flops_per_token(model, p + t, attention=attention)  # (m,)
     steps = np.maximum(ks[:, None] * per_token[None, :] / hw.peak_flops, (W + D * (p + ks[:, None] * t[None, :])) / hw.bandwidth)
     seconds = float(step_seconds(pre, hw).sum()) + steps.sum(1)
     kv = nbytes - W * (1 + m)  # the prefill's and the m steps' weight reads left out
