@@ -318,7 +318,9 @@ def check_shard(path: Path, problem_ids, rows_per_problem: int, manifest: dict |
             stored = json.loads(meta[MANIFEST_KEY])
         except ValueError:
             raise ShardCorrupted(f"shard {path}: the manifest in its metadata is not JSON; delete it to have it made again") from None
-        differ = _differences(stored if isinstance(stored, dict) else {"manifest": stored}, normalise(manifest))
+        stored = stored if isinstance(stored, dict) else {"manifest": stored}
+        settings = {k: v for k, v in manifest.items() if k != FACTS}  # facts are measured, never compared
+        differ = _differences({k: v for k, v in stored.items() if k != FACTS}, normalise(settings))
         if differ:
             raise RunMismatch(f"shard {name} in {path.parent} was written by another run: " + "; ".join(differ[:5]))
     absent = [c for c in ("problem_id", "sample_idx") if c not in shard.columns]
