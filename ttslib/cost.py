@@ -29,6 +29,7 @@ default price). Pure functions: no model is run, no network is used.
 from __future__ import annotations
 
 import csv
+import json
 import datetime as _dt
 import math
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from ttslib.checks import whole_numbers
 from ttslib.flops import ATTENTION, flops_per_token, sequence_flops
 from ttslib.registry import get_model
 
-__all__ = ["Hardware", "HARDWARE", "get_hardware", "Precision", "kv_bytes_per_token", "weight_bytes", "Traffic",
+__all__ = ["Hardware", "HARDWARE", "get_hardware", "Precision", "kv_bytes_per_token", "weight_bytes", "Traffic", "search_seconds",
            "decode_traffic", "prefill_traffic", "shard_traffic", "shard_predictions", "step_seconds", "eflops", "batch_seconds", "expected_batch_seconds", "equal_length_cost", "per_solved", "rounds_seconds", "critical_path", "ApiPrice",
            "SelfHosted", "Scenario", "prices_version"]
 
@@ -389,6 +390,47 @@ def rounds_seconds(tokens, context, r: int, model, hardware, *, ps=None, precisi
         for k, p in enumerate(ps):
             out[i, k] = np.mean([sum(round_time(i, j, chains) for j in range(r)) for chains in itertools.combinations(range(C), int(p))])
     return out
+
+
+def search_seconds(rounds, model, hardware, *, verifier_model=None, precision: Precision = Precision(),
+                   attention: str = "kaplan") -> float:
+    """Roofline seconds of one problem's search on its critical path (``ttslib.search``'s ``search_rounds``: the
+    JSON text or its parsed list). The steps of a search wait on each other, so their times add up; within a step:
+    - what was prefilled (the prompt, a re-sent or re-read partial solution) is one pass: its FLOPs
+      (``ttslib.flops.sequence_flops`` after each piece's position), the weights read once, each token's KV written;
+    - each sequential decoding pass (the expansion, then each lookahead step) decodes every child together, the
+      children of one parent sharing its context (:func:`shard_traffic`'s decode, a parent a group);
+    - the verifier, where ``verifier_model`` is given (None: free, as a rule or a checker is), reads what it scored
+      in one pass: the step's partial solutions, each of the mean length, weights read once.
+    The problem runs alone on the machine; a batch of problems decoded together shares each step's weight reads."""
+    if isinstance(rounds, str):
+        rounds = json.loads(rounds)
+    if not isinstance(rounds, list) or not rounds:
+        raise ValueError("rounds must be a search's non-empty list of steps (its search_rounds)")
+    hw = get_hardware(hardware)
+    W, D = weight_bytes(model, precision), kv_bytes_per_token(model, precision)
+    total = 0.0
+    for j, step in enumerate(rounds):
+        try:
+            prefill, passes, scored, read = step["prefill"], step["decode"], int(step["scored"]), float(step["verifier"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"step {j} of the rounds is not a search_rounds entry (prefill, decode, scored, verifier): {step!r}"[:300]) from None
+        if prefill:
+            where = whole_numbers([x[0] for x in prefill], "prefill positions")
+            tokens = whole_numbers([x[1] for x in prefill], "prefill tokens")
+            flops = float(np.sum(sequence_flops(model, tokens, start=where, attention=attention)))
+            total += float(step_seconds(Traffic(np.array([flops]), np.array([W + D * tokens.sum()]), W), hw).sum())
+        for groups in passes:
+            groups = [(np.asarray(kids, dtype=float), int(start)) for start, kids in groups if len(kids) and max(kids) > 0]
+            if groups:
+                total += float(step_seconds(shard_traffic(model, groups, precision=precision, attention=attention)[1], hw).sum())
+        if verifier_model is not None and scored and read > 0:
+            length = max(round(read / scored), 1)
+            flops = scored * float(sequence_flops(verifier_model, length, attention=attention))
+            Wv = weight_bytes(verifier_model, precision)
+            traffic = Traffic(np.array([flops]), np.array([Wv + kv_bytes_per_token(verifier_model, precision) * read]), Wv)
+            total += float(step_seconds(traffic, hw).sum())
+    return total
 
 
 def critical_path(rounds) -> float:

@@ -27,6 +27,7 @@ specs the caller declares (and the kit's fixed ones: step checker, confidence); 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -39,7 +40,7 @@ from ttslib.flops import sequence_flops, tree_flops
 from ttslib.grade import answer_keys
 from ttslib.policy.results import StrategyResults, sampling_cost
 from ttslib.policy.splits import row_index, split_sample_indices
-from ttslib.policy.strategy import SELECT_RULES, Strategy, VerifierSpec
+from ttslib.policy.strategy import SEARCH_METHODS, SELECT_RULES, Strategy, VerifierSpec
 from ttslib.registry import get_model
 from ttslib.search import rescore
 from ttslib.selection import (Selection, aggregate_steps, answer_classes, best_of_n, log2_budgets, majority_vote, oracle,
@@ -266,7 +267,8 @@ def pool_strategies(pool: PoolArrays, *, verifiers=None, aggregate: str = "last"
 SAMPLING_METHODS = ("oracle", "majority", "best_of_n", "weighted")  # rules that draw n of a problem's pool samples
 
 
-def scenario_costs(results: StrategyResults, pool: PoolArrays | None, scenario, *, chains=None) -> StrategyResults:
+def scenario_costs(results: StrategyResults, pool: PoolArrays | None, scenario, *, chains=None, searches=None,
+                   verifier_models=None, verifiers: Iterable[VerifierSpec] = ()) -> StrategyResults:
     """``results`` with two more cost axes under ``scenario`` (``ttslib.cost.Scenario``): "dollars", and for a
     self-hosted scenario "seconds".
 
@@ -275,13 +277,21 @@ def scenario_costs(results: StrategyResults, pool: PoolArrays | None, scenario, 
     - With ``chains`` (a ``ttslib.sequential.ChainPool`` with context, the pool of ``revision_strategies``), the
       revision strategies: p chains of r rounds, the rounds one after another and the chains of a round one batch
       (``ttslib.cost.rounds_seconds``), one problem at a time; an API bills each round's context as input.
+    - With ``searches`` (the search runs behind ``results``' search strategies, as given to
+      :func:`search_strategies`, with the same ``verifiers``), the searches: each problem's steps one after
+      another (``search_rounds``, ``ttslib.cost.search_seconds``), one problem at a time, a model verifier's
+      reads included where ``verifier_models`` names its model; an API bills each request's context (its partial
+      solution) once as input and its children as output, and refuses a search whose verifier read tokens (the
+      API does not price the verifier). Runs made before ``search_rounds`` was recorded are refused by name.
 
-    Searches get neither cost: asking for it is refused by name (``StrategyResults.cost``)."""
-    if pool is None and chains is None:
-        raise ValueError("give the sampling pool, the chain pool (chains=), or both")
+    A strategy none of these covers gets no cost in the new units (``StrategyResults.cost`` refuses it by name)."""
+    if pool is None and chains is None and searches is None:
+        raise ValueError("give the sampling pool, the chain pool (chains=), the search runs (searches=), or some of them")
     out = results
     if chains is not None:
         out = _revision_costs(out, chains, scenario)
+    if searches is not None:
+        out = _search_costs(out, searches, scenario, verifier_models, verifiers)
     if pool is None:
         return out
     if not np.array_equal(np.asarray(results.problem_ids, dtype=str), np.asarray(pool.problem_ids, dtype=str)):
@@ -306,6 +316,61 @@ def scenario_costs(results: StrategyResults, pool: PoolArrays | None, scenario, 
 def _add_costs(results: StrategyResults, unit: str, costs: dict) -> StrategyResults:
     """``results.with_cost`` keeping what that unit already holds for other strategies."""
     return results.with_cost(unit, {**results.extra.get(unit, {}), **costs})
+
+
+def _search_costs(results: StrategyResults, runs: pd.DataFrame, scenario, verifier_models, verifiers) -> StrategyResults:
+    from ttslib.cost import ApiPrice, search_seconds
+
+    searched = [s for s in results if s.method in SEARCH_METHODS]
+    if not searched:
+        raise ValueError("searches given, but these results hold no search strategy (ttslib.strategies.search_strategies)")
+    if "search_rounds" not in runs.columns or runs["search_rounds"].isna().any():
+        raise ValueError("these search runs do not record search_rounds (made before searches recorded their steps): "
+                         "their critical path is unknown; run them again to cost them in seconds or dollars")
+    if scenario.concurrent != 1:
+        raise ValueError(f"scenario {scenario.name!r} decodes {scenario.concurrent} problems together; searches are costed "
+                         "one problem at a time (concurrent=1)")
+    api = isinstance(scenario.price, ApiPrice)
+    df = runs.assign(problem_id=runs["problem_id"].astype(str))
+    keys = [c for c in SEARCH_KEYS if c in df.columns]
+    per: dict = {}  # strategy -> {n: (ids, seconds or None, dollars)}
+    for _, g in df.groupby(keys + ["n"], sort=True, dropna=False):
+        n = int(g["n"].iloc[0])
+        mine = [s for s in searched if search_strategy(g, select=s.select, aggregate=s.aggregate, verifiers=verifiers) == s]
+        if not mine:
+            continue
+        rounds = g.groupby("problem_id", sort=True)["search_rounds"].agg(["first", "nunique"])
+        if (rounds["nunique"] != 1).any():
+            raise ValueError(f"search run {mine[0]} at n={n}: search_rounds differs within a problem (it is per problem)")
+        steps = [json.loads(r) for r in rounds["first"]]
+        if api:
+            read = float(g["search_verifier_tokens"].max()) if "search_verifier_tokens" in g else 0.0
+            if read > 0:
+                raise ValueError(f"search run {mine[0]} at n={n}: its verifier read tokens, which an API scenario does not price")
+            per_in, per_out = (x / 1e6 for x in scenario.price.per_million())
+            sent = np.array([sum(start for r in st for level in r["decode"] for start, _ in level) for st in steps], dtype=float)
+            made = np.array([sum(sum(kids) for r in st for level in r["decode"] for _, kids in level) for st in steps], dtype=float)
+            seconds, dollars = None, sent * per_in + made * per_out
+        else:
+            v_model = (verifier_models or {}).get(mine[0].verifier)
+            seconds = np.array([search_seconds(st, scenario.model, scenario.price.hardware, verifier_model=v_model,
+                                               precision=scenario.precision) for st in steps])
+            dollars = scenario.price.dollars(seconds)
+        for s in mine:
+            per.setdefault(s, {})[n] = (rounds.index.to_numpy(dtype=str), seconds, dollars)
+    missing = [s for s in searched if s not in per]
+    if missing:
+        raise ValueError(f"no run in searches for {missing[0]} (give the runs its results were made from, with the same verifiers)")
+    seconds, dollars = {}, {}
+    for s, by_n in per.items():
+        ns = [int(n) for n in results[s].n]
+        if any(n not in by_n for n in ns) or any(not np.array_equal(by_n[n][0], np.asarray(results.problem_ids, dtype=str)) for n in ns):
+            raise ValueError(f"the search runs of {s} cover other problems or budgets than its results: give the same runs")
+        dollars[s] = np.stack([by_n[n][2] for n in ns], axis=1)
+        if not api:
+            seconds[s] = np.stack([by_n[n][1] for n in ns], axis=1)
+    out = _add_costs(results, "dollars", dollars)
+    return _add_costs(out, "seconds", seconds) if seconds else out
 
 
 def _revision_costs(results: StrategyResults, chains, scenario) -> StrategyResults:

@@ -68,12 +68,18 @@ FLOPs, ``ttslib.flops.tree_flops``; re-read tokens included), and for particle f
 continue it part of the way; a text backend re-sends them, in ``search_prefill_tokens``). ``verifier_truncated``: how many of a candidate's first steps a
 PRM had to leave out of the context of some step (its ``max_length``; 0: it saw everything).
 
+Latency, per problem: ``search_rounds`` (JSON), one entry a step of the search, in order: what was prefilled,
+which children were decoded together after which context, and what the verifier read. The steps wait on
+each other (a step's children are scored before the next step is sampled), so a search's time on a machine is
+the sum of its steps' batch times, not its tokens over the machine's throughput (``ttslib.cost.search_seconds``).
+
 Bad input: ``n`` not a multiple of ``beam_width``, a verifier answer with NaN, a score outside
 [0, 1] or the wrong count (``ttslib.verifiers.check_step_scores``) raise ``ValueError``.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,6 +106,7 @@ def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: Search
                "dvts_variant": config.dvts_variant if config.method == "dvts" else None}
     for (_, problem), nodes, cost, p_tokens in zip(batch.iterrows(), candidates, costs, prompt_tokens):
         per_iteration = len(nodes) // config.pf_iterations
+        rounds = json.dumps(cost.rounds, separators=(",", ":"))
         for idx, node in enumerate(nodes):
             if config.method == "particle_filtering":
                 own["pf_iteration"] = idx // per_iteration  # particle Gibbs: which iteration the particle ended in
@@ -116,6 +123,7 @@ def _table(batch: pd.DataFrame, candidates, costs, prompt_tokens, config: Search
                 "search_prefill_tokens": cost.prefill, "search_verifier_tokens": float(cost.verifier),
                 "search_context_sum": cost.context, "search_eos_unknown": cost.eos_unknown,
                 **({"search_reread_tokens": cost.reread} if config.method == "particle_filtering" else {}),
+                "search_rounds": rounds,
                 "verifier_truncated": int(node.verifier_truncated),
             })
     df = pd.DataFrame.from_records(records)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -125,12 +125,32 @@ class _Cost:
     context: int = 0  # sum over generated tokens of the position each sits at (prompt + its partial solution)
     eos_unknown: int = 0  # steps a text backend ended with "stop" without saying whether on the end token
     reread: int = 0  # tokens decoded again to continue a particle Gibbs reference part of the way (embedded backend)
+    rounds: list = field(default_factory=list)  # the critical path, one entry a step of the search (round_record)
 
     def sampled(self, parent: Node, num_tokens: int) -> None:
         """Count ``num_tokens`` generated after ``parent``'s partial solution."""
         start, n = self.prompt + sum(parent.step_tokens), int(num_tokens)
         self.generated += n
         self.context += n * start + n * (n + 1) // 2
+
+    def new_round(self) -> None:
+        """Open the record of one step of the search (``ttslib.cost.search_seconds`` reads it): ``prefill``,
+        [position before, tokens] of each pass of prompt or partial solution decoded in one go; ``decode``, one
+        list per sequential pass (the expansion, then each lookahead step), of [context, [tokens of each
+        child]] per parent, its children decoded together after its context; ``scored`` and ``verifier``, the
+        partial solutions the verifier scored and the tokens it read for this problem."""
+        self.rounds.append({"prefill": [], "decode": [[]], "scored": 0, "verifier": 0.0})
+
+    def prefilled(self, start: int, tokens: int) -> None:
+        if tokens:
+            self.rounds[-1]["prefill"].append([int(start), int(tokens)])
+
+    def children(self, parent: Node, tokens, level: int = 0) -> None:
+        """The ``tokens`` of the children sampled together from ``parent`` in this round's pass ``level``."""
+        passes = self.rounds[-1]["decode"]
+        while len(passes) <= level:
+            passes.append([])
+        passes[level].append([self.prompt + sum(parent.step_tokens), [int(t) for t in tokens]])
 
 
 def _score(verifier, questions: list[str], nodes: list[Node]) -> tuple[list[np.ndarray], int]:
@@ -166,6 +186,9 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
     per step over all of them). Returns, per problem, its N candidate nodes and its :class:`_Cost`."""
     roots, prompt_tokens, prefilled = expander.roots(list(prompts))
     costs = [_Cost(prefill=int(n), prompt=int(t)) for n, t in zip(prefilled, prompt_tokens)]
+    for cost, n, t in zip(costs, prefilled, prompt_tokens):
+        cost.new_round()
+        cost.prefilled(int(t) - int(n), int(n))  # the prompt tokens the cache did not hold
     trees = _trees(config, len(prompts), list(seeds))
     for tree in trees:
         tree.root = Node(handle=roots[tree.problem])
@@ -182,6 +205,7 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
             read, start = int(prefill), max(cost.prompt + sum(source.step_tokens[:steps]) - int(prefill), 0)
             cost.reread += read
             cost.context += read * start + read * (read + 1) // 2
+            cost.prefilled(start, read)
         return Node(handle=handle, steps=source.steps[:steps], step_tokens=source.step_tokens[:steps],
                     step_logprobs=source.step_logprobs[:steps], scores=source.scores[:steps], order=source.order,
                     rank_score=aggregate_scores(source.scores[:steps], config.pf_aggregate))
@@ -192,6 +216,9 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
             live = [t for t in trees if not t.done]
             if not live:
                 break
+            for tree in live:
+                if costs[tree.problem].rounds[-1]["scored"]:  # the first round holds the prompt's prefill
+                    costs[tree.problem].new_round()
             requests = [(tree, parent, k) for tree in live for parent, k in tree.requests()]
             consume = [bool(parent.steps) for _, parent, _ in requests]  # every parent but a prompt is done with
             expanded = expander.expand([(parent.handle, k, tree.rng) for tree, parent, k in requests], consume=consume)
@@ -203,6 +230,8 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
                 costs[tree.problem].prefill += int(prefill)
                 if not parent.steps and not costs[tree.problem].prompt:
                     costs[tree.problem].prompt = int(prefill)  # a text backend: the prompt as the server counted it
+                costs[tree.problem].prefilled(0, int(prefill))  # a re-sent partial solution (text backend), read whole
+                costs[tree.problem].children(parent, [comp.num_tokens for comp, _, _ in kids])
                 for comp, handle, eos in kids:
                     node = _child(parent, comp, handle, config.max_step_tokens, grade_style, order)
                     node.ended |= bool(eos)
@@ -223,6 +252,8 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
                     node.rank_score = aggregate_scores(node.scores, config.pf_aggregate)
                 node.verifier_truncated = max(node.verifier_truncated, look.verifier_truncated)
                 costs[tree.problem].verifier += tokens * w / weights.sum()
+                costs[tree.problem].rounds[-1]["verifier"] += tokens * w / weights.sum()
+                costs[tree.problem].rounds[-1]["scored"] += 1
                 if look is not node:
                     drop(expander, [look])
             for tree in live:
@@ -241,7 +272,7 @@ def _roll(expander, scored, config: SearchConfig, grade_style: str, costs) -> li
     rolled = []
     for tree, node in scored:
         look = node
-        for _ in range(config.lookahead):
+        for level in range(1, config.lookahead + 1):
             if look.ended:
                 break
             (kids, prefill), = expander.expand([(look.handle, 1, tree.rng)], greedy=True)
@@ -250,7 +281,9 @@ def _roll(expander, scored, config: SearchConfig, grade_style: str, costs) -> li
             nxt.ended |= bool(eos)
             costs[tree.problem].eos_unknown += eos is None
             costs[tree.problem].sampled(look, comp.num_tokens)
+            costs[tree.problem].children(look, [comp.num_tokens], level)
             costs[tree.problem].prefill += int(prefill)
+            costs[tree.problem].prefilled(0, int(prefill))
             if look is not node:
                 drop(expander, [look])
             look = nxt
