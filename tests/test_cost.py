@@ -311,6 +311,8 @@ def test_revision_strategies_cost_their_critical_path():
         np.testing.assert_allclose(hosted.cost(s, "dollars"), want * 0.8 / 3600, rtol=1e-12)
         per_chain = context[:, :, :r].sum(2).mean(1) * 2.5e-6 + tokens[:, :, :r].sum(2).mean(1) * 10e-6
         np.testing.assert_allclose(api.cost(s, "dollars"), np.outer(per_chain, [1, 2]), rtol=1e-12)
+    with pytest.raises(ValueError, match="one problem at a time"):
+        scenario_costs(res, None, Scenario("a batch", SelfHosted("L4", 0.8), "SmolLM2-135M", concurrent=2), chains=chains)
     # the longer chain costs more seconds, and two chains in one batch less than twice one
     one = hosted.cost(sorted(res)[0], "seconds")
     assert (one[:, 1] < 2 * one[:, 0]).all()

@@ -287,6 +287,9 @@ def scenario_costs(results: StrategyResults, pool: PoolArrays | None, scenario, 
     A strategy none of these covers gets no cost in the new units (``StrategyResults.cost`` refuses it by name)."""
     if pool is None and chains is None and searches is None:
         raise ValueError("give the sampling pool, the chain pool (chains=), the search runs (searches=), or some of them")
+    if (chains is not None or searches is not None) and scenario.concurrent != 1:
+        raise ValueError(f"scenario {scenario.name!r} decodes {scenario.concurrent} problems together; revision chains and "
+                         "searches are costed one problem at a time (concurrent=1)")
     out = results
     if chains is not None:
         out = _revision_costs(out, chains, scenario)
@@ -327,9 +330,6 @@ def _search_costs(results: StrategyResults, runs: pd.DataFrame, scenario, verifi
     if "search_rounds" not in runs.columns or runs["search_rounds"].isna().any():
         raise ValueError("these search runs do not record search_rounds (made before searches recorded their steps): "
                          "their critical path is unknown; run them again to cost them in seconds or dollars")
-    if scenario.concurrent != 1:
-        raise ValueError(f"scenario {scenario.name!r} decodes {scenario.concurrent} problems together; searches are costed "
-                         "one problem at a time (concurrent=1)")
     api = isinstance(scenario.price, ApiPrice)
     df = runs.assign(problem_id=runs["problem_id"].astype(str))
     keys = [c for c in SEARCH_KEYS if c in df.columns]
