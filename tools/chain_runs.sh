@@ -9,6 +9,7 @@
 #   bash tools/chain_runs.sh part NAME    # copy an unfinished run's shards to data/chains/parts/NAME (to commit)
 #   THREADS=2 bash tools/chain_runs.sh P    # particle filtering and REBASE (issue 33), into data/particles/: N = 4 and 16 first
 #   THREADS=2 bash tools/chain_runs.sh Q    # their N = 16 runs with the checker and with confidence, then N = 64
+#   bash tools/chain_runs.sh R & bash tools/chain_runs.sh S    # the two N = 64 runs of Q side by side, a thread each
 # (part NAME with DEST=data/particles for those)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,14 @@ case "${1:-A}" in
     run pf16_confidence --method particle_filtering --n 16 --verifier confidence
     run rebase16_confidence --method rebase --n 16 --verifier confidence
     run pf64_noisy --method particle_filtering --n 64 --verifier noisy --auc 0.8
+    run rebase64_noisy --method rebase --n 64 --verifier noisy --auc 0.8
+    ;;
+  R)
+    dest=data/particles
+    run pf64_noisy --method particle_filtering --n 64 --verifier noisy --auc 0.8
+    ;;
+  S)
+    dest=data/particles
     run rebase64_noisy --method rebase --n 64 --verifier noisy --auc 0.8
     ;;
   A)

@@ -52,6 +52,9 @@ GPU = ("H100-SXM", 2.49)  # the rented accelerator and its price per hour; set y
 GPU_SOURCE = "Lambda's on-demand H100 (variant not named) as quoted by 'Cloud GPU Pricing Explained', computespec.pages.dev, read 2026-12-06"
 MEMORY_HARDWARE = "H100-SXM"  # the roofline of the frontier by memory-inclusive cost (a row of ttslib/hardware.csv)
 TIMING_RUN = "../data/cost/arith_timing.parquet"  # a run of the embedded backend whose run.json records each shard's time
+SEARCH_LATENCY = {  # search runs that record their steps (search_rounds) -> table: their critical path against sampling
+    "beam search": "../data/cost/beam4_noisy.parquet", "REBASE": "../data/particles/rebase64_noisy.parquet"}
+LATENCY_POOL = "../data/chains/pool64.parquet"  # samples of the same problems by the same model: sampling at the same N
 ROOFLINE_POSITION, ROOFLINE_BATCH = 512, 64  # the decoding step of the roofline table: context position and the larger batch
 KIT_TARGETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5]  # coverage targets of the kit's two models, by FLOPs and by seconds
 SWE_LITE_ISSUES = 300  # issues in SWE-bench Lite (Jimenez et al. 2024, arXiv:2310.06770)
@@ -72,8 +75,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ttslib.cost import (HARDWARE, ApiPrice, Precision, Scenario, SelfHosted, equal_length_cost, get_hardware, per_solved,
-                         shard_predictions, shard_traffic, step_seconds)
+from ttslib.cost import (HARDWARE, ApiPrice, Precision, Scenario, SelfHosted, equal_length_cost, expected_batch_seconds, get_hardware,
+                         per_solved, search_seconds, shard_predictions, shard_traffic, step_seconds)
 from ttslib.coverage import coverage, coverage_curve, log_spaced_ks, pass_at_k
 from ttslib.data import read_pythia_counts, read_samples, sample_arrays, samples_to_counts
 from ttslib.exchange import SELECTIONS, describe_runs, equal_flops_exchange, run_differences
@@ -779,6 +782,78 @@ Summary(
     "Python, tokenising the prompts, and each step's fixed overhead. This run does not measure their shares, so what makes up "
     "the rest of the measured time is not known here.",
 ), shards.round(3)
+
+# %% [markdown]
+# ### A search waits on its steps
+#
+# A search samples one step of each partial solution, scores the steps, and only then samples the next: its
+# steps run one after another, each a batch of the children it expands. Its time is the sum of its steps' batch
+# times (`ttslib.cost.search_seconds`, from the steps each search table records in `search_rounds`: what was
+# prefilled, which children were decoded together after which context). Sampling at the same N decodes its N
+# samples as one batch. Each run of `SEARCH_LATENCY` (the chain problems, SmolLM2-135M, the free noisy
+# verifier) is set against `LATENCY_POOL`'s samples of the same problems by the same model: N of them drawn as one
+# batch (expected over the N-subsets, exactly), the same prompt. Both are costed on the `GPU` row's roofline
+# in BF16, one problem at a time. "At the sampling rate" is the search's tokens at the tokens per second of the
+# sampling batch of that problem: what dividing tokens by a throughput would predict. The finding compares
+# the seconds per problem of the two, paired over problems (Holm over the runs).
+#
+# Measured time. The REBASE run's `run.json` holds each shard's measured time on this machine (one problem a
+# shard). Its roofline on the `this-machine` row, with the weights at the GGUF file's bytes as in the timing
+# check above, is set beside it.
+
+# %%
+lat_hw = get_hardware(GPU[0])
+latency_pool = read_samples(LATENCY_POOL).assign(problem_id=lambda d: d["problem_id"].astype(str))
+lat_rows, lat_pairs = [], {}
+for label, path in SEARCH_LATENCY.items():
+    run = read_samples(path).assign(problem_id=lambda d: d["problem_id"].astype(str))
+    n = int(run["n"].iloc[0])
+    per = run.groupby("problem_id", sort=True).first()
+    pool_by = latency_pool[latency_pool["problem_id"].isin(per.index)].groupby("problem_id", sort=True)
+    assert list(pool_by.groups) == list(per.index), f"{LATENCY_POOL} lacks problems of {path}"
+    searched = np.array([search_seconds(r, "SmolLM2-135M", lat_hw) for r in per["search_rounds"]])
+    sampled = np.array([expected_batch_seconds("SmolLM2-135M", g["num_completion_tokens"], int(g["num_prompt_tokens"].iloc[0]), n, lat_hw)
+                        for _, g in pool_by])
+    sample_tokens = n * pool_by["num_completion_tokens"].mean().to_numpy()
+    search_tokens = per["search_generated_tokens"].to_numpy(dtype=float)
+    at_rate = search_tokens * sampled / sample_tokens  # the search's tokens at the sampling batch's tokens per second
+    steps = np.array([len(json.loads(r)) for r in per["search_rounds"]])
+    name = f"{label} at N = {n}"
+    lat_pairs[name] = (searched, sampled, f"sampling at N = {n}")
+    lat_rows.append({"run": name, "problems": len(per), "steps a problem (median)": float(np.median(steps)),
+                     "search tokens a problem": search_tokens.mean(), "sampling tokens a problem": sample_tokens.mean(),
+                     "search s (roofline)": searched.mean(), "sampling s (roofline)": sampled.mean(),
+                     "search s at the sampling rate": at_rate.mean(), "search / sampling s": searched.mean() / sampled.mean()})
+latency_table = pd.DataFrame(lat_rows).set_index("run")
+lat_findings = family([paired_finding(1e3 * a, 1e3 * b, a=name, b=other, quantity=f"roofline milliseconds per problem on {lat_hw.name}",
+                                      range=f"{len(a)} chain problems, SmolLM2-135M, BF16", words=("slower", "faster"))
+                       for name, (a, b, other) in lat_pairs.items()])
+
+rebase_path = Path(SEARCH_LATENCY["REBASE"])
+rebase_json = json.loads(rebase_path.with_suffix(".run.json").read_text())
+rebase_q4 = Precision(weights=rebase_json["backend_settings"]["model_bytes"] / get_model("SmolLM2-135M").params, kv=2.0)
+rebase_run = read_samples(rebase_path)
+order = list(pd.unique(rebase_run["problem_id"]))  # shard i holds the run's i-th problem (one a shard)
+rounds_of = rebase_run.groupby("problem_id")["search_rounds"].first()
+measured = pd.DataFrame([{"shard": k, "measured s": f["seconds"], "problems": f["problems"],
+                          "predicted s": search_seconds(rounds_of[order[int(Path(k).stem)]], "SmolLM2-135M", "this-machine",
+                                                        precision=rebase_q4)}
+                         for k, f in sorted(rebase_json["facts"]["shards"].items())]).set_index("shard")
+assert (measured["problems"] == 1).all()
+search_ratio = measured["measured s"].sum() / measured["predicted s"].sum()
+Summary(
+    *[f.sentence(decimals=2) for f in lat_findings],
+    *[f"{name}: {1e3 * r['search s (roofline)']:.3g} ms a problem on the roofline against sampling's {1e3 * r['sampling s (roofline)']:.3g} ms "
+      f"(same N, same problems), {r['search / sampling s']:.2f} times, for "
+      f"{r['search tokens a problem'] / r['sampling tokens a problem']:.2f} times its tokens; at sampling's tokens per second "
+      f"its tokens would take {1e3 * r['search s at the sampling rate']:.3g} ms. Each of its steps (median {r['steps a problem (median)']:g} "
+      "a problem) reads the weights again."
+      for name, r in latency_table.iterrows()],
+    f"Measured: the REBASE run took {measured['measured s'].sum():,.0f} s on this machine over {len(measured)} problems "
+    f"({rebase_json['facts']['writers'][-1]['threads']} llama.cpp threads), {search_ratio:.1f} times its roofline on the this-machine row "
+    f"(per problem {(measured['measured s'] / measured['predicted s']).min():.1f} to {(measured['measured s'] / measured['predicted s']).max():.1f}); "
+    f"the sampling run of the timing check above: {ratio:.1f} times.",
+), latency_table.round(3)
 
 # %% [markdown]
 # ### The kit's runs per solved problem, in dollars
