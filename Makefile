@@ -38,7 +38,7 @@ TORCH_LINKS ?= /opt/wheels
 LLAMA_WHEELS ?= $(firstword $(wildcard $(HOME)/.cache/ttslib-wheels/cpu-*) $(HOME)/.cache/ttslib-wheels)
 lock: setup
 	.venv/bin/python -m pip install -q "uv==$(UV_VERSION)"
-	.venv/bin/uv pip compile pyproject.toml --extra dev --extra prm --extra notebooks --extra llama \
+	.venv/bin/uv pip compile pyproject.toml --extra dev --extra prm --extra notebooks --extra llama --extra ray \
 	    --constraint tools/lock-pins.txt --find-links $(TORCH_LINKS) --find-links $(LLAMA_WHEELS) \
 	    --universal --python-version 3.11 \
 	    --no-emit-package torch \
