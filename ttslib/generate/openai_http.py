@@ -28,7 +28,7 @@ import numpy as np
 
 from ttslib.generate.base import Backend, BackendError, Completion, HasModelName, HasSettings, PromptResult, SamplingConfig, failed_result
 
-__all__ = ["OpenAIBackend", "server_token_confidence"]
+__all__ = ["OpenAIBackend", "server_token_confidence", "completion_request", "prompt_result", "request_blocks"]
 
 # prompt tokens as refusal messages state them: vLLM ("your request has 3000 input tokens"; older
 # and OpenAI: "(2000 in the messages, 100 in the completion)"), llama-server ("n_prompt_tokens": 1234)
@@ -97,6 +97,53 @@ def server_token_confidence(logprobs, k: int) -> tuple[tuple[float, ...] | None,
         return None, "returned top log-probabilities that are not all finite numbers <= 0"
 
 
+def request_blocks(n: int, n_per_request: int | None) -> list[int]:
+    """How a prompt's n samples are split into requests: ``n_per_request`` a request (all n at once if None). Request
+    j of a prompt with seed s is sent seed s + j, so the split is a setting that changes the samples."""
+    per = n_per_request or n
+    return [min(per, n - start) for start in range(0, n, per)]
+
+
+def completion_request(model: str, prompt: str, config: SamplingConfig, seed: int, n: int) -> dict:
+    """The body of one ``/v1/completions`` request: n samples of ``prompt`` under ``config`` with ``seed``
+    (the same for every backend that sends requests: the direct client and Ray's HTTP processor)."""
+    return {"model": model, "prompt": prompt, "n": n, "temperature": config.temperature, "top_p": config.top_p,
+            "max_tokens": config.max_tokens, "stop": list(config.stop) or None, "logprobs": config.confidence_top_k or 1,
+            "seed": seed}
+
+
+def prompt_result(responses, config: SamplingConfig, *, where: str, say_absent) -> PromptResult:
+    """One prompt's samples from its completions responses (``openai.types.Completion``, in request order):
+    each choice's text, token log-probabilities (the kit's token count), finish reason, whether it ended on
+    the end token (:func:`server_eos`) and, with ``confidence_top_k``, DeepConf's token confidence (None where
+    the server did not give it; ``say_absent(why, k)`` is told why). ``where`` names the server in errors."""
+    completions = []
+    for response in responses:
+        for choice in sorted(response.choices, key=lambda c: c.index):
+            logprobs = choice.logprobs.token_logprobs if choice.logprobs is not None else None
+            if logprobs is None:
+                raise BackendError(f"{where} returned no logprobs; the kit needs them for token counts")
+            confidence = None
+            if config.confidence_top_k is not None:
+                confidence, why = server_token_confidence(choice.logprobs, config.confidence_top_k)
+                if why is not None:
+                    say_absent(why, config.confidence_top_k)
+            completions.append(
+                Completion(
+                    text=choice.text,
+                    token_logprobs=tuple(float(x) for x in logprobs if x is not None),
+                    finish_reason=choice.finish_reason or "stop",
+                    eos=server_eos(choice, config.stop),
+                    token_confidence=confidence,
+                )
+            )
+    if len(completions) != config.n:
+        raise BackendError(
+            f"asked for {config.n} samples, got {len(completions)}: the server may ignore `n`; set n_per_request=1"
+        )
+    return PromptResult(num_prompt_tokens=int(responses[0].usage.prompt_tokens), completions=tuple(completions))
+
+
 class OpenAIBackend(Backend, HasModelName, HasSettings):
     """Sample from one or more OpenAI-compatible servers (text in, text out: no cache handles, no logits).
 
@@ -151,17 +198,7 @@ class OpenAIBackend(Backend, HasModelName, HasSettings):
         for i in itertools.islice(itertools.cycle(range(len(self._clients))), first, first + len(self._clients)):
             try:
                 with self._slots[i]:  # at most `concurrency` requests in flight on each URL
-                    return self._clients[i].completions.create(
-                        model=self.model_name,
-                        prompt=prompt,
-                        n=n,
-                        temperature=config.temperature,
-                        top_p=config.top_p,
-                        max_tokens=config.max_tokens,
-                        stop=list(config.stop) or None,
-                        logprobs=config.confidence_top_k or 1,
-                        seed=seed,
-                    )
+                    return self._clients[i].completions.create(**completion_request(self.model_name, prompt, config, seed, n))
             except self._bad_request as err:
                 if config.confidence_top_k and "logprob" in str(err).lower():  # every prompt would be refused alike
                     raise BackendError(f"{self.base_urls[i]} refused logprobs={config.confidence_top_k} (confidence_top_k): "
@@ -174,38 +211,13 @@ class OpenAIBackend(Backend, HasModelName, HasSettings):
         raise BackendError(f"no server answered (tried {', '.join(self.base_urls)}): {last_error}") from last_error
 
     def _one_prompt(self, index: int, prompt: str, config: SamplingConfig, seed: int) -> PromptResult:
-        per = self.n_per_request or config.n
-        sizes = [min(per, config.n - start) for start in range(0, config.n, per)]
+        sizes = request_blocks(config.n, self.n_per_request)
         responses = [self._request(index + j, prompt, config, seed + j, m) for j, m in enumerate(sizes)]
         refused = [r for r in responses if isinstance(r, Exception)]
         if refused:  # the whole prompt is recorded as failed, even if some of its requests succeeded
             tokens = self._refused_prompt_tokens(index, prompt, responses, refused[0])
             return failed_result(config.n, f"server refused the prompt: {refused[0]}", tokens)
-        completions = []
-        for response in responses:
-            for choice in sorted(response.choices, key=lambda c: c.index):
-                logprobs = choice.logprobs.token_logprobs if choice.logprobs is not None else None
-                if logprobs is None:
-                    raise BackendError(f"{self.base_urls[0]} returned no logprobs; the kit needs them for token counts")
-                confidence = None
-                if config.confidence_top_k is not None:
-                    confidence, why = server_token_confidence(choice.logprobs, config.confidence_top_k)
-                    if why is not None:
-                        self._say_absent(why, config.confidence_top_k)
-                completions.append(
-                    Completion(
-                        text=choice.text,
-                        token_logprobs=tuple(float(x) for x in logprobs if x is not None),
-                        finish_reason=choice.finish_reason or "stop",
-                        eos=server_eos(choice, config.stop),
-                        token_confidence=confidence,
-                    )
-                )
-        if len(completions) != config.n:
-            raise BackendError(
-                f"asked for {config.n} samples, got {len(completions)}: the server may ignore `n`; set n_per_request=1"
-            )
-        return PromptResult(num_prompt_tokens=int(responses[0].usage.prompt_tokens), completions=tuple(completions))
+        return prompt_result(responses, config, where=self.base_urls[0], say_absent=self._say_absent)
 
     def _say_absent(self, why: str, k: int) -> None:
         """One RuntimeWarning per reason and backend: token_confidence is None where the server did not give it."""
