@@ -10,6 +10,7 @@
 #   THREADS=2 bash tools/chain_runs.sh P    # particle filtering and REBASE (issue 33), into data/particles/: N = 4 and 16 first
 #   THREADS=2 bash tools/chain_runs.sh Q    # their N = 16 runs with the checker and with confidence, then N = 64
 #   bash tools/chain_runs.sh R & bash tools/chain_runs.sh S    # the two N = 64 runs of Q side by side, a thread each
+#   THREADS=2 bash tools/chain_runs.sh L    # beam search at N = 4 again, into data/cost/, its steps recorded (issue 34)
 # (part NAME with DEST=data/particles for those)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,10 @@ case "${1:-A}" in
   S)
     dest=data/particles
     run rebase64_noisy --method rebase --n 64 --verifier noisy --auc 0.8
+    ;;
+  L)
+    dest=data/cost
+    run beam4_noisy --method beam_search --n 4 --beam-width 4 --verifier noisy --auc 0.8
     ;;
   A)
     run pool64 --method sampling --n 64 --beam-width 1 --verifier noisy --auc 0.8
