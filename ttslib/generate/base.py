@@ -199,6 +199,15 @@ class CountsTokens(Protocol):
     stats: dict
 
 
+class ShardPool(Protocol):
+    """Workers elsewhere, each with its own backend (a pool of Ray actors, ``ttslib.search.ray_actors``):
+    ``map_shards(shards, job)`` takes [(start, problems)] and yields (start, rows, seconds) as each shard is made,
+    in any order, each shard once; the caller is the one writer of the run."""
+
+    @abstractmethod
+    def map_shards(self, shards, job): ...
+
+
 class NextTokenLogits(Protocol):
     """``next_token_logits(prompts)``: the logits (P, V) of the token after each prompt, and how many prompt
     tokens the backend decoded to get them."""
