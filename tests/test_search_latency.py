@@ -118,6 +118,15 @@ def test_search_seconds_is_the_step_by_step_roofline(name, hw):
         assert got == pytest.approx(by_hand(steps, "SmolLM2-135M", hw, "SmolLM2-360M"), rel=1e-9)
 
 
+def test_the_whole_prompt_in_place_of_what_the_cache_did_not_hold():
+    # the embedded backend prefilled 10 of a 60-token prompt (50 in its cache); a problem alone prefills all 60
+    cached = [{"prefill": [[50, 10]], "decode": [[[60, [4, 4]]]], "scored": 2, "verifier": 0}]
+    whole = [{"prefill": [[0, 60]], "decode": [[[60, [4, 4]]]], "scored": 2, "verifier": 0}]
+    assert search_seconds(cached, "SmolLM2-135M", TOY, prompt_tokens=60) == search_seconds(whole, "SmolLM2-135M", TOY)
+    assert search_seconds(cached, "SmolLM2-135M", TOY) < search_seconds(whole, "SmolLM2-135M", TOY)
+    assert cached[0]["prefill"] == [[50, 10]]  # the record given is not changed
+
+
 def test_the_steps_of_a_search_wait_on_each_other():
     # the same children decoded in one step or in two: two steps read the weights for each token of both
     one = [{"prefill": [[0, 10]], "decode": [[[10, [4, 4]]]], "scored": 2, "verifier": 0}]
@@ -153,7 +162,9 @@ def test_the_policy_costs_searches_in_seconds_and_dollars():
             run = runs[(runs["method"] == s.method) & (runs["n"] == n)]
             per = run.assign(problem_id=run["problem_id"].astype(str)).groupby("problem_id")["search_rounds"].first()
             per = per.loc[res.problem_ids]
-            want = np.array([search_seconds(t, "SmolLM2-135M", "H100-SXM") for t in per])
+            prompt = run.assign(problem_id=run["problem_id"].astype(str)).groupby("problem_id")["num_prompt_tokens"].first()
+            want = np.array([search_seconds(t, "SmolLM2-135M", "H100-SXM", prompt_tokens=int(p))
+                             for t, p in zip(per, prompt.loc[res.problem_ids])])
             np.testing.assert_allclose(hosted.cost(s, "seconds")[:, k], want, rtol=1e-12)
             np.testing.assert_allclose(hosted.cost(s, "dollars")[:, k], want * 2.0 / 3600, rtol=1e-12)
             sent = np.array([sum(c for r in json.loads(t) for lv in r["decode"] for c, _ in lv) for t in per])

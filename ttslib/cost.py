@@ -392,8 +392,8 @@ def rounds_seconds(tokens, context, r: int, model, hardware, *, ps=None, precisi
     return out
 
 
-def search_seconds(rounds, model, hardware, *, verifier_model=None, precision: Precision = Precision(),
-                   attention: str = "kaplan") -> float:
+def search_seconds(rounds, model, hardware, *, verifier_model=None, prompt_tokens: int | None = None,
+                   precision: Precision = Precision(), attention: str = "kaplan") -> float:
     """Roofline seconds of one problem's search on its critical path (``ttslib.search``'s ``search_rounds``: the
     JSON text or its parsed list). The steps of a search wait on each other, so their times add up; within a step:
     - what was prefilled (the prompt, a re-sent or re-read partial solution) is one pass: its FLOPs
@@ -402,11 +402,20 @@ def search_seconds(rounds, model, hardware, *, verifier_model=None, precision: P
       children of one parent sharing its context (:func:`shard_traffic`'s decode, a parent a group);
     - the verifier, where ``verifier_model`` is given (None: free, as a rule or a checker is), reads what it scored
       in one pass: the step's partial solutions, each of the mean length, weights read once.
-    The problem runs alone on the machine; a batch of problems decoded together shares each step's weight reads."""
+    The problem runs alone on the machine; a batch of problems decoded together shares each step's weight reads.
+    The first piece prefilled is the prompt, or the part of it the run's backend did not hold in its cache (the
+    embedded backend keeps a few-shot prefix shared by the problems of a shard); ``prompt_tokens`` costs the whole
+    prompt there instead, as a problem alone would prefill it (and as :func:`batch_seconds` costs sampling's)."""
     if isinstance(rounds, str):
         rounds = json.loads(rounds)
     if not isinstance(rounds, list) or not rounds:
         raise ValueError("rounds must be a search's non-empty list of steps (its search_rounds)")
+    if prompt_tokens is not None:
+        p = int(whole_numbers(prompt_tokens, "prompt_tokens"))
+        first = dict(rounds[0]) if isinstance(rounds[0], dict) else rounds[0]
+        if isinstance(first, dict) and isinstance(first.get("prefill"), list):
+            first["prefill"] = [[0, p]] + first["prefill"][1:]
+            rounds = [first] + list(rounds[1:])
     hw = get_hardware(hardware)
     W, D = weight_bytes(model, precision), kv_bytes_per_token(model, precision)
     total = 0.0

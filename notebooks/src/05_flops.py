@@ -793,13 +793,16 @@ Summary(
 # samples as one batch. Each run of `SEARCH_LATENCY` (the chain problems, SmolLM2-135M, the free noisy
 # verifier) is set against `LATENCY_POOL`'s samples of the same problems by the same model: N of them drawn as one
 # batch (expected over the N-subsets, exactly), the same prompt. Both are costed on the `GPU` row's roofline
-# in BF16, one problem at a time. "At the sampling rate" is the search's tokens at the tokens per second of the
+# in BF16, one problem at a time, each prefilling its whole prompt. A sampling batch lasts as long as its longest
+# sample; a search step lasts as long as its longest child, and the steps add up. "At the sampling rate" is the search's tokens at the tokens per second of the
 # sampling batch of that problem: what dividing tokens by a throughput would predict. The finding compares
 # the seconds per problem of the two, paired over problems (Holm over the runs).
 #
 # Measured time. The REBASE run's `run.json` holds each shard's measured time on this machine (one problem a
 # shard). Its roofline on the `this-machine` row, with the weights at the GGUF file's bytes as in the timing
-# check above, is set beside it.
+# check above, is set beside it. That run used one llama.cpp thread and shared the two cores with other runs
+# for most of its time (data/README.md), so its measured time includes waiting for a core; the ratio is an
+# upper bound on what the roofline leaves out, not a like-for-like match with the timing check's.
 
 # %%
 lat_hw = get_hardware(GPU[0])
@@ -811,7 +814,8 @@ for label, path in SEARCH_LATENCY.items():
     per = run.groupby("problem_id", sort=True).first()
     pool_by = latency_pool[latency_pool["problem_id"].isin(per.index)].groupby("problem_id", sort=True)
     assert list(pool_by.groups) == list(per.index), f"{LATENCY_POOL} lacks problems of {path}"
-    searched = np.array([search_seconds(r, "SmolLM2-135M", lat_hw) for r in per["search_rounds"]])
+    searched = np.array([search_seconds(r, "SmolLM2-135M", lat_hw, prompt_tokens=int(p))  # the whole prompt, as sampling's
+                         for r, p in zip(per["search_rounds"], per["num_prompt_tokens"])])
     sampled = np.array([expected_batch_seconds("SmolLM2-135M", g["num_completion_tokens"], int(g["num_prompt_tokens"].iloc[0]), n, lat_hw)
                         for _, g in pool_by])
     sample_tokens = n * pool_by["num_completion_tokens"].mean().to_numpy()
@@ -992,7 +996,7 @@ Summary(*[f"{task} ({ASSUMED_LENGTH[task]}; {SIZE_LABELS[task]}; point estimates
 # The notebook's findings, rendered from the records above: the frontier (FLOPs to a coverage target,
 # cheapest model against the runner-up), the exchange with pretraining on the Pythia data and the papers'
 # side of it, the kit's own run (coverage against majority vote), the kit's two models at equal
-# inference FLOPs, and what seconds and dollars change.
+# inference FLOPs, what seconds and dollars change, and how long a search waits on its steps.
 
 # %%
 two_groups = {(task, sel, pre): [f for key, f in fs.items() if key[:2] == (sel, pre)]
@@ -1043,4 +1047,8 @@ Summary(
     + ", ".join(f"{int((kit_rank[task, 'seconds'] != kit_rank[task, 'flops']).sum())} of {len(kit_rank[task, 'flops'])} {task} targets "
                 f"(their paired comparisons at equal FLOPs: not shown at {sum(f.verdict == 'not shown' for f in two_findings[task].values())} "
                 f"of {len(two_findings[task])})" for task in two) + ".",
+    "Latency: " + "; ".join(f"{name}: {r['search / sampling s']:.2f} times the roofline seconds of sampling at the same N for "
+                            f"{r['search tokens a problem'] / r['sampling tokens a problem']:.2f} times its tokens ({f.verdict}, Holm over "
+                            f"{len(lat_findings)})" for (name, r), f in zip(latency_table.iterrows(), lat_findings))
+    + f"; the REBASE run took {search_ratio:.1f} times its roofline on this machine.",
 )
