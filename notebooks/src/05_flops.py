@@ -800,9 +800,9 @@ Summary(
 #
 # Measured time. The REBASE run's `run.json` holds each shard's measured time on this machine (one problem a
 # shard). Its roofline on the `this-machine` row, with the weights at the GGUF file's bytes as in the timing
-# check above, is set beside it. That run used one llama.cpp thread and shared the two cores with other runs
-# for most of its time (data/README.md), so its measured time includes waiting for a core; the ratio is an
-# upper bound on what the roofline leaves out, not a like-for-like match with the timing check's.
+# check above, is set beside it. That run shared the two cores with other runs for much of its time
+# (data/README.md), so its measured time includes waiting for a core: the ratio bounds from above what the
+# roofline leaves out, and is not a like-for-like match with the timing check's.
 
 # %%
 lat_hw = get_hardware(GPU[0])
@@ -854,7 +854,8 @@ Summary(
       "a problem) reads the weights again."
       for name, r in latency_table.iterrows()],
     f"Measured: the REBASE run took {measured['measured s'].sum():,.0f} s on this machine over {len(measured)} problems "
-    f"({rebase_json['facts']['writers'][-1]['threads']} llama.cpp threads), {search_ratio:.1f} times its roofline on the this-machine row "
+    f"(its writers ran {' then '.join(str(w['threads']) for w in rebase_json['facts']['writers'])} llama.cpp thread(s)), "
+    f"{search_ratio:.1f} times its roofline on the this-machine row "
     f"(per problem {(measured['measured s'] / measured['predicted s']).min():.1f} to {(measured['measured s'] / measured['predicted s']).max():.1f}); "
     f"the sampling run of the timing check above: {ratio:.1f} times.",
 ), latency_table.round(3)
