@@ -69,6 +69,7 @@ SEED = 0
 import datetime as dt
 import itertools
 import json
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -805,6 +806,14 @@ Summary(
 # roofline leaves out, and is not a like-for-like match with the timing check's.
 
 # %%
+def expected_longest(lengths, n: int) -> float:
+    """The expected longest of n samples drawn without replacement from a problem's pool of ``lengths``: the
+    k-th shortest is the longest of the n with probability C(k - 1, n - 1) / C(N, n)."""
+    m = np.sort(np.asarray(lengths, dtype=float))
+    weights = np.array([math.comb(k - 1, n - 1) for k in range(1, m.size + 1)], dtype=float) / math.comb(m.size, n)
+    return float(weights @ m)
+
+
 lat_hw = get_hardware(GPU[0])
 latency_pool = read_samples(LATENCY_POOL).assign(problem_id=lambda d: d["problem_id"].astype(str))
 lat_rows, lat_pairs = [], {}
@@ -822,9 +831,13 @@ for label, path in SEARCH_LATENCY.items():
     search_tokens = per["search_generated_tokens"].to_numpy(dtype=float)
     at_rate = search_tokens * sampled / sample_tokens  # the search's tokens at the sampling batch's tokens per second
     steps = np.array([len(json.loads(r)) for r in per["search_rounds"]])
+    path = np.array([sum(max((max(kids) for _, kids in level), default=0) for step in json.loads(r) for level in step["decode"])
+                     for r in per["search_rounds"]])  # decoding steps on the search's critical path: each pass lasts its longest child
+    longest = np.array([expected_longest(g["num_completion_tokens"], n) for _, g in pool_by])  # a sampling batch lasts its longest sample
     name = f"{label} at N = {n}"
     lat_pairs[name] = (searched, sampled, f"sampling at N = {n}")
     lat_rows.append({"run": name, "problems": len(per), "steps a problem (median)": float(np.median(steps)),
+                     "decoding steps on the path (search)": path.mean(), "decoding steps on the path (sampling)": longest.mean(),
                      "search tokens a problem": search_tokens.mean(), "sampling tokens a problem": sample_tokens.mean(),
                      "search s (roofline)": searched.mean(), "sampling s (roofline)": sampled.mean(),
                      "search s at the sampling rate": at_rate.mean(), "search / sampling s": searched.mean() / sampled.mean()})
@@ -850,8 +863,10 @@ Summary(
     *[f"{name}: {1e3 * r['search s (roofline)']:.3g} ms a problem on the roofline against sampling's {1e3 * r['sampling s (roofline)']:.3g} ms "
       f"(same N, same problems), {r['search / sampling s']:.2f} times, for "
       f"{r['search tokens a problem'] / r['sampling tokens a problem']:.2f} times its tokens; at sampling's tokens per second "
-      f"its tokens would take {1e3 * r['search s at the sampling rate']:.3g} ms. Each of its steps (median {r['steps a problem (median)']:g} "
-      "a problem) reads the weights again."
+      f"its tokens would take {1e3 * r['search s at the sampling rate']:.3g} ms. Its critical path holds "
+      f"{r['decoding steps on the path (search)']:.1f} decoding steps a problem (its steps, median {r['steps a problem (median)']:g}, each "
+      f"as long as its longest child) against sampling's {r['decoding steps on the path (sampling)']:.1f} (its longest sample); each "
+      "decoding step reads the weights once."
       for name, r in latency_table.iterrows()],
     f"Measured: the REBASE run took {measured['measured s'].sum():,.0f} s on this machine over {len(measured)} problems "
     f"(its writers ran {' then '.join(str(w['threads']) for w in rebase_json['facts']['writers'])} llama.cpp thread(s)), "
