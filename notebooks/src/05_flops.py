@@ -1064,7 +1064,7 @@ Summary(
                 f"(their paired comparisons at equal FLOPs: not shown at {sum(f.verdict == 'not shown' for f in two_findings[task].values())} "
                 f"of {len(two_findings[task])})" for task in two) + ".",
     "Latency: " + "; ".join(f"{name}: {r['search / sampling s']:.2f} times the roofline seconds of sampling at the same N for "
-                            f"{r['search tokens a problem'] / r['sampling tokens a problem']:.2f} times its tokens ({f.verdict}, Holm over "
+                            f"{r['search tokens a problem'] / r['sampling tokens a problem']:.2f} times its tokens ({f.said}, Holm over "
                             f"{len(lat_findings)})" for (name, r), f in zip(latency_table.iterrows(), lat_findings))
     + f"; the REBASE run took {search_ratio:.1f} times its roofline on this machine.",
 )
