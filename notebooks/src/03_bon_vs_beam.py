@@ -729,8 +729,8 @@ Summary(
 #
 # The answer of every search is the same weighted vote over its N candidates' last-step scores as in
 # Section 3, so that all four searches are judged alike. The runs of Section 3 were made by an earlier version of
-# the search code than these: beam search at N = 4 made again with the current code drew other samples for 242
-# of its 600 candidates (data/README.md, `cost/beam4_noisy`). The comparisons below with beam search, DVTS and the
+# the search code than these: beam search at N = 4 made again with the current code drew other candidates for 217
+# of its 600 (compared per problem as sets of completions; data/README.md, `cost/beam4_noisy`). The comparisons below with beam search, DVTS and the
 # pool therefore span two versions of the code, whose sampling differs in detail. The next cell reads each run's settings from its
 # manifest and checks the policy, prompt, problems, step settings and verifier against the runs of Section 3.
 
@@ -852,8 +852,7 @@ budget_family = family([paired_finding(spread[pf_main].at(n), res[dvts_main].at(
                                        range=f"chains, DVTS at {RATE_LOW:g} times particle filtering's N, one run per search and N")
                         for n, m in budget_pairs]) if budget_pairs else []
 paper_rows = []
-if budget_family:
-    f, (n, m) = budget_family[0], budget_pairs[0]
+for f, (n, m) in zip(budget_family, budget_pairs):  # every budget pair, the paper's row beside each
     paper_rows.append(compare_with_paper(
         "puri_pf_scaling_rate",
         Setting(f"{chain_model} with {auc_name[MAIN_VERIFIER]} as verifier", f"the kit's chains ({chain.shape[0]} problems)",
@@ -869,10 +868,13 @@ Summary(
     budget_family,
     paper_rows,
     (f"Power: the {len(not_shown)} comparisons not shown could have detected, at 80% power, differences from "
-     f"{min(f.detectable for f in not_shown):.3f} to {max(f.detectable for f in not_shown):.3f} in accuracy (each states its own); "
-     "smaller effects remain possible." if not_shown else "Power: no comparison above is not shown."),
+     f"{min(f.detectable for f in not_shown):.3f} to {max(f.detectable for f in not_shown):.3f} in accuracy before Holm's adjustment "
+     "(each finding also states it at Holm's first threshold); smaller effects remain possible. Neither paper states its effect as an "
+     "accuracy difference at equal N on one model (Puri et al. give a ratio of budgets), so whether these runs could have detected "
+     "an effect of the papers' size cannot be said." if not_shown else "Power: no comparison above is not shown."),
     "REBASE's Table 1 (Wu et al., arXiv:2408.00724: Llemma-7B with REBASE at 32 samples, 46.8%, against Llemma-34B sampling at 64, "
-    "46.7%, on MATH500) compares two models; a study of one model cannot repeat it, so it is not set beside these runs.",
+    "46.7%, on MATH500) compares two models, which a study of one model cannot repeat. The paper's comparisons of REBASE with weighted "
+    "voting on one model are not in the kit's reference list (references.csv), so no paper row is set beside the REBASE findings.",
 )
 
 # %% [markdown]
