@@ -842,8 +842,7 @@ for label, path in SEARCH_LATENCY.items():
     name = f"{label} at N = {n}"
     lat_pairs[name] = (searched, sampled, f"sampling at N = {n}")
     lat_rows.append({"run": name, "problems": len(per), "some candidate right (search)": run.groupby("problem_id")["is_correct"].any().mean(),
-                     "pass@N (sampling)": float(np.mean([1 - math.comb(len(g) - int(g["is_correct"].sum()), n) / math.comb(len(g), n)
-                                                          for _, g in pool_by])),
+                     "pass@N (sampling)": float(pass_at_k(pool_by.size(), pool_by["is_correct"].sum(), n).mean()),
                      "steps a problem (median)": float(np.median(steps)),
                      "decoding steps on the path (search)": path.mean(), "decoding steps on the path (sampling)": longest.mean(),
                      "search tokens a problem": search_tokens.mean(), "sampling tokens a problem": sample_tokens.mean(),
