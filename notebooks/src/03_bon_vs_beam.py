@@ -61,6 +61,7 @@ CODE_SAMPLES = (  # HumanEval sample tables, one model each (named by its model 
 
 # %%
 import json
+from collections import Counter
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -757,6 +758,13 @@ assert (spread_settings.query("method == 'rebase'")["rebase_temperature"] == 0.2
 pf_rows = spread_settings.query("method == 'particle_filtering'")
 assert (pf_rows["pf_aggregate"] == "prod").all() and (pf_rows["pf_temperature"] == 1).all()  # "prod", "T = 1"
 assert (pf_rows["pf_resample"] == "all").all() and (pf_rows["pf_iterations"] == 1).all()  # "all", "one iteration"
+# Section 3's beam search at N = 4 made again by the current code (data/README.md, `cost/beam4_noisy`): the
+# candidates of the old run that the new one did not draw, per problem as multisets of completions
+beam4_old = read_samples(Path(CHAIN_DIR) / "beam4_noisy.parquet")
+beam4_new = read_samples(Path(DATA_DIR) / "cost" / "beam4_noisy.parquet")
+new_of = beam4_new.groupby("problem_id")["completion"].agg(Counter)
+redrawn = sum((Counter(g) - new_of[pid]).total() for pid, g in beam4_old.groupby("problem_id")["completion"])
+assert redrawn == 217 and len(beam4_old) == 600  # "other candidates for 217 of its 600"
 spread_settings.astype(object).where(spread_settings.notna(), "")  # a blank: a setting the method does not have
 
 # %% [markdown]

@@ -864,6 +864,7 @@ measured = pd.DataFrame([{"shard": k, "measured s": f["seconds"], "problems": f[
                                                         precision=rebase_q4)}
                          for k, f in sorted(rebase_json["facts"]["shards"].items())]).set_index("shard")
 assert (measured["problems"] == 1).all()
+assert timing_manifest["sampling"]["max_tokens"] == 10  # "10-token samples": the timing check's length limit
 search_ratio = measured["measured s"].sum() / measured["predicted s"].sum()
 alone = [i for i, w in enumerate(rebase_json["facts"]["writers"]) if w["threads"] == timing_facts["writers"][-1]["threads"]]
 like = measured[measured["writer"].isin(alone)]  # the shards made as the timing check ran: its threads, no other run beside
