@@ -82,10 +82,12 @@ def test_the_steps_of_a_beam_search_by_hand():
     assert one == p + 6 - 1 and two == p + 12 - 2
 
 
-def by_hand(steps, model, hw, verifier=None):
+def by_hand(steps, model, hw, verifier=None, prompt=None):
     """Each step: its prefill pass, then each decoding pass token by token (every live child at its position,
-    each parent's context read once a token for its children), then the verifier's pass."""
+    the prompt read once a token for all, each parent's context beyond it once a token for its children), then
+    the verifier's pass."""
     spec, W, D = get_model(model), weight_bytes(model), kv_bytes_per_token(model)
+    prompt = steps[0]["decode"][0][0][0] if prompt is None else prompt
     per = lambda t: 2 * spec.params + 2 * spec.n_layers * spec.d_attn * t  # noqa: E731  C(t) at position t
     total = 0.0
     for r in steps:
@@ -97,7 +99,7 @@ def by_hand(steps, model, hw, verifier=None):
             for t in range(1, longest + 1):
                 live = [(start, sum(m >= t for m in kids)) for start, kids in level if any(m >= t for m in kids)]
                 flops = sum(k * per(start + t) for start, k in live)
-                read = sum(start + k * t for start, k in live)
+                read = prompt + sum(start - prompt + k * t for start, k in live)
                 total += max(flops / hw.peak_flops, (W + D * read) / hw.bandwidth)
         if verifier and r["scored"]:
             v, Wv, Dv = get_model(verifier), weight_bytes(verifier), kv_bytes_per_token(verifier)
@@ -116,6 +118,27 @@ def test_search_seconds_is_the_step_by_step_roofline(name, hw):
         assert search_seconds(text, "SmolLM2-135M", hw) == pytest.approx(by_hand(steps, "SmolLM2-135M", hw), rel=1e-9)
         got = search_seconds(steps, "SmolLM2-135M", hw, verifier_model="SmolLM2-360M")
         assert got == pytest.approx(by_hand(steps, "SmolLM2-135M", hw, "SmolLM2-360M"), rel=1e-9)
+
+
+def test_parents_read_their_shared_prompt_once_a_step():
+    # two parents right after the prompt (REBASE's first children) read it as one parent with both children does
+    hw = Hardware("memory", peak_flops=1e18, bandwidth=1e8, precision="made up", source="a test")
+    apart = [{"prefill": [], "decode": [[[100, [3]], [100, [3]]]], "scored": 2, "verifier": 0}]
+    together = [{"prefill": [], "decode": [[[100, [3, 3]]]], "scored": 2, "verifier": 0}]
+    assert search_seconds(apart, "SmolLM2-135M", hw) == pytest.approx(search_seconds(together, "SmolLM2-135M", hw), rel=1e-12)
+    # two parents 10 tokens past the prompt each read their own 10 tokens: 2 x 10 more KV a step than one parent
+    deeper = [{"prefill": [], "decode": [[[110, [3]], [110, [3]]]], "scored": 2, "verifier": 0}]
+    extra = search_seconds(deeper, "SmolLM2-135M", hw, prompt_tokens=100) - search_seconds(apart, "SmolLM2-135M", hw, prompt_tokens=100)
+    assert extra == pytest.approx(3 * 2 * 10 * kv_bytes_per_token("SmolLM2-135M") / hw.bandwidth, rel=1e-9)
+
+
+def test_the_whole_prompt_in_place_of_what_the_cache_did_not_hold():
+    # the embedded backend prefilled 10 of a 60-token prompt (50 in its cache); a problem alone prefills all 60
+    cached = [{"prefill": [[50, 10]], "decode": [[[60, [4, 4]]]], "scored": 2, "verifier": 0}]
+    whole = [{"prefill": [[0, 60]], "decode": [[[60, [4, 4]]]], "scored": 2, "verifier": 0}]
+    assert search_seconds(cached, "SmolLM2-135M", TOY, prompt_tokens=60) == search_seconds(whole, "SmolLM2-135M", TOY)
+    assert search_seconds(cached, "SmolLM2-135M", TOY) < search_seconds(whole, "SmolLM2-135M", TOY)
+    assert cached[0]["prefill"] == [[50, 10]]  # the record given is not changed
 
 
 def test_the_steps_of_a_search_wait_on_each_other():
@@ -153,7 +176,9 @@ def test_the_policy_costs_searches_in_seconds_and_dollars():
             run = runs[(runs["method"] == s.method) & (runs["n"] == n)]
             per = run.assign(problem_id=run["problem_id"].astype(str)).groupby("problem_id")["search_rounds"].first()
             per = per.loc[res.problem_ids]
-            want = np.array([search_seconds(t, "SmolLM2-135M", "H100-SXM") for t in per])
+            prompt = run.assign(problem_id=run["problem_id"].astype(str)).groupby("problem_id")["num_prompt_tokens"].first()
+            want = np.array([search_seconds(t, "SmolLM2-135M", "H100-SXM", prompt_tokens=int(p))
+                             for t, p in zip(per, prompt.loc[res.problem_ids])])
             np.testing.assert_allclose(hosted.cost(s, "seconds")[:, k], want, rtol=1e-12)
             np.testing.assert_allclose(hosted.cost(s, "dollars")[:, k], want * 2.0 / 3600, rtol=1e-12)
             sent = np.array([sum(c for r in json.loads(t) for lv in r["decode"] for c, _ in lv) for t in per])

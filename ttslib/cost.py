@@ -392,23 +392,37 @@ def rounds_seconds(tokens, context, r: int, model, hardware, *, ps=None, precisi
     return out
 
 
-def search_seconds(rounds, model, hardware, *, verifier_model=None, precision: Precision = Precision(),
-                   attention: str = "kaplan") -> float:
+def search_seconds(rounds, model, hardware, *, verifier_model=None, prompt_tokens: int | None = None,
+                   precision: Precision = Precision(), attention: str = "kaplan") -> float:
     """Roofline seconds of one problem's search on its critical path (``ttslib.search``'s ``search_rounds``: the
     JSON text or its parsed list). The steps of a search wait on each other, so their times add up; within a step:
     - what was prefilled (the prompt, a re-sent or re-read partial solution) is one pass: its FLOPs
       (``ttslib.flops.sequence_flops`` after each piece's position), the weights read once, each token's KV written;
     - each sequential decoding pass (the expansion, then each lookahead step) decodes every child together, the
-      children of one parent sharing its context (:func:`shard_traffic`'s decode, a parent a group);
+      children of one parent sharing its context (:func:`shard_traffic`'s decode, a parent a group), and the prompt
+      all parents start with read once a step for all of them, as sampling's shared prompt is;
     - the verifier, where ``verifier_model`` is given (None: free, as a rule or a checker is), reads what it scored
       in one pass: the step's partial solutions, each of the mean length, weights read once.
-    The problem runs alone on the machine; a batch of problems decoded together shares each step's weight reads."""
+    The problem runs alone on the machine; a batch of problems decoded together shares each step's weight reads.
+    The first piece prefilled is the prompt, or the part of it the run's backend did not hold in its cache (the
+    embedded backend keeps a few-shot prefix shared by the problems of a shard); ``prompt_tokens`` costs the whole
+    prompt there instead, as a problem alone would prefill it (and as :func:`batch_seconds` costs sampling's)."""
     if isinstance(rounds, str):
         rounds = json.loads(rounds)
     if not isinstance(rounds, list) or not rounds:
         raise ValueError("rounds must be a search's non-empty list of steps (its search_rounds)")
+    if prompt_tokens is not None:
+        p = int(whole_numbers(prompt_tokens, "prompt_tokens"))
+        first = dict(rounds[0]) if isinstance(rounds[0], dict) else rounds[0]
+        if isinstance(first, dict) and isinstance(first.get("prefill"), list):
+            first["prefill"] = [[0, p]] + first["prefill"][1:]
+            rounds = [first] + list(rounds[1:])
     hw = get_hardware(hardware)
     W, D = weight_bytes(model, precision), kv_bytes_per_token(model, precision)
+    try:  # the prompt every partial solution starts with: its KV read once a decoding step for all of them
+        shared = int(prompt_tokens) if prompt_tokens is not None else int(rounds[0]["decode"][0][0][0])
+    except (KeyError, IndexError, TypeError, ValueError):
+        shared = 0
     total = 0.0
     for j, step in enumerate(rounds):
         try:
@@ -423,7 +437,7 @@ def search_seconds(rounds, model, hardware, *, verifier_model=None, precision: P
         for groups in passes:
             groups = [(np.asarray(kids, dtype=float), int(start)) for start, kids in groups if len(kids) and max(kids) > 0]
             if groups:
-                total += float(step_seconds(shard_traffic(model, groups, precision=precision, attention=attention)[1], hw).sum())
+                total += float(step_seconds(_pass_traffic(model, groups, shared, precision, attention), hw).sum())
         if verifier_model is not None and scored and read > 0:
             length = max(round(read / scored), 1)
             flops = scored * float(sequence_flops(verifier_model, length, attention=attention))
@@ -431,6 +445,18 @@ def search_seconds(rounds, model, hardware, *, verifier_model=None, precision: P
             traffic = Traffic(np.array([flops]), np.array([Wv + kv_bytes_per_token(verifier_model, precision) * read]), Wv)
             total += float(step_seconds(traffic, hw).sum())
     return total
+
+
+def _pass_traffic(model, groups, shared: int, precision: Precision, attention: str) -> Traffic:
+    """One decoding pass of a search step: every parent's children decoded together (:func:`shard_traffic`'s
+    decode, a parent a group), except that the prompt all parents start with is read once a step for all of
+    them, as sampling's shared prompt is (:func:`decode_traffic`), and each parent reads the rest of its context."""
+    D = kv_bytes_per_token(model, precision)
+    traffic = shard_traffic(model, groups, precision=precision, attention=attention)[1]
+    t = np.arange(1, traffic.flops.size + 1)
+    parents = np.array([(m[None, :] >= t[:, None]).any(1) for m, _ in groups]).sum(0)  # parents with a live child at step t
+    p = np.minimum(shared, min(start for _, start in groups))
+    return Traffic(traffic.flops, traffic.bytes - D * p * np.maximum(parents - 1, 0), traffic.weights)
 
 
 def critical_path(rounds) -> float:

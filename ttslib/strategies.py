@@ -279,8 +279,8 @@ def scenario_costs(results: StrategyResults, pool: PoolArrays | None, scenario, 
       (``ttslib.cost.rounds_seconds``), one problem at a time; an API bills each round's context as input.
     - With ``searches`` (the search runs behind ``results``' search strategies, as given to
       :func:`search_strategies`, with the same ``verifiers``), the searches: each problem's steps one after
-      another (``search_rounds``, ``ttslib.cost.search_seconds``), one problem at a time, a model verifier's
-      reads included where ``verifier_models`` names its model; an API bills each request's context (its partial
+      another (``search_rounds``, ``ttslib.cost.search_seconds``), one problem at a time with its whole prompt
+      prefilled, a model verifier's reads included where ``verifier_models`` names its model; an API bills each request's context (its partial
       solution) once as input and its children as output, and refuses a search whose verifier read tokens (the
       API does not price the verifier). Runs made before ``search_rounds`` was recorded are refused by name.
 
@@ -343,6 +343,7 @@ def _search_costs(results: StrategyResults, runs: pd.DataFrame, scenario, verifi
         if (rounds["nunique"] != 1).any():
             raise ValueError(f"search run {mine[0]} at n={n}: search_rounds differs within a problem (it is per problem)")
         steps = [json.loads(r) for r in rounds["first"]]
+        prompts = g.groupby("problem_id", sort=True)["num_prompt_tokens"].first().to_numpy(dtype=int)
         if api:
             read = float(g["search_verifier_tokens"].max()) if "search_verifier_tokens" in g else 0.0
             if read > 0:
@@ -353,8 +354,8 @@ def _search_costs(results: StrategyResults, runs: pd.DataFrame, scenario, verifi
             seconds, dollars = None, sent * per_in + made * per_out
         else:
             v_model = (verifier_models or {}).get(mine[0].verifier)
-            seconds = np.array([search_seconds(st, scenario.model, scenario.price.hardware, verifier_model=v_model,
-                                               precision=scenario.precision) for st in steps])
+            seconds = np.array([search_seconds(st, scenario.model, scenario.price.hardware, verifier_model=v_model, prompt_tokens=int(p),
+                                               precision=scenario.precision) for st, p in zip(steps, prompts)])
             dollars = scenario.price.dollars(seconds)
         for s in mine:
             per.setdefault(s, {})[n] = (rounds.index.to_numpy(dtype=str), seconds, dollars)

@@ -61,6 +61,7 @@ CODE_SAMPLES = (  # HumanEval sample tables, one model each (named by its model 
 
 # %%
 import json
+from collections import Counter
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -728,7 +729,10 @@ Summary(
 #   (`rebase_temperature`).
 #
 # The answer of every search is the same weighted vote over its N candidates' last-step scores as in
-# Section 3, so that all four searches are judged alike. The next cell reads each run's settings from its
+# Section 3, so that all four searches are judged alike. The runs of Section 3 were made by an earlier version of
+# the search code than these: beam search at N = 4 made again with the current code drew other candidates for 217
+# of its 600 (compared per problem as sets of completions; data/README.md, `cost/beam4_noisy`). The comparisons below with beam search, DVTS and the
+# pool therefore span two versions of the code, whose sampling differs in detail. The next cell reads each run's settings from its
 # manifest and checks the policy, prompt, problems, step settings and verifier against the runs of Section 3.
 
 # %%
@@ -754,6 +758,13 @@ assert (spread_settings.query("method == 'rebase'")["rebase_temperature"] == 0.2
 pf_rows = spread_settings.query("method == 'particle_filtering'")
 assert (pf_rows["pf_aggregate"] == "prod").all() and (pf_rows["pf_temperature"] == 1).all()  # "prod", "T = 1"
 assert (pf_rows["pf_resample"] == "all").all() and (pf_rows["pf_iterations"] == 1).all()  # "all", "one iteration"
+# Section 3's beam search at N = 4 made again by the current code (data/README.md, `cost/beam4_noisy`): the
+# candidates of the old run that the new one did not draw, per problem as multisets of completions
+beam4_old = read_samples(Path(CHAIN_DIR) / "beam4_noisy.parquet")
+beam4_new = read_samples(Path(DATA_DIR) / "cost" / "beam4_noisy.parquet")
+new_of = beam4_new.groupby("problem_id")["completion"].agg(Counter)
+redrawn = sum((Counter(g) - new_of[pid]).total() for pid, g in beam4_old.groupby("problem_id")["completion"])
+assert redrawn == 217 and len(beam4_old) == 600  # "other candidates for 217 of its 600"
 spread_settings.astype(object).where(spread_settings.notna(), "")  # a blank: a setting the method does not have
 
 # %% [markdown]
@@ -849,8 +860,7 @@ budget_family = family([paired_finding(spread[pf_main].at(n), res[dvts_main].at(
                                        range=f"chains, DVTS at {RATE_LOW:g} times particle filtering's N, one run per search and N")
                         for n, m in budget_pairs]) if budget_pairs else []
 paper_rows = []
-if budget_family:
-    f, (n, m) = budget_family[0], budget_pairs[0]
+for f, (n, m) in zip(budget_family, budget_pairs):  # every budget pair, the paper's row beside each
     paper_rows.append(compare_with_paper(
         "puri_pf_scaling_rate",
         Setting(f"{chain_model} with {auc_name[MAIN_VERIFIER]} as verifier", f"the kit's chains ({chain.shape[0]} problems)",
@@ -858,26 +868,21 @@ if budget_family:
                 f"particle filtering ({pf_main.scheme}; answer by weighted vote) against the kit's DVTS (M = {BEAM_WIDTH}), the same "
                 "verifier, one run each per N", f"N = {n} against {m}; judged with its family of {f.family_size}: {f.verdict}"),
         f.difference, f.lower, f.upper))
-rebase_main = spread_s.get(("rebase", MAIN_VERIFIER))
-if rebase_main is not None:
-    top_n = int(spread[rebase_main].n.max())
-    k = equal_n[rebase_main, top_n]
-    f = same_as_n.get((rebase_main, top_n)) or dict(zip(flops_pairs, flops_family))[rebase_main, top_n]
-    paper_rows.append(compare_with_paper(
-        "rebase_llemma7b_math500",
-        Setting(f"{chain_model} (one model on both sides) with {auc_name[MAIN_VERIFIER]} as verifier",
-                f"the kit's chains ({chain.shape[0]} problems)", "accuracy of REBASE minus weighted best-of-N at equal FLOPs",
-                f"REBASE (T = {rebase_main.scheme.temperature:g}) against weighted best-of-N on the pool, the same verifier",
-                f"REBASE at N = {top_n}; best-of-N at n = {k}, the largest n within REBASE's FLOPs; judged with its family of "
-                f"{f.family_size}: {f.verdict} (before Holm's adjustment: {f.unadjusted_verdict})"),
-        f.difference, f.lower, f.upper))
+not_shown = [f for f in [*spread_family, *flops_family, *budget_family]
+             if f.verdict == "not shown" and not f.few_differ and np.isfinite(f.detectable)]  # those with a power statement
 Summary(
     spread_family,
     flops_family,
     budget_family,
     paper_rows,
-    "Power: each comparison above states the smallest difference it could detect. REBASE's Table 1 difference is between two "
-    "models, which a study of one model cannot repeat.",
+    (f"Power: the {len(not_shown)} comparisons not shown could have detected, at 80% power, differences from "
+     f"{min(f.detectable for f in not_shown):.3f} to {max(f.detectable for f in not_shown):.3f} in accuracy before Holm's adjustment "
+     "(each finding also states it at Holm's first threshold); smaller effects remain possible. Neither paper states its effect as an "
+     "accuracy difference at equal N on one model (Puri et al. give a ratio of budgets), so whether these runs could have detected "
+     "an effect of the papers' size cannot be said." if not_shown else "Power: no comparison above is not shown."),
+    "REBASE's Table 1 (Wu et al., arXiv:2408.00724: Llemma-7B with REBASE at 32 samples, 46.8%, against Llemma-34B sampling at 64, "
+    "46.7%, on MATH500) compares two models, which a study of one model cannot repeat. The paper's comparisons of REBASE with weighted "
+    "voting on one model are not in the kit's reference list (references.csv), so no paper row is set beside the REBASE findings.",
 )
 
 # %% [markdown]

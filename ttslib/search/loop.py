@@ -251,8 +251,9 @@ def search_problems(questions, prompts, expander, verifier, config: SearchConfig
                 if config.method == "particle_filtering":  # ranked, weighted and picked by the aggregated score
                     node.rank_score = aggregate_scores(node.scores, config.pf_aggregate)
                 node.verifier_truncated = max(node.verifier_truncated, look.verifier_truncated)
-                costs[tree.problem].verifier += tokens * w / weights.sum()
-                costs[tree.problem].rounds[-1]["verifier"] += tokens * w / weights.sum()
+                share = tokens * w / weights.sum()  # the verifier's tokens, split in proportion to the steps scored
+                costs[tree.problem].verifier += share
+                costs[tree.problem].rounds[-1]["verifier"] += share
                 costs[tree.problem].rounds[-1]["scored"] += 1
                 if look is not node:
                     drop(expander, [look])
