@@ -32,9 +32,10 @@ The run guarantees are the kit's, not Ray's:
 from __future__ import annotations
 
 import json
-from collections import Counter
+import time
 
-from ttslib.generate.base import Backend, BackendError, HasModelName, HasSettings, PromptResult, SamplingConfig, failed_result
+from ttslib.generate.base import (Backend, BackendError, HasModelName, HasSettings, PromptResult, SamplingConfig, StreamsShards,
+                                  failed_result)
 from ttslib.generate.openai_http import completion_request, prompt_result, request_blocks
 
 __all__ = ["RayBackend", "ENGINES", "connect"]
@@ -78,7 +79,7 @@ def _processor_config(engine: str):
     return cls
 
 
-class RayBackend(Backend, HasModelName, HasSettings):
+class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
     """Samples through a ``ray.data.llm`` processor on a Ray cluster (module docstring).
 
     Parameters
@@ -120,15 +121,6 @@ class RayBackend(Backend, HasModelName, HasSettings):
         return {"engine": self.engine, "model": self.model_name, "n_per_request": self.n_per_request,
                 **({"engine_kwargs": self.engine_kwargs} if self.engine != "http" else {})}
 
-    # --- the rows of a shard ---------------------------------------------------------------------------------
-    def _requests(self, prompts, config: SamplingConfig, seeds) -> list[dict]:
-        rows = []
-        for i, (prompt, seed) in enumerate(zip(prompts, seeds)):
-            for j, n in enumerate(request_blocks(config.n, self.n_per_request)):
-                rows.append({"id": len(rows), "prompt_index": i, "block": j,
-                             "body": json.dumps(completion_request(self.model_name, prompt, config, int(seed) + j, n))})
-        return rows
-
     def _processor(self, url: str | None):
         from ray.data.llm import build_processor
 
@@ -147,50 +139,86 @@ class RayBackend(Backend, HasModelName, HasSettings):
         raise BackendError(f"the {self.engine} engine is documented in docs/ray.md but not run by this backend yet; "
                            f"use engine='http' with servers started on the cluster")
 
-    def _run(self, rows: list[dict]) -> dict[int, dict]:
-        """Each request's response by id: one processor per server, the rows dealt round-robin, run together."""
+    def _dataset(self, rows: list[dict]):
+        """The responses of ``rows`` as a Ray Dataset: one processor per server, the rows dealt round-robin, run
+        together; each row's input split into blocks of ``batch_size`` so that responses stream out as they come."""
         import ray
 
         parts = []
         for u, url in enumerate(self.base_urls):
             mine = [r for r in rows if r["id"] % len(self.base_urls) == u]
             if mine:
-                parts.append(self._processor(url)(ray.data.from_items(mine)))
-        data = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+                blocks = max(1, -(-len(mine) // self.batch_size))
+                parts.append(self._processor(url)(ray.data.from_items(mine, override_num_blocks=blocks)))
+        return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+
+    def _failed(self, err: Exception) -> BackendError:
+        """A request out of retries fails the dataset, whatever the exception's type: one line naming the servers."""
+        text = str(err)
+        first = next((line for line in text.splitlines() if "Error" in line or "retries" in line), text.splitlines()[0] if text else "")
+        return BackendError(f"Ray could not finish the requests (servers {', '.join(self.base_urls)}): {type(err).__name__}: "
+                            f"{first.strip()[:300]}")
+
+    def _responses(self, rows: list[dict]):
+        """Each response as (id, body), as Ray returns them; an id that comes back twice is an error."""
+        seen = set()
         try:
-            out = data.take_all()
-        except Exception as err:  # noqa: BLE001 - a request out of retries fails the dataset, whatever the type
-            first = next((line for line in str(err).splitlines() if "Error" in line or "retries" in line), str(err).splitlines()[0] if str(err) else "")
-            raise BackendError(f"Ray could not finish the requests (servers {', '.join(self.base_urls)}): {type(err).__name__}: "
-                               f"{first.strip()[:300]}") from None
-        counts = Counter(int(r["id"]) for r in out)
-        wrong = sorted(i for i in range(len(rows)) if counts.get(i, 0) != 1)
-        if wrong or len(counts) != len(rows):
-            raise BackendError(f"Ray returned {len(out)} responses for {len(rows)} requests (ids {wrong[:5]} missing or repeated)")
-        return {int(r["id"]): json.loads(r["response"]) for r in out}
+            for out in self._dataset(rows).iter_rows():
+                i = int(out["id"])
+                if i in seen:
+                    raise BackendError(f"Ray returned request {i} twice")
+                seen.add(i)
+                yield i, json.loads(out["response"])
+        except BackendError:
+            raise
+        except Exception as err:  # noqa: BLE001
+            raise self._failed(err) from None
+        missing = sorted(set(range(len(rows))) - seen)
+        if missing:
+            raise BackendError(f"Ray returned {len(seen)} responses for {len(rows)} requests (ids {missing[:5]} missing)")
 
     def generate(self, prompts: list[str], config: SamplingConfig, seeds: list[int]) -> list[PromptResult]:
+        return next(iter(self.generate_shards([(0, prompts, seeds)], config)))[1]
+
+    def generate_shards(self, shards, config: SamplingConfig):
+        """Every pending shard's requests in one Dataset (Ray's start-up is paid once a run, not once a shard);
+        each shard as (start, results, seconds) as soon as its last response is back. ``seconds``: the time since
+        the previous shard was done (since the start, for the first), so the shards' times add up to the run's."""
+        rows, owner = [], {}
+        for start, prompts, seeds in shards:
+            for i, (prompt, seed) in enumerate(zip(prompts, seeds)):
+                for j, n in enumerate(request_blocks(config.n, self.n_per_request)):
+                    owner[len(rows)] = (start, i)
+                    rows.append({"id": len(rows), "body": json.dumps(completion_request(self.model_name, prompt, config, int(seed) + j, n))})
+        waiting = {start: sum(1 for s, _ in owner.values() if s == start) for start, _, _ in shards}
+        got: dict[int, dict] = {}
+        prompts_of = {start: len(prompts) for start, prompts, _ in shards}
+        last = time.perf_counter()
+        for i, body in self._responses(rows):
+            got[i] = body
+            start = owner[i][0]
+            waiting[start] -= 1
+            if waiting[start] == 0:
+                mine = sorted(k for k, (s, _) in owner.items() if s == start)
+                by_prompt = [[got.pop(k) for k in mine if owner[k][1] == p] for p in range(prompts_of[start])]
+                now = time.perf_counter()
+                yield start, [self._result(responses, config) for responses in by_prompt], now - last
+                last = now
+
+    def _result(self, responses: list[dict], config: SamplingConfig) -> PromptResult:
+        """One prompt's result from its requests' response bodies (in request order)."""
         from openai.types import Completion as ApiCompletion
 
-        rows = self._requests(prompts, config, seeds)
-        answers = self._run(rows)
-        by_prompt: dict[int, list] = {i: [] for i in range(len(prompts))}
-        for row in rows:
-            by_prompt[row["prompt_index"]].append(answers[row["id"]])
-        results = []
-        for i, responses in by_prompt.items():
-            refused = next((r for r in responses if "choices" not in r), None)
-            if refused is not None:  # the server answered with an error body (a prompt too long, say): this prompt only
-                error = refused.get("error", refused)
-                if not _prompt_error(error):
-                    raise BackendError(f"{', '.join(self.base_urls)} answered with an error: {json.dumps(error)[:300]}")
-                tokens = next((int(r["usage"]["prompt_tokens"]) for r in responses if "usage" in r and "choices" in r), 0)
-                results.append(failed_result(config.n, f"server refused the prompt: {json.dumps(error)[:200]}", tokens))
-                continue
-            parsed = [ApiCompletion.model_validate(r) for r in responses]
-            results.append(prompt_result(parsed, config, where=self.base_urls[0] if self.base_urls else self.engine,
-                                         say_absent=lambda why, k: None))
-        return results
+        refused = next((r for r in responses if "choices" not in r), None)
+        if refused is not None:  # the server answered with an error body (a prompt too long, say): this prompt only
+            error = refused.get("error", refused)
+            if not _prompt_error(error):
+                raise BackendError(f"{', '.join(self.base_urls)} answered with an error: {json.dumps(error)[:300]}")
+            tokens = next((int(r["usage"]["prompt_tokens"]) for r in responses if "usage" in r and "choices" in r), 0)
+            return failed_result(config.n, f"server refused the prompt: {json.dumps(error)[:200]}", tokens)
+        # as the openai client parses a body: built, not validated (llama.cpp's servers put nulls in top_logprobs)
+        parsed = [ApiCompletion.construct(**r) for r in responses]
+        return prompt_result(parsed, config, where=self.base_urls[0] if self.base_urls else self.engine, say_absent=lambda why, k: None)
 
 
 def _prompt_error(error) -> bool:

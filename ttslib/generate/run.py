@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ttslib.data import read_samples, validate_samples, write_samples
-from ttslib.generate.base import (BackendError, CountsTokens, SamplingConfig, backend_model_name, backend_settings, problem_seed,
+from ttslib.generate.base import (BackendError, CountsTokens, SamplingConfig, StreamsShards, backend_model_name, backend_settings, problem_seed,
                                   reset_backend, supports)
 from ttslib.generate.rundir import (SUMS, RunLocked, RunMismatch, ShardCorrupted, check_manifest, check_shard, file_sha256,
                                     machine_facts, read_sums, record_facts, record_sum, write_shard, writer_lock)
@@ -170,8 +170,16 @@ def generate_samples(
         results = backend.generate(prompts, config, seeds)
         return _rows(batch, results, config, backend, seeds, grade_style)
 
+    def streamed(shards):  # a backend that takes every pending shard at once and returns each as it is done
+        asked = {start: (batch, [problem_seed(config.seed, pid) for pid in batch["problem_id"]]) for start, batch in shards}
+        sent = [(start, [render_prompt(template, q) for q in batch["question"]], seeds) for start, (batch, seeds) in asked.items()]
+        for start, results, seconds in backend.generate_shards(sent, config):
+            batch, seeds = asked[start]
+            yield start, _rows(batch, results, config, backend, seeds, grade_style), seconds
+
     table = run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,
-                        rows_per_problem=config.n, progress=progress, backend=backend)
+                        rows_per_problem=config.n, progress=progress, backend=backend,
+                        map_shards=streamed if supports(backend, StreamsShards) else None)
     if config.confidence_top_k is not None:  # said once per run, here: the table says where, this says that it is so
         absent = confidence_absent(table)
         if absent.any():
