@@ -33,7 +33,8 @@ class _Worker:
     """One actor: a backend and a verifier made in its own process, and the expanders it built for them."""
 
     def __init__(self, make_backend, make_verifier):
-        self.backend, self.verifier, self.expanders = make_backend(), make_verifier(), {}
+        self.backend = make_backend()
+        self.verifier, self.expanders = make_verifier(self.backend), {}
 
     def describe(self) -> dict:
         from ttslib.generate.base import backend_model_name, backend_settings
@@ -53,8 +54,8 @@ class _Worker:
 
 
 class SearchActors(ShardPool, HasModelName, HasSettings):
-    """``actors`` Ray actors, each with ``make_backend()`` and ``make_verifier()`` (picklable callables, run in
-    the actor), on the cluster at ``address`` (None: a local one with ``num_cpus``); each actor reserves
+    """``actors`` Ray actors, each with ``make_backend()`` and ``make_verifier(backend)`` (picklable callables, run
+    in the actor), on the cluster at ``address`` (None: a local one with ``num_cpus``); each actor reserves
     ``actor_cpus``. Pass it to ``ttslib.search.run_search`` as the backend, with :attr:`verifier` as the verifier."""
 
     name = "ray"
