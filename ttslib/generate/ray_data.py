@@ -54,6 +54,10 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
         raise BackendError(f"the ray backend needs Ray: pip install 'ttslib[ray]' ({err})") from None
     if ray.is_initialized():
         return
+    where = f"at {address!r}" if address else "on this machine"
+    unreachable = _unreachable(address) if address else None
+    if unreachable:  # Ray itself would retry for minutes before it gives up
+        raise BackendError(f"no Ray cluster {where}: {unreachable}")
     try:
         if address is None:
             ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
@@ -61,8 +65,25 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
             ray.init(address=address, log_to_driver=False)
     except Exception as err:  # noqa: BLE001 - ray raises ConnectionError, RuntimeError, ValueError, ...
         first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
-        where = f"at {address!r}" if address else "on this machine"
         raise BackendError(f"no Ray cluster {where}: {first}") from None
+
+
+def _unreachable(address: str, timeout: float = 5.0) -> str | None:
+    """Why nothing answers at ``address`` ("host:port" or "ray://host:port"), or None where something listens (or
+    the address is "auto", which Ray resolves itself)."""
+    import socket
+
+    if address == "auto":
+        return None
+    hostport = address.removeprefix("ray://").rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        return f"an address is host:port, ray://host:port or auto; got {address!r}"
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return None
+    except OSError as err:
+        return f"nothing answers there ({err.strerror or type(err).__name__})"
 
 
 def _processor_config(engine: str):
