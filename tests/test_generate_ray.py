@@ -222,10 +222,17 @@ def test_the_vllm_engine_rows_carry_the_kits_request_and_give_a_completion():
 
 # ---------------------------------------------------------------- search on a pool of actors
 
-def _noisy(backend):
-    from ttslib import verifiers
+def _noisy(backend=None):
+    """The noisy step checker (AUC 0.8, seed 0), made by the CLI's own function, which an actor can import."""
+    from ttslib.cli import VerifierKind, _verifier
 
-    return verifiers.NoisyVerifier(verifiers.StepChecker(), auc=0.8, seed=0)
+    return _verifier(VerifierKind.noisy, 0.8, 0, backend)
+
+
+def _make_noisy():
+    from ttslib.cli import VerifierKind, _verifier
+
+    return functools.partial(_verifier, VerifierKind.noisy, 0.8, 0)
 
 
 def _search_args():
@@ -251,8 +258,8 @@ def test_search_on_two_actors_gives_the_direct_table_even_when_an_actor_dies(clu
     problems = make_chains(1, seed=0).head(4)
     config, kw = _search_args()
     make = functools.partial(make_backend, "llama", None, n_threads=1)
-    direct = run_search(problems, make(), _noisy(None), config, **kw)
-    pool = SearchActors(make, _noisy, actors=2, actor_cpus=0.5)
+    direct = run_search(problems, make(), _noisy(), config, **kw)
+    pool = SearchActors(make, _make_noisy(), actors=2, actor_cpus=0.5)
     assert pool.settings()["actor_backend"] == "llama"
     calm = run_search(problems, pool, pool.verifier, config, **kw)
     pd.testing.assert_frame_equal(direct[SEARCH_COLUMNS], calm[SEARCH_COLUMNS])
@@ -263,7 +270,7 @@ def test_search_on_two_actors_gives_the_direct_table_even_when_an_actor_dies(clu
     pd.testing.assert_frame_equal(direct[SEARCH_COLUMNS], stormy[SEARCH_COLUMNS])
     manifest = json.loads((tmp_path / "run" / "run.json").read_text())
     assert manifest["backend"] == "ray" and manifest["backend_settings"]["actor_backend"] == "llama"
-    assert manifest["verifier"] == _noisy(None).name
+    assert manifest["verifier"] == _noisy().name
 
 
 @pytest.mark.model
@@ -275,9 +282,9 @@ def test_a_search_resume_with_actors_of_another_backend_is_refused(cluster, serv
 
     problems = make_chains(1, seed=0).head(1)
     config, kw = _search_args()
-    llama = SearchActors(functools.partial(make_backend, "llama", None, n_threads=1), _noisy, actors=1, actor_cpus=0.5)
+    llama = SearchActors(functools.partial(make_backend, "llama", None, n_threads=1), _make_noisy(), actors=1, actor_cpus=0.5)
     run_search(problems, llama, llama.verifier, config, out_dir=tmp_path, **kw)
-    http = SearchActors(functools.partial(make_backend, "openai", "smollm2", base_urls=[server], n_per_request=1), _noisy,
+    http = SearchActors(functools.partial(make_backend, "openai", "smollm2", base_urls=[server], n_per_request=1), _make_noisy(),
                         actors=1, actor_cpus=0.5)
     with pytest.raises(RunMismatch, match="actor_backend"):
         run_search(problems, http, http.verifier, config, out_dir=tmp_path, **kw)
