@@ -42,12 +42,14 @@ __all__ = ["RayBackend", "ENGINES", "connect"]
 
 ENGINES = {"http": "HttpRequestProcessorConfig", "vllm": "vLLMEngineProcessorConfig"}
 STAGE_CPUS = 0.25  # CPUs a map stage's worker reserves: a fraction, so a 2-CPU cluster runs every stage at once
+STARTS = 3  # tries to start a local cluster: Ray gives its raylet 30 s, which a loaded machine can overrun
 
 
 def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
     """Join the Ray cluster at ``address`` ("auto", "host:port" or "ray://host:port"), or start a local one with
     ``num_cpus`` when ``address`` is None. A cluster already joined by this process is kept. Any failure is one
-    :class:`BackendError` line naming the address."""
+    :class:`BackendError` line naming the address. A local start that overruns Ray's 30 s for its raylet (a loaded
+    machine) is tried again, :data:`STARTS` times in all."""
     try:
         import ray
     except ImportError as err:
@@ -58,14 +60,20 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> None:
     unreachable = _unreachable(address) if address else None
     if unreachable:  # Ray itself would retry for minutes before it gives up
         raise BackendError(f"no Ray cluster {where}: {unreachable}")
-    try:
-        if address is None:
-            ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
-        else:
-            ray.init(address=address, log_to_driver=False)
-    except Exception as err:  # noqa: BLE001 - ray raises ConnectionError, RuntimeError, ValueError, ...
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
-        raise BackendError(f"no Ray cluster {where}: {first}") from None
+    for attempt in range(STARTS):
+        try:
+            if address is None:
+                ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
+            else:
+                ray.init(address=address, log_to_driver=False)
+            return
+        except Exception as err:  # noqa: BLE001 - ray raises ConnectionError, RuntimeError, ValueError, ...
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+            slow = address is None and "timed out during startup" in first
+            ray.shutdown()
+            if not slow or attempt == STARTS - 1:
+                tried = f" ({STARTS} tries)" if slow else ""
+                raise BackendError(f"no Ray cluster {where}{tried}: {first}") from None
 
 
 def _unreachable(address: str, timeout: float = 5.0) -> str | None:
