@@ -85,6 +85,7 @@ NO_EFFECT = {
     "threads": "llama.cpp splits each product's rows over threads (tests/test_generate.py compares 1 and 2 threads)",
     "concurrency": "requests in flight: each request's answer depends on its model, prompt, settings and seed only",
     "base_url": "which replica answers: the served model (recorded) decides, not its address",
+    "ray_engine_config": "where Ray places the vLLM engines (accelerator type, placement group), not what they sample",
     "ray_address": "which Ray cluster runs the requests or the actors, not what they answer (search: it reaches only "
                    "ray.init; the manifest holds what the actors report of their backend)",
 }
@@ -105,6 +106,7 @@ CHANGES = {
         "problems_per_shard": ([], ["--problems-per-shard", "2"]), "flash_attn": ([], ["--flash-attn"]),
         "confidence_top_k": ([], ["--confidence-top-k", "20"]),
         "ray_engine": (["--backend", "ray", "--model", "m", "--ray-engine", "vllm"], ["--ray-engine", "http", "--base-url", "http://127.0.0.1:9/v1"]),
+        "ray_engine_kwargs": (["--backend", "ray", "--model", "m", "--ray-engine", "vllm"], ["--ray-engine-kwargs", '{{"max_model_len": 512}}']),  # braces doubled: .format()ted
     },
     "search": {
         "method": ([], ["--method", "dvts"]), "n": ([], ["--n", "8"]), "beam_width": ([], ["--beam-width", "2"]),
@@ -153,10 +155,11 @@ def test_every_option_changes_the_manifest_or_cannot_change_a_result(command, mo
     for option in sorted(set(NO_EFFECT) & options - ({"ray_address"} if command == "search" else set())):  # search: actors needed
         changed = {"out": ["--out", str(tmp_path / "elsewhere")], "threads": ["--threads", "1"],
                    "concurrency": ["--concurrency", "9"], "base_url": ["--base-url", "http://127.0.0.1:10/v1"],
-                   "ray_address": ["--ray-address", "auto"]}[option]
+                   "ray_address": ["--ray-address", "auto"], "ray_engine_config": ["--ray-engine-config", '{"accelerator_type": "H100"}']}[option]
         extra = {"concurrency": ["--backend", "openai", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"],
                  "base_url": ["--backend", "openai", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"],
-                 "ray_address": ["--backend", "ray", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"]}.get(option, [])
+                 "ray_address": ["--backend", "ray", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"],
+                 "ray_engine_config": ["--backend", "ray", "--model", "m", "--ray-engine", "vllm"]}.get(option, [])
         assert _manifest_of(monkeypatch, base + extra) == _manifest_of(monkeypatch, base + extra + changed), option
 
 
@@ -310,6 +313,11 @@ BAD_VALUES = {
     ("force", "problems_file"): [["{file}"], ["{short}"]],
     ("force", "ladder"): [["16,8"], ["0,4"], ["16,,32"], ["many"]],  # out of order, zero, not numbers
     ("force", "wait"): [["  "]],
+    ("*", "ray_address"): [["10.0.0.5"], ["http://10.0.0.5:6379"]],  # no port; not a Ray address
+    ("generate", "ray_engine_kwargs"): [["max_model_len=4096"], ["[4096]"]],  # not JSON; not an object
+    ("generate", "ray_engine_config"): [["{{"], ["3"]],  # "{" (formatted): not JSON
+    ("search", "ray_actor_cpus"): [["0"], ["nan"]],
+    ("search", "ray_actor_gpus"): [["-1"], ["inf"]],
 }
 # Options with no out-of-range value, and why.
 NO_BAD_VALUE = {

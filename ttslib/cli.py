@@ -14,6 +14,7 @@ Kill a run at any point and start the same command again: it resumes from its sh
 from __future__ import annotations
 
 import functools
+import json
 import math
 import sys
 import time
@@ -86,6 +87,25 @@ def _urls(values: list[str]) -> list[str]:
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise typer.BadParameter(f"must be an http(s) URL such as http://127.0.0.1:8000/v1; got {url!r}")
     return values
+
+
+def _ray_address(value: Optional[str]) -> Optional[str]:
+    if value is not None and value != "auto":
+        host, _, port = value.removeprefix("ray://").rpartition(":")
+        if not host or "/" in host or not port.isdigit():
+            raise typer.BadParameter(f"must be auto, host:port or ray://host:port (e.g. 10.0.0.5:6379); got {value!r}")
+    return value
+
+
+def _json_object(value: Optional[str]) -> Optional[str]:
+    if value is not None:
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as err:
+            raise typer.BadParameter(f"must be a JSON object such as '{{\"max_model_len\": 4096}}'; got {value!r} ({err.msg})") from None
+        if not isinstance(parsed, dict):
+            raise typer.BadParameter(f"must be a JSON object ({{...}}); got {value!r}")
+    return value
 
 
 def _prompt(value: Optional[str]) -> Optional[str]:
@@ -236,8 +256,10 @@ def generate(
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
     threads: Optional[int] = typer.Option(None, min=1, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
     confidence_top_k: Optional[int] = typer.Option(None, min=1, help="record token_confidence, -mean of the top-K log-probs per token (DeepConf, arXiv:2508.15260: K = 20) [default: not recorded]"),
-    ray_address: Optional[str] = typer.Option(None, help="ray: the cluster to join (auto, host:port or ray://host:port) [default: a local one on this machine]"),
+    ray_address: Optional[str] = typer.Option(None, callback=_ray_address, help="ray: the cluster to join (auto, host:port or ray://host:port) [default: a local one on this machine]"),
     ray_engine: RayEngine = typer.Option(RayEngine.http, help="ray: http (the servers at --base-url) or vllm (vLLM engines Ray starts on the cluster's GPUs)"),
+    ray_engine_kwargs: Optional[str] = typer.Option(None, callback=_json_object, help='ray --ray-engine vllm: the engines\' vllm settings as JSON, e.g. \'{"max_model_len": 4096}\' (recorded)'),
+    ray_engine_config: Optional[str] = typer.Option(None, callback=_json_object, help='ray --ray-engine vllm: more fields of vLLMEngineProcessorConfig that place the engines, as JSON, e.g. \'{"accelerator_type": "H100"}\''),
 ):
     """Sample N completions per problem, grade them, and write a sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError, RunLocked, SamplingConfig, generate_samples
@@ -250,7 +272,9 @@ def generate(
     start = time.perf_counter()
     try:
         engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads,
-                          ray={"address": ray_address, "engine": ray_engine.value})
+                          ray={"address": ray_address, "engine": ray_engine.value,
+                               **({"engine_kwargs": json.loads(ray_engine_kwargs)} if ray_engine_kwargs else {}),
+                               **({"engine_config": json.loads(ray_engine_config)} if ray_engine_config else {})})
         samples = generate_samples(
             table,
             engine,
@@ -466,7 +490,7 @@ def search(
     problems_per_shard: Optional[int] = typer.Option(None, min=1, help="problems searched together and per shard (default: at most 8192 tokens of work per shard, ttslib.search.default_problems_per_shard)"),
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
     threads: Optional[int] = typer.Option(None, min=1, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
-    ray_address: Optional[str] = typer.Option(None, help="ray: the cluster to join (auto, host:port or ray://host:port) [default: a local one on this machine]"),
+    ray_address: Optional[str] = typer.Option(None, callback=_ray_address, help="ray: the cluster to join (auto, host:port or ray://host:port) [default: a local one on this machine]"),
     ray_actors: int = typer.Option(2, min=1, help="ray: actors, each holding its own --ray-actor-backend and verifier; shards go to free ones"),
     ray_actor_backend: ActorBackend = typer.Option(ActorBackend.llama, help="ray: the backend each actor holds (the options above configure it)"),
     ray_actor_cpus: float = typer.Option(1.0, callback=_finite(0, open_low=True), help="ray: CPUs each actor reserves on the cluster"),

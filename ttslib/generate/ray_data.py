@@ -143,6 +143,8 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
                 raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
         self.model_name, self.engine, self.api_key = model, engine, api_key
         self.concurrency, self.batch_size, self.max_retries, self.timeout = concurrency, batch_size, max_retries, timeout
+        if engine == "http" and (engine_kwargs or engine_config):
+            raise ValueError("engine_kwargs and engine_config configure vLLM engines that Ray starts (engine='vllm'); the http engine sends to servers")
         if engine != "http" and n_per_request not in (None, 1):
             raise ValueError(f"the {engine} engine takes one sample a row (its stage keeps a request's first output): n_per_request must be 1")
         self.n_per_request = 1 if engine != "http" else n_per_request
