@@ -14,10 +14,11 @@ figures: setup
 # The whole test suite, slow tests included (this is what .ci/run calls). It adds the CPU build of
 # torch (for the hub-PRM tests) from a local wheel folder or PyTorch's CPU wheel index. The tests run
 # in TEST_WORKERS processes (pytest-xdist; 2, the cores CI has); TEST_WORKERS=0 runs them in one.
+# --dist loadgroup: tests marked with one xdist_group (the Ray tests: one local cluster) share a process.
 TEST_WORKERS ?= 2
 test: setup
 	bash tools/setup_env.sh --with-torch
-	.venv/bin/python -m pytest -ra -n $(TEST_WORKERS)
+	.venv/bin/python -m pytest -ra -n $(TEST_WORKERS) --dist loadgroup
 
 # The benchmarks whose numbers the README quotes.
 bench: setup

@@ -43,8 +43,10 @@ from ttslib.generate.base import (
 )
 from ttslib.generate.llama import LlamaCppBackend
 from ttslib.generate.openai_http import OpenAIBackend
+from ttslib.generate.ray_data import RayBackend
 from ttslib.generate.vllm import VLLMBackend
 from ttslib.search import LlamaExpander, SearchConfig, TextExpander, make_expander
+from ttslib.search.ray_actors import SearchActors
 from ttslib.verifiers import GenerativeJudge, ModelConfidence, NoisyVerifier, QwenMathPRM, RLHFlowPRM, StepChecker, Verifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +54,8 @@ SCANNED = [*sorted((ROOT / "ttslib" / "search").glob("*.py")), *sorted((ROOT / "
            ROOT / "ttslib" / "generate" / "run.py"]
 CONCRETE_SOURCES = [ROOT / "ttslib" / "generate" / f for f in ("llama.py", "vllm.py", "openai_http.py")] + [
     ROOT / "ttslib" / "search" / "expand.py", *[ROOT / "ttslib" / "verifiers" / f for f in ("checker.py", "model.py", "hub.py")]]
-BACKENDS = (LlamaCppBackend, VLLMBackend, OpenAIBackend)
-DECLARING = (*BACKENDS, LlamaExpander, TextExpander, StepChecker, NoisyVerifier, ModelConfidence, GenerativeJudge, RLHFlowPRM, QwenMathPRM)
+BACKENDS = (LlamaCppBackend, VLLMBackend, OpenAIBackend, RayBackend)
+DECLARING = (*BACKENDS, SearchActors, LlamaExpander, TextExpander, StepChecker, NoisyVerifier, ModelConfidence, GenerativeJudge, RLHFlowPRM, QwenMathPRM)
 
 
 # ---- the source check --------------------------------------------------------------------------------

@@ -85,6 +85,15 @@ NO_EFFECT = {
     "threads": "llama.cpp splits each product's rows over threads (tests/test_generate.py compares 1 and 2 threads)",
     "concurrency": "requests in flight: each request's answer depends on its model, prompt, settings and seed only",
     "base_url": "which replica answers: the served model (recorded) decides, not its address",
+    "ray_engine_config": "where Ray places the vLLM engines (accelerator type, placement group), not what they sample",
+    "ray_address": "which Ray cluster runs the requests or the actors, not what they answer (search: it reaches only "
+                   "ray.init; the manifest holds what the actors report of their backend)",
+}
+# search's Ray options: checking them needs actors on a running Ray cluster, so another test does, by resuming
+# a run on actors of another backend (refused) and on more actors reserving other CPUs (accepted)
+CHECKED_ELSEWHERE = {
+    option: "tests/test_generate_ray.py::test_a_search_resume_checks_what_the_actors_hold_not_how_many"
+    for option in ("ray_actor_backend", "ray_actors", "ray_actor_cpus", "ray_actor_gpus")
 }
 CHANGES = {
     "generate": {
@@ -96,6 +105,9 @@ CHANGES = {
         "top_p": ([], ["--top-p", "0.9"]), "max_tokens": ([], ["--max-tokens", "7"]), "seed": ([], ["--seed", "1"]),
         "problems_per_shard": ([], ["--problems-per-shard", "2"]), "flash_attn": ([], ["--flash-attn"]),
         "confidence_top_k": ([], ["--confidence-top-k", "20"]),
+        "ray_engine": (["--backend", "ray", "--model", "m", "--ray-engine", "vllm"], ["--ray-engine", "http", "--base-url", "http://127.0.0.1:9/v1"]),
+        "ray_request_seeds": (["--backend", "ray", "--model", "m", "--ray-engine", "vllm"], ["--no-ray-request-seeds"]),
+        "ray_engine_kwargs": (["--backend", "ray", "--model", "m", "--ray-engine", "vllm"], ["--ray-engine-kwargs", '{{"max_model_len": 512}}']),  # braces doubled: .format()ted
     },
     "search": {
         "method": ([], ["--method", "dvts"]), "n": ([], ["--n", "8"]), "beam_width": ([], ["--beam-width", "2"]),
@@ -129,7 +141,7 @@ def test_every_option_changes_the_manifest_or_cannot_change_a_result(command, mo
     monkeypatch.setitem(PROMPTS, "chain_other", dataclasses.replace(PROMPTS["chain_fewshot"], template="Q. {question}\n"))
 
     options = {name for name, (_, info) in _parameters(command).items() if isinstance(info, typer.models.OptionInfo)}
-    unclassified = options - set(CHANGES[command]) - set(NO_EFFECT)
+    unclassified = options - set(CHANGES[command]) - set(NO_EFFECT) - (set(CHECKED_ELSEWHERE) if command == "search" else set())
     assert not unclassified, f"`ttslib {command}` options neither in the manifest test nor argued harmless: {unclassified}"
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     make_arithmetic(1, levels=(2,), seed=0).to_json(a, orient="records", lines=True)
@@ -141,10 +153,14 @@ def test_every_option_changes_the_manifest_or_cannot_change_a_result(command, mo
         before = _manifest_of(monkeypatch, base + extra)
         after = _manifest_of(monkeypatch, base + extra + changed)
         assert before != after, f"--{option.replace('_', '-')} {changed[1:]} does not reach the manifest"
-    for option in sorted(set(NO_EFFECT) & options):
+    for option in sorted(set(NO_EFFECT) & options - ({"ray_address"} if command == "search" else set())):  # search: actors needed
         changed = {"out": ["--out", str(tmp_path / "elsewhere")], "threads": ["--threads", "1"],
-                   "concurrency": ["--concurrency", "9"], "base_url": ["--base-url", "http://127.0.0.1:10/v1"]}[option]
-        extra = ["--backend", "openai", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"] if option in ("concurrency", "base_url") else []
+                   "concurrency": ["--concurrency", "9"], "base_url": ["--base-url", "http://127.0.0.1:10/v1"],
+                   "ray_address": ["--ray-address", "auto"], "ray_engine_config": ["--ray-engine-config", '{"accelerator_type": "H100"}']}[option]
+        extra = {"concurrency": ["--backend", "openai", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"],
+                 "base_url": ["--backend", "openai", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"],
+                 "ray_address": ["--backend", "ray", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"],
+                 "ray_engine_config": ["--backend", "ray", "--model", "m", "--ray-engine", "vllm"]}.get(option, [])
         assert _manifest_of(monkeypatch, base + extra) == _manifest_of(monkeypatch, base + extra + changed), option
 
 
@@ -298,10 +314,16 @@ BAD_VALUES = {
     ("force", "problems_file"): [["{file}"], ["{short}"]],
     ("force", "ladder"): [["16,8"], ["0,4"], ["16,,32"], ["many"]],  # out of order, zero, not numbers
     ("force", "wait"): [["  "]],
+    ("*", "ray_address"): [["10.0.0.5"], ["http://10.0.0.5:6379"]],  # no port; not a Ray address
+    ("generate", "ray_engine_kwargs"): [["max_model_len=4096"], ["[4096]"]],  # not JSON; not an object
+    ("generate", "ray_engine_config"): [["{{"], ["3"]],  # "{" (formatted): not JSON
+    ("search", "ray_actor_cpus"): [["0"], ["nan"]],
+    ("search", "ray_actor_gpus"): [["-1"], ["inf"]],
 }
 # Options with no out-of-range value, and why.
 NO_BAD_VALUE = {
     "flash_attn": "a flag: on and off are both valid",
+    "ray_request_seeds": "a flag: on and off are both valid (off with --ray-engine http is refused in one line, exit 1)",
     "stop_when_passing": "a flag: on and off are both valid (on without feedback is refused in one line, exit 1)",
     "model": "generate/search: a registry name, a GGUF path, a hub id or a served model's name; which is valid depends "
              "on --backend and only the backend knows when it starts (a bad one: one line, exit 1)",

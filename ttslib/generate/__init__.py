@@ -32,7 +32,8 @@ __all__ = [
 
 
 def make_backend(kind: str, model: str | None = None, **kwargs):
-    """Build a backend by name: ``"llama"`` (default model SmolLM2-135M), ``"vllm"`` or ``"openai"``."""
+    """Build a backend by name: ``"llama"`` (default model SmolLM2-135M), ``"vllm"``, ``"openai"`` or ``"ray"``
+    (``ttslib.generate.ray_data``: requests through Ray Data LLM)."""
     if kind == "llama":
         from ttslib.generate.llama import LlamaCppBackend
 
@@ -49,4 +50,10 @@ def make_backend(kind: str, model: str | None = None, **kwargs):
         if model is None or "base_urls" not in kwargs:
             raise ValueError("the openai backend needs --model and at least one --base-url")
         return OpenAIBackend(model=model, **kwargs)
-    raise ValueError(f"backend must be 'llama', 'vllm' or 'openai'; got {kind!r}")
+    if kind == "ray":
+        from ttslib.generate.ray_data import RayBackend
+
+        if model is None:
+            raise ValueError("the ray backend needs --model (the served name, or the model its engines load)")
+        return RayBackend(model, **kwargs)
+    raise ValueError(f"backend must be 'llama', 'vllm', 'openai' or 'ray'; got {kind!r}")

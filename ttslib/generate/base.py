@@ -7,7 +7,7 @@ sample table (the schema of :mod:`ttslib.data`).
 
 What a backend can do beyond that is declared, one :class:`typing.Protocol` per capability
 (:data:`CAPABILITIES`: a model name, settings, a reset, its tokens, a stateful prefix cache, forking,
-batched extension, next-token logits), by listing the protocols among the backend's bases. Search,
+batched extension, next-token logits, shards made by workers elsewhere, shards streamed), by listing the protocols among the backend's bases. Search,
 verifiers and the run loop ask :func:`supports` or :func:`require`; a backend that lacks what a caller
 needs gets a TypeError naming the backend and the missing capability.
 """
@@ -35,6 +35,8 @@ __all__ = [
     "Forkable",
     "BatchedExtend",
     "NextTokenLogits",
+    "ShardPool",
+    "StreamsShards",
     "CAPABILITIES",
     "supports",
     "declared",
@@ -199,6 +201,24 @@ class CountsTokens(Protocol):
     stats: dict
 
 
+class ShardPool(Protocol):
+    """Workers elsewhere, each with its own backend (a pool of Ray actors, ``ttslib.search.ray_actors``):
+    ``map_shards(shards, job)`` takes [(start, problems)] and yields (start, rows, seconds) as each shard is made,
+    in any order, each shard once; the caller is the one writer of the run."""
+
+    @abstractmethod
+    def map_shards(self, shards, job): ...
+
+
+class StreamsShards(Protocol):
+    """``generate_shards(shards, config)``: [(start, prompts, seeds)] in, (start, results, seconds) out as each
+    shard's samples are all back, in any order, each shard once. A backend that sends a whole run's requests at
+    once (Ray Data, whose start-up per dataset is seconds) streams them this way; the caller writes the shards."""
+
+    @abstractmethod
+    def generate_shards(self, shards, config: SamplingConfig): ...
+
+
 class NextTokenLogits(Protocol):
     """``next_token_logits(prompts)``: the logits (P, V) of the token after each prompt, and how many prompt
     tokens the backend decoded to get them."""
@@ -208,7 +228,7 @@ class NextTokenLogits(Protocol):
 
 
 CAPABILITIES = (Backend, HasModelName, HasSettings, Resettable, Tokenizer, PrefixCache, Forkable, BatchedExtend, CountsTokens,
-                NextTokenLogits)
+                NextTokenLogits, ShardPool, StreamsShards)
 
 
 def supports(obj, capability: type) -> bool:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ttslib.data import read_samples, validate_samples, write_samples
-from ttslib.generate.base import (BackendError, CountsTokens, SamplingConfig, backend_model_name, backend_settings, problem_seed,
+from ttslib.generate.base import (BackendError, CountsTokens, SamplingConfig, StreamsShards, backend_model_name, backend_settings, problem_seed,
                                   reset_backend, supports)
 from ttslib.generate.rundir import (SUMS, RunLocked, RunMismatch, ShardCorrupted, check_manifest, check_shard, file_sha256,
                                     machine_facts, read_sums, record_facts, record_sum, write_shard, writer_lock)
@@ -170,8 +170,16 @@ def generate_samples(
         results = backend.generate(prompts, config, seeds)
         return _rows(batch, results, config, backend, seeds, grade_style)
 
+    def streamed(shards):  # a backend that takes every pending shard at once and returns each as it is done
+        asked = {start: (batch, [problem_seed(config.seed, pid) for pid in batch["problem_id"]]) for start, batch in shards}
+        sent = [(start, [render_prompt(template, q) for q in batch["question"]], seeds) for start, (batch, seeds) in asked.items()]
+        for start, results, seconds in backend.generate_shards(sent, config):
+            batch, seeds = asked[start]
+            yield start, _rows(batch, results, config, backend, seeds, grade_style), seconds
+
     table = run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest, problems_per_shard=problems_per_shard,
-                        rows_per_problem=config.n, progress=progress, backend=backend)
+                        rows_per_problem=config.n, progress=progress, backend=backend,
+                        map_shards=streamed if supports(backend, StreamsShards) else None)
     if config.confidence_top_k is not None:  # said once per run, here: the table says where, this says that it is so
         absent = confidence_absent(table)
         if absent.any():
@@ -194,7 +202,8 @@ def confidence_absent(table: pd.DataFrame) -> np.ndarray:
 
 
 def run_sharded(problems: pd.DataFrame, make_rows, *, out_dir=None, manifest: dict | None = None,
-                problems_per_shard: int = 1, rows_per_problem: int = 1, progress: bool = True, backend=None) -> pd.DataFrame:
+                problems_per_shard: int = 1, rows_per_problem: int = 1, progress: bool = True, backend=None,
+                map_shards=None) -> pd.DataFrame:
     """Call ``make_rows(batch)`` on consecutive batches of ``problems_per_shard`` problems and return
     all rows as one validated sample table, in problem order.
 
@@ -205,16 +214,19 @@ def run_sharded(problems: pd.DataFrame, make_rows, *, out_dir=None, manifest: di
     Each finished shard's wall time, rows, tokens and tokens per second go to ``run.json``'s facts with the
     writer's machine and ``backend`` threads (``rundir.record_facts``); the problems of a shard are made
     together, so a problem's time is the shard's mean. Used by :func:`generate_samples` and ``ttslib.search.run_search``.
+
+    ``map_shards`` (instead of ``make_rows``): workers elsewhere make the shards (``base.ShardPool``): given
+    [(start, batch)] it yields (start, rows, seconds) in any order; this process still writes every shard.
     """
     if len(problems) == 0:
         raise ValueError("problems is empty: nothing to generate")
     if problems_per_shard < 1:
         raise ValueError(f"problems_per_shard must be >= 1; got {problems_per_shard}")
     if out_dir is None:
-        return _run(problems, make_rows, None, None, problems_per_shard, rows_per_problem, progress, backend)
+        return _run(problems, make_rows, None, None, problems_per_shard, rows_per_problem, progress, backend, map_shards)
     out_dir = Path(out_dir)
     with writer_lock(out_dir):
-        return _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress, backend)
+        return _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress, backend, map_shards)
 
 
 def _now() -> str:
@@ -229,7 +241,22 @@ def _shard_tokens(rows: pd.DataFrame) -> int:
     return int(rows["num_completion_tokens"].sum())
 
 
-def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress, backend=None) -> pd.DataFrame:
+def _made(problems, todo, make_rows, map_shards, per_shard, backend):
+    """Each pending shard as (start, rows, seconds, backend counts): made here one after another, or by the pool."""
+    if map_shards is not None:
+        for start, rows, seconds in map_shards([(start, problems.iloc[start : start + per_shard]) for start in todo]):
+            yield start, rows, seconds, {}
+        return
+    for start in todo:
+        counted = dict(backend.stats) if supports(backend, CountsTokens) else None
+        begun = time.perf_counter()
+        rows = make_rows(problems.iloc[start : start + per_shard])
+        seconds = time.perf_counter() - begun
+        work = {} if counted is None else {"backend_" + k: int(v - counted.get(k, 0)) for k, v in backend.stats.items()}
+        yield start, rows, seconds, work
+
+
+def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_problem, progress, backend=None, map_shards=None) -> pd.DataFrame:
     from tqdm.auto import tqdm
 
     done: list[pd.DataFrame] = []
@@ -251,12 +278,7 @@ def _run(problems, make_rows, out_dir, manifest, problems_per_shard, rows_per_pr
     bar = tqdm(total=len(problems) * rows_per_problem, initial=sum(len(d) for d in done), unit="sample", disable=not progress)
     tokens, t0 = 0, time.perf_counter()
     try:
-        for start in todo:
-            counted = dict(backend.stats) if supports(backend, CountsTokens) else None
-            begun = time.perf_counter()
-            rows = make_rows(problems.iloc[start : start + problems_per_shard])
-            seconds = time.perf_counter() - begun
-            work = {} if counted is None else {"backend_" + k: int(v - counted.get(k, 0)) for k, v in backend.stats.items()}
+        for start, rows, seconds, work in _made(problems, todo, make_rows, map_shards, problems_per_shard, backend):
             if out_dir is not None:
                 write_shard(rows, shard_dir / f"{start:06d}.parquet", manifest)
                 made, k = _shard_tokens(rows), int(rows["problem_id"].nunique())

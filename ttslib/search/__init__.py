@@ -185,8 +185,8 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
         the default (:func:`default_problems_per_shard`) bounds a shard's work by time: what a kill loses
     preset : the :data:`SEARCH_PRESETS` name the settings came from, recorded in the manifest
     """
-    from ttslib.generate.run import problems_digest, render_prompt, run_sharded
-    from ttslib.generate.base import backend_model_name, backend_settings, problem_seed, reset_backend
+    from ttslib.generate.run import problems_digest, run_sharded
+    from ttslib.generate.base import ShardPool, backend_model_name, backend_settings, supports
     from ttslib.problems import validate_problems
 
     if not delimiter:
@@ -194,7 +194,7 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
     problems = validate_problems(problems)
     per_shard = problems_per_shard or default_problems_per_shard(config)
     name = verifier.name
-    expander = make_expander(backend, delimiter, config)
+    expander = None if supports(backend, ShardPool) else make_expander(backend, delimiter, config)
     manifest = {
         "backend": backend.name, "model": backend_model_name(backend), "backend_settings": backend_settings(backend),
         "template": template, "delimiter": delimiter, "grade_style": grade_style,
@@ -203,15 +203,39 @@ def run_search(problems: pd.DataFrame, backend, verifier, config: SearchConfig, 
         **({"search_preset": preset} if preset is not None else {}),
     }
 
-    def make_rows(batch: pd.DataFrame) -> pd.DataFrame:
-        reset_backend(backend)  # a shard's candidates depend on the shard alone, not on what ran (or failed) before
-        prompts = [render_prompt(template, q) for q in batch["question"]]
-        seeds = [problem_seed(config.seed, pid) for pid in batch["problem_id"]]
-        candidates, costs = search_problems(list(batch["question"]), prompts, expander, verifier, config, grade_style=grade_style, seeds=seeds)
-        return _table(batch, candidates, costs, [c.prompt for c in costs], config, name, grade_style, delimiter)
+    job = SearchJob(config, template, delimiter, grade_style)
+    if supports(backend, ShardPool):  # a pool of workers, each with its own backend and verifier (ttslib.search.ray_actors)
+        return run_sharded(problems, None, out_dir=out_dir, manifest=manifest if out_dir is not None else None,
+                           problems_per_shard=per_shard, rows_per_problem=config.n, progress=progress, backend=backend,
+                           map_shards=lambda shards: backend.map_shards(shards, job))
+    return run_sharded(problems, lambda batch: job.rows(batch, backend, expander, verifier), out_dir=out_dir,
+                       manifest=manifest if out_dir is not None else None, problems_per_shard=per_shard,
+                       rows_per_problem=config.n, progress=progress, backend=backend)
 
-    return run_sharded(problems, make_rows, out_dir=out_dir, manifest=manifest if out_dir is not None else None,
-                       problems_per_shard=per_shard, rows_per_problem=config.n, progress=progress, backend=backend)
+
+@dataclass(frozen=True)
+class SearchJob:
+    """What a shard of a search needs beside its backend and verifier: picklable, so a worker elsewhere
+    (``ttslib.search.ray_actors``) makes the same rows from the same problems."""
+
+    config: SearchConfig
+    template: str
+    delimiter: str
+    grade_style: str
+
+    def rows(self, batch: pd.DataFrame, backend, expander, verifier) -> pd.DataFrame:
+        """The candidates of ``batch``'s problems as table rows; they depend on the problems alone (each one's seed
+        from the run seed and its id), not on what the backend ran before."""
+        from ttslib.generate.base import problem_seed, reset_backend
+        from ttslib.generate.run import render_prompt
+
+        reset_backend(backend)  # a shard's candidates depend on the shard alone, not on what ran (or failed) before
+        prompts = [render_prompt(self.template, q) for q in batch["question"]]
+        seeds = [problem_seed(self.config.seed, pid) for pid in batch["problem_id"]]
+        candidates, costs = search_problems(list(batch["question"]), prompts, expander, verifier, self.config,
+                                            grade_style=self.grade_style, seeds=seeds)
+        return _table(batch, candidates, costs, [c.prompt for c in costs], self.config, verifier.name, self.grade_style,
+                      self.delimiter)
 
 
 def beam_search(problems, backend, verifier, *, n: int = 16, beam_width: int = 4, lookahead: int = 0, **kwargs) -> pd.DataFrame:
