@@ -17,8 +17,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_llama_server(port: int, *, n_ctx: int = 512, threads: int | None = None):
-    """``python -m llama_cpp.server`` on 127.0.0.1:port serving SmolLM2-135M as "smollm2" (logprobs on)."""
+def start_llama_server(port: int, *, n_ctx: int = 512, threads: int | None = None, n_batch: int | None = None):
+    """``python -m llama_cpp.server`` on 127.0.0.1:port serving SmolLM2-135M as "smollm2" (logprobs on).
+
+    ``n_batch=1``: prompts decoded a token at a time. The server reuses the KV of the longest prefix a prompt shares
+    with the request before, so otherwise the order requests arrive in decides how a prompt is split into batches,
+    which changes the logits' last bits (llama.cpp's batched and single-token kernels round differently) and now
+    and then a sampled token; a token at a time, every split decodes alike."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e .[llama])")
     pytest.importorskip("uvicorn", reason="llama_cpp.server needs llama-cpp-python[server]")
     from ttslib.generate.llama import smollm2_path
@@ -26,6 +31,7 @@ def start_llama_server(port: int, *, n_ctx: int = 512, threads: int | None = Non
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--model_alias", "smollm2",
            "--host", "127.0.0.1", "--port", str(port), "--logits_all", "True", "--n_ctx", str(n_ctx), "--verbose", "False"]
     cmd += ["--n_threads", str(threads)] if threads else []
+    cmd += ["--n_batch", str(n_batch)] if n_batch else []
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:

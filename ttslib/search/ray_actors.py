@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from ttslib.generate.base import BackendError, HasModelName, HasSettings, ShardPool
 
-__all__ = ["SearchActors", "WorkerVerifier"]
+__all__ = ["SearchActors", "WorkerVerifier", "TRIES"]
+
+TRIES = 3  # actors a shard may fail on in turn before the run stops
 
 
 @dataclass(frozen=True)
@@ -87,26 +89,37 @@ class SearchActors(ShardPool, HasModelName, HasSettings):
 
     def map_shards(self, shards, job):
         """Each shard to a free actor; yields (start, rows, seconds) as shards finish. A shard whose actor died is
-        sent again (Ray restarts the actor up to ``max_restarts`` times); with every actor gone, a BackendError."""
+        sent again, first in line, to the next free actor; the dead actor comes back to the pool once Ray has
+        restarted it (``max_restarts``) and it answers, and leaves the pool once it cannot be restarted. A shard
+        that fails on :data:`TRIES` actors in turn, or a pool with no actor left, is a BackendError."""
         import ray
         from ray.exceptions import RayActorError
 
-        pending, running, free, attempts = list(shards), {}, list(self.actors), {}
-        while pending or running:
+        pending, free, attempts = list(shards), list(self.actors), {}
+        running: dict = {}  # ref -> (start, batch, actor) for a shard; (None, None, actor) for a restarted actor's answer
+        while pending or any(start is not None for start, _, _ in running.values()):
             while pending and free:
                 start, batch = pending.pop(0)
                 actor = free.pop(0)
                 attempts[start] = attempts.get(start, 0) + 1
                 running[actor.rows.remote(start, batch, job)] = (start, batch, actor)
+            if not running:
+                raise BackendError(f"every Ray actor of the pool is gone ({len(self.actors)} started); "
+                                   f"{len(pending)} shard(s) not made")
             ready, _ = ray.wait(list(running), num_returns=1)
             start, batch, actor = running.pop(ready[0])
             try:
                 got = ray.get(ready[0])
             except RayActorError as err:
-                if attempts[start] > 3:
-                    raise BackendError(f"shard at problem {start} failed on {attempts[start]} actors in turn: {err}") from None
-                pending.insert(0, (start, batch))  # again, first; the actor is back in the pool if Ray restarted it
-                free.append(actor)
+                if start is None:  # it could not be restarted: out of the pool
+                    self.actors = [a for a in self.actors if a is not actor]
+                    continue
+                if attempts[start] >= TRIES:
+                    raise BackendError(f"shard at problem {start} failed on {attempts[start]} actors in turn: "
+                                       f"{str(err).splitlines()[0][:200]}") from None
+                pending.insert(0, (start, batch))
+                running[actor.describe.remote()] = (None, None, actor)  # back in the pool when it answers again
                 continue
             free.append(actor)
-            yield got
+            if start is not None:
+                yield got
