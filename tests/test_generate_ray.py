@@ -146,9 +146,11 @@ def _cli(*args):
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_a_killed_driver_resumes_from_its_finished_shards(server, tmp_path):
+def test_a_killed_driver_resumes_from_its_finished_shards(cluster, server, tmp_path):
+    """The drivers join this process's cluster (a second local cluster on a loaded core overran Ray's start-up wait)."""
     out = tmp_path / "run"
-    cmd = _cli("generate", "--backend", "ray", "--model", "smollm2", "--base-url", server, "--n-per-request", "1",
+    address = ray.get_runtime_context().gcs_address
+    cmd = _cli("generate", "--backend", "ray", "--ray-address", address, "--model", "smollm2", "--base-url", server, "--n-per-request", "1",
                "--problems", "arith", "--per-level", "1", "--n", "2", "--max-tokens", "6", "--seed", "5", "--out", str(out))
     with open(tmp_path / "driver.log", "w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
