@@ -192,14 +192,17 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
         import ray
 
         connect(self.address, num_cpus=self.num_cpus)
+
+        def items(part):
+            return ray.data.from_items(part, override_num_blocks=max(1, -(-len(part) // self.batch_size)))
+
         if self.engine != "http":
-            return self._processor(None)(ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // self.batch_size))))
+            return self._processor(None)(items(rows))
         parts = []
         for u, url in enumerate(self.base_urls):
             mine = [r for r in rows if r["id"] % len(self.base_urls) == u]
             if mine:
-                blocks = max(1, -(-len(mine) // self.batch_size))
-                parts.append(self._processor(url)(ray.data.from_items(mine, override_num_blocks=blocks)))
+                parts.append(self._processor(url)(items(mine)))
         return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
     def _failed(self, err: Exception) -> BackendError:
@@ -234,25 +237,26 @@ class RayBackend(Backend, HasModelName, HasSettings, StreamsShards):
         """Every pending shard's requests in one Dataset (Ray's start-up is paid once a run, not once a shard);
         each shard as (start, results, seconds) as soon as its last response is back. ``seconds``: the time since
         the previous shard was done (since the start, for the first), so the shards' times add up to the run's."""
-        rows, owner = [], {}
+        rows, asked = [], {}  # asked[start]: each prompt's request ids, in request order
         for start, prompts, seeds in shards:
-            for i, (prompt, seed) in enumerate(zip(prompts, seeds)):
+            asked[start] = []
+            for prompt, seed in zip(prompts, seeds):
+                ids = []
                 for j, n in enumerate(request_blocks(config.n, self.n_per_request)):
-                    owner[len(rows)] = (start, i)
+                    ids.append(len(rows))
                     rows.append({"id": len(rows), "body": json.dumps(completion_request(self.model_name, prompt, config, int(seed) + j, n))})
-        waiting = {start: sum(1 for s, _ in owner.values() if s == start) for start, _, _ in shards}
+                asked[start].append(ids)
+        shard_of = {i: start for start, prompts in asked.items() for ids in prompts for i in ids}
+        waiting = {start: sum(map(len, prompts)) for start, prompts in asked.items()}
         got: dict[int, dict] = {}
-        prompts_of = {start: len(prompts) for start, prompts, _ in shards}
         last = time.perf_counter()
         for i, body in self._responses(rows):
             got[i] = body
-            start = owner[i][0]
+            start = shard_of[i]
             waiting[start] -= 1
             if waiting[start] == 0:
-                mine = sorted(k for k, (s, _) in owner.items() if s == start)
-                by_prompt = [[got.pop(k) for k in mine if owner[k][1] == p] for p in range(prompts_of[start])]
                 now = time.perf_counter()
-                yield start, [self._result(responses, config) for responses in by_prompt], now - last
+                yield start, [self._result([got.pop(k) for k in ids], config) for ids in asked[start]], now - last
                 last = now
 
     def _result(self, responses: list[dict], config: SamplingConfig) -> PromptResult:
